@@ -1,0 +1,73 @@
+import { DownloadActivity, type DownloadCounters, type FileSink } from './download.js';
+import { ProtocolError, Tag, TAG_NAMES, TRACKER, type ClientFiles, type SwarmComm } from './protocol.js';
+import { SegmentStore } from './segment-store.js';
+import type { SourceStrategy } from './strategies/index.js';
+import { UploadActivity } from './upload.js';
+
+export interface PeerOptions {
+  strategy: SourceStrategy;
+  /** Segment requests kept in flight at most. */
+  pipeline: number;
+  sink: FileSink;
+}
+
+export interface PeerReport extends DownloadCounters {
+  uploaded: number;
+  nacksSent: number;
+}
+
+/** A client rank: hands its files to the tracker, then downloads and uploads until TERMINATE. */
+export class Peer {
+  private readonly store = new SegmentStore();
+  private readonly upload: UploadActivity;
+  private readonly download: DownloadActivity;
+
+  constructor(
+    private readonly comm: SwarmComm,
+    private readonly files: ClientFiles,
+    options: PeerOptions,
+  ) {
+    for (const file of files.owned) this.store.addOwned(file);
+    this.upload = new UploadActivity(comm, this.store);
+    this.download = new DownloadActivity(comm, files.wanted, this.store, options.strategy, options.pipeline, options.sink);
+  }
+
+  async run(): Promise<PeerReport> {
+    const comm = this.comm;
+    comm.send(TRACKER, Tag.INIT, { files: this.files.owned });
+    await comm.recv({ source: TRACKER, tag: Tag.INIT_ACK });
+    this.download.start();
+    for (;;) {
+      // Drain what has arrived synchronously; wait only when nothing is queued.
+      const message = comm.tryRecv() ?? (await comm.recv());
+      switch (message.tag) {
+        case Tag.SEGMENT_REQUEST:
+          this.upload.serve(message.source, message.payload);
+          break;
+        case Tag.ACK:
+        case Tag.NACK:
+          this.download.onReply(message.source, message.tag === Tag.ACK, message.payload);
+          break;
+        case Tag.SWARM_REPLY:
+          this.download.onSwarm(message.payload);
+          break;
+        case Tag.TERMINATE:
+          if (!this.download.done) throw new ProtocolError('TERMINATE before all wanted files were downloaded');
+          return this.report();
+        default:
+          throw new ProtocolError(`unexpected ${TAG_NAMES[message.tag] ?? message.tag} from rank ${message.source}`);
+      }
+    }
+  }
+
+  /** What the download activity is waiting for, for stall reports. */
+  describe(): string {
+    const pending = this.download.describeInFlight(5);
+    if (this.download.done) return 'all wanted files downloaded; serving until TERMINATE';
+    return pending.length > 0 ? `requests in flight: ${pending.join(', ')}` : 'no segment request in flight';
+  }
+
+  private report(): PeerReport {
+    return { ...this.download.counters, uploaded: this.upload.uploaded, nacksSent: this.upload.nacksSent };
+  }
+}

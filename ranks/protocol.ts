@@ -1,0 +1,74 @@
+/**
+ * The swarm protocol's wire vocabulary: every tag and the payload it carries. Rank code
+ * sends and receives only these; `SwarmComm` makes the compiler check each use.
+ */
+import type { Comm, Envelope } from '../sim/comm.js';
+
+export const Tag = {
+  INIT: 1,
+  INIT_ACK: 2,
+  SWARM_REQUEST: 3,
+  SWARM_REPLY: 4,
+  PEER_UPDATE: 5,
+  SEGMENT_REQUEST: 6,
+  ACK: 7,
+  NACK: 8,
+  SINGLE_FILE_DOWNLOAD_COMPLETED: 9,
+  CLIENT_GOT_ALL_FILES: 10,
+  TERMINATE: 11,
+} as const;
+
+export type Tag = (typeof Tag)[keyof typeof Tag];
+
+export const TAG_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(Tag).map(([name, tag]) => [tag, name]),
+);
+
+export interface OwnedFile {
+  name: string;
+  /** Segment hashes in segment order. */
+  hashes: readonly string[];
+}
+
+/** Reply to SEGMENT_REQUEST. `load` is how many segments the holder has served so far. */
+export interface SegmentReply {
+  file: string;
+  index: number;
+  load: number;
+}
+
+export type SwarmPayloads = {
+  [Tag.INIT]: { files: OwnedFile[] };
+  [Tag.INIT_ACK]: null;
+  /**
+   * `withHashes: false` is a refresh: the client already has the hashes and wants only
+   * the current members, which keeps the periodic refresh small for large files.
+   */
+  [Tag.SWARM_REQUEST]: { file: string; withHashes: boolean };
+  [Tag.SWARM_REPLY]: { file: string; seeds: number[]; peers: number[]; hashes: readonly string[] | null };
+  [Tag.PEER_UPDATE]: { file: string };
+  [Tag.SEGMENT_REQUEST]: { file: string; index: number; hash: string };
+  [Tag.ACK]: SegmentReply;
+  [Tag.NACK]: SegmentReply;
+  [Tag.SINGLE_FILE_DOWNLOAD_COMPLETED]: { file: string };
+  [Tag.CLIENT_GOT_ALL_FILES]: null;
+  [Tag.TERMINATE]: null;
+};
+
+export type SwarmComm = Comm<SwarmPayloads>;
+export type SwarmMessage = Envelope<SwarmPayloads>;
+
+/** A peer or the tracker received a message the protocol does not allow at that point. */
+export class ProtocolError extends Error {}
+
+/** Rank 0 is the tracker; every other rank is a client. */
+export const TRACKER = 0;
+
+/** What one client starts with: the parsed `in<R>.txt`. */
+export interface ClientFiles {
+  owned: OwnedFile[];
+  wanted: string[];
+}
+
+/** A client tells the tracker after this many segments obtained (and refreshes its swarm). */
+export const UPDATE_EVERY = 10;

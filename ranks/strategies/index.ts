@@ -1,0 +1,19 @@
+import { leastLoaded } from './least-loaded.js';
+import { roundRobin } from './round-robin.js';
+import type { StrategyFactory } from './strategy.js';
+
+export type { SourceStrategy, StrategyFactory } from './strategy.js';
+
+/** Every strategy a run can name; adding one here is all the peer loop needs. */
+export const STRATEGIES = {
+  'round-robin': () => roundRobin(),
+  'least-loaded': (_rank, size) => leastLoaded(size),
+} satisfies Record<string, StrategyFactory>;
+
+export type StrategyName = keyof typeof STRATEGIES;
+
+export const STRATEGY_NAMES = Object.keys(STRATEGIES) as StrategyName[];
+
+export function isStrategyName(name: string): name is StrategyName {
+  return Object.hasOwn(STRATEGIES, name);
+}

@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+/** Argument parsing only: each verb hands off to sim/commands/. */
+import { writeFile } from 'node:fs/promises';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { STRATEGY_NAMES, type StrategyName } from '../ranks/strategies/index.js';
+import { casePassed, checkCase, findCases, formatCaseLine, junitXml, type CaseResult } from './commands/check.js';
+import { genCommand } from './commands/gen.js';
+import { runCommand } from './commands/run.js';
+import { RunFailure } from './failures.js';
+import { InputError, MAX_COUNT } from './inputs.js';
+import { formatSummary } from './summary.js';
+import type { ThreadFault } from './transports/thread-control.js';
+
+/** Exit codes: 0 success, 1 wrong output or a failed run, 2 bad input or usage. */
+const EXIT_BAD_INPUT = 2;
+
+function wholeNumber(min: number, max = MAX_COUNT) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}, got "${text}"`);
+    }
+    return value;
+  };
+}
+
+function seconds(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`expected a number of seconds > 0, got "${text}"`);
+  return value;
+}
+
+function strategyOption(): Option {
+  return new Option('--strategy <name>', 'how a client picks the holder to ask').choices(STRATEGY_NAMES).default('round-robin');
+}
+
+function range(text: string): { min: number; max: number } {
+  const match = /^(\d+)(?:-(\d+))?$/.exec(text);
+  const min = Number(match?.[1]);
+  const max = Number(match?.[2] ?? match?.[1]);
+  if (!match || min < 1 || max < min || max > MAX_COUNT) {
+    throw new InvalidArgumentError(`expected S or MIN-MAX segments (1 to ${MAX_COUNT}), got "${text}"`);
+  }
+  return { min, max };
+}
+
+function fault(text: string, previous: Map<number, ThreadFault> = new Map()): Map<number, ThreadFault> {
+  const match = /^(crash|stall):(\d+)$/.exec(text);
+  if (!match) throw new InvalidArgumentError(`expected crash:RANK or stall:RANK, got "${text}"`);
+  return previous.set(Number(match[2]), match[1] as ThreadFault);
+}
+
+interface RunFlags {
+  ranks?: number;
+  out: string;
+  strategy: StrategyName;
+  pipeline: number;
+  stallTimeout: number;
+  json?: boolean;
+  fault?: Map<number, ThreadFault>;
+}
+
+interface CheckFlags extends Omit<RunFlags, 'out' | 'ranks' | 'json'> {
+  repeat: number;
+  junit?: string;
+}
+
+interface GenFlags {
+  ranks: number;
+  files: number;
+  segments: { min: number; max: number };
+  seeders: number;
+  wants: number;
+  seed: string;
+}
+
+const program = new Command('sim')
+  .description('swarmsim: run, generate and check BitTorrent-like swarms of MPI-style ranks')
+  .option('--verbose', 'print stack traces of failures')
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(`sim: ${text.replace(/^error: /, '')}`) });
+
+program
+  .command('run')
+  .description('run a job: tracker in the main thread, one worker thread per client')
+  .argument('<input-dir>', 'folder holding in1.txt .. in<N-1>.txt')
+  .option('-n, --ranks <n>', 'ranks in the job, tracker included (-np works too; default: in*.txt + 1)', wholeNumber(3))
+  .option('--out <dir>', 'where client<R>_<file> outputs are written', 'out')
+  .addOption(strategyOption())
+  .option('--pipeline <n>', 'segment requests a client keeps in flight', wholeNumber(1, 4096), 16)
+  .option('--stall-timeout <seconds>', 'end the run when no message moves for this long', seconds, 10)
+  .option('--json', 'print the summary as one JSON object')
+  .addOption(new Option('--fault <kind:rank>', 'make a rank crash or stall (to test failure handling)').argParser(fault).hideHelp())
+  .action(async (inputDir: string, flags: RunFlags) => {
+    const summary = await runCommand(inputDir, {
+      ranks: flags.ranks,
+      outDir: flags.out,
+      strategy: flags.strategy,
+      pipeline: flags.pipeline,
+      stallTimeoutMs: flags.stallTimeout * 1000,
+      faults: flags.fault,
+    });
+    process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
+    if (!summary.ok) process.exitCode = 1;
+  });
+
+program
+  .command('gen')
+  .description('write a valid random job (in<R>.txt) and its expected outputs (out<k>.txt)')
+  .argument('<out-dir>', 'folder to write into')
+  .requiredOption('--ranks <n>', 'ranks in the job, tracker included', wholeNumber(3))
+  .requiredOption('--files <f>', 'number of files', wholeNumber(1))
+  .requiredOption('--segments <s>', 'segments per file: S, or MIN-MAX for a count drawn per file', range)
+  .option('--seeders <k>', 'owners of each file', wholeNumber(1), 1)
+  .option('--wants <w>', 'files each client wants, at most', wholeNumber(0), 2)
+  .option('--seed <x>', 'random seed: same arguments and seed, same files', '1')
+  .action(async (outDir: string, flags: GenFlags) => {
+    if (flags.seeders > flags.ranks - 1) {
+      throw new InputError('--seeders', `${flags.seeders} owners per file, but there are only ${flags.ranks - 1} clients`);
+    }
+    const written = await genCommand(outDir, { ...flags, seed: String(flags.seed) });
+    process.stdout.write(`wrote ${written.inputs} inputs and ${written.files} expected outputs to ${outDir}\n`);
+  });
+
+program
+  .command('check')
+  .description('run every case folder and compare outputs with its out<k>.txt (like diff -w)')
+  .argument('<suite-dir...>', 'case folders, or folders holding them')
+  .option('--repeat <k>', 'runs per case (races show up only sometimes)', wholeNumber(1, 100000), 1)
+  .option('--junit <file>', 'also write JUnit XML here')
+  .addOption(strategyOption())
+  .option('--pipeline <n>', 'segment requests a client keeps in flight', wholeNumber(1, 4096), 16)
+  .option('--stall-timeout <seconds>', 'fail a run when no message moves for this long', seconds, 10)
+  .action(async (roots: string[], flags: CheckFlags) => {
+    const cases = await findCases(roots);
+    if (cases.length === 0) throw new InputError(roots.join(' '), 'no case folder (one holding in*.txt) found');
+    const results: CaseResult[] = [];
+    for (const dir of cases) {
+      const result = await checkCase(dir, { ...flags, stallTimeoutMs: flags.stallTimeout * 1000 });
+      results.push(result);
+      process.stdout.write(`${formatCaseLine(result)}\n`);
+    }
+    if (flags.junit) await writeFile(flags.junit, junitXml(results));
+    const passed = results.filter(casePassed).length;
+    process.stdout.write(`check: ${passed} passed, ${results.length - passed} failed\n`);
+    if (passed < results.length) process.exitCode = 1;
+  });
+
+/** mpirun users type `-np 6`; commander knows only one-letter short flags. */
+function mpirunAliases(argv: string[]): string[] {
+  return argv.map((arg) => (arg === '-np' ? '--ranks' : arg.startsWith('-np=') ? `--ranks=${arg.slice(4)}` : arg));
+}
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(mpirunAliases(process.argv));
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+    } else if (error instanceof InputError) {
+      process.stderr.write(`sim: ${error.message}\n`);
+      process.exitCode = EXIT_BAD_INPUT;
+    } else if (error instanceof RunFailure) {
+      process.stderr.write(`sim: ${error.message}\n`);
+      if (error.detail && program.opts().verbose) process.stderr.write(`${error.detail}\n`);
+      process.exitCode = error.exitCode;
+    } else {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      process.stderr.write(`sim: internal error: ${failure.message}\n`);
+      if (program.opts().verbose) process.stderr.write(`${failure.stack}\n`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+await main();

@@ -1,0 +1,53 @@
+/**
+ * The message-passing interface every rank is written against, modelled on mpi4py:
+ * a rank knows its number and the job size, sends tagged payloads and receives them
+ * with optional source and tag filters. Transports (threads, TCP, virtual time)
+ * implement it; rank code never learns which one carries it.
+ */
+
+/** Matches a message from any rank. */
+export const ANY_SOURCE = -1;
+/** Matches a message with any tag. */
+export const ANY_TAG = -1;
+
+/**
+ * Tag → payload type. A protocol declares one such map and the compiler checks every
+ * `send` and every narrowed `recv` against it.
+ */
+export type PayloadMap = { [tag: number]: unknown };
+
+export type TagOf<M extends PayloadMap> = keyof M & number;
+
+/** One received message: a discriminated union over the map's tags. */
+export type Envelope<M extends PayloadMap, T extends TagOf<M> = TagOf<M>> = {
+  [K in T]: { source: number; tag: K; payload: M[K] };
+}[T];
+
+export interface RecvFilter<T extends number = number> {
+  /** A rank, or ANY_SOURCE (the default). */
+  source?: number;
+  /** A tag, or ANY_TAG (the default). */
+  tag?: T | typeof ANY_TAG;
+}
+
+export interface Comm<M extends PayloadMap> {
+  readonly rank: number;
+  readonly size: number;
+  /**
+   * Queues a message; never blocks. Messages from one rank to another with one tag are
+   * received in the order sent (MPI's non-overtaking rule); nothing else is ordered.
+   */
+  send<T extends TagOf<M>>(dest: number, tag: T, payload: M[T]): void;
+  /** Resolves with the earliest queued message that matches, waiting if there is none. */
+  recv<T extends TagOf<M>>(filter: RecvFilter<T> & { tag: T }): Promise<Envelope<M, T>>;
+  recv(filter?: RecvFilter<TagOf<M>>): Promise<Envelope<M>>;
+  /** The synchronous path: the earliest matching queued message, or undefined. */
+  tryRecv<T extends TagOf<M>>(filter: RecvFilter<T> & { tag: T }): Envelope<M, T> | undefined;
+  tryRecv(filter?: RecvFilter<TagOf<M>>): Envelope<M> | undefined;
+}
+
+/** Counters every transport keeps per rank, gathered at the end of a run. */
+export interface CommCounters {
+  messagesIn: number;
+  messagesOut: number;
+}

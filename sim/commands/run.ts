@@ -1,0 +1,31 @@
+import { mkdir } from 'node:fs/promises';
+import type { StrategyName } from '../../ranks/strategies/index.js';
+import { loadJob, type Job } from '../inputs.js';
+import { verifyOutputs } from '../outputs.js';
+import { summarize, type RunSummary } from '../summary.js';
+import type { ThreadFault } from '../transports/thread-control.js';
+import { runOnThreads } from '../transports/threads.js';
+
+export interface RunOptions {
+  ranks?: number;
+  outDir: string;
+  strategy: StrategyName;
+  pipeline: number;
+  stallTimeoutMs: number;
+  faults?: ReadonlyMap<number, ThreadFault>;
+}
+
+/** Runs a loaded job, then reads back and checks every output it implies. */
+export async function runJob(job: Job, options: RunOptions): Promise<RunSummary> {
+  const started = performance.now();
+  await mkdir(options.outDir, { recursive: true });
+  const result = await runOnThreads(job, options);
+  const problems = await verifyOutputs(job, options.outDir);
+  const wallSeconds = (performance.now() - started) / 1000;
+  return summarize(job, result, { ...options, wallSeconds, problems });
+}
+
+/** `sim run`: validates the inputs before any rank starts (InputError), then runs. */
+export async function runCommand(inputDir: string, options: RunOptions): Promise<RunSummary> {
+  return runJob(loadJob(inputDir, options.ranks), options);
+}

@@ -1,0 +1,29 @@
+/** Why a run ended without a result; `exitCode` is what the CLI exits with. */
+export class RunFailure extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    /** Extra detail for --verbose, such as a stack trace. */
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A rank threw, exited early or broke the protocol. */
+export class RankFailure extends RunFailure {
+  constructor(
+    readonly rank: number,
+    reason: string,
+    detail?: string,
+  ) {
+    super(`rank ${rank} failed: ${reason}`, 1, detail);
+  }
+}
+
+/** No message moved for the stall timeout; the message says what each rank waits for. */
+export class StallFailure extends RunFailure {
+  constructor(timeoutMs: number, report: string[]) {
+    super(`no message moved for ${timeoutMs / 1000} s; the run is stuck:\n${report.map((line) => `  ${line}`).join('\n')}`, 1);
+  }
+}

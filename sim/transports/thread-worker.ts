@@ -1,0 +1,71 @@
+/** Worker entry of the threads transport: one client rank per worker. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Peer } from '../../ranks/peer.js';
+import type { SwarmPayloads } from '../../ranks/protocol.js';
+import { STRATEGIES } from '../../ranks/strategies/index.js';
+import { MailboxComm } from '../local-comm.js';
+import { writeOutput } from '../outputs.js';
+import { BatchedLink, FlushQueue, receiveBatches } from './batched-link.js';
+import type { FromWorker, ToWorker, WorkerSetup } from './thread-control.js';
+
+const setup = workerData as WorkerSetup;
+const control = parentPort;
+if (!control) throw new Error('thread-worker.js must run as a worker thread');
+const tell = (message: FromWorker): void => control.postMessage(message);
+
+const { rank, size } = setup;
+const progress = new Int32Array(setup.progress);
+const flusher = new FlushQueue();
+const links: (BatchedLink | undefined)[] = new Array(size);
+
+const comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => {
+  let link = links[dest];
+  if (!link) {
+    // No channel to this rank yet: ask the main thread to make one, hold messages meanwhile.
+    links[dest] = link = new BatchedLink(flusher);
+    tell({ type: 'connect', peer: dest });
+  }
+  link.push(tag, payload);
+});
+
+function listen(port: WorkerSetup['trackerPort'], source: number): void {
+  if (setup.fault === 'stall') return;
+  receiveBatches(port, source, comm.mailbox, (count) => Atomics.add(progress, rank, count));
+}
+
+const trackerLink = new BatchedLink(flusher);
+trackerLink.attach(setup.trackerPort);
+links[0] = trackerLink;
+listen(setup.trackerPort, 0);
+
+const outputs: Promise<string>[] = [];
+const peer = new Peer(comm, setup.files, {
+  strategy: STRATEGIES[setup.strategy](rank, size),
+  pipeline: setup.pipeline,
+  sink: (file, hashes) => outputs.push(writeOutput(setup.outDir, rank, file, hashes)),
+});
+
+control.on('message', (message: ToWorker) => {
+  if (message.type === 'port') {
+    let link = links[message.peer];
+    if (!link) links[message.peer] = link = new BatchedLink(flusher);
+    link.attach(message.port);
+    listen(message.port, message.peer);
+  } else {
+    tell({ type: 'status', waiting: comm.mailbox.waiting(), queued: comm.mailbox.queued, detail: peer.describe() });
+  }
+});
+
+async function main(): Promise<void> {
+  if (setup.fault === 'crash') throw new Error('injected crash (--fault crash)');
+  const report = await peer.run();
+  const written = await Promise.all(outputs);
+  flusher.flushAll();
+  // The main thread terminates this worker once every rank is done.
+  tell({ type: 'done', report, messagesIn: comm.messagesIn, messagesOut: comm.messagesOut, outputs: written });
+}
+
+main().catch((error: unknown) => {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  tell({ type: 'failed', error: failure.message, stack: failure.stack ?? failure.message });
+});

@@ -1,0 +1,170 @@
+/**
+ * The threads transport: the tracker runs in the main thread, each client in its own
+ * worker. Clients talk to each other over a MessageChannel per pair, made on first use
+ * by the main thread, so traffic between clients never passes through rank 0.
+ */
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { PeerReport } from '../../ranks/peer.js';
+import { TAG_NAMES, type SwarmPayloads } from '../../ranks/protocol.js';
+import type { StrategyName } from '../../ranks/strategies/index.js';
+import { Tracker } from '../../ranks/tracker.js';
+import { ANY_SOURCE, ANY_TAG } from '../comm.js';
+import { RankFailure, RunFailure, StallFailure } from '../failures.js';
+import type { Job } from '../inputs.js';
+import { MailboxComm } from '../local-comm.js';
+import type { WaitState } from '../mailbox.js';
+import { summarizeSwarms, trackerCounters, type RankCounters, type RunResult } from '../run-result.js';
+import { startWatchdog } from '../watchdog.js';
+import { BatchedLink, FlushQueue, receiveBatches } from './batched-link.js';
+import type { FromWorker, ThreadFault, ToWorker, WorkerSetup } from './thread-control.js';
+
+export interface ThreadRunOptions {
+  strategy: StrategyName;
+  pipeline: number;
+  outDir: string;
+  stallTimeoutMs: number;
+  faults?: ReadonlyMap<number, ThreadFault>;
+}
+
+const WORKER_ENTRY = new URL('./thread-worker.js', import.meta.url);
+const STATUS_WAIT_MS = 1000;
+
+function describeWait(waiting: readonly WaitState[], queued: number): string {
+  if (waiting.length === 0) return `not in a receive (${queued} messages queued)`;
+  const filters = waiting.map(({ source, tag }) => {
+    const from = source === ANY_SOURCE ? 'any rank' : `rank ${source}`;
+    const what = tag === ANY_TAG ? 'any tag' : (TAG_NAMES[tag] ?? `tag ${tag}`);
+    return `${what} from ${from}`;
+  });
+  return `waiting for ${filters.join(' or ')} (${queued} queued)`;
+}
+
+function countersOf(rank: number, report: PeerReport, messagesIn: number, messagesOut: number): RankCounters {
+  return {
+    rank,
+    uploaded: report.uploaded,
+    downloaded: report.downloaded,
+    nacksSent: report.nacksSent,
+    nacksReceived: report.nacksReceived,
+    requestsSent: report.requestsSent,
+    swarmRequests: report.swarmRequests,
+    messagesIn,
+    messagesOut,
+    downloadedFrom: Array.from(report.downloadedFrom),
+  };
+}
+
+export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise<RunResult> {
+  const size = job.ranks;
+  const progressBuffer = new SharedArrayBuffer(4 * size);
+  const progress = new Int32Array(progressBuffer);
+  const flusher = new FlushQueue();
+  const links: BatchedLink[] = new Array(size);
+  const comm = new MailboxComm<SwarmPayloads>(0, size, (dest, tag, payload) => links[dest].push(tag, payload));
+  const tracker = new Tracker(comm);
+  const workers: Worker[] = new Array(size);
+  const counters: RankCounters[] = new Array(size);
+  const outputs: string[] = [];
+  const connected = new Set<number>();
+  const statusReplies = new Map<number, string>();
+  let clientsDone = 0;
+  let finished = false;
+
+  let fail: (failure: RunFailure) => void = () => undefined;
+  let allDone: () => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  const done = new Promise<void>((resolve) => (allDone = resolve));
+  failed.catch(() => undefined);
+
+  const connect = (a: number, b: number): void => {
+    const key = Math.min(a, b) * size + Math.max(a, b);
+    if (connected.has(key)) return;
+    connected.add(key);
+    const { port1, port2 } = new MessageChannel();
+    workers[a].postMessage({ type: 'port', peer: b, port: port1 } satisfies ToWorker, [port1]);
+    workers[b].postMessage({ type: 'port', peer: a, port: port2 } satisfies ToWorker, [port2]);
+  };
+
+  const onWorkerMessage = (rank: number, message: FromWorker): void => {
+    switch (message.type) {
+      case 'connect':
+        connect(rank, message.peer);
+        break;
+      case 'status':
+        statusReplies.set(rank, `${describeWait(message.waiting, message.queued)}; ${message.detail}`);
+        break;
+      case 'done':
+        counters[rank] = countersOf(rank, message.report, message.messagesIn, message.messagesOut);
+        outputs.push(...message.outputs);
+        if (++clientsDone === size - 1) allDone();
+        break;
+      case 'failed':
+        fail(new RankFailure(rank, message.error, message.stack));
+        break;
+    }
+  };
+
+  for (let rank = 1; rank < size; rank++) {
+    const { port1, port2 } = new MessageChannel();
+    links[rank] = new BatchedLink(flusher);
+    links[rank].attach(port1);
+    receiveBatches(port1, rank, comm.mailbox);
+    const setup: WorkerSetup = {
+      rank,
+      size,
+      files: { owned: job.clients[rank - 1].owned, wanted: job.clients[rank - 1].wanted },
+      strategy: options.strategy,
+      pipeline: options.pipeline,
+      outDir: options.outDir,
+      trackerPort: port2,
+      progress: progressBuffer,
+      fault: options.faults?.get(rank),
+    };
+    const worker = new Worker(WORKER_ENTRY, { workerData: setup, transferList: [port2] });
+    worker.on('message', (message: FromWorker) => onWorkerMessage(rank, message));
+    worker.on('error', (error) => fail(new RankFailure(rank, error.message, error.stack)));
+    worker.on('exit', (code) => {
+      if (!finished && counters[rank] === undefined) fail(new RankFailure(rank, `its worker exited with code ${code} before the run ended`));
+    });
+    workers[rank] = worker;
+  }
+
+  const describeRanks = async (): Promise<string[]> => {
+    statusReplies.clear();
+    for (let rank = 1; rank < size; rank++) workers[rank].postMessage({ type: 'status' } satisfies ToWorker);
+    await new Promise((resolve) => setTimeout(resolve, STATUS_WAIT_MS));
+    const lines = [`rank 0 (tracker): ${describeWait(comm.mailbox.waiting(), comm.mailbox.queued)}`];
+    for (let rank = 1; rank < size; rank++) {
+      const status = counters[rank] ? 'finished; waiting for TERMINATE' : statusReplies.get(rank);
+      lines.push(`rank ${rank}: ${status ?? `did not answer within ${STATUS_WAIT_MS} ms (busy or blocked)`}`);
+    }
+    return lines;
+  };
+
+  const moved = (): number => {
+    let total = comm.messagesIn;
+    for (let rank = 1; rank < size; rank++) total += Atomics.load(progress, rank);
+    return total;
+  };
+  const stopWatchdog = startWatchdog(options.stallTimeoutMs, moved, () => {
+    describeRanks().then(
+      (lines) => fail(new StallFailure(options.stallTimeoutMs, lines)),
+      () => fail(new StallFailure(options.stallTimeoutMs, ['(the ranks could not be asked)'])),
+    );
+  });
+
+  try {
+    const trackerRun = tracker.run().catch((error: unknown) => {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      throw new RankFailure(0, failure.message, failure.stack);
+    });
+    await Promise.race([Promise.all([trackerRun, done]), failed]);
+    counters[0] = trackerCounters(size, comm.messagesIn, comm.messagesOut);
+    return { ranks: counters, swarms: summarizeSwarms(tracker), outputs: outputs.sort() };
+  } finally {
+    finished = true;
+    stopWatchdog();
+    for (let rank = 1; rank < size; rank++) links[rank].close();
+    await Promise.all(workers.slice(1).map((worker) => worker.terminate()));
+  }
+}
