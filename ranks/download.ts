@@ -1,11 +1,14 @@
 import { ProtocolError, Tag, TRACKER, UPDATE_EVERY, type SwarmComm, type SwarmPayloads } from './protocol.js';
 import type { SegmentStore } from './segment-store.js';
+import { HoldingsGuess } from './holdings-guess.js';
 import type { SourceStrategy } from './strategies/index.js';
 
 /** Where a finished file goes; the harness decides how it is written. */
 export type FileSink = (file: string, hashes: readonly string[]) => void;
 
 const NOBODY = -1;
+/** Consecutive segments asked of one holder before choosing again. */
+const RUN_LENGTH = 8;
 
 /** One wanted file being downloaded. */
 class FileDownload {
@@ -26,6 +29,9 @@ class FileDownload {
   parked: number[] = [];
   /** Per segment, the members that answered NACK for it. */
   refusedBy = new Map<number, Set<number>>();
+  /** Segments obtained so far: the clock of `guess`. */
+  obtained = 0;
+  guess = new HoldingsGuess(0, 0);
 
   constructor(readonly name: string) {}
 
@@ -100,6 +106,7 @@ export class DownloadActivity {
     file.refreshing = false;
     file.members = this.membersOf(reply);
     if (!file.started) this.begin(file, reply.hashes);
+    for (const seed of reply.seeds) file.guess.seed(seed);
     if (file.parked.length > 0) {
       for (const segment of file.parked) file.refusedBy.delete(segment);
       file.retry.push(...file.parked);
@@ -118,6 +125,7 @@ export class DownloadActivity {
     file.inFlight--;
     this.inFlight--;
     this.strategy.answered(holder, reply.load);
+    file.guess.report(holder, reply.from, reply.held, file.obtained);
     if (acked) this.obtained(file, index, holder);
     else this.refused(file, index, holder);
     this.pump();
@@ -143,7 +151,8 @@ export class DownloadActivity {
     // segments and can serve each other instead of all asking the seeds for the same ones.
     const clients = this.comm.size - 1;
     file.offset = Math.floor(((this.comm.rank - 1) * hashes.length) / clients) % hashes.length;
-    this.store.addEmpty(file.name, hashes);
+    file.guess = new HoldingsGuess(this.comm.size, hashes.length);
+    this.store.addEmpty(file.name, hashes, file.offset);
     this.active.push(file);
   }
 
@@ -158,6 +167,7 @@ export class DownloadActivity {
     file.refusedBy.delete(index);
     this.counters.downloaded++;
     this.counters.downloadedFrom[holder]++;
+    file.obtained++;
     file.missing--;
     if (file.missing === 0) {
       this.complete(file);
@@ -198,27 +208,46 @@ export class DownloadActivity {
     while (this.inFlight < this.pipeline && idle < this.active.length) {
       if (this.nextFile >= this.active.length) this.nextFile = 0;
       const file = this.active[this.nextFile++];
-      if (this.requestOne(file)) idle = 0;
+      if (this.requestRun(file)) idle = 0;
       else idle++;
     }
   }
 
-  private requestOne(file: FileDownload): boolean {
+  /**
+   * Asks one holder for a run of up to RUN_LENGTH segments: messages to one peer then
+   * travel in one batch and wake its thread once, which is what makes a pipeline pay.
+   */
+  private requestRun(file: FileDownload): boolean {
+    let holder: number | undefined;
+    let sent = 0;
     for (let segment = file.nextSegment(); segment !== undefined; segment = file.nextSegment()) {
-      const holder = this.strategy.choose(file.name, file.members, file.refusedBy.get(segment));
+      const refusers = file.refusedBy.get(segment);
       if (holder === undefined) {
-        file.parked.push(segment);
-        continue;
+        const eligible = (member: number): boolean =>
+          !refusers?.has(member) && file.guess.mayHold(member, segment, file.obtained);
+        holder = this.strategy.choose(file.name, file.members, eligible);
+        if (holder === undefined) {
+          file.parked.push(segment);
+          continue;
+        }
+      } else if (refusers?.has(holder) || !file.guess.mayHold(holder, segment, file.obtained)) {
+        file.retry.push(segment);
+        break;
       }
-      file.askedOf[segment] = holder;
-      file.inFlight++;
-      this.inFlight++;
-      this.counters.requestsSent++;
-      this.strategy.sent(holder);
-      this.comm.send(holder, Tag.SEGMENT_REQUEST, { file: file.name, index: segment, hash: file.hashes[segment] });
-      return true;
+      this.request(file, segment, holder);
+      if (++sent === RUN_LENGTH || this.inFlight === this.pipeline) break;
     }
+    if (sent > 0) return true;
     if (file.parked.length > 0 && file.inFlight === 0 && !file.refreshing) this.askSwarm(file.name, false);
     return false;
+  }
+
+  private request(file: FileDownload, segment: number, holder: number): void {
+    file.askedOf[segment] = holder;
+    file.inFlight++;
+    this.inFlight++;
+    this.counters.requestsSent++;
+    this.strategy.sent(holder);
+    this.comm.send(holder, Tag.SEGMENT_REQUEST, { file: file.name, index: segment, hash: file.hashes[segment] });
   }
 }

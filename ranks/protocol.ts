@@ -30,11 +30,17 @@ export interface OwnedFile {
   hashes: readonly string[];
 }
 
-/** Reply to SEGMENT_REQUEST. `load` is how many segments the holder has served so far. */
+/**
+ * Reply to SEGMENT_REQUEST. `load` is how many segments the holder has served so far;
+ * `from` and `held` say that it holds at least the `held` segments from index `from`
+ * onwards (wrapping at the end of the file), so a requester can guess what to ask it next.
+ */
 export interface SegmentReply {
   file: string;
   index: number;
   load: number;
+  from: number;
+  held: number;
 }
 
 export type SwarmPayloads = {

@@ -14,12 +14,10 @@ export class UploadActivity {
 
   serve(requester: number, request: SwarmPayloads[typeof Tag.SEGMENT_REQUEST]): void {
     const { file, index } = request;
-    if (this.store.holds(file, index, request.hash)) {
-      this.uploaded++;
-      this.comm.send(requester, Tag.ACK, { file, index, load: this.uploaded });
-    } else {
-      this.nacksSent++;
-      this.comm.send(requester, Tag.NACK, { file, index, load: this.uploaded });
-    }
+    const acked = this.store.holds(file, index, request.hash);
+    if (acked) this.uploaded++;
+    else this.nacksSent++;
+    const { from, held } = this.store.heldRun(file);
+    this.comm.send(requester, acked ? Tag.ACK : Tag.NACK, { file, index, load: this.uploaded, from, held });
   }
 }

@@ -11,7 +11,7 @@ export function leastLoaded(size: number): SourceStrategy {
   const unanswered = new Int32Array(size);
   const cursors = new Map<string, number>();
   return {
-    choose(file, members, excluded) {
+    choose(file, members, eligible) {
       const n = members.length;
       const start = cursors.get(file) ?? 0;
       let best = -1;
@@ -20,7 +20,7 @@ export function leastLoaded(size: number): SourceStrategy {
       for (let step = 0; step < n; step++) {
         const at = (start + step) % n;
         const member = members[at];
-        if (excluded?.has(member)) continue;
+        if (!eligible(member)) continue;
         const load = reported[member] + unanswered[member];
         if (load < bestLoad) {
           best = member;

@@ -5,10 +5,10 @@
  */
 export interface SourceStrategy {
   /**
-   * A member of `members` not in `excluded` to ask for a segment of `file`, or
-   * undefined when every member is excluded.
+   * A member of `members` for which `eligible` holds (it has not refused the segment and
+   * probably holds it), to ask for a segment of `file`; undefined when none is eligible.
    */
-  choose(file: string, members: readonly number[], excluded: ReadonlySet<number> | undefined): number | undefined;
+  choose(file: string, members: readonly number[], eligible: (member: number) => boolean): number | undefined;
   /** A request went to `holder`. */
   sent(holder: number): void;
   /** `holder` answered; `load` is the number of segments it reports having served. */
