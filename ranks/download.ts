@@ -131,15 +131,15 @@ export class DownloadActivity {
     this.pump();
   }
 
-  /** The requests in flight, for stall reports: `file[index]->rank`. */
-  describeInFlight(limit: number): string[] {
-    const out: string[] = [];
+  /** Up to `limit` requests in flight, for stall reports, as `file[index]->rank N`. */
+  describeInFlight(limit: number): { shown: string[]; total: number } {
+    const shown: string[] = [];
     for (const file of this.files.values()) {
       file.askedOf.forEach((holder, index) => {
-        if (holder !== NOBODY && out.length < limit) out.push(`${file.name}[${index}]->rank ${holder}`);
+        if (holder !== NOBODY && shown.length < limit) shown.push(`${file.name}[${index}]->rank ${holder}`);
       });
     }
-    return out;
+    return { shown, total: this.inFlight };
   }
 
   private begin(file: FileDownload, hashes: readonly string[] | null): void {

@@ -21,6 +21,7 @@ export class Peer {
   private readonly store = new SegmentStore();
   private readonly upload: UploadActivity;
   private readonly download: DownloadActivity;
+  private started = false;
 
   constructor(
     private readonly comm: SwarmComm,
@@ -36,6 +37,7 @@ export class Peer {
     const comm = this.comm;
     comm.send(TRACKER, Tag.INIT, { files: this.files.owned });
     await comm.recv({ source: TRACKER, tag: Tag.INIT_ACK });
+    this.started = true;
     this.download.start();
     for (;;) {
       // Drain what has arrived synchronously; wait only when nothing is queued.
@@ -62,9 +64,11 @@ export class Peer {
 
   /** What the download activity is waiting for, for stall reports. */
   describe(): string {
-    const pending = this.download.describeInFlight(5);
+    if (!this.started) return 'has not had the go-ahead yet';
     if (this.download.done) return 'all wanted files downloaded; serving until TERMINATE';
-    return pending.length > 0 ? `requests in flight: ${pending.join(', ')}` : 'no segment request in flight';
+    const { shown, total } = this.download.describeInFlight(5);
+    if (total === 0) return 'no segment request in flight';
+    return `${total} requests in flight: ${shown.join(', ')}${total > shown.length ? ', ...' : ''}`;
   }
 
   private report(): PeerReport {

@@ -1,0 +1,25 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function hash(n: number): string {
+  return n.toString(16).padStart(32, '0');
+}
+
+export function tempDir(prefix = 'swarmsim-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Writes `in<R>.txt` files (index R - 1) into a fresh folder. */
+export function writeInputs(texts: string[], dir = tempDir()): string {
+  texts.forEach((text, i) => writeFileSync(join(dir, `in${i + 1}.txt`), text));
+  return dir;
+}
+
+/** An input text from parts: owned files with their hash numbers, then wanted names. */
+export function inputText(owned: [string, number[]][], wanted: string[]): string {
+  const lines = [String(owned.length)];
+  for (const [name, hashes] of owned) lines.push(`${name} ${hashes.length}`, ...hashes.map(hash));
+  lines.push(String(wanted.length), ...wanted);
+  return `${lines.join('\n')}\n`;
+}
