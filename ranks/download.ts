@@ -9,6 +9,18 @@ export type FileSink = (file: string, hashes: readonly string[]) => void;
 const NOBODY = -1;
 /** Consecutive segments asked of one holder before choosing again. */
 const RUN_LENGTH = 8;
+/** How many not-yet-requested segments a strategy with costs may choose among. */
+const LOOKAHEAD = 16;
+
+/**
+ * Requests in flight: a number, or 'auto' for one per 20 segments wanted (between 8 and
+ * 256), so small files keep few requests out (load spreads as peers acquire segments) and
+ * large ones keep many (fewer thread wake-ups per segment).
+ */
+export type Pipeline = number | 'auto';
+const AUTO_SEGMENTS_PER_REQUEST = 20;
+const AUTO_MIN = 8;
+const AUTO_MAX = 256;
 
 /** One wanted file being downloaded. */
 class FileDownload {
@@ -20,9 +32,14 @@ class FileDownload {
   refreshing = false;
   /** Who each in-flight segment was asked of, NOBODY when none. */
   askedOf = new Int32Array(0);
-  /** Fresh segments are taken in rotated order from `offset`; `issued` counts them. */
+  /**
+   * Segments are first requested in rotated order from `offset`; every segment before
+   * order position `issued` has been requested. `requested` marks segments asked at least
+   * once (a NACKed one goes to `retry`, never back to fresh).
+   */
   offset = 0;
   issued = 0;
+  requested = new Uint8Array(0);
   /** NACKed segments waiting for another holder. */
   retry: number[] = [];
   /** Segments that every known member refused; asked again after a swarm refresh. */
@@ -39,11 +56,21 @@ class FileDownload {
     return this.hashes.length > 0;
   }
 
-  nextSegment(): number | undefined {
-    if (this.retry.length > 0) return this.retry.pop();
+  /** Fills `out` with up to `limit` segments never requested, in order. */
+  fresh(out: number[], limit: number): number[] {
+    out.length = 0;
     const count = this.hashes.length;
-    if (this.issued < count) return (this.offset + this.issued++) % count;
-    return undefined;
+    while (this.issued < count && this.requested[(this.offset + this.issued) % count] === 1) this.issued++;
+    for (let at = this.issued; at < count && out.length < limit; at++) {
+      const segment = (this.offset + at) % count;
+      if (this.requested[segment] === 0) out.push(segment);
+    }
+    return out;
+  }
+
+  /** The member may hold the segment and has not refused it. */
+  askable(member: number, segment: number): boolean {
+    return !this.refusedBy.get(segment)?.has(member) && this.guess.mayHold(member, segment, this.obtained);
   }
 }
 
@@ -66,7 +93,11 @@ export class DownloadActivity {
   private readonly files = new Map<string, FileDownload>();
   private readonly active: FileDownload[] = [];
   private nextFile = 0;
+  /** Scratch for `FileDownload.fresh`, reused to spare an allocation per run. */
+  private readonly window: number[] = [];
   private inFlight = 0;
+  private inFlightLimit: number;
+  private segmentsWanted = 0;
   private remainingFiles: number;
 
   constructor(
@@ -74,11 +105,12 @@ export class DownloadActivity {
     wanted: readonly string[],
     private readonly store: SegmentStore,
     private readonly strategy: SourceStrategy,
-    private readonly pipeline: number,
+    private readonly pipeline: Pipeline,
     private readonly sink: FileSink,
   ) {
     for (const name of wanted) this.files.set(name, new FileDownload(name));
     this.remainingFiles = this.files.size;
+    this.inFlightLimit = pipeline === 'auto' ? AUTO_MIN : pipeline;
     this.counters = {
       downloaded: 0,
       nacksReceived: 0,
@@ -112,7 +144,6 @@ export class DownloadActivity {
       file.retry.push(...file.parked);
       file.parked.length = 0;
     }
-    this.pump();
   }
 
   onReply(holder: number, acked: boolean, reply: SwarmPayloads[typeof Tag.ACK]): void {
@@ -128,7 +159,6 @@ export class DownloadActivity {
     file.guess.report(holder, reply.from, reply.held, file.obtained);
     if (acked) this.obtained(file, index, holder);
     else this.refused(file, index, holder);
-    this.pump();
   }
 
   /** Up to `limit` requests in flight, for stall reports, as `file[index]->rank N`. */
@@ -146,7 +176,13 @@ export class DownloadActivity {
     if (!hashes || hashes.length === 0) throw new ProtocolError(`tracker sent no hashes for ${file.name}`);
     file.hashes = hashes;
     file.missing = hashes.length;
+    this.segmentsWanted += hashes.length;
+    if (this.pipeline === 'auto') {
+      const share = Math.ceil(this.segmentsWanted / AUTO_SEGMENTS_PER_REQUEST);
+      this.inFlightLimit = Math.min(AUTO_MAX, Math.max(AUTO_MIN, share));
+    }
     file.askedOf = new Int32Array(hashes.length).fill(NOBODY);
+    file.requested = new Uint8Array(hashes.length);
     // Clients start at different points of the file so that early on they hold different
     // segments and can serve each other instead of all asking the seeds for the same ones.
     const clients = this.comm.size - 1;
@@ -202,10 +238,14 @@ export class DownloadActivity {
     this.comm.send(TRACKER, Tag.SWARM_REQUEST, { file: name, withHashes });
   }
 
-  /** Sends requests, taking files in turn, until the pipeline is full or nothing is askable. */
-  private pump(): void {
+  /**
+   * Sends requests, taking files in turn, until the pipeline is full or nothing is
+   * askable. The peer calls it once it has handled every message that has arrived, so
+   * the slots freed by a batch of replies refill as runs, not one request at a time.
+   */
+  pump(): void {
     let idle = 0;
-    while (this.inFlight < this.pipeline && idle < this.active.length) {
+    while (this.inFlight < this.inFlightLimit && idle < this.active.length) {
       if (this.nextFile >= this.active.length) this.nextFile = 0;
       const file = this.active[this.nextFile++];
       if (this.requestRun(file)) idle = 0;
@@ -216,38 +256,81 @@ export class DownloadActivity {
   /**
    * Asks one holder for a run of up to RUN_LENGTH segments: messages to one peer then
    * travel in one batch and wake its thread once, which is what makes a pipeline pay.
+   * NACKed segments go first; then segments never asked for.
    */
   private requestRun(file: FileDownload): boolean {
+    if (file.retry.length > 0) return this.requestRetries(file);
+    const window = file.fresh(this.window, LOOKAHEAD);
+    const first = this.pickFresh(file, window);
+    if (!first) return this.stuck(file);
+    const holder = first.holder;
+    this.request(file, first.segment, holder);
+    let sent = 1;
+    for (const segment of window) {
+      if (sent === RUN_LENGTH || this.inFlight === this.inFlightLimit) break;
+      if (segment === first.segment || !file.askable(holder, segment)) continue;
+      this.request(file, segment, holder);
+      sent++;
+    }
+    return true;
+  }
+
+  /**
+   * The first segment of a fresh run and its holder. A strategy with costs gets the
+   * segment, among the next few, whose best holder costs least (so an idle peer serves
+   * what it has before a busy seed is asked); otherwise segments go in order.
+   */
+  private pickFresh(file: FileDownload, window: readonly number[]): { segment: number; holder: number } | undefined {
+    let best: { segment: number; holder: number } | undefined;
+    let bestCost = Infinity;
+    for (const segment of window) {
+      const holder = this.strategy.choose(file.name, file.members, (member) => file.askable(member, segment));
+      if (holder === undefined) continue;
+      const cost = this.strategy.cost?.(holder);
+      if (cost === undefined) return { segment, holder };
+      if (cost < bestCost) {
+        best = { segment, holder };
+        bestCost = cost;
+      }
+    }
+    return best;
+  }
+
+  private requestRetries(file: FileDownload): boolean {
     let holder: number | undefined;
     let sent = 0;
-    for (let segment = file.nextSegment(); segment !== undefined; segment = file.nextSegment()) {
-      const refusers = file.refusedBy.get(segment);
+    while (file.retry.length > 0 && sent < RUN_LENGTH && this.inFlight < this.inFlightLimit) {
+      const segment = file.retry[file.retry.length - 1];
       if (holder === undefined) {
-        const eligible = (member: number): boolean =>
-          !refusers?.has(member) && file.guess.mayHold(member, segment, file.obtained);
-        holder = this.strategy.choose(file.name, file.members, eligible);
+        holder = this.strategy.choose(file.name, file.members, (member) => file.askable(member, segment));
         if (holder === undefined) {
           file.parked.push(segment);
+          file.retry.pop();
           continue;
         }
-      } else if (refusers?.has(holder) || !file.guess.mayHold(holder, segment, file.obtained)) {
-        file.retry.push(segment);
+      } else if (!file.askable(holder, segment)) {
         break;
       }
+      file.retry.pop();
       this.request(file, segment, holder);
-      if (++sent === RUN_LENGTH || this.inFlight === this.pipeline) break;
+      sent++;
     }
-    if (sent > 0) return true;
-    if (file.parked.length > 0 && file.inFlight === 0 && !file.refreshing) this.askSwarm(file.name, false);
+    return sent > 0 || this.stuck(file);
+  }
+
+  /** Nothing askable now: when nothing is in flight either, only a fresh swarm can help. */
+  private stuck(file: FileDownload): false {
+    if (file.inFlight === 0 && !file.refreshing && file.missing > 0) this.askSwarm(file.name, false);
     return false;
   }
 
   private request(file: FileDownload, segment: number, holder: number): void {
     file.askedOf[segment] = holder;
+    file.requested[segment] = 1;
     file.inFlight++;
     this.inFlight++;
     this.counters.requestsSent++;
-    this.strategy.sent(holder);
+    this.strategy.sent(file.name, holder);
     this.comm.send(holder, Tag.SEGMENT_REQUEST, { file: file.name, index: segment, hash: file.hashes[segment] });
   }
 }

@@ -1,4 +1,4 @@
-import { DownloadActivity, type DownloadCounters, type FileSink } from './download.js';
+import { DownloadActivity, type DownloadCounters, type FileSink, type Pipeline } from './download.js';
 import { ProtocolError, Tag, TAG_NAMES, TRACKER, type ClientFiles, type SwarmComm } from './protocol.js';
 import { SegmentStore } from './segment-store.js';
 import type { SourceStrategy } from './strategies/index.js';
@@ -7,7 +7,7 @@ import { UploadActivity } from './upload.js';
 export interface PeerOptions {
   strategy: SourceStrategy;
   /** Segment requests kept in flight at most. */
-  pipeline: number;
+  pipeline: Pipeline;
   sink: FileSink;
 }
 
@@ -40,8 +40,12 @@ export class Peer {
     this.started = true;
     this.download.start();
     for (;;) {
-      // Drain what has arrived synchronously; wait only when nothing is queued.
-      const message = comm.tryRecv() ?? (await comm.recv());
+      // Handle everything that has arrived, then refill the pipeline, then wait.
+      let message = comm.tryRecv();
+      if (!message) {
+        this.download.pump();
+        message = await comm.recv();
+      }
       switch (message.tag) {
         case Tag.SEGMENT_REQUEST:
           this.upload.serve(message.source, message.payload);

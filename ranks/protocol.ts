@@ -3,6 +3,7 @@
  * sends and receives only these; `SwarmComm` makes the compiler check each use.
  */
 import type { Comm, Envelope } from '../sim/comm.js';
+import type { WireLayout } from '../sim/wire-layout.js';
 
 export const Tag = {
   INIT: 1,
@@ -60,6 +61,29 @@ export type SwarmPayloads = {
   [Tag.CLIENT_GOT_ALL_FILES]: null;
   [Tag.TERMINATE]: null;
 };
+
+const REPLY = [
+  ['file', 'string'],
+  ['index', 'int'],
+  ['load', 'int'],
+  ['from', 'int'],
+  ['held', 'int'],
+] as const;
+
+/** Field order and kinds of every payload, for transports that send flat values or check input. */
+export const SWARM_LAYOUT = {
+  [Tag.INIT]: [['files', { records: [['name', 'string'], ['hashes', 'string[]']] }]],
+  [Tag.INIT_ACK]: null,
+  [Tag.SWARM_REQUEST]: [['file', 'string'], ['withHashes', 'bool']],
+  [Tag.SWARM_REPLY]: [['file', 'string'], ['seeds', 'int[]'], ['peers', 'int[]'], ['hashes', 'string[]?']],
+  [Tag.PEER_UPDATE]: [['file', 'string']],
+  [Tag.SEGMENT_REQUEST]: [['file', 'string'], ['index', 'int'], ['hash', 'string']],
+  [Tag.ACK]: REPLY,
+  [Tag.NACK]: REPLY,
+  [Tag.SINGLE_FILE_DOWNLOAD_COMPLETED]: [['file', 'string']],
+  [Tag.CLIENT_GOT_ALL_FILES]: null,
+  [Tag.TERMINATE]: null,
+} as const satisfies WireLayout<SwarmPayloads>;
 
 export type SwarmComm = Comm<SwarmPayloads>;
 export type SwarmMessage = Envelope<SwarmPayloads>;

@@ -2,6 +2,7 @@
 /** Argument parsing only: each verb hands off to sim/commands/. */
 import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { Pipeline } from '../ranks/download.js';
 import { STRATEGY_NAMES, type StrategyName } from '../ranks/strategies/index.js';
 import { casePassed, checkCase, findCases, formatCaseLine, junitXml, type CaseResult } from './commands/check.js';
 import { genCommand } from './commands/gen.js';
@@ -22,6 +23,10 @@ function wholeNumber(min: number, max = MAX_COUNT) {
     }
     return value;
   };
+}
+
+function pipeline(text: string): Pipeline {
+  return text === 'auto' ? 'auto' : wholeNumber(1, 4096)(text);
 }
 
 function seconds(text: string): number {
@@ -54,7 +59,7 @@ interface RunFlags {
   ranks?: number;
   out: string;
   strategy: StrategyName;
-  pipeline: number;
+  pipeline: Pipeline;
   stallTimeout: number;
   json?: boolean;
   fault?: Map<number, ThreadFault>;
@@ -87,7 +92,7 @@ program
   .option('-n, --ranks <n>', 'ranks in the job, tracker included (-np works too; default: in*.txt + 1)', wholeNumber(3))
   .option('--out <dir>', 'where client<R>_<file> outputs are written', 'out')
   .addOption(strategyOption())
-  .option('--pipeline <n>', 'segment requests a client keeps in flight', wholeNumber(1, 4096), 16)
+  .option('--pipeline <n>', "segment requests a client keeps in flight ('auto': one per 20 segments wanted, 8 to 256)", pipeline, 'auto')
   .option('--stall-timeout <seconds>', 'end the run when no message moves for this long', seconds, 10)
   .option('--json', 'print the summary as one JSON object')
   .addOption(new Option('--fault <kind:rank>', 'make a rank crash or stall (to test failure handling)').argParser(fault).hideHelp())
@@ -129,7 +134,7 @@ program
   .option('--repeat <k>', 'runs per case (races show up only sometimes)', wholeNumber(1, 100000), 1)
   .option('--junit <file>', 'also write JUnit XML here')
   .addOption(strategyOption())
-  .option('--pipeline <n>', 'segment requests a client keeps in flight', wholeNumber(1, 4096), 16)
+  .option('--pipeline <n>', "segment requests a client keeps in flight ('auto': one per 20 segments wanted, 8 to 256)", pipeline, 'auto')
   .option('--stall-timeout <seconds>', 'fail a run when no message moves for this long', seconds, 10)
   .action(async (roots: string[], flags: CheckFlags) => {
     const cases = await findCases(roots);

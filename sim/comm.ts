@@ -45,9 +45,3 @@ export interface Comm<M extends PayloadMap> {
   tryRecv<T extends TagOf<M>>(filter: RecvFilter<T> & { tag: T }): Envelope<M, T> | undefined;
   tryRecv(filter?: RecvFilter<TagOf<M>>): Envelope<M> | undefined;
 }
-
-/** Counters every transport keeps per rank, gathered at the end of a run. */
-export interface CommCounters {
-  messagesIn: number;
-  messagesOut: number;
-}

@@ -1,3 +1,4 @@
+import type { Pipeline } from '../ranks/download.js';
 import { jainIndex, maxOverMean } from '../reports/metrics.js';
 import type { Job } from './inputs.js';
 import type { OutputProblem } from './outputs.js';
@@ -11,7 +12,7 @@ export interface RunSummary {
   ranks: number;
   files: number;
   strategy: string;
-  pipeline: number;
+  pipeline: Pipeline;
   segmentsTransferred: number;
   messages: number;
   wallSeconds: number;
@@ -24,7 +25,7 @@ export interface RunSummary {
 export function summarize(
   job: Job,
   result: RunResult,
-  run: { strategy: string; pipeline: number; outDir: string; wallSeconds: number; problems: OutputProblem[] },
+  run: { strategy: string; pipeline: Pipeline; outDir: string; wallSeconds: number; problems: OutputProblem[] },
 ): RunSummary {
   const servers = servingClients(job);
   const uploads = servers.map((rank) => result.ranks[rank].uploaded);

@@ -81,7 +81,7 @@ describe('sim run', () => {
     const out = tempDir();
     const result = sim('run', '-np', '4', inputs, '--out', out);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^4 ranks \(tracker \+ 3 clients\), 2 files, strategy round-robin, pipeline \d+\n/);
+    expect(result.stdout).toMatch(/^4 ranks \(tracker \+ 3 clients\), 2 files, strategy round-robin, pipeline auto\n/);
     expect(result.stdout).toMatch(/\nrank {2}uploaded {2}downloaded {2}NACKs sent {2}NACKs received\n/);
     expect(result.stdout).toMatch(/Jain's index \d\.\d{3}/);
     expect(result.stdout).toContain(`outputs written to ${out}, all correct`);

@@ -4,13 +4,15 @@ import type { StrategyFactory } from './strategy.js';
 
 export type { SourceStrategy, StrategyFactory } from './strategy.js';
 
-/** Every strategy a run can name; adding one here is all the peer loop needs. */
-export const STRATEGIES = {
+const FACTORIES = {
   'round-robin': () => roundRobin(),
   'least-loaded': (_rank, size) => leastLoaded(size),
 } satisfies Record<string, StrategyFactory>;
 
-export type StrategyName = keyof typeof STRATEGIES;
+export type StrategyName = keyof typeof FACTORIES;
+
+/** Every strategy a run can name; adding one here is all the peer loop needs. */
+export const STRATEGIES: Readonly<Record<StrategyName, StrategyFactory>> = FACTORIES;
 
 export const STRATEGY_NAMES = Object.keys(STRATEGIES) as StrategyName[];
 

@@ -1,4 +1,4 @@
-import type { SourceStrategy } from './strategy.js';
+import { startAfter, type SourceStrategy } from './strategy.js';
 
 /**
  * Ask the holder that has served the fewest segments. A holder's load is known only from
@@ -9,35 +9,33 @@ import type { SourceStrategy } from './strategy.js';
 export function leastLoaded(size: number): SourceStrategy {
   const reported = new Float64Array(size);
   const unanswered = new Int32Array(size);
-  const cursors = new Map<string, number>();
+  const lastAsked = new Map<string, number>();
+  const estimate = (holder: number): number => reported[holder] + unanswered[holder];
   return {
     choose(file, members, eligible) {
       const n = members.length;
-      const start = cursors.get(file) ?? 0;
-      let best = -1;
-      let bestAt = 0;
+      const start = startAfter(members, lastAsked.get(file));
+      let best: number | undefined;
       let bestLoad = Infinity;
       for (let step = 0; step < n; step++) {
-        const at = (start + step) % n;
-        const member = members[at];
+        const member = members[(start + step) % n];
         if (!eligible(member)) continue;
-        const load = reported[member] + unanswered[member];
+        const load = estimate(member);
         if (load < bestLoad) {
           best = member;
-          bestAt = at;
           bestLoad = load;
         }
       }
-      if (best < 0) return undefined;
-      cursors.set(file, bestAt + 1);
       return best;
     },
-    sent(holder) {
+    sent(file, holder) {
+      lastAsked.set(file, holder);
       unanswered[holder]++;
     },
     answered(holder, load) {
       unanswered[holder]--;
       reported[holder] = load;
     },
+    cost: estimate,
   };
 }

@@ -1,25 +1,24 @@
-import type { SourceStrategy } from './strategy.js';
+import { startAfter, type SourceStrategy } from './strategy.js';
 
 /**
  * The reference behaviour: per file, walk the swarm members in turn, skipping members
  * that answered NACK for this segment or are unlikely to hold it yet.
  */
 export function roundRobin(): SourceStrategy {
-  const cursors = new Map<string, number>();
+  const lastAsked = new Map<string, number>();
   return {
     choose(file, members, eligible) {
       const n = members.length;
-      const start = cursors.get(file) ?? 0;
+      const start = startAfter(members, lastAsked.get(file));
       for (let step = 0; step < n; step++) {
-        const at = (start + step) % n;
-        const member = members[at];
-        if (!eligible(member)) continue;
-        cursors.set(file, at + 1);
-        return member;
+        const member = members[(start + step) % n];
+        if (eligible(member)) return member;
       }
       return undefined;
     },
-    sent() {},
+    sent(file, holder) {
+      lastAsked.set(file, holder);
+    },
     answered() {},
   };
 }

@@ -1,3 +1,4 @@
+import type { Pipeline } from '../../ranks/download.js';
 import { mkdir } from 'node:fs/promises';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import { loadJob, type Job } from '../inputs.js';
@@ -10,7 +11,7 @@ export interface RunOptions {
   ranks?: number;
   outDir: string;
   strategy: StrategyName;
-  pipeline: number;
+  pipeline: Pipeline;
   stallTimeoutMs: number;
   faults?: ReadonlyMap<number, ThreadFault>;
 }

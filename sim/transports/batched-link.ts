@@ -1,19 +1,24 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Mailbox } from '../mailbox.js';
+import { decodeBatch, encodeInto, type AnyWireLayout } from '../wire-layout.js';
 
 /**
  * One direction of a rank-to-rank channel over a MessagePort. Messages queued in one turn
- * of the event loop travel as one JSON string, the cheapest thing a port carries; the
+ * of the event loop travel as one JSON string of flat values (tag, then the payload's
+ * fields in layout order), the cheapest thing a port carries; the
  * batch goes out on `setImmediate` because microtasks run after every port message,
  * which would flush batches of one. A link may be created before its port exists (the
  * port is wired lazily); it then holds its messages until `attach`.
  */
 export class BatchedLink {
   private port: MessagePort | undefined;
-  /** Alternating tag, payload. */
+  /** Flat messages: tag, then payload fields. */
   private batch: unknown[] = [];
 
-  constructor(private readonly flusher: FlushQueue) {}
+  constructor(
+    private readonly flusher: FlushQueue,
+    private readonly layout: AnyWireLayout,
+  ) {}
 
   attach(port: MessagePort): void {
     this.port = port;
@@ -22,7 +27,7 @@ export class BatchedLink {
 
   push(tag: number, payload: unknown): void {
     if (this.batch.length === 0 && this.port) this.flusher.mark(this);
-    this.batch.push(tag, payload);
+    encodeInto(this.batch, this.layout, tag, payload);
   }
 
   flush(): void {
@@ -61,12 +66,18 @@ export class FlushQueue {
  * Delivers every batch that arrives on `port` from rank `source` into `mailbox`.
  * `onBatch` sees the count, for progress accounting without per-message work.
  */
-export function receiveBatches(port: MessagePort, source: number, mailbox: Mailbox, onBatch?: (count: number) => void): void {
+export function receiveBatches(
+  port: MessagePort,
+  source: number,
+  mailbox: Mailbox,
+  layout: AnyWireLayout,
+  onBatch?: (count: number) => void,
+): void {
+  const deliver = (tag: number, payload: unknown): void => mailbox.deliver({ source, tag, payload });
   port.on('message', (data: string) => {
-    const batch = JSON.parse(data) as unknown[];
-    for (let i = 0; i < batch.length; i += 2) {
-      mailbox.deliver({ source, tag: batch[i] as number, payload: batch[i + 1] });
-    }
-    onBatch?.(batch.length >> 1);
+    const before = mailbox.delivered;
+    // Both ends are our own threads: a batch that does not decode is a bug, not bad input.
+    if (!decodeBatch(JSON.parse(data) as unknown[], layout, deliver)) throw new Error(`undecodable batch from rank ${source}`);
+    onBatch?.(mailbox.delivered - before);
   });
 }

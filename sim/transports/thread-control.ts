@@ -1,3 +1,4 @@
+import type { Pipeline } from '../../ranks/download.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { PeerReport } from '../../ranks/peer.js';
 import type { ClientFiles } from '../../ranks/protocol.js';
@@ -12,7 +13,7 @@ export interface WorkerSetup {
   size: number;
   files: ClientFiles;
   strategy: StrategyName;
-  pipeline: number;
+  pipeline: Pipeline;
   outDir: string;
   /** The worker's end of its channel to rank 0. */
   trackerPort: MessagePort;

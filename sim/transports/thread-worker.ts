@@ -1,7 +1,7 @@
 /** Worker entry of the threads transport: one client rank per worker. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Peer } from '../../ranks/peer.js';
-import type { SwarmPayloads } from '../../ranks/protocol.js';
+import { SWARM_LAYOUT, type SwarmPayloads } from '../../ranks/protocol.js';
 import { STRATEGIES } from '../../ranks/strategies/index.js';
 import { MailboxComm } from '../local-comm.js';
 import { writeOutput } from '../outputs.js';
@@ -22,7 +22,7 @@ const comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => 
   let link = links[dest];
   if (!link) {
     // No channel to this rank yet: ask the main thread to make one, hold messages meanwhile.
-    links[dest] = link = new BatchedLink(flusher);
+    links[dest] = link = new BatchedLink(flusher, SWARM_LAYOUT);
     tell({ type: 'connect', peer: dest });
   }
   link.push(tag, payload);
@@ -30,10 +30,10 @@ const comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => 
 
 function listen(port: WorkerSetup['trackerPort'], source: number): void {
   if (setup.fault === 'stall') return;
-  receiveBatches(port, source, comm.mailbox, (count) => Atomics.add(progress, rank, count));
+  receiveBatches(port, source, comm.mailbox, SWARM_LAYOUT, (count) => Atomics.add(progress, rank, count));
 }
 
-const trackerLink = new BatchedLink(flusher);
+const trackerLink = new BatchedLink(flusher, SWARM_LAYOUT);
 trackerLink.attach(setup.trackerPort);
 links[0] = trackerLink;
 listen(setup.trackerPort, 0);
@@ -48,7 +48,7 @@ const peer = new Peer(comm, setup.files, {
 control.on('message', (message: ToWorker) => {
   if (message.type === 'port') {
     let link = links[message.peer];
-    if (!link) links[message.peer] = link = new BatchedLink(flusher);
+    if (!link) links[message.peer] = link = new BatchedLink(flusher, SWARM_LAYOUT);
     link.attach(message.port);
     listen(message.port, message.peer);
   } else {

@@ -1,3 +1,4 @@
+import type { Pipeline } from '../../ranks/download.js';
 /**
  * The threads transport: the tracker runs in the main thread, each client in its own
  * worker. Clients talk to each other over a MessageChannel per pair, made on first use
@@ -5,7 +6,7 @@
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { PeerReport } from '../../ranks/peer.js';
-import { TAG_NAMES, type SwarmPayloads } from '../../ranks/protocol.js';
+import { SWARM_LAYOUT, TAG_NAMES, type SwarmPayloads } from '../../ranks/protocol.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import { Tracker } from '../../ranks/tracker.js';
 import { ANY_SOURCE, ANY_TAG } from '../comm.js';
@@ -20,7 +21,7 @@ import type { FromWorker, ThreadFault, ToWorker, WorkerSetup } from './thread-co
 
 export interface ThreadRunOptions {
   strategy: StrategyName;
-  pipeline: number;
+  pipeline: Pipeline;
   outDir: string;
   stallTimeoutMs: number;
   faults?: ReadonlyMap<number, ThreadFault>;
@@ -106,9 +107,9 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
 
   for (let rank = 1; rank < size; rank++) {
     const { port1, port2 } = new MessageChannel();
-    links[rank] = new BatchedLink(flusher);
+    links[rank] = new BatchedLink(flusher, SWARM_LAYOUT);
     links[rank].attach(port1);
-    receiveBatches(port1, rank, comm.mailbox);
+    receiveBatches(port1, rank, comm.mailbox, SWARM_LAYOUT);
     const setup: WorkerSetup = {
       rank,
       size,
