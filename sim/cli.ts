@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** Argument parsing only: each verb hands off to sim/commands/. */
-import { writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Pipeline } from '../ranks/download.js';
 import { STRATEGY_NAMES, type StrategyName } from '../ranks/strategies/index.js';
@@ -9,6 +10,7 @@ import { genCommand } from './commands/gen.js';
 import { runCommand } from './commands/run.js';
 import { RunFailure } from './failures.js';
 import { InputError, MAX_COUNT } from './inputs.js';
+import { writeAtomically } from './outputs.js';
 import { formatSummary } from './summary.js';
 import type { ThreadFault } from './transports/thread-control.js';
 
@@ -145,7 +147,10 @@ program
       results.push(result);
       process.stdout.write(`${formatCaseLine(result)}\n`);
     }
-    if (flags.junit) await writeFile(flags.junit, junitXml(results));
+    if (flags.junit) {
+      await mkdir(dirname(flags.junit), { recursive: true });
+      await writeAtomically(flags.junit, junitXml(results));
+    }
     const passed = results.filter(casePassed).length;
     process.stdout.write(`check: ${passed} passed, ${results.length - passed} failed\n`);
     if (passed < results.length) process.exitCode = 1;
@@ -169,6 +174,10 @@ async function main(): Promise<void> {
       process.stderr.write(`sim: ${error.message}\n`);
       if (error.detail && program.opts().verbose) process.stderr.write(`${error.detail}\n`);
       process.exitCode = error.exitCode;
+    } else if (error instanceof Error && 'code' in error && 'syscall' in error) {
+      // A file system refusal (permissions, a missing folder): the path is in the message.
+      process.stderr.write(`sim: ${error.message}\n`);
+      process.exitCode = 1;
     } else {
       const failure = error instanceof Error ? error : new Error(String(error));
       process.stderr.write(`sim: internal error: ${failure.message}\n`);

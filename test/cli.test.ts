@@ -135,8 +135,7 @@ describe('sim check', () => {
   const inputs = (): string => generated(['--ranks', '5', '--files', '3', '--segments', '10-40', '--wants', '2', '--seed', 'check']);
 
   it('passes a generated case, repeated, and writes JUnit XML', () => {
-    const suite = tempDir();
-    const junit = join(suite, 'report.xml');
+    const junit = join(tempDir(), 'reports', 'ci', 'report.xml');
     const result = sim('check', inputs(), '--repeat', '3', '--junit', junit);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^PASS {2}.* {2}3\/3 runs {2}\(median \d+\.\d{3} s, max \d+\.\d{3} s\)\ncheck: 1 passed, 0 failed\n$/);
