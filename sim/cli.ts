@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 /** Argument parsing only: each verb hands off to sim/commands/. */
-import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Pipeline } from '../ranks/download.js';
@@ -10,7 +9,7 @@ import { genCommand } from './commands/gen.js';
 import { runCommand } from './commands/run.js';
 import { RunFailure } from './failures.js';
 import { InputError, MAX_COUNT } from './inputs.js';
-import { writeAtomically } from './outputs.js';
+import { ensureDir, writeAtomically } from './outputs.js';
 import { formatSummary } from './summary.js';
 import type { ThreadFault } from './transports/thread-control.js';
 
@@ -148,7 +147,7 @@ program
       process.stdout.write(`${formatCaseLine(result)}\n`);
     }
     if (flags.junit) {
-      await mkdir(dirname(flags.junit), { recursive: true });
+      await ensureDir(dirname(flags.junit));
       await writeAtomically(flags.junit, junitXml(results));
     }
     const passed = results.filter(casePassed).length;

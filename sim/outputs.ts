@@ -1,7 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Job } from './inputs.js';
+
+/**
+ * Creates a folder and its missing parents. Node's own recursive mkdir spins forever on
+ * some pseudo file systems (/proc), so this walks up at most once per path component.
+ */
+export async function ensureDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && (await stat(dir)).isDirectory()) return;
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw error;
+    await ensureDir(dirname(dir));
+    await mkdir(dir);
+  }
+}
 
 export function outputName(rank: number, file: string): string {
   return `client${rank}_${file}`;

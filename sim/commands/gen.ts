@@ -1,12 +1,11 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileHashes, generate, type GenOptions } from '../generate.js';
-import { formatOutput, writeAtomically } from '../outputs.js';
+import { ensureDir, formatOutput, writeAtomically } from '../outputs.js';
 
 /** `sim gen`: writes in<R>.txt and the expected out<k>.txt of every file. */
 export async function genCommand(outDir: string, options: GenOptions): Promise<{ inputs: number; files: number }> {
   const scenario = generate(options);
-  await mkdir(outDir, { recursive: true });
+  await ensureDir(outDir);
   for (const [i, text] of scenario.inputs.entries()) await writeAtomically(join(outDir, `in${i + 1}.txt`), text);
   for (const [i, count] of scenario.segmentCounts.entries()) {
     await writeAtomically(join(outDir, `out${i + 1}.txt`), formatOutput(fileHashes(options.seed, i + 1, count)));

@@ -1,8 +1,7 @@
 import type { Pipeline } from '../../ranks/download.js';
-import { mkdir } from 'node:fs/promises';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import { loadJob, type Job } from '../inputs.js';
-import { verifyOutputs } from '../outputs.js';
+import { ensureDir, verifyOutputs } from '../outputs.js';
 import { summarize, type RunSummary } from '../summary.js';
 import type { ThreadFault } from '../transports/thread-control.js';
 import { runOnThreads } from '../transports/threads.js';
@@ -19,7 +18,7 @@ export interface RunOptions {
 /** Runs a loaded job, then reads back and checks every output it implies. */
 export async function runJob(job: Job, options: RunOptions): Promise<RunSummary> {
   const started = performance.now();
-  await mkdir(options.outDir, { recursive: true });
+  await ensureDir(options.outDir);
   const result = await runOnThreads(job, options);
   const problems = await verifyOutputs(job, options.outDir);
   const wallSeconds = (performance.now() - started) / 1000;
