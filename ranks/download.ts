@@ -22,6 +22,13 @@ const AUTO_SEGMENTS_PER_REQUEST = 20;
 const AUTO_MIN = 8;
 const AUTO_MAX = 256;
 
+/** The k-th point of the base-2 van der Corput sequence, in [0, 1). */
+export function vanDerCorput(k: number): number {
+  let point = 0;
+  for (let bit = 0.5; k > 0; k >>>= 1, bit /= 2) if (k & 1) point += bit;
+  return point;
+}
+
 /** One wanted file being downloaded. */
 class FileDownload {
   hashes: readonly string[] = [];
@@ -137,7 +144,7 @@ export class DownloadActivity {
     if (!file) throw new ProtocolError(`swarm reply for ${reply.file}, which this client does not want`);
     file.refreshing = false;
     file.members = this.membersOf(reply);
-    if (!file.started) this.begin(file, reply.hashes);
+    if (!file.started) this.begin(file, reply.hashes, reply.peers.indexOf(this.comm.rank));
     for (const seed of reply.seeds) file.guess.seed(seed);
     if (file.parked.length > 0) {
       for (const segment of file.parked) file.refusedBy.delete(segment);
@@ -172,7 +179,8 @@ export class DownloadActivity {
     return { shown, total: this.inFlight };
   }
 
-  private begin(file: FileDownload, hashes: readonly string[] | null): void {
+  /** `arrival`: how many downloaders joined the swarm before this client. */
+  private begin(file: FileDownload, hashes: readonly string[] | null, arrival: number): void {
     if (!hashes || hashes.length === 0) throw new ProtocolError(`tracker sent no hashes for ${file.name}`);
     file.hashes = hashes;
     file.missing = hashes.length;
@@ -183,10 +191,11 @@ export class DownloadActivity {
     }
     file.askedOf = new Int32Array(hashes.length).fill(NOBODY);
     file.requested = new Uint8Array(hashes.length);
-    // Clients start at different points of the file so that early on they hold different
-    // segments and can serve each other instead of all asking the seeds for the same ones.
-    const clients = this.comm.size - 1;
-    file.offset = Math.floor(((this.comm.rank - 1) * hashes.length) / clients) % hashes.length;
+    // Downloaders start at different points of the file so that early on they hold
+    // different segments and can serve each other instead of all asking the seeds for the
+    // same ones. The k-th to join starts at the k-th point of the van der Corput sequence
+    // (0, 1/2, 1/4, 3/4, ...): each newcomer starts in the widest gap left.
+    file.offset = Math.floor(vanDerCorput(Math.max(0, arrival)) * hashes.length);
     file.guess = new HoldingsGuess(this.comm.size, hashes.length);
     this.store.addEmpty(file.name, hashes, file.offset);
     this.active.push(file);
