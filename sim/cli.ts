@@ -51,8 +51,8 @@ function range(text: string): { min: number; max: number } {
 }
 
 function fault(text: string, previous: Map<number, ThreadFault> = new Map()): Map<number, ThreadFault> {
-  const match = /^(crash|stall):(\d+)$/.exec(text);
-  if (!match) throw new InvalidArgumentError(`expected crash:RANK or stall:RANK, got "${text}"`);
+  const match = /^(crash|exit|stall):(\d+)$/.exec(text);
+  if (!match) throw new InvalidArgumentError(`expected crash:RANK, exit:RANK or stall:RANK, got "${text}"`);
   return previous.set(Number(match[2]), match[1] as ThreadFault);
 }
 
@@ -96,7 +96,7 @@ program
   .option('--pipeline <n>', "segment requests a client keeps in flight ('auto': one per 20 segments wanted, 8 to 256)", pipeline, 'auto')
   .option('--stall-timeout <seconds>', 'end the run when no message moves for this long', seconds, 10)
   .option('--json', 'print the summary as one JSON object')
-  .addOption(new Option('--fault <kind:rank>', 'make a rank crash or stall (to test failure handling)').argParser(fault).hideHelp())
+  .addOption(new Option('--fault <kind:rank>', 'make a rank crash, exit or stall (to test failure handling)').argParser(fault).hideHelp())
   .action(async (inputDir: string, flags: RunFlags) => {
     const summary = await runCommand(inputDir, {
       ranks: flags.ranks,

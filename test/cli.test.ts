@@ -119,6 +119,13 @@ describe('sim run', () => {
     expect(result.stderr).toBe('sim: rank 3 failed: injected crash (--fault crash)\n');
   });
 
+  it('ends a run whose rank exits early, naming the rank and its exit code', () => {
+    const inputs = generated(['--ranks', '5', '--files', '2', '--segments', '20']);
+    const result = sim('run', inputs, '--out', tempDir(), '--fault', 'exit:2');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('sim: rank 2 failed: its worker exited with code 3 before the run ended\n');
+  });
+
   it('ends a stalled run after --stall-timeout, saying what each rank waits for', () => {
     const inputs = generated(['--ranks', '4', '--files', '2', '--segments', '20', '--wants', '1']);
     const result = sim('run', inputs, '--out', tempDir(), '--fault', 'stall:2', '--stall-timeout', '0.5');

@@ -1,6 +1,6 @@
 import type { Pipeline } from '../../ranks/download.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';
-import { loadJob, type Job } from '../inputs.js';
+import { InputError, loadJob, type Job } from '../inputs.js';
 import { ensureDir, verifyOutputs } from '../outputs.js';
 import { summarize, type RunSummary } from '../summary.js';
 import type { ThreadFault } from '../transports/thread-control.js';
@@ -17,6 +17,9 @@ export interface RunOptions {
 
 /** Runs a loaded job, then reads back and checks every output it implies. */
 export async function runJob(job: Job, options: RunOptions): Promise<RunSummary> {
+  for (const rank of options.faults?.keys() ?? []) {
+    if (rank < 1 || rank >= job.ranks) throw new InputError('--fault', `rank ${rank} is not a client of this ${job.ranks}-rank job`);
+  }
   const started = performance.now();
   await ensureDir(options.outDir);
   const result = await runOnThreads(job, options);

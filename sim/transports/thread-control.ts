@@ -6,7 +6,7 @@ import type { StrategyName } from '../../ranks/strategies/index.js';
 import type { WaitState } from '../mailbox.js';
 
 /** Test faults a worker can be told to simulate, so the harness's failure paths can be exercised. */
-export type ThreadFault = 'crash' | 'stall';
+export type ThreadFault = 'crash' | 'exit' | 'stall';
 
 export interface WorkerSetup {
   rank: number;

@@ -58,6 +58,7 @@ control.on('message', (message: ToWorker) => {
 
 async function main(): Promise<void> {
   if (setup.fault === 'crash') throw new Error('injected crash (--fault crash)');
+  if (setup.fault === 'exit') process.exit(3);
   const report = await peer.run();
   const written = await Promise.all(outputs);
   flusher.flushAll();

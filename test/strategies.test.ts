@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { vanDerCorput } from '../ranks/download.js';
+import { HoldingsGuess } from '../ranks/holdings-guess.js';
+import { leastLoaded } from '../ranks/strategies/least-loaded.js';
+import { roundRobin } from '../ranks/strategies/round-robin.js';
+
+const everyone = (): boolean => true;
+
+describe('round-robin', () => {
+  it('walks the members in turn, skipping the ineligible', () => {
+    const strategy = roundRobin();
+    const members = [2, 4, 5, 7];
+    const picks: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const holder = strategy.choose('f', members, (m) => m !== 5);
+      if (holder === undefined) throw new Error('no holder');
+      strategy.sent('f', holder);
+      picks.push(holder);
+    }
+    expect(picks).toEqual([2, 4, 7, 2, 4, 7]);
+    expect(strategy.choose('f', members, () => false)).toBeUndefined();
+  });
+
+  it('keeps one turn per file', () => {
+    const strategy = roundRobin();
+    strategy.sent('a', 2);
+    expect(strategy.choose('a', [1, 2, 3], everyone)).toBe(3);
+    expect(strategy.choose('b', [1, 2, 3], everyone)).toBe(1);
+  });
+});
+
+describe('least-loaded', () => {
+  it('asks the holder with the lowest reported load plus its unanswered requests', () => {
+    const strategy = leastLoaded(6);
+    strategy.sent('f', 1);
+    strategy.answered(1, 10);
+    strategy.sent('f', 2);
+    strategy.answered(2, 3);
+    strategy.sent('f', 3);
+    strategy.answered(3, 5);
+    expect(strategy.choose('f', [1, 2, 3], everyone)).toBe(2);
+    for (let i = 0; i < 3; i++) strategy.sent('f', 2);
+    expect(strategy.cost?.(2)).toBe(6);
+    expect(strategy.choose('f', [1, 2, 3], everyone)).toBe(3);
+    expect(strategy.choose('f', [1, 2, 3], (m) => m === 1)).toBe(1);
+  });
+
+  it('shares the work between equally idle holders', () => {
+    const strategy = leastLoaded(4);
+    const picks: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const holder = strategy.choose('f', [1, 2, 3], everyone) as number;
+      strategy.sent('f', holder);
+      strategy.answered(holder, 0);
+      picks.push(holder);
+    }
+    expect(picks).toEqual([1, 2, 3]);
+  });
+});
+
+describe('HoldingsGuess', () => {
+  it('trusts a reported run, grows it with our own progress, and assumes the unknown may hold anything', () => {
+    const guess = new HoldingsGuess(4, 10);
+    expect(guess.mayHold(1, 9, 0)).toBe(true);
+    guess.report(1, 8, 3, 0);
+    expect([8, 9, 0].map((i) => guess.mayHold(1, i, 0))).toEqual([true, true, true]);
+    expect(guess.mayHold(1, 1, 0)).toBe(false);
+    expect(guess.mayHold(1, 1, 1)).toBe(true);
+    guess.seed(2);
+    expect(guess.mayHold(2, 5, 0)).toBe(true);
+  });
+});
+
+describe('vanDerCorput', () => {
+  it('puts each newcomer in the widest gap', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map(vanDerCorput)).toEqual([0, 0.5, 0.25, 0.75, 0.125, 0.625, 0.375, 0.875]);
+  });
+});
