@@ -6,6 +6,7 @@ import type { Pipeline } from '../ranks/download.js';
 import { STRATEGY_NAMES, type StrategyName } from '../ranks/strategies/index.js';
 import { casePassed, checkCase, findCases, formatCaseLine, junitXml, type CaseResult } from './commands/check.js';
 import { genCommand } from './commands/gen.js';
+import type { GenOptions } from './generate.js';
 import { runCommand } from './commands/run.js';
 import { RunFailure } from './failures.js';
 import { InputError, MAX_COUNT } from './inputs.js';
@@ -71,14 +72,6 @@ interface CheckFlags extends Omit<RunFlags, 'out' | 'ranks' | 'json'> {
   junit?: string;
 }
 
-interface GenFlags {
-  ranks: number;
-  files: number;
-  segments: { min: number; max: number };
-  seeders: number;
-  wants: number;
-  seed: string;
-}
 
 const program = new Command('sim')
   .description('swarmsim: run, generate and check BitTorrent-like swarms of MPI-style ranks')
@@ -120,11 +113,11 @@ program
   .option('--seeders <k>', 'owners of each file', wholeNumber(1), 1)
   .option('--wants <w>', 'files each client wants, at most', wholeNumber(0), 2)
   .option('--seed <x>', 'random seed: same arguments and seed, same files', '1')
-  .action(async (outDir: string, flags: GenFlags) => {
+  .action(async (outDir: string, flags: GenOptions) => {
     if (flags.seeders > flags.ranks - 1) {
       throw new InputError('--seeders', `${flags.seeders} owners per file, but there are only ${flags.ranks - 1} clients`);
     }
-    const written = await genCommand(outDir, { ...flags, seed: String(flags.seed) });
+    const written = await genCommand(outDir, flags);
     process.stdout.write(`wrote ${written.inputs} inputs and ${written.files} expected outputs to ${outDir}\n`);
   });
 

@@ -113,17 +113,19 @@ describe('the tracker', () => {
 });
 
 describe('a peer', () => {
-  it('answers ACK for a segment it holds and NACK otherwise, reporting its load', async () => {
+  /** Rank 1 of 3, past its go-ahead; the test plays the tracker (comms[0]) and rank 2. */
+  async function startedPeer(files: ClientFiles) {
     const comms = loopback<SwarmPayloads>(3);
-    const hashes = ['a'.repeat(32), 'b'.repeat(32)];
-    const peer = new Peer(comms[1], { owned: [{ name: 'f', hashes }], wanted: [] }, {
-      strategy: STRATEGIES['round-robin'](1, 3),
-      pipeline: 4,
-      sink: () => undefined,
-    });
+    const peer = new Peer(comms[1], files, { strategy: STRATEGIES['round-robin'](1, 3), pipeline: 4, sink: () => undefined });
     const running = peer.run();
     await comms[0].recv({ source: 1, tag: Tag.INIT });
     comms[0].send(1, Tag.INIT_ACK, null);
+    return { comms, running };
+  }
+
+  it('answers ACK for a segment it holds and NACK otherwise, reporting its load', async () => {
+    const hashes = ['a'.repeat(32), 'b'.repeat(32)];
+    const { comms, running } = await startedPeer({ owned: [{ name: 'f', hashes }], wanted: [] });
     comms[2].send(1, Tag.SEGMENT_REQUEST, { file: 'f', index: 1, hash: hashes[1] });
     comms[2].send(1, Tag.SEGMENT_REQUEST, { file: 'f', index: 0, hash: hashes[1] });
     comms[2].send(1, Tag.SEGMENT_REQUEST, { file: 'g', index: 0, hash: hashes[0] });
@@ -139,15 +141,7 @@ describe('a peer', () => {
   });
 
   it('fails on an ACK for a segment it never asked for', async () => {
-    const comms = loopback<SwarmPayloads>(3);
-    const peer = new Peer(comms[1], { owned: [], wanted: ['f'] }, {
-      strategy: STRATEGIES['round-robin'](1, 3),
-      pipeline: 4,
-      sink: () => undefined,
-    });
-    const running = peer.run();
-    await comms[0].recv({ source: 1, tag: Tag.INIT });
-    comms[0].send(1, Tag.INIT_ACK, null);
+    const { comms, running } = await startedPeer({ owned: [], wanted: ['f'] });
     comms[2].send(1, Tag.ACK, { file: 'f', index: 3, load: 1, from: 0, held: 0 });
     await expect(running).rejects.toThrow('ACK from rank 2 for f[3], which was not asked of it');
   });
