@@ -66,6 +66,11 @@ export class Peer {
     }
   }
 
+  /** Segments obtained so far, over all wanted files. */
+  get obtained(): number {
+    return this.download.counters.downloaded;
+  }
+
   /** What the download activity is waiting for, for stall reports. */
   describe(): string {
     if (!this.started) return 'has not had the go-ahead yet';

@@ -13,12 +13,18 @@ export interface FileSwarm {
   completed: number;
 }
 
+/** Told of every change of a swarm: a client joined `file` in `role`, or became its seed. */
+export type SwarmObserver = (file: string, rank: number, role: Role) => void;
+
 /** Rank 0: registers owners, answers swarm requests, and ends the job when every client is done. */
 export class Tracker {
   readonly swarms = new Map<string, FileSwarm>();
   private clientsDone = 0;
 
-  constructor(private readonly comm: SwarmComm) {}
+  constructor(
+    private readonly comm: SwarmComm,
+    private readonly observe: SwarmObserver = () => undefined,
+  ) {}
 
   async run(): Promise<void> {
     const comm = this.comm;
@@ -38,7 +44,7 @@ export class Tracker {
     for (const { name, hashes } of files) {
       let swarm = this.swarms.get(name);
       if (!swarm) this.swarms.set(name, (swarm = { hashes, members: new Map(), completed: 0 }));
-      swarm.members.set(owner, 'seed');
+      this.setRole(name, swarm, owner, 'seed');
     }
   }
 
@@ -48,7 +54,7 @@ export class Tracker {
       case Tag.SWARM_REQUEST: {
         const { file, withHashes } = message.payload;
         const swarm = this.swarmOf(file, source);
-        if (!swarm.members.has(source)) swarm.members.set(source, 'peer');
+        if (!swarm.members.has(source)) this.setRole(file, swarm, source, 'peer');
         const seeds: number[] = [];
         const peers: number[] = [];
         for (const [rank, role] of swarm.members) (role === 'seed' ? seeds : peers).push(rank);
@@ -58,12 +64,12 @@ export class Tracker {
       }
       case Tag.PEER_UPDATE: {
         const swarm = this.swarmOf(message.payload.file, source);
-        if (!swarm.members.has(source)) swarm.members.set(source, 'peer');
+        if (!swarm.members.has(source)) this.setRole(message.payload.file, swarm, source, 'peer');
         break;
       }
       case Tag.SINGLE_FILE_DOWNLOAD_COMPLETED: {
         const swarm = this.swarmOf(message.payload.file, source);
-        swarm.members.set(source, 'seed');
+        this.setRole(message.payload.file, swarm, source, 'seed');
         swarm.completed++;
         break;
       }
@@ -73,6 +79,11 @@ export class Tracker {
       default:
         throw new ProtocolError(`tracker got unexpected ${TAG_NAMES[message.tag] ?? message.tag} from rank ${source}`);
     }
+  }
+
+  private setRole(file: string, swarm: FileSwarm, rank: number, role: Role): void {
+    swarm.members.set(rank, role);
+    this.observe(file, rank, role);
   }
 
   private swarmOf(file: string, asker: number): FileSwarm {

@@ -91,7 +91,7 @@ program
   .option('--json', 'print the summary as one JSON object')
   .addOption(new Option('--fault <kind:rank>', 'make a rank crash, exit or stall (to test failure handling)').argParser(fault).hideHelp())
   .action(async (inputDir: string, flags: RunFlags) => {
-    const summary = await runCommand(inputDir, {
+    const metrics = await runCommand(inputDir, {
       ranks: flags.ranks,
       outDir: flags.out,
       strategy: flags.strategy,
@@ -99,8 +99,8 @@ program
       stallTimeoutMs: flags.stallTimeout * 1000,
       faults: flags.fault,
     });
-    process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
-    if (!summary.ok) process.exitCode = 1;
+    process.stdout.write(flags.json ? `${JSON.stringify(metrics)}\n` : `${formatSummary(metrics)}\n`);
+    if (!metrics.run.ok) process.exitCode = 1;
   });
 
 program

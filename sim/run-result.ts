@@ -1,4 +1,5 @@
-import type { Tracker } from '../ranks/tracker.js';
+import type { Role, Tracker } from '../ranks/tracker.js';
+import { Sampler, type Samples } from './timeline.js';
 
 /** One rank's counters, gathered at the end of a run. Rank 0 (the tracker) serves no segments. */
 export interface RankCounters {
@@ -29,6 +30,35 @@ export interface RunResult {
   swarms: SwarmSummary[];
   /** Output files written, by name. */
   outputs: string[];
+  /** Per client (index rank - 1): [seconds, segments obtained] rows. */
+  progress: Samples[];
+  /** Per file: [seconds, seeds, peers] rows, one per change of its swarm. */
+  swarmGrowth: { file: string; samples: Samples }[];
+}
+
+/** Follows the tracker's swarm changes as a time series per file (main thread only). */
+export class SwarmGrowth {
+  private readonly files = new Map<string, { seeds: number; peers: number; roles: Map<number, Role>; sampler: Sampler }>();
+
+  constructor(private readonly clock: () => number) {}
+
+  readonly observe = (file: string, rank: number, role: Role): void => {
+    let entry = this.files.get(file);
+    if (!entry) this.files.set(file, (entry = { seeds: 0, peers: 0, roles: new Map(), sampler: new Sampler(0) }));
+    const before = entry.roles.get(rank);
+    if (before === role) return;
+    if (before === 'peer') entry.peers--;
+    if (role === 'seed') entry.seeds++;
+    else entry.peers++;
+    entry.roles.set(rank, role);
+    entry.sampler.record(this.clock(), [entry.seeds, entry.peers], true);
+  };
+
+  series(): { file: string; samples: Samples }[] {
+    return [...this.files]
+      .map(([file, entry]) => ({ file, samples: entry.sampler.samples() }))
+      .sort((a, b) => a.file.localeCompare(b.file, 'en', { numeric: true }));
+  }
 }
 
 export function trackerCounters(size: number, messagesIn: number, messagesOut: number): RankCounters {

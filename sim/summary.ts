@@ -1,56 +1,50 @@
-import type { Pipeline } from '../ranks/download.js';
-import { jainIndex, maxOverMean } from '../reports/metrics.js';
+import { buildMetrics, type MetricsDocument } from '../reports/document.js';
 import type { Job } from './inputs.js';
 import type { OutputProblem } from './outputs.js';
-import type { RankCounters, RunResult, SwarmSummary } from './run-result.js';
+import type { RunResult } from './run-result.js';
 import { servingClients } from './servers.js';
 
-export interface RunSummary {
-  ok: boolean;
-  inputDir: string;
-  outDir: string;
-  ranks: number;
-  files: number;
+export interface RunParameters {
+  transport: string;
   strategy: string;
-  pipeline: Pipeline;
-  segmentsTransferred: number;
-  messages: number;
+  pipeline: number | 'auto';
+  outDir: string;
+  startedAt: Date;
   wallSeconds: number;
-  perRank: RankCounters[];
-  load: { servers: number[]; maxOverMean: number; jain: number };
-  swarms: SwarmSummary[];
-  outputs: { written: number; problems: OutputProblem[] };
+  problems: OutputProblem[];
 }
 
-export function summarize(
-  job: Job,
-  result: RunResult,
-  run: { strategy: string; pipeline: Pipeline; outDir: string; wallSeconds: number; problems: OutputProblem[] },
-): RunSummary {
-  const servers = servingClients(job);
-  const uploads = servers.map((rank) => result.ranks[rank].uploaded);
-  let segments = 0;
-  let messages = 0;
-  for (const counters of result.ranks) {
-    segments += counters.downloaded;
-    messages += counters.messagesOut;
-  }
-  return {
-    ok: run.problems.length === 0,
-    inputDir: job.dir,
-    outDir: run.outDir,
-    ranks: job.ranks,
-    files: job.files.size,
-    strategy: run.strategy,
-    pipeline: run.pipeline,
-    segmentsTransferred: segments,
-    messages,
-    wallSeconds: run.wallSeconds,
-    perRank: result.ranks,
-    load: { servers, maxOverMean: maxOverMean(uploads), jain: jainIndex(uploads) },
-    swarms: result.swarms,
+/** The run's metrics document, from the job and what the transport gathered. */
+export function runMetrics(job: Job, result: RunResult, run: RunParameters): MetricsDocument {
+  const wantedBy = new Map<string, number>();
+  for (const client of job.clients) for (const file of client.wanted) wantedBy.set(file, (wantedBy.get(file) ?? 0) + 1);
+  return buildMetrics({
+    run: {
+      inputDir: job.dir,
+      outDir: run.outDir,
+      transport: run.transport,
+      strategy: run.strategy,
+      pipeline: run.pipeline,
+      ranks: job.ranks,
+      startedAt: run.startedAt.toISOString(),
+      wallSeconds: run.wallSeconds,
+    },
+    counters: result.ranks.map(({ downloadedFrom: _, ...counters }) => counters),
+    downloadedFrom: result.ranks.map((counters) => counters.downloadedFrom),
+    wantedSegments: job.clients.map((client) => client.wanted.reduce((n, file) => n + (job.files.get(file)?.length ?? 0), 0)),
+    servers: servingClients(job),
+    files: result.swarms.map((swarm) => ({
+      name: swarm.file,
+      segments: swarm.segments,
+      seeds: swarm.seeds.length,
+      peers: swarm.peers.length,
+      completed: swarm.completed,
+      wantedBy: wantedBy.get(swarm.file) ?? 0,
+    })),
+    progress: result.progress,
+    swarmGrowth: result.swarmGrowth,
     outputs: { written: result.outputs.length, problems: run.problems },
-  };
+  });
 }
 
 function table(header: string[], rows: (string | number)[][]): string {
@@ -61,23 +55,21 @@ function table(header: string[], rows: (string | number)[][]): string {
 
 const number = new Intl.NumberFormat('en-US');
 
-export function formatSummary(summary: RunSummary): string {
-  const rate = summary.wallSeconds > 0 ? Math.round(summary.segmentsTransferred / summary.wallSeconds) : 0;
-  const rows = summary.perRank
-    .filter((counters) => counters.rank > 0)
-    .map((c) => [c.rank, c.uploaded, c.downloaded, c.nacksSent, c.nacksReceived]);
-  const { load, outputs } = summary;
+export function formatSummary(doc: MetricsDocument): string {
+  const { run, load, outputs } = doc;
+  const rate = run.wallSeconds > 0 ? Math.round(run.segmentsTransferred / run.wallSeconds) : 0;
+  const rows = doc.ranks.filter((r) => r.role === 'client').map((r) => [r.rank, r.uploaded, r.downloaded, r.nacksSent, r.nacksReceived]);
   const lines = [
-    `${summary.ranks} ranks (tracker + ${summary.ranks - 1} clients), ${summary.files} files, strategy ${summary.strategy}, pipeline ${summary.pipeline}`,
-    `${number.format(summary.segmentsTransferred)} segments transferred, ${number.format(summary.messages)} messages, ` +
-      `${summary.wallSeconds.toFixed(3)} s wall (${number.format(rate)} segments/s)`,
+    `${run.ranks} ranks (tracker + ${run.ranks - 1} clients), ${run.files} files, strategy ${run.strategy}, pipeline ${run.pipeline}`,
+    `${number.format(run.segmentsTransferred)} segments transferred, ${number.format(run.messages)} messages, ` +
+      `${run.wallSeconds.toFixed(3)} s wall (${number.format(rate)} segments/s)`,
     '',
     table(['rank', 'uploaded', 'downloaded', 'NACKs sent', 'NACKs received'], rows),
     '',
     `uploads over the ${load.servers.length} clients that could serve: max/mean ${load.maxOverMean.toFixed(2)}, Jain's index ${load.jain.toFixed(3)}`,
   ];
   if (outputs.problems.length === 0) {
-    lines.push(`${outputs.written} outputs written to ${summary.outDir}, all correct`);
+    lines.push(`${outputs.written} outputs written to ${run.outDir}, all correct`);
   } else {
     lines.push(`${outputs.problems.length} of the expected outputs are wrong:`);
     for (const { output, problem } of outputs.problems) lines.push(`  ${output}: ${problem}`);

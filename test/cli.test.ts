@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunSummary } from '../sim/summary.js';
+import type { MetricsDocument } from '../reports/document.js';
 import { sim } from './helpers/cli.js';
 import { hash, inputText, tempDir, writeInputs } from './helpers/files.js';
 
@@ -58,9 +58,9 @@ describe('sim run', () => {
     const result = sim('run', inputs, '--out', out, '--strategy', strategy, '--json');
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    const summary = JSON.parse(result.stdout) as RunSummary;
-    expect(summary.ok).toBe(true);
-    expect(summary.strategy).toBe(strategy);
+    const summary = JSON.parse(result.stdout) as MetricsDocument;
+    expect(summary.run.ok).toBe(true);
+    expect(summary.run.strategy).toBe(strategy);
     const compared = expectOutputsMatch(inputs, out);
     expect(summary.outputs.written).toBe(compared);
     let implied = 0;
@@ -70,8 +70,8 @@ describe('sim run', () => {
         implied += readFileSync(join(inputs, `out${file.slice(4)}.txt`), 'utf8').trimEnd().split('\n').length;
       }
     }
-    expect(summary.segmentsTransferred).toBe(implied);
-    expect(summary.perRank.reduce((n, r) => n + r.uploaded, 0)).toBe(implied);
+    expect(summary.run.segmentsTransferred).toBe(implied);
+    expect(summary.ranks.reduce((n, r) => n + r.uploaded, 0)).toBe(implied);
     expect(summary.load.jain).toBeGreaterThan(0);
     expect(summary.load.jain).toBeLessThanOrEqual(1);
   });

@@ -61,7 +61,8 @@ describe.each(STRATEGY_NAMES)('a swarm with %s', (strategy) => {
 describe('the tracker', () => {
   it('keeps only hashes and swarms, never which segments a client holds', async () => {
     const { tracker } = await runSwarm(clients, 'round-robin', 8);
-    expect(Object.keys(tracker).sort()).toEqual(['clientsDone', 'comm', 'swarms']);
+    const data = Object.entries(tracker).filter(([, value]) => typeof value !== 'function');
+    expect(data.map(([key]) => key).sort()).toEqual(['clientsDone', 'comm', 'swarms']);
     for (const swarm of tracker.swarms.values()) {
       expect(Object.keys(swarm).sort()).toEqual(['completed', 'hashes', 'members']);
       for (const [rank, role] of swarm.members) {

@@ -9,19 +9,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STRATEGY_NAMES } from '../../ranks/strategies/index.js';
-import type { RunSummary } from '../summary.js';
+import type { MetricsDocument } from '../../reports/document.js';
 import { rawPostMessageRate } from './raw-postmessage.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 const PUBLIC_CASES = fileURLToPath(new URL('../../../../shared/fixtures/apd-2024', import.meta.url));
 const TARGET_RATIO = 0.2;
 
-function sim(args: string[]): { summary: RunSummary; processSeconds: number } {
+function sim(args: string[]): { summary: MetricsDocument; processSeconds: number } {
   const started = performance.now();
   const result = spawnSync(process.execPath, [CLI, ...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const processSeconds = (performance.now() - started) / 1000;
   if (result.status !== 0) throw new Error(`sim ${args.join(' ')} failed:\n${result.stderr}`);
-  return { summary: JSON.parse(result.stdout) as RunSummary, processSeconds };
+  return { summary: JSON.parse(result.stdout) as MetricsDocument, processSeconds };
 }
 
 const median = (values: number[]): number => values.slice().sort((a, b) => a - b)[values.length >> 1];
@@ -41,11 +41,11 @@ async function main(): Promise<void> {
     console.log(`32 ranks, 10 files x 5000 segments, 5 wanted per client (sim gen --ranks 32 --files 10 --segments 5000 --wants 5):`);
     for (const strategy of STRATEGY_NAMES) {
       const { summary, processSeconds } = sim(['run', scenario, '--out', join(work, `out-${strategy}`), '--strategy', strategy]);
-      const rate = summary.segmentsTransferred / processSeconds;
+      const rate = summary.run.segmentsTransferred / processSeconds;
       const ratio = rate / raw;
       console.log(
-        `  ${strategy.padEnd(13)} ${fmt(summary.segmentsTransferred)} transfers in ${processSeconds.toFixed(2)} s = ${fmt(rate)}/s; ` +
-          `${(summary.messages / summary.segmentsTransferred).toFixed(2)} messages per transfer; ` +
+        `  ${strategy.padEnd(13)} ${fmt(summary.run.segmentsTransferred)} transfers in ${processSeconds.toFixed(2)} s = ${fmt(rate)}/s; ` +
+          `${(summary.run.messages / summary.run.segmentsTransferred).toFixed(2)} messages per transfer; ` +
           `ratio to raw ${ratio.toFixed(3)} (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? 'ok' : 'BELOW TARGET'}; ` +
           `Jain ${summary.load.jain.toFixed(3)}`,
       );
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     for (const name of ['test1', 'test2', 'test3', 'test4']) {
       for (const strategy of STRATEGY_NAMES) {
         const runs = Array.from({ length: 5 }, () => sim(['run', join(PUBLIC_CASES, name), '--out', join(work, name), '--strategy', strategy]));
-        const inside = median(runs.map((r) => r.summary.wallSeconds));
+        const inside = median(runs.map((r) => r.summary.run.wallSeconds));
         const whole = median(runs.map((r) => r.processSeconds));
         const jain = median(runs.map((r) => r.summary.load.jain));
         console.log(`  ${name} ${strategy.padEnd(13)} run ${inside.toFixed(3)} s, whole process ${whole.toFixed(3)} s, Jain ${jain.toFixed(3)}`);

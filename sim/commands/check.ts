@@ -72,9 +72,9 @@ async function runCaseOnce(caseDir: string, options: CheckOptions): Promise<Case
   const elapsed = (): number => (performance.now() - started) / 1000;
   try {
     const job = loadJob(caseDir);
-    const summary = await runJob(job, { ...options, outDir });
+    const metrics = await runJob(job, { ...options, outDir });
     const problems = [
-      ...summary.outputs.problems.map((p) => `${p.output}: ${p.problem} (against the owners' hashes)`),
+      ...metrics.outputs.problems.map((p) => `${p.output}: ${p.problem} (against the owners' hashes)`),
       ...(await compareWithExpected(job, caseDir, outDir)).map((p) => `${p.output}: ${p.problem}`),
     ];
     return { seconds: elapsed(), problems };

@@ -1,9 +1,9 @@
-import type { Pipeline } from '../../ranks/download.js';
 import type { MessagePort } from 'node:worker_threads';
+import type { Pipeline } from '../../ranks/download.js';
 import type { PeerReport } from '../../ranks/peer.js';
 import type { ClientFiles } from '../../ranks/protocol.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';
-import type { WaitState } from '../mailbox.js';
+import type { Samples } from '../timeline.js';
 
 /** Test faults a worker can be told to simulate, so the harness's failure paths can be exercised. */
 export type ThreadFault = 'crash' | 'exit' | 'stall';
@@ -17,17 +17,20 @@ export interface WorkerSetup {
   outDir: string;
   /** The worker's end of its channel to rank 0. */
   trackerPort: MessagePort;
+  /** The worker's end of its comlink control channel (see worker-control.ts). */
+  controlPort: MessagePort;
   /** Int32 per rank: messages delivered so far, read by the watchdog. */
   progress: SharedArrayBuffer;
+  /** The run's start, absolute ms, so every thread's timeline shares one clock. */
+  epochMs: number;
   fault?: ThreadFault;
 }
 
-/** Control plane, main thread → worker. */
-export type ToWorker = { type: 'port'; peer: number; port: MessagePort } | { type: 'status' };
+/** Main thread → worker: the port of a newly wired client-to-client channel. */
+export type ToWorker = { type: 'port'; peer: number; port: MessagePort };
 
-/** Control plane, worker → main thread. */
+/** Worker → main thread, unprompted. */
 export type FromWorker =
   | { type: 'connect'; peer: number }
-  | { type: 'status'; waiting: WaitState[]; queued: number; detail: string }
-  | { type: 'done'; report: PeerReport; messagesIn: number; messagesOut: number; outputs: string[] }
+  | { type: 'done'; report: PeerReport; messagesIn: number; messagesOut: number; outputs: string[]; timeline: Samples }
   | { type: 'failed'; error: string; stack: string };

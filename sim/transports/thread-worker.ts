@@ -5,8 +5,10 @@ import { SWARM_LAYOUT, type SwarmPayloads } from '../../ranks/protocol.js';
 import { STRATEGIES } from '../../ranks/strategies/index.js';
 import { MailboxComm } from '../local-comm.js';
 import { writeOutput } from '../outputs.js';
+import { Sampler, secondsSince } from '../timeline.js';
 import { BatchedLink, FlushQueue, receiveBatches } from './batched-link.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './thread-control.js';
+import { serveControl } from './worker-control.js';
 
 const setup = workerData as WorkerSetup;
 const control = parentPort;
@@ -28,9 +30,24 @@ const comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => 
   link.push(tag, payload);
 });
 
+const outputs: Promise<string>[] = [];
+const timeline = new Sampler();
+const peer = new Peer(comm, setup.files, {
+  strategy: STRATEGIES[setup.strategy](rank, size),
+  pipeline: setup.pipeline,
+  sink: (file, hashes) => {
+    timeline.record(secondsSince(setup.epochMs), [peer.obtained], true);
+    outputs.push(writeOutput(setup.outDir, rank, file, hashes));
+  },
+});
+
 function listen(port: WorkerSetup['trackerPort'], source: number): void {
   if (setup.fault === 'stall') return;
-  receiveBatches(port, source, comm.mailbox, SWARM_LAYOUT, (count) => Atomics.add(progress, rank, count));
+  receiveBatches(port, source, comm.mailbox, SWARM_LAYOUT, (count) => {
+    Atomics.add(progress, rank, count);
+    // Sampled as batches arrive: the count is what the previous batches brought.
+    timeline.record(secondsSince(setup.epochMs), [peer.obtained]);
+  });
 }
 
 const trackerLink = new BatchedLink(flusher, SWARM_LAYOUT);
@@ -38,32 +55,34 @@ trackerLink.attach(setup.trackerPort);
 links[0] = trackerLink;
 listen(setup.trackerPort, 0);
 
-const outputs: Promise<string>[] = [];
-const peer = new Peer(comm, setup.files, {
-  strategy: STRATEGIES[setup.strategy](rank, size),
-  pipeline: setup.pipeline,
-  sink: (file, hashes) => outputs.push(writeOutput(setup.outDir, rank, file, hashes)),
+serveControl(setup.controlPort, {
+  progress: () => peer.obtained,
+  status: () => ({ waiting: comm.mailbox.waiting(), queued: comm.mailbox.queued, detail: peer.describe() }),
 });
 
 control.on('message', (message: ToWorker) => {
-  if (message.type === 'port') {
-    let link = links[message.peer];
-    if (!link) links[message.peer] = link = new BatchedLink(flusher, SWARM_LAYOUT);
-    link.attach(message.port);
-    listen(message.port, message.peer);
-  } else {
-    tell({ type: 'status', waiting: comm.mailbox.waiting(), queued: comm.mailbox.queued, detail: peer.describe() });
-  }
+  let link = links[message.peer];
+  if (!link) links[message.peer] = link = new BatchedLink(flusher, SWARM_LAYOUT);
+  link.attach(message.port);
+  listen(message.port, message.peer);
 });
 
 async function main(): Promise<void> {
   if (setup.fault === 'crash') throw new Error('injected crash (--fault crash)');
   if (setup.fault === 'exit') process.exit(3);
+  timeline.record(secondsSince(setup.epochMs), [0], true);
   const report = await peer.run();
   const written = await Promise.all(outputs);
   flusher.flushAll();
   // The main thread terminates this worker once every rank is done.
-  tell({ type: 'done', report, messagesIn: comm.messagesIn, messagesOut: comm.messagesOut, outputs: written });
+  tell({
+    type: 'done',
+    report,
+    messagesIn: comm.messagesIn,
+    messagesOut: comm.messagesOut,
+    outputs: written,
+    timeline: timeline.samples(),
+  });
 }
 
 main().catch((error: unknown) => {

@@ -14,10 +14,12 @@ import { RankFailure, RunFailure, StallFailure } from '../failures.js';
 import type { Job } from '../inputs.js';
 import { MailboxComm } from '../local-comm.js';
 import type { WaitState } from '../mailbox.js';
-import { summarizeSwarms, trackerCounters, type RankCounters, type RunResult } from '../run-result.js';
+import { summarizeSwarms, SwarmGrowth, trackerCounters, type RankCounters, type RunResult } from '../run-result.js';
+import { now, secondsSince, type Samples } from '../timeline.js';
 import { startWatchdog } from '../watchdog.js';
 import { BatchedLink, FlushQueue, receiveBatches } from './batched-link.js';
 import type { FromWorker, ThreadFault, ToWorker, WorkerSetup } from './thread-control.js';
+import { controlClient, type ControlClient } from './worker-control.js';
 
 export interface ThreadRunOptions {
   strategy: StrategyName;
@@ -25,10 +27,24 @@ export interface ThreadRunOptions {
   outDir: string;
   stallTimeoutMs: number;
   faults?: ReadonlyMap<number, ThreadFault>;
+  /** Called once the ranks are started, with a way to read their progress. */
+  onStart?: (run: LiveRun) => void;
+}
+
+/** A run in progress, as the live display sees it. */
+export interface LiveRun {
+  /** Segments obtained so far by each client (index rank - 1); -1 where a rank did not answer. */
+  progress(): Promise<number[]>;
 }
 
 const WORKER_ENTRY = new URL('./thread-worker.js', import.meta.url);
 const STATUS_WAIT_MS = 1000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 function describeWait(waiting: readonly WaitState[], queued: number): string {
   if (waiting.length === 0) return `not in a receive (${queued} messages queued)`;
@@ -57,17 +73,20 @@ function countersOf(rank: number, report: PeerReport, messagesIn: number, messag
 
 export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise<RunResult> {
   const size = job.ranks;
+  const epochMs = now();
+  const growth = new SwarmGrowth(() => secondsSince(epochMs));
   const progressBuffer = new SharedArrayBuffer(4 * size);
   const progress = new Int32Array(progressBuffer);
   const flusher = new FlushQueue();
   const links: BatchedLink[] = new Array(size);
   const comm = new MailboxComm<SwarmPayloads>(0, size, (dest, tag, payload) => links[dest].push(tag, payload));
-  const tracker = new Tracker(comm);
+  const tracker = new Tracker(comm, growth.observe);
   const workers: Worker[] = new Array(size);
+  const controls: ControlClient[] = new Array(size);
+  const timelines: Samples[] = new Array(size - 1).fill([]);
   const counters: RankCounters[] = new Array(size);
   const outputs: string[] = [];
   const connected = new Set<number>();
-  const statusReplies = new Map<number, string>();
   let clientsDone = 0;
   let finished = false;
 
@@ -91,11 +110,9 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
       case 'connect':
         connect(rank, message.peer);
         break;
-      case 'status':
-        statusReplies.set(rank, `${describeWait(message.waiting, message.queued)}; ${message.detail}`);
-        break;
       case 'done':
         counters[rank] = countersOf(rank, message.report, message.messagesIn, message.messagesOut);
+        timelines[rank - 1] = message.timeline;
         outputs.push(...message.outputs);
         if (++clientsDone === size - 1) allDone();
         break;
@@ -110,6 +127,8 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     links[rank] = new BatchedLink(flusher, SWARM_LAYOUT);
     links[rank].attach(port1);
     receiveBatches(port1, rank, comm.mailbox, SWARM_LAYOUT);
+    const control = new MessageChannel();
+    controls[rank] = controlClient(control.port1);
     const setup: WorkerSetup = {
       rank,
       size,
@@ -118,10 +137,12 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
       pipeline: options.pipeline,
       outDir: options.outDir,
       trackerPort: port2,
+      controlPort: control.port2,
       progress: progressBuffer,
+      epochMs,
       fault: options.faults?.get(rank),
     };
-    const worker = new Worker(WORKER_ENTRY, { workerData: setup, transferList: [port2] });
+    const worker = new Worker(WORKER_ENTRY, { workerData: setup, transferList: [port2, control.port2] });
     worker.on('message', (message: FromWorker) => onWorkerMessage(rank, message));
     worker.on('error', (error) => fail(new RankFailure(rank, error.message, error.stack)));
     worker.on('exit', (code) => {
@@ -130,17 +151,20 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     workers[rank] = worker;
   }
 
+  const clientRanks = Array.from({ length: size - 1 }, (_, i) => i + 1);
   const describeRanks = async (): Promise<string[]> => {
-    statusReplies.clear();
-    for (let rank = 1; rank < size; rank++) workers[rank].postMessage({ type: 'status' } satisfies ToWorker);
-    await new Promise((resolve) => setTimeout(resolve, STATUS_WAIT_MS));
+    const statuses = await Promise.all(clientRanks.map((rank) => withTimeout(controls[rank].remote.status(), STATUS_WAIT_MS)));
     const lines = [`rank 0 (tracker): ${describeWait(comm.mailbox.waiting(), comm.mailbox.queued)}`];
-    for (let rank = 1; rank < size; rank++) {
-      const status = counters[rank] ? 'finished; waiting for TERMINATE' : statusReplies.get(rank);
-      lines.push(`rank ${rank}: ${status ?? `did not answer within ${STATUS_WAIT_MS} ms (busy or blocked)`}`);
+    for (const rank of clientRanks) {
+      const status = statuses[rank - 1];
+      const text = status ? `${describeWait(status.waiting, status.queued)}; ${status.detail}` : `did not answer within ${STATUS_WAIT_MS} ms (busy or blocked)`;
+      lines.push(`rank ${rank}: ${text}`);
     }
     return lines;
   };
+  options.onStart?.({
+    progress: () => Promise.all(clientRanks.map(async (rank) => (await withTimeout(controls[rank].remote.progress(), STATUS_WAIT_MS)) ?? -1)),
+  });
 
   const moved = (): number => {
     let total = comm.messagesIn;
@@ -161,11 +185,20 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     });
     await Promise.race([Promise.all([trackerRun, done]), failed]);
     counters[0] = trackerCounters(size, comm.messagesIn, comm.messagesOut);
-    return { ranks: counters, swarms: summarizeSwarms(tracker), outputs: outputs.sort() };
+    return {
+      ranks: counters,
+      swarms: summarizeSwarms(tracker),
+      outputs: outputs.sort(),
+      progress: timelines,
+      swarmGrowth: growth.series(),
+    };
   } finally {
     finished = true;
     stopWatchdog();
-    for (let rank = 1; rank < size; rank++) links[rank].close();
+    for (let rank = 1; rank < size; rank++) {
+      links[rank].close();
+      controls[rank].close();
+    }
     await Promise.all(workers.slice(1).map((worker) => worker.terminate()));
   }
 }

@@ -1,0 +1,134 @@
+/**
+ * metrics.json: everything a report shows, as one versioned document. Built by a pure
+ * function from what a run gathered; charts, CSV and pages are rendered from it alone, so
+ * `sim report` can redraw a run long after it ended.
+ */
+import { loadFigures, shareRatio, type LoadFigures } from './metrics.js';
+
+export const SCHEMA_VERSION = 1;
+
+export type Samples = number[][];
+
+export interface RankMetrics {
+  rank: number;
+  role: 'tracker' | 'client';
+  uploaded: number;
+  downloaded: number;
+  nacksSent: number;
+  nacksReceived: number;
+  requestsSent: number;
+  swarmRequests: number;
+  messagesIn: number;
+  messagesOut: number;
+  /** Segments this client wanted in all. */
+  wanted: number;
+  /** Uploaded over downloaded; null for a client that downloaded nothing. */
+  shareRatio: number | null;
+  /** Whether anyone could have asked this client for a segment. */
+  couldServe: boolean;
+  /** Seconds from the start until it held every wanted segment; null if it wanted none. */
+  completedSeconds: number | null;
+}
+
+export interface FileMetrics {
+  name: string;
+  segments: number;
+  /** The tracker's final swarm, as a scrape returns it. */
+  seeds: number;
+  peers: number;
+  completed: number;
+  wantedBy: number;
+}
+
+export interface MetricsDocument {
+  schemaVersion: typeof SCHEMA_VERSION;
+  run: {
+    inputDir: string;
+    outDir: string;
+    transport: string;
+    strategy: string;
+    pipeline: number | 'auto';
+    ranks: number;
+    files: number;
+    startedAt: string;
+    wallSeconds: number;
+    segmentsTransferred: number;
+    messages: number;
+    ok: boolean;
+  };
+  ranks: RankMetrics[];
+  /** Non-zero entries of the downloader x uploader matrix: [downloader, uploader, segments]. */
+  matrix: [number, number, number][];
+  files: FileMetrics[];
+  timeline: {
+    /** Per client: [seconds, segments held] rows. */
+    clients: { rank: number; samples: Samples }[];
+    /** Per file: [seconds, seeds, peers] rows. */
+    swarms: { file: string; samples: Samples }[];
+  };
+  /** Upload spread over the clients that could serve. */
+  load: LoadFigures & { servers: number[] };
+  outputs: { written: number; problems: { output: string; problem: string }[] };
+}
+
+/** What a run hands over to become a document. */
+export interface MetricsInput {
+  run: Omit<MetricsDocument['run'], 'segmentsTransferred' | 'messages' | 'ok' | 'files'>;
+  /** Index = rank; rank 0 is the tracker. */
+  counters: Omit<RankMetrics, 'role' | 'wanted' | 'shareRatio' | 'couldServe' | 'completedSeconds'>[];
+  downloadedFrom: (readonly number[])[];
+  wantedSegments: readonly number[];
+  servers: readonly number[];
+  files: FileMetrics[];
+  progress: Samples[];
+  swarmGrowth: { file: string; samples: Samples }[];
+  outputs: MetricsDocument['outputs'];
+}
+
+function completedAt(samples: Samples, wanted: number): number | null {
+  if (wanted === 0) return null;
+  const done = samples.find((row) => row[1] >= wanted);
+  return done ? done[0] : null;
+}
+
+export function buildMetrics(input: MetricsInput): MetricsDocument {
+  const servers = new Set(input.servers);
+  const ranks: RankMetrics[] = input.counters.map((c) => {
+    const client = c.rank > 0;
+    const wanted = client ? input.wantedSegments[c.rank - 1] : 0;
+    return {
+      ...c,
+      role: client ? 'client' : 'tracker',
+      wanted,
+      shareRatio: client ? shareRatio(c.uploaded, c.downloaded) : null,
+      couldServe: servers.has(c.rank),
+      completedSeconds: client ? completedAt(input.progress[c.rank - 1] ?? [], wanted) : null,
+    };
+  });
+  const matrix: [number, number, number][] = [];
+  input.downloadedFrom.forEach((row, downloader) =>
+    row.forEach((segments, uploader) => {
+      if (segments > 0) matrix.push([downloader, uploader, segments]);
+    }),
+  );
+  const uploads = input.servers.map((rank) => ranks[rank].uploaded);
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    run: {
+      ...input.run,
+      files: input.files.length,
+      segmentsTransferred: ranks.reduce((n, r) => n + r.downloaded, 0),
+      messages: ranks.reduce((n, r) => n + r.messagesOut, 0),
+      ok: input.outputs.problems.length === 0,
+    },
+    ranks,
+    matrix,
+    files: input.files,
+    timeline: {
+      clients: input.progress.map((samples, i) => ({ rank: i + 1, samples })),
+      swarms: input.swarmGrowth,
+    },
+    load: { ...loadFigures(uploads), servers: [...input.servers] },
+    outputs: input.outputs,
+  };
+}
