@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /** Argument parsing only: each verb hands off to sim/commands/. */
-import { dirname } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Pipeline } from '../ranks/download.js';
-import { STRATEGY_NAMES, type StrategyName } from '../ranks/strategies/index.js';
+import { isStrategyName, STRATEGY_NAMES, type StrategyName } from '../ranks/strategies/index.js';
 import { casePassed, checkCase, findCases, formatCaseLine, junitXml, type CaseResult } from './commands/check.js';
 import { genCommand } from './commands/gen.js';
 import type { GenOptions } from './generate.js';
@@ -11,6 +11,7 @@ import { runCommand } from './commands/run.js';
 import { RunFailure } from './failures.js';
 import { InputError, MAX_COUNT } from './inputs.js';
 import { ensureDir, writeAtomically } from './outputs.js';
+import { readMetrics } from './metrics-file.js';
 import { formatSummary } from './summary.js';
 import type { ThreadFault } from './transports/thread-control.js';
 
@@ -37,6 +38,19 @@ function seconds(text: string): number {
   return value;
 }
 
+function strategyList(text: string): StrategyName[] {
+  const names = text.split(',').map((name) => name.trim());
+  for (const name of names) {
+    if (!isStrategyName(name)) throw new InvalidArgumentError(`unknown strategy "${name}"; choose from ${STRATEGY_NAMES.join(', ')}`);
+  }
+  return names as StrategyName[];
+}
+
+/** Strategies name runs well unless two runs share one; then folder names do. */
+function defaultLabels(dirs: string[], strategies: string[]): string[] {
+  return new Set(strategies).size === strategies.length ? strategies : dirs.map((dir) => basename(resolve(dir)));
+}
+
 function strategyOption(): Option {
   return new Option('--strategy <name>', 'how a client picks the holder to ask').choices(STRATEGY_NAMES).default('round-robin');
 }
@@ -60,14 +74,18 @@ function fault(text: string, previous: Map<number, ThreadFault> = new Map()): Ma
 interface RunFlags {
   ranks?: number;
   out: string;
-  strategy: StrategyName;
+  strategy: StrategyName[];
   pipeline: Pipeline;
   stallTimeout: number;
   json?: boolean;
+  quiet?: boolean;
   fault?: Map<number, ThreadFault>;
 }
 
-interface CheckFlags extends Omit<RunFlags, 'out' | 'ranks' | 'json'> {
+interface CheckFlags {
+  strategy: StrategyName;
+  pipeline: Pipeline;
+  stallTimeout: number;
   repeat: number;
   junit?: string;
 }
@@ -81,26 +99,61 @@ const program = new Command('sim')
 
 program
   .command('run')
-  .description('run a job: tracker in the main thread, one worker thread per client')
+  .description('run a job: tracker in the main thread, one worker thread per client; writes outputs and a report')
   .argument('<input-dir>', 'folder holding in1.txt .. in<N-1>.txt')
   .option('-n, --ranks <n>', 'ranks in the job, tracker included (-np works too; default: in*.txt + 1)', wholeNumber(3))
-  .option('--out <dir>', 'where client<R>_<file> outputs are written', 'out')
-  .addOption(strategyOption())
+  .option('--out <dir>', 'where client<R>_<file> outputs and report/ are written', 'out')
+  .option('--strategy <names>', `how a client picks the holder to ask: ${STRATEGY_NAMES.join(', ')}; several, comma-separated, run one after another and are compared`, strategyList, ['round-robin'])
   .option('--pipeline <n>', "segment requests a client keeps in flight ('auto': one per 20 segments wanted, 8 to 256)", pipeline, 'auto')
   .option('--stall-timeout <seconds>', 'end the run when no message moves for this long', seconds, 10)
-  .option('--json', 'print the summary as one JSON object')
+  .option('--json', 'print the metrics document (one JSON object; {"runs": [...]} for several strategies)')
+  .option('--quiet', 'no live progress')
   .addOption(new Option('--fault <kind:rank>', 'make a rank crash, exit or stall (to test failure handling)').argParser(fault).hideHelp())
   .action(async (inputDir: string, flags: RunFlags) => {
-    const metrics = await runCommand(inputDir, {
+    const outcome = await runCommand(inputDir, {
       ranks: flags.ranks,
       outDir: flags.out,
-      strategy: flags.strategy,
+      strategies: flags.strategy,
       pipeline: flags.pipeline,
       stallTimeoutMs: flags.stallTimeout * 1000,
       faults: flags.fault,
+      progress: flags.quiet ? 'off' : process.stderr.isTTY ? 'bar' : 'lines',
     });
-    process.stdout.write(flags.json ? `${JSON.stringify(metrics)}\n` : `${formatSummary(metrics)}\n`);
-    if (!metrics.run.ok) process.exitCode = 1;
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(outcome.runs.length === 1 ? outcome.runs[0] : { runs: outcome.runs })}\n`);
+    } else {
+      const summaries = outcome.runs.map(formatSummary);
+      process.stdout.write(`${summaries.join('\n\n')}\nreport: ${outcome.reports.map((dir) => join(dir, 'index.html')).join(', ')}\n`);
+    }
+    if (outcome.runs.some((doc) => !doc.run.ok)) process.exitCode = 1;
+  });
+
+program
+  .command('report')
+  .description("redraw a run's report (charts, CSV, index.html) from its metrics.json")
+  .argument('<run-dir>', 'a run folder (its --out), its report/ folder, or a metrics.json')
+  .action(async (runDir: string) => {
+    const { file, doc } = await readMetrics(runDir);
+    const { writeRunReport } = await import('../reports/write.js');
+    const dir = dirname(file);
+    const written = await writeRunReport(dir, doc);
+    process.stdout.write(`wrote ${written.length} files to ${dir}\n`);
+  });
+
+program
+  .command('compare')
+  .description('a side-by-side report of several runs (e.g. one strategy against another on the same inputs)')
+  .argument('<run-dir...>', 'run folders, report/ folders or metrics.json files')
+  .option('--out <dir>', 'where the comparison is written', 'compare')
+  .option('--labels <names>', 'comma-separated labels, one per run (default: strategy, or folder name when strategies repeat)')
+  .action(async (runDirs: string[], flags: { out: string; labels?: string }) => {
+    if (runDirs.length < 2) throw new InputError('compare', 'needs at least two runs');
+    const runs = await Promise.all(runDirs.map(readMetrics));
+    const labels = flags.labels?.split(',') ?? defaultLabels(runDirs, runs.map(({ doc }) => doc.run.strategy));
+    if (labels.length !== runs.length) throw new InputError('--labels', `${labels.length} labels for ${runs.length} runs`);
+    const { writeCompareReport } = await import('../reports/write.js');
+    await writeCompareReport(flags.out, runs.map(({ doc }, i) => ({ label: labels[i], doc })));
+    process.stdout.write(`comparison of ${runs.length} runs written to ${join(flags.out, 'index.html')}\n`);
   });
 
 program

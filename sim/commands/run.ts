@@ -1,11 +1,13 @@
+import { join } from 'node:path';
 import type { Pipeline } from '../../ranks/download.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';
+import type { MetricsDocument } from '../../reports/document.js';
 import { InputError, loadJob, type Job } from '../inputs.js';
 import { ensureDir, verifyOutputs } from '../outputs.js';
-import type { MetricsDocument } from '../../reports/document.js';
+import { showProgress, type ProgressMode } from '../progress.js';
 import { runMetrics } from '../summary.js';
 import type { ThreadFault } from '../transports/thread-control.js';
-import { runOnThreads } from '../transports/threads.js';
+import { runOnThreads, type LiveRun } from '../transports/threads.js';
 
 export interface RunOptions {
   ranks?: number;
@@ -14,6 +16,7 @@ export interface RunOptions {
   pipeline: Pipeline;
   stallTimeoutMs: number;
   faults?: ReadonlyMap<number, ThreadFault>;
+  onStart?: (run: LiveRun) => void;
 }
 
 /** Runs a loaded job, then reads back and checks every output it implies. */
@@ -30,7 +33,48 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
   return runMetrics(job, result, { ...options, transport: 'threads', startedAt, wallSeconds, problems });
 }
 
-/** `sim run`: validates the inputs before any rank starts (InputError), then runs. */
-export async function runCommand(inputDir: string, options: RunOptions): Promise<MetricsDocument> {
-  return runJob(loadJob(inputDir, options.ranks), options);
+export interface RunCommandOptions extends Omit<RunOptions, 'strategy' | 'onStart'> {
+  strategies: StrategyName[];
+  progress: ProgressMode;
+}
+
+export interface RunOutcome {
+  runs: MetricsDocument[];
+  /** Report folders written: one per run, then the comparison when there are several runs. */
+  reports: string[];
+}
+
+/**
+ * `sim run`: validates the inputs before any rank starts (InputError), then runs once per
+ * strategy, each into its own folder when there are several, and writes every report.
+ */
+export async function runCommand(inputDir: string, options: RunCommandOptions): Promise<RunOutcome> {
+  const job = loadJob(inputDir, options.ranks);
+  const wanted = job.clients.map((client) => client.wanted.reduce((n, file) => n + (job.files.get(file)?.length ?? 0), 0));
+  const several = options.strategies.length > 1;
+  const runs: MetricsDocument[] = [];
+  const reports: string[] = [];
+  for (const strategy of options.strategies) {
+    const outDir = several ? join(options.outDir, strategy) : options.outDir;
+    let stopProgress = (): void => undefined;
+    let doc: MetricsDocument;
+    try {
+      doc = await runJob(job, { ...options, strategy, outDir, onStart: (live) => (stopProgress = showProgress(live, wanted, options.progress)) });
+    } finally {
+      stopProgress();
+    }
+    const reportDir = join(outDir, 'report');
+    // Rendering pulls in chart.js and the canvas: loaded only now, so it cannot slow a run.
+    const { writeRunReport } = await import('../../reports/write.js');
+    await writeRunReport(reportDir, doc);
+    runs.push(doc);
+    reports.push(reportDir);
+  }
+  if (several) {
+    const compareDir = join(options.outDir, 'compare');
+    const { writeCompareReport } = await import('../../reports/write.js');
+    await writeCompareReport(compareDir, runs.map((doc) => ({ label: doc.run.strategy, doc })));
+    reports.push(compareDir);
+  }
+  return { runs, reports };
 }

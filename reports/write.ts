@@ -1,0 +1,83 @@
+/** Writes a run's report folder, or a comparison of runs, from metrics documents alone. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { compareCharts, runCharts, type ChartSpec, type LabelledRun } from './charts.js';
+import { csv, filesCsv, matrixCsv, ranksCsv, transfersCsv } from './csv.js';
+import type { MetricsDocument } from './document.js';
+import { escapeHtml, fixed, htmlTable, renderPage } from './html.js';
+import { METRICS_SCHEMA } from './metrics-schema.js';
+import { renderPng } from './png.js';
+
+async function writeCharts(dir: string, charts: ChartSpec[]): Promise<string[]> {
+  const names: string[] = [];
+  for (const spec of charts) {
+    const name = `${spec.id}.png`;
+    await writeFile(join(dir, name), renderPng(spec));
+    names.push(name);
+  }
+  return names;
+}
+
+function runHeader(doc: MetricsDocument): string {
+  const { run, outputs } = doc;
+  const verdict = run.ok
+    ? `<span class="ok">all ${outputs.written} outputs correct</span>`
+    : `<span class="bad">${outputs.problems.length} outputs wrong or missing</span>`;
+  return `<p class="meta">${escapeHtml(run.inputDir)}: ${run.ranks} ranks, ${run.files} files, strategy ${escapeHtml(run.strategy)}, pipeline ${run.pipeline}, ${escapeHtml(run.transport)} transport, started ${escapeHtml(run.startedAt)}</p>
+<p>${run.segmentsTransferred.toLocaleString('en-US')} segments transferred with ${run.messages.toLocaleString('en-US')} messages in ${run.wallSeconds.toFixed(3)} s; ${verdict}.</p>`;
+}
+
+function loadRow(label: string, doc: MetricsDocument): (string | number | null)[] {
+  const { load } = doc;
+  const slowest = doc.ranks.reduce<number | null>((m, r) => (r.completedSeconds === null ? m : Math.max(m ?? 0, r.completedSeconds)), null);
+  return [label, fixed(load.jain), fixed(load.gini), fixed(load.maxOverMean, 2), fixed(load.coefficientOfVariation), fixed(load.mean, 1), load.max, fixed(slowest), fixed(doc.run.wallSeconds)];
+}
+
+const LOAD_HEADER = ['run', "Jain's index", 'Gini', 'max/mean', 'coeff. of variation', 'mean uploads', 'max uploads', 'last client done (s)', 'wall (s)'];
+
+export function runSections(doc: MetricsDocument): string[] {
+  const clients = doc.ranks.filter((r) => r.role === 'client');
+  const rankRows = clients.map((r) => [r.rank, r.uploaded, r.downloaded, fixed(r.shareRatio, 2), r.nacksSent, r.nacksReceived, r.swarmRequests, r.messagesIn, r.messagesOut, fixed(r.completedSeconds)]);
+  const fileRows = doc.files.map((f) => [f.name, f.segments, f.seeds, f.peers, f.completed, f.wantedBy]);
+  const problems = doc.outputs.problems.map((p) => [p.output, p.problem]);
+  return [
+    runHeader(doc),
+    htmlTable(LOAD_HEADER, [loadRow(doc.run.strategy, doc)], `Upload spread over the ${doc.load.servers.length} clients that could serve`),
+    problems.length > 0 ? htmlTable(['output', 'problem'], problems, 'Wrong outputs') : '',
+    '<h2>Ranks</h2>',
+    `<div class="scroll">${htmlTable(['rank', 'uploaded', 'downloaded', 'share ratio', 'NACKs sent', 'NACKs received', 'swarm requests', 'messages in', 'messages out', 'done at (s)'], rankRows)}</div>`,
+    '<h2>Swarms at the end (tracker scrape)</h2>',
+    `<div class="scroll">${htmlTable(['file', 'segments', 'seeds', 'peers', 'completed downloads', 'wanted by'], fileRows)}</div>`,
+  ];
+}
+
+/** `<dir>/metrics.json`, its schema, CSV files, PNG charts and index.html. */
+export async function writeRunReport(dir: string, doc: MetricsDocument): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const files: [string, string][] = [
+    ['metrics.json', `${JSON.stringify(doc, null, 1)}\n`],
+    ['metrics.schema.json', `${JSON.stringify(METRICS_SCHEMA, null, 2)}\n`],
+    ['ranks.csv', ranksCsv(doc)],
+    ['files.csv', filesCsv(doc)],
+    ['transfers.csv', transfersCsv(doc)],
+  ];
+  const matrix = matrixCsv(doc);
+  if (matrix !== undefined) files.push(['matrix.csv', matrix]);
+  for (const [name, text] of files) await writeFile(join(dir, name), text);
+  const charts = runCharts(doc);
+  const pngs = await writeCharts(dir, charts);
+  await writeFile(join(dir, 'index.html'), renderPage('swarmsim run report', runSections(doc), charts));
+  return [...files.map(([name]) => name), ...pngs, 'index.html'];
+}
+
+/** A side-by-side report of several runs: the load table, and charts with one series per run. */
+export async function writeCompareReport(dir: string, runs: LabelledRun[]): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const charts = compareCharts(runs);
+  const pngs = await writeCharts(dir, charts);
+  const table = htmlTable(LOAD_HEADER, runs.map(({ label, doc }) => loadRow(label, doc)), 'Upload spread and completion per run');
+  const list = `<ul>${runs.map(({ label, doc }) => `<li>${escapeHtml(label)}: ${escapeHtml(doc.run.inputDir)}, strategy ${escapeHtml(doc.run.strategy)}, ${doc.run.ranks} ranks, ${doc.run.ok ? 'outputs correct' : 'outputs wrong'}</li>`).join('')}</ul>`;
+  await writeFile(join(dir, 'compare.csv'), csv(LOAD_HEADER, runs.map(({ label, doc }) => loadRow(label, doc))));
+  await writeFile(join(dir, 'index.html'), renderPage('swarmsim comparison', [list, table], charts));
+  return ['compare.csv', ...pngs, 'index.html'];
+}

@@ -1,0 +1,80 @@
+/**
+ * Live progress while a run goes: segments obtained of the total, the rate, and the
+ * slowest client. On a terminal a cli-progress bar redraws in place; otherwise a plain line
+ * is printed every few seconds. The figures come from the ranks' control channels.
+ */
+import { SingleBar } from 'cli-progress';
+import type { LiveRun } from './transports/threads.js';
+
+export type ProgressMode = 'bar' | 'lines' | 'off';
+
+export interface ProgressFigures {
+  done: number;
+  total: number;
+  perSecond: number;
+  /** The client furthest from done, with its share done; undefined when all are done. */
+  slowest?: { rank: number; percent: number };
+}
+
+/** Pure: figures from per-client counts (index rank - 1; -1 for a client that did not answer). */
+export function progressFigures(obtained: readonly number[], wanted: readonly number[], seconds: number): ProgressFigures {
+  let done = 0;
+  let total = 0;
+  let slowest: ProgressFigures['slowest'];
+  obtained.forEach((count, i) => {
+    total += wanted[i];
+    if (count < 0 || wanted[i] === 0) return;
+    done += count;
+    const percent = (100 * count) / wanted[i];
+    if (percent < 100 && (!slowest || percent < slowest.percent)) slowest = { rank: i + 1, percent };
+  });
+  return { done, total, perSecond: seconds > 0 ? done / seconds : 0, slowest };
+}
+
+const number = new Intl.NumberFormat('en-US');
+
+export function progressLine(f: ProgressFigures): string {
+  const percent = f.total === 0 ? 100 : Math.floor((100 * f.done) / f.total);
+  const slowest = f.slowest ? `, slowest rank ${f.slowest.rank} at ${Math.floor(f.slowest.percent)}%` : '';
+  return `progress: ${number.format(f.done)}/${number.format(f.total)} segments (${percent}%), ${number.format(Math.round(f.perSecond))}/s${slowest}`;
+}
+
+/** Starts polling; the returned function stops the display (and clears the bar). */
+export function showProgress(live: LiveRun, wanted: readonly number[], mode: ProgressMode, stream: NodeJS.WriteStream = process.stderr): () => void {
+  if (mode === 'off') return () => undefined;
+  const started = performance.now();
+  const total = wanted.reduce((a, b) => a + b, 0);
+  const bar =
+    mode === 'bar'
+      ? new SingleBar({
+          stream,
+          format: '{bar} {percentage}% | {value}/{total} segments | {rate}/s | {slowest}',
+          hideCursor: true,
+          clearOnComplete: true,
+          barsize: 30,
+        })
+      : undefined;
+  bar?.start(total, 0, { rate: '0', slowest: '' });
+  let polling = false;
+  const poll = async (): Promise<void> => {
+    if (polling) return;
+    polling = true;
+    try {
+      const figures = progressFigures(await live.progress(), wanted, (performance.now() - started) / 1000);
+      if (bar) {
+        const slowest = figures.slowest ? `slowest: rank ${figures.slowest.rank} (${Math.floor(figures.slowest.percent)}%)` : '';
+        bar.update(figures.done, { rate: number.format(Math.round(figures.perSecond)), slowest });
+      } else {
+        stream.write(`${progressLine(figures)}\n`);
+      }
+    } finally {
+      polling = false;
+    }
+  };
+  const timer = setInterval(() => void poll(), mode === 'bar' ? 200 : 2000);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    bar?.stop();
+  };
+}
