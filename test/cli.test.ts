@@ -55,7 +55,7 @@ describe('sim run', () => {
   it.each(['round-robin', 'least-loaded'])('runs a generated 12-rank job with %s: outputs byte-equal, counts as implied', (strategy) => {
     const inputs = generated(['--ranks', '12', '--files', '6', '--segments', '20-200', '--seeders', '2', '--wants', '3', '--seed', strategy]);
     const out = tempDir();
-    const result = sim('run', inputs, '--out', out, '--strategy', strategy, '--json');
+    const result = sim('run', inputs, '--out', out, '--strategy', strategy, '--json', '--quiet');
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const summary = JSON.parse(result.stdout) as MetricsDocument;
