@@ -1,4 +1,4 @@
-import { createCanvas, Image } from '@napi-rs/canvas';
+import { createCanvas, loadImage, type Image } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
 import { compareCharts, completionChart, groupLabel, groupRanks, matrixChart, runCharts, swarmChart, uploadsChart } from '../reports/charts.js';
 import { renderPng } from '../reports/png.js';
@@ -8,11 +8,6 @@ type Dataset = { label: string; data: unknown[]; type?: string };
 const datasets = (spec: { config: { data: { datasets: Record<string, unknown>[] } } }): Dataset[] =>
   spec.config.data.datasets as unknown as Dataset[];
 
-function decode(png: Buffer): Image {
-  const image = new Image();
-  image.src = png;
-  return image;
-}
 
 /** The corner pixel and the share of pixels that are not white. */
 function inked(image: Image): { corner: number[]; share: number } {
@@ -92,11 +87,11 @@ describe('chart figures (golden values, not pixels)', () => {
 });
 
 describe('PNG charts', () => {
-  it.each([6, 512])('decode to the stated size on a white background, with something drawn (%i clients)', (clients) => {
+  it.each([6, 512])('decode to the stated size on a white background, with something drawn (%i clients)', async (clients) => {
     const doc = handMadeDoc(Array.from({ length: clients }, (_, i) => 1 + (i % 7)));
     for (const spec of runCharts(doc)) {
       const png = renderPng(spec);
-      const image = decode(png);
+      const image = await loadImage(png);
       expect([image.width, image.height], spec.id).toEqual([spec.width, spec.height]);
       expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
       const { corner, share } = inked(image);
