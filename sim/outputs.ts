@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { threadId } from 'node:worker_threads';
 import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Job } from './inputs.js';
@@ -23,9 +23,12 @@ export function outputName(rank: number, file: string): string {
   return `client${rank}_${file}`;
 }
 
+let written = 0;
+
 /** Writes a temp file beside the target and renames it over, so a reader never sees half a file. */
 export async function writeAtomically(path: string, text: string): Promise<void> {
-  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  // Unique per process, thread and write; node:crypto would cost every worker its start-up.
+  const temp = `${path}.${process.pid}-${threadId}-${++written}.tmp`;
   try {
     await writeFile(temp, text);
     await rename(temp, path);

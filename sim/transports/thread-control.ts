@@ -17,8 +17,6 @@ export interface WorkerSetup {
   outDir: string;
   /** The worker's end of its channel to rank 0. */
   trackerPort: MessagePort;
-  /** The worker's end of its comlink control channel (see worker-control.ts). */
-  controlPort: MessagePort;
   /** Int32 per rank: messages delivered so far, read by the watchdog. */
   progress: SharedArrayBuffer;
   /** The run's start, absolute ms, so every thread's timeline shares one clock. */
@@ -26,8 +24,11 @@ export interface WorkerSetup {
   fault?: ThreadFault;
 }
 
-/** Main thread → worker: the port of a newly wired client-to-client channel. */
-export type ToWorker = { type: 'port'; peer: number; port: MessagePort };
+/**
+ * Main thread → worker: the port of a newly wired client-to-client channel, or of the
+ * comlink control channel, which is opened only when first needed.
+ */
+export type ToWorker = { type: 'port'; peer: number; port: MessagePort } | { type: 'control'; port: MessagePort };
 
 /** Worker → main thread, unprompted. */
 export type FromWorker =

@@ -8,7 +8,6 @@ import { writeOutput } from '../outputs.js';
 import { Sampler, secondsSince } from '../timeline.js';
 import { BatchedLink, FlushQueue, receiveBatches } from './batched-link.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './thread-control.js';
-import { serveControl } from './worker-control.js';
 
 const setup = workerData as WorkerSetup;
 const control = parentPort;
@@ -55,12 +54,20 @@ trackerLink.attach(setup.trackerPort);
 links[0] = trackerLink;
 listen(setup.trackerPort, 0);
 
-serveControl(setup.controlPort, {
-  progress: () => peer.obtained,
-  status: () => ({ waiting: comm.mailbox.waiting(), queued: comm.mailbox.queued, detail: peer.describe() }),
-});
+/** Loaded on first use: a short run never pays for comlink while its workers boot. */
+async function openControl(port: WorkerSetup['trackerPort']): Promise<void> {
+  const { serveControl } = await import('./worker-control.js');
+  serveControl(port, {
+    progress: () => peer.obtained,
+    status: () => ({ waiting: comm.mailbox.waiting(), queued: comm.mailbox.queued, detail: peer.describe() }),
+  });
+}
 
 control.on('message', (message: ToWorker) => {
+  if (message.type === 'control') {
+    void openControl(message.port);
+    return;
+  }
   let link = links[message.peer];
   if (!link) links[message.peer] = link = new BatchedLink(flusher, SWARM_LAYOUT);
   link.attach(message.port);

@@ -19,7 +19,7 @@ import { now, secondsSince, type Samples } from '../timeline.js';
 import { startWatchdog } from '../watchdog.js';
 import { BatchedLink, FlushQueue, receiveBatches } from './batched-link.js';
 import type { FromWorker, ThreadFault, ToWorker, WorkerSetup } from './thread-control.js';
-import { controlClient, type ControlClient } from './worker-control.js';
+import type { ControlClient } from './worker-control.js';
 
 export interface ThreadRunOptions {
   strategy: StrategyName;
@@ -82,7 +82,16 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
   const comm = new MailboxComm<SwarmPayloads>(0, size, (dest, tag, payload) => links[dest].push(tag, payload));
   const tracker = new Tracker(comm, growth.observe);
   const workers: Worker[] = new Array(size);
-  const controls: ControlClient[] = new Array(size);
+  const controls: Promise<ControlClient>[] = new Array(size);
+  /** A worker's control channel, opened on first use (a stall report, the live display). */
+  const controlOf = (rank: number): Promise<ControlClient> => {
+    controls[rank] ??= import('./worker-control.js').then(({ controlClient }) => {
+      const { port1, port2 } = new MessageChannel();
+      workers[rank].postMessage({ type: 'control', port: port2 } satisfies ToWorker, [port2]);
+      return controlClient(port1);
+    });
+    return controls[rank];
+  };
   const timelines: Samples[] = new Array(size - 1).fill([]);
   const counters: RankCounters[] = new Array(size);
   const outputs: string[] = [];
@@ -127,8 +136,6 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     links[rank] = new BatchedLink(flusher, SWARM_LAYOUT);
     links[rank].attach(port1);
     receiveBatches(port1, rank, comm.mailbox, SWARM_LAYOUT);
-    const control = new MessageChannel();
-    controls[rank] = controlClient(control.port1);
     const setup: WorkerSetup = {
       rank,
       size,
@@ -137,12 +144,11 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
       pipeline: options.pipeline,
       outDir: options.outDir,
       trackerPort: port2,
-      controlPort: control.port2,
       progress: progressBuffer,
       epochMs,
       fault: options.faults?.get(rank),
     };
-    const worker = new Worker(WORKER_ENTRY, { workerData: setup, transferList: [port2, control.port2] });
+    const worker = new Worker(WORKER_ENTRY, { workerData: setup, transferList: [port2] });
     worker.on('message', (message: FromWorker) => onWorkerMessage(rank, message));
     worker.on('error', (error) => fail(new RankFailure(rank, error.message, error.stack)));
     worker.on('exit', (code) => {
@@ -153,7 +159,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
 
   const clientRanks = Array.from({ length: size - 1 }, (_, i) => i + 1);
   const describeRanks = async (): Promise<string[]> => {
-    const statuses = await Promise.all(clientRanks.map((rank) => withTimeout(controls[rank].remote.status(), STATUS_WAIT_MS)));
+    const statuses = await Promise.all(clientRanks.map(async (rank) => withTimeout((await controlOf(rank)).remote.status(), STATUS_WAIT_MS)));
     const lines = [`rank 0 (tracker): ${describeWait(comm.mailbox.waiting(), comm.mailbox.queued)}`];
     for (const rank of clientRanks) {
       const status = statuses[rank - 1];
@@ -163,7 +169,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     return lines;
   };
   options.onStart?.({
-    progress: () => Promise.all(clientRanks.map(async (rank) => (await withTimeout(controls[rank].remote.progress(), STATUS_WAIT_MS)) ?? -1)),
+    progress: () => Promise.all(clientRanks.map(async (rank) => (await withTimeout((await controlOf(rank)).remote.progress(), STATUS_WAIT_MS)) ?? -1)),
   });
 
   const moved = (): number => {
@@ -195,10 +201,8 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
   } finally {
     finished = true;
     stopWatchdog();
-    for (let rank = 1; rank < size; rank++) {
-      links[rank].close();
-      controls[rank].close();
-    }
+    for (let rank = 1; rank < size; rank++) links[rank].close();
+    await Promise.all(controls.map(async (control) => (await control).close()));
     await Promise.all(workers.slice(1).map((worker) => worker.terminate()));
   }
 }
