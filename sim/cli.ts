@@ -12,6 +12,7 @@ import { RunFailure } from './failures.js';
 import { InputError, MAX_COUNT } from './inputs.js';
 import { ensureDir, writeAtomically } from './outputs.js';
 import { readMetrics } from './metrics-file.js';
+import type { ProgressMode } from './progress.js';
 import { formatSummary } from './summary.js';
 import type { ThreadFault } from './transports/thread-control.js';
 
@@ -79,6 +80,7 @@ interface RunFlags {
   stallTimeout: number;
   json?: boolean;
   quiet?: boolean;
+  progress: ProgressMode | 'auto';
   fault?: Map<number, ThreadFault>;
 }
 
@@ -107,7 +109,8 @@ program
   .option('--pipeline <n>', "segment requests a client keeps in flight ('auto': one per 20 segments wanted, 8 to 256)", pipeline, 'auto')
   .option('--stall-timeout <seconds>', 'end the run when no message moves for this long', seconds, 10)
   .option('--json', 'print the metrics document (one JSON object; {"runs": [...]} for several strategies)')
-  .option('--quiet', 'no live progress')
+  .option('--quiet', 'no live progress (same as --progress off)')
+  .addOption(new Option('--progress <mode>', 'live progress on stderr: a bar redrawn in place, a line a second, or none; auto picks bar on a terminal').choices(['auto', 'bar', 'lines', 'off']).default('auto'))
   .addOption(new Option('--fault <kind:rank>', 'make a rank crash, exit or stall (to test failure handling)').argParser(fault).hideHelp())
   .action(async (inputDir: string, flags: RunFlags) => {
     const outcome = await runCommand(inputDir, {
@@ -117,7 +120,7 @@ program
       pipeline: flags.pipeline,
       stallTimeoutMs: flags.stallTimeout * 1000,
       faults: flags.fault,
-      progress: flags.quiet ? 'off' : process.stderr.isTTY ? 'bar' : 'lines',
+      progress: flags.quiet ? 'off' : flags.progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : flags.progress,
     });
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(outcome.runs.length === 1 ? outcome.runs[0] : { runs: outcome.runs })}\n`);

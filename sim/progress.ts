@@ -1,12 +1,16 @@
 /**
  * Live progress while a run goes: segments obtained of the total, the rate, and the
  * slowest client. On a terminal a cli-progress bar redraws in place; otherwise a plain line
- * is printed every few seconds. The figures come from the ranks' control channels.
+ * is printed every second. The figures are read from memory the ranks share with the main
+ * thread, so showing them costs the ranks nothing.
  */
 import { SingleBar } from 'cli-progress';
 import type { LiveRun } from './transports/threads.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'off';
+
+const BAR_INTERVAL_MS = 200;
+export const LINE_INTERVAL_MS = 1000;
 
 export interface ProgressFigures {
   done: number;
@@ -16,7 +20,7 @@ export interface ProgressFigures {
   slowest?: { rank: number; percent: number };
 }
 
-/** Pure: figures from per-client counts (index rank - 1; -1 for a client that did not answer). */
+/** Pure: figures from per-client counts (index rank - 1; negative for a client that cannot say). */
 export function progressFigures(obtained: readonly number[], wanted: readonly number[], seconds: number): ProgressFigures {
   let done = 0;
   let total = 0;
@@ -55,23 +59,16 @@ export function showProgress(live: LiveRun, wanted: readonly number[], mode: Pro
         })
       : undefined;
   bar?.start(total, 0, { rate: '0', slowest: '' });
-  let polling = false;
-  const poll = async (): Promise<void> => {
-    if (polling) return;
-    polling = true;
-    try {
-      const figures = progressFigures(await live.progress(), wanted, (performance.now() - started) / 1000);
-      if (bar) {
-        const slowest = figures.slowest ? `slowest: rank ${figures.slowest.rank} (${Math.floor(figures.slowest.percent)}%)` : '';
-        bar.update(figures.done, { rate: number.format(Math.round(figures.perSecond)), slowest });
-      } else {
-        stream.write(`${progressLine(figures)}\n`);
-      }
-    } finally {
-      polling = false;
+  const poll = (): void => {
+    const figures = progressFigures(live.progress(), wanted, (performance.now() - started) / 1000);
+    if (bar) {
+      const slowest = figures.slowest ? `slowest: rank ${figures.slowest.rank} (${Math.floor(figures.slowest.percent)}%)` : '';
+      bar.update(figures.done, { rate: number.format(Math.round(figures.perSecond)), slowest });
+    } else {
+      stream.write(`${progressLine(figures)}\n`);
     }
   };
-  const timer = setInterval(() => void poll(), mode === 'bar' ? 200 : 2000);
+  const timer = setInterval(poll, mode === 'bar' ? BAR_INTERVAL_MS : LINE_INTERVAL_MS);
   timer.unref();
   return () => {
     clearInterval(timer);

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { MetricsDocument } from '../reports/document.js';
 import { validateMetrics } from '../sim/metrics-file.js';
@@ -108,6 +109,17 @@ describe('sim run reports', () => {
 });
 
 describe('live progress', () => {
+  it('prints plain lines while a run goes, and ends cleanly', () => {
+    const suiteCase = fileURLToPath(new URL('./suite/r32-kseg', import.meta.url));
+    const result = sim('run', suiteCase, '--out', tempDir(), '--progress', 'lines', '--json');
+    expect(result.status).toBe(0);
+    const wall = (JSON.parse(result.stdout) as MetricsDocument).run.wallSeconds;
+    const lines = result.stderr.split('\n').filter(Boolean);
+    for (const line of lines) expect(line).toMatch(/^progress: [\d,]+\/93,000 segments \(\d+%\), [\d,]+\/s(, slowest rank \d+ at \d+%)?$/);
+    // One line a second: a run that took well over a second printed at least one.
+    if (wall > 1.5) expect(lines.length).toBeGreaterThan(0);
+  });
+
   it('figures: done of total, rate, and the slowest unfinished client', () => {
     // Rank 3 did not answer this time (-1); rank 4 wants nothing.
     const figures = progressFigures([10, 40, -1, 0], [20, 40, 30, 0], 2);
@@ -120,7 +132,7 @@ describe('live progress', () => {
     let text = '';
     stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
     let polls = 0;
-    const stop = showProgress({ progress: async () => (polls++, [3, 8]) }, [10, 8], 'bar', stream as unknown as NodeJS.WriteStream);
+    const stop = showProgress({ progress: () => (polls++, [3, 8]) }, [10, 8], 'bar', stream as unknown as NodeJS.WriteStream);
     await new Promise((resolve) => setTimeout(resolve, 700));
     stop();
     expect(polls).toBeGreaterThan(1);

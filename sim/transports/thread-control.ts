@@ -17,8 +17,8 @@ export interface WorkerSetup {
   outDir: string;
   /** The worker's end of its channel to rank 0. */
   trackerPort: MessagePort;
-  /** Int32 per rank: messages delivered so far, read by the watchdog. */
-  progress: SharedArrayBuffer;
+  /** Int32 pairs per rank: [messages delivered, segments obtained], read by the watchdog and the live display. */
+  counters: SharedArrayBuffer;
   /** The run's start, absolute ms, so every thread's timeline shares one clock. */
   epochMs: number;
   fault?: ThreadFault;

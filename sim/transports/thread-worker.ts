@@ -15,7 +15,9 @@ if (!control) throw new Error('thread-worker.js must run as a worker thread');
 const tell = (message: FromWorker): void => control.postMessage(message);
 
 const { rank, size } = setup;
-const progress = new Int32Array(setup.progress);
+const counters = new Int32Array(setup.counters);
+const DELIVERED = 2 * setup.rank;
+const OBTAINED = DELIVERED + 1;
 const flusher = new FlushQueue();
 const links: (BatchedLink | undefined)[] = new Array(size);
 
@@ -35,6 +37,7 @@ const peer = new Peer(comm, setup.files, {
   strategy: STRATEGIES[setup.strategy](rank, size),
   pipeline: setup.pipeline,
   sink: (file, hashes) => {
+    Atomics.store(counters, OBTAINED, peer.obtained);
     timeline.record(secondsSince(setup.epochMs), [peer.obtained], true);
     outputs.push(writeOutput(setup.outDir, rank, file, hashes));
   },
@@ -43,8 +46,9 @@ const peer = new Peer(comm, setup.files, {
 function listen(port: WorkerSetup['trackerPort'], source: number): void {
   if (setup.fault === 'stall') return;
   receiveBatches(port, source, comm.mailbox, SWARM_LAYOUT, (count) => {
-    Atomics.add(progress, rank, count);
-    // Sampled as batches arrive: the count is what the previous batches brought.
+    // Published and sampled as batches arrive: the count is what the previous batches brought.
+    Atomics.add(counters, DELIVERED, count);
+    Atomics.store(counters, OBTAINED, peer.obtained);
     timeline.record(secondsSince(setup.epochMs), [peer.obtained]);
   });
 }
@@ -54,11 +58,10 @@ trackerLink.attach(setup.trackerPort);
 links[0] = trackerLink;
 listen(setup.trackerPort, 0);
 
-/** Loaded on first use: a short run never pays for comlink while its workers boot. */
+/** Loaded on first use (a stall report): most runs never pay for comlink. */
 async function openControl(port: WorkerSetup['trackerPort']): Promise<void> {
   const { serveControl } = await import('./worker-control.js');
   serveControl(port, {
-    progress: () => peer.obtained,
     status: () => ({ waiting: comm.mailbox.waiting(), queued: comm.mailbox.queued, detail: peer.describe() }),
   });
 }

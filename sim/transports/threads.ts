@@ -33,8 +33,8 @@ export interface ThreadRunOptions {
 
 /** A run in progress, as the live display sees it. */
 export interface LiveRun {
-  /** Segments obtained so far by each client (index rank - 1); -1 where a rank did not answer. */
-  progress(): Promise<number[]>;
+  /** Segments obtained so far by each client (index rank - 1). */
+  progress(): number[];
 }
 
 const WORKER_ENTRY = new URL('./thread-worker.js', import.meta.url);
@@ -75,8 +75,8 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
   const size = job.ranks;
   const epochMs = now();
   const growth = new SwarmGrowth(() => secondsSince(epochMs));
-  const progressBuffer = new SharedArrayBuffer(4 * size);
-  const progress = new Int32Array(progressBuffer);
+  const countersBuffer = new SharedArrayBuffer(8 * size);
+  const shared = new Int32Array(countersBuffer);
   const flusher = new FlushQueue();
   const links: BatchedLink[] = new Array(size);
   const comm = new MailboxComm<SwarmPayloads>(0, size, (dest, tag, payload) => links[dest].push(tag, payload));
@@ -144,7 +144,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
       pipeline: options.pipeline,
       outDir: options.outDir,
       trackerPort: port2,
-      progress: progressBuffer,
+      counters: countersBuffer,
       epochMs,
       fault: options.faults?.get(rank),
     };
@@ -168,13 +168,11 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     }
     return lines;
   };
-  options.onStart?.({
-    progress: () => Promise.all(clientRanks.map(async (rank) => (await withTimeout((await controlOf(rank)).remote.progress(), STATUS_WAIT_MS)) ?? -1)),
-  });
+  options.onStart?.({ progress: () => clientRanks.map((rank) => Atomics.load(shared, 2 * rank + 1)) });
 
   const moved = (): number => {
     let total = comm.messagesIn;
-    for (let rank = 1; rank < size; rank++) total += Atomics.load(progress, rank);
+    for (let rank = 1; rank < size; rank++) total += Atomics.load(shared, 2 * rank);
     return total;
   };
   const stopWatchdog = startWatchdog(options.stallTimeoutMs, moved, () => {

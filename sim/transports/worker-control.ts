@@ -1,7 +1,7 @@
 /**
  * The control plane of a worker, called from the main thread with comlink over a port of
- * its own: progress for the live display and status for stall reports. Each call is a
- * round trip of tens of microseconds, paid a few times a second, never per message.
+ * its own: what the rank is waiting for, asked when the run stalls. Figures the main
+ * thread reads often (progress, messages delivered) are in shared memory instead.
  */
 import { expose, releaseProxy, wrap, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
@@ -15,8 +15,6 @@ export interface RankStatus {
 }
 
 export interface WorkerControl {
-  /** Segments obtained so far. */
-  progress(): number;
   status(): RankStatus;
 }
 
