@@ -4,13 +4,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Pipeline } from '../ranks/download.js';
 import { isStrategyName, STRATEGY_NAMES, type StrategyName } from '../ranks/strategies/index.js';
-import { casePassed, checkCase, findCases, formatCaseLine, junitXml, type CaseResult } from './commands/check.js';
-import { genCommand } from './commands/gen.js';
-import type { GenOptions } from './generate.js';
+import { checkCommand } from './commands/check.js';
+import { genCommand, genSuite } from './commands/gen.js';
+import { assignmentLimitProblem, type GenOptions } from './generate.js';
 import { runCommand } from './commands/run.js';
 import { RunFailure } from './failures.js';
 import { InputError, MAX_COUNT } from './inputs.js';
-import { ensureDir, writeAtomically } from './outputs.js';
 import { readMetrics } from './metrics-file.js';
 import type { ProgressMode } from './progress.js';
 import { formatSummary } from './summary.js';
@@ -84,12 +83,25 @@ interface RunFlags {
   fault?: Map<number, ThreadFault>;
 }
 
+interface GenFlags extends Partial<Pick<GenOptions, 'ranks' | 'files' | 'segments'>> {
+  seeders: number;
+  wants: number;
+  seed: string;
+  assignmentLimits?: boolean;
+  suite?: boolean;
+  count: number;
+}
+
 interface CheckFlags {
   strategy: StrategyName;
   pipeline: Pipeline;
   stallTimeout: number;
   repeat: number;
   junit?: string;
+  exec?: string;
+  timeout: number;
+  compareBuiltin?: boolean;
+  keepFailures?: string;
 }
 
 
@@ -161,47 +173,63 @@ program
 
 program
   .command('gen')
-  .description('write a valid random job (in<R>.txt) and its expected outputs (out<k>.txt)')
+  .description('write a valid random job (in<R>.txt) and its expected outputs (out<k>.txt), or a varied suite of them')
   .argument('<out-dir>', 'folder to write into')
-  .requiredOption('--ranks <n>', 'ranks in the job, tracker included', wholeNumber(3))
-  .requiredOption('--files <f>', 'number of files', wholeNumber(1))
-  .requiredOption('--segments <s>', 'segments per file: S, or MIN-MAX for a count drawn per file', range)
+  .option('--ranks <n>', 'ranks in the job, tracker included', wholeNumber(3))
+  .option('--files <f>', 'number of files', wholeNumber(1))
+  .option('--segments <s>', 'segments per file: S, or MIN-MAX for a count drawn per file', range)
   .option('--seeders <k>', 'owners of each file', wholeNumber(1), 1)
   .option('--wants <w>', 'files each client wants, at most', wholeNumber(0), 2)
   .option('--seed <x>', 'random seed: same arguments and seed, same files', '1')
-  .action(async (outDir: string, flags: GenOptions) => {
-    if (flags.seeders > flags.ranks - 1) {
-      throw new InputError('--seeders', `${flags.seeders} owners per file, but there are only ${flags.ranks - 1} clients`);
+  .option('--assignment-limits', "refuse sizes beyond the original assignment's (10 files, 100 segments, names of 15 characters)")
+  .option('--suite', 'write --count varied cases (tiny files, every file index to 10, one seed, many seeds, idle clients, maximum sizes), all within the assignment limits')
+  .option('--count <n>', 'cases in a --suite', wholeNumber(1, 100000), 12)
+  .action(async (outDir: string, flags: GenFlags) => {
+    if (flags.suite) {
+      const names = await genSuite(outDir, flags.count, String(flags.seed));
+      process.stdout.write(`wrote ${names.length} cases to ${outDir}\n`);
+      return;
     }
-    const written = await genCommand(outDir, flags);
+    const { ranks, files, segments } = flags;
+    if (ranks === undefined || files === undefined || segments === undefined) {
+      throw new InputError('gen', '--ranks, --files and --segments are required (or --suite)');
+    }
+    const options: GenOptions = { ranks, files, segments, seeders: flags.seeders, wants: flags.wants, seed: String(flags.seed) };
+    if (options.seeders > ranks - 1) {
+      throw new InputError('--seeders', `${options.seeders} owners per file, but there are only ${ranks - 1} clients`);
+    }
+    const beyond = flags.assignmentLimits ? assignmentLimitProblem(options) : undefined;
+    if (beyond) throw new InputError('--assignment-limits', beyond);
+    const written = await genCommand(outDir, options);
     process.stdout.write(`wrote ${written.inputs} inputs and ${written.files} expected outputs to ${outDir}\n`);
   });
 
 program
   .command('check')
-  .description('run every case folder and compare outputs with its out<k>.txt (like diff -w)')
+  .description('run every case folder (with swarmsim, or any implementation with --exec) and compare outputs with its out<k>.txt (like diff -w)')
   .argument('<suite-dir...>', 'case folders, or folders holding them')
   .option('--repeat <k>', 'runs per case (races show up only sometimes)', wholeNumber(1, 100000), 1)
+  .option('--exec <command>', "check this command instead, run in a fresh folder holding the case's in*.txt; {ranks} and {dir} are replaced, ./paths are found where sim check started")
+  .option('--timeout <seconds>', 'with --exec: kill a run (its whole process group) after this long', seconds, 20)
+  .option('--compare-builtin', "with --exec: also run swarmsim's own implementation, and show both side by side")
+  .option('--keep-failures <dir>', "keep each failing run's folder here (outputs, and a command's stdout.txt/stderr.txt)")
   .option('--junit <file>', 'also write JUnit XML here')
   .addOption(strategyOption())
-  .option('--pipeline <n>', "segment requests a client keeps in flight ('auto': one per 20 segments wanted, 8 to 256)", pipeline, 'auto')
+  .option('--pipeline <n>', 'segment requests a client keeps in flight', pipeline, 'auto')
   .option('--stall-timeout <seconds>', 'fail a run when no message moves for this long', seconds, 10)
   .action(async (roots: string[], flags: CheckFlags) => {
-    const cases = await findCases(roots);
-    if (cases.length === 0) throw new InputError(roots.join(' '), 'no case folder (one holding in*.txt) found');
-    const results: CaseResult[] = [];
-    for (const dir of cases) {
-      const result = await checkCase(dir, { ...flags, stallTimeoutMs: flags.stallTimeout * 1000 });
-      results.push(result);
-      process.stdout.write(`${formatCaseLine(result)}\n`);
-    }
-    if (flags.junit) {
-      await ensureDir(dirname(flags.junit));
-      await writeAtomically(flags.junit, junitXml(results));
-    }
-    const passed = results.filter(casePassed).length;
-    process.stdout.write(`check: ${passed} passed, ${results.length - passed} failed\n`);
-    if (passed < results.length) process.exitCode = 1;
+    if (flags.compareBuiltin && !flags.exec) throw new InputError('--compare-builtin', 'goes with --exec');
+    const outcome = await checkCommand({
+      roots,
+      repeat: flags.repeat,
+      builtin: { strategy: flags.strategy, pipeline: flags.pipeline, stallTimeoutMs: flags.stallTimeout * 1000 },
+      exec: flags.exec ? { command: flags.exec, timeoutMs: flags.timeout * 1000, origin: process.cwd() } : undefined,
+      compareBuiltin: flags.compareBuiltin,
+      junit: flags.junit,
+      keepFailures: flags.keepFailures,
+      write: (text) => process.stdout.write(text),
+    });
+    if (!outcome.passed) process.exitCode = 1;
   });
 
 /** mpirun users type `-np 6`; commander knows only one-letter short flags. */

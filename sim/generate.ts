@@ -9,6 +9,8 @@ export interface GenOptions {
   seeders: number;
   /** Files each client wants, at most (fewer when it owns most of them). */
   wants: number;
+  /** The last `idle` clients want nothing (they only serve what they own). */
+  idle?: number;
   seed: string;
 }
 
@@ -57,7 +59,8 @@ export function generate(options: GenOptions): GeneratedScenario {
   const inputs = clients.map((rank) => {
     const mine = owned.get(rank) ?? [];
     const ownSet = new Set(mine);
-    const wanted = pick(random, fileIds.filter((k) => !ownSet.has(k)), options.wants);
+    const idle = rank > clients.length - (options.idle ?? 0);
+    const wanted = idle ? [] : pick(random, fileIds.filter((k) => !ownSet.has(k)), options.wants);
     const lines: string[] = [String(mine.length)];
     for (const k of mine) {
       lines.push(`file${k} ${segmentCounts[k - 1]}`);
@@ -68,4 +71,54 @@ export function generate(options: GenOptions): GeneratedScenario {
     return `${lines.join('\n')}\n`;
   });
   return { inputs, segmentCounts };
+}
+
+/** The original assignment's limits, which student implementations often assume. */
+export const ASSIGNMENT_LIMITS = { files: 10, segments: 100, nameLength: 15 };
+
+/** Why these options break the assignment's limits, or undefined. */
+export function assignmentLimitProblem(options: Pick<GenOptions, 'files' | 'segments'>): string | undefined {
+  if (options.files > ASSIGNMENT_LIMITS.files) return `--files ${options.files} is over the assignment's limit of ${ASSIGNMENT_LIMITS.files}`;
+  if (options.segments.max > ASSIGNMENT_LIMITS.segments) return `--segments up to ${options.segments.max} is over the assignment's limit of ${ASSIGNMENT_LIMITS.segments}`;
+  return undefined;
+}
+
+interface SuiteKind {
+  name: string;
+  options: (random: () => number, draw: (min: number, max: number) => number) => Omit<GenOptions, 'seed'>;
+}
+
+/**
+ * The situations a varied suite covers, each within the assignment's limits: tiny files,
+ * every file index up to 10, one seed and many leechers, many seeds, clients that want
+ * nothing, and the largest sizes.
+ */
+export const SUITE_KINDS: SuiteKind[] = [
+  { name: 'tiny', options: (_, draw) => ({ ranks: draw(3, 6), files: draw(1, 4), segments: { min: 1, max: 3 }, seeders: 1, wants: draw(1, 3) }) },
+  { name: 'all-indexes', options: (_, draw) => ({ ranks: draw(4, 8), files: 10, segments: { min: 5, max: 30 }, seeders: draw(1, 2), wants: draw(2, 5) }) },
+  { name: 'one-seed', options: (_, draw) => ({ ranks: draw(6, 10), files: 1, segments: { min: 50, max: 100 }, seeders: 1, wants: 1 }) },
+  {
+    name: 'many-seeds',
+    options: (_, draw) => {
+      const ranks = draw(5, 9);
+      return { ranks, files: draw(2, 4), segments: { min: 20, max: 100 }, seeders: ranks - 2, wants: 2 };
+    },
+  },
+  {
+    name: 'idle-clients',
+    options: (_, draw) => {
+      const ranks = draw(5, 9);
+      return { ranks, files: draw(2, 5), segments: { min: 10, max: 50 }, seeders: 1, wants: 2, idle: draw(1, Math.floor((ranks - 1) / 2)) };
+    },
+  },
+  { name: 'max-size', options: (_, draw) => ({ ranks: draw(6, 10), files: 10, segments: { min: 100, max: 100 }, seeders: draw(1, 3), wants: draw(3, 10) }) },
+];
+
+/** Case i of a suite: its folder name and generator options, from the suite seed. */
+export function suiteCase(seed: string, i: number): { name: string; options: GenOptions } {
+  const kind = SUITE_KINDS[i % SUITE_KINDS.length];
+  const random = seedrandom.alea(`${seed}/suite/${i}`);
+  const draw = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
+  const caseSeed = `${seed}/${i}`;
+  return { name: `case-${String(i + 1).padStart(3, '0')}-${kind.name}`, options: { ...kind.options(random, draw), seed: caseSeed } };
 }

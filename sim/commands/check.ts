@@ -1,145 +1,88 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { RunFailure } from '../failures.js';
-import { InputError, inputRanks, loadJob, type Job } from '../inputs.js';
-import { compareLines, comparableLines, outputName, type OutputProblem } from '../outputs.js';
-import type { RunOptions } from './run.js';
-import { runJob } from './run.js';
+import { runBuiltinOnce, type BuiltinOptions } from '../check/builtin.js';
+import { findCases } from '../check/cases.js';
+import { killAllRunning, runExecOnce, type ExecOptions } from '../check/exec.js';
+import { casePassed, caseStats, formatCaseLine, junitXml, type CaseResult, type CaseRun } from '../check/verdict.js';
+import { InputError } from '../inputs.js';
+import { ensureDir, writeAtomically } from '../outputs.js';
 
-export type CheckOptions = Omit<RunOptions, 'ranks' | 'outDir'> & { repeat: number };
-
-export interface CaseRun {
-  seconds: number;
-  /** Empty when the run passed. */
-  problems: string[];
+export interface CheckOptions {
+  roots: string[];
+  repeat: number;
+  builtin: BuiltinOptions;
+  /** Check this command instead of swarmsim's own implementation. */
+  exec?: ExecOptions;
+  /** With `exec`: also run swarmsim's own implementation and show both side by side. */
+  compareBuiltin?: boolean;
+  junit?: string;
+  /** Keep each failing run's folder (outputs, and a command's stdout/stderr) under here. */
+  keepFailures?: string;
+  write: (text: string) => void;
 }
 
-export interface CaseResult {
-  dir: string;
-  name: string;
-  runs: CaseRun[];
+export interface CheckOutcome {
+  results: CaseResult[];
+  /** Swarmsim's own runs, with `compareBuiltin`. */
+  builtin: CaseResult[];
+  passed: boolean;
 }
 
-export const casePassed = (result: CaseResult): boolean => result.runs.every((run) => run.problems.length === 0);
-
-/** Case folders: each given folder that holds in*.txt, else every such folder below it. */
-export async function findCases(roots: readonly string[]): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    if (inputRanks(dir).length > 0) {
-      found.push(dir);
-      return;
-    }
-    const entries = await readdir(dir, { withFileTypes: true });
-    const subdirs = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
-    subdirs.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-    for (const name of subdirs) await walk(join(dir, name));
-  };
-  for (const root of roots) await walk(root);
-  return found;
-}
-
-const FILE_NUMBER = /^file(\d+)$/;
-
-/** Compares every wanted output with the case's out<k>.txt, whitespace ignored as by `diff -w`. */
-async function compareWithExpected(job: Job, caseDir: string, outDir: string): Promise<OutputProblem[]> {
-  const problems: OutputProblem[] = [];
-  for (const [i, client] of job.clients.entries()) {
-    for (const file of client.wanted) {
-      const output = outputName(i + 1, file);
-      const k = FILE_NUMBER.exec(file)?.[1];
-      const expectedText = k === undefined ? undefined : await readFile(join(caseDir, `out${k}.txt`), 'utf8').catch(() => undefined);
-      if (expectedText === undefined) {
-        problems.push({ output, problem: `no expected out${k ?? '<k>'}.txt in ${caseDir}` });
-        continue;
-      }
-      const got = await readFile(join(outDir, output), 'utf8').catch(() => undefined);
-      if (got === undefined) {
-        problems.push({ output, problem: 'missing' });
-        continue;
-      }
-      const difference = compareLines(comparableLines(expectedText), comparableLines(got));
-      if (difference) problems.push({ output, problem: difference });
-    }
-  }
-  return problems;
-}
-
-async function runCaseOnce(caseDir: string, options: CheckOptions): Promise<CaseRun> {
-  const started = performance.now();
-  const outDir = await mkdtemp(join(tmpdir(), 'swarmsim-check-'));
-  const elapsed = (): number => (performance.now() - started) / 1000;
-  try {
-    const job = loadJob(caseDir);
-    const metrics = await runJob(job, { ...options, outDir });
-    const problems = [
-      ...metrics.outputs.problems.map((p) => `${p.output}: ${p.problem} (against the owners' hashes)`),
-      ...(await compareWithExpected(job, caseDir, outDir)).map((p) => `${p.output}: ${p.problem}`),
-    ];
-    return { seconds: elapsed(), problems };
-  } catch (error) {
-    if (error instanceof InputError || error instanceof RunFailure) return { seconds: elapsed(), problems: [error.message] };
-    throw error;
-  } finally {
-    await rm(outDir, { recursive: true, force: true });
-  }
-}
-
-export async function checkCase(caseDir: string, options: CheckOptions, onRun?: (run: CaseRun, index: number) => void): Promise<CaseResult> {
+async function repeatRuns(count: number, once: (index: number) => Promise<CaseRun>): Promise<CaseRun[]> {
   const runs: CaseRun[] = [];
-  for (let i = 0; i < options.repeat; i++) {
-    const run = await runCaseOnce(caseDir, options);
-    runs.push(run);
-    onRun?.(run, i);
+  for (let i = 0; i < count; i++) runs.push(await once(i));
+  return runs;
+}
+
+function sideBySide(results: CaseResult[], builtin: CaseResult[]): string {
+  const rows = results.map((result, i) => {
+    const them = caseStats(result);
+    const us = caseStats(builtin[i]);
+    return [result.dir, `${them.passed}/${them.total}`, `${them.median.toFixed(3)} s`, `${us.passed}/${us.total}`, `${us.median.toFixed(3)} s`];
+  });
+  const header = ['case', 'command passed', 'median', 'swarmsim passed', 'median'];
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
+  const line = (cells: string[]): string => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** `sim check`: every case, `repeat` times, with our implementation or a command. */
+export async function checkCommand(options: CheckOptions): Promise<CheckOutcome> {
+  const cases = await findCases(options.roots);
+  if (cases.length === 0) throw new InputError(options.roots.join(' '), 'no case folder (one holding in*.txt) found');
+  if (options.keepFailures) await ensureDir(options.keepFailures);
+  const onSignal = (): void => {
+    killAllRunning();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const results: CaseResult[] = [];
+    const builtin: CaseResult[] = [];
+    for (const [c, dir] of cases.entries()) {
+      const keeper = (run: number) => async (runDir: string) => {
+        if (options.keepFailures) await cp(runDir, join(options.keepFailures, `${c + 1}-${basename(dir)}-run${run + 1}`), { recursive: true, verbatimSymlinks: true });
+      };
+      const exec = options.exec;
+      const runs = await repeatRuns(options.repeat, (i) => (exec ? runExecOnce(dir, exec, keeper(i)) : runBuiltinOnce(dir, options.builtin, keeper(i))));
+      const result = { dir, name: basename(dir), runs };
+      results.push(result);
+      options.write(`${formatCaseLine(result)}\n`);
+      if (exec && options.compareBuiltin) {
+        builtin.push({ dir, name: basename(dir), runs: await repeatRuns(options.repeat, () => runBuiltinOnce(dir, options.builtin)) });
+      }
+    }
+    if (options.junit) {
+      await ensureDir(join(options.junit, '..'));
+      await writeAtomically(options.junit, junitXml(results, options.exec ? `sim check --exec ${options.exec.command}` : 'sim check'));
+    }
+    if (builtin.length > 0) options.write(`\n${sideBySide(results, builtin)}\n`);
+    const passed = results.filter(casePassed).length;
+    options.write(`check: ${passed} passed, ${results.length - passed} failed\n`);
+    return { results, builtin, passed: passed === results.length && builtin.every(casePassed) };
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
-  return { dir: caseDir, name: basename(caseDir), runs };
-}
-
-function median(values: number[]): number {
-  const sorted = values.slice().sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-export function formatCaseLine(result: CaseResult): string {
-  const seconds = result.runs.map((run) => run.seconds);
-  const passed = result.runs.filter((run) => run.problems.length === 0).length;
-  const timing = `median ${median(seconds).toFixed(3)} s, max ${Math.max(...seconds).toFixed(3)} s`;
-  const head = `${casePassed(result) ? 'PASS' : 'FAIL'}  ${result.dir}  ${passed}/${result.runs.length} runs  (${timing})`;
-  const firstFailure = result.runs.findIndex((run) => run.problems.length > 0);
-  if (firstFailure < 0) return head;
-  const problems = result.runs[firstFailure].problems;
-  const shownProblems = problems.slice(0, 5).map((problem) => `      ${problem}`);
-  if (problems.length > 5) shownProblems.push(`      ... and ${problems.length - 5} more`);
-  return [head, `    run ${firstFailure + 1} failed:`, ...shownProblems].join('\n');
-}
-
-function xml(text: string): string {
-  return text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] ?? c);
-}
-
-/** JUnit XML: one test case per (case folder, run). */
-export function junitXml(results: readonly CaseResult[]): string {
-  const cases = results.flatMap((result) =>
-    result.runs.map((run, i) => {
-      const name = `${result.name} run ${i + 1}`;
-      const open = `    <testcase classname="${xml(result.dir)}" name="${xml(name)}" time="${run.seconds.toFixed(3)}"`;
-      if (run.problems.length === 0) return `${open}/>`;
-      const message = xml(run.problems[0]);
-      return `${open}>\n      <failure message="${message}">${xml(run.problems.join('\n'))}</failure>\n    </testcase>`;
-    }),
-  );
-  const tests = cases.length;
-  const failures = results.reduce((n, result) => n + result.runs.filter((run) => run.problems.length > 0).length, 0);
-  const time = results.reduce((t, result) => t + result.runs.reduce((s, run) => s + run.seconds, 0), 0);
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites tests="${tests}" failures="${failures}" time="${time.toFixed(3)}">`,
-    `  <testsuite name="sim check" tests="${tests}" failures="${failures}" time="${time.toFixed(3)}">`,
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
 }

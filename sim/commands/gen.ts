@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { fileHashes, generate, type GenOptions } from '../generate.js';
+import { fileHashes, generate, suiteCase, type GenOptions } from '../generate.js';
 import { ensureDir, formatOutput, writeAtomically } from '../outputs.js';
 
 /** `sim gen`: writes in<R>.txt and the expected out<k>.txt of every file. */
@@ -11,4 +11,15 @@ export async function genCommand(outDir: string, options: GenOptions): Promise<{
     await writeAtomically(join(outDir, `out${i + 1}.txt`), formatOutput(fileHashes(options.seed, i + 1, count)));
   }
   return { inputs: scenario.inputs.length, files: scenario.segmentCounts.length };
+}
+
+/** `sim gen --suite`: `count` varied cases, each in its own folder. */
+export async function genSuite(dir: string, count: number, seed: string): Promise<string[]> {
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const { name, options } = suiteCase(seed, i);
+    await genCommand(join(dir, name), options);
+    names.push(name);
+  }
+  return names;
 }

@@ -1,0 +1,36 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runJob, type RunOptions } from '../commands/run.js';
+import { RunFailure } from '../failures.js';
+import { InputError, loadJob } from '../inputs.js';
+import { compareWithExpected, type CaseRun } from './verdict.js';
+
+export type BuiltinOptions = Omit<RunOptions, 'ranks' | 'outDir'>;
+
+/** One run of swarmsim's own implementation on a case, in a temporary folder. */
+export async function runBuiltinOnce(caseDir: string, options: BuiltinOptions, keep?: (runDir: string) => Promise<void>): Promise<CaseRun> {
+  const started = performance.now();
+  const outDir = await mkdtemp(join(tmpdir(), 'swarmsim-check-'));
+  const elapsed = (): number => (performance.now() - started) / 1000;
+  let run: CaseRun;
+  try {
+    const job = loadJob(caseDir);
+    const metrics = await runJob(job, { ...options, outDir });
+    const failures = [
+      ...metrics.outputs.problems.map((p) => ({ kind: 'wrong output' as const, detail: `${p.output}: ${p.problem} (against the owners' hashes)` })),
+      ...(await compareWithExpected(job, caseDir, outDir)),
+    ];
+    run = { seconds: elapsed(), failures };
+  } catch (error) {
+    if (error instanceof InputError) run = { seconds: elapsed(), failures: [{ kind: 'bad input', detail: error.message }] };
+    else if (error instanceof RunFailure) run = { seconds: elapsed(), failures: [{ kind: 'failed run', detail: error.message }] };
+    else throw error;
+  }
+  try {
+    if (run.failures.length > 0 && keep) await keep(outDir);
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+  return run;
+}
