@@ -21,9 +21,7 @@ export const Tag = {
 
 export type Tag = (typeof Tag)[keyof typeof Tag];
 
-export const TAG_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
-  Object.entries(Tag).map(([name, tag]) => [tag, name]),
-);
+export const TAG_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(Tag).map(([name, tag]) => [tag, name]));
 
 export interface OwnedFile {
   name: string;
@@ -72,12 +70,34 @@ const REPLY = [
 
 /** Field order and kinds of every payload, for transports that send flat values or check input. */
 export const SWARM_LAYOUT = {
-  [Tag.INIT]: [['files', { records: [['name', 'string'], ['hashes', 'string[]']] }]],
+  [Tag.INIT]: [
+    [
+      'files',
+      {
+        records: [
+          ['name', 'string'],
+          ['hashes', 'string[]'],
+        ],
+      },
+    ],
+  ],
   [Tag.INIT_ACK]: null,
-  [Tag.SWARM_REQUEST]: [['file', 'string'], ['withHashes', 'bool']],
-  [Tag.SWARM_REPLY]: [['file', 'string'], ['seeds', 'int[]'], ['peers', 'int[]'], ['hashes', 'string[]?']],
+  [Tag.SWARM_REQUEST]: [
+    ['file', 'string'],
+    ['withHashes', 'bool'],
+  ],
+  [Tag.SWARM_REPLY]: [
+    ['file', 'string'],
+    ['seeds', 'int[]'],
+    ['peers', 'int[]'],
+    ['hashes', 'string[]?'],
+  ],
   [Tag.PEER_UPDATE]: [['file', 'string']],
-  [Tag.SEGMENT_REQUEST]: [['file', 'string'], ['index', 'int'], ['hash', 'string']],
+  [Tag.SEGMENT_REQUEST]: [
+    ['file', 'string'],
+    ['index', 'int'],
+    ['hash', 'string'],
+  ],
   [Tag.ACK]: REPLY,
   [Tag.NACK]: REPLY,
   [Tag.SINGLE_FILE_DOWNLOAD_COMPLETED]: [['file', 'string']],

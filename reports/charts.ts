@@ -66,54 +66,62 @@ function options(title: string, scales: Record<string, unknown>, extra: Record<s
   };
 }
 
+/** A chart of the usual wide size. */
+function wideChart(id: string, title: string, type: string, data: ChartConfig['data'], chartOptions: Record<string, unknown>): ChartSpec {
+  return { id, title, ...WIDE, config: { type, data, options: chartOptions } };
+}
+
 const mean = (values: readonly number[]): number => (values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length);
 
 /** Uploads per client (grouped when many), the mean over the clients that could serve, Jain's index in the title. */
 export function uploadsChart(doc: MetricsDocument): ChartSpec {
   const clients = clientsOf(doc);
   const byRank = new Map(clients.map((r) => [r.rank, r]));
-  const groups = groupRanks(clients.map((r) => r.rank), MAX_BARS);
+  const groups = groupRanks(
+    clients.map((r) => r.rank),
+    MAX_BARS,
+  );
   const grouped = groups[0]?.length > 1;
   const uploads = groups.map((g) => mean(g.map((rank) => byRank.get(rank)?.uploaded ?? 0)));
   const serving = groups.map((g) => g.some((rank) => byRank.get(rank)?.couldServe));
   const { jain, maxOverMean } = doc.load;
   const title = `Uploads per client: Jain's index ${jain.toFixed(3)}, max/mean ${maxOverMean.toFixed(2)}`;
-  return {
-    id: 'uploads',
-    title: 'Uploads per client',
-    ...WIDE,
-    config: {
-      type: 'bar',
-      data: {
-        labels: groups.map(groupLabel),
-        datasets: [
-          {
-            type: 'bar',
-            label: grouped ? `segments uploaded (mean per group of ${groups[0].length})` : 'segments uploaded',
-            data: uploads,
-            backgroundColor: serving.map((s) => (s ? PALETTE[0] : MUTED)),
-            order: 2,
-          },
-          {
-            type: 'line',
-            label: `mean over the ${doc.load.servers.length} clients that could serve`,
-            data: uploads.map(() => doc.load.mean),
-            borderColor: PALETTE[2],
-            backgroundColor: PALETTE[2],
-            borderDash: [6, 4],
-            pointRadius: 0,
-            order: 1,
-          },
-        ],
-      },
-      options: options(title, axes(grouped ? 'client ranks' : 'client rank', 'segments uploaded')),
+  return wideChart(
+    'uploads',
+    'Uploads per client',
+    'bar',
+    {
+      labels: groups.map(groupLabel),
+      datasets: [
+        {
+          type: 'bar',
+          label: grouped ? `segments uploaded (mean per group of ${groups[0].length})` : 'segments uploaded',
+          data: uploads,
+          backgroundColor: serving.map((s) => (s ? PALETTE[0] : MUTED)),
+          order: 2,
+        },
+        {
+          type: 'line',
+          label: `mean over the ${doc.load.servers.length} clients that could serve`,
+          data: uploads.map(() => doc.load.mean),
+          borderColor: PALETTE[2],
+          backgroundColor: PALETTE[2],
+          borderDash: [6, 4],
+          pointRadius: 0,
+          order: 1,
+        },
+      ],
     },
-  };
+    options(title, axes(grouped ? 'client ranks' : 'client rank', 'segments uploaded')),
+  );
 }
 
 /** Who served whom: segments by downloader (rows) and uploader (columns), in rank groups when many. */
 export function matrixChart(doc: MetricsDocument, title = 'Segments by downloader and uploader'): ChartSpec {
-  const groups = groupRanks(clientsOf(doc).map((r) => r.rank), MAX_CELLS);
+  const groups = groupRanks(
+    clientsOf(doc).map((r) => r.rank),
+    MAX_CELLS,
+  );
   const groupOf = new Map<number, number>();
   groups.forEach((g, i) => g.forEach((rank) => groupOf.set(rank, i)));
   const labels = groups.map(groupLabel);
@@ -185,8 +193,23 @@ function endTime(docs: readonly MetricsDocument[]): number {
 
 const grid = (end: number): number[] => Array.from({ length: GRID_POINTS + 1 }, (_, i) => (end * i) / GRID_POINTS);
 
-function lineDataset(label: string, points: { x: number; y: number }[], i: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { type: 'line', label, data: points, borderColor: color(i), backgroundColor: color(i), pointRadius: 0, borderWidth: 2, stepped: true, ...extra };
+function lineDataset(
+  label: string,
+  points: { x: number; y: number }[],
+  i: number,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    type: 'line',
+    label,
+    data: points,
+    borderColor: color(i),
+    backgroundColor: color(i),
+    pointRadius: 0,
+    borderWidth: 2,
+    stepped: true,
+    ...extra,
+  };
 }
 
 /** Per client, the share of its wanted segments held over time (percentiles when many). */
@@ -197,28 +220,39 @@ export function completionChart(doc: MetricsDocument): ChartSpec {
   let datasets: Record<string, unknown>[];
   if (timelines.length <= MAX_LINES) {
     datasets = timelines.map(({ rank, samples }, i) =>
-      lineDataset(`rank ${rank}`, samples.map((row) => ({ x: row[0], y: percent(rank, row[1]) })), i),
+      lineDataset(
+        `rank ${rank}`,
+        samples.map((row) => ({ x: row[0], y: percent(rank, row[1]) })),
+        i,
+      ),
     );
   } else {
     const times = grid(endTime([doc]));
     const at = times.map((t) => timelines.map(({ rank, samples }) => percent(rank, valueAt(samples, t))).sort((a, b) => a - b));
     const band = (p: number, label: string, i: number): Record<string, unknown> =>
-      lineDataset(label, times.map((t, k) => ({ x: t, y: percentile(at[k], p) })), i, { stepped: false });
-    datasets = [band(0, 'slowest client', 2), band(0.1, '10th percentile', 1), band(0.5, 'median client', 0), band(0.9, '90th percentile', 4)];
+      lineDataset(
+        label,
+        times.map((t, k) => ({ x: t, y: percentile(at[k], p) })),
+        i,
+        { stepped: false },
+      );
+    datasets = [
+      band(0, 'slowest client', 2),
+      band(0.1, '10th percentile', 1),
+      band(0.5, 'median client', 0),
+      band(0.9, '90th percentile', 4),
+    ];
   }
-  return {
-    id: 'completion',
-    title: 'Completion over time',
-    ...WIDE,
-    config: {
-      type: 'line',
-      data: { datasets },
-      options: options(
-        timelines.length <= MAX_LINES ? 'Completion of each client' : `Completion of ${timelines.length} clients`,
-        { ...axes('seconds since start', '% of wanted segments held', 'linear'), y: { type: 'linear', min: 0, max: 100, title: { display: true, text: '% of wanted segments held' } } },
-      ),
-    },
-  };
+  return wideChart(
+    'completion',
+    'Completion over time',
+    'line',
+    { datasets },
+    options(timelines.length <= MAX_LINES ? 'Completion of each client' : `Completion of ${timelines.length} clients`, {
+      ...axes('seconds since start', '% of wanted segments held', 'linear'),
+      y: { type: 'linear', min: 0, max: 100, title: { display: true, text: '% of wanted segments held' } },
+    }),
+  );
 }
 
 /** Swarm size per file over time (totals when there are many files). */
@@ -228,7 +262,11 @@ export function swarmChart(doc: MetricsDocument): ChartSpec {
   let datasets: Record<string, unknown>[];
   if (swarms.length <= MAX_FILES) {
     datasets = swarms.map(({ file, samples }, i) =>
-      lineDataset(file, [...samples.map((row) => ({ x: row[0], y: row[1] + row[2] })), { x: end, y: last(samples, 1) + last(samples, 2) }], i),
+      lineDataset(
+        file,
+        [...samples.map((row) => ({ x: row[0], y: row[1] + row[2] })), { x: end, y: last(samples, 1) + last(samples, 2) }],
+        i,
+      ),
     );
   } else {
     const times = grid(end);
@@ -236,16 +274,16 @@ export function swarmChart(doc: MetricsDocument): ChartSpec {
       times.map((t) => ({ x: t, y: swarms.reduce((n, s) => n + valueAt(s.samples, t, column), 0) }));
     datasets = [lineDataset('seeds, all files', total(1), 0), lineDataset('peers, all files', total(2), 1)];
   }
-  return {
-    id: 'swarms',
-    title: 'Swarm growth',
-    ...WIDE,
-    config: {
-      type: 'line',
-      data: { datasets },
-      options: options(swarms.length <= MAX_FILES ? 'Swarm members (seeds + peers) per file' : `Swarm members over ${swarms.length} files`, axes('seconds since start', 'swarm members', 'linear')),
-    },
-  };
+  return wideChart(
+    'swarms',
+    'Swarm growth',
+    'line',
+    { datasets },
+    options(
+      swarms.length <= MAX_FILES ? 'Swarm members (seeds + peers) per file' : `Swarm members over ${swarms.length} files`,
+      axes('seconds since start', 'swarm members', 'linear'),
+    ),
+  );
 }
 
 function last(samples: Samples, column: number): number {
@@ -265,59 +303,55 @@ export interface LabelledRun {
 export function compareCharts(runs: readonly LabelledRun[]): ChartSpec[] {
   const ranks = [...new Set(runs.flatMap(({ doc }) => clientsOf(doc).map((r) => r.rank)))].sort((a, b) => a - b);
   const groups = groupRanks(ranks, Math.floor(MAX_BARS / Math.max(1, runs.length)));
-  const uploads: ChartSpec = {
-    id: 'uploads',
-    title: 'Uploads per client',
-    ...WIDE,
-    config: {
-      type: 'bar',
-      data: {
-        labels: groups.map(groupLabel),
-        datasets: runs.map(({ label, doc }, i) => {
-          const byRank = new Map(doc.ranks.map((r) => [r.rank, r.uploaded]));
-          return {
-            type: 'bar',
-            label: `${label} (Jain ${doc.load.jain.toFixed(3)})`,
-            data: groups.map((g) => mean(g.map((rank) => byRank.get(rank) ?? 0))),
-            backgroundColor: color(i),
-          };
-        }),
-      },
-      options: options('Uploads per client', axes(groups[0]?.length > 1 ? 'client ranks' : 'client rank', 'segments uploaded')),
+  const uploads: ChartSpec = wideChart(
+    'uploads',
+    'Uploads per client',
+    'bar',
+    {
+      labels: groups.map(groupLabel),
+      datasets: runs.map(({ label, doc }, i) => {
+        const byRank = new Map(doc.ranks.map((r) => [r.rank, r.uploaded]));
+        return {
+          type: 'bar',
+          label: `${label} (Jain ${doc.load.jain.toFixed(3)})`,
+          data: groups.map((g) => mean(g.map((rank) => byRank.get(rank) ?? 0))),
+          backgroundColor: color(i),
+        };
+      }),
     },
-  };
+    options('Uploads per client', axes(groups[0]?.length > 1 ? 'client ranks' : 'client rank', 'segments uploaded')),
+  );
   const end = endTime(runs.map((r) => r.doc));
-  const finished: ChartSpec = {
-    id: 'completion',
-    title: 'Clients finished over time',
-    ...WIDE,
-    config: {
-      type: 'line',
-      data: {
-        datasets: runs.map(({ label, doc }, i) => {
-          const times = doc.ranks.flatMap((r) => (r.completedSeconds === null ? [] : [r.completedSeconds])).sort((a, b) => a - b);
-          const points = [{ x: 0, y: 0 }, ...times.map((t, k) => ({ x: t, y: k + 1 })), { x: end, y: times.length }];
-          return lineDataset(label, points, i);
-        }),
-      },
-      options: options('Clients holding all their wanted files', axes('seconds since start', 'clients finished', 'linear')),
+  const finished: ChartSpec = wideChart(
+    'completion',
+    'Clients finished over time',
+    'line',
+    {
+      datasets: runs.map(({ label, doc }, i) => {
+        const times = doc.ranks.flatMap((r) => (r.completedSeconds === null ? [] : [r.completedSeconds])).sort((a, b) => a - b);
+        const points = [{ x: 0, y: 0 }, ...times.map((t, k) => ({ x: t, y: k + 1 })), { x: end, y: times.length }];
+        return lineDataset(label, points, i);
+      }),
     },
-  };
-  const swarms: ChartSpec = {
-    id: 'swarms',
-    title: 'Swarm growth',
-    ...WIDE,
-    config: {
-      type: 'line',
-      data: {
-        datasets: runs.map(({ label, doc }, i) => {
-          const times = grid(end);
-          return lineDataset(label, times.map((t) => ({ x: t, y: doc.timeline.swarms.reduce((n, s) => n + valueAt(s.samples, t, 1) + valueAt(s.samples, t, 2), 0) })), i, { stepped: false });
-        }),
-      },
-      options: options('Swarm members over all files', axes('seconds since start', 'swarm members', 'linear')),
+    options('Clients holding all their wanted files', axes('seconds since start', 'clients finished', 'linear')),
+  );
+  const swarms: ChartSpec = wideChart(
+    'swarms',
+    'Swarm growth',
+    'line',
+    {
+      datasets: runs.map(({ label, doc }, i) => {
+        const times = grid(end);
+        return lineDataset(
+          label,
+          times.map((t) => ({ x: t, y: doc.timeline.swarms.reduce((n, s) => n + valueAt(s.samples, t, 1) + valueAt(s.samples, t, 2), 0) })),
+          i,
+          { stepped: false },
+        );
+      }),
     },
-  };
+    options('Swarm members over all files', axes('seconds since start', 'swarm members', 'linear')),
+  );
   const matrices = runs.map(({ label, doc }, i) => ({ ...matrixChart(doc, `Who served whom: ${label}`), id: `matrix-${i + 1}` }));
   return [uploads, finished, swarms, ...matrices];
 }

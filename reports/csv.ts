@@ -16,13 +16,46 @@ const DENSE_MATRIX_LIMIT = 1000;
 
 export function ranksCsv(doc: MetricsDocument): string {
   return csv(
-    ['rank', 'role', 'uploaded', 'downloaded', 'wanted', 'share_ratio', 'nacks_sent', 'nacks_received', 'requests_sent', 'swarm_requests', 'messages_in', 'messages_out', 'could_serve', 'completed_seconds'],
-    doc.ranks.map((r) => [r.rank, r.role, r.uploaded, r.downloaded, r.wanted, r.shareRatio, r.nacksSent, r.nacksReceived, r.requestsSent, r.swarmRequests, r.messagesIn, r.messagesOut, r.couldServe, r.completedSeconds]),
+    [
+      'rank',
+      'role',
+      'uploaded',
+      'downloaded',
+      'wanted',
+      'share_ratio',
+      'nacks_sent',
+      'nacks_received',
+      'requests_sent',
+      'swarm_requests',
+      'messages_in',
+      'messages_out',
+      'could_serve',
+      'completed_seconds',
+    ],
+    doc.ranks.map((r) => [
+      r.rank,
+      r.role,
+      r.uploaded,
+      r.downloaded,
+      r.wanted,
+      r.shareRatio,
+      r.nacksSent,
+      r.nacksReceived,
+      r.requestsSent,
+      r.swarmRequests,
+      r.messagesIn,
+      r.messagesOut,
+      r.couldServe,
+      r.completedSeconds,
+    ]),
   );
 }
 
 export function filesCsv(doc: MetricsDocument): string {
-  return csv(['file', 'segments', 'seeds', 'peers', 'completed', 'wanted_by'], doc.files.map((f) => [f.name, f.segments, f.seeds, f.peers, f.completed, f.wantedBy]));
+  return csv(
+    ['file', 'segments', 'seeds', 'peers', 'completed', 'wanted_by'],
+    doc.files.map((f) => [f.name, f.segments, f.seeds, f.peers, f.completed, f.wantedBy]),
+  );
 }
 
 /** Long form: one row per (downloader, uploader) pair that moved segments. */

@@ -9,9 +9,9 @@ export const SCHEMA_VERSION = 1;
 
 export type Samples = number[][];
 
-export interface RankMetrics {
+/** The counters a rank keeps during a run. */
+export interface RankCounts {
   rank: number;
-  role: 'tracker' | 'client';
   uploaded: number;
   downloaded: number;
   nacksSent: number;
@@ -20,6 +20,10 @@ export interface RankMetrics {
   swarmRequests: number;
   messagesIn: number;
   messagesOut: number;
+}
+
+export interface RankMetrics extends RankCounts {
+  role: 'tracker' | 'client';
   /** Segments this client wanted in all. */
   wanted: number;
   /** Uploaded over downloaded; null for a client that downloaded nothing. */
@@ -75,7 +79,7 @@ export interface MetricsDocument {
 export interface MetricsInput {
   run: Omit<MetricsDocument['run'], 'segmentsTransferred' | 'messages' | 'ok' | 'files'>;
   /** Index = rank; rank 0 is the tracker. */
-  counters: Omit<RankMetrics, 'role' | 'wanted' | 'shareRatio' | 'couldServe' | 'completedSeconds'>[];
+  counters: RankCounts[];
   downloadedFrom: (readonly number[])[];
   wantedSegments: readonly number[];
   servers: readonly number[];

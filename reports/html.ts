@@ -60,7 +60,10 @@ export function fixed(value: number | null, digits = 3): string | null {
 
 export function renderPage(title: string, sections: string[], charts: ChartSpec[]): string {
   const figures = charts
-    .map((spec) => `<figure><canvas id="chart-${escapeHtml(spec.id)}" width="${spec.width}" height="${spec.height}" aria-label="${escapeHtml(spec.title)}"></canvas></figure>`)
+    .map(
+      (spec) =>
+        `<figure><canvas id="chart-${escapeHtml(spec.id)}" width="${spec.width}" height="${spec.height}" aria-label="${escapeHtml(spec.title)}"></canvas></figure>`,
+    )
     .join('\n');
   const specs = JSON.stringify(charts).replace(/</g, '\\u003c');
   return `<!doctype html>

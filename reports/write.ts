@@ -30,14 +30,45 @@ function runHeader(doc: MetricsDocument): string {
 function loadRow(label: string, doc: MetricsDocument): (string | number | null)[] {
   const { load } = doc;
   const slowest = doc.ranks.reduce<number | null>((m, r) => (r.completedSeconds === null ? m : Math.max(m ?? 0, r.completedSeconds)), null);
-  return [label, fixed(load.jain), fixed(load.gini), fixed(load.maxOverMean, 2), fixed(load.coefficientOfVariation), fixed(load.mean, 1), load.max, fixed(slowest), fixed(doc.run.wallSeconds)];
+  return [
+    label,
+    fixed(load.jain),
+    fixed(load.gini),
+    fixed(load.maxOverMean, 2),
+    fixed(load.coefficientOfVariation),
+    fixed(load.mean, 1),
+    load.max,
+    fixed(slowest),
+    fixed(doc.run.wallSeconds),
+  ];
 }
 
-const LOAD_HEADER = ['run', "Jain's index", 'Gini', 'max/mean', 'coeff. of variation', 'mean uploads', 'max uploads', 'last client done (s)', 'wall (s)'];
+const LOAD_HEADER = [
+  'run',
+  "Jain's index",
+  'Gini',
+  'max/mean',
+  'coeff. of variation',
+  'mean uploads',
+  'max uploads',
+  'last client done (s)',
+  'wall (s)',
+];
 
 export function runSections(doc: MetricsDocument): string[] {
   const clients = doc.ranks.filter((r) => r.role === 'client');
-  const rankRows = clients.map((r) => [r.rank, r.uploaded, r.downloaded, fixed(r.shareRatio, 2), r.nacksSent, r.nacksReceived, r.swarmRequests, r.messagesIn, r.messagesOut, fixed(r.completedSeconds)]);
+  const rankRows = clients.map((r) => [
+    r.rank,
+    r.uploaded,
+    r.downloaded,
+    fixed(r.shareRatio, 2),
+    r.nacksSent,
+    r.nacksReceived,
+    r.swarmRequests,
+    r.messagesIn,
+    r.messagesOut,
+    fixed(r.completedSeconds),
+  ]);
   const fileRows = doc.files.map((f) => [f.name, f.segments, f.seeds, f.peers, f.completed, f.wantedBy]);
   const problems = doc.outputs.problems.map((p) => [p.output, p.problem]);
   return [
@@ -75,9 +106,19 @@ export async function writeCompareReport(dir: string, runs: LabelledRun[]): Prom
   await mkdir(dir, { recursive: true });
   const charts = compareCharts(runs);
   const pngs = await writeCharts(dir, charts);
-  const table = htmlTable(LOAD_HEADER, runs.map(({ label, doc }) => loadRow(label, doc)), 'Upload spread and completion per run');
+  const table = htmlTable(
+    LOAD_HEADER,
+    runs.map(({ label, doc }) => loadRow(label, doc)),
+    'Upload spread and completion per run',
+  );
   const list = `<ul>${runs.map(({ label, doc }) => `<li>${escapeHtml(label)}: ${escapeHtml(doc.run.inputDir)}, strategy ${escapeHtml(doc.run.strategy)}, ${doc.run.ranks} ranks, ${doc.run.ok ? 'outputs correct' : 'outputs wrong'}</li>`).join('')}</ul>`;
-  await writeFile(join(dir, 'compare.csv'), csv(LOAD_HEADER, runs.map(({ label, doc }) => loadRow(label, doc))));
+  await writeFile(
+    join(dir, 'compare.csv'),
+    csv(
+      LOAD_HEADER,
+      runs.map(({ label, doc }) => loadRow(label, doc)),
+    ),
+  );
   await writeFile(join(dir, 'index.html'), renderPage('swarmsim comparison', [list, table], charts));
   return ['compare.csv', ...pngs, 'index.html'];
 }

@@ -104,7 +104,6 @@ interface CheckFlags {
   keepFailures?: string;
 }
 
-
 const program = new Command('sim')
   .description('swarmsim: run, generate and check BitTorrent-like swarms of MPI-style ranks')
   .option('--verbose', 'print stack traces of failures')
@@ -117,12 +116,24 @@ program
   .argument('<input-dir>', 'folder holding in1.txt .. in<N-1>.txt')
   .option('-n, --ranks <n>', 'ranks in the job, tracker included (-np works too; default: in*.txt + 1)', wholeNumber(3))
   .option('--out <dir>', 'where client<R>_<file> outputs and report/ are written', 'out')
-  .option('--strategy <names>', `how a client picks the holder to ask: ${STRATEGY_NAMES.join(', ')}; several, comma-separated, run one after another and are compared`, strategyList, ['round-robin'])
+  .option(
+    '--strategy <names>',
+    `how a client picks the holder to ask: ${STRATEGY_NAMES.join(', ')}; several, comma-separated, run one after another and are compared`,
+    strategyList,
+    ['round-robin'],
+  )
   .option('--pipeline <n>', "segment requests a client keeps in flight ('auto': one per 20 segments wanted, 8 to 256)", pipeline, 'auto')
   .option('--stall-timeout <seconds>', 'end the run when no message moves for this long', seconds, 10)
   .option('--json', 'print the metrics document (one JSON object; {"runs": [...]} for several strategies)')
   .option('--quiet', 'no live progress (same as --progress off)')
-  .addOption(new Option('--progress <mode>', 'live progress on stderr: a bar redrawn in place, a line a second, or none; auto picks bar on a terminal').choices(['auto', 'bar', 'lines', 'off']).default('auto'))
+  .addOption(
+    new Option(
+      '--progress <mode>',
+      'live progress on stderr: a bar redrawn in place, a line a second, or none; auto picks bar on a terminal',
+    )
+      .choices(['auto', 'bar', 'lines', 'off'])
+      .default('auto'),
+  )
   .addOption(new Option('--fault <kind:rank>', 'make a rank crash, exit or stall (to test failure handling)').argParser(fault).hideHelp())
   .action(async (inputDir: string, flags: RunFlags) => {
     const outcome = await runCommand(inputDir, {
@@ -164,10 +175,18 @@ program
   .action(async (runDirs: string[], flags: { out: string; labels?: string }) => {
     if (runDirs.length < 2) throw new InputError('compare', 'needs at least two runs');
     const runs = await Promise.all(runDirs.map(readMetrics));
-    const labels = flags.labels?.split(',') ?? defaultLabels(runDirs, runs.map(({ doc }) => doc.run.strategy));
+    const labels =
+      flags.labels?.split(',') ??
+      defaultLabels(
+        runDirs,
+        runs.map(({ doc }) => doc.run.strategy),
+      );
     if (labels.length !== runs.length) throw new InputError('--labels', `${labels.length} labels for ${runs.length} runs`);
     const { writeCompareReport } = await import('../reports/write.js');
-    await writeCompareReport(flags.out, runs.map(({ doc }, i) => ({ label: labels[i], doc })));
+    await writeCompareReport(
+      flags.out,
+      runs.map(({ doc }, i) => ({ label: labels[i], doc })),
+    );
     process.stdout.write(`comparison of ${runs.length} runs written to ${join(flags.out, 'index.html')}\n`);
   });
 
@@ -182,7 +201,10 @@ program
   .option('--wants <w>', 'files each client wants, at most', wholeNumber(0), 2)
   .option('--seed <x>', 'random seed: same arguments and seed, same files', '1')
   .option('--assignment-limits', "refuse sizes beyond the original assignment's (10 files, 100 segments, names of 15 characters)")
-  .option('--suite', 'write --count varied cases (tiny files, every file index to 10, one seed, many seeds, idle clients, maximum sizes), all within the assignment limits')
+  .option(
+    '--suite',
+    'write --count varied cases (tiny files, every file index to 10, one seed, many seeds, idle clients, maximum sizes), all within the assignment limits',
+  )
   .option('--count <n>', 'cases in a --suite', wholeNumber(1, 100000), 12)
   .action(async (outDir: string, flags: GenFlags) => {
     if (flags.suite) {
@@ -206,10 +228,15 @@ program
 
 program
   .command('check')
-  .description('run every case folder (with swarmsim, or any implementation with --exec) and compare outputs with its out<k>.txt (like diff -w)')
+  .description(
+    'run every case folder (with swarmsim, or any implementation with --exec) and compare outputs with its out<k>.txt (like diff -w)',
+  )
   .argument('<suite-dir...>', 'case folders, or folders holding them')
   .option('--repeat <k>', 'runs per case (races show up only sometimes)', wholeNumber(1, 100000), 1)
-  .option('--exec <command>', "check this command instead, run in a fresh folder holding the case's in*.txt; {ranks} and {dir} are replaced, ./paths are found where sim check started")
+  .option(
+    '--exec <command>',
+    "check this command instead, run in a fresh folder holding the case's in*.txt; {ranks} and {dir} are replaced, ./paths are found where sim check started",
+  )
   .option('--timeout <seconds>', 'with --exec: kill a run (its whole process group) after this long', seconds, 20)
   .option('--compare-builtin', "with --exec: also run swarmsim's own implementation, and show both side by side")
   .option('--keep-failures <dir>', "keep each failing run's folder here (outputs, and a command's stdout.txt/stderr.txt)")

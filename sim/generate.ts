@@ -60,7 +60,13 @@ export function generate(options: GenOptions): GeneratedScenario {
     const mine = owned.get(rank) ?? [];
     const ownSet = new Set(mine);
     const idle = rank > clients.length - (options.idle ?? 0);
-    const wanted = idle ? [] : pick(random, fileIds.filter((k) => !ownSet.has(k)), options.wants);
+    const wanted = idle
+      ? []
+      : pick(
+          random,
+          fileIds.filter((k) => !ownSet.has(k)),
+          options.wants,
+        );
     const lines: string[] = [String(mine.length)];
     for (const k of mine) {
       lines.push(`file${k} ${segmentCounts[k - 1]}`);
@@ -78,8 +84,10 @@ export const ASSIGNMENT_LIMITS = { files: 10, segments: 100, nameLength: 15 };
 
 /** Why these options break the assignment's limits, or undefined. */
 export function assignmentLimitProblem(options: Pick<GenOptions, 'files' | 'segments'>): string | undefined {
-  if (options.files > ASSIGNMENT_LIMITS.files) return `--files ${options.files} is over the assignment's limit of ${ASSIGNMENT_LIMITS.files}`;
-  if (options.segments.max > ASSIGNMENT_LIMITS.segments) return `--segments up to ${options.segments.max} is over the assignment's limit of ${ASSIGNMENT_LIMITS.segments}`;
+  if (options.files > ASSIGNMENT_LIMITS.files)
+    return `--files ${options.files} is over the assignment's limit of ${ASSIGNMENT_LIMITS.files}`;
+  if (options.segments.max > ASSIGNMENT_LIMITS.segments)
+    return `--segments up to ${options.segments.max} is over the assignment's limit of ${ASSIGNMENT_LIMITS.segments}`;
   return undefined;
 }
 
@@ -94,8 +102,14 @@ interface SuiteKind {
  * nothing, and the largest sizes.
  */
 export const SUITE_KINDS: SuiteKind[] = [
-  { name: 'tiny', options: (_, draw) => ({ ranks: draw(3, 6), files: draw(1, 4), segments: { min: 1, max: 3 }, seeders: 1, wants: draw(1, 3) }) },
-  { name: 'all-indexes', options: (_, draw) => ({ ranks: draw(4, 8), files: 10, segments: { min: 5, max: 30 }, seeders: draw(1, 2), wants: draw(2, 5) }) },
+  {
+    name: 'tiny',
+    options: (_, draw) => ({ ranks: draw(3, 6), files: draw(1, 4), segments: { min: 1, max: 3 }, seeders: 1, wants: draw(1, 3) }),
+  },
+  {
+    name: 'all-indexes',
+    options: (_, draw) => ({ ranks: draw(4, 8), files: 10, segments: { min: 5, max: 30 }, seeders: draw(1, 2), wants: draw(2, 5) }),
+  },
   { name: 'one-seed', options: (_, draw) => ({ ranks: draw(6, 10), files: 1, segments: { min: 50, max: 100 }, seeders: 1, wants: 1 }) },
   {
     name: 'many-seeds',
@@ -111,7 +125,10 @@ export const SUITE_KINDS: SuiteKind[] = [
       return { ranks, files: draw(2, 5), segments: { min: 10, max: 50 }, seeders: 1, wants: 2, idle: draw(1, Math.floor((ranks - 1) / 2)) };
     },
   },
-  { name: 'max-size', options: (_, draw) => ({ ranks: draw(6, 10), files: 10, segments: { min: 100, max: 100 }, seeders: draw(1, 3), wants: draw(3, 10) }) },
+  {
+    name: 'max-size',
+    options: (_, draw) => ({ ranks: draw(6, 10), files: 10, segments: { min: 100, max: 100 }, seeders: draw(1, 3), wants: draw(3, 10) }),
+  },
 ];
 
 /** Case i of a suite: its folder name and generator options, from the suite seed. */

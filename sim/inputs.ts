@@ -183,7 +183,10 @@ export function validateJob(dir: string, clients: ParsedClient[]): Job {
       }
       const differ = known.findIndex((hash, s) => hash !== hashes[s]);
       if (differ >= 0) {
-        throw new InputError(where, `${name} segment ${differ + 1} has hash ${hashes[differ]} here but ${known[differ]} at ${ownerOf.get(name)}`);
+        throw new InputError(
+          where,
+          `${name} segment ${differ + 1} has hash ${hashes[differ]} here but ${known[differ]} at ${ownerOf.get(name)}`,
+        );
       }
     });
   });

@@ -44,7 +44,12 @@ export function progressLine(f: ProgressFigures): string {
 }
 
 /** Starts polling; the returned function stops the display (and clears the bar). */
-export function showProgress(live: LiveRun, wanted: readonly number[], mode: ProgressMode, stream: NodeJS.WriteStream = process.stderr): () => void {
+export function showProgress(
+  live: LiveRun,
+  wanted: readonly number[],
+  mode: ProgressMode,
+  stream: NodeJS.WriteStream = process.stderr,
+): () => void {
   if (mode === 'off') return () => undefined;
   const started = performance.now();
   const total = wanted.reduce((a, b) => a + b, 0);

@@ -1,17 +1,9 @@
 import type { Role, Tracker } from '../ranks/tracker.js';
+import type { RankCounts } from '../reports/document.js';
 import { Sampler, type Samples } from './timeline.js';
 
 /** One rank's counters, gathered at the end of a run. Rank 0 (the tracker) serves no segments. */
-export interface RankCounters {
-  rank: number;
-  uploaded: number;
-  downloaded: number;
-  nacksSent: number;
-  nacksReceived: number;
-  requestsSent: number;
-  swarmRequests: number;
-  messagesIn: number;
-  messagesOut: number;
+export interface RankCounters extends RankCounts {
   /** Segments this rank obtained from each rank (a row of the downloader x uploader matrix). */
   downloadedFrom: number[];
 }

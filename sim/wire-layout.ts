@@ -73,7 +73,8 @@ function checkValue(value: unknown, kind: FieldKind): boolean {
 function checkRecord(record: unknown, fields: readonly Field[]): string | undefined {
   if (typeof record !== 'object' || record === null) return 'expected an object';
   for (const [name, kind] of fields) {
-    if (!checkValue((record as Record<string, unknown>)[name], kind)) return `field ${name}: expected ${typeof kind === 'string' ? kind : 'records'}`;
+    if (!checkValue((record as Record<string, unknown>)[name], kind))
+      return `field ${name}: expected ${typeof kind === 'string' ? kind : 'records'}`;
   }
   return undefined;
 }

@@ -1,13 +1,21 @@
 import { createCanvas, loadImage, type Image } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
-import { compareCharts, completionChart, groupLabel, groupRanks, matrixChart, runCharts, swarmChart, uploadsChart } from '../reports/charts.js';
+import {
+  compareCharts,
+  completionChart,
+  groupLabel,
+  groupRanks,
+  matrixChart,
+  runCharts,
+  swarmChart,
+  uploadsChart,
+} from '../reports/charts.js';
 import { renderPng } from '../reports/png.js';
 import { handMadeDoc } from './helpers/metrics.js';
 
 type Dataset = { label: string; data: unknown[]; type?: string };
 const datasets = (spec: { config: { data: { datasets: Record<string, unknown>[] } } }): Dataset[] =>
   spec.config.data.datasets as unknown as Dataset[];
-
 
 /** The corner pixel and the share of pixels that are not white. */
 function inked(image: Image): { corner: number[]; share: number } {

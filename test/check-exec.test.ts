@@ -23,7 +23,11 @@ function caseDir(seed = 'exec'): string {
 
 /** The first wanted file of client 1 in a generated case, and its expected second line. */
 function firstOutput(dir: string): { output: string; line2: string } {
-  const file = readFileSync(join(dir, 'in1.txt'), 'utf8').trimEnd().split('\n').find((line) => /^file\d+$/.test(line)) ?? '';
+  const file =
+    readFileSync(join(dir, 'in1.txt'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .find((line) => /^file\d+$/.test(line)) ?? '';
   const line2 = readFileSync(join(dir, `out${file.slice(4)}.txt`), 'utf8').split('\n')[1];
   return { output: `client1_${file}`, line2 };
 }
@@ -112,10 +116,14 @@ describe.skipIf(!existsSync('/usr/bin/mpirun'))('sim check --exec under a real M
   it('checks a fake whose ranks are started by mpirun', () => {
     const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
     const dir = caseDir('mpi');
-    const output = execFileSync(process.execPath, [CLI_PATH, 'check', dir, '--exec', `mpirun --oversubscribe -np {ranks} node ${join(IMPLS, 'fake-mpi.mjs')}`], {
-      encoding: 'utf8',
-      env,
-    });
+    const output = execFileSync(
+      process.execPath,
+      [CLI_PATH, 'check', dir, '--exec', `mpirun --oversubscribe -np {ranks} node ${join(IMPLS, 'fake-mpi.mjs')}`],
+      {
+        encoding: 'utf8',
+        env,
+      },
+    );
     expect(output).toContain('check: 1 passed, 0 failed');
   });
 });
@@ -127,12 +135,21 @@ describe('sim gen for checking other implementations', () => {
     expect(sim('gen', a, '--suite', '--count', '6', '--seed', '3').stdout).toBe(`wrote 6 cases to ${a}\n`);
     sim('gen', b, '--suite', '--count', '6', '--seed', '3');
     const cases = readdirSync(a).sort();
-    expect(cases).toEqual(['case-001-tiny', 'case-002-all-indexes', 'case-003-one-seed', 'case-004-many-seeds', 'case-005-idle-clients', 'case-006-max-size']);
+    expect(cases).toEqual([
+      'case-001-tiny',
+      'case-002-all-indexes',
+      'case-003-one-seed',
+      'case-004-many-seeds',
+      'case-005-idle-clients',
+      'case-006-max-size',
+    ]);
     for (const name of cases) {
       for (const file of readdirSync(join(a, name))) {
         expect(readFileSync(join(a, name, file), 'utf8'), `${name}/${file}`).toBe(readFileSync(join(b, name, file), 'utf8'));
       }
-      const inputs = readdirSync(join(a, name)).filter((f) => f.startsWith('in')).map((f) => readFileSync(join(a, name, f), 'utf8'));
+      const inputs = readdirSync(join(a, name))
+        .filter((f) => f.startsWith('in'))
+        .map((f) => readFileSync(join(a, name, f), 'utf8'));
       for (const text of inputs) {
         for (const line of text.split('\n')) {
           const header = /^(\S+) (\d+)$/.exec(line);
@@ -145,7 +162,11 @@ describe('sim gen for checking other implementations', () => {
     }
     expect(readdirSync(join(a, 'case-002-all-indexes'))).toContain('out10.txt');
     const idle = readdirSync(join(a, 'case-005-idle-clients')).filter((f) => f.startsWith('in'));
-    const wantsNothing = idle.filter((f) => readFileSync(join(a, 'case-005-idle-clients', f), 'utf8').trimEnd().endsWith('\n0'));
+    const wantsNothing = idle.filter((f) =>
+      readFileSync(join(a, 'case-005-idle-clients', f), 'utf8')
+        .trimEnd()
+        .endsWith('\n0'),
+    );
     expect(wantsNothing.length).toBeGreaterThan(0);
     expect(sim('check', a).stdout).toContain('check: 6 passed, 0 failed');
   });

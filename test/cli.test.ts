@@ -39,7 +39,18 @@ describe('sim gen', () => {
   it('writes byte-identical files for the same arguments and seed', () => {
     const a = filesOf(generated([...args, '--seed', '9']));
     const b = filesOf(generated([...args, '--seed', '9']));
-    expect([...a.keys()].sort()).toEqual(['in1.txt', 'in2.txt', 'in3.txt', 'in4.txt', 'in5.txt', 'in6.txt', 'out1.txt', 'out2.txt', 'out3.txt', 'out4.txt']);
+    expect([...a.keys()].sort()).toEqual([
+      'in1.txt',
+      'in2.txt',
+      'in3.txt',
+      'in4.txt',
+      'in5.txt',
+      'in6.txt',
+      'out1.txt',
+      'out2.txt',
+      'out3.txt',
+      'out4.txt',
+    ]);
     expect(a).toEqual(b);
     expect(filesOf(generated([...args, '--seed', '10']))).not.toEqual(a);
   });
@@ -53,7 +64,20 @@ describe('sim gen', () => {
 
 describe('sim run', () => {
   it.each(['round-robin', 'least-loaded'])('runs a generated 12-rank job with %s: outputs byte-equal, counts as implied', (strategy) => {
-    const inputs = generated(['--ranks', '12', '--files', '6', '--segments', '20-200', '--seeders', '2', '--wants', '3', '--seed', strategy]);
+    const inputs = generated([
+      '--ranks',
+      '12',
+      '--files',
+      '6',
+      '--segments',
+      '20-200',
+      '--seeders',
+      '2',
+      '--wants',
+      '3',
+      '--seed',
+      strategy,
+    ]);
     const out = tempDir();
     const result = sim('run', inputs, '--out', out, '--strategy', strategy, '--json', '--quiet');
     expect(result.stderr).toBe('');
@@ -65,9 +89,13 @@ describe('sim run', () => {
     expect(summary.outputs.written).toBe(compared);
     let implied = 0;
     for (let rank = 1; rank < 12; rank++) {
-      const lines = readFileSync(join(inputs, `in${rank}.txt`), 'utf8').trimEnd().split('\n');
+      const lines = readFileSync(join(inputs, `in${rank}.txt`), 'utf8')
+        .trimEnd()
+        .split('\n');
       for (const file of lines.filter((line) => /^file\d+$/.test(line))) {
-        implied += readFileSync(join(inputs, `out${file.slice(4)}.txt`), 'utf8').trimEnd().split('\n').length;
+        implied += readFileSync(join(inputs, `out${file.slice(4)}.txt`), 'utf8')
+          .trimEnd()
+          .split('\n').length;
       }
     }
     expect(summary.run.segmentsTransferred).toBe(implied);
@@ -152,7 +180,10 @@ describe('sim check', () => {
 
   it('fails a case whose expected output differs, naming the output and line', () => {
     const dir = inputs();
-    const wanted = readFileSync(join(dir, 'in1.txt'), 'utf8').trimEnd().split('\n').filter((l) => /^file\d+$/.test(l))[0];
+    const wanted = readFileSync(join(dir, 'in1.txt'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .filter((l) => /^file\d+$/.test(l))[0];
     const k = wanted.slice(4);
     const expected = readFileSync(join(dir, `out${k}.txt`), 'utf8').split('\n');
     const original = expected[2];

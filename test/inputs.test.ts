@@ -26,7 +26,16 @@ function jobError(texts: string[], ranks?: number): string {
 
 describe('parseClient', () => {
   it('reads owned files with their hashes in order, then wanted names', () => {
-    const client = parseClient('in1.txt', inputText([['file1', [1, 2, 3]], ['file2', [4]]], ['file3', 'file4']));
+    const client = parseClient(
+      'in1.txt',
+      inputText(
+        [
+          ['file1', [1, 2, 3]],
+          ['file2', [4]],
+        ],
+        ['file3', 'file4'],
+      ),
+    );
     expect(client.owned).toEqual([
       { name: 'file1', hashes: [hash(1), hash(2), hash(3)] },
       { name: 'file2', hashes: [hash(4)] },
@@ -65,12 +74,24 @@ describe('parseClient', () => {
     ['an upper-case hash', `1\nfile1 1\n${'A'.repeat(32)}\n0\n`, 'in3.txt:3: expected 32 hex characters'],
     ['a negative count', '-1\n0\n', 'in3.txt:1: expected the number of owned files (a whole number >= 0), got "-1"'],
     ['a word for a count', 'two\n', 'in3.txt:1: expected the number of owned files (a whole number >= 0), got "two"'],
-    ['a huge count', `${MAX_COUNT + 1}\n`, `in3.txt:1: the number of owned files ${MAX_COUNT + 1} is larger than the limit of ${MAX_COUNT}`],
+    [
+      'a huge count',
+      `${MAX_COUNT + 1}\n`,
+      `in3.txt:1: the number of owned files ${MAX_COUNT + 1} is larger than the limit of ${MAX_COUNT}`,
+    ],
     ['a huge segment count', '1\nfile1 99999999999\n', 'in3.txt:2: 99999999999 segments is larger than the limit'],
     ['a zero segment count', '1\nfile1 0\n0\n', 'in3.txt:2: expected a number of segments >= 1 for file1, got "0"'],
     ['a header without a count', '1\nfile1\n', 'in3.txt:2: expected "<file name> <number of segments>", got "file1"'],
-    ['fewer hashes than declared', `1\nfile1 3\n${hash(1)}\n0\n`, 'in3.txt:2: declares 3 segment hashes for file1, but only 2 more lines follow'],
-    ['missing hash lines at the end', `1\nfile1 2\n${hash(1)}`, 'in3.txt:2: declares 2 segment hashes for file1, but only 1 more lines follow'],
+    [
+      'fewer hashes than declared',
+      `1\nfile1 3\n${hash(1)}\n0\n`,
+      'in3.txt:2: declares 3 segment hashes for file1, but only 2 more lines follow',
+    ],
+    [
+      'missing hash lines at the end',
+      `1\nfile1 2\n${hash(1)}`,
+      'in3.txt:2: declares 2 segment hashes for file1, but only 1 more lines follow',
+    ],
     ['a missing wanted count', `1\nfile1 1\n${hash(1)}\n`, 'in3.txt:4: expected the number of wanted files, got end of file'],
     ['fewer wanted names than declared', '0\n2\nfile1\n', 'in3.txt:2: declares 2 wanted file names, but only 1 more lines follow'],
     ['an extra line', '0\n1\nfile1\nfile2\n', 'in3.txt:4: expected end of file, got "file2"'],

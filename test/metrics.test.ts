@@ -78,7 +78,13 @@ describe('the metrics document', () => {
 describe('servingClients', () => {
   it('counts owners of wanted files and downloaders that share a file, not bystanders', () => {
     const dir = writeInputs([
-      inputText([['a', [1]], ['b', [2]]], []),
+      inputText(
+        [
+          ['a', [1]],
+          ['b', [2]],
+        ],
+        [],
+      ),
       inputText([], ['a']),
       inputText([], ['a']),
       inputText([], ['b']),

@@ -100,7 +100,12 @@ describe('the tracker', () => {
     comms[2].send(0, Tag.CLIENT_GOT_ALL_FILES, null);
     await running;
     expect((await comms[1].recv({ source: 0, tag: Tag.TERMINATE })).payload).toBeNull();
-    expect(tracker.swarms.get('f')?.members).toEqual(new Map([[1, 'seed'], [2, 'seed']]));
+    expect(tracker.swarms.get('f')?.members).toEqual(
+      new Map([
+        [1, 'seed'],
+        [2, 'seed'],
+      ]),
+    );
   });
 
   it('rejects a request for a file nobody owns', async () => {

@@ -46,10 +46,15 @@ describe('sim run reports', () => {
       const last = client.samples[client.samples.length - 1];
       expect(last[1]).toBe(doc.ranks[client.rank].wanted);
     }
-    const ranksCsv = readFileSync(join(out, 'report', 'ranks.csv'), 'utf8').trimEnd().split('\n');
+    const ranksCsv = readFileSync(join(out, 'report', 'ranks.csv'), 'utf8')
+      .trimEnd()
+      .split('\n');
     expect(ranksCsv[0]).toMatch(/^rank,role,uploaded,downloaded,/);
     expect(ranksCsv).toHaveLength(7);
-    const transfers = readFileSync(join(out, 'report', 'transfers.csv'), 'utf8').trimEnd().split('\n').slice(1);
+    const transfers = readFileSync(join(out, 'report', 'transfers.csv'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(1);
     expect(transfers.reduce((n, line) => n + Number(line.split(',')[2]), 0)).toBe(doc.run.segmentsTransferred);
   });
 
@@ -85,8 +90,18 @@ describe('sim run reports', () => {
     const { runs } = JSON.parse(result.stdout) as { runs: MetricsDocument[] };
     expect(runs.map((r) => r.run.strategy)).toEqual(['round-robin', 'least-loaded']);
     expect(readdirSync(out).sort()).toEqual(['compare', 'least-loaded', 'round-robin']);
-    expect(readdirSync(join(out, 'compare')).sort()).toEqual(['compare.csv', 'completion.png', 'index.html', 'matrix-1.png', 'matrix-2.png', 'swarms.png', 'uploads.png']);
-    const table = readFileSync(join(out, 'compare', 'compare.csv'), 'utf8').trimEnd().split('\n');
+    expect(readdirSync(join(out, 'compare')).sort()).toEqual([
+      'compare.csv',
+      'completion.png',
+      'index.html',
+      'matrix-1.png',
+      'matrix-2.png',
+      'swarms.png',
+      'uploads.png',
+    ]);
+    const table = readFileSync(join(out, 'compare', 'compare.csv'), 'utf8')
+      .trimEnd()
+      .split('\n');
     expect(table.map((line) => line.split(',')[0])).toEqual(['run', 'round-robin', 'least-loaded']);
     expect(Number(table[2].split(',')[1])).toBeCloseTo(runs[1].load.jain, 3);
   });
@@ -128,7 +143,13 @@ describe('live progress', () => {
   });
 
   it('draws a bar on a terminal from the ranks’ figures', async () => {
-    const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+    const stream = Object.assign(new PassThrough(), {
+      isTTY: true,
+      columns: 120,
+      cursorTo: () => true,
+      clearLine: () => true,
+      moveCursor: () => true,
+    });
     let text = '';
     stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
     let polls = 0;

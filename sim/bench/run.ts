@@ -31,9 +31,13 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'swarmsim-bench-'));
   try {
     const scenario = join(work, 'r32');
-    const gen = spawnSync(process.execPath, [CLI, 'gen', scenario, '--ranks', '32', '--files', '10', '--segments', '5000', '--wants', '5'], {
-      encoding: 'utf8',
-    });
+    const gen = spawnSync(
+      process.execPath,
+      [CLI, 'gen', scenario, '--ranks', '32', '--files', '10', '--segments', '5000', '--wants', '5'],
+      {
+        encoding: 'utf8',
+      },
+    );
     if (gen.status !== 0) throw new Error(gen.stderr);
 
     const raw = await rawPostMessageRate(500_000);
@@ -58,11 +62,15 @@ async function main(): Promise<void> {
     console.log('public cases (median of 5; C++/MPI solutions take 0.6-0.9 s each under mpirun):');
     for (const name of ['test1', 'test2', 'test3', 'test4']) {
       for (const strategy of STRATEGY_NAMES) {
-        const runs = Array.from({ length: 5 }, () => sim(['run', join(PUBLIC_CASES, name), '--out', join(work, name), '--strategy', strategy]));
+        const runs = Array.from({ length: 5 }, () =>
+          sim(['run', join(PUBLIC_CASES, name), '--out', join(work, name), '--strategy', strategy]),
+        );
         const inside = median(runs.map((r) => r.summary.run.wallSeconds));
         const whole = median(runs.map((r) => r.processSeconds));
         const jain = median(runs.map((r) => r.summary.load.jain));
-        console.log(`  ${name} ${strategy.padEnd(13)} run ${inside.toFixed(3)} s, whole process ${whole.toFixed(3)} s, Jain ${jain.toFixed(3)}`);
+        console.log(
+          `  ${name} ${strategy.padEnd(13)} run ${inside.toFixed(3)} s, whole process ${whole.toFixed(3)} s, Jain ${jain.toFixed(3)}`,
+        );
       }
     }
   } finally {

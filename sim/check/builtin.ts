@@ -18,7 +18,10 @@ export async function runBuiltinOnce(caseDir: string, options: BuiltinOptions, k
     const job = loadJob(caseDir);
     const metrics = await runJob(job, { ...options, outDir });
     const failures = [
-      ...metrics.outputs.problems.map((p) => ({ kind: 'wrong output' as const, detail: `${p.output}: ${p.problem} (against the owners' hashes)` })),
+      ...metrics.outputs.problems.map((p) => ({
+        kind: 'wrong output' as const,
+        detail: `${p.output}: ${p.problem} (against the owners' hashes)`,
+      })),
       ...(await compareWithExpected(job, caseDir, outDir)),
     ];
     run = { seconds: elapsed(), failures };

@@ -38,11 +38,18 @@ function sideBySide(results: CaseResult[], builtin: CaseResult[]): string {
   const rows = results.map((result, i) => {
     const them = caseStats(result);
     const us = caseStats(builtin[i]);
-    return [result.dir, `${them.passed}/${them.total}`, `${them.median.toFixed(3)} s`, `${us.passed}/${us.total}`, `${us.median.toFixed(3)} s`];
+    return [
+      result.dir,
+      `${them.passed}/${them.total}`,
+      `${them.median.toFixed(3)} s`,
+      `${us.passed}/${us.total}`,
+      `${us.median.toFixed(3)} s`,
+    ];
   });
   const header = ['case', 'command passed', 'median', 'swarmsim passed', 'median'];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
-  const line = (cells: string[]): string => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
 }
 
@@ -62,10 +69,16 @@ export async function checkCommand(options: CheckOptions): Promise<CheckOutcome>
     const builtin: CaseResult[] = [];
     for (const [c, dir] of cases.entries()) {
       const keeper = (run: number) => async (runDir: string) => {
-        if (options.keepFailures) await cp(runDir, join(options.keepFailures, `${c + 1}-${basename(dir)}-run${run + 1}`), { recursive: true, verbatimSymlinks: true });
+        if (options.keepFailures)
+          await cp(runDir, join(options.keepFailures, `${c + 1}-${basename(dir)}-run${run + 1}`), {
+            recursive: true,
+            verbatimSymlinks: true,
+          });
       };
       const exec = options.exec;
-      const runs = await repeatRuns(options.repeat, (i) => (exec ? runExecOnce(dir, exec, keeper(i)) : runBuiltinOnce(dir, options.builtin, keeper(i))));
+      const runs = await repeatRuns(options.repeat, (i) =>
+        exec ? runExecOnce(dir, exec, keeper(i)) : runBuiltinOnce(dir, options.builtin, keeper(i)),
+      );
       const result = { dir, name: basename(dir), runs };
       results.push(result);
       options.write(`${formatCaseLine(result)}\n`);

@@ -1,22 +1,14 @@
 import { join } from 'node:path';
-import type { Pipeline } from '../../ranks/download.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import type { MetricsDocument } from '../../reports/document.js';
 import { InputError, loadJob, type Job } from '../inputs.js';
 import { ensureDir, verifyOutputs } from '../outputs.js';
 import { showProgress, type ProgressMode } from '../progress.js';
 import { runMetrics } from '../summary.js';
-import type { ThreadFault } from '../transports/thread-control.js';
-import { runOnThreads, type LiveRun } from '../transports/threads.js';
+import { runOnThreads, type ThreadRunOptions } from '../transports/threads.js';
 
-export interface RunOptions {
+export interface RunOptions extends ThreadRunOptions {
   ranks?: number;
-  outDir: string;
-  strategy: StrategyName;
-  pipeline: Pipeline;
-  stallTimeoutMs: number;
-  faults?: ReadonlyMap<number, ThreadFault>;
-  onStart?: (run: LiveRun) => void;
 }
 
 /** Runs a loaded job, then reads back and checks every output it implies. */
@@ -59,7 +51,12 @@ export async function runCommand(inputDir: string, options: RunCommandOptions): 
     let stopProgress = (): void => undefined;
     let doc: MetricsDocument;
     try {
-      doc = await runJob(job, { ...options, strategy, outDir, onStart: (live) => (stopProgress = showProgress(live, wanted, options.progress)) });
+      doc = await runJob(job, {
+        ...options,
+        strategy,
+        outDir,
+        onStart: (live) => (stopProgress = showProgress(live, wanted, options.progress)),
+      });
     } finally {
       stopProgress();
     }
@@ -73,7 +70,10 @@ export async function runCommand(inputDir: string, options: RunCommandOptions): 
   if (several) {
     const compareDir = join(options.outDir, 'compare');
     const { writeCompareReport } = await import('../../reports/write.js');
-    await writeCompareReport(compareDir, runs.map((doc) => ({ label: doc.run.strategy, doc })));
+    await writeCompareReport(
+      compareDir,
+      runs.map((doc) => ({ label: doc.run.strategy, doc })),
+    );
     reports.push(compareDir);
   }
   return { runs, reports };

@@ -152,18 +152,23 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     worker.on('message', (message: FromWorker) => onWorkerMessage(rank, message));
     worker.on('error', (error) => fail(new RankFailure(rank, error.message, error.stack)));
     worker.on('exit', (code) => {
-      if (!finished && counters[rank] === undefined) fail(new RankFailure(rank, `its worker exited with code ${code} before the run ended`));
+      if (!finished && counters[rank] === undefined)
+        fail(new RankFailure(rank, `its worker exited with code ${code} before the run ended`));
     });
     workers[rank] = worker;
   }
 
   const clientRanks = Array.from({ length: size - 1 }, (_, i) => i + 1);
   const describeRanks = async (): Promise<string[]> => {
-    const statuses = await Promise.all(clientRanks.map(async (rank) => withTimeout((await controlOf(rank)).remote.status(), STATUS_WAIT_MS)));
+    const statuses = await Promise.all(
+      clientRanks.map(async (rank) => withTimeout((await controlOf(rank)).remote.status(), STATUS_WAIT_MS)),
+    );
     const lines = [`rank 0 (tracker): ${describeWait(comm.mailbox.waiting(), comm.mailbox.queued)}`];
     for (const rank of clientRanks) {
       const status = statuses[rank - 1];
-      const text = status ? `${describeWait(status.waiting, status.queued)}; ${status.detail}` : `did not answer within ${STATUS_WAIT_MS} ms (busy or blocked)`;
+      const text = status
+        ? `${describeWait(status.waiting, status.queued)}; ${status.detail}`
+        : `did not answer within ${STATUS_WAIT_MS} ms (busy or blocked)`;
       lines.push(`rank ${rank}: ${text}`);
     }
     return lines;

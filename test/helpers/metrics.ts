@@ -18,7 +18,16 @@ export function handMadeDoc(uploads: number[], options: { files?: number } = {})
   const downloads = downloadedFrom.map((row) => row.reduce((a, b) => a + b, 0));
   const files = options.files ?? 2;
   return buildMetrics({
-    run: { inputDir: 'in', outDir: 'out', transport: 'threads', strategy: 'round-robin', pipeline: 'auto', ranks: size, startedAt: '2026-01-01T00:00:00.000Z', wallSeconds: 1 },
+    run: {
+      inputDir: 'in',
+      outDir: 'out',
+      transport: 'threads',
+      strategy: 'round-robin',
+      pipeline: 'auto',
+      ranks: size,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      wallSeconds: 1,
+    },
     counters: Array.from({ length: size }, (_, rank) => ({
       rank,
       uploaded: rank === 0 ? 0 : uploads[rank - 1],
@@ -33,13 +42,27 @@ export function handMadeDoc(uploads: number[], options: { files?: number } = {})
     downloadedFrom,
     wantedSegments: downloads.slice(1),
     servers: uploads.map((_, i) => i + 1),
-    files: Array.from({ length: files }, (_, k) => ({ name: `file${k + 1}`, segments: Math.ceil(total / files), seeds: 1, peers: 0, completed: 0, wantedBy: 1 })),
+    files: Array.from({ length: files }, (_, k) => ({
+      name: `file${k + 1}`,
+      segments: Math.ceil(total / files),
+      seeds: 1,
+      peers: 0,
+      completed: 0,
+      wantedBy: 1,
+    })),
     progress: downloads.slice(1).map((count, i) => [
       [0, 0],
       [0.5 + i / (10 * clients), Math.floor(count / 2)],
       [1 + i / (10 * clients), count],
     ]),
-    swarmGrowth: Array.from({ length: files }, (_, k) => ({ file: `file${k + 1}`, samples: [[0, 1, 0], [0.2, 1, clients - 1], [1, clients, 0]] })),
+    swarmGrowth: Array.from({ length: files }, (_, k) => ({
+      file: `file${k + 1}`,
+      samples: [
+        [0, 1, 0],
+        [0.2, 1, clients - 1],
+        [1, clients, 0],
+      ],
+    })),
     outputs: { written: clients, problems: [] },
   });
 }
