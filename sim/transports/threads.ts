@@ -97,6 +97,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
   const outputs: string[] = [];
   const connected = new Set<number>();
   let clientsDone = 0;
+  let online = 0;
   let finished = false;
 
   let fail: (failure: RunFailure) => void = () => undefined;
@@ -151,6 +152,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     const worker = new Worker(WORKER_ENTRY, { workerData: setup, transferList: [port2] });
     worker.on('message', (message: FromWorker) => onWorkerMessage(rank, message));
     worker.on('error', (error) => fail(new RankFailure(rank, error.message, error.stack)));
+    worker.on('online', () => online++);
     worker.on('exit', (code) => {
       if (!finished && counters[rank] === undefined)
         fail(new RankFailure(rank, `its worker exited with code ${code} before the run ended`));
@@ -175,8 +177,10 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
   };
   options.onStart?.({ progress: () => clientRanks.map((rank) => Atomics.load(shared, 2 * rank + 1)) });
 
+  // A worker coming online counts as movement: booting hundreds of workers can take longer
+  // than the stall timeout before the first message moves.
   const moved = (): number => {
-    let total = comm.messagesIn;
+    let total = comm.messagesIn + online;
     for (let rank = 1; rank < size; rank++) total += Atomics.load(shared, 2 * rank);
     return total;
   };
