@@ -79,6 +79,7 @@ interface RunFlags {
   stallTimeout: number;
   json?: boolean;
   quiet?: boolean;
+  workers?: number;
   progress: ProgressMode | 'auto';
   fault?: Map<number, ThreadFault>;
 }
@@ -102,6 +103,7 @@ interface CheckFlags {
   timeout: number;
   compareBuiltin?: boolean;
   keepFailures?: string;
+  workers?: number;
 }
 
 const program = new Command('sim')
@@ -124,6 +126,11 @@ program
   )
   .option('--pipeline <n>', "segment requests a client keeps in flight ('auto': one per 20 segments wanted, 8 to 256)", pipeline, 'auto')
   .option('--stall-timeout <seconds>', 'end the run when no message moves for this long', seconds, 10)
+  .option(
+    '--workers <n>',
+    'worker threads for the clients (default: one per client; fewer start faster for many ranks)',
+    wholeNumber(1, 100000),
+  )
   .option('--json', 'print the metrics document (one JSON object; {"runs": [...]} for several strategies)')
   .option('--quiet', 'no live progress (same as --progress off)')
   .addOption(
@@ -142,6 +149,7 @@ program
       strategies: flags.strategy,
       pipeline: flags.pipeline,
       stallTimeoutMs: flags.stallTimeout * 1000,
+      workers: flags.workers,
       faults: flags.fault,
       progress: flags.quiet ? 'off' : flags.progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : flags.progress,
     });
@@ -244,12 +252,13 @@ program
   .addOption(strategyOption())
   .option('--pipeline <n>', 'segment requests a client keeps in flight', pipeline, 'auto')
   .option('--stall-timeout <seconds>', 'fail a run when no message moves for this long', seconds, 10)
+  .option('--workers <n>', 'worker threads for the clients (default: one per client)', wholeNumber(1, 100000))
   .action(async (roots: string[], flags: CheckFlags) => {
     if (flags.compareBuiltin && !flags.exec) throw new InputError('--compare-builtin', 'goes with --exec');
     const outcome = await checkCommand({
       roots,
       repeat: flags.repeat,
-      builtin: { strategy: flags.strategy, pipeline: flags.pipeline, stallTimeoutMs: flags.stallTimeout * 1000 },
+      builtin: { strategy: flags.strategy, pipeline: flags.pipeline, stallTimeoutMs: flags.stallTimeout * 1000, workers: flags.workers },
       exec: flags.exec ? { command: flags.exec, timeoutMs: flags.timeout * 1000, origin: process.cwd() } : undefined,
       compareBuiltin: flags.compareBuiltin,
       junit: flags.junit,

@@ -104,6 +104,26 @@ describe('sim run', () => {
     expect(summary.load.jain).toBeLessThanOrEqual(1);
   });
 
+  it.each([1, 3])('packs the clients into %i worker(s) with the same outputs', (workers) => {
+    const inputs = generated(['--ranks', '9', '--files', '4', '--segments', '10-80', '--seeders', '2', '--wants', '2', '--seed', 'packed']);
+    const out = tempDir();
+    const result = sim('run', inputs, '--out', out, '--workers', String(workers), '--json', '--quiet');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const summary = JSON.parse(result.stdout) as MetricsDocument;
+    expect(summary.outputs.written).toBe(expectOutputsMatch(inputs, out));
+    expect(summary.ranks.reduce((n, r) => n + r.uploaded, 0)).toBe(summary.run.segmentsTransferred);
+  });
+
+  it('names the faulty rank when it shares its worker with others', () => {
+    const inputs = generated(['--ranks', '7', '--files', '2', '--segments', '20']);
+    const crashed = sim('run', inputs, '--out', tempDir(), '--workers', '2', '--fault', 'crash:5', '--quiet');
+    expect(crashed.stderr).toBe('sim: rank 5 failed: injected crash (--fault crash)\n');
+    const stalled = sim('run', inputs, '--out', tempDir(), '--workers', '2', '--fault', 'stall:4', '--stall-timeout', '0.5', '--quiet');
+    expect(stalled.status).toBe(1);
+    expect(stalled.stderr).toContain('  rank 4: waiting for INIT_ACK from rank 0 (0 queued); has not had the go-ahead yet\n');
+  });
+
   it('prints a summary with the per-rank table, and accepts -np', () => {
     const inputs = generated(['--ranks', '4', '--files', '2', '--segments', '30', '--wants', '1']);
     const out = tempDir();

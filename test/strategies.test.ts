@@ -3,6 +3,7 @@ import { vanDerCorput } from '../ranks/download.js';
 import { HoldingsGuess } from '../ranks/holdings-guess.js';
 import { leastLoaded } from '../ranks/strategies/least-loaded.js';
 import { roundRobin } from '../ranks/strategies/round-robin.js';
+import { groupClients } from '../sim/transports/threads.js';
 
 const everyone = (): boolean => true;
 
@@ -74,5 +75,16 @@ describe('HoldingsGuess', () => {
 describe('vanDerCorput', () => {
   it('puts each newcomer in the widest gap', () => {
     expect([0, 1, 2, 3, 4, 5, 6, 7].map(vanDerCorput)).toEqual([0, 0.5, 0.25, 0.75, 0.125, 0.625, 0.375, 0.875]);
+  });
+});
+
+describe('groupClients', () => {
+  it('splits client ranks into contiguous groups of nearly equal size', () => {
+    expect(groupClients(5, 2)).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
+    expect(groupClients(3, 3)).toEqual([[1], [2], [3]]);
+    expect(groupClients(2, 8)).toEqual([[1], [2]]);
   });
 });

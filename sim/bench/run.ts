@@ -43,12 +43,16 @@ async function main(): Promise<void> {
     const raw = await rawPostMessageRate(500_000);
     console.log(`raw one-way postMessage, small objects: ${fmt(raw)} messages/s`);
     console.log(`32 ranks, 10 files x 5000 segments, 5 wanted per client (sim gen --ranks 32 --files 10 --segments 5000 --wants 5):`);
-    for (const strategy of STRATEGY_NAMES) {
-      const { summary, processSeconds } = sim(['run', scenario, '--out', join(work, `out-${strategy}`), '--strategy', strategy]);
+    const configurations = [
+      ...STRATEGY_NAMES.map((strategy) => ({ label: strategy, args: ['--strategy', strategy] })),
+      { label: 'round-robin, 2 workers', args: ['--strategy', 'round-robin', '--workers', '2'] },
+    ];
+    for (const { label, args } of configurations) {
+      const { summary, processSeconds } = sim(['run', scenario, '--out', join(work, 'out'), '--quiet', ...args]);
       const rate = summary.run.segmentsTransferred / processSeconds;
       const ratio = rate / raw;
       console.log(
-        `  ${strategy.padEnd(13)} ${fmt(summary.run.segmentsTransferred)} transfers in ${processSeconds.toFixed(2)} s = ${fmt(rate)}/s; ` +
+        `  ${label.padEnd(22)} ${fmt(summary.run.segmentsTransferred)} transfers in ${processSeconds.toFixed(2)} s = ${fmt(rate)}/s; ` +
           `${(summary.run.messages / summary.run.segmentsTransferred).toFixed(2)} messages per transfer; ` +
           `ratio to raw ${ratio.toFixed(3)} (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? 'ok' : 'BELOW TARGET'}; ` +
           `Jain ${summary.load.jain.toFixed(3)}`,

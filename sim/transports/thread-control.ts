@@ -8,30 +8,35 @@ import type { Samples } from '../timeline.js';
 /** Test faults a worker can be told to simulate, so the harness's failure paths can be exercised. */
 export type ThreadFault = 'crash' | 'exit' | 'stall';
 
-export interface WorkerSetup {
+/** A client rank hosted by a worker. */
+export interface HostedRank {
   rank: number;
-  size: number;
   files: ClientFiles;
+  /** The rank's end of its channel to rank 0. */
+  trackerPort: MessagePort;
+  fault?: ThreadFault;
+}
+
+export interface WorkerSetup {
+  size: number;
+  hosted: HostedRank[];
   strategy: StrategyName;
   pipeline: Pipeline;
   outDir: string;
-  /** The worker's end of its channel to rank 0. */
-  trackerPort: MessagePort;
   /** Int32 pairs per rank: [messages delivered, segments obtained], read by the watchdog and the live display. */
   counters: SharedArrayBuffer;
   /** The run's start, absolute ms, so every thread's timeline shares one clock. */
   epochMs: number;
-  fault?: ThreadFault;
 }
 
 /**
  * Main thread → worker: the port of a newly wired client-to-client channel, or of the
  * comlink control channel, which is opened only when first needed.
  */
-export type ToWorker = { type: 'port'; peer: number; port: MessagePort } | { type: 'control'; port: MessagePort };
+export type ToWorker = { type: 'port'; rank: number; peer: number; port: MessagePort } | { type: 'control'; port: MessagePort };
 
 /** Worker → main thread, unprompted. */
 export type FromWorker =
-  | { type: 'connect'; peer: number }
-  | { type: 'done'; report: PeerReport; messagesIn: number; messagesOut: number; outputs: string[]; timeline: Samples }
-  | { type: 'failed'; error: string; stack: string };
+  | { type: 'connect'; rank: number; peer: number }
+  | { type: 'done'; rank: number; report: PeerReport; messagesIn: number; messagesOut: number; outputs: string[]; timeline: Samples }
+  | { type: 'failed'; rank: number; error: string; stack: string };

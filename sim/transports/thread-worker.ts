@@ -1,101 +1,152 @@
-/** Worker entry of the threads transport: one client rank per worker. */
-import { parentPort, workerData } from 'node:worker_threads';
+/**
+ * Worker entry of the threads transport: one or more client ranks per worker. Ranks in the
+ * same worker hand messages to each other directly; ranks in other threads are reached over
+ * a MessageChannel per pair of ranks, wired by the main thread on first use.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Peer } from '../../ranks/peer.js';
 import { SWARM_LAYOUT, type SwarmPayloads } from '../../ranks/protocol.js';
 import { STRATEGIES } from '../../ranks/strategies/index.js';
 import { MailboxComm } from '../local-comm.js';
 import { writeOutput } from '../outputs.js';
 import { Sampler, secondsSince } from '../timeline.js';
+import { decodeBatch, encodeInto } from '../wire-layout.js';
 import { BatchedLink, FlushQueue, receiveBatches } from './batched-link.js';
-import type { FromWorker, ToWorker, WorkerSetup } from './thread-control.js';
+import type { FromWorker, HostedRank, ToWorker, WorkerSetup } from './thread-control.js';
 
 const setup = workerData as WorkerSetup;
 const control = parentPort;
 if (!control) throw new Error('thread-worker.js must run as a worker thread');
 const tell = (message: FromWorker): void => control.postMessage(message);
 
-const { rank, size } = setup;
-const counters = new Int32Array(setup.counters);
-const DELIVERED = 2 * setup.rank;
-const OBTAINED = DELIVERED + 1;
+const { size } = setup;
+const shared = new Int32Array(setup.counters);
 const flusher = new FlushQueue();
-const links: (BatchedLink | undefined)[] = new Array(size);
 
-const comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => {
-  let link = links[dest];
-  if (!link) {
-    // No channel to this rank yet: ask the main thread to make one, hold messages meanwhile.
-    links[dest] = link = new BatchedLink(flusher, SWARM_LAYOUT);
-    tell({ type: 'connect', peer: dest });
+/** One client rank living in this worker. */
+class Client {
+  readonly comm: MailboxComm<SwarmPayloads>;
+  readonly peer: Peer;
+  readonly links: (BatchedLink | undefined)[] = new Array(size);
+  readonly timeline = new Sampler();
+  readonly outputs: Promise<string>[] = [];
+  private readonly delivered: number;
+  private readonly obtained: number;
+
+  constructor(readonly hosted: HostedRank) {
+    const rank = hosted.rank;
+    this.delivered = 2 * rank;
+    this.obtained = 2 * rank + 1;
+    this.comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => this.post(dest, tag, payload));
+    this.peer = new Peer(this.comm, hosted.files, {
+      strategy: STRATEGIES[setup.strategy](rank, size),
+      pipeline: setup.pipeline,
+      sink: (file, hashes) => {
+        this.published(0);
+        this.timeline.record(secondsSince(setup.epochMs), [this.peer.obtained], true);
+        this.outputs.push(writeOutput(setup.outDir, rank, file, hashes));
+      },
+    });
+    const trackerLink = new BatchedLink(flusher, SWARM_LAYOUT);
+    trackerLink.attach(hosted.trackerPort);
+    this.links[0] = trackerLink;
+    this.listen(hosted.trackerPort, 0);
   }
-  link.push(tag, payload);
-});
 
-const outputs: Promise<string>[] = [];
-const timeline = new Sampler();
-const peer = new Peer(comm, setup.files, {
-  strategy: STRATEGIES[setup.strategy](rank, size),
-  pipeline: setup.pipeline,
-  sink: (file, hashes) => {
-    Atomics.store(counters, OBTAINED, peer.obtained);
-    timeline.record(secondsSince(setup.epochMs), [peer.obtained], true);
-    outputs.push(writeOutput(setup.outDir, rank, file, hashes));
-  },
-});
+  get stalled(): boolean {
+    return this.hosted.fault === 'stall';
+  }
 
-function listen(port: WorkerSetup['trackerPort'], source: number): void {
-  if (setup.fault === 'stall') return;
-  receiveBatches(port, source, comm.mailbox, SWARM_LAYOUT, (count) => {
-    // Published and sampled as batches arrive: the count is what the previous batches brought.
-    Atomics.add(counters, DELIVERED, count);
-    Atomics.store(counters, OBTAINED, peer.obtained);
-    timeline.record(secondsSince(setup.epochMs), [peer.obtained]);
-  });
+  /** Publishes figures for the watchdog and the live display, and samples the timeline. */
+  published(delivered: number): void {
+    Atomics.add(shared, this.delivered, delivered);
+    Atomics.store(shared, this.obtained, this.peer.obtained);
+    this.timeline.record(secondsSince(setup.epochMs), [this.peer.obtained]);
+  }
+
+  listen(port: MessagePort, source: number): void {
+    if (this.stalled) return;
+    // Sampled as batches arrive: the count is what the previous batches brought.
+    receiveBatches(port, source, this.comm.mailbox, SWARM_LAYOUT, (count) => this.published(count));
+  }
+
+  attach(peerRank: number, port: MessagePort): void {
+    let link = this.links[peerRank];
+    if (!link) this.links[peerRank] = link = new BatchedLink(flusher, SWARM_LAYOUT);
+    link.attach(port);
+    this.listen(port, peerRank);
+  }
+
+  private post(dest: number, tag: number, payload: unknown): void {
+    const local = clients.get(dest);
+    if (local) {
+      local.receiveLocal(this.hosted.rank, tag, payload);
+      return;
+    }
+    let link = this.links[dest];
+    if (!link) {
+      // No channel to this rank yet: ask the main thread to make one, hold messages meanwhile.
+      this.links[dest] = link = new BatchedLink(flusher, SWARM_LAYOUT);
+      tell({ type: 'connect', rank: this.hosted.rank, peer: dest });
+    }
+    link.push(tag, payload);
+  }
+
+  /** A message from a rank of this worker: copied through the wire layout, as MPI copies. */
+  private receiveLocal(source: number, tag: number, payload: unknown): void {
+    if (this.stalled) return;
+    const flat: unknown[] = [];
+    encodeInto(flat, SWARM_LAYOUT, tag, payload);
+    decodeBatch(flat, SWARM_LAYOUT, (t, copy) => this.comm.mailbox.deliver({ source, tag: t, payload: copy }));
+    this.published(1);
+  }
+
+  async run(): Promise<void> {
+    const rank = this.hosted.rank;
+    if (this.hosted.fault === 'crash') throw new Error('injected crash (--fault crash)');
+    if (this.hosted.fault === 'exit') process.exit(3);
+    this.timeline.record(secondsSince(setup.epochMs), [0], true);
+    const report = await this.peer.run();
+    const written = await Promise.all(this.outputs);
+    flusher.flushAll();
+    tell({
+      type: 'done',
+      rank,
+      report,
+      messagesIn: this.comm.messagesIn,
+      messagesOut: this.comm.messagesOut,
+      outputs: written,
+      timeline: this.timeline.samples(),
+    });
+  }
 }
 
-const trackerLink = new BatchedLink(flusher, SWARM_LAYOUT);
-trackerLink.attach(setup.trackerPort);
-links[0] = trackerLink;
-listen(setup.trackerPort, 0);
+const clients = new Map<number, Client>();
+for (const hosted of setup.hosted) clients.set(hosted.rank, new Client(hosted));
 
 /** Loaded on first use (a stall report): most runs never pay for comlink. */
-async function openControl(port: WorkerSetup['trackerPort']): Promise<void> {
+async function openControl(port: MessagePort): Promise<void> {
   const { serveControl } = await import('./worker-control.js');
   serveControl(port, {
-    status: () => ({ waiting: comm.mailbox.waiting(), queued: comm.mailbox.queued, detail: peer.describe() }),
+    status: () =>
+      [...clients.values()].map((client) => ({
+        rank: client.hosted.rank,
+        waiting: client.comm.mailbox.waiting(),
+        queued: client.comm.mailbox.queued,
+        detail: client.peer.describe(),
+      })),
   });
 }
 
 control.on('message', (message: ToWorker) => {
-  if (message.type === 'control') {
-    void openControl(message.port);
-    return;
-  }
-  let link = links[message.peer];
-  if (!link) links[message.peer] = link = new BatchedLink(flusher, SWARM_LAYOUT);
-  link.attach(message.port);
-  listen(message.port, message.peer);
+  if (message.type === 'control') void openControl(message.port);
+  else clients.get(message.rank)?.attach(message.peer, message.port);
 });
 
-async function main(): Promise<void> {
-  if (setup.fault === 'crash') throw new Error('injected crash (--fault crash)');
-  if (setup.fault === 'exit') process.exit(3);
-  timeline.record(secondsSince(setup.epochMs), [0], true);
-  const report = await peer.run();
-  const written = await Promise.all(outputs);
-  flusher.flushAll();
-  // The main thread terminates this worker once every rank is done.
-  tell({
-    type: 'done',
-    report,
-    messagesIn: comm.messagesIn,
-    messagesOut: comm.messagesOut,
-    outputs: written,
-    timeline: timeline.samples(),
+// The main thread terminates this worker once every rank is done.
+for (const client of clients.values()) {
+  client.run().catch((error: unknown) => {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    tell({ type: 'failed', rank: client.hosted.rank, error: failure.message, stack: failure.stack ?? failure.message });
   });
 }
-
-main().catch((error: unknown) => {
-  const failure = error instanceof Error ? error : new Error(String(error));
-  tell({ type: 'failed', error: failure.message, stack: failure.stack ?? failure.message });
-});

@@ -1,8 +1,9 @@
 import type { Pipeline } from '../../ranks/download.js';
 /**
- * The threads transport: the tracker runs in the main thread, each client in its own
- * worker. Clients talk to each other over a MessageChannel per pair, made on first use
- * by the main thread, so traffic between clients never passes through rank 0.
+ * The threads transport: the tracker runs in the main thread, the clients in worker threads
+ * (one each by default, or packed several to a worker). Clients in different workers talk
+ * over a MessageChannel per pair, made on first use by the main thread, so traffic between
+ * clients never passes through rank 0.
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { PeerReport } from '../../ranks/peer.js';
@@ -18,7 +19,7 @@ import { summarizeSwarms, SwarmGrowth, trackerCounters, type RankCounters, type 
 import { now, secondsSince, type Samples } from '../timeline.js';
 import { startWatchdog } from '../watchdog.js';
 import { BatchedLink, FlushQueue, receiveBatches } from './batched-link.js';
-import type { FromWorker, ThreadFault, ToWorker, WorkerSetup } from './thread-control.js';
+import type { FromWorker, HostedRank, ThreadFault, ToWorker, WorkerSetup } from './thread-control.js';
 import type { ControlClient } from './worker-control.js';
 
 export interface ThreadRunOptions {
@@ -27,6 +28,8 @@ export interface ThreadRunOptions {
   outDir: string;
   stallTimeoutMs: number;
   faults?: ReadonlyMap<number, ThreadFault>;
+  /** Worker threads for the clients; default one per client. Fewer start faster and use less memory. */
+  workers?: number;
   /** Called once the ranks are started, with a way to read their progress. */
   onStart?: (run: LiveRun) => void;
 }
@@ -39,6 +42,18 @@ export interface LiveRun {
 
 const WORKER_ENTRY = new URL('./thread-worker.js', import.meta.url);
 const STATUS_WAIT_MS = 1000;
+
+/** Client ranks 1..clients in `workers` contiguous groups of nearly equal size. */
+export function groupClients(clients: number, workers: number): number[][] {
+  const count = Math.max(1, Math.min(workers, clients));
+  const groups: number[][] = [];
+  for (let w = 0; w < count; w++) {
+    const from = Math.floor((w * clients) / count) + 1;
+    const to = Math.floor(((w + 1) * clients) / count);
+    groups.push(Array.from({ length: to - from + 1 }, (_, i) => from + i));
+  }
+  return groups;
+}
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
@@ -81,16 +96,18 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
   const links: BatchedLink[] = new Array(size);
   const comm = new MailboxComm<SwarmPayloads>(0, size, (dest, tag, payload) => links[dest].push(tag, payload));
   const tracker = new Tracker(comm, growth.observe);
-  const workers: Worker[] = new Array(size);
-  const controls: Promise<ControlClient>[] = new Array(size);
-  /** A worker's control channel, opened on first use (a stall report, the live display). */
-  const controlOf = (rank: number): Promise<ControlClient> => {
-    controls[rank] ??= import('./worker-control.js').then(({ controlClient }) => {
+  const workers: Worker[] = [];
+  /** The worker hosting each client rank. */
+  const workerOf = new Int32Array(size).fill(-1);
+  const controls: Promise<ControlClient>[] = [];
+  /** A worker's control channel, opened on first use (a stall report). */
+  const controlOf = (w: number): Promise<ControlClient> => {
+    controls[w] ??= import('./worker-control.js').then(({ controlClient }) => {
       const { port1, port2 } = new MessageChannel();
-      workers[rank].postMessage({ type: 'control', port: port2 } satisfies ToWorker, [port2]);
+      workers[w].postMessage({ type: 'control', port: port2 } satisfies ToWorker, [port2]);
       return controlClient(port1);
     });
-    return controls[rank];
+    return controls[w];
   };
   const timelines: Samples[] = new Array(size - 1).fill([]);
   const counters: RankCounters[] = new Array(size);
@@ -111,11 +128,12 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     if (connected.has(key)) return;
     connected.add(key);
     const { port1, port2 } = new MessageChannel();
-    workers[a].postMessage({ type: 'port', peer: b, port: port1 } satisfies ToWorker, [port1]);
-    workers[b].postMessage({ type: 'port', peer: a, port: port2 } satisfies ToWorker, [port2]);
+    workers[workerOf[a]].postMessage({ type: 'port', rank: a, peer: b, port: port1 } satisfies ToWorker, [port1]);
+    workers[workerOf[b]].postMessage({ type: 'port', rank: b, peer: a, port: port2 } satisfies ToWorker, [port2]);
   };
 
-  const onWorkerMessage = (rank: number, message: FromWorker): void => {
+  const onWorkerMessage = (message: FromWorker): void => {
+    const rank = message.rank;
     switch (message.type) {
       case 'connect':
         connect(rank, message.peer);
@@ -132,42 +150,47 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     }
   };
 
-  for (let rank = 1; rank < size; rank++) {
-    const { port1, port2 } = new MessageChannel();
-    links[rank] = new BatchedLink(flusher, SWARM_LAYOUT);
-    links[rank].attach(port1);
-    receiveBatches(port1, rank, comm.mailbox, SWARM_LAYOUT);
+  const groups = groupClients(size - 1, options.workers ?? size - 1);
+  for (const [w, group] of groups.entries()) {
+    const hosted: HostedRank[] = group.map((rank) => {
+      const { port1, port2 } = new MessageChannel();
+      links[rank] = new BatchedLink(flusher, SWARM_LAYOUT);
+      links[rank].attach(port1);
+      receiveBatches(port1, rank, comm.mailbox, SWARM_LAYOUT);
+      workerOf[rank] = w;
+      const files = { owned: job.clients[rank - 1].owned, wanted: job.clients[rank - 1].wanted };
+      return { rank, files, trackerPort: port2, fault: options.faults?.get(rank) };
+    });
     const setup: WorkerSetup = {
-      rank,
       size,
-      files: { owned: job.clients[rank - 1].owned, wanted: job.clients[rank - 1].wanted },
+      hosted,
       strategy: options.strategy,
       pipeline: options.pipeline,
       outDir: options.outDir,
-      trackerPort: port2,
       counters: countersBuffer,
       epochMs,
-      fault: options.faults?.get(rank),
     };
-    const worker = new Worker(WORKER_ENTRY, { workerData: setup, transferList: [port2] });
-    worker.on('message', (message: FromWorker) => onWorkerMessage(rank, message));
-    worker.on('error', (error) => fail(new RankFailure(rank, error.message, error.stack)));
+    const worker = new Worker(WORKER_ENTRY, { workerData: setup, transferList: hosted.map((h) => h.trackerPort) });
+    const unfinished = (): number => group.find((rank) => counters[rank] === undefined) ?? group[0];
+    worker.on('message', onWorkerMessage);
+    worker.on('error', (error) => fail(new RankFailure(unfinished(), error.message, error.stack)));
     worker.on('online', () => online++);
     worker.on('exit', (code) => {
-      if (!finished && counters[rank] === undefined)
-        fail(new RankFailure(rank, `its worker exited with code ${code} before the run ended`));
+      if (!finished && group.some((rank) => counters[rank] === undefined)) {
+        const who = group.length > 1 ? ` (the worker of ranks ${group[0]}-${group[group.length - 1]})` : '';
+        fail(new RankFailure(unfinished(), `its worker exited with code ${code} before the run ended${who}`));
+      }
     });
-    workers[rank] = worker;
+    workers.push(worker);
   }
 
   const clientRanks = Array.from({ length: size - 1 }, (_, i) => i + 1);
   const describeRanks = async (): Promise<string[]> => {
-    const statuses = await Promise.all(
-      clientRanks.map(async (rank) => withTimeout((await controlOf(rank)).remote.status(), STATUS_WAIT_MS)),
-    );
+    const answers = await Promise.all(workers.map(async (_, w) => withTimeout((await controlOf(w)).remote.status(), STATUS_WAIT_MS)));
+    const statuses = new Map(answers.flatMap((answer) => answer ?? []).map((status) => [status.rank, status]));
     const lines = [`rank 0 (tracker): ${describeWait(comm.mailbox.waiting(), comm.mailbox.queued)}`];
     for (const rank of clientRanks) {
-      const status = statuses[rank - 1];
+      const status = statuses.get(rank);
       const text = status
         ? `${describeWait(status.waiting, status.queued)}; ${status.detail}`
         : `did not answer within ${STATUS_WAIT_MS} ms (busy or blocked)`;
@@ -210,6 +233,6 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     stopWatchdog();
     for (let rank = 1; rank < size; rank++) links[rank].close();
     await Promise.all(controls.map(async (control) => (await control).close()));
-    await Promise.all(workers.slice(1).map((worker) => worker.terminate()));
+    await Promise.all(workers.map((worker) => worker.terminate()));
   }
 }

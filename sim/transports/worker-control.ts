@@ -9,13 +9,15 @@ import type { MessagePort } from 'node:worker_threads';
 import type { WaitState } from '../mailbox.js';
 
 export interface RankStatus {
+  rank: number;
   waiting: WaitState[];
   queued: number;
   detail: string;
 }
 
 export interface WorkerControl {
-  status(): RankStatus;
+  /** One status per rank the worker hosts. */
+  status(): RankStatus[];
 }
 
 export function serveControl(port: MessagePort, control: WorkerControl): void {
