@@ -7,7 +7,7 @@ import type { SourceStrategy } from './strategies/index.js';
 export type FileSink = (file: string, hashes: readonly string[]) => void;
 
 const NOBODY = -1;
-/** Consecutive segments asked of one holder before choosing again. */
+/** Segments asked of one holder in one go, at most, before choosing again. */
 const RUN_LENGTH = 8;
 /** How many not-yet-requested segments a strategy with costs may choose among. */
 const LOOKAHEAD = 16;
@@ -268,15 +268,16 @@ export class DownloadActivity {
    * NACKed segments go first; then segments never asked for.
    */
   private requestRun(file: FileDownload): boolean {
-    if (file.retry.length > 0) return this.requestRetries(file);
+    if (file.retry.length > 0 && this.requestRetries(file)) return true;
     const window = file.fresh(this.window, LOOKAHEAD);
     const first = this.pickFresh(file, window);
     if (!first) return this.stuck(file);
     const holder = first.holder;
     this.request(file, first.segment, holder);
     let sent = 1;
+    const limit = this.runLimit(file);
     for (const segment of window) {
-      if (sent === RUN_LENGTH || this.inFlight === this.inFlightLimit) break;
+      if (sent >= limit || this.inFlight === this.inFlightLimit) break;
       if (segment === first.segment || !file.askable(holder, segment)) continue;
       this.request(file, segment, holder);
       sent++;
@@ -305,10 +306,20 @@ export class DownloadActivity {
     return best;
   }
 
+  /**
+   * A run never takes more than an even share of what is missing, so a small file is not
+   * taken whole from one member when others can serve (PROTOCOL.md, Source choice).
+   */
+  private runLimit(file: FileDownload): number {
+    return Math.max(1, Math.min(RUN_LENGTH, Math.ceil(file.missing / Math.max(1, file.members.length))));
+  }
+
+  /** Asks for NACKed segments again, as a run to one holder; false if none could be asked. */
   private requestRetries(file: FileDownload): boolean {
     let holder: number | undefined;
     let sent = 0;
-    while (file.retry.length > 0 && sent < RUN_LENGTH && this.inFlight < this.inFlightLimit) {
+    const limit = this.runLimit(file);
+    while (file.retry.length > 0 && sent < limit && this.inFlight < this.inFlightLimit) {
       const segment = file.retry[file.retry.length - 1];
       if (holder === undefined) {
         holder = this.strategy.choose(file.name, file.members, (member) => file.askable(member, segment));
@@ -324,7 +335,7 @@ export class DownloadActivity {
       this.request(file, segment, holder);
       sent++;
     }
-    return sent > 0 || this.stuck(file);
+    return sent > 0;
   }
 
   /** Nothing askable now: when nothing is in flight either, only a fresh swarm can help. */

@@ -13,6 +13,14 @@ export interface FileSwarm {
   completed: number;
 }
 
+/** A swarm's members by role, each list in the order they joined. */
+export function splitRoles(members: ReadonlyMap<number, Role>): { seeds: number[]; peers: number[] } {
+  const seeds: number[] = [];
+  const peers: number[] = [];
+  for (const [rank, role] of members) (role === 'seed' ? seeds : peers).push(rank);
+  return { seeds, peers };
+}
+
 /** Told of every change of a swarm: a client joined `file` in `role`, or became its seed. */
 export type SwarmObserver = (file: string, rank: number, role: Role) => void;
 
@@ -55,9 +63,7 @@ export class Tracker {
         const { file, withHashes } = message.payload;
         const swarm = this.swarmOf(file, source);
         if (!swarm.members.has(source)) this.setRole(file, swarm, source, 'peer');
-        const seeds: number[] = [];
-        const peers: number[] = [];
-        for (const [rank, role] of swarm.members) (role === 'seed' ? seeds : peers).push(rank);
+        const { seeds, peers } = splitRoles(swarm.members);
         const hashes = withHashes ? swarm.hashes : null;
         this.comm.send(source, Tag.SWARM_REPLY, { file, seeds, peers, hashes });
         break;

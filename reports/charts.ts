@@ -258,7 +258,8 @@ export function completionChart(doc: MetricsDocument): ChartSpec {
 /** Swarm size per file over time (totals when there are many files). */
 export function swarmChart(doc: MetricsDocument): ChartSpec {
   const swarms = doc.timeline.swarms;
-  const end = Math.max(endTime([doc]), ...swarms.flatMap((s) => s.samples.map((row) => row[0])));
+  let end = endTime([doc]);
+  for (const { samples } of swarms) for (const row of samples) end = Math.max(end, row[0]);
   let datasets: Record<string, unknown>[];
   if (swarms.length <= MAX_FILES) {
     datasets = swarms.map(({ file, samples }, i) =>

@@ -50,6 +50,8 @@ export interface MetricsDocument {
     inputDir: string;
     outDir: string;
     transport: string;
+    /** Threads the clients ran in (threads transport). */
+    workers: number;
     strategy: string;
     pipeline: number | 'auto';
     ranks: number;

@@ -53,7 +53,7 @@ figure { margin: 1rem 0 2rem; } canvas { max-width: 100%; height: auto !importan
 .ok { color: #2a7a2a; } .bad { color: #b22; }
 `;
 
-/** Numbers for the page: fixed decimals for fractions, separators for counts. */
+/** A number with fixed decimals for the page, or null (shown as a dash). */
 export function fixed(value: number | null, digits = 3): string | null {
   return value === null ? null : value.toFixed(digits);
 }

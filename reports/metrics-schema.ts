@@ -19,6 +19,7 @@ export const METRICS_SCHEMA = {
       inputDir: { type: 'string' },
       outDir: { type: 'string' },
       transport: { type: 'string' },
+      workers: { type: 'integer', minimum: 1, description: 'threads the clients ran in' },
       strategy: { type: 'string' },
       pipeline: { oneOf: [{ type: 'integer', minimum: 1 }, { const: 'auto' }] },
       ranks: { type: 'integer', minimum: 3 },

@@ -23,7 +23,7 @@ function runHeader(doc: MetricsDocument): string {
   const verdict = run.ok
     ? `<span class="ok">all ${outputs.written} outputs correct</span>`
     : `<span class="bad">${outputs.problems.length} outputs wrong or missing</span>`;
-  return `<p class="meta">${escapeHtml(run.inputDir)}: ${run.ranks} ranks, ${run.files} files, strategy ${escapeHtml(run.strategy)}, pipeline ${run.pipeline}, ${escapeHtml(run.transport)} transport, started ${escapeHtml(run.startedAt)}</p>
+  return `<p class="meta">${escapeHtml(run.inputDir)}: ${run.ranks} ranks, ${run.files} files, strategy ${escapeHtml(run.strategy)}, pipeline ${run.pipeline}, ${escapeHtml(run.transport)} transport (${run.workers} worker threads), started ${escapeHtml(run.startedAt)}</p>
 <p>${run.segmentsTransferred.toLocaleString('en-US')} segments transferred with ${run.messages.toLocaleString('en-US')} messages in ${run.wallSeconds.toFixed(3)} s; ${verdict}.</p>`;
 }
 

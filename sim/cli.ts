@@ -32,9 +32,14 @@ function pipeline(text: string): Pipeline {
   return text === 'auto' ? 'auto' : wholeNumber(1, 4096)(text);
 }
 
+/** Timers hold at most 2^31 - 1 ms (24.8 days); a longer wait would fire at once. */
+const MAX_SECONDS = 2_000_000;
+
 function seconds(text: string): number {
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`expected a number of seconds > 0, got "${text}"`);
+  if (!Number.isFinite(value) || value <= 0 || value > MAX_SECONDS) {
+    throw new InvalidArgumentError(`expected a number of seconds from 0 to ${MAX_SECONDS}, got "${text}"`);
+  }
   return value;
 }
 
@@ -114,7 +119,7 @@ const program = new Command('sim')
 
 program
   .command('run')
-  .description('run a job: tracker in the main thread, one worker thread per client; writes outputs and a report')
+  .description('run a job: tracker in the main thread, clients in worker threads; writes outputs and a report')
   .argument('<input-dir>', 'folder holding in1.txt .. in<N-1>.txt')
   .option('-n, --ranks <n>', 'ranks in the job, tracker included (-np works too; default: in*.txt + 1)', wholeNumber(3))
   .option('--out <dir>', 'where client<R>_<file> outputs and report/ are written', 'out')

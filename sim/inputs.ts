@@ -31,6 +31,8 @@ export interface Job {
 const HASH = /^[0-9a-f]{32}$/;
 const COUNT = /^\d+$/;
 const NAME = /^[A-Za-z0-9._-]+$/;
+/** Keeps `client<R>_<name>` within the 255 bytes file systems allow for a name. */
+export const MAX_NAME_LENGTH = 200;
 /** Beyond anything a swarm here can hold; rejects counts that are typos or garbage. */
 export const MAX_COUNT = 10_000_000;
 const IN_FILE = /^in(\d+)\.txt$/;
@@ -81,6 +83,8 @@ class LineReader {
     if (!NAME.test(text) || text === '.' || text === '..') {
       throw this.error(`expected ${what} (letters, digits, '.', '_' or '-'), got ${shown(text)}`);
     }
+    if (text.length > MAX_NAME_LENGTH)
+      throw this.error(`${what} of ${text.length} characters is longer than the limit of ${MAX_NAME_LENGTH}`);
     return text;
   }
 
@@ -155,14 +159,27 @@ export function inputRanks(dir: string): number[] {
     names = readdirSync(dir);
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError(dir, 'no such folder');
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(dir, code === 'ENOENT' ? 'no such folder' : `cannot read the folder (${code ?? String(error)})`);
   }
   const ranks: number[] = [];
   for (const name of names) {
     const match = IN_FILE.exec(name);
-    if (match) ranks.push(Number(match[1]));
+    if (!match) continue;
+    if (match[1].length > 1 && match[1].startsWith('0'))
+      throw new InputError(join(dir, name), `a rank has no leading zeros: name it in${Number(match[1])}.txt`);
+    ranks.push(Number(match[1]));
   }
   return ranks.sort((a, b) => a - b);
+}
+
+function readInput(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(path, `cannot be read (${code ?? (error as Error).message})`);
+  }
 }
 
 /** Checks the whole job: rank count, every file's owners agree, every wanted file is owned. */
@@ -217,7 +234,7 @@ export function loadJob(dir: string, ranks?: number): Job {
   for (let rank = 1; rank < size; rank++) {
     const name = `in${rank}.txt`;
     if (!have.has(rank)) throw new InputError(join(dir, name), `missing: ${size} ranks need in1.txt .. in${size - 1}.txt`);
-    clients.push(parseClient(join(dir, name), readFileSync(join(dir, name), 'utf8')));
+    clients.push(parseClient(join(dir, name), readInput(join(dir, name))));
   }
   return validateJob(dir, clients);
 }

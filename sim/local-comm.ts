@@ -7,8 +7,8 @@ export type Post = (dest: number, tag: number, payload: unknown) => void;
 /**
  * The Comm every transport gives its ranks: matching is done by a local Mailbox, sending
  * by the transport's `post`. The casts below are the one place where a letter's payload
- * is trusted to fit its tag; transports that receive bytes from outside the process
- * validate before delivering.
+ * is trusted to fit its tag, which holds while every sender is rank code checked by the
+ * compiler; a transport taking bytes from outside the process must validate first.
  */
 export class MailboxComm<M extends PayloadMap> implements Comm<M> {
   readonly mailbox = new Mailbox();

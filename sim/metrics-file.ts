@@ -19,9 +19,12 @@ export async function findMetrics(path: string): Promise<string> {
 /** Reads and checks a metrics.json against the schema, with the first problem named. */
 export async function readMetrics(path: string): Promise<{ file: string; doc: MetricsDocument }> {
   const file = await findMetrics(path);
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new InputError(file, `cannot be read (${error.code ?? error.message})`);
+  });
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(file, 'utf8'));
+    data = JSON.parse(text);
   } catch (error) {
     throw new InputError(file, `not valid JSON (${(error as Error).message})`);
   }

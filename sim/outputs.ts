@@ -1,7 +1,7 @@
 import { threadId } from 'node:worker_threads';
 import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Job } from './inputs.js';
+import { InputError, type Job } from './inputs.js';
 
 /**
  * Creates a folder and its missing parents. Node's own recursive mkdir spins forever on
@@ -12,7 +12,10 @@ export async function ensureDir(dir: string): Promise<void> {
     await mkdir(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' && (await stat(dir)).isDirectory()) return;
+    if (code === 'EEXIST') {
+      if ((await stat(dir)).isDirectory()) return;
+      throw new InputError(dir, 'exists and is not a folder');
+    }
     if (code !== 'ENOENT' || dirname(dir) === dir) throw error;
     await ensureDir(dirname(dir));
     await mkdir(dir);

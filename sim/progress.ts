@@ -20,14 +20,14 @@ export interface ProgressFigures {
   slowest?: { rank: number; percent: number };
 }
 
-/** Pure: figures from per-client counts (index rank - 1; negative for a client that cannot say). */
+/** Pure: figures from per-client counts of segments obtained (index rank - 1). */
 export function progressFigures(obtained: readonly number[], wanted: readonly number[], seconds: number): ProgressFigures {
   let done = 0;
   let total = 0;
   let slowest: ProgressFigures['slowest'];
   obtained.forEach((count, i) => {
     total += wanted[i];
-    if (count < 0 || wanted[i] === 0) return;
+    if (wanted[i] === 0) return;
     done += count;
     const percent = (100 * count) / wanted[i];
     if (percent < 100 && (!slowest || percent < slowest.percent)) slowest = { rank: i + 1, percent };

@@ -1,4 +1,4 @@
-import type { Role, Tracker } from '../ranks/tracker.js';
+import { splitRoles, type Role, type Tracker } from '../ranks/tracker.js';
 import type { RankCounts } from '../reports/document.js';
 import { Sampler, type Samples } from './timeline.js';
 
@@ -71,9 +71,7 @@ export function trackerCounters(size: number, messagesIn: number, messagesOut: n
 export function summarizeSwarms(tracker: Tracker): SwarmSummary[] {
   return [...tracker.swarms]
     .map(([file, swarm]) => {
-      const seeds: number[] = [];
-      const peers: number[] = [];
-      for (const [rank, role] of swarm.members) (role === 'seed' ? seeds : peers).push(rank);
+      const { seeds, peers } = splitRoles(swarm.members);
       return {
         file,
         segments: swarm.hashes.length,

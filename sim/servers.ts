@@ -1,16 +1,16 @@
 import type { Job } from './inputs.js';
 
-/**
- * The clients that could serve someone: an owner of a file another client wants, or a
- * downloader of a file that some other client also wants. Load figures are taken over
- * these only, since a client nobody could ask is not unfairly idle.
- */
 function add(map: Map<string, number[]>, key: string, rank: number): void {
   const list = map.get(key);
   if (list) list.push(rank);
   else map.set(key, [rank]);
 }
 
+/**
+ * The clients that could serve someone: an owner of a file another client wants, or a
+ * downloader of a file that some other client also wants. Load figures are taken over
+ * these only, since a client nobody could ask is not unfairly idle.
+ */
 export function servingClients(job: Job): number[] {
   const wantedBy = new Map<string, number[]>();
   const ownedBy = new Map<string, number[]>();
@@ -26,9 +26,7 @@ export function servingClients(job: Job): number[] {
   return [...could].sort((a, b) => a - b);
 }
 
-/** Segment transfers the inputs imply: every wanted file, whole, once per client that wants it. */
-export function expectedTransfers(job: Job): number {
-  let total = 0;
-  for (const client of job.clients) for (const name of client.wanted) total += job.files.get(name)?.length ?? 0;
-  return total;
+/** Segments each client wants in all (index rank - 1). */
+export function wantedSegments(job: Job): number[] {
+  return job.clients.map((client) => client.wanted.reduce((n, file) => n + (job.files.get(file)?.length ?? 0), 0));
 }

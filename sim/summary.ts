@@ -2,10 +2,12 @@ import { buildMetrics, type MetricsDocument } from '../reports/document.js';
 import type { Job } from './inputs.js';
 import type { OutputProblem } from './outputs.js';
 import type { RunResult } from './run-result.js';
-import { servingClients } from './servers.js';
+import { servingClients, wantedSegments } from './servers.js';
+import { textTable } from './text-table.js';
 
 export interface RunParameters {
   transport: string;
+  workers: number;
   strategy: string;
   pipeline: number | 'auto';
   outDir: string;
@@ -23,6 +25,7 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
       inputDir: job.dir,
       outDir: run.outDir,
       transport: run.transport,
+      workers: run.workers,
       strategy: run.strategy,
       pipeline: run.pipeline,
       ranks: job.ranks,
@@ -31,7 +34,7 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
     },
     counters: result.ranks.map(({ downloadedFrom: _, ...counters }) => counters),
     downloadedFrom: result.ranks.map((counters) => counters.downloadedFrom),
-    wantedSegments: job.clients.map((client) => client.wanted.reduce((n, file) => n + (job.files.get(file)?.length ?? 0), 0)),
+    wantedSegments: wantedSegments(job),
     servers: servingClients(job),
     files: result.swarms.map((swarm) => ({
       name: swarm.file,
@@ -47,12 +50,6 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
   });
 }
 
-function table(header: string[], rows: (string | number)[][]): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => String(row[c]).length)));
-  const line = (cells: (string | number)[]): string => cells.map((cell, c) => String(cell).padStart(widths[c])).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
-}
-
 const number = new Intl.NumberFormat('en-US');
 
 export function formatSummary(doc: MetricsDocument): string {
@@ -64,7 +61,7 @@ export function formatSummary(doc: MetricsDocument): string {
     `${number.format(run.segmentsTransferred)} segments transferred, ${number.format(run.messages)} messages, ` +
       `${run.wallSeconds.toFixed(3)} s wall (${number.format(rate)} segments/s)`,
     '',
-    table(['rank', 'uploaded', 'downloaded', 'NACKs sent', 'NACKs received'], rows),
+    textTable(['rank', 'uploaded', 'downloaded', 'NACKs sent', 'NACKs received'], rows),
     '',
     `uploads over the ${load.servers.length} clients that could serve: max/mean ${load.maxOverMean.toFixed(2)}, Jain's index ${load.jain.toFixed(3)}`,
   ];

@@ -2,28 +2,66 @@
 export type Samples = number[][];
 
 /**
- * Records rows at most once per `minGapSeconds` (a forced row is always kept, for the
- * moments that matter, such as a client finishing) and thins to at most `max` rows when
- * read, keeping the first and the last. Memory stays bounded by the gap, not by the run.
+ * Records rows at most once per `minGapSeconds`, except forced rows (the moments that
+ * matter, such as a client finishing a file), which are always kept. When more than four
+ * times `keep` rows pile up, every other unforced row goes and the gap doubles, so memory
+ * stays bounded however long the run. Reading thins to `keep` rows, forced ones included.
  */
 export class Sampler {
   private rows: Samples = [];
+  private forced: boolean[] = [];
   private lastTime = -Infinity;
 
-  constructor(private readonly minGapSeconds = 0.001) {}
+  constructor(
+    private minGapSeconds = 0.001,
+    private readonly keep = 400,
+  ) {}
 
   record(seconds: number, values: readonly number[], force = false): void {
     if (!force && seconds - this.lastTime < this.minGapSeconds) return;
     this.lastTime = seconds;
     this.rows.push([seconds, ...values]);
+    this.forced.push(force);
+    if (this.rows.length > 4 * this.keep) this.halve();
   }
 
-  samples(max = 400): Samples {
-    const rows = this.rows;
-    if (rows.length <= max) return rows.map((row) => row.map(round));
+  samples(): Samples {
+    const forcedCount = this.forced.filter(Boolean).length;
+    const room = Math.max(0, this.keep - forcedCount);
+    const unforced = this.rows.length - forcedCount;
+    // The k-th unforced row kept: evenly spaced, the first and the last among them.
+    const target = (k: number): number => (unforced <= room ? k : Math.round((k * (unforced - 1)) / Math.max(1, room - 1)));
     const kept: Samples = [];
-    for (let i = 0; i < max; i++) kept.push(rows[Math.round((i * (rows.length - 1)) / (max - 1))].map(round));
+    let seen = 0;
+    let taken = 0;
+    this.rows.forEach((row, i) => {
+      if (this.forced[i]) {
+        kept.push(row.map(round));
+        return;
+      }
+      if (taken < room && seen === target(taken)) {
+        kept.push(row.map(round));
+        taken++;
+      }
+      seen++;
+    });
     return kept;
+  }
+
+  private halve(): void {
+    const rows: Samples = [];
+    const forced: boolean[] = [];
+    let odd = false;
+    this.rows.forEach((row, i) => {
+      odd = !odd;
+      if (this.forced[i] || odd) {
+        rows.push(row);
+        forced.push(this.forced[i]);
+      }
+    });
+    this.rows = rows;
+    this.forced = forced;
+    this.minGapSeconds *= 2;
   }
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { coefficientOfVariation, gini, jainIndex, maxOverMean, shareRatio } from '../reports/metrics.js';
 import { loadJob } from '../sim/inputs.js';
 import { validateMetrics } from '../sim/metrics-file.js';
-import { expectedTransfers, servingClients } from '../sim/servers.js';
+import { servingClients, wantedSegments } from '../sim/servers.js';
 import { inputText, writeInputs } from './helpers/files.js';
 import { handMadeDoc } from './helpers/metrics.js';
 
@@ -92,6 +92,6 @@ describe('servingClients', () => {
     ]);
     const job = loadJob(dir);
     expect(servingClients(job)).toEqual([1, 2, 3]);
-    expect(expectedTransfers(job)).toBe(3);
+    expect(wantedSegments(job)).toEqual([0, 1, 1, 1, 0]);
   });
 });

@@ -136,10 +136,10 @@ describe('live progress', () => {
   });
 
   it('figures: done of total, rate, and the slowest unfinished client', () => {
-    // Rank 3 did not answer this time (-1); rank 4 wants nothing.
-    const figures = progressFigures([10, 40, -1, 0], [20, 40, 30, 0], 2);
-    expect(figures).toEqual({ done: 50, total: 90, perSecond: 25, slowest: { rank: 1, percent: 50 } });
-    expect(progressLine(figures)).toBe('progress: 50/90 segments (55%), 25/s, slowest rank 1 at 50%');
+    // Rank 2 is done, so it cannot be the slowest; rank 4 wants nothing.
+    const figures = progressFigures([10, 40, 12, 0], [20, 40, 30, 0], 2);
+    expect(figures).toEqual({ done: 62, total: 90, perSecond: 31, slowest: { rank: 3, percent: 40 } });
+    expect(progressLine(figures)).toBe('progress: 62/90 segments (68%), 31/s, slowest rank 3 at 40%');
   });
 
   it('draws a bar on a terminal from the ranks’ figures', async () => {

@@ -3,6 +3,7 @@ import { vanDerCorput } from '../ranks/download.js';
 import { HoldingsGuess } from '../ranks/holdings-guess.js';
 import { leastLoaded } from '../ranks/strategies/least-loaded.js';
 import { roundRobin } from '../ranks/strategies/round-robin.js';
+import { Sampler } from '../sim/timeline.js';
 import { groupClients } from '../sim/transports/threads.js';
 
 const everyone = (): boolean => true;
@@ -86,5 +87,24 @@ describe('groupClients', () => {
     ]);
     expect(groupClients(3, 3)).toEqual([[1], [2], [3]]);
     expect(groupClients(2, 8)).toEqual([[1], [2]]);
+  });
+});
+
+describe('Sampler', () => {
+  it('keeps forced rows, the first and the last, and at most `keep` rows', () => {
+    const sampler = new Sampler(0, 10);
+    for (let i = 0; i < 1000; i++) sampler.record(i, [i], i === 500);
+    const rows = sampler.samples();
+    expect(rows.length).toBeLessThanOrEqual(10);
+    expect(rows[0]).toEqual([0, 0]);
+    expect(rows[rows.length - 1]).toEqual([999, 999]);
+    expect(rows).toContainEqual([500, 500]);
+    expect(rows.map((row) => row[0])).toEqual([...rows.map((row) => row[0])].sort((a, b) => a - b));
+  });
+
+  it('records at most one unforced row per gap', () => {
+    const sampler = new Sampler(1, 100);
+    for (let i = 0; i < 50; i++) sampler.record(i / 10, [i]);
+    expect(sampler.samples().map((row) => row[0])).toEqual([0, 1, 2, 3, 4]);
   });
 });

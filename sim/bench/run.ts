@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STRATEGY_NAMES } from '../../ranks/strategies/index.js';
 import type { MetricsDocument } from '../../reports/document.js';
+import { median } from '../check/verdict.js';
 import { rawPostMessageRate } from './raw-postmessage.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
@@ -24,7 +25,6 @@ function sim(args: string[]): { summary: MetricsDocument; processSeconds: number
   return { summary: JSON.parse(result.stdout) as MetricsDocument, processSeconds };
 }
 
-const median = (values: number[]): number => values.slice().sort((a, b) => a - b)[values.length >> 1];
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {

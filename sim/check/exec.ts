@@ -4,7 +4,7 @@
  * folder holding copies of a case's inputs, then checks what it wrote.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -19,8 +19,9 @@ export interface ExecOptions {
   origin: string;
 }
 
-/** Process groups still running, so that an interrupted check can take them down. */
+/** Process groups still running and their folders, so that an interrupted check can clean up. */
 const running = new Set<number>();
+const folders = new Set<string>();
 
 function killGroup(pid: number): void {
   try {
@@ -30,10 +31,12 @@ function killGroup(pid: number): void {
   }
 }
 
-/** Kills every command still running; for SIGINT and SIGTERM handlers. */
+/** Kills every command still running and removes its folder; for SIGINT and SIGTERM handlers. */
 export function killAllRunning(): void {
   for (const pid of running) killGroup(pid);
   running.clear();
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  folders.clear();
 }
 
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, number]) => [number, name]));
@@ -114,6 +117,7 @@ export async function runExecOnce(caseDir: string, options: ExecOptions, keep?: 
     throw error;
   }
   const runDir = await mkdtemp(join(tmpdir(), 'swarmsim-exec-'));
+  folders.add(runDir);
   try {
     for (const rank of inputRanks(caseDir)) await copyFile(join(caseDir, `in${rank}.txt`), join(runDir, `in${rank}.txt`));
     const command = options.command.replaceAll('{ranks}', String(job.ranks)).replaceAll('{dir}', runDir);
@@ -128,5 +132,6 @@ export async function runExecOnce(caseDir: string, options: ExecOptions, keep?: 
     return { seconds, failures };
   } finally {
     await rm(runDir, { recursive: true, force: true });
+    folders.delete(runDir);
   }
 }

@@ -74,7 +74,12 @@ export function kindsSeen(result: CaseResult): string {
 
 export function caseStats(result: CaseResult): { passed: number; total: number; median: number; max: number } {
   const seconds = result.runs.map((run) => run.seconds);
-  return { passed: result.runs.filter(runPassed).length, total: result.runs.length, median: median(seconds), max: Math.max(...seconds) };
+  return {
+    passed: result.runs.filter(runPassed).length,
+    total: result.runs.length,
+    median: median(seconds),
+    max: seconds.reduce((a, b) => Math.max(a, b), 0),
+  };
 }
 
 export function formatCaseLine(result: CaseResult): string {

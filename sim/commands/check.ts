@@ -6,6 +6,7 @@ import { killAllRunning, runExecOnce, type ExecOptions } from '../check/exec.js'
 import { casePassed, caseStats, formatCaseLine, junitXml, type CaseResult, type CaseRun } from '../check/verdict.js';
 import { InputError } from '../inputs.js';
 import { ensureDir, writeAtomically } from '../outputs.js';
+import { textTable } from '../text-table.js';
 
 export interface CheckOptions {
   roots: string[];
@@ -46,11 +47,7 @@ function sideBySide(results: CaseResult[], builtin: CaseResult[]): string {
       `${us.median.toFixed(3)} s`,
     ];
   });
-  const header = ['case', 'command passed', 'median', 'swarmsim passed', 'median'];
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
-  const line = (cells: string[]): string =>
-    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
+  return textTable(['case', 'command passed', 'median', 'swarmsim passed', 'median'], rows, true);
 }
 
 /** `sim check`: every case, `repeat` times, with our implementation or a command. */

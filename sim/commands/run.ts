@@ -4,6 +4,7 @@ import type { MetricsDocument } from '../../reports/document.js';
 import { InputError, loadJob, type Job } from '../inputs.js';
 import { ensureDir, verifyOutputs } from '../outputs.js';
 import { showProgress, type ProgressMode } from '../progress.js';
+import { wantedSegments } from '../servers.js';
 import { runMetrics } from '../summary.js';
 import { runOnThreads, type ThreadRunOptions } from '../transports/threads.js';
 
@@ -22,7 +23,8 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
   const result = await runOnThreads(job, options);
   const problems = await verifyOutputs(job, options.outDir);
   const wallSeconds = (performance.now() - started) / 1000;
-  return runMetrics(job, result, { ...options, transport: 'threads', startedAt, wallSeconds, problems });
+  const workers = Math.min(options.workers ?? job.ranks - 1, job.ranks - 1);
+  return runMetrics(job, result, { ...options, transport: 'threads', workers, startedAt, wallSeconds, problems });
 }
 
 export interface RunCommandOptions extends Omit<RunOptions, 'strategy' | 'onStart'> {
@@ -42,7 +44,7 @@ export interface RunOutcome {
  */
 export async function runCommand(inputDir: string, options: RunCommandOptions): Promise<RunOutcome> {
   const job = loadJob(inputDir, options.ranks);
-  const wanted = job.clients.map((client) => client.wanted.reduce((n, file) => n + (job.files.get(file)?.length ?? 0), 0));
+  const wanted = wantedSegments(job);
   const several = options.strategies.length > 1;
   const runs: MetricsDocument[] = [];
   const reports: string[] = [];

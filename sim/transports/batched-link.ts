@@ -10,7 +10,7 @@ import { decodeBatch, encodeInto, type AnyWireLayout } from '../wire-layout.js';
  * which would flush batches of one. A link may be created before its port exists (the
  * port is wired lazily); it then holds its messages until `attach`.
  */
-export class BatchedLink {
+export class BatchedLink implements Flushable {
   private port: MessagePort | undefined;
   /** Flat messages: tag, then payload fields. */
   private batch: unknown[] = [];
@@ -41,12 +41,16 @@ export class BatchedLink {
   }
 }
 
+export interface Flushable {
+  flush(): void;
+}
+
 /** Flushes every link that has something to send, once per event-loop turn. */
 export class FlushQueue {
-  private dirty: BatchedLink[] = [];
+  private dirty: Flushable[] = [];
   private scheduled = false;
 
-  mark(link: BatchedLink): void {
+  mark(link: Flushable): void {
     this.dirty.push(link);
     if (!this.scheduled) {
       this.scheduled = true;
@@ -62,22 +66,25 @@ export class FlushQueue {
   };
 }
 
-/**
- * Delivers every batch that arrives on `port` from rank `source` into `mailbox`.
- * `onBatch` sees the count, for progress accounting without per-message work.
- */
-export function receiveBatches(
-  port: MessagePort,
-  source: number,
-  mailbox: Mailbox,
-  layout: AnyWireLayout,
-  onBatch?: (count: number) => void,
-): void {
+export interface BatchHandlers {
+  /** Sees each batch's message count, for progress accounting without per-message work. */
+  onBatch?: (count: number) => void;
+  /** Both ends are our own threads, so a batch that does not decode is a bug: end the run. */
+  onBadBatch: (problem: string) => void;
+}
+
+/** Delivers every batch that arrives on `port` from rank `source` into `mailbox`. */
+export function receiveBatches(port: MessagePort, source: number, mailbox: Mailbox, layout: AnyWireLayout, handlers: BatchHandlers): void {
   const deliver = (tag: number, payload: unknown): void => mailbox.deliver({ source, tag, payload });
   port.on('message', (data: string) => {
     const before = mailbox.delivered;
-    // Both ends are our own threads: a batch that does not decode is a bug, not bad input.
-    if (!decodeBatch(JSON.parse(data) as unknown[], layout, deliver)) throw new Error(`undecodable batch from rank ${source}`);
-    onBatch?.(mailbox.delivered - before);
+    let decoded: boolean;
+    try {
+      decoded = decodeBatch(JSON.parse(data) as unknown[], layout, deliver);
+    } catch {
+      decoded = false;
+    }
+    if (!decoded) handlers.onBadBatch(`rank ${source} sent a batch that does not decode`);
+    else handlers.onBatch?.(mailbox.delivered - before);
   });
 }

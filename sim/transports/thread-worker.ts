@@ -11,7 +11,7 @@ import { MailboxComm } from '../local-comm.js';
 import { writeOutput } from '../outputs.js';
 import { Sampler, secondsSince } from '../timeline.js';
 import { decodeBatch, encodeInto } from '../wire-layout.js';
-import { BatchedLink, FlushQueue, receiveBatches } from './batched-link.js';
+import { BatchedLink, FlushQueue, receiveBatches, type Flushable } from './batched-link.js';
 import type { FromWorker, HostedRank, ToWorker, WorkerSetup } from './thread-control.js';
 
 const setup = workerData as WorkerSetup;
@@ -23,11 +23,37 @@ const { size } = setup;
 const shared = new Int32Array(setup.counters);
 const flusher = new FlushQueue();
 
+/**
+ * Messages to a rank of this worker, delivered on the same event-loop turn as a port's
+ * batch would be flushed: handing them over inside `send` would let two co-hosted ranks
+ * trade requests and replies as one long chain of microtasks, starving everything else.
+ * Payloads are copied through the wire layout, as a port would copy them.
+ */
+class LocalLink implements Flushable {
+  private batch: unknown[] = [];
+
+  constructor(
+    private readonly source: number,
+    private readonly dest: Client,
+  ) {}
+
+  push(tag: number, payload: unknown): void {
+    if (this.batch.length === 0) flusher.mark(this);
+    encodeInto(this.batch, SWARM_LAYOUT, tag, payload);
+  }
+
+  flush(): void {
+    const batch = this.batch;
+    this.batch = [];
+    this.dest.receiveLocal(this.source, batch);
+  }
+}
+
 /** One client rank living in this worker. */
 class Client {
   readonly comm: MailboxComm<SwarmPayloads>;
   readonly peer: Peer;
-  readonly links: (BatchedLink | undefined)[] = new Array(size);
+  readonly links: (BatchedLink | LocalLink | undefined)[] = new Array(size);
   readonly timeline = new Sampler();
   readonly outputs: Promise<string>[] = [];
   private readonly delivered: number;
@@ -44,7 +70,10 @@ class Client {
       sink: (file, hashes) => {
         this.published(0);
         this.timeline.record(secondsSince(setup.epochMs), [this.peer.obtained], true);
-        this.outputs.push(writeOutput(setup.outDir, rank, file, hashes));
+        const written = writeOutput(setup.outDir, rank, file, hashes);
+        // A write that fails (disk full, a bad folder) ends the run now, naming this rank.
+        written.catch((error: unknown) => this.failed(error instanceof Error ? error : new Error(String(error))));
+        this.outputs.push(written);
       },
     });
     const trackerLink = new BatchedLink(flusher, SWARM_LAYOUT);
@@ -67,38 +96,45 @@ class Client {
   listen(port: MessagePort, source: number): void {
     if (this.stalled) return;
     // Sampled as batches arrive: the count is what the previous batches brought.
-    receiveBatches(port, source, this.comm.mailbox, SWARM_LAYOUT, (count) => this.published(count));
+    receiveBatches(port, source, this.comm.mailbox, SWARM_LAYOUT, {
+      onBatch: (count) => this.published(count),
+      onBadBatch: (problem) => this.failed(new Error(problem)),
+    });
   }
 
   attach(peerRank: number, port: MessagePort): void {
     let link = this.links[peerRank];
     if (!link) this.links[peerRank] = link = new BatchedLink(flusher, SWARM_LAYOUT);
+    if (!(link instanceof BatchedLink)) throw new Error(`rank ${this.hosted.rank}: a port for rank ${peerRank}, which shares its worker`);
     link.attach(port);
     this.listen(port, peerRank);
   }
 
+  failed(error: Error): void {
+    tell({ type: 'failed', rank: this.hosted.rank, error: error.message, stack: error.stack ?? error.message });
+  }
+
   private post(dest: number, tag: number, payload: unknown): void {
-    const local = clients.get(dest);
-    if (local) {
-      local.receiveLocal(this.hosted.rank, tag, payload);
-      return;
-    }
     let link = this.links[dest];
     if (!link) {
-      // No channel to this rank yet: ask the main thread to make one, hold messages meanwhile.
-      this.links[dest] = link = new BatchedLink(flusher, SWARM_LAYOUT);
-      tell({ type: 'connect', rank: this.hosted.rank, peer: dest });
+      const local = clients.get(dest);
+      if (local) {
+        this.links[dest] = link = new LocalLink(this.hosted.rank, local);
+      } else {
+        // No channel to this rank yet: ask the main thread to make one, hold messages meanwhile.
+        this.links[dest] = link = new BatchedLink(flusher, SWARM_LAYOUT);
+        tell({ type: 'connect', rank: this.hosted.rank, peer: dest });
+      }
     }
     link.push(tag, payload);
   }
 
-  /** A message from a rank of this worker: copied through the wire layout, as MPI copies. */
-  private receiveLocal(source: number, tag: number, payload: unknown): void {
+  /** A batch from a rank of this worker. */
+  receiveLocal(source: number, batch: unknown[]): void {
     if (this.stalled) return;
-    const flat: unknown[] = [];
-    encodeInto(flat, SWARM_LAYOUT, tag, payload);
-    decodeBatch(flat, SWARM_LAYOUT, (t, copy) => this.comm.mailbox.deliver({ source, tag: t, payload: copy }));
-    this.published(1);
+    const before = this.comm.mailbox.delivered;
+    decodeBatch(batch, SWARM_LAYOUT, (tag, payload) => this.comm.mailbox.deliver({ source, tag, payload }));
+    this.published(this.comm.mailbox.delivered - before);
   }
 
   async run(): Promise<void> {
@@ -139,14 +175,16 @@ async function openControl(port: MessagePort): Promise<void> {
 }
 
 control.on('message', (message: ToWorker) => {
-  if (message.type === 'control') void openControl(message.port);
-  else clients.get(message.rank)?.attach(message.peer, message.port);
+  if (message.type === 'control') {
+    void openControl(message.port);
+    return;
+  }
+  const client = clients.get(message.rank);
+  if (!client) throw new Error(`a port for rank ${message.rank}, which this worker does not host`);
+  client.attach(message.peer, message.port);
 });
 
 // The main thread terminates this worker once every rank is done.
 for (const client of clients.values()) {
-  client.run().catch((error: unknown) => {
-    const failure = error instanceof Error ? error : new Error(String(error));
-    tell({ type: 'failed', rank: client.hosted.rank, error: failure.message, stack: failure.stack ?? failure.message });
-  });
+  client.run().catch((error: unknown) => client.failed(error instanceof Error ? error : new Error(String(error))));
 }

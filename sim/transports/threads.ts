@@ -109,7 +109,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     });
     return controls[w];
   };
-  const timelines: Samples[] = new Array(size - 1).fill([]);
+  const timelines: Samples[] = Array.from({ length: size - 1 }, () => []);
   const counters: RankCounters[] = new Array(size);
   const outputs: string[] = [];
   const connected = new Set<number>();
@@ -151,38 +151,40 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
   };
 
   const groups = groupClients(size - 1, options.workers ?? size - 1);
-  for (const [w, group] of groups.entries()) {
-    const hosted: HostedRank[] = group.map((rank) => {
-      const { port1, port2 } = new MessageChannel();
-      links[rank] = new BatchedLink(flusher, SWARM_LAYOUT);
-      links[rank].attach(port1);
-      receiveBatches(port1, rank, comm.mailbox, SWARM_LAYOUT);
-      workerOf[rank] = w;
-      const files = { owned: job.clients[rank - 1].owned, wanted: job.clients[rank - 1].wanted };
-      return { rank, files, trackerPort: port2, fault: options.faults?.get(rank) };
-    });
-    const setup: WorkerSetup = {
-      size,
-      hosted,
-      strategy: options.strategy,
-      pipeline: options.pipeline,
-      outDir: options.outDir,
-      counters: countersBuffer,
-      epochMs,
-    };
-    const worker = new Worker(WORKER_ENTRY, { workerData: setup, transferList: hosted.map((h) => h.trackerPort) });
-    const unfinished = (): number => group.find((rank) => counters[rank] === undefined) ?? group[0];
-    worker.on('message', onWorkerMessage);
-    worker.on('error', (error) => fail(new RankFailure(unfinished(), error.message, error.stack)));
-    worker.on('online', () => online++);
-    worker.on('exit', (code) => {
-      if (!finished && group.some((rank) => counters[rank] === undefined)) {
-        const who = group.length > 1 ? ` (the worker of ranks ${group[0]}-${group[group.length - 1]})` : '';
-        fail(new RankFailure(unfinished(), `its worker exited with code ${code} before the run ended${who}`));
-      }
-    });
-    workers.push(worker);
-  }
+  const spawnWorkers = (): void => {
+    for (const [w, group] of groups.entries()) {
+      const hosted: HostedRank[] = group.map((rank) => {
+        const { port1, port2 } = new MessageChannel();
+        links[rank] = new BatchedLink(flusher, SWARM_LAYOUT);
+        links[rank].attach(port1);
+        receiveBatches(port1, rank, comm.mailbox, SWARM_LAYOUT, { onBadBatch: (problem) => fail(new RankFailure(0, problem)) });
+        workerOf[rank] = w;
+        const files = { owned: job.clients[rank - 1].owned, wanted: job.clients[rank - 1].wanted };
+        return { rank, files, trackerPort: port2, fault: options.faults?.get(rank) };
+      });
+      const setup: WorkerSetup = {
+        size,
+        hosted,
+        strategy: options.strategy,
+        pipeline: options.pipeline,
+        outDir: options.outDir,
+        counters: countersBuffer,
+        epochMs,
+      };
+      const worker = new Worker(WORKER_ENTRY, { workerData: setup, transferList: hosted.map((h) => h.trackerPort) });
+      const unfinished = (): number => group.find((rank) => counters[rank] === undefined) ?? group[0];
+      worker.on('message', onWorkerMessage);
+      const who = group.length > 1 ? ` (in the worker of ranks ${group[0]}-${group[group.length - 1]})` : '';
+      worker.on('error', (error) => fail(new RankFailure(unfinished(), `${error.message}${who}`, error.stack)));
+      worker.on('online', () => online++);
+      worker.on('exit', (code) => {
+        if (!finished && group.some((rank) => counters[rank] === undefined)) {
+          fail(new RankFailure(unfinished(), `its worker exited with code ${code} before the run ended${who}`));
+        }
+      });
+      workers.push(worker);
+    }
+  };
 
   const clientRanks = Array.from({ length: size - 1 }, (_, i) => i + 1);
   const describeRanks = async (): Promise<string[]> => {
@@ -198,7 +200,6 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     }
     return lines;
   };
-  options.onStart?.({ progress: () => clientRanks.map((rank) => Atomics.load(shared, 2 * rank + 1)) });
 
   // A worker coming online counts as movement: booting hundreds of workers can take longer
   // than the stall timeout before the first message moves.
@@ -207,14 +208,17 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     for (let rank = 1; rank < size; rank++) total += Atomics.load(shared, 2 * rank);
     return total;
   };
-  const stopWatchdog = startWatchdog(options.stallTimeoutMs, moved, () => {
-    describeRanks().then(
-      (lines) => fail(new StallFailure(options.stallTimeoutMs, lines)),
-      () => fail(new StallFailure(options.stallTimeoutMs, ['(the ranks could not be asked)'])),
-    );
-  });
 
+  let stopWatchdog = (): void => undefined;
   try {
+    spawnWorkers();
+    options.onStart?.({ progress: () => clientRanks.map((rank) => Atomics.load(shared, 2 * rank + 1)) });
+    stopWatchdog = startWatchdog(options.stallTimeoutMs, moved, () => {
+      describeRanks().then(
+        (lines) => fail(new StallFailure(options.stallTimeoutMs, lines)),
+        () => fail(new StallFailure(options.stallTimeoutMs, ['(the ranks could not be asked)'])),
+      );
+    });
     const trackerRun = tracker.run().catch((error: unknown) => {
       const failure = error instanceof Error ? error : new Error(String(error));
       throw new RankFailure(0, failure.message, failure.stack);
@@ -231,8 +235,8 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
   } finally {
     finished = true;
     stopWatchdog();
-    for (let rank = 1; rank < size; rank++) links[rank].close();
-    await Promise.all(controls.map(async (control) => (await control).close()));
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    await Promise.allSettled(workers.map((worker) => worker.terminate()));
+    for (const link of links) link?.close();
+    await Promise.allSettled(controls.map(async (control) => (await control).close()));
   }
 }

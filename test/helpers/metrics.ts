@@ -22,6 +22,7 @@ export function handMadeDoc(uploads: number[], options: { files?: number } = {})
       inputDir: 'in',
       outDir: 'out',
       transport: 'threads',
+      workers: clients,
       strategy: 'round-robin',
       pipeline: 'auto',
       ranks: size,
