@@ -164,7 +164,7 @@ export class DownloadActivity {
     this.inFlight--;
     this.strategy.answered(holder, reply.load);
     file.guess.report(holder, reply.from, reply.held, file.obtained);
-    if (acked) this.obtained(file, index, holder);
+    if (acked) this.gotSegment(file, index, holder);
     else this.refused(file, index, holder);
   }
 
@@ -207,7 +207,7 @@ export class DownloadActivity {
     return members.sort((a, b) => a - b);
   }
 
-  private obtained(file: FileDownload, index: number, holder: number): void {
+  private gotSegment(file: FileDownload, index: number, holder: number): void {
     this.store.markHeld(file.name, index);
     file.refusedBy.delete(index);
     this.counters.downloaded++;

@@ -1,8 +1,9 @@
 /** Writes a run's report folder, or a comparison of runs, from metrics documents alone. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareCharts, runCharts, type ChartSpec, type LabelledRun } from './charts.js';
 import { csv, filesCsv, matrixCsv, ranksCsv, transfersCsv } from './csv.js';
+import { ensureDir } from '../sim/files.js';
 import type { MetricsDocument } from './document.js';
 import { escapeHtml, fixed, htmlTable, renderPage } from './html.js';
 import { METRICS_SCHEMA } from './metrics-schema.js';
@@ -84,7 +85,7 @@ export function runSections(doc: MetricsDocument): string[] {
 
 /** `<dir>/metrics.json`, its schema, CSV files, PNG charts and index.html. */
 export async function writeRunReport(dir: string, doc: MetricsDocument): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  await ensureDir(dir);
   const files: [string, string][] = [
     ['metrics.json', `${JSON.stringify(doc, null, 1)}\n`],
     ['metrics.schema.json', `${JSON.stringify(METRICS_SCHEMA, null, 2)}\n`],
@@ -103,7 +104,7 @@ export async function writeRunReport(dir: string, doc: MetricsDocument): Promise
 
 /** A side-by-side report of several runs: the load table, and charts with one series per run. */
 export async function writeCompareReport(dir: string, runs: LabelledRun[]): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  await ensureDir(dir);
   const charts = compareCharts(runs);
   const pngs = await writeCharts(dir, charts);
   const table = htmlTable(

@@ -27,3 +27,13 @@ export class StallFailure extends RunFailure {
     super(`no message moved for ${timeoutMs / 1000} s; the run is stuck:\n${report.map((line) => `  ${line}`).join('\n')}`, 1);
   }
 }
+
+/** Bad input, located: `in3.txt:7: expected 32 hex characters, got "xyz"`. */
+export class InputError extends Error {
+  constructor(
+    readonly where: string,
+    readonly problem: string,
+  ) {
+    super(`${where}: ${problem}`);
+  }
+}

@@ -32,7 +32,7 @@ function pick(random: Random, from: number[], count: number): number[] {
   return pool.slice(0, Math.min(count, pool.length)).sort((a, b) => a - b);
 }
 
-/** The hashes of file k, regenerated from the seed on demand so huge files need no memory. */
+/** The hashes of file k, regenerated from the seed whenever needed rather than kept. */
 export function fileHashes(seed: string, k: number, count: number): string[] {
   const random = seedrandom.alea(`${seed}/file${k}`);
   const hashes = new Array<string>(count);

@@ -1,16 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClientFiles, OwnedFile } from '../ranks/protocol.js';
+import { InputError } from './failures.js';
 
-/** Bad input, located: `in3.txt:7: expected 32 hex characters, got "xyz"`. */
-export class InputError extends Error {
-  constructor(
-    readonly where: string,
-    readonly problem: string,
-  ) {
-    super(`${where}: ${problem}`);
-  }
-}
+export { InputError } from './failures.js';
 
 /** A client's input with the line of every declaration, for cross-file messages. */
 export interface ParsedClient extends ClientFiles {

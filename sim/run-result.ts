@@ -3,7 +3,7 @@ import type { RankCounts } from '../reports/document.js';
 import { Sampler, type Samples } from './timeline.js';
 
 /** One rank's counters, gathered at the end of a run. Rank 0 (the tracker) serves no segments. */
-export interface RankCounters extends RankCounts {
+export interface RankResult extends RankCounts {
   /** Segments this rank obtained from each rank (a row of the downloader x uploader matrix). */
   downloadedFrom: number[];
 }
@@ -18,7 +18,7 @@ export interface SwarmSummary {
 }
 
 export interface RunResult {
-  ranks: RankCounters[];
+  ranks: RankResult[];
   swarms: SwarmSummary[];
   /** Output files written, by name. */
   outputs: string[];
@@ -53,7 +53,7 @@ export class SwarmGrowth {
   }
 }
 
-export function trackerCounters(size: number, messagesIn: number, messagesOut: number): RankCounters {
+export function trackerCounters(size: number, messagesIn: number, messagesOut: number): RankResult {
   return {
     rank: 0,
     uploaded: 0,

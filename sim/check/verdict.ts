@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Job } from '../inputs.js';
-import { compareLines, comparableLines, outputName } from '../outputs.js';
+import { compareLines, comparableLines } from '../diff.js';
+import { outputName } from '../outputs.js';
 
 export type FailureKind = 'wrong output' | 'missing output' | 'exit code' | 'signal' | 'timeout' | 'bad input' | 'failed run';
 

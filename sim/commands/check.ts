@@ -5,7 +5,7 @@ import { findCases } from '../check/cases.js';
 import { killAllRunning, runExecOnce, type ExecOptions } from '../check/exec.js';
 import { casePassed, caseStats, formatCaseLine, junitXml, type CaseResult, type CaseRun } from '../check/verdict.js';
 import { InputError } from '../inputs.js';
-import { ensureDir, writeAtomically } from '../outputs.js';
+import { ensureDir, writeAtomically } from '../files.js';
 import { textTable } from '../text-table.js';
 
 export interface CheckOptions {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fileHashes, generate, suiteCase, type GenOptions } from '../generate.js';
-import { ensureDir, formatOutput, writeAtomically } from '../outputs.js';
+import { ensureDir, writeAtomically } from '../files.js';
+import { formatOutput } from '../outputs.js';
 
 /** `sim gen`: writes in<R>.txt and the expected out<k>.txt of every file. */
 export async function genCommand(outDir: string, options: GenOptions): Promise<{ inputs: number; files: number }> {

@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import type { MetricsDocument } from '../../reports/document.js';
 import { InputError, loadJob, type Job } from '../inputs.js';
-import { ensureDir, verifyOutputs } from '../outputs.js';
+import { ensureDir } from '../files.js';
+import { verifyOutputs } from '../outputs.js';
 import { showProgress, type ProgressMode } from '../progress.js';
 import { wantedSegments } from '../servers.js';
-import { runMetrics } from '../summary.js';
+import { runMetrics } from '../run-metrics.js';
 import { runOnThreads, type ThreadRunOptions } from '../transports/threads.js';
 
 export interface RunOptions extends ThreadRunOptions {

@@ -15,7 +15,7 @@ import { RankFailure, RunFailure, StallFailure } from '../failures.js';
 import type { Job } from '../inputs.js';
 import { MailboxComm } from '../local-comm.js';
 import type { WaitState } from '../mailbox.js';
-import { summarizeSwarms, SwarmGrowth, trackerCounters, type RankCounters, type RunResult } from '../run-result.js';
+import { summarizeSwarms, SwarmGrowth, trackerCounters, type RankResult, type RunResult } from '../run-result.js';
 import { now, secondsSince, type Samples } from '../timeline.js';
 import { startWatchdog } from '../watchdog.js';
 import { BatchedLink, FlushQueue, receiveBatches } from './batched-link.js';
@@ -71,7 +71,7 @@ function describeWait(waiting: readonly WaitState[], queued: number): string {
   return `waiting for ${filters.join(' or ')} (${queued} queued)`;
 }
 
-function countersOf(rank: number, report: PeerReport, messagesIn: number, messagesOut: number): RankCounters {
+function countersOf(rank: number, report: PeerReport, messagesIn: number, messagesOut: number): RankResult {
   return {
     rank,
     uploaded: report.uploaded,
@@ -110,7 +110,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     return controls[w];
   };
   const timelines: Samples[] = Array.from({ length: size - 1 }, () => []);
-  const counters: RankCounters[] = new Array(size);
+  const counters: RankResult[] = new Array(size);
   const outputs: string[] = [];
   const connected = new Set<number>();
   let clientsDone = 0;

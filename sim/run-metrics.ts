@@ -1,0 +1,50 @@
+import { buildMetrics, type MetricsDocument } from '../reports/document.js';
+import type { Job } from './inputs.js';
+import type { OutputProblem } from './outputs.js';
+import type { RunResult } from './run-result.js';
+import { servingClients, wantedSegments } from './servers.js';
+
+export interface RunParameters {
+  transport: string;
+  workers: number;
+  strategy: string;
+  pipeline: number | 'auto';
+  outDir: string;
+  startedAt: Date;
+  wallSeconds: number;
+  problems: OutputProblem[];
+}
+
+/** The run's metrics document, from the job and what the transport gathered. */
+export function runMetrics(job: Job, result: RunResult, run: RunParameters): MetricsDocument {
+  const wantedBy = new Map<string, number>();
+  for (const client of job.clients) for (const file of client.wanted) wantedBy.set(file, (wantedBy.get(file) ?? 0) + 1);
+  return buildMetrics({
+    run: {
+      inputDir: job.dir,
+      outDir: run.outDir,
+      transport: run.transport,
+      workers: run.workers,
+      strategy: run.strategy,
+      pipeline: run.pipeline,
+      ranks: job.ranks,
+      startedAt: run.startedAt.toISOString(),
+      wallSeconds: run.wallSeconds,
+    },
+    counters: result.ranks.map(({ downloadedFrom: _, ...counters }) => counters),
+    downloadedFrom: result.ranks.map((counters) => counters.downloadedFrom),
+    wantedSegments: wantedSegments(job),
+    servers: servingClients(job),
+    files: result.swarms.map((swarm) => ({
+      name: swarm.file,
+      segments: swarm.segments,
+      seeds: swarm.seeds.length,
+      peers: swarm.peers.length,
+      completed: swarm.completed,
+      wantedBy: wantedBy.get(swarm.file) ?? 0,
+    })),
+    progress: result.progress,
+    swarmGrowth: result.swarmGrowth,
+    outputs: { written: result.outputs.length, problems: run.problems },
+  });
+}
