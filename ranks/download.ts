@@ -100,8 +100,9 @@ export class DownloadActivity {
   private readonly files = new Map<string, FileDownload>();
   private readonly active: FileDownload[] = [];
   private nextFile = 0;
-  /** Scratch for `FileDownload.fresh`, reused to spare an allocation per run. */
+  /** Scratch arrays for `FileDownload.fresh` and `SourceStrategy.order`, reused to spare allocations per run. */
   private readonly window: number[] = [];
+  private readonly order: number[] = [];
   private inFlight = 0;
   private inFlightLimit: number;
   private segmentsWanted = 0;
@@ -291,19 +292,35 @@ export class DownloadActivity {
    * what it has before a busy seed is asked); otherwise segments go in order.
    */
   private pickFresh(file: FileDownload, window: readonly number[]): { segment: number; holder: number } | undefined {
-    let best: { segment: number; holder: number } | undefined;
+    const order = this.strategy.order(file.name, file.members, this.order);
+    const cost = this.strategy.cost;
+    if (!cost) {
+      for (const segment of window) {
+        const holder = order.find((member) => file.askable(member, segment));
+        if (holder !== undefined) return { segment, holder };
+      }
+      return undefined;
+    }
+    // Members come cheapest first: the first askable one is a segment's best holder, and no
+    // later segment can beat a holder that costs what the cheapest member does.
+    const cheapest = order.length > 0 ? cost(order[0]) : 0;
+    let bestSegment = -1;
+    let bestHolder = -1;
     let bestCost = Infinity;
     for (const segment of window) {
-      const holder = this.strategy.choose(file.name, file.members, (member) => file.askable(member, segment));
-      if (holder === undefined) continue;
-      const cost = this.strategy.cost?.(holder);
-      if (cost === undefined) return { segment, holder };
-      if (cost < bestCost) {
-        best = { segment, holder };
-        bestCost = cost;
+      for (const member of order) {
+        const price = cost(member);
+        if (price >= bestCost) break;
+        if (file.askable(member, segment)) {
+          bestSegment = segment;
+          bestHolder = member;
+          bestCost = price;
+          break;
+        }
       }
+      if (bestCost <= cheapest) break;
     }
-    return best;
+    return bestSegment < 0 ? undefined : { segment: bestSegment, holder: bestHolder };
   }
 
   /**
@@ -319,10 +336,11 @@ export class DownloadActivity {
     let holder: number | undefined;
     let sent = 0;
     const limit = this.runLimit(file);
+    const order = this.strategy.order(file.name, file.members, this.order);
     while (file.retry.length > 0 && sent < limit && this.inFlight < this.inFlightLimit) {
       const segment = file.retry[file.retry.length - 1];
       if (holder === undefined) {
-        holder = this.strategy.choose(file.name, file.members, (member) => file.askable(member, segment));
+        holder = order.find((member) => file.askable(member, segment));
         if (holder === undefined) {
           file.parked.push(segment);
           file.retry.pop();

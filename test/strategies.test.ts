@@ -3,6 +3,7 @@ import { vanDerCorput } from '../ranks/download.js';
 import { HoldingsGuess } from '../ranks/holdings-guess.js';
 import { leastLoaded } from '../ranks/strategies/least-loaded.js';
 import { roundRobin } from '../ranks/strategies/round-robin.js';
+import { choose, rotateAfter } from '../ranks/strategies/strategy.js';
 import { Sampler } from '../sim/timeline.js';
 import { groupClients } from '../sim/transports/threads.js';
 
@@ -14,20 +15,29 @@ describe('round-robin', () => {
     const members = [2, 4, 5, 7];
     const picks: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const holder = strategy.choose('f', members, (m) => m !== 5);
+      const holder = choose(strategy, 'f', members, (m) => m !== 5);
       if (holder === undefined) throw new Error('no holder');
       strategy.sent('f', holder);
       picks.push(holder);
     }
     expect(picks).toEqual([2, 4, 7, 2, 4, 7]);
-    expect(strategy.choose('f', members, () => false)).toBeUndefined();
+    expect(choose(strategy, 'f', members, () => false)).toBeUndefined();
   });
 
   it('keeps one turn per file', () => {
     const strategy = roundRobin();
     strategy.sent('a', 2);
-    expect(strategy.choose('a', [1, 2, 3], everyone)).toBe(3);
-    expect(strategy.choose('b', [1, 2, 3], everyone)).toBe(1);
+    expect(choose(strategy, 'a', [1, 2, 3], everyone)).toBe(3);
+    expect(choose(strategy, 'b', [1, 2, 3], everyone)).toBe(1);
+  });
+});
+
+describe('rotateAfter', () => {
+  it('starts after the member used last, wrapping round', () => {
+    expect(rotateAfter([2, 4, 7, 9], undefined, [])).toEqual([2, 4, 7, 9]);
+    expect(rotateAfter([2, 4, 7, 9], 4, [])).toEqual([7, 9, 2, 4]);
+    expect(rotateAfter([2, 4, 7, 9], 5, [])).toEqual([7, 9, 2, 4]);
+    expect(rotateAfter([2, 4, 7, 9], 9, [])).toEqual([2, 4, 7, 9]);
   });
 });
 
@@ -40,18 +50,18 @@ describe('least-loaded', () => {
     strategy.answered(2, 3);
     strategy.sent('f', 3);
     strategy.answered(3, 5);
-    expect(strategy.choose('f', [1, 2, 3], everyone)).toBe(2);
+    expect(choose(strategy, 'f', [1, 2, 3], everyone)).toBe(2);
     for (let i = 0; i < 3; i++) strategy.sent('f', 2);
     expect(strategy.cost?.(2)).toBe(6);
-    expect(strategy.choose('f', [1, 2, 3], everyone)).toBe(3);
-    expect(strategy.choose('f', [1, 2, 3], (m) => m === 1)).toBe(1);
+    expect(choose(strategy, 'f', [1, 2, 3], everyone)).toBe(3);
+    expect(choose(strategy, 'f', [1, 2, 3], (m) => m === 1)).toBe(1);
   });
 
   it('shares the work between equally idle holders', () => {
     const strategy = leastLoaded(4);
     const picks: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const holder = strategy.choose('f', [1, 2, 3], everyone) as number;
+      const holder = choose(strategy, 'f', [1, 2, 3], everyone) as number;
       strategy.sent('f', holder);
       strategy.answered(holder, 0);
       picks.push(holder);

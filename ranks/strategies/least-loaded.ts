@@ -1,4 +1,4 @@
-import { startAfter, type SourceStrategy } from './strategy.js';
+import { rotateAfter, type SourceStrategy } from './strategy.js';
 
 /**
  * Ask the holder that has served the fewest segments. A holder's load is known only from
@@ -12,21 +12,9 @@ export function leastLoaded(size: number): SourceStrategy {
   const lastAsked = new Map<string, number>();
   const estimate = (holder: number): number => reported[holder] + unanswered[holder];
   return {
-    choose(file, members, eligible) {
-      const n = members.length;
-      const start = startAfter(members, lastAsked.get(file));
-      let best: number | undefined;
-      let bestLoad = Infinity;
-      for (let step = 0; step < n; step++) {
-        const member = members[(start + step) % n];
-        if (!eligible(member)) continue;
-        const load = estimate(member);
-        if (load < bestLoad) {
-          best = member;
-          bestLoad = load;
-        }
-      }
-      return best;
+    order(file, members, out) {
+      // The sort is stable, so equal estimates keep the round-robin order.
+      return rotateAfter(members, lastAsked.get(file), out).sort((a, b) => estimate(a) - estimate(b));
     },
     sent(file, holder) {
       lastAsked.set(file, holder);

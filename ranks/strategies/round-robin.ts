@@ -1,21 +1,13 @@
-import { startAfter, type SourceStrategy } from './strategy.js';
+import { rotateAfter, type SourceStrategy } from './strategy.js';
 
 /**
- * The reference behaviour: per file, walk the swarm members in turn, skipping members
- * that answered NACK for this segment or are unlikely to hold it yet.
+ * The reference rule: per file, ask the swarm members in turn; the download activity skips
+ * members that answered NACK for the segment or are unlikely to hold it yet.
  */
 export function roundRobin(): SourceStrategy {
   const lastAsked = new Map<string, number>();
   return {
-    choose(file, members, eligible) {
-      const n = members.length;
-      const start = startAfter(members, lastAsked.get(file));
-      for (let step = 0; step < n; step++) {
-        const member = members[(start + step) % n];
-        if (eligible(member)) return member;
-      }
-      return undefined;
-    },
+    order: (file, members, out) => rotateAfter(members, lastAsked.get(file), out),
     sent(file, holder) {
       lastAsked.set(file, holder);
     },

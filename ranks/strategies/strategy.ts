@@ -1,16 +1,16 @@
 /**
  * Source choice: which swarm member a client asks for a segment. One instance per
  * client, shared by all its downloads; the download activity tells it what it sent and
- * what came back, and asks it to choose.
+ * what came back, and asks it for its order of preference.
  */
 export interface SourceStrategy {
   /**
-   * A member of `members` (sorted by rank) for which `eligible` holds (it has not refused
-   * the segment and probably holds it), or undefined when none is. Must not change the
-   * strategy's state: the download activity may ask about several segments before
-   * sending one request.
+   * The members (given sorted by rank) in the order this strategy would ask them; the
+   * download activity asks the first that has not refused the segment and probably holds
+   * it. Writes into `out`, which the caller reuses, and must not change the strategy's
+   * state: the activity may look at several segments before sending one request.
    */
-  choose(file: string, members: readonly number[], eligible: (member: number) => boolean): number | undefined;
+  order(file: string, members: readonly number[], out: number[]): number[];
   /** A request for a segment of `file` went to `holder`. */
   sent(file: string, holder: number): void;
   /** `holder` answered; `load` is the number of segments it reports having served. */
@@ -25,12 +25,34 @@ export interface SourceStrategy {
 
 export type StrategyFactory = (rank: number, size: number) => SourceStrategy;
 
+/** The member the strategy would ask first among those `eligible` allows, if any. */
+export function choose(
+  strategy: SourceStrategy,
+  file: string,
+  members: readonly number[],
+  eligible: (member: number) => boolean,
+): number | undefined {
+  return strategy.order(file, members, []).find(eligible);
+}
+
 /**
- * Where a walk over sorted `members` starts so that it continues after the member used
- * last: the first member of higher rank, or the first one when there is none.
+ * `members` (sorted by rank) rotated to start after the member used last: the first
+ * member of higher rank, or the first one when there is none.
  */
-export function startAfter(members: readonly number[], last: number | undefined): number {
-  if (last === undefined) return 0;
-  for (let i = 0; i < members.length; i++) if (members[i] > last) return i;
-  return 0;
+export function rotateAfter(members: readonly number[], last: number | undefined, out: number[]): number[] {
+  let start = 0;
+  if (last !== undefined) {
+    let low = 0;
+    let high = members.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (members[mid] > last) high = mid;
+      else low = mid + 1;
+    }
+    start = low === members.length ? 0 : low;
+  }
+  out.length = 0;
+  for (let i = start; i < members.length; i++) out.push(members[i]);
+  for (let i = 0; i < start; i++) out.push(members[i]);
+  return out;
 }
