@@ -169,6 +169,13 @@ export class DownloadActivity {
     else this.refused(file, index, holder);
   }
 
+  /** Segments every known member refused, waiting for a fresh swarm. */
+  get refusedEverywhere(): number {
+    let parked = 0;
+    for (const file of this.files.values()) parked += file.parked.length;
+    return parked;
+  }
+
   /** Up to `limit` requests in flight, for stall reports, as `file[index]->rank N`. */
   describeInFlight(limit: number): { shown: string[]; total: number } {
     const shown: string[] = [];

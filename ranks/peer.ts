@@ -76,6 +76,8 @@ export class Peer {
     if (!this.started) return 'has not had the go-ahead yet';
     if (this.download.done) return 'all wanted files downloaded; serving until TERMINATE';
     const { shown, total } = this.download.describeInFlight(5);
+    const refused = this.download.refusedEverywhere;
+    if (total === 0 && refused > 0) return `${refused} segments refused by every swarm member; asking the tracker for the swarm again`;
     if (total === 0) return 'no segment request in flight';
     return `${total} requests in flight: ${shown.join(', ')}${total > shown.length ? ', ...' : ''}`;
   }

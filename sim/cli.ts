@@ -71,8 +71,8 @@ function range(text: string): { min: number; max: number } {
 }
 
 function fault(text: string, previous: Map<number, ThreadFault> = new Map()): Map<number, ThreadFault> {
-  const match = /^(crash|exit|stall):(\d+)$/.exec(text);
-  if (!match) throw new InvalidArgumentError(`expected crash:RANK, exit:RANK or stall:RANK, got "${text}"`);
+  const match = /^(crash|exit|stall|refuse):(\d+)$/.exec(text);
+  if (!match) throw new InvalidArgumentError(`expected crash:RANK, exit:RANK, stall:RANK or refuse:RANK, got "${text}"`);
   return previous.set(Number(match[2]), match[1] as ThreadFault);
 }
 
@@ -146,7 +146,11 @@ program
       .choices(['auto', 'bar', 'lines', 'off'])
       .default('auto'),
   )
-  .addOption(new Option('--fault <kind:rank>', 'make a rank crash, exit or stall (to test failure handling)').argParser(fault).hideHelp())
+  .addOption(
+    new Option('--fault <kind:rank>', 'make a rank crash, exit, stall or refuse every request (to test failure handling)')
+      .argParser(fault)
+      .hideHelp(),
+  )
   .action(async (inputDir: string, flags: RunFlags) => {
     const outcome = await runCommand(inputDir, {
       ranks: flags.ranks,

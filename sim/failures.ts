@@ -23,8 +23,8 @@ export class RankFailure extends RunFailure {
 
 /** No message moved for the stall timeout; the message says what each rank waits for. */
 export class StallFailure extends RunFailure {
-  constructor(timeoutMs: number, report: string[]) {
-    super(`no message moved for ${timeoutMs / 1000} s; the run is stuck:\n${report.map((line) => `  ${line}`).join('\n')}`, 1);
+  constructor(timeoutMs: number, report: string[], what = 'no message moved') {
+    super(`${what} for ${timeoutMs / 1000} s; the run is stuck:\n${report.map((line) => `  ${line}`).join('\n')}`, 1);
   }
 }
 

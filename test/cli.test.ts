@@ -115,6 +115,16 @@ describe('sim run', () => {
     expect(summary.ranks.reduce((n, r) => n + r.uploaded, 0)).toBe(summary.run.segmentsTransferred);
   });
 
+  it('ends a run that goes round in circles: messages move, no segment is obtained', () => {
+    const dir = writeInputs([inputText([['file1', [1, 2, 3]]], []), inputText([], ['file1']), inputText([], ['file1'])]);
+    const result = sim('run', dir, '--out', tempDir(), '--fault', 'refuse:1', '--stall-timeout', '0.25', '--quiet');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^sim: messages moved but no segment was obtained for 1\.5 s; the run is stuck:\n/);
+    expect(result.stderr).toMatch(
+      / {2}rank 2: waiting for any tag from any rank \(0 queued\); \d+ requests? in flight|no segment request in flight/,
+    );
+  });
+
   it('names the faulty rank when it shares its worker with others', () => {
     const inputs = generated(['--ranks', '7', '--files', '2', '--segments', '20']);
     const crashed = sim('run', inputs, '--out', tempDir(), '--workers', '2', '--fault', 'crash:5', '--quiet');

@@ -5,8 +5,11 @@ import type { ClientFiles } from '../../ranks/protocol.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import type { Samples } from '../timeline.js';
 
-/** Test faults a worker can be told to simulate, so the harness's failure paths can be exercised. */
-export type ThreadFault = 'crash' | 'exit' | 'stall';
+/**
+ * Faults a worker can be told to simulate, so the harness's failure paths can be exercised:
+ * the rank throws, exits, stops reading its messages, or answers NACK to every request.
+ */
+export type ThreadFault = 'crash' | 'exit' | 'stall' | 'refuse';
 
 /** A client rank hosted by a worker. */
 export interface HostedRank {

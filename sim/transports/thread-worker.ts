@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Peer } from '../../ranks/peer.js';
-import { SWARM_LAYOUT, type SwarmPayloads } from '../../ranks/protocol.js';
+import { SWARM_LAYOUT, Tag, type SwarmPayloads } from '../../ranks/protocol.js';
 import { STRATEGIES } from '../../ranks/strategies/index.js';
 import { MailboxComm } from '../local-comm.js';
 import { writeOutput } from '../outputs.js';
@@ -114,7 +114,8 @@ class Client {
     tell({ type: 'failed', rank: this.hosted.rank, error: error.message, stack: error.stack ?? error.message });
   }
 
-  private post(dest: number, tag: number, payload: unknown): void {
+  private post(dest: number, sentTag: number, payload: unknown): void {
+    const tag = sentTag === Tag.ACK && this.hosted.fault === 'refuse' ? Tag.NACK : sentTag;
     let link = this.links[dest];
     if (!link) {
       const local = clients.get(dest);

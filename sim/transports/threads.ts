@@ -42,6 +42,8 @@ export interface LiveRun {
 
 const WORKER_ENTRY = new URL('./thread-worker.js', import.meta.url);
 const STATUS_WAIT_MS = 1000;
+/** How many stall timeouts messages may move without any segment obtained. */
+const LIVELOCK_FACTOR = 6;
 
 /** Client ranks 1..clients in `workers` contiguous groups of nearly equal size. */
 export function groupClients(clients: number, workers: number): number[][] {
@@ -203,6 +205,11 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
 
   // A worker coming online counts as movement: booting hundreds of workers can take longer
   // than the stall timeout before the first message moves.
+  const progressed = (): number => {
+    let total = online + clientsDone;
+    for (let rank = 1; rank < size; rank++) total += Atomics.load(shared, 2 * rank + 1);
+    return total;
+  };
   const moved = (): number => {
     let total = comm.messagesIn + online;
     for (let rank = 1; rank < size; rank++) total += Atomics.load(shared, 2 * rank);
@@ -213,12 +220,20 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
   try {
     spawnWorkers();
     options.onStart?.({ progress: () => clientRanks.map((rank) => Atomics.load(shared, 2 * rank + 1)) });
-    stopWatchdog = startWatchdog(options.stallTimeoutMs, moved, () => {
+    const stalled = (timeoutMs: number, what?: string) => (): void => {
       describeRanks().then(
-        (lines) => fail(new StallFailure(options.stallTimeoutMs, lines)),
-        () => fail(new StallFailure(options.stallTimeoutMs, ['(the ranks could not be asked)'])),
+        (lines) => fail(new StallFailure(timeoutMs, lines, what)),
+        () => fail(new StallFailure(timeoutMs, ['(the ranks could not be asked)'], what)),
       );
-    });
+    };
+    const stopSilence = startWatchdog(options.stallTimeoutMs, moved, stalled(options.stallTimeoutMs));
+    // Messages that keep moving while nobody obtains a segment are a livelock, not progress.
+    const livelockMs = LIVELOCK_FACTOR * options.stallTimeoutMs;
+    const stopLivelock = startWatchdog(livelockMs, progressed, stalled(livelockMs, 'messages moved but no segment was obtained'));
+    stopWatchdog = () => {
+      stopSilence();
+      stopLivelock();
+    };
     const trackerRun = tracker.run().catch((error: unknown) => {
       const failure = error instanceof Error ? error : new Error(String(error));
       throw new RankFailure(0, failure.message, failure.stack);
