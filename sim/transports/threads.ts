@@ -1,4 +1,3 @@
-import type { Pipeline } from '../../ranks/download.js';
 /**
  * The threads transport: the tracker runs in the main thread, the clients in worker threads
  * (one each by default, or packed several to a worker). Clients in different workers talk
@@ -6,20 +5,20 @@ import type { Pipeline } from '../../ranks/download.js';
  * clients never passes through rank 0.
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
+import type { Pipeline } from '../../ranks/download.js';
 import type { PeerReport } from '../../ranks/peer.js';
-import { SWARM_LAYOUT, TAG_NAMES, type SwarmPayloads } from '../../ranks/protocol.js';
+import { SWARM_LAYOUT, type SwarmPayloads } from '../../ranks/protocol.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import { Tracker } from '../../ranks/tracker.js';
-import { ANY_SOURCE, ANY_TAG } from '../comm.js';
 import { RankFailure, RunFailure, StallFailure } from '../failures.js';
 import type { Job } from '../inputs.js';
 import { MailboxComm } from '../local-comm.js';
-import type { WaitState } from '../mailbox.js';
 import { summarizeSwarms, SwarmGrowth, trackerCounters, type RankResult, type RunResult } from '../run-result.js';
 import { now, secondsSince, type Samples } from '../timeline.js';
 import { startWatchdog } from '../watchdog.js';
 import { BatchedLink, FlushQueue, receiveBatches } from './batched-link.js';
 import type { FromWorker, HostedRank, ThreadFault, ToWorker, WorkerSetup } from './thread-control.js';
+import { describeWait, withTimeout } from './rank-status.js';
 import type { ControlClient } from './worker-control.js';
 
 export interface ThreadRunOptions {
@@ -55,22 +54,6 @@ export function groupClients(clients: number, workers: number): number[][] {
     groups.push(Array.from({ length: to - from + 1 }, (_, i) => from + i));
   }
   return groups;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function describeWait(waiting: readonly WaitState[], queued: number): string {
-  if (waiting.length === 0) return `not in a receive (${queued} messages queued)`;
-  const filters = waiting.map(({ source, tag }) => {
-    const from = source === ANY_SOURCE ? 'any rank' : `rank ${source}`;
-    const what = tag === ANY_TAG ? 'any tag' : (TAG_NAMES[tag] ?? `tag ${tag}`);
-    return `${what} from ${from}`;
-  });
-  return `waiting for ${filters.join(' or ')} (${queued} queued)`;
 }
 
 function countersOf(rank: number, report: PeerReport, messagesIn: number, messagesOut: number): RankResult {
