@@ -1,12 +1,12 @@
 import { ProtocolError, Tag, TRACKER, UPDATE_EVERY, type SwarmComm, type SwarmPayloads } from './protocol.js';
 import type { SegmentStore } from './segment-store.js';
+import { FileDownload, NOBODY, vanDerCorput } from './file-download.js';
 import { HoldingsGuess } from './holdings-guess.js';
 import type { SourceStrategy } from './strategies/index.js';
 
 /** Where a finished file goes; the harness decides how it is written. */
 export type FileSink = (file: string, hashes: readonly string[]) => void;
 
-const NOBODY = -1;
 /** Segments asked of one holder in one go, at most, before choosing again. */
 const RUN_LENGTH = 8;
 /** How many not-yet-requested segments a strategy with costs may choose among. */
@@ -21,65 +21,6 @@ export type Pipeline = number | 'auto';
 const AUTO_SEGMENTS_PER_REQUEST = 20;
 const AUTO_MIN = 8;
 const AUTO_MAX = 256;
-
-/** The k-th point of the base-2 van der Corput sequence, in [0, 1). */
-export function vanDerCorput(k: number): number {
-  let point = 0;
-  for (let bit = 0.5; k > 0; k >>>= 1, bit /= 2) if (k & 1) point += bit;
-  return point;
-}
-
-/** One wanted file being downloaded. */
-class FileDownload {
-  hashes: readonly string[] = [];
-  members: number[] = [];
-  missing = 0;
-  obtainedSinceUpdate = 0;
-  inFlight = 0;
-  refreshing = false;
-  /** Who each in-flight segment was asked of, NOBODY when none. */
-  askedOf = new Int32Array(0);
-  /**
-   * Segments are first requested in rotated order from `offset`; every segment before
-   * order position `issued` has been requested. `requested` marks segments asked at least
-   * once (a NACKed one goes to `retry`, never back to fresh).
-   */
-  offset = 0;
-  issued = 0;
-  requested = new Uint8Array(0);
-  /** NACKed segments waiting for another holder. */
-  retry: number[] = [];
-  /** Segments that every known member refused; asked again after a swarm refresh. */
-  parked: number[] = [];
-  /** Per segment, the members that answered NACK for it. */
-  refusedBy = new Map<number, Set<number>>();
-  /** Segments obtained so far: the clock of `guess`. */
-  obtained = 0;
-  guess = new HoldingsGuess(0, 0);
-
-  constructor(readonly name: string) {}
-
-  get started(): boolean {
-    return this.hashes.length > 0;
-  }
-
-  /** Fills `out` with up to `limit` segments never requested, in order. */
-  fresh(out: number[], limit: number): number[] {
-    out.length = 0;
-    const count = this.hashes.length;
-    while (this.issued < count && this.requested[(this.offset + this.issued) % count] === 1) this.issued++;
-    for (let at = this.issued; at < count && out.length < limit; at++) {
-      const segment = (this.offset + at) % count;
-      if (this.requested[segment] === 0) out.push(segment);
-    }
-    return out;
-  }
-
-  /** The member may hold the segment and has not refused it. */
-  askable(member: number, segment: number): boolean {
-    return !this.refusedBy.get(segment)?.has(member) && this.guess.mayHold(member, segment, this.obtained);
-  }
-}
 
 export interface DownloadCounters {
   downloaded: number;
