@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,9 +10,17 @@ const IMPLS = fileURLToPath(new URL('./fixtures/impls/', import.meta.url));
 const FAKE = join(IMPLS, 'fake.mjs');
 const HANG_MARKER = 'swarmsim-fake-hang-marker';
 
+/** Processes whose command line carries the hang marker, read from /proc (no pgrep needed). */
 function survivors(): string[] {
-  const result = spawnSync('pgrep', ['-f', HANG_MARKER], { encoding: 'utf8' });
-  return result.stdout.split('\n').filter(Boolean);
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(HANG_MARKER)) found.push(pid);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
 }
 
 function caseDir(seed = 'exec'): string {
