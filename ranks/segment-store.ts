@@ -1,6 +1,6 @@
 import type { OwnedFile } from './protocol.js';
 
-interface StoredFile {
+export interface StoredFile {
   hashes: readonly string[];
   /** 1 where this client holds the segment. */
   held: Uint8Array;
@@ -9,14 +9,6 @@ interface StoredFile {
   /** Segments held without a gap from `from` onwards, wrapping. */
   run: number;
 }
-
-/** What a holder tells requesters of its holdings of one file: see SegmentReply. */
-export interface HeldRun {
-  from: number;
-  held: number;
-}
-
-const NOTHING: HeldRun = { from: 0, held: 0 };
 
 /** The segments one client holds, whole files and partial downloads alike. */
 export class SegmentStore {
@@ -40,13 +32,8 @@ export class SegmentStore {
     while (file.run < count && file.held[(file.from + file.run) % count] === 1) file.run++;
   }
 
-  heldRun(name: string): HeldRun {
-    const file = this.files.get(name);
-    return file ? { from: file.from, held: file.run } : NOTHING;
-  }
-
-  holds(name: string, index: number, hash: string): boolean {
-    const file = this.files.get(name);
-    return file !== undefined && file.held[index] === 1 && file.hashes[index] === hash;
+  /** What this client holds of a file, or undefined if nothing. */
+  file(name: string): Readonly<StoredFile> | undefined {
+    return this.files.get(name);
   }
 }

@@ -14,10 +14,13 @@ export class UploadActivity {
 
   serve(requester: number, request: SwarmPayloads[typeof Tag.SEGMENT_REQUEST]): void {
     const { file, index } = request;
-    const acked = this.store.holds(file, index, request.hash);
+    const stored = this.store.file(file);
+    // ACK only for that segment of that file with that hash.
+    const acked = stored !== undefined && stored.held[index] === 1 && stored.hashes[index] === request.hash;
     if (acked) this.uploaded++;
     else this.nacksSent++;
-    const { from, held } = this.store.heldRun(file);
+    const from = stored?.from ?? 0;
+    const held = stored?.run ?? 0;
     this.comm.send(requester, acked ? Tag.ACK : Tag.NACK, { file, index, load: this.uploaded, from, held });
   }
 }

@@ -5,9 +5,9 @@ import { decodeBatch, encodeInto, type AnyWireLayout } from '../wire-layout.js';
 /**
  * One direction of a rank-to-rank channel over a MessagePort. Messages queued in one turn
  * of the event loop travel as one JSON string of flat values (tag, then the payload's
- * fields in layout order), the cheapest thing a port carries; the
- * batch goes out on `setImmediate` because microtasks run after every port message,
- * which would flush batches of one. A link may be created before its port exists (the
+ * fields in layout order), the cheapest thing a port carries; the batch goes out on
+ * `setImmediate` because microtasks run after every port message, which would flush
+ * batches of one. A link may be created before its port exists (the
  * port is wired lazily); it then holds its messages until `attach`.
  */
 export class BatchedLink implements Flushable {

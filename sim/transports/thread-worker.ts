@@ -68,8 +68,8 @@ class Client {
       strategy: STRATEGIES[setup.strategy](rank, size),
       pipeline: setup.pipeline,
       sink: (file, hashes) => {
-        this.published(0);
-        this.timeline.record(secondsSince(setup.epochMs), [this.peer.obtained], true);
+        // A file done is a moment the timeline must keep.
+        this.published(0, true);
         const written = writeOutput(setup.outDir, rank, file, hashes);
         // A write that fails (disk full, a bad folder) ends the run now, naming this rank.
         written.catch((error: unknown) => this.failed(error instanceof Error ? error : new Error(String(error))));
@@ -87,10 +87,10 @@ class Client {
   }
 
   /** Publishes figures for the watchdog and the live display, and samples the timeline. */
-  published(delivered: number): void {
+  published(delivered: number, force = false): void {
     Atomics.add(shared, this.delivered, delivered);
     Atomics.store(shared, this.obtained, this.peer.obtained);
-    this.timeline.record(secondsSince(setup.epochMs), [this.peer.obtained]);
+    this.timeline.record(secondsSince(setup.epochMs), [this.peer.obtained], force);
   }
 
   listen(port: MessagePort, source: number): void {
