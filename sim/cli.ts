@@ -4,16 +4,24 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Pipeline } from '../ranks/download.js';
 import { isStrategyName, STRATEGY_NAMES, type StrategyName } from '../ranks/strategies/index.js';
-import { checkCommand } from './commands/check.js';
-import { genCommand, genSuite } from './commands/gen.js';
-import { assignmentLimitProblem, type GenOptions } from './generate.js';
-import { runCommand } from './commands/run.js';
-import { RunFailure } from './failures.js';
-import { InputError, MAX_COUNT } from './inputs.js';
-import { readMetrics } from './metrics-file.js';
+import type { GenOptions } from './generate.js';
+import { InputError, RunFailure } from './failures.js';
+import { MAX_COUNT } from './limits.js';
 import type { ProgressMode } from './progress.js';
-import { formatSummary } from './summary.js';
 import type { ThreadFault } from './transports/thread-control.js';
+import { TRANSPORT_NAMES, type TransportName } from './transports/names.js';
+
+// Each verb loads its modules when it runs: a rank process started by a launcher should
+// not pay for the report, check and generator code at every start.
+const commands = {
+  run: () => import('./commands/run.js'),
+  rank: () => import('./commands/rank.js'),
+  check: () => import('./commands/check.js'),
+  gen: () => import('./commands/gen.js'),
+  generate: () => import('./generate.js'),
+  metrics: () => import('./metrics-file.js'),
+  summary: () => import('./summary.js'),
+};
 
 /** Exit codes: 0 success, 1 wrong output or a failed run, 2 bad input or usage. */
 const EXIT_BAD_INPUT = 2;
@@ -76,8 +84,20 @@ function fault(text: string, previous: Map<number, ThreadFault> = new Map()): Ma
   return previous.set(Number(match[2]), match[1] as ThreadFault);
 }
 
+function transportOption(): Option {
+  return new Option('--transport <name>', 'threads: clients in worker threads; tcp: one process per rank over loopback TCP')
+    .choices(TRANSPORT_NAMES)
+    .default('threads');
+}
+
+/** Packing clients into workers means nothing when each rank is a process. */
+function checkWorkersFlag(transport: TransportName, workers: number | undefined): void {
+  if (workers !== undefined && transport !== 'threads') throw new InputError('--workers', `applies to the threads transport only`);
+}
+
 interface RunFlags {
   ranks?: number;
+  transport: TransportName;
   out: string;
   strategy: StrategyName[];
   pipeline: Pipeline;
@@ -99,6 +119,7 @@ interface GenFlags extends Partial<Pick<GenOptions, 'ranks' | 'files' | 'segment
 }
 
 interface CheckFlags {
+  transport: TransportName;
   strategy: StrategyName;
   pipeline: Pipeline;
   stallTimeout: number;
@@ -123,6 +144,7 @@ program
   .argument('<input-dir>', 'folder holding in1.txt .. in<N-1>.txt')
   .option('-n, --ranks <n>', 'ranks in the job, tracker included (-np works too; default: in*.txt + 1)', wholeNumber(3))
   .option('--out <dir>', 'where client<R>_<file> outputs and report/ are written', 'out')
+  .addOption(transportOption())
   .option(
     '--strategy <names>',
     `how a client picks the holder to ask: ${STRATEGY_NAMES.join(', ')}; several, comma-separated, run one after another and are compared`,
@@ -152,8 +174,11 @@ program
       .hideHelp(),
   )
   .action(async (inputDir: string, flags: RunFlags) => {
+    checkWorkersFlag(flags.transport, flags.workers);
+    const { runCommand } = await commands.run();
     const outcome = await runCommand(inputDir, {
       ranks: flags.ranks,
+      transport: flags.transport,
       outDir: flags.out,
       strategies: flags.strategy,
       pipeline: flags.pipeline,
@@ -165,6 +190,7 @@ program
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(outcome.runs.length === 1 ? outcome.runs[0] : { runs: outcome.runs })}\n`);
     } else {
+      const { formatSummary } = await commands.summary();
       const summaries = outcome.runs.map(formatSummary);
       process.stdout.write(`${summaries.join('\n\n')}\nreport: ${outcome.reports.map((dir) => join(dir, 'index.html')).join(', ')}\n`);
     }
@@ -176,6 +202,7 @@ program
   .description("redraw a run's report (charts, CSV, index.html) from its metrics.json")
   .argument('<run-dir>', 'a run folder (its --out), its report/ folder, or a metrics.json')
   .action(async (runDir: string) => {
+    const { readMetrics } = await commands.metrics();
     const { file, doc } = await readMetrics(runDir);
     const { writeRunReport } = await import('../reports/write.js');
     const dir = dirname(file);
@@ -191,6 +218,7 @@ program
   .option('--labels <names>', 'comma-separated labels, one per run (default: strategy, or folder name when strategies repeat)')
   .action(async (runDirs: string[], flags: { out: string; labels?: string }) => {
     if (runDirs.length < 2) throw new InputError('compare', 'needs at least two runs');
+    const { readMetrics } = await commands.metrics();
     const runs = await Promise.all(runDirs.map(readMetrics));
     const labels =
       flags.labels?.split(',') ??
@@ -225,6 +253,7 @@ program
   .option('--count <n>', 'cases in a --suite', wholeNumber(1, 100000), 12)
   .action(async (outDir: string, flags: GenFlags) => {
     if (flags.suite) {
+      const { genSuite } = await commands.gen();
       const names = await genSuite(outDir, flags.count, String(flags.seed));
       process.stdout.write(`wrote ${names.length} cases to ${outDir}\n`);
       return;
@@ -237,8 +266,9 @@ program
     if (options.seeders > ranks - 1) {
       throw new InputError('--seeders', `${options.seeders} owners per file, but there are only ${ranks - 1} clients`);
     }
-    const beyond = flags.assignmentLimits ? assignmentLimitProblem(options) : undefined;
+    const beyond = flags.assignmentLimits ? (await commands.generate()).assignmentLimitProblem(options) : undefined;
     if (beyond) throw new InputError('--assignment-limits', beyond);
+    const { genCommand } = await commands.gen();
     const written = await genCommand(outDir, options);
     process.stdout.write(`wrote ${written.inputs} inputs and ${written.files} expected outputs to ${outDir}\n`);
   });
@@ -252,22 +282,31 @@ program
   .option('--repeat <k>', 'runs per case (races show up only sometimes)', wholeNumber(1, 100000), 1)
   .option(
     '--exec <command>',
-    "check this command instead, run in a fresh folder holding the case's in*.txt; {ranks} and {dir} are replaced, ./paths are found where sim check started",
+    "check this command instead, run in a fresh folder holding the case's in*.txt; {ranks}, {dir} and {port} (a free TCP port) are replaced, ./paths are found where sim check started",
   )
   .option('--timeout <seconds>', 'with --exec: kill a run (its whole process group) after this long', seconds, 20)
   .option('--compare-builtin', "with --exec: also run swarmsim's own implementation, and show both side by side")
   .option('--keep-failures <dir>', "keep each failing run's folder here (outputs, and a command's stdout.txt/stderr.txt)")
   .option('--junit <file>', 'also write JUnit XML here')
+  .addOption(transportOption())
   .addOption(strategyOption())
   .option('--pipeline <n>', 'segment requests a client keeps in flight', pipeline, 'auto')
   .option('--stall-timeout <seconds>', 'fail a run when no message moves for this long', seconds, 10)
   .option('--workers <n>', 'worker threads for the clients (default: one per client)', wholeNumber(1, 100000))
   .action(async (roots: string[], flags: CheckFlags) => {
     if (flags.compareBuiltin && !flags.exec) throw new InputError('--compare-builtin', 'goes with --exec');
+    checkWorkersFlag(flags.transport, flags.workers);
+    const { checkCommand } = await commands.check();
     const outcome = await checkCommand({
       roots,
       repeat: flags.repeat,
-      builtin: { strategy: flags.strategy, pipeline: flags.pipeline, stallTimeoutMs: flags.stallTimeout * 1000, workers: flags.workers },
+      builtin: {
+        transport: flags.transport,
+        strategy: flags.strategy,
+        pipeline: flags.pipeline,
+        stallTimeoutMs: flags.stallTimeout * 1000,
+        workers: flags.workers,
+      },
       exec: flags.exec ? { command: flags.exec, timeoutMs: flags.timeout * 1000, origin: process.cwd() } : undefined,
       compareBuiltin: flags.compareBuiltin,
       junit: flags.junit,
@@ -275,6 +314,72 @@ program
       write: (text) => process.stdout.write(text),
     });
     if (!outcome.passed) process.exitCode = 1;
+  });
+
+interface RankFlags {
+  rank?: number;
+  size?: number;
+  coordinator?: string;
+  bind?: string;
+  jobKeyFile?: string;
+  out: string;
+  strategy: StrategyName;
+  pipeline: Pipeline;
+  stallTimeout: number;
+  connectTimeout: number;
+  report: boolean;
+  json?: boolean;
+  fault?: Map<number, ThreadFault>;
+}
+
+program
+  .command('rank')
+  .description(
+    'one rank of a job over TCP, as a launcher starts it (mpirun -np 6 sim rank inputs/ --coordinator host0:7077); ' +
+      'rank 0 runs the tracker and writes, checks and reports every output',
+  )
+  .argument('<input-dir>', "folder holding this rank's in<R>.txt (each host reads its own)")
+  .option('--rank <r>', 'this rank (default: from OMPI_COMM_WORLD_RANK, PMI_RANK, PMIX_RANK, SLURM_PROCID or RANK)', wholeNumber(0))
+  .option('--size <n>', 'ranks in the job (default: from OMPI_COMM_WORLD_SIZE, PMI_SIZE, SLURM_NTASKS or WORLD_SIZE)', wholeNumber(3))
+  .option('--coordinator <host:port>', "rank 0's address (default: MASTER_ADDR and MASTER_PORT)")
+  .option('--bind <addr>', 'the local address to listen on and be reached at (default: the one that reaches rank 0)')
+  .option('--job-key-file <file>', 'file holding the job key (default: the SIM_JOB_KEY variable)')
+  .option('--out <dir>', "where outputs are written (rank 0 also writes every client's, and report/)", 'out')
+  .addOption(strategyOption())
+  .option('--pipeline <n>', 'segment requests a client keeps in flight (rank 0 decides for all)', pipeline, 'auto')
+  .option('--stall-timeout <seconds>', 'rank 0 ends the job when no message moves for this long', seconds, 10)
+  .option('--connect-timeout <seconds>', 'how long ranks wait for one another to start', seconds, 30)
+  .option('--no-report', 'rank 0 skips writing report/')
+  .option('--json', 'rank 0 prints the metrics document')
+  .addOption(new Option('--fault <kind:rank>', 'make a rank fail (to test failure handling)').argParser(fault).hideHelp())
+  .action(async (inputDir: string, flags: RankFlags) => {
+    const { rankCommand } = await commands.rank();
+    const outcome = await rankCommand({
+      inputDir,
+      outDir: flags.out,
+      rank: flags.rank,
+      size: flags.size,
+      coordinator: flags.coordinator,
+      bind: flags.bind,
+      jobKeyFile: flags.jobKeyFile,
+      strategy: flags.strategy,
+      pipeline: flags.pipeline,
+      stallTimeoutMs: flags.stallTimeout * 1000,
+      connectTimeoutMs: flags.connectTimeout * 1000,
+      report: flags.report,
+      faults: flags.fault,
+    });
+    if (!('doc' in outcome)) {
+      process.exitCode = outcome.exitCode;
+      return;
+    }
+    if (flags.json) process.stdout.write(`${JSON.stringify(outcome.doc)}\n`);
+    else {
+      const report = outcome.reportDir ? `\nreport: ${join(outcome.reportDir, 'index.html')}` : '';
+      const { formatSummary } = await commands.summary();
+      process.stdout.write(`${formatSummary(outcome.doc)}${report}\n`);
+    }
+    if (!outcome.doc.run.ok) process.exitCode = 1;
   });
 
 /** mpirun users type `-np 6`; commander knows only one-letter short flags. */

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClientFiles, OwnedFile } from '../ranks/protocol.js';
 import { InputError } from './failures.js';
+import { MAX_COUNT, MAX_NAME_LENGTH } from './limits.js';
 
 export { InputError } from './failures.js';
 
@@ -24,10 +25,6 @@ export interface Job {
 const HASH = /^[0-9a-f]{32}$/;
 const COUNT = /^\d+$/;
 const NAME = /^[A-Za-z0-9._-]+$/;
-/** Keeps `client<R>_<name>` within the 255 bytes file systems allow for a name. */
-export const MAX_NAME_LENGTH = 200;
-/** Beyond anything a swarm here can hold; rejects counts that are typos or garbage. */
-export const MAX_COUNT = 10_000_000;
 const IN_FILE = /^in(\d+)\.txt$/;
 
 function shown(text: string): string {

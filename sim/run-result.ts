@@ -1,3 +1,4 @@
+import type { PeerReport } from '../ranks/peer.js';
 import { splitRoles, type Role, type Tracker } from '../ranks/tracker.js';
 import type { RankCounts } from '../reports/document.js';
 import { Sampler, type Samples } from './timeline.js';
@@ -81,4 +82,25 @@ export function summarizeSwarms(tracker: Tracker): SwarmSummary[] {
       };
     })
     .sort((a, b) => a.file.localeCompare(b.file, 'en', { numeric: true }));
+}
+
+/** A client's counters from its final report. */
+export function clientCounters(
+  rank: number,
+  report: Omit<PeerReport, 'downloadedFrom'> & { downloadedFrom: ArrayLike<number> },
+  messagesIn: number,
+  messagesOut: number,
+): RankResult {
+  return {
+    rank,
+    uploaded: report.uploaded,
+    downloaded: report.downloaded,
+    nacksSent: report.nacksSent,
+    nacksReceived: report.nacksReceived,
+    requestsSent: report.requestsSent,
+    swarmRequests: report.swarmRequests,
+    messagesIn,
+    messagesOut,
+    downloadedFrom: Array.from(report.downloadedFrom),
+  };
 }

@@ -46,3 +46,54 @@ export function decodeBatch(batch: readonly unknown[], layout: AnyWireLayout, de
   }
   return true;
 }
+
+function fieldProblem(value: unknown, kind: FieldKind): string | undefined {
+  switch (kind) {
+    case 'int':
+      return Number.isSafeInteger(value) ? undefined : 'an integer';
+    case 'string':
+      return typeof value === 'string' ? undefined : 'a string';
+    case 'bool':
+      return typeof value === 'boolean' ? undefined : 'true or false';
+    case 'int[]':
+      return Array.isArray(value) && value.every((item) => Number.isSafeInteger(item)) ? undefined : 'a list of integers';
+    case 'string[]':
+      return Array.isArray(value) && value.every((item) => typeof item === 'string') ? undefined : 'a list of strings';
+    case 'string[]?':
+      return value === null || (Array.isArray(value) && value.every((item) => typeof item === 'string'))
+        ? undefined
+        : 'null or a list of strings';
+    default: {
+      if (!Array.isArray(value)) return 'a list of records';
+      for (const record of value) {
+        if (typeof record !== 'object' || record === null || Array.isArray(record)) return 'a list of records';
+        for (const [name, inner] of kind.records) {
+          const problem = fieldProblem((record as Record<string, unknown>)[name], inner);
+          if (problem) return `records whose ${name} is ${problem}`;
+        }
+      }
+      return undefined;
+    }
+  }
+}
+
+/**
+ * Checks a flat batch that came from outside the process against the layout: known tags,
+ * whole messages, every field of its kind. Returns the first problem, or undefined.
+ */
+export function batchProblem(batch: unknown, layout: AnyWireLayout): string | undefined {
+  if (!Array.isArray(batch)) return 'a batch is not a list';
+  let at = 0;
+  while (at < batch.length) {
+    const tag: unknown = batch[at++];
+    const fields = typeof tag === 'number' ? layout[tag] : undefined;
+    if (fields === undefined) return `unknown tag ${JSON.stringify(tag)} at position ${at - 1}`;
+    if (fields === null) continue;
+    if (at + fields.length > batch.length) return `tag ${String(tag)} cut short at the end of the batch`;
+    for (const [name, kind] of fields) {
+      const problem = fieldProblem(batch[at++], kind);
+      if (problem) return `tag ${String(tag)}: ${name} must be ${problem}`;
+    }
+  }
+  return undefined;
+}

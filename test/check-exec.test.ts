@@ -5,23 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CLI_PATH, sim, simIn } from './helpers/cli.js';
 import { tempDir } from './helpers/files.js';
+import { processesWith } from './helpers/processes.js';
 
 const IMPLS = fileURLToPath(new URL('./fixtures/impls/', import.meta.url));
 const FAKE = join(IMPLS, 'fake.mjs');
 const HANG_MARKER = 'swarmsim-fake-hang-marker';
 
-/** Processes whose command line carries the hang marker, read from /proc (no pgrep needed). */
-function survivors(): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(HANG_MARKER)) found.push(pid);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return found;
-}
+const survivors = (): string[] => processesWith(HANG_MARKER);
 
 function caseDir(seed = 'exec'): string {
   const dir = tempDir();

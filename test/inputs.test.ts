@@ -1,6 +1,7 @@
 import { renameSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError, loadJob, MAX_COUNT, parseClient } from '../sim/inputs.js';
+import { InputError, loadJob, parseClient } from '../sim/inputs.js';
+import { MAX_COUNT } from '../sim/limits.js';
 import { hash, inputText, writeInputs } from './helpers/files.js';
 
 function parseError(text: string): string {

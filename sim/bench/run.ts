@@ -12,6 +12,7 @@ import { STRATEGY_NAMES } from '../../ranks/strategies/index.js';
 import type { MetricsDocument } from '../../reports/document.js';
 import { median } from '../check/verdict.js';
 import { rawPostMessageRate } from './raw-postmessage.js';
+import { rawFramedLoopbackRate } from './raw-tcp.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 const PUBLIC_CASES = fileURLToPath(new URL('../../../../shared/fixtures/apd-2024', import.meta.url));
@@ -43,18 +44,22 @@ async function main(): Promise<void> {
     const raw = await rawPostMessageRate(500_000);
     console.log(`raw one-way postMessage, small objects: ${fmt(raw)} messages/s`);
     console.log(`32 ranks, 10 files x 5000 segments, 5 wanted per client (sim gen --ranks 32 --files 10 --segments 5000 --wants 5):`);
+    const rawTcp = await rawFramedLoopbackRate(1_000_000);
+    console.log(`raw framed TCP loopback, 256 frames per write: ${fmt(rawTcp)} frames/s`);
     const configurations = [
-      ...STRATEGY_NAMES.map((strategy) => ({ label: strategy, args: ['--strategy', strategy] })),
-      { label: 'round-robin, 2 workers', args: ['--strategy', 'round-robin', '--workers', '2'] },
+      ...STRATEGY_NAMES.map((strategy) => ({ label: strategy, args: ['--strategy', strategy], baseline: raw })),
+      { label: 'round-robin, 2 workers', args: ['--strategy', 'round-robin', '--workers', '2'], baseline: raw },
+      { label: 'round-robin over tcp', args: ['--strategy', 'round-robin', '--transport', 'tcp'], baseline: rawTcp },
     ];
-    for (const { label, args } of configurations) {
+    for (const { label, args, baseline } of configurations) {
       const { summary, processSeconds } = sim(['run', scenario, '--out', join(work, 'out'), '--quiet', ...args]);
       const rate = summary.run.segmentsTransferred / processSeconds;
-      const ratio = rate / raw;
+      const ratio = rate / baseline;
       console.log(
         `  ${label.padEnd(22)} ${fmt(summary.run.segmentsTransferred)} transfers in ${processSeconds.toFixed(2)} s = ${fmt(rate)}/s; ` +
           `${(summary.run.messages / summary.run.segmentsTransferred).toFixed(2)} messages per transfer; ` +
-          `ratio to raw ${ratio.toFixed(3)} (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? 'ok' : 'BELOW TARGET'}; ` +
+          `ratio to raw ${baseline === raw ? 'postMessage' : 'framed TCP'} ${ratio.toFixed(3)}` +
+          `${baseline === raw ? ` (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? 'ok' : 'BELOW TARGET'}` : ''}; ` +
           `Jain ${summary.load.jain.toFixed(3)}`,
       );
     }

@@ -7,10 +7,14 @@ import { verifyOutputs } from '../outputs.js';
 import { showProgress, type ProgressMode } from '../progress.js';
 import { wantedSegments } from '../servers.js';
 import { runMetrics } from '../run-metrics.js';
+import type { TransportName } from '../transports/names.js';
+import { runOverTcp } from '../transports/tcp.js';
 import { runOnThreads, type ThreadRunOptions } from '../transports/threads.js';
 
 export interface RunOptions extends ThreadRunOptions {
   ranks?: number;
+  /** Default threads. */
+  transport?: TransportName;
 }
 
 /** Runs a loaded job, then reads back and checks every output it implies. */
@@ -21,11 +25,13 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
   const startedAt = new Date();
   const started = performance.now();
   await ensureDir(options.outDir);
-  const result = await runOnThreads(job, options);
+  const transport = options.transport ?? 'threads';
+  const result = transport === 'tcp' ? await runOverTcp(job, options) : await runOnThreads(job, options);
   const problems = await verifyOutputs(job, options.outDir);
   const wallSeconds = (performance.now() - started) / 1000;
-  const workers = Math.min(options.workers ?? job.ranks - 1, job.ranks - 1);
-  return runMetrics(job, result, { ...options, transport: 'threads', workers, startedAt, wallSeconds, problems });
+  // Over TCP every client is a process of its own.
+  const workers = transport === 'tcp' ? job.ranks - 1 : Math.min(options.workers ?? job.ranks - 1, job.ranks - 1);
+  return runMetrics(job, result, { ...options, transport, workers, startedAt, wallSeconds, problems });
 }
 
 export interface RunCommandOptions extends Omit<RunOptions, 'strategy' | 'onStart'> {

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Pipeline } from '../../ranks/download.js';
 import type { PeerReport } from '../../ranks/peer.js';
-import type { ClientFiles } from '../../ranks/protocol.js';
+import { Tag, type ClientFiles } from '../../ranks/protocol.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import type { Samples } from '../timeline.js';
 
@@ -10,6 +10,11 @@ import type { Samples } from '../timeline.js';
  * the rank throws, exits, stops reading its messages, or answers NACK to every request.
  */
 export type ThreadFault = 'crash' | 'exit' | 'stall' | 'refuse';
+
+/** The tag a rank under `fault` really sends: a refusing rank turns every ACK into a NACK. */
+export function faultyTag(fault: ThreadFault | null | undefined, tag: number): number {
+  return tag === Tag.ACK && fault === 'refuse' ? Tag.NACK : tag;
+}
 
 /** A client rank hosted by a worker. */
 export interface HostedRank {

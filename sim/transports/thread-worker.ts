@@ -5,14 +5,14 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Peer } from '../../ranks/peer.js';
-import { SWARM_LAYOUT, Tag, type SwarmPayloads } from '../../ranks/protocol.js';
+import { SWARM_LAYOUT, type SwarmPayloads } from '../../ranks/protocol.js';
 import { STRATEGIES } from '../../ranks/strategies/index.js';
 import { MailboxComm } from '../local-comm.js';
 import { writeOutput } from '../outputs.js';
 import { Sampler, secondsSince } from '../timeline.js';
 import { decodeBatch, encodeInto } from '../wire-layout.js';
 import { BatchedLink, FlushQueue, receiveBatches, type Flushable } from './batched-link.js';
-import type { FromWorker, HostedRank, ToWorker, WorkerSetup } from './thread-control.js';
+import { faultyTag, type FromWorker, type HostedRank, type ToWorker, type WorkerSetup } from './thread-control.js';
 
 const setup = workerData as WorkerSetup;
 const control = parentPort;
@@ -115,7 +115,7 @@ class Client {
   }
 
   private post(dest: number, sentTag: number, payload: unknown): void {
-    const tag = sentTag === Tag.ACK && this.hosted.fault === 'refuse' ? Tag.NACK : sentTag;
+    const tag = faultyTag(this.hosted.fault, sentTag);
     let link = this.links[dest];
     if (!link) {
       const local = clients.get(dest);

@@ -6,14 +6,13 @@
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Pipeline } from '../../ranks/download.js';
-import type { PeerReport } from '../../ranks/peer.js';
 import { SWARM_LAYOUT, type SwarmPayloads } from '../../ranks/protocol.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import { Tracker } from '../../ranks/tracker.js';
 import { RankFailure, RunFailure, StallFailure } from '../failures.js';
 import type { Job } from '../inputs.js';
 import { MailboxComm } from '../local-comm.js';
-import { summarizeSwarms, SwarmGrowth, trackerCounters, type RankResult, type RunResult } from '../run-result.js';
+import { clientCounters, summarizeSwarms, SwarmGrowth, trackerCounters, type RankResult, type RunResult } from '../run-result.js';
 import { now, secondsSince, type Samples } from '../timeline.js';
 import { startWatchdog } from '../watchdog.js';
 import { BatchedLink, FlushQueue, receiveBatches } from './batched-link.js';
@@ -54,21 +53,6 @@ export function groupClients(clients: number, workers: number): number[][] {
     groups.push(Array.from({ length: to - from + 1 }, (_, i) => from + i));
   }
   return groups;
-}
-
-function countersOf(rank: number, report: PeerReport, messagesIn: number, messagesOut: number): RankResult {
-  return {
-    rank,
-    uploaded: report.uploaded,
-    downloaded: report.downloaded,
-    nacksSent: report.nacksSent,
-    nacksReceived: report.nacksReceived,
-    requestsSent: report.requestsSent,
-    swarmRequests: report.swarmRequests,
-    messagesIn,
-    messagesOut,
-    downloadedFrom: Array.from(report.downloadedFrom),
-  };
 }
 
 export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise<RunResult> {
@@ -124,7 +108,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
         connect(rank, message.peer);
         break;
       case 'done':
-        counters[rank] = countersOf(rank, message.report, message.messagesIn, message.messagesOut);
+        counters[rank] = clientCounters(rank, message.report, message.messagesIn, message.messagesOut);
         timelines[rank - 1] = message.timeline;
         outputs.push(...message.outputs);
         if (++clientsDone === size - 1) allDone();

@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import type { Pipeline } from '../../ranks/download.js';
+import type { StrategyName } from '../../ranks/strategies/index.js';
+import type { MetricsDocument } from '../../reports/document.js';
+import { ensureDir } from '../files.js';
+import { resolveWorld, type WorldFlags } from '../launch/world.js';
+import { verifyOutputs } from '../outputs.js';
+import { runMetrics } from '../run-metrics.js';
+import type { ThreadFault } from '../transports/thread-control.js';
+import { runTcpClient } from '../transports/tcp/client.js';
+import { TcpCoordinator } from '../transports/tcp/coordinator.js';
+import { readJobKey } from '../transports/tcp/job-key.js';
+
+export interface RankCommandOptions extends WorldFlags {
+  inputDir: string;
+  outDir: string;
+  bind?: string;
+  jobKeyFile?: string;
+  strategy: StrategyName;
+  pipeline: Pipeline;
+  stallTimeoutMs: number;
+  connectTimeoutMs: number;
+  report: boolean;
+  faults?: ReadonlyMap<number, ThreadFault>;
+}
+
+export type RankOutcome = { rank: 0; doc: MetricsDocument; reportDir?: string } | { rank: number; exitCode: number };
+
+/**
+ * `sim rank`: one process of a job started by a launcher. Rank 0 coordinates, runs the
+ * tracker, and writes, checks and reports every output; other ranks are clients.
+ */
+export async function rankCommand(options: RankCommandOptions, env: NodeJS.ProcessEnv = process.env): Promise<RankOutcome> {
+  const world = resolveWorld(options, env);
+  const key = readJobKey(options.jobKeyFile, env);
+  const log = (line: string): void => void process.stderr.write(`sim: rank ${world.rank}: ${line}\n`);
+  if (world.rank !== 0) {
+    const exitCode = await runTcpClient({
+      rank: world.rank,
+      size: world.size,
+      key,
+      inputDir: options.inputDir,
+      outDir: options.outDir,
+      coordinator: world.coordinator,
+      bind: options.bind,
+      connectTimeoutMs: options.connectTimeoutMs,
+      log,
+    });
+    return { rank: world.rank, exitCode };
+  }
+  const startedAt = new Date();
+  const started = performance.now();
+  await ensureDir(options.outDir);
+  const coordinator = new TcpCoordinator({
+    size: world.size,
+    key,
+    host: options.bind ?? world.coordinator.host,
+    port: world.coordinator.port,
+    inputDir: options.inputDir,
+    outDir: options.outDir,
+    strategy: options.strategy,
+    pipeline: options.pipeline,
+    stallTimeoutMs: options.stallTimeoutMs,
+    registrationTimeoutMs: options.connectTimeoutMs,
+    faults: options.faults,
+    log,
+  });
+  const { job, result } = await coordinator.run();
+  const problems = await verifyOutputs(job, options.outDir);
+  const wallSeconds = (performance.now() - started) / 1000;
+  const doc = runMetrics(job, result, {
+    transport: 'tcp',
+    workers: world.size - 1,
+    strategy: options.strategy,
+    pipeline: options.pipeline,
+    outDir: options.outDir,
+    startedAt,
+    wallSeconds,
+    problems,
+  });
+  if (!options.report) return { rank: 0, doc };
+  const reportDir = join(options.outDir, 'report');
+  const { writeRunReport } = await import('../../reports/write.js');
+  await writeRunReport(reportDir, doc);
+  return { rank: 0, doc, reportDir };
+}

@@ -1,0 +1,65 @@
+/**
+ * Starts client ranks as local processes (`sim rank`) for `sim run --transport tcp`, and
+ * makes sure none outlives the run: they are killed on Ctrl-C, on failure, and if they
+ * have not exited shortly after the job ended.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+const STDERR_LINES_KEPT = 20;
+
+export interface RankExit {
+  rank: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The last lines it wrote to stderr. */
+  stderr: string[];
+}
+
+export class LocalRanks {
+  private readonly children = new Map<number, ChildProcess>();
+  private readonly exits = new Map<number, Promise<RankExit>>();
+
+  /** Starts `sim rank` with these arguments for each rank; `onExit` hears of every exit. */
+  start(ranks: number[], args: (rank: number) => string[], env: NodeJS.ProcessEnv, onExit: (exit: RankExit) => void): void {
+    for (const rank of ranks) {
+      const child = spawn(process.execPath, [CLI, 'rank', ...args(rank)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const stderr: string[] = [];
+      let partial = '';
+      child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+        const lines = (partial + text).split('\n');
+        partial = lines.pop() ?? '';
+        stderr.push(...lines.filter((line) => line.length > 0));
+        if (stderr.length > STDERR_LINES_KEPT) stderr.splice(0, stderr.length - STDERR_LINES_KEPT);
+      });
+      this.children.set(rank, child);
+      const exited = new Promise<RankExit>((resolve) => {
+        child.once('error', (error) => resolve({ rank, code: null, signal: null, stderr: [...stderr, error.message] }));
+        child.once('close', (code, signal) => {
+          if (partial) stderr.push(partial);
+          this.children.delete(rank);
+          resolve({ rank, code, signal, stderr });
+        });
+      });
+      void exited.then(onExit);
+      this.exits.set(rank, exited);
+    }
+  }
+
+  /** Sends a signal to every rank still running. */
+  signal(signal: NodeJS.Signals): void {
+    for (const child of this.children.values()) child.kill(signal);
+  }
+
+  /** Waits up to `graceMs` for every rank to exit, then kills those left. */
+  async reap(graceMs: number): Promise<RankExit[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const all = Promise.all(this.exits.values());
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([all, late]);
+    clearTimeout(timer);
+    this.signal('SIGKILL');
+    return all;
+  }
+}

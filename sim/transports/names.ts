@@ -1,0 +1,2 @@
+export type TransportName = 'threads' | 'tcp';
+export const TRANSPORT_NAMES: readonly TransportName[] = ['threads', 'tcp'];

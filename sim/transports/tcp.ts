@@ -1,0 +1,87 @@
+/**
+ * The TCP transport as `sim run --transport tcp` uses it: rank 0 (the tracker) in this
+ * process, each client as its own `sim rank` process on this host, all connected over
+ * loopback and authenticated with a key made for this run. The same ranks run across
+ * hosts when a launcher starts `sim rank` itself (see sim/commands/rank.ts).
+ */
+import type { Pipeline } from '../../ranks/download.js';
+import type { StrategyName } from '../../ranks/strategies/index.js';
+import { RankFailure, RunFailure } from '../failures.js';
+import type { Job } from '../inputs.js';
+import { LocalRanks, type RankExit } from '../launch/local-ranks.js';
+import type { RunResult } from '../run-result.js';
+import type { ThreadFault } from './thread-control.js';
+import type { LiveRun } from './threads.js';
+import { TcpCoordinator } from './tcp/coordinator.js';
+import { JOB_KEY_ENV, newJobKey } from './tcp/job-key.js';
+
+export interface TcpRunOptions {
+  strategy: StrategyName;
+  pipeline: Pipeline;
+  outDir: string;
+  stallTimeoutMs: number;
+  faults?: ReadonlyMap<number, ThreadFault>;
+  onStart?: (run: LiveRun) => void;
+}
+
+const LOOPBACK = '127.0.0.1';
+/** Local processes start in well under a second; this only bounds a broken start. */
+const REGISTRATION_TIMEOUT_MS = 30_000;
+const EXIT_GRACE_MS = 3000;
+
+function exitText(exit: RankExit): string {
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  const said = exit.stderr.length > 0 ? `: ${exit.stderr[exit.stderr.length - 1]}` : '';
+  return `its process ${how}${said}`;
+}
+
+export async function runOverTcp(job: Job, options: TcpRunOptions): Promise<RunResult> {
+  const key = newJobKey();
+  const ranks = new LocalRanks();
+  let ended = false;
+  const coordinator = new TcpCoordinator({
+    size: job.ranks,
+    key: Buffer.from(key),
+    host: LOOPBACK,
+    port: 0,
+    inputDir: job.dir,
+    outDir: options.outDir,
+    strategy: options.strategy,
+    pipeline: options.pipeline,
+    stallTimeoutMs: options.stallTimeoutMs,
+    registrationTimeoutMs: REGISTRATION_TIMEOUT_MS,
+    faults: options.faults,
+    log: (line) => process.stderr.write(`sim: rank 0: ${line}\n`),
+    onStart: options.onStart,
+    onListening: (port) => {
+      const clients = Array.from({ length: job.ranks - 1 }, (_, i) => i + 1);
+      const args = (rank: number): string[] => [
+        job.dir,
+        ...['--rank', String(rank), '--size', String(job.ranks), '--coordinator', `${LOOPBACK}:${port}`, '--out', options.outDir],
+      ];
+      ranks.start(clients, args, { ...process.env, [JOB_KEY_ENV]: key }, (exit) => {
+        // A rank that ends before the job does (a crash before it could tell rank 0) ends the run.
+        if (!ended && (exit.code !== 0 || exit.signal)) coordinator.fail(new RankFailure(exit.rank, exitText(exit)));
+      });
+    },
+  });
+  const interrupted = (signal: NodeJS.Signals): void => {
+    ranks.signal(signal);
+    void ranks.reap(500).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    const { result } = await coordinator.run();
+    ended = true;
+    const exits = await ranks.reap(EXIT_GRACE_MS);
+    const bad = exits.find((exit) => exit.code !== 0);
+    if (bad) throw new RunFailure(`rank ${bad.rank} failed after the job ended: ${exitText(bad)}`, 1);
+    return result;
+  } finally {
+    ended = true;
+    await ranks.reap(EXIT_GRACE_MS);
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+  }
+}

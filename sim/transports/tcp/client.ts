@@ -1,0 +1,228 @@
+/**
+ * A client rank as its own process: reads only its own `in<R>.txt`, registers with rank 0,
+ * then runs the unchanged Peer over TCP. Outputs are written locally and also sent to rank
+ * 0, so no shared file system is needed. Any failure here is told to rank 0, which ends
+ * the job; a lost rank 0 ends this process.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Peer } from '../../../ranks/peer.js';
+import type { SwarmPayloads } from '../../../ranks/protocol.js';
+import { STRATEGIES } from '../../../ranks/strategies/index.js';
+import { RunFailure } from '../../failures.js';
+import { ensureDir } from '../../files.js';
+import { InputError, parseClient, type ParsedClient } from '../../inputs.js';
+import { MailboxComm } from '../../local-comm.js';
+import { Mailbox } from '../../mailbox.js';
+import { formatOutput, writeOutput, outputName } from '../../outputs.js';
+import { Sampler, now, secondsSince } from '../../timeline.js';
+import { faultyTag } from '../thread-control.js';
+import { parseCoordinatorControl, type ClientControl, type CoordinatorControl } from './control.js';
+import { TcpNetwork } from './network.js';
+
+export interface ClientOptions {
+  rank: number;
+  size: number;
+  key: Buffer;
+  inputDir: string;
+  outDir: string;
+  coordinator: { host: string; port: number };
+  /** The address to listen on and register; default: the one this host reaches rank 0 from. */
+  bind?: string;
+  /** How long to keep trying to reach rank 0, which may start after this rank. */
+  connectTimeoutMs: number;
+  log: (line: string) => void;
+}
+
+const PROGRESS_INTERVAL_MS = 200;
+const CONNECT_RETRY_MS = 100;
+/** Outputs travel to rank 0 in pieces this size, well under the frame limit. */
+const OUTPUT_PIECE_CHARS = 1 << 20;
+
+type Table = Extract<CoordinatorControl, { type: 'table' }>;
+
+function readOwnInput(dir: string, rank: number): ParsedClient {
+  const path = join(dir, `in${rank}.txt`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(path, code === 'ENOENT' ? `missing: rank ${rank} reads its input from here` : `cannot be read (${code})`);
+  }
+  return parseClient(path, text);
+}
+
+async function connectWithRetry(network: TcpNetwork, host: string, port: number, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return (await network.connect(host, port, 0)).localAddress;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === undefined) {
+        throw new RunFailure(
+          `rank 0 at ${host}:${port} did not accept this rank (${(error as Error).message}); does every rank have the same job key?`,
+          1,
+        );
+      }
+      const retriable = code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT';
+      if (!retriable || Date.now() + CONNECT_RETRY_MS > deadline) {
+        throw new RunFailure(`cannot reach rank 0 at ${host}:${port}: ${(error as Error).message}`, 1);
+      }
+      await new Promise((resolve) => setTimeout(resolve, CONNECT_RETRY_MS));
+    }
+  }
+}
+
+/** Runs one client rank to the end of the job; resolves with the exit code. */
+export async function runTcpClient(options: ClientOptions): Promise<number> {
+  const { rank, size } = options;
+  let inputProblem: InputError | undefined;
+  let files: ParsedClient | undefined;
+  try {
+    files = readOwnInput(options.inputDir, rank);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    inputProblem = error;
+  }
+
+  let fault: Table['fault'] = null;
+  let table: (value: Table) => void = () => undefined;
+  let ended: (code: number) => void = () => undefined;
+  const tableArrived = new Promise<Table>((resolve) => (table = resolve));
+  const end = new Promise<number>((resolve) => (ended = resolve));
+  let finished = false;
+  let selfDone = false;
+  let peer: Peer | undefined;
+  const comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => network.post(dest, faultyTag(fault, tag), payload));
+
+  const network: TcpNetwork = new TcpNetwork(rank, size, options.key, comm.mailbox, {
+    control: (from, body) => {
+      const message = parseCoordinatorControl(body);
+      if (from !== 0 || typeof message === 'string') {
+        options.log(`rank ${from} sent ${typeof message === 'string' ? message : 'a control frame only rank 0 may send'}`);
+        return;
+      }
+      switch (message.type) {
+        case 'table':
+          table(message);
+          break;
+        case 'describe': {
+          const status: ClientControl = {
+            type: 'status',
+            waiting: comm.mailbox.waiting(),
+            queued: comm.mailbox.queued,
+            detail: peer?.describe() ?? 'has not started',
+          };
+          network.control(0, status);
+          break;
+        }
+        case 'finish':
+          finished = true;
+          ended(0);
+          break;
+        case 'abort':
+          finished = true;
+          options.log(`job aborted by rank 0: ${message.message}`);
+          ended(message.code || 1);
+          break;
+      }
+    },
+    lost: (lostRank, reason) => {
+      if (finished) return;
+      if (lostRank === 0) {
+        finished = true;
+        options.log(`lost rank 0 (the tracker): ${reason}`);
+        ended(1);
+      } else if (!selfDone) {
+        options.log(`lost rank ${lostRank}: ${reason}`);
+        network.control(0, { type: 'lost', peer: lostRank, reason } satisfies ClientControl);
+      }
+    },
+    log: options.log,
+  });
+
+  const failed = (error: unknown, code = 1): void => {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    network.control(0, { type: 'failed', code, message: failure.message, stack: failure.stack ?? failure.message } satisfies ClientControl);
+  };
+
+  let progressTimer: NodeJS.Timeout | undefined;
+  try {
+    const localAddress = await connectWithRetry(network, options.coordinator.host, options.coordinator.port, options.connectTimeoutMs);
+    if (inputProblem || !files) {
+      failed(inputProblem, 2);
+      options.log(inputProblem?.message ?? 'no input');
+      network.close();
+      return 2;
+    }
+    const host = options.bind ?? localAddress;
+    const port = await network.listen(host, 0);
+    network.control(0, { type: 'register', size, host, port, files } satisfies ClientControl);
+
+    const ready = await Promise.race([tableArrived, end]);
+    if (typeof ready === 'number') return ready;
+    fault = ready.fault;
+    // A stalled rank (a test fault) takes in nothing, like a process stuck in a loop.
+    if (fault === 'stall') network.intake = new Mailbox();
+    network.setAddresses(ready.addresses);
+    const epochMs = now();
+    const timeline = new Sampler();
+    const writes: Promise<unknown>[] = [];
+    await ensureDir(options.outDir);
+    const running = new Peer(comm, files, {
+      strategy: STRATEGIES[ready.strategy](rank, size),
+      pipeline: ready.pipeline,
+      sink: (file, hashes) => {
+        timeline.record(secondsSince(epochMs), [running.obtained], true);
+        const write = writeOutput(options.outDir, rank, file, hashes);
+        write.catch((error: unknown) => failed(error));
+        writes.push(write);
+        const text = formatOutput(hashes);
+        const name = outputName(rank, file);
+        for (let at = 0; at === 0 || at < text.length; at += OUTPUT_PIECE_CHARS) {
+          const last = at + OUTPUT_PIECE_CHARS >= text.length;
+          network.control(0, { type: 'output', name, text: text.slice(at, at + OUTPUT_PIECE_CHARS), last } satisfies ClientControl);
+        }
+      },
+    });
+    peer = running;
+    let lastSent = '';
+    progressTimer = setInterval(() => {
+      const figures = `${network.delivered} ${running.obtained}`;
+      if (figures === lastSent) return;
+      lastSent = figures;
+      network.control(0, { type: 'progress', delivered: network.delivered, obtained: running.obtained } satisfies ClientControl);
+      timeline.record(secondsSince(epochMs), [running.obtained]);
+    }, PROGRESS_INTERVAL_MS);
+
+    if (fault === 'crash') throw new Error('injected crash (--fault crash)');
+    if (fault === 'exit') process.exit(3);
+    timeline.record(0, [0], true);
+    const report = await Promise.race([running.run(), end]);
+    if (typeof report === 'number') return report;
+    await Promise.all(writes);
+    selfDone = true;
+    network.control(0, {
+      type: 'done',
+      report: { ...report, downloadedFrom: Array.from(report.downloadedFrom) },
+      messagesIn: comm.messagesIn,
+      messagesOut: comm.messagesOut,
+      timeline: timeline.samples(),
+    } satisfies ClientControl);
+    return await end;
+  } catch (error) {
+    if (error instanceof RunFailure) {
+      options.log(error.message);
+      return error.exitCode;
+    }
+    failed(error);
+    options.log(`failed: ${(error as Error).message}`);
+    // Rank 0 answers with an abort; wait for it so the reason reaches every rank.
+    return await Promise.race([end, new Promise<number>((resolve) => setTimeout(() => resolve(1), 2000).unref())]);
+  } finally {
+    clearInterval(progressTimer);
+    network.close();
+  }
+}

@@ -1,0 +1,132 @@
+import type { Socket } from 'node:net';
+import { encodeFrame, FrameError, FrameReader, type Frame, type FrameKind } from './frames.js';
+
+/** Until a connection has proved it knows the job key, no frame may be longer than this. */
+export const HANDSHAKE_FRAME_LIMIT = 128;
+
+export function describeAddress(host: string | undefined, port: number | undefined): string {
+  if (host === undefined) return 'an unknown address';
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * A TCP socket read and written as frames. Frames are pulled one at a time with `next`
+ * during the handshake, then pushed to a handler. Any framing error or close ends it once,
+ * with the reason passed to `onClose`.
+ */
+export class FramedSocket {
+  readonly remote: string;
+  private readonly reader = new FrameReader(HANDSHAKE_FRAME_LIMIT);
+  private waiter: { resolve: (frame: Frame) => void; reject: (error: Error) => void } | undefined;
+  private handler: ((frame: Frame) => void) | undefined;
+  private ended: string | undefined;
+  private closeHandlers: ((reason: string) => void)[] = [];
+
+  constructor(readonly socket: Socket) {
+    socket.setNoDelay(true);
+    this.remote = describeAddress(socket.remoteAddress, socket.remotePort);
+    socket.on('data', (chunk: Buffer) => this.received(chunk));
+    socket.on('error', (error) => this.end(error.message));
+    socket.on('close', () => this.end(this.reader.midFrame ? 'closed in the middle of a frame' : 'closed'));
+  }
+
+  get closed(): boolean {
+    return this.ended !== undefined;
+  }
+
+  get reason(): string | undefined {
+    return this.ended;
+  }
+
+  setLimit(limit: number): void {
+    this.reader.setLimit(limit);
+  }
+
+  onClose(handler: (reason: string) => void): void {
+    if (this.ended !== undefined) handler(this.ended);
+    else this.closeHandlers.push(handler);
+  }
+
+  /** The next frame, for the handshake; rejects on close or after `timeoutMs`. */
+  next(timeoutMs: number, waitingFor: string): Promise<Frame> {
+    if (this.ended !== undefined) return Promise.reject(new FrameError(`${this.ended} while waiting for ${waitingFor}`));
+    const promise = new Promise<Frame>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        reject(new FrameError(`no ${waitingFor} within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.waiter = {
+        resolve: (frame) => {
+          clearTimeout(timer);
+          resolve(frame);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+    });
+    this.drain();
+    return promise;
+  }
+
+  /** From now on every frame goes to `handler`, starting with any already queued. */
+  listen(handler: (frame: Frame) => void): void {
+    this.handler = handler;
+    this.drain();
+  }
+
+  write(kind: FrameKind, body: Buffer | string): void {
+    if (this.ended === undefined) this.socket.write(encodeFrame(kind, body));
+  }
+
+  /** Writes frames already encoded, as one write. */
+  writeEncoded(frames: Buffer): void {
+    if (this.ended === undefined) this.socket.write(frames);
+  }
+
+  /** Closes after anything written so far is flushed. */
+  finish(): void {
+    this.socket.end();
+  }
+
+  destroy(reason: string): void {
+    this.end(reason);
+    this.socket.destroy();
+  }
+
+  private received(chunk: Buffer): void {
+    if (this.ended !== undefined) return;
+    this.reader.push(chunk);
+    this.drain();
+  }
+
+  /** Hands out frames while someone takes them; the rest stay as bytes until then. */
+  private drain(): void {
+    while (this.ended === undefined && (this.waiter || this.handler)) {
+      let frame: Frame | undefined;
+      try {
+        frame = this.reader.next();
+      } catch (error) {
+        this.destroy(error instanceof FrameError ? `sent ${error.message}` : String(error));
+        return;
+      }
+      if (!frame) return;
+      if (this.waiter) {
+        const waiter = this.waiter;
+        this.waiter = undefined;
+        waiter.resolve(frame);
+      } else {
+        this.handler?.(frame);
+      }
+    }
+  }
+
+  private end(reason: string): void {
+    if (this.ended !== undefined) return;
+    this.ended = reason;
+    this.waiter?.reject(new FrameError(`${reason} during the handshake`));
+    this.waiter = undefined;
+    for (const handler of this.closeHandlers.splice(0)) handler(reason);
+  }
+}

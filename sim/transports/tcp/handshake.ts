@@ -1,0 +1,66 @@
+/**
+ * Mutual proof of the job key, before any other frame is read. The acceptor sends a fresh
+ * nonce; the connector answers with its rank, its own nonce and an HMAC over both; the
+ * acceptor checks it and answers with an HMAC over the nonces the other way round. The
+ * key never travels; a recorded exchange is useless because every nonce is new.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { FrameKind, MAX_FRAME_BYTES } from './frames.js';
+import type { FramedSocket } from './framed-socket.js';
+
+const NONCE_BYTES = 32;
+const MAC_BYTES = 32;
+export const HANDSHAKE_TIMEOUT_MS = 5000;
+
+/** The remote end failed the handshake; the message is the reason to log. */
+export class HandshakeError extends Error {}
+
+function proof(key: Buffer, role: 'connect' | 'accept', theirs: Buffer, mine: Buffer, rank: number): Buffer {
+  const rankBytes = Buffer.alloc(4);
+  rankBytes.writeUInt32BE(rank);
+  return createHmac('sha256', key).update(`swarmsim-${role}`).update(theirs).update(mine).update(rankBytes).digest();
+}
+
+/** Runs the acceptor's side; resolves with the connector's rank. */
+export async function acceptHandshake(socket: FramedSocket, key: Buffer, rank: number, timeoutMs = HANDSHAKE_TIMEOUT_MS): Promise<number> {
+  const challenge = randomBytes(NONCE_BYTES);
+  socket.write(FrameKind.CHALLENGE, challenge);
+  const frame = await socket.next(timeoutMs, 'proof of the job key');
+  if (frame.kind !== FrameKind.PROOF || frame.body.length !== 4 + NONCE_BYTES + MAC_BYTES) {
+    throw new HandshakeError('sent something other than a proof of the job key');
+  }
+  const theirRank = frame.body.readUInt32BE(0);
+  const theirNonce = frame.body.subarray(4, 4 + NONCE_BYTES);
+  const mac = frame.body.subarray(4 + NONCE_BYTES);
+  if (!timingSafeEqual(mac, proof(key, 'connect', challenge, theirNonce, theirRank))) throw new HandshakeError('wrong job key');
+  const rankBytes = Buffer.alloc(4);
+  rankBytes.writeUInt32BE(rank);
+  socket.write(FrameKind.WELCOME, Buffer.concat([rankBytes, proof(key, 'accept', theirNonce, challenge, rank)]));
+  socket.setLimit(MAX_FRAME_BYTES);
+  return theirRank;
+}
+
+/** Runs the connector's side; resolves with the acceptor's rank, which must be `expected` when given. */
+export async function connectHandshake(
+  socket: FramedSocket,
+  key: Buffer,
+  rank: number,
+  expected?: number,
+  timeoutMs = HANDSHAKE_TIMEOUT_MS,
+): Promise<number> {
+  const frame = await socket.next(timeoutMs, 'a challenge');
+  if (frame.kind !== FrameKind.CHALLENGE || frame.body.length !== NONCE_BYTES) throw new HandshakeError('did not send a challenge');
+  const nonce = randomBytes(NONCE_BYTES);
+  const rankBytes = Buffer.alloc(4);
+  rankBytes.writeUInt32BE(rank);
+  socket.write(FrameKind.PROOF, Buffer.concat([rankBytes, nonce, proof(key, 'connect', frame.body, nonce, rank)]));
+  const welcome = await socket.next(timeoutMs, 'proof of the job key');
+  if (welcome.kind !== FrameKind.WELCOME || welcome.body.length !== 4 + MAC_BYTES) throw new HandshakeError('refused our proof');
+  const theirRank = welcome.body.readUInt32BE(0);
+  if (!timingSafeEqual(welcome.body.subarray(4), proof(key, 'accept', nonce, frame.body, theirRank))) {
+    throw new HandshakeError('answered with a wrong proof of the job key');
+  }
+  if (expected !== undefined && theirRank !== expected) throw new HandshakeError(`is rank ${theirRank}, not rank ${expected}`);
+  socket.setLimit(MAX_FRAME_BYTES);
+  return theirRank;
+}

@@ -1,0 +1,254 @@
+/**
+ * One rank's end of the TCP mesh: a listener, an authenticated connection per peer it
+ * talks to, and protocol messages batched per destination. Connections are made on first
+ * use; whichever connection to a peer exists first carries everything this rank sends to
+ * it, so messages to one rank stay in order. Frames from a peer are checked (schema, size)
+ * before anything is delivered; a connection that fails a check is closed.
+ */
+import { connect as tcpConnect, createServer, type Server, type Socket } from 'node:net';
+import { SWARM_LAYOUT } from '../../../ranks/protocol.js';
+import type { Mailbox } from '../../mailbox.js';
+import { batchProblem, decodeBatch, encodeInto } from '../../wire-layout.js';
+import { FlushQueue, type Flushable } from '../batched-link.js';
+import { FrameKind, type Frame } from './frames.js';
+import { describeAddress, FramedSocket } from './framed-socket.js';
+import { acceptHandshake, connectHandshake } from './handshake.js';
+
+/** A batch is written once it holds this many flat values, without waiting for the flush turn. */
+const BATCH_VALUES = 16_384;
+export const CONNECT_TIMEOUT_MS = 5000;
+
+export interface NetworkEvents {
+  /** A control frame from an authenticated peer (not yet schema-checked: that is the caller's job). */
+  control(from: number, body: Buffer): void;
+  /** A connection to a job member closed or was closed for a bad frame. */
+  lost(peer: number, reason: string): void;
+  /** A line for the log: a refused connection and why. */
+  log(line: string): void;
+}
+
+class PeerLink implements Flushable {
+  socket: FramedSocket | undefined;
+  private batch: unknown[] = [];
+  private readonly waitingControl: string[] = [];
+
+  constructor(private readonly flusher: FlushQueue) {}
+
+  push(tag: number, payload: unknown): void {
+    if (this.batch.length === 0 && this.socket) this.flusher.mark(this);
+    encodeInto(this.batch, SWARM_LAYOUT, tag, payload);
+    if (this.batch.length >= BATCH_VALUES) this.flush();
+  }
+
+  control(message: object): void {
+    this.flush();
+    const text = JSON.stringify(message);
+    if (this.socket) this.socket.write(FrameKind.CONTROL, text);
+    else this.waitingControl.push(text);
+  }
+
+  attach(socket: FramedSocket): void {
+    this.socket = socket;
+    for (const text of this.waitingControl.splice(0)) socket.write(FrameKind.CONTROL, text);
+    this.flush();
+  }
+
+  flush(): void {
+    if (!this.socket || this.batch.length === 0) return;
+    this.socket.write(FrameKind.BATCH, JSON.stringify(this.batch));
+    this.batch = [];
+  }
+}
+
+export class TcpNetwork {
+  private readonly flusher = new FlushQueue();
+  private readonly links: (PeerLink | undefined)[];
+  private readonly sockets = new Set<FramedSocket>();
+  private server: Server | undefined;
+  private addresses: readonly (readonly [string, number])[] = [];
+  private closing = false;
+  /** Messages delivered from every peer, for the watchdog and progress. */
+  delivered = 0;
+
+  constructor(
+    readonly rank: number,
+    readonly size: number,
+    private readonly key: Buffer,
+    /** Where protocol messages from peers are delivered; a test fault may swap in one nobody reads. */
+    public intake: Mailbox,
+    private readonly events: NetworkEvents,
+  ) {
+    this.links = new Array<PeerLink | undefined>(size);
+  }
+
+  /** Listens on host:port (port 0: any free port); resolves with the port. */
+  listen(host: string, port: number): Promise<number> {
+    const server = createServer((socket) => this.accepted(socket));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port, exclusive: true }, () => {
+        server.off('error', reject);
+        const address = server.address();
+        resolve(typeof address === 'object' && address ? address.port : port);
+      });
+    });
+  }
+
+  /** Every rank's listener, by rank: where to connect on first use. */
+  setAddresses(addresses: readonly (readonly [string, number])[]): void {
+    this.addresses = addresses;
+  }
+
+  /** Sends a protocol message (batched until the end of this event-loop turn). */
+  post(dest: number, tag: number, payload: unknown): void {
+    this.linkTo(dest).push(tag, payload);
+  }
+
+  /** Sends a control frame after whatever protocol messages to `dest` are queued. */
+  control(dest: number, message: object): void {
+    this.linkTo(dest).control(message);
+  }
+
+  /** Writes every queued batch now. */
+  flushAll(): void {
+    this.flusher.flushAll();
+  }
+
+  /**
+   * Connects to `host:port`, proves the key and adopts the connection as the link to the
+   * rank that answers (`expected` when given). Rejects if the connection cannot be made.
+   */
+  async connect(host: string, port: number, expected?: number): Promise<{ peer: number; localAddress: string }> {
+    const socket = await openSocket(host, port);
+    const framed = this.track(new FramedSocket(socket));
+    try {
+      const peer = await connectHandshake(framed, this.key, this.rank, expected);
+      this.adopt(framed, peer);
+      return { peer, localAddress: socket.localAddress ?? host };
+    } catch (error) {
+      framed.destroy(String(error));
+      throw error;
+    }
+  }
+
+  /** Closes every connection and the listener, after flushing what is queued. */
+  close(): void {
+    this.closing = true;
+    this.flushAll();
+    this.server?.close();
+    for (const socket of this.sockets) socket.finish();
+  }
+
+  /** Closes everything at once. */
+  destroy(): void {
+    this.closing = true;
+    this.server?.close();
+    for (const socket of this.sockets) socket.destroy('shut down');
+  }
+
+  private linkTo(dest: number): PeerLink {
+    let link = this.links[dest];
+    if (!link) {
+      this.links[dest] = link = new PeerLink(this.flusher);
+      this.dial(dest);
+    }
+    return link;
+  }
+
+  private dial(dest: number): void {
+    const address = this.addresses[dest];
+    if (!address) {
+      this.events.lost(dest, 'no address known for it');
+      return;
+    }
+    this.connect(address[0], address[1], dest).catch((error: unknown) => {
+      this.events.lost(dest, `cannot connect to ${describeAddress(address[0], address[1])}: ${(error as Error).message}`);
+    });
+  }
+
+  private track(socket: FramedSocket): FramedSocket {
+    this.sockets.add(socket);
+    socket.onClose(() => this.sockets.delete(socket));
+    return socket;
+  }
+
+  private accepted(raw: Socket): void {
+    const socket = this.track(new FramedSocket(raw));
+    if (this.closing) {
+      socket.destroy('shutting down');
+      return;
+    }
+    acceptHandshake(socket, this.key, this.rank).then(
+      (peer) => {
+        if (peer === this.rank || peer >= this.size) {
+          this.events.log(`refused a connection from ${socket.remote}: it claims rank ${peer}, not a rank of this ${this.size}-rank job`);
+          socket.destroy('bad rank');
+          return;
+        }
+        this.adopt(socket, peer);
+      },
+      (error: unknown) => {
+        this.events.log(`refused a connection from ${socket.remote}: ${(error as Error).message}`);
+        socket.destroy('failed the handshake');
+      },
+    );
+  }
+
+  private adopt(socket: FramedSocket, peer: number): void {
+    let link = this.links[peer];
+    if (!link) this.links[peer] = link = new PeerLink(this.flusher);
+    if (!link.socket) link.attach(socket);
+    socket.onClose((reason) => {
+      if (!this.closing) this.events.lost(peer, `its connection ${reason}`);
+    });
+    const deliver = (tag: number, payload: unknown): void => this.intake.deliver({ source: peer, tag, payload });
+    socket.listen((frame: Frame) => {
+      if (frame.kind === FrameKind.CONTROL) {
+        this.events.control(peer, frame.body);
+        return;
+      }
+      if (frame.kind !== FrameKind.BATCH) {
+        this.refuse(socket, peer, `a handshake frame after the handshake`);
+        return;
+      }
+      let batch: unknown;
+      try {
+        batch = JSON.parse(frame.body.toString('utf8'));
+      } catch {
+        this.refuse(socket, peer, 'a batch that is not JSON');
+        return;
+      }
+      const problem = batchProblem(batch, SWARM_LAYOUT);
+      if (problem) {
+        this.refuse(socket, peer, `a batch that fails the protocol's schema (${problem})`);
+        return;
+      }
+      const before = this.intake.delivered;
+      decodeBatch(batch as unknown[], SWARM_LAYOUT, deliver);
+      this.delivered += this.intake.delivered - before;
+    });
+  }
+
+  private refuse(socket: FramedSocket, peer: number, what: string): void {
+    this.events.log(`closed the connection from rank ${peer} (${socket.remote}): it sent ${what}`);
+    socket.destroy(`was closed: it sent ${what}`);
+  }
+}
+
+/** A TCP connection to host:port with Nagle off, or a rejection within CONNECT_TIMEOUT_MS. */
+export function openSocket(host: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect({ host, port, noDelay: true });
+    const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}

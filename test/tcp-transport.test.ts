@@ -1,0 +1,198 @@
+import { connect } from 'node:net';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { encodeFrame, FrameKind } from '../sim/transports/tcp/frames.js';
+import { sim } from './helpers/cli.js';
+import { tempDir } from './helpers/files.js';
+import { freePort, processesWith, startSim, waitFor } from './helpers/processes.js';
+
+/** The generated suite without its 64-rank case, which takes 64 processes on 2 cores. */
+const SMALL_SUITE_CASES = readdirSync('test/suite')
+  .filter((name) => !name.startsWith('r64'))
+  .map((name) => join('test/suite', name));
+const KEY = 'tcp-test-job-key-0123456789abcdef';
+const keyed = { ...process.env, SIM_JOB_KEY: KEY };
+
+function generated(args: string[]): string {
+  const dir = tempDir();
+  expect(sim('gen', dir, ...args).status).toBe(0);
+  return dir;
+}
+
+function outputsOf(dir: string): Map<string, string> {
+  const names = readdirSync(dir).filter((name) => name.startsWith('client'));
+  return new Map(names.map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
+}
+
+/** Opens a connection to rank 0 and sends `bytes`, leaving it open. */
+function hostile(port: number, bytes: Buffer): Promise<() => void> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(bytes);
+      resolve(() => socket.destroy());
+    });
+    socket.on('error', () => undefined);
+  });
+}
+
+describe('sim run --transport tcp', () => {
+  it('passes the generated suite, checked against the expected outputs', () => {
+    const result = sim('check', ...SMALL_SUITE_CASES, '--transport', 'tcp');
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^check: 5 passed, 0 failed$/m);
+    expect(result.status).toBe(0);
+  });
+
+  it('writes the same output files as the threads transport', () => {
+    const dir = generated(['--ranks', '7', '--files', '4', '--segments', '20-60', '--wants', '3', '--seed', 'tcp']);
+    const threads = join(dir, 'threads');
+    const tcp = join(dir, 'tcp');
+    expect(sim('run', dir, '--out', threads, '--quiet').status).toBe(0);
+    const run = sim('run', dir, '--transport', 'tcp', '--out', tcp, '--quiet', '--json');
+    expect(run.status).toBe(0);
+    const doc = JSON.parse(run.stdout) as { run: { transport: string; ok: boolean; workers: number } };
+    expect(doc.run).toMatchObject({ transport: 'tcp', ok: true, workers: 6 });
+    expect(outputsOf(tcp)).toEqual(outputsOf(threads));
+    expect(outputsOf(tcp).size).toBeGreaterThan(0);
+    expect(readdirSync(join(tcp, 'report'))).toContain('index.html');
+  });
+
+  it('ends the run naming a rank whose process exits, and leaves no process behind', () => {
+    const dir = generated(['--ranks', '5', '--files', '3', '--segments', '30', '--wants', '2', '--seed', 'exit']);
+    const result = sim('run', dir, '--transport', 'tcp', '--out', join(dir, 'out'), '--quiet', '--fault', 'exit:2');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^sim: rank 2 failed: (its process exited with code 3|its connection closed)/m);
+    expect(processesWith(dir)).toEqual([]);
+  });
+
+  it('ends within seconds when a rank is killed -9 mid-run, naming it; no orphans', async () => {
+    const dir = generated(['--ranks', '5', '--files', '3', '--segments', '30', '--wants', '2', '--seed', 'kill']);
+    // Rank 1 stops reading, so the job cannot finish before the kill.
+    const run = startSim([
+      'run',
+      dir,
+      '--transport',
+      'tcp',
+      '--out',
+      join(dir, 'out'),
+      '--quiet',
+      '--fault',
+      'stall:1',
+      '--stall-timeout',
+      '60',
+    ]);
+    const victim = (): string[] =>
+      processesWith(dir).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--rank\x003\x00'));
+    expect(await waitFor(() => victim().length === 1, 10_000)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const killedAt = Date.now();
+    process.kill(Number(victim()[0]), 'SIGKILL');
+    const ended = await run.exited;
+    expect(Date.now() - killedAt).toBeLessThan(5000);
+    expect(ended.status).toBe(1);
+    expect(ended.stderr).toMatch(/^sim: rank 3 failed: /m);
+    expect(processesWith(dir)).toEqual([]);
+  });
+
+  it('forwards Ctrl-C to every rank and exits 130', async () => {
+    const dir = generated(['--ranks', '5', '--files', '3', '--segments', '30', '--wants', '2', '--seed', 'sigint']);
+    const run = startSim([
+      'run',
+      dir,
+      '--transport',
+      'tcp',
+      '--out',
+      join(dir, 'out'),
+      '--quiet',
+      '--fault',
+      'stall:1',
+      '--stall-timeout',
+      '60',
+    ]);
+    expect(await waitFor(() => processesWith(dir).length === 5, 10_000)).toBe(true);
+    process.kill(run.pid, 'SIGINT');
+    expect((await run.exited).status).toBe(130);
+    expect(await waitFor(() => processesWith(dir).length === 0, 3000)).toBe(true);
+  });
+});
+
+describe('sim rank', () => {
+  async function job(dir: string, size: number, extra: (rank: number) => string[] = () => []) {
+    const port = await freePort();
+    const start = (rank: number) =>
+      startSim(
+        [
+          'rank',
+          dir,
+          '--rank',
+          String(rank),
+          '--size',
+          String(size),
+          '--coordinator',
+          `127.0.0.1:${port}`,
+          '--out',
+          join(dir, `out${rank}`),
+          '--no-report',
+          ...extra(rank),
+        ],
+        keyed,
+      );
+    return { port, start };
+  }
+
+  it('survives a wrong key, garbage, an oversized prefix and a stalled half frame, and completes the job', async () => {
+    const dir = generated(['--ranks', '4', '--files', '2', '--segments', '20', '--wants', '2', '--seed', 'hostile']);
+    const { port, start } = await job(dir, 4);
+    const rank0 = start(0);
+    const huge = Buffer.alloc(4);
+    huge.writeUInt32BE(0x7fffffff);
+    const wrongKey = startSim(['rank', dir, '--rank', '1', '--size', '4', '--coordinator', `127.0.0.1:${port}`, '--connect-timeout', '5'], {
+      ...process.env,
+      SIM_JOB_KEY: 'not-the-job-key-at-all',
+    });
+    await waitFor(() => false, 300);
+    const closers = await Promise.all([
+      hostile(port, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')),
+      hostile(port, huge),
+      hostile(port, encodeFrame(FrameKind.PROOF, Buffer.alloc(68)).subarray(0, 30)),
+    ]);
+    const bad = await wrongKey.exited;
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/rank 0 at 127\.0\.0\.1:\d+ did not accept this rank .*same job key/);
+    const clients = [1, 2, 3].map(start);
+    const ends = await Promise.all([rank0.exited, ...clients.map((client) => client.exited)]);
+    for (const close of closers) close();
+    expect(ends.map((end) => end.status)).toEqual([0, 0, 0, 0]);
+    expect(ends[0].stdout).toMatch(/all correct/);
+    const log = ends[0].stderr;
+    expect(log).toMatch(/sim: rank 0: refused a connection from 127\.0\.0\.1:\d+: wrong job key/);
+    expect(log).toMatch(/refused a connection from 127\.0\.0\.1:\d+: .*sent a frame of 1195725856 bytes, over the limit of 128/);
+    expect(log).toMatch(/refused a connection from 127\.0\.0\.1:\d+: .*sent a frame of 2147483647 bytes, over the limit of 128/);
+    expect(log).toMatch(/refused a connection from 127\.0\.0\.1:\d+: no proof of the job key within 5 s/);
+    // Rank 0 holds every output though each client wrote only its own.
+    const all = [...outputsOf(join(dir, 'out0')).keys()];
+    const own = [1, 2, 3].flatMap((rank) => [...outputsOf(join(dir, `out${rank}`)).keys()]);
+    expect(all.sort()).toEqual(own.sort());
+  }, 30_000);
+
+  it("ends every rank when one rank's input is bad, naming the file and line", async () => {
+    const dir = generated(['--ranks', '4', '--files', '2', '--segments', '5', '--wants', '1', '--seed', 'bad']);
+    writeFileSync(join(dir, 'in2.txt'), '1\nfile1 x\n');
+    const { start } = await job(dir, 4);
+    const ends = await Promise.all([0, 1, 2, 3].map((rank) => start(rank).exited));
+    // Rank 0 and the rank with the bad file say it is bad input; the others are told or lose rank 0.
+    expect([ends[0].status, ends[2].status]).toEqual([2, 2]);
+    expect(ends.every((end) => end.status !== 0)).toBe(true);
+    expect(ends[0].stderr).toMatch(/in2\.txt:2: expected a number of segments >= 1 for file1, got "x"/);
+  });
+
+  it('refuses a rank started for a job of another size', async () => {
+    const dir = generated(['--ranks', '4', '--files', '2', '--segments', '5', '--wants', '1', '--seed', 'size']);
+    const { start } = await job(dir, 4, (rank) => (rank === 2 ? ['--size', '5'] : []));
+    const ends = await Promise.all([0, 1, 2, 3].map((rank) => start(rank).exited));
+    expect(ends[0].status).toBe(2);
+    expect(ends[0].stderr).toMatch(/^sim: rank 2: was started for a 5-rank job, but rank 0 for a 4-rank job/m);
+    expect(ends.slice(1).every((end) => end.status !== 0)).toBe(true);
+  });
+});

@@ -1,0 +1,174 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SWARM_LAYOUT, Tag } from '../ranks/protocol.js';
+import { InputError } from '../sim/failures.js';
+import { resolveWorld } from '../sim/launch/world.js';
+import { encodeFrame, FrameError, FrameKind, FrameReader, MAX_FRAME_BYTES } from '../sim/transports/tcp/frames.js';
+import { FramedSocket } from '../sim/transports/tcp/framed-socket.js';
+import { acceptHandshake, connectHandshake, HandshakeError } from '../sim/transports/tcp/handshake.js';
+import { readJobKey } from '../sim/transports/tcp/job-key.js';
+import { batchProblem, encodeInto } from '../sim/wire-layout.js';
+
+describe('frames', () => {
+  it('reassembles frames split anywhere and joined together', () => {
+    const bytes = Buffer.concat([encodeFrame(FrameKind.BATCH, '[1,2]'), encodeFrame(FrameKind.CONTROL, '{"type":"finish"}')]);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const reader = new FrameReader(1000);
+      reader.push(bytes.subarray(0, cut));
+      const got = [];
+      for (let frame = reader.next(); frame; frame = reader.next()) got.push(frame);
+      reader.push(bytes.subarray(cut));
+      for (let frame = reader.next(); frame; frame = reader.next()) got.push(frame);
+      expect(got.map((f) => [f.kind, f.body.toString()])).toEqual([
+        [FrameKind.BATCH, '[1,2]'],
+        [FrameKind.CONTROL, '{"type":"finish"}'],
+      ]);
+    }
+  });
+
+  it('refuses an oversized length prefix before any body arrives', () => {
+    const reader = new FrameReader(MAX_FRAME_BYTES);
+    const prefix = Buffer.alloc(4);
+    prefix.writeUInt32BE(0xffffffff);
+    reader.push(prefix);
+    expect(() => reader.next()).toThrow(new FrameError(`a frame of 4294967295 bytes, over the limit of ${MAX_FRAME_BYTES}`));
+  });
+
+  it('refuses a frame of unknown kind and one of length 0', () => {
+    const unknown = new FrameReader(100);
+    unknown.push(Buffer.from([0, 0, 0, 2, 99, 0]));
+    expect(() => unknown.next()).toThrow('a frame of unknown kind 99');
+    const empty = new FrameReader(100);
+    empty.push(Buffer.from([0, 0, 0, 0]));
+    expect(() => empty.next()).toThrow('a frame of length 0');
+  });
+});
+
+describe('batch schema check', () => {
+  const batch = (tag: number, payload: unknown): unknown[] => {
+    const out: unknown[] = [];
+    encodeInto(out, SWARM_LAYOUT, tag, payload);
+    return out;
+  };
+
+  it('accepts every well-formed message', () => {
+    const good = [
+      ...batch(Tag.INIT, { files: [{ name: 'file1', hashes: ['a', 'b'] }] }),
+      ...batch(Tag.INIT_ACK, null),
+      ...batch(Tag.SWARM_REPLY, { file: 'file1', seeds: [1], peers: [], hashes: null }),
+      ...batch(Tag.ACK, { file: 'file1', index: 3, load: 0, from: 0, held: 4 }),
+    ];
+    expect(batchProblem(good, SWARM_LAYOUT)).toBeUndefined();
+  });
+
+  it('names the first field of the wrong kind, an unknown tag and a cut-short message', () => {
+    expect(batchProblem(batch(Tag.SEGMENT_REQUEST, { file: 'f', index: 1.5, hash: 'h' }), SWARM_LAYOUT)).toBe(
+      'tag 6: index must be an integer',
+    );
+    expect(batchProblem(batch(Tag.INIT, { files: [{ name: 'f', hashes: [1] }] }), SWARM_LAYOUT)).toBe(
+      'tag 1: files must be records whose hashes is a list of strings',
+    );
+    expect(batchProblem([Tag.SWARM_REQUEST, 'f', 'yes'], SWARM_LAYOUT)).toBe('tag 3: withHashes must be true or false');
+    expect(batchProblem([42], SWARM_LAYOUT)).toBe('unknown tag 42 at position 0');
+    expect(batchProblem([Tag.PEER_UPDATE], SWARM_LAYOUT)).toBe('tag 5 cut short at the end of the batch');
+    expect(batchProblem({ not: 'a list' }, SWARM_LAYOUT)).toBe('a batch is not a list');
+  });
+});
+
+describe('handshake', () => {
+  let server: Server | undefined;
+  const sockets: Socket[] = [];
+  afterEach(() => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    server?.close();
+  });
+
+  async function pair(): Promise<{ acceptor: FramedSocket; connector: FramedSocket }> {
+    const accepted = new Promise<Socket>((resolve) => {
+      server = createServer(resolve);
+    });
+    const port = await new Promise<number>((resolve) =>
+      server?.listen(0, '127.0.0.1', () => resolve((server?.address() as { port: number }).port)),
+    );
+    const client = connect(port, '127.0.0.1');
+    const serverSide = await accepted;
+    sockets.push(client, serverSide);
+    return { acceptor: new FramedSocket(serverSide), connector: new FramedSocket(client) };
+  }
+
+  it('admits a connector with the same key, each side learning the other rank', async () => {
+    const { acceptor, connector } = await pair();
+    const key = Buffer.from('0123456789abcdef0123');
+    const [connectorRank, acceptorRank] = await Promise.all([acceptHandshake(acceptor, key, 0), connectHandshake(connector, key, 4, 0)]);
+    expect([connectorRank, acceptorRank]).toEqual([4, 0]);
+  });
+
+  it('refuses a wrong key, and the connector learns nothing from the acceptor', async () => {
+    const { acceptor, connector } = await pair();
+    const accepting = acceptHandshake(acceptor, Buffer.from('the-right-key-0123456'), 0);
+    const connecting = connectHandshake(connector, Buffer.from('a-wrong-key-000000000'), 2, 0);
+    await expect(accepting).rejects.toThrow(new HandshakeError('wrong job key'));
+    acceptor.destroy('failed the handshake');
+    await expect(connecting).rejects.toThrow('during the handshake');
+  });
+
+  it('refuses a connector that stalls mid-frame once the handshake time is up', async () => {
+    const { acceptor, connector } = await pair();
+    connector.socket.write(Buffer.from([0, 0, 0, 69, FrameKind.PROOF, 1, 2]));
+    await expect(acceptHandshake(acceptor, Buffer.from('0123456789abcdef0123'), 0, 200)).rejects.toThrow(
+      'no proof of the job key within 0.2 s',
+    );
+  });
+
+  it('refuses a frame over the handshake limit before the key is proved', async () => {
+    const { acceptor, connector } = await pair();
+    const accepting = acceptHandshake(acceptor, Buffer.from('0123456789abcdef0123'), 0);
+    connector.socket.write(encodeFrame(FrameKind.BATCH, 'x'.repeat(1000)));
+    await expect(accepting).rejects.toThrow('sent a frame of 1001 bytes, over the limit of 128');
+  });
+});
+
+describe('where a rank stands', () => {
+  it('reads flags first, then the launchers in order', () => {
+    expect(resolveWorld({ rank: 2, size: 4, coordinator: 'h:7077' }, { OMPI_COMM_WORLD_RANK: '1' })).toEqual({
+      rank: 2,
+      size: 4,
+      coordinator: { host: 'h', port: 7077 },
+    });
+    const slurm = { SLURM_PROCID: '3', SLURM_NTASKS: '6', MASTER_ADDR: 'fe80::1', MASTER_PORT: '9000' };
+    expect(resolveWorld({}, slurm)).toEqual({ rank: 3, size: 6, coordinator: { host: 'fe80::1', port: 9000 } });
+    expect(resolveWorld({}, { PMIX_RANK: '0', PMI_SIZE: '3', RANK: '0', MASTER_ADDR: 'a', MASTER_PORT: '1' }).rank).toBe(0);
+  });
+
+  it('says what is missing or contradictory', () => {
+    const world = (env: NodeJS.ProcessEnv, coordinator: string | null = 'h:1'): string => {
+      try {
+        resolveWorld({ coordinator: coordinator ?? undefined }, env);
+      } catch (error) {
+        expect(error).toBeInstanceOf(InputError);
+        return (error as Error).message;
+      }
+      return 'no error';
+    };
+    expect(world({})).toMatch(/^rank: unknown: pass --rank, or start under a launcher that sets one of OMPI_COMM_WORLD_RANK/);
+    expect(world({ RANK: '1' })).toMatch(/^size: unknown \(rank 1 from RANK\): pass --size/);
+    expect(world({ OMPI_COMM_WORLD_RANK: '1', PMI_RANK: '2', OMPI_COMM_WORLD_SIZE: '4' })).toBe(
+      'rank: the launcher variables disagree: OMPI_COMM_WORLD_RANK=1 but PMI_RANK=2 (pass --rank and --size to choose)',
+    );
+    expect(world({ RANK: '5', WORLD_SIZE: '5' })).toBe('RANK: rank 5 does not exist in a job of 5 ranks (WORLD_SIZE)');
+    expect(world({ RANK: 'x', WORLD_SIZE: '5' })).toBe('RANK: expected a whole number, got "x"');
+    expect(world({ RANK: '1', WORLD_SIZE: '5' }, null)).toMatch(/^coordinator: unknown: pass --coordinator HOST:PORT/);
+    expect(world({ RANK: '1', WORLD_SIZE: '5', MASTER_ADDR: 'h' }, null)).toBe(
+      'MASTER_ADDR: is set but its partner is not: set both, or pass --coordinator HOST:PORT',
+    );
+    expect(world({ RANK: '1', WORLD_SIZE: '5' }, 'h:99999')).toBe(
+      '--coordinator: expected HOST:PORT with a port from 1 to 65535, got "h:99999"',
+    );
+  });
+
+  it('wants a job key of some length, and never a default', () => {
+    expect(() => readJobKey(undefined, {})).toThrow(/job key: none given: set SIM_JOB_KEY/);
+    expect(() => readJobKey(undefined, { SIM_JOB_KEY: 'short' })).toThrow('SIM_JOB_KEY: the job key must have at least 16 characters');
+    expect(readJobKey(undefined, { SIM_JOB_KEY: ' 0123456789abcdef \n' }).toString()).toBe('0123456789abcdef');
+  });
+});
