@@ -27,12 +27,12 @@ function outputsOf(dir: string): Map<string, string> {
 
 /** Opens a connection to rank 0 and sends `bytes`, leaving it open. */
 function hostile(port: number, bytes: Buffer): Promise<() => void> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1', () => {
       socket.write(bytes);
       resolve(() => socket.destroy());
     });
-    socket.on('error', () => undefined);
+    socket.on('error', reject);
   });
 }
 
@@ -151,13 +151,13 @@ describe('sim rank', () => {
       ...process.env,
       SIM_JOB_KEY: 'not-the-job-key-at-all',
     });
-    await waitFor(() => false, 300);
+    // Refused by rank 0, so rank 0 listens by now.
+    const bad = await wrongKey.exited;
     const closers = await Promise.all([
       hostile(port, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')),
       hostile(port, huge),
       hostile(port, encodeFrame(FrameKind.PROOF, Buffer.alloc(68)).subarray(0, 30)),
     ]);
-    const bad = await wrongKey.exited;
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/rank 0 at 127\.0\.0\.1:\d+ did not accept this rank .*same job key/);
     const clients = [1, 2, 3].map(start);
