@@ -36,6 +36,13 @@ function hostile(port: number, bytes: Buffer): Promise<() => void> {
   });
 }
 
+/** A 5-rank TCP run that cannot finish on its own: rank 1 stops reading its messages. */
+function stalledRun(seed: string): { dir: string; run: ReturnType<typeof startSim> } {
+  const dir = generated(['--ranks', '5', '--files', '3', '--segments', '30', '--wants', '2', '--seed', seed]);
+  const args = ['run', dir, '--transport', 'tcp', '--out', join(dir, 'out'), '--quiet', '--fault', 'stall:1', '--stall-timeout', '60'];
+  return { dir, run: startSim(args) };
+}
+
 describe('sim run --transport tcp', () => {
   it('passes the generated suite, checked against the expected outputs', () => {
     const result = sim('check', ...SMALL_SUITE_CASES, '--transport', 'tcp');
@@ -67,21 +74,7 @@ describe('sim run --transport tcp', () => {
   });
 
   it('ends within seconds when a rank is killed -9 mid-run, naming it; no orphans', async () => {
-    const dir = generated(['--ranks', '5', '--files', '3', '--segments', '30', '--wants', '2', '--seed', 'kill']);
-    // Rank 1 stops reading, so the job cannot finish before the kill.
-    const run = startSim([
-      'run',
-      dir,
-      '--transport',
-      'tcp',
-      '--out',
-      join(dir, 'out'),
-      '--quiet',
-      '--fault',
-      'stall:1',
-      '--stall-timeout',
-      '60',
-    ]);
+    const { dir, run } = stalledRun('kill');
     const victim = (): string[] =>
       processesWith(dir).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--rank\x003\x00'));
     expect(await waitFor(() => victim().length === 1, 10_000)).toBe(true);
@@ -96,20 +89,7 @@ describe('sim run --transport tcp', () => {
   });
 
   it('forwards Ctrl-C to every rank and exits 130', async () => {
-    const dir = generated(['--ranks', '5', '--files', '3', '--segments', '30', '--wants', '2', '--seed', 'sigint']);
-    const run = startSim([
-      'run',
-      dir,
-      '--transport',
-      'tcp',
-      '--out',
-      join(dir, 'out'),
-      '--quiet',
-      '--fault',
-      'stall:1',
-      '--stall-timeout',
-      '60',
-    ]);
+    const { dir, run } = stalledRun('sigint');
     expect(await waitFor(() => processesWith(dir).length === 5, 10_000)).toBe(true);
     process.kill(run.pid, 'SIGINT');
     expect((await run.exited).status).toBe(130);
