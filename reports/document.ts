@@ -56,8 +56,12 @@ export interface MetricsDocument {
     pipeline: number | 'auto';
     ranks: number;
     files: number;
+    /** ISO 8601; the epoch on the virtual transport, whose runs must not depend on the clock. */
     startedAt: string;
+    /** Seconds the run took; simulated seconds on the virtual transport. */
     wallSeconds: number;
+    /** The virtual transport's run seed. */
+    seed?: string;
     segmentsTransferred: number;
     messages: number;
     ok: boolean;

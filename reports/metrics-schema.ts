@@ -6,8 +6,8 @@ const seconds = { type: 'number', minimum: 0 } as const;
 const fraction = { type: 'number', minimum: 0 } as const;
 const samples = (columns: number) =>
   ({ type: 'array', items: { type: 'array', items: { type: 'number' }, minItems: columns, maxItems: columns } }) as const;
-const object = (properties: Record<string, unknown>) =>
-  ({ type: 'object', required: Object.keys(properties), properties, additionalProperties: false }) as const;
+const object = (properties: Record<string, unknown>, optional: Record<string, unknown> = {}) =>
+  ({ type: 'object', required: Object.keys(properties), properties: { ...properties, ...optional }, additionalProperties: false }) as const;
 
 export const METRICS_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -15,21 +15,24 @@ export const METRICS_SCHEMA = {
   description: 'One run of a swarm: parameters, per-rank counters, who served whom, swarms, timelines and load figures.',
   ...object({
     schemaVersion: { const: SCHEMA_VERSION, description: 'Bumped on any incompatible change.' },
-    run: object({
-      inputDir: { type: 'string' },
-      outDir: { type: 'string' },
-      transport: { type: 'string' },
-      workers: { type: 'integer', minimum: 1, description: 'threads the clients ran in' },
-      strategy: { type: 'string' },
-      pipeline: { oneOf: [{ type: 'integer', minimum: 1 }, { const: 'auto' }] },
-      ranks: { type: 'integer', minimum: 3 },
-      files: count,
-      startedAt: { type: 'string', description: 'ISO 8601 date and time' },
-      wallSeconds: seconds,
-      segmentsTransferred: count,
-      messages: count,
-      ok: { type: 'boolean', description: 'Every output was written and correct.' },
-    }),
+    run: object(
+      {
+        inputDir: { type: 'string' },
+        outDir: { type: 'string' },
+        transport: { type: 'string' },
+        workers: { type: 'integer', minimum: 1, description: 'threads the clients ran in' },
+        strategy: { type: 'string' },
+        pipeline: { oneOf: [{ type: 'integer', minimum: 1 }, { const: 'auto' }] },
+        ranks: { type: 'integer', minimum: 3 },
+        files: count,
+        startedAt: { type: 'string', description: 'ISO 8601 date and time; the epoch on the virtual transport' },
+        wallSeconds: { ...seconds, description: 'seconds the run took; simulated seconds on the virtual transport' },
+        segmentsTransferred: count,
+        messages: count,
+        ok: { type: 'boolean', description: 'Every output was written and correct.' },
+      },
+      { seed: { type: 'string', description: "the virtual transport's run seed" } },
+    ),
     ranks: {
       type: 'array',
       description: 'Index = rank; rank 0 is the tracker.',

@@ -10,6 +10,8 @@ import { MAX_COUNT } from './limits.js';
 import type { ProgressMode } from './progress.js';
 import type { ThreadFault } from './transports/thread-control.js';
 import { TRANSPORT_NAMES, type TransportName } from './transports/names.js';
+import type { VirtualSettings } from './commands/run.js';
+import { NETWORK_DEFAULTS } from './transports/virtual/network-defaults.js';
 
 // Each verb loads its modules when it runs: a rank process started by a launcher should
 // not pay for the report, check and generator code at every start.
@@ -85,7 +87,10 @@ function fault(text: string, previous: Map<number, ThreadFault> = new Map()): Ma
 }
 
 function transportOption(): Option {
-  return new Option('--transport <name>', 'threads: clients in worker threads; tcp: one process per rank over loopback TCP')
+  return new Option(
+    '--transport <name>',
+    'threads: clients in worker threads; tcp: one process per rank over loopback TCP; virtual: every rank in one thread, in simulated time, reproducible by --seed',
+  )
     .choices(TRANSPORT_NAMES)
     .default('threads');
 }
@@ -95,7 +100,66 @@ function checkWorkersFlag(transport: TransportName, workers: number | undefined)
   if (workers !== undefined && transport !== 'threads') throw new InputError('--workers', `applies to the threads transport only`);
 }
 
-interface RunFlags {
+interface VirtualFlags {
+  seed: string;
+  latency?: number;
+  upload?: number;
+  download?: number;
+  segmentSize?: number;
+  network?: string;
+  trace?: string;
+  checkDeterminism?: boolean;
+}
+
+function positiveNumber(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`expected a positive number, got "${text}"`);
+  return value;
+}
+
+/** The virtual transport's flags: seed, network model, trace. */
+function withVirtualOptions(command: Command): Command {
+  return command
+    .option('--seed <x>', 'virtual transport: the run seed; same seed, same run', '1')
+    .option('--latency <ms>', `virtual transport: link latency in ms (default ${NETWORK_DEFAULTS.latencyMs})`, positiveNumber)
+    .option('--upload <mbps>', `virtual transport: each client's upload in Mbit/s (default ${NETWORK_DEFAULTS.uploadMbps})`, positiveNumber)
+    .option(
+      '--download <mbps>',
+      `virtual transport: each client's download in Mbit/s (default ${NETWORK_DEFAULTS.downloadMbps})`,
+      positiveNumber,
+    )
+    .option('--segment-size <kib>', `virtual transport: segment size in KiB (default ${NETWORK_DEFAULTS.segmentKiB})`, positiveNumber)
+    .option('--network <file>', 'virtual transport: a JSON network scenario (global values and per-rank links)')
+    .option('--trace <file>', 'virtual transport: write every message to this JSON Lines file')
+    .option('--check-determinism', 'virtual transport: run twice and fail, naming the first differing event, if the runs differ');
+}
+
+async function virtualSettings(flags: VirtualFlags): Promise<VirtualSettings> {
+  const { readScenario } = await import('./transports/virtual/network-model.js');
+  const file = flags.network ? readScenario(flags.network) : {};
+  const pick = <T>(flag: T | undefined, fromFile: T | undefined, fallback: T): T => flag ?? fromFile ?? fallback;
+  return {
+    seed: flags.seed,
+    tracePath: flags.trace,
+    checkDeterminism: flags.checkDeterminism,
+    network: {
+      latencyMs: pick(flags.latency, file.latencyMs, NETWORK_DEFAULTS.latencyMs),
+      uploadMbps: pick(flags.upload, file.uploadMbps, NETWORK_DEFAULTS.uploadMbps),
+      downloadMbps: pick(flags.download, file.downloadMbps, NETWORK_DEFAULTS.downloadMbps),
+      segmentKiB: pick(flags.segmentSize, file.segmentKiB, NETWORK_DEFAULTS.segmentKiB),
+      ranks: file.ranks ?? new Map(),
+    },
+  };
+}
+
+/** The command line that replays this virtual-time run, seed included. */
+function replayCommand(seed: string): string {
+  const args = process.argv.slice(2);
+  if (!args.includes('--seed') && !args.some((arg) => arg.startsWith('--seed='))) args.push('--seed', seed);
+  return ['sim', ...args].map((arg) => (/^[\w./:=,@+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`)).join(' ');
+}
+
+interface RunFlags extends VirtualFlags {
   ranks?: number;
   transport: TransportName;
   out: string;
@@ -118,7 +182,7 @@ interface GenFlags extends Partial<Pick<GenOptions, 'ranks' | 'files' | 'segment
   count: number;
 }
 
-interface CheckFlags {
+interface CheckFlags extends VirtualFlags {
   transport: TransportName;
   strategy: StrategyName;
   pipeline: Pipeline;
@@ -138,64 +202,78 @@ const program = new Command('sim')
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(`sim: ${text.replace(/^error: /, '')}`) });
 
-program
-  .command('run')
-  .description('run a job: tracker in the main thread, clients in worker threads; writes outputs and a report')
-  .argument('<input-dir>', 'folder holding in1.txt .. in<N-1>.txt')
-  .option('-n, --ranks <n>', 'ranks in the job, tracker included (-np works too; default: in*.txt + 1)', wholeNumber(3))
-  .option('--out <dir>', 'where client<R>_<file> outputs and report/ are written', 'out')
-  .addOption(transportOption())
-  .option(
-    '--strategy <names>',
-    `how a client picks the holder to ask: ${STRATEGY_NAMES.join(', ')}; several, comma-separated, run one after another and are compared`,
-    strategyList,
-    ['round-robin'],
-  )
-  .option('--pipeline <n>', "segment requests a client keeps in flight ('auto': one per 20 segments wanted, 8 to 256)", pipeline, 'auto')
-  .option('--stall-timeout <seconds>', 'end the run when no message moves for this long', seconds, 10)
-  .option(
-    '--workers <n>',
-    'worker threads for the clients (default: one per client; fewer start faster for many ranks)',
-    wholeNumber(1, 100000),
-  )
-  .option('--json', 'print the metrics document (one JSON object; {"runs": [...]} for several strategies)')
-  .option('--quiet', 'no live progress (same as --progress off)')
-  .addOption(
-    new Option(
-      '--progress <mode>',
-      'live progress on stderr: a bar redrawn in place, a line a second, or none; auto picks bar on a terminal',
+withVirtualOptions(
+  program
+    .command('run')
+    .description(
+      'run a job (tracker in the main thread, clients in worker threads; or one process per rank over TCP; or all in virtual time); writes outputs and a report',
     )
-      .choices(['auto', 'bar', 'lines', 'off'])
-      .default('auto'),
-  )
-  .addOption(
-    new Option('--fault <kind:rank>', 'make a rank crash, exit, stall or refuse every request (to test failure handling)')
-      .argParser(fault)
-      .hideHelp(),
-  )
-  .action(async (inputDir: string, flags: RunFlags) => {
-    checkWorkersFlag(flags.transport, flags.workers);
-    const { runCommand } = await commands.run();
-    const outcome = await runCommand(inputDir, {
-      ranks: flags.ranks,
-      transport: flags.transport,
-      outDir: flags.out,
-      strategies: flags.strategy,
-      pipeline: flags.pipeline,
-      stallTimeoutMs: flags.stallTimeout * 1000,
-      workers: flags.workers,
-      faults: flags.fault,
-      progress: flags.quiet ? 'off' : flags.progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : flags.progress,
-    });
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify(outcome.runs.length === 1 ? outcome.runs[0] : { runs: outcome.runs })}\n`);
-    } else {
-      const { formatSummary } = await commands.summary();
-      const summaries = outcome.runs.map(formatSummary);
-      process.stdout.write(`${summaries.join('\n\n')}\nreport: ${outcome.reports.map((dir) => join(dir, 'index.html')).join(', ')}\n`);
-    }
-    if (outcome.runs.some((doc) => !doc.run.ok)) process.exitCode = 1;
+    .argument('<input-dir>', 'folder holding in1.txt .. in<N-1>.txt')
+    .option('-n, --ranks <n>', 'ranks in the job, tracker included (-np works too; default: in*.txt + 1)', wholeNumber(3))
+    .option('--out <dir>', 'where client<R>_<file> outputs and report/ are written', 'out')
+    .addOption(transportOption())
+    .option(
+      '--strategy <names>',
+      `how a client picks the holder to ask: ${STRATEGY_NAMES.join(', ')}; several, comma-separated, run one after another and are compared`,
+      strategyList,
+      ['round-robin'],
+    )
+    .option('--pipeline <n>', "segment requests a client keeps in flight ('auto': one per 20 segments wanted, 8 to 256)", pipeline, 'auto')
+    .option('--stall-timeout <seconds>', 'end the run when no message moves for this long', seconds, 10)
+    .option(
+      '--workers <n>',
+      'worker threads for the clients (default: one per client; fewer start faster for many ranks)',
+      wholeNumber(1, 100000),
+    )
+    .option('--json', 'print the metrics document (one JSON object; {"runs": [...]} for several strategies)')
+    .option('--quiet', 'no live progress (same as --progress off)')
+    .addOption(
+      new Option(
+        '--progress <mode>',
+        'live progress on stderr: a bar redrawn in place, a line a second, or none; auto picks bar on a terminal',
+      )
+        .choices(['auto', 'bar', 'lines', 'off'])
+        .default('auto'),
+    )
+    .addOption(
+      new Option('--fault <kind:rank>', 'make a rank crash, exit, stall or refuse every request (to test failure handling)')
+        .argParser(fault)
+        .hideHelp(),
+    ),
+).action(async (inputDir: string, flags: RunFlags) => {
+  checkWorkersFlag(flags.transport, flags.workers);
+  const { runCommand } = await commands.run();
+  const isVirtual = flags.transport === 'virtual';
+  const replay = (): void => {
+    if (isVirtual) process.stderr.write(`replay: ${replayCommand(flags.seed)}\n`);
+  };
+  const outcome = await runCommand(inputDir, {
+    virtual: isVirtual ? await virtualSettings(flags) : undefined,
+    ranks: flags.ranks,
+    transport: flags.transport,
+    outDir: flags.out,
+    strategies: flags.strategy,
+    pipeline: flags.pipeline,
+    stallTimeoutMs: flags.stallTimeout * 1000,
+    workers: flags.workers,
+    faults: flags.fault,
+    progress: flags.quiet ? 'off' : flags.progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : flags.progress,
+  }).catch((error: unknown) => {
+    replay();
+    throw error;
   });
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(outcome.runs.length === 1 ? outcome.runs[0] : { runs: outcome.runs })}\n`);
+  } else {
+    const { formatSummary } = await commands.summary();
+    const summaries = outcome.runs.map(formatSummary);
+    process.stdout.write(`${summaries.join('\n\n')}\nreport: ${outcome.reports.map((dir) => join(dir, 'index.html')).join(', ')}\n`);
+  }
+  if (outcome.runs.some((doc) => !doc.run.ok)) {
+    replay();
+    process.exitCode = 1;
+  }
+});
 
 program
   .command('report')
@@ -273,48 +351,50 @@ program
     process.stdout.write(`wrote ${written.inputs} inputs and ${written.files} expected outputs to ${outDir}\n`);
   });
 
-program
-  .command('check')
-  .description(
-    'run every case folder (with swarmsim, or any implementation with --exec) and compare outputs with its out<k>.txt (like diff -w)',
-  )
-  .argument('<suite-dir...>', 'case folders, or folders holding them')
-  .option('--repeat <k>', 'runs per case (races show up only sometimes)', wholeNumber(1, 100000), 1)
-  .option(
-    '--exec <command>',
-    "check this command instead, run in a fresh folder holding the case's in*.txt; {ranks}, {dir} and {port} (a free TCP port) are replaced, ./paths are found where sim check started",
-  )
-  .option('--timeout <seconds>', 'with --exec: kill a run (its whole process group) after this long', seconds, 20)
-  .option('--compare-builtin', "with --exec: also run swarmsim's own implementation, and show both side by side")
-  .option('--keep-failures <dir>', "keep each failing run's folder here (outputs, and a command's stdout.txt/stderr.txt)")
-  .option('--junit <file>', 'also write JUnit XML here')
-  .addOption(transportOption())
-  .addOption(strategyOption())
-  .option('--pipeline <n>', 'segment requests a client keeps in flight', pipeline, 'auto')
-  .option('--stall-timeout <seconds>', 'fail a run when no message moves for this long', seconds, 10)
-  .option('--workers <n>', 'worker threads for the clients (default: one per client)', wholeNumber(1, 100000))
-  .action(async (roots: string[], flags: CheckFlags) => {
-    if (flags.compareBuiltin && !flags.exec) throw new InputError('--compare-builtin', 'goes with --exec');
-    checkWorkersFlag(flags.transport, flags.workers);
-    const { checkCommand } = await commands.check();
-    const outcome = await checkCommand({
-      roots,
-      repeat: flags.repeat,
-      builtin: {
-        transport: flags.transport,
-        strategy: flags.strategy,
-        pipeline: flags.pipeline,
-        stallTimeoutMs: flags.stallTimeout * 1000,
-        workers: flags.workers,
-      },
-      exec: flags.exec ? { command: flags.exec, timeoutMs: flags.timeout * 1000, origin: process.cwd() } : undefined,
-      compareBuiltin: flags.compareBuiltin,
-      junit: flags.junit,
-      keepFailures: flags.keepFailures,
-      write: (text) => process.stdout.write(text),
-    });
-    if (!outcome.passed) process.exitCode = 1;
+withVirtualOptions(
+  program
+    .command('check')
+    .description(
+      'run every case folder (with swarmsim, or any implementation with --exec) and compare outputs with its out<k>.txt (like diff -w)',
+    )
+    .argument('<suite-dir...>', 'case folders, or folders holding them')
+    .option('--repeat <k>', 'runs per case (races show up only sometimes)', wholeNumber(1, 100000), 1)
+    .option(
+      '--exec <command>',
+      "check this command instead, run in a fresh folder holding the case's in*.txt; {ranks}, {dir} and {port} (a free TCP port) are replaced, ./paths are found where sim check started",
+    )
+    .option('--timeout <seconds>', 'with --exec: kill a run (its whole process group) after this long', seconds, 20)
+    .option('--compare-builtin', "with --exec: also run swarmsim's own implementation, and show both side by side")
+    .option('--keep-failures <dir>', "keep each failing run's folder here (outputs, and a command's stdout.txt/stderr.txt)")
+    .option('--junit <file>', 'also write JUnit XML here')
+    .addOption(transportOption())
+    .addOption(strategyOption())
+    .option('--pipeline <n>', 'segment requests a client keeps in flight', pipeline, 'auto')
+    .option('--stall-timeout <seconds>', 'fail a run when no message moves for this long', seconds, 10)
+    .option('--workers <n>', 'worker threads for the clients (default: one per client)', wholeNumber(1, 100000)),
+).action(async (roots: string[], flags: CheckFlags) => {
+  if (flags.compareBuiltin && !flags.exec) throw new InputError('--compare-builtin', 'goes with --exec');
+  checkWorkersFlag(flags.transport, flags.workers);
+  const { checkCommand } = await commands.check();
+  const outcome = await checkCommand({
+    roots,
+    repeat: flags.repeat,
+    builtin: {
+      transport: flags.transport,
+      virtual: flags.transport === 'virtual' ? await virtualSettings(flags) : undefined,
+      strategy: flags.strategy,
+      pipeline: flags.pipeline,
+      stallTimeoutMs: flags.stallTimeout * 1000,
+      workers: flags.workers,
+    },
+    exec: flags.exec ? { command: flags.exec, timeoutMs: flags.timeout * 1000, origin: process.cwd() } : undefined,
+    compareBuiltin: flags.compareBuiltin,
+    junit: flags.junit,
+    keepFailures: flags.keepFailures,
+    write: (text) => process.stdout.write(text),
   });
+  if (!outcome.passed) process.exitCode = 1;
+});
 
 interface RankFlags {
   rank?: number;

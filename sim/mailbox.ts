@@ -41,7 +41,8 @@ export class Mailbox {
   /** Letters ever delivered, matched or not. */
   delivered = 0;
 
-  deliver(letter: Letter): void {
+  /** Queues a letter, or hands it to a blocked receiver; true when it woke one. */
+  deliver(letter: Letter): boolean {
     this.delivered++;
     const waiters = this.waiters;
     for (let i = 0; i < waiters.length; i++) {
@@ -49,10 +50,11 @@ export class Mailbox {
       if (matches(letter, w.source, w.tag)) {
         waiters.splice(i, 1);
         w.resolve(letter);
-        return;
+        return true;
       }
     }
     this.queue.push(letter);
+    return false;
   }
 
   take(filter?: RecvFilter): Letter | undefined {

@@ -12,6 +12,7 @@ export interface RunParameters {
   outDir: string;
   startedAt: Date;
   wallSeconds: number;
+  seed?: string;
   problems: OutputProblem[];
 }
 
@@ -30,6 +31,7 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
       ranks: job.ranks,
       startedAt: run.startedAt.toISOString(),
       wallSeconds: run.wallSeconds,
+      ...(run.seed === undefined ? {} : { seed: run.seed }),
     },
     counters: result.ranks.map(({ downloadedFrom: _, ...counters }) => counters),
     downloadedFrom: result.ranks.map((counters) => counters.downloadedFrom),

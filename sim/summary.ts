@@ -10,7 +10,7 @@ export function formatSummary(doc: MetricsDocument): string {
   const lines = [
     `${run.ranks} ranks (tracker + ${run.ranks - 1} clients), ${run.files} files, strategy ${run.strategy}, pipeline ${run.pipeline}`,
     `${number.format(run.segmentsTransferred)} segments transferred, ${number.format(run.messages)} messages, ` +
-      `${run.wallSeconds.toFixed(3)} s wall (${number.format(rate)} segments/s)`,
+      `${run.wallSeconds.toFixed(3)} s ${run.transport === 'virtual' ? `simulated, seed ${run.seed}` : 'wall'} (${number.format(rate)} segments/s)`,
     '',
     textTable(['rank', 'uploaded', 'downloaded', 'NACKs sent', 'NACKs received'], rows),
     '',

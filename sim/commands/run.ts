@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import type { MetricsDocument } from '../../reports/document.js';
+import { RunFailure } from '../failures.js';
 import { InputError, loadJob, type Job } from '../inputs.js';
 import { ensureDir } from '../files.js';
 import { verifyOutputs } from '../outputs.js';
@@ -9,29 +10,87 @@ import { wantedSegments } from '../servers.js';
 import { runMetrics } from '../run-metrics.js';
 import type { TransportName } from '../transports/names.js';
 import { runOverTcp } from '../transports/tcp.js';
+import { runVirtual } from '../transports/virtual.js';
+import { NETWORK_DEFAULTS, type NetworkSettings } from '../transports/virtual/network-model.js';
+import { TraceComparer, TraceFile, traceLineAt, type TraceSink } from '../transports/virtual/trace.js';
 import { runOnThreads, type ThreadRunOptions } from '../transports/threads.js';
 
 export interface RunOptions extends ThreadRunOptions {
   ranks?: number;
   /** Default threads. */
   transport?: TransportName;
+  /** The virtual transport's settings. */
+  virtual?: VirtualSettings;
 }
+
+export interface VirtualSettings {
+  seed: string;
+  network: NetworkSettings;
+  /** Write every message here (JSON Lines). */
+  tracePath?: string;
+  /** Run twice and fail, naming the first differing event, if the traces differ. */
+  checkDeterminism?: boolean;
+}
+
+const EPOCH = new Date(0);
 
 /** Runs a loaded job, then reads back and checks every output it implies. */
 export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocument> {
   for (const rank of options.faults?.keys() ?? []) {
     if (rank < 1 || rank >= job.ranks) throw new InputError('--fault', `rank ${rank} is not a client of this ${job.ranks}-rank job`);
   }
+  const transport = options.transport ?? 'threads';
+  if (transport === 'virtual') return runVirtualJob(job, options, options.virtual ?? { seed: '1', network: defaultNetwork() });
   const startedAt = new Date();
   const started = performance.now();
   await ensureDir(options.outDir);
-  const transport = options.transport ?? 'threads';
   const result = transport === 'tcp' ? await runOverTcp(job, options) : await runOnThreads(job, options);
   const problems = await verifyOutputs(job, options.outDir);
   const wallSeconds = (performance.now() - started) / 1000;
   // Over TCP every client is a process of its own.
   const workers = transport === 'tcp' ? job.ranks - 1 : Math.min(options.workers ?? job.ranks - 1, job.ranks - 1);
   return runMetrics(job, result, { ...options, transport, workers, startedAt, wallSeconds, problems });
+}
+
+export function defaultNetwork(): NetworkSettings {
+  return { ...NETWORK_DEFAULTS, ranks: new Map() };
+}
+
+/** A virtual-time run: nothing in it, metrics included, may depend on the clock. */
+async function runVirtualJob(job: Job, options: RunOptions, settings: VirtualSettings): Promise<MetricsDocument> {
+  await ensureDir(options.outDir);
+  const run = (trace?: TraceSink) => runVirtual(job, { ...options, seed: settings.seed, network: settings.network, trace });
+  let result;
+  if (settings.checkDeterminism) {
+    const path = settings.tracePath ?? join(options.outDir, 'trace.jsonl');
+    const first = new TraceFile(path, true);
+    result = await run(first);
+    const second = new TraceComparer(first.hashes ?? []);
+    await run(second);
+    const expected = first.hashes?.length ?? 0;
+    const differs =
+      second.firstDifference ?? (second.events !== expected ? { index: Math.min(expected, second.events), line: '(no event)' } : undefined);
+    if (differs) {
+      throw new RunFailure(
+        `the same seed gave two different runs: event ${differs.index + 1} differs\n` +
+          `  first run:  ${traceLineAt(path, differs.index) ?? '(no event)'}\n  second run: ${differs.line}`,
+        1,
+      );
+    }
+  } else {
+    const trace = settings.tracePath ? new TraceFile(settings.tracePath) : undefined;
+    result = await run(trace);
+  }
+  const problems = await verifyOutputs(job, options.outDir);
+  return runMetrics(job, result, {
+    ...options,
+    transport: 'virtual',
+    workers: 1,
+    startedAt: EPOCH,
+    wallSeconds: result.virtualSeconds,
+    seed: settings.seed,
+    problems,
+  });
 }
 
 export interface RunCommandOptions extends Omit<RunOptions, 'strategy' | 'onStart'> {

@@ -75,7 +75,7 @@ export interface BatchHandlers {
 
 /** Delivers every batch that arrives on `port` from rank `source` into `mailbox`. */
 export function receiveBatches(port: MessagePort, source: number, mailbox: Mailbox, layout: AnyWireLayout, handlers: BatchHandlers): void {
-  const deliver = (tag: number, payload: unknown): void => mailbox.deliver({ source, tag, payload });
+  const deliver = (tag: number, payload: unknown): void => void mailbox.deliver({ source, tag, payload });
   port.on('message', (data: string) => {
     const before = mailbox.delivered;
     let decoded: boolean;

@@ -1,2 +1,2 @@
-export type TransportName = 'threads' | 'tcp';
-export const TRANSPORT_NAMES: readonly TransportName[] = ['threads', 'tcp'];
+export type TransportName = 'threads' | 'tcp' | 'virtual';
+export const TRANSPORT_NAMES: readonly TransportName[] = ['threads', 'tcp', 'virtual'];

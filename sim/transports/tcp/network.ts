@@ -202,7 +202,7 @@ export class TcpNetwork {
     socket.onClose((reason) => {
       if (!this.closing) this.events.lost(peer, `its connection ${reason}`);
     });
-    const deliver = (tag: number, payload: unknown): void => this.intake.deliver({ source: peer, tag, payload });
+    const deliver = (tag: number, payload: unknown): void => void this.intake.deliver({ source: peer, tag, payload });
     socket.listen((frame: Frame) => {
       if (frame.kind === FrameKind.CONTROL) {
         this.events.control(peer, frame.body);

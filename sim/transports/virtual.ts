@@ -1,0 +1,128 @@
+/**
+ * The virtual-time transport: every rank in this thread, time simulated by a network model,
+ * interleavings chosen by a seed. The same job, flags and seed give the same run, event for
+ * event; see virtual/world.ts for the scheduler.
+ */
+import type { Pipeline } from '../../ranks/download.js';
+import { Peer } from '../../ranks/peer.js';
+import type { SwarmPayloads } from '../../ranks/protocol.js';
+import { STRATEGIES, type StrategyName } from '../../ranks/strategies/index.js';
+import { Tracker } from '../../ranks/tracker.js';
+import { RankFailure, RunFailure, StallFailure } from '../failures.js';
+import type { Job } from '../inputs.js';
+import { writeOutput } from '../outputs.js';
+import { clientCounters, summarizeSwarms, SwarmGrowth, trackerCounters, type RankResult, type RunResult } from '../run-result.js';
+import { Sampler } from '../timeline.js';
+import { describeWait } from './rank-status.js';
+import { faultyTag, type ThreadFault } from './thread-control.js';
+import type { LiveRun } from './threads.js';
+import { NetworkModel, type NetworkSettings } from './virtual/network-model.js';
+import type { TraceSink } from './virtual/trace.js';
+import { VirtualWorld } from './virtual/world.js';
+
+export interface VirtualRunOptions {
+  strategy: StrategyName;
+  pipeline: Pipeline;
+  outDir: string;
+  seed: string;
+  network: NetworkSettings;
+  trace?: TraceSink;
+  faults?: ReadonlyMap<number, ThreadFault>;
+  onStart?: (run: LiveRun) => void;
+}
+
+export interface VirtualRunResult extends RunResult {
+  /** Simulated seconds from the start to the last delivery. */
+  virtualSeconds: number;
+}
+
+/** Timeline rows kept per client: fewer for huge swarms, so a 100,000-rank run stays small. */
+function rowsPerClient(clients: number): number {
+  return Math.max(8, Math.min(400, Math.floor(4_000_000 / clients)));
+}
+
+export async function runVirtual(job: Job, options: VirtualRunOptions): Promise<VirtualRunResult> {
+  const size = job.ranks;
+  const network = new NetworkModel(size, options.network);
+  let settle: (failure?: RunFailure) => void = () => undefined;
+  const ended = new Promise<RunFailure | undefined>((resolve) => (settle = resolve));
+  const world: VirtualWorld = new VirtualWorld(size, options.seed, network, {
+    trace: options.trace,
+    delivered: (dest) => {
+      if (dest > 0) timelines[dest - 1].record(world.seconds, [peers[dest - 1].obtained]);
+    },
+    finished: () => settle(),
+    deadlocked: (unfinished) => {
+      const lines = unfinished.map((rank) => {
+        const { waiting, queued } = world.waitingOf(rank);
+        const detail = rank === 0 ? '' : `; ${peers[rank - 1].describe()}`;
+        return `rank ${rank}${rank === 0 ? ' (tracker)' : ''}: ${describeWait(waiting, queued)}${detail}`;
+      });
+      settle(new StallFailure(0, lines, `at ${world.seconds.toFixed(3)} s of virtual time no message was left in flight`));
+    },
+  });
+  const growth = new SwarmGrowth(() => world.seconds);
+  const tracker = new Tracker(world.comm<SwarmPayloads>(0), growth.observe);
+  const keep = rowsPerClient(size - 1);
+  const timelines = Array.from({ length: size - 1 }, () => new Sampler(0.001, keep));
+  const writes: Promise<string>[] = [];
+  const peers: Peer[] = job.clients.map((client, i) => {
+    const rank = i + 1;
+    const fault = options.faults?.get(rank);
+    const comm = world.comm<SwarmPayloads>(rank);
+    if (fault === 'refuse') {
+      const send = comm.send.bind(comm);
+      comm.send = (dest, tag, payload) => send(dest, faultyTag(fault, tag) as typeof tag, payload);
+    }
+    if (fault === 'stall') world.deaf.add(rank);
+    return new Peer(
+      comm,
+      { owned: client.owned, wanted: client.wanted },
+      {
+        strategy: STRATEGIES[options.strategy](rank, size),
+        pipeline: options.pipeline,
+        sink: (file, hashes) => {
+          timelines[i].record(world.seconds, [peers[i].obtained], true);
+          writes.push(writeOutput(options.outDir, rank, file, hashes));
+        },
+      },
+    );
+  });
+  const reports: (Awaited<ReturnType<Peer['run']>> | undefined)[] = new Array(size - 1);
+  options.onStart?.({ progress: () => peers.map((peer) => peer.obtained) });
+  world.start(
+    async (rank) => {
+      if (rank === 0) return tracker.run();
+      const fault = options.faults?.get(rank);
+      if (fault === 'crash') throw new Error('injected crash (--fault crash)');
+      if (fault === 'exit') throw new RankFailure(rank, 'its process exited with code 3 before the run ended');
+      timelines[rank - 1].record(0, [0], true);
+      reports[rank - 1] = await peers[rank - 1].run();
+    },
+    (rank, error) => {
+      if (error instanceof RunFailure) settle(error);
+      const failure = error instanceof Error ? error : new Error(String(error));
+      settle(new RankFailure(rank, failure.message, failure.stack));
+    },
+  );
+  const failure = await ended;
+  world.stop();
+  options.trace?.close();
+  const written = await Promise.all(writes);
+  if (failure) throw failure;
+  const ranks: RankResult[] = [trackerCounters(size, 0, 0)];
+  // Counters come from the comms: in one thread every message is counted where it is sent and received.
+  reports.forEach((report, i) => {
+    if (!report) throw new RankFailure(i + 1, 'finished without a report');
+    ranks.push(clientCounters(i + 1, report, 0, 0));
+  });
+  world.countMessages(ranks);
+  return {
+    ranks,
+    swarms: summarizeSwarms(tracker),
+    outputs: written.sort(),
+    progress: timelines.map((timeline) => timeline.samples()),
+    swarmGrowth: growth.series(),
+    virtualSeconds: world.seconds,
+  };
+}

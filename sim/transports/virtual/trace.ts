@@ -1,0 +1,98 @@
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { TAG_NAMES } from '../../../ranks/protocol.js';
+
+/** What a trace records of one message, in a line of JSON Lines. */
+export function traceLine(timeNs: number, source: number, dest: number, tag: number, payload: unknown): string {
+  const seconds = (timeNs / 1e9).toFixed(9);
+  return `{"t":${seconds},"from":${source},"to":${dest},"tag":"${TAG_NAMES[tag] ?? tag}","p":${JSON.stringify(short(payload))}}`;
+}
+
+/** A few words of a payload: its file and segment when it has them. */
+function short(payload: unknown): string {
+  if (payload === null || typeof payload !== 'object') return '';
+  const record = payload as { file?: unknown; index?: unknown; files?: unknown; seeds?: unknown; peers?: unknown };
+  if (typeof record.file === 'string') {
+    if (typeof record.index === 'number') return `${record.file}[${record.index}]`;
+    if (Array.isArray(record.seeds) && Array.isArray(record.peers))
+      return `${record.file} seeds=${record.seeds.length} peers=${record.peers.length}`;
+    return record.file;
+  }
+  if (Array.isArray(record.files)) return `${record.files.length} files`;
+  return '';
+}
+
+/** 32-bit FNV-1a of a line: what determinism checks compare event by event. */
+export function lineHash(line: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < line.length; i++) hash = Math.imul(hash ^ line.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+/** Receives every message as it is delivered. */
+export interface TraceSink {
+  event(timeNs: number, source: number, dest: number, tag: number, payload: unknown): void;
+  close(): void;
+}
+
+const FLUSH_CHARS = 1 << 20;
+
+/** Writes the trace to a file (buffered, synchronous writes: nothing else may interleave). */
+export class TraceFile implements TraceSink {
+  private readonly fd: number;
+  private buffer: string[] = [];
+  private chars = 0;
+  /** Hash of every line, in order, when asked to keep them. */
+  readonly hashes: number[] | undefined;
+
+  constructor(path: string, keepHashes = false) {
+    this.fd = openSync(path, 'w');
+    this.hashes = keepHashes ? [] : undefined;
+  }
+
+  event(timeNs: number, source: number, dest: number, tag: number, payload: unknown): void {
+    const line = traceLine(timeNs, source, dest, tag, payload);
+    this.hashes?.push(lineHash(line));
+    this.buffer.push(line);
+    this.chars += line.length + 1;
+    if (this.chars >= FLUSH_CHARS) this.flush();
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+
+  private flush(): void {
+    if (this.buffer.length === 0) return;
+    writeSync(this.fd, `${this.buffer.join('\n')}\n`);
+    this.buffer = [];
+    this.chars = 0;
+  }
+}
+
+/** Compares a second run with a first run's hashes, keeping where they first part. */
+export class TraceComparer implements TraceSink {
+  private index = 0;
+  /** The first event that differs: its index and its line in this run. */
+  firstDifference: { index: number; line: string } | undefined;
+
+  constructor(private readonly expected: readonly number[]) {}
+
+  get events(): number {
+    return this.index;
+  }
+
+  event(timeNs: number, source: number, dest: number, tag: number, payload: unknown): void {
+    const at = this.index++;
+    if (this.firstDifference) return;
+    const line = traceLine(timeNs, source, dest, tag, payload);
+    if (at >= this.expected.length || lineHash(line) !== this.expected[at]) this.firstDifference = { index: at, line };
+  }
+
+  close(): void {}
+}
+
+/** Line `index` (0-based) of a trace file, or undefined past its end. */
+export function traceLineAt(path: string, index: number): string | undefined {
+  return readFileSync(path, 'utf8').split('\n')[index] || undefined;
+}

@@ -1,0 +1,180 @@
+/**
+ * The virtual-time scheduler. Every rank runs in this thread as an async task on the
+ * unchanged rank code; exactly the ranks woken at one virtual instant run, one after
+ * another in delivery order, until each blocks in a receive. Then the next instant's
+ * messages are delivered. Each rank draws from its own seeded stream (forked from the
+ * run seed) a key per activation, which orders messages that arrive at the same instant:
+ * the seed, and nothing else, decides every interleaving.
+ */
+import seedrandom from 'seedrandom';
+import type { Envelope, PayloadMap, RecvFilter } from '../../comm.js';
+import { MailboxComm } from '../../local-comm.js';
+import { EventQueue } from './event-queue.js';
+import type { NetworkModel } from './network-model.js';
+import type { TraceSink } from './trace.js';
+
+const KEY_RANGE = 2 ** 32;
+
+/** A rank's Comm in virtual time: a receive that would wait tells the scheduler the rank is blocked. */
+export class VirtualComm<M extends PayloadMap> extends MailboxComm<M> {
+  constructor(
+    rank: number,
+    size: number,
+    private readonly world: VirtualWorld,
+  ) {
+    super(rank, size, (dest, tag, payload) => world.send(rank, dest, tag, payload));
+  }
+
+  override recv(filter?: RecvFilter): Promise<Envelope<M>> {
+    const letter = this.mailbox.take(filter);
+    if (letter) return Promise.resolve(letter as Envelope<M>);
+    // The waiter is registered before the scheduler moves on, so a message it delivers at
+    // once is handed over, and counted as waking this rank.
+    const waiting = this.mailbox.wait(filter) as Promise<Envelope<M>>;
+    this.world.blocked(this.rank);
+    return waiting;
+  }
+}
+
+export interface WorldHooks {
+  /** Every message as it is delivered, with its virtual arrival time. */
+  trace?: TraceSink;
+  /** Called after each delivery to a rank (for timelines). */
+  delivered?: (dest: number) => void;
+  /** Every rank is blocked and no message is in flight, but some rank has not finished. */
+  deadlocked: (unfinished: number[]) => void;
+  /** Every rank has finished. */
+  finished: () => void;
+}
+
+export class VirtualWorld {
+  private readonly queue = new EventQueue();
+  private readonly streams: (() => number)[];
+  private readonly keys: Float64Array;
+  private readonly running: Uint8Array;
+  private readonly done: Uint8Array;
+  private readonly comms: MailboxComm<PayloadMap>[] = [];
+  /** Ranks whose delivered messages are dropped (a test fault: a rank that stopped reading). */
+  readonly deaf = new Set<number>();
+  private runnable = 0;
+  private finishedCount = 0;
+  private seq = 0;
+  private stepping = false;
+  private over = false;
+  /** Virtual nanoseconds. */
+  now = 0;
+  deliveredCount = 0;
+
+  constructor(
+    readonly size: number,
+    seed: string,
+    private readonly network: NetworkModel,
+    private readonly hooks: WorldHooks,
+  ) {
+    this.streams = Array.from({ length: size }, (_, rank) => seedrandom.alea(`${seed}/rank ${rank}`));
+    this.keys = new Float64Array(size);
+    this.running = new Uint8Array(size);
+    this.done = new Uint8Array(size);
+  }
+
+  get seconds(): number {
+    return this.now / 1e9;
+  }
+
+  comm<M extends PayloadMap>(rank: number): VirtualComm<M> {
+    const comm = new VirtualComm<M>(rank, this.size, this);
+    this.comms[rank] = comm as unknown as MailboxComm<PayloadMap>;
+    return comm;
+  }
+
+  /** Starts every rank (in rank order); `body` runs it and resolves when it has finished. */
+  start(body: (rank: number) => Promise<unknown>, failed: (rank: number, error: unknown) => void): void {
+    for (let rank = 0; rank < this.size; rank++) this.wake(rank);
+    for (let rank = 0; rank < this.size; rank++) {
+      body(rank).then(
+        () => this.finish(rank),
+        (error: unknown) => {
+          this.over = true;
+          failed(rank, error);
+        },
+      );
+    }
+  }
+
+  /** Ends the run: nothing more is delivered. */
+  stop(): void {
+    this.over = true;
+  }
+
+  send(source: number, dest: number, tag: number, payload: unknown): void {
+    const time = this.network.arrival(this.now, source, dest, tag);
+    this.queue.push({ time, key: this.keys[source], seq: this.seq++, source, dest, tag, payload });
+  }
+
+  blocked(rank: number): void {
+    if (this.running[rank] === 0) return;
+    this.running[rank] = 0;
+    if (--this.runnable === 0) this.step();
+  }
+
+  private wake(rank: number): void {
+    if (this.running[rank] === 1) return;
+    this.running[rank] = 1;
+    this.runnable++;
+    this.keys[rank] = Math.floor(this.streams[rank]() * KEY_RANGE);
+  }
+
+  private finish(rank: number): void {
+    this.done[rank] = 1;
+    this.finishedCount++;
+    this.blocked(rank);
+  }
+
+  /** Delivers the next instant's messages, and the next, until some rank has work to do. */
+  private step(): void {
+    if (this.stepping || this.over) return;
+    this.stepping = true;
+    const { queue, hooks } = this;
+    while (this.runnable === 0 && !this.over) {
+      if (this.finishedCount === this.size) {
+        this.over = true;
+        hooks.finished();
+        break;
+      }
+      if (queue.size === 0) {
+        this.over = true;
+        const unfinished = [];
+        for (let rank = 0; rank < this.size; rank++) if (this.done[rank] === 0) unfinished.push(rank);
+        hooks.deadlocked(unfinished);
+        break;
+      }
+      const instant = queue.nextTime;
+      this.now = instant;
+      while (queue.nextTime === instant) {
+        const event = queue.pop();
+        if (!event) break;
+        const dest = event.dest;
+        if (this.done[dest] === 1 || this.deaf.has(dest)) continue;
+        hooks.trace?.event(instant, event.source, dest, event.tag, event.payload);
+        this.deliveredCount++;
+        if (this.comms[dest].mailbox.deliver({ source: event.source, tag: event.tag, payload: event.payload })) this.wake(dest);
+        hooks.delivered?.(dest);
+      }
+    }
+    this.stepping = false;
+  }
+
+  /** Fills in each rank's messages in and out. */
+  countMessages(counters: { messagesIn: number; messagesOut: number }[]): void {
+    counters.forEach((counter, rank) => {
+      counter.messagesIn = this.comms[rank].messagesIn;
+      counter.messagesOut = this.comms[rank].messagesOut;
+    });
+  }
+
+  /** What each rank's receive waits for, for deadlock reports. */
+  waitingOf(rank: number): { waiting: ReturnType<MailboxComm<PayloadMap>['mailbox']['waiting']>; queued: number } {
+    const mailbox = this.comms[rank].mailbox;
+    return { waiting: mailbox.waiting(), queued: mailbox.queued };
+  }
+}

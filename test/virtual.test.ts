@@ -1,0 +1,125 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { STRATEGY_NAMES } from '../ranks/strategies/index.js';
+import { EventQueue } from '../sim/transports/virtual/event-queue.js';
+import { TraceComparer, lineHash, traceLine } from '../sim/transports/virtual/trace.js';
+import { sim } from './helpers/cli.js';
+import { inputText, tempDir, writeInputs } from './helpers/files.js';
+
+function generated(args: string[]): string {
+  const dir = tempDir();
+  expect(sim('gen', dir, ...args).status).toBe(0);
+  return dir;
+}
+
+function outputsOf(dir: string): Map<string, string> {
+  const names = readdirSync(dir).filter((name) => name.startsWith('client'));
+  return new Map(names.map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
+}
+
+interface Doc {
+  run: { ok: boolean; wallSeconds: number; seed: string; transport: string };
+  ranks: { rank: number; completedSeconds: number | null }[];
+}
+
+function virtualRun(dir: string, out: string, ...args: string[]): { doc: Doc; trace: string; metrics: string } {
+  const trace = join(out, 'trace.jsonl');
+  const result = sim('run', dir, '--transport', 'virtual', '--out', out, '--quiet', '--json', '--trace', trace, ...args);
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
+  return {
+    doc: JSON.parse(result.stdout) as Doc,
+    trace: readFileSync(trace, 'utf8'),
+    metrics: readFileSync(join(out, 'report', 'metrics.json'), 'utf8'),
+  };
+}
+
+describe('virtual time', () => {
+  const dir = generated(['--ranks', '9', '--files', '4', '--segments', '20-60', '--wants', '3', '--seed', 'virtual']);
+
+  it.each(STRATEGY_NAMES)('gives byte-identical traces and metrics for one seed, and another run for another (%s)', (strategy) => {
+    const first = virtualRun(dir, join(dir, `${strategy}-a`), '--seed', '7', '--strategy', strategy);
+    const again = virtualRun(dir, join(dir, `${strategy}-b`), '--seed', '7', '--strategy', strategy);
+    const other = virtualRun(dir, join(dir, `${strategy}-c`), '--seed', '8', '--strategy', strategy);
+    expect(first.trace.split('\n').length).toBeGreaterThan(1000);
+    expect(again.trace).toBe(first.trace);
+    // metrics.json names its folder; with that set aside, the files are the same bytes.
+    expect(again.metrics.replaceAll(`${strategy}-b`, `${strategy}-a`)).toBe(first.metrics);
+    expect(other.trace).not.toBe(first.trace);
+    expect(first.doc.run).toMatchObject({ ok: true, seed: '7', transport: 'virtual' });
+  });
+
+  it('writes the same output files as the threads transport', () => {
+    expect(sim('run', dir, '--out', join(dir, 'threads'), '--quiet').status).toBe(0);
+    virtualRun(dir, join(dir, 'virtual'));
+    expect(outputsOf(join(dir, 'virtual'))).toEqual(outputsOf(join(dir, 'threads')));
+    expect(outputsOf(join(dir, 'virtual')).size).toBeGreaterThan(0);
+  });
+
+  it('passes --check-determinism, and ends a stuck run with what each rank waits for and the replay command', () => {
+    expect(sim('run', dir, '--transport', 'virtual', '--out', join(dir, 'det'), '--quiet', '--check-determinism').status).toBe(0);
+    const stuck = sim('run', dir, '--transport', 'virtual', '--out', join(dir, 'stuck'), '--quiet', '--fault', 'stall:2');
+    expect(stuck.status).toBe(1);
+    expect(stuck.stderr).toMatch(/^sim: at [\d.]+ s of virtual time no message was left in flight/m);
+    expect(stuck.stderr).toMatch(/^ {2}rank 2: waiting for /m);
+    expect(stuck.stderr).toMatch(/^replay: sim run .* --fault stall:2 --seed 1$/m);
+  });
+
+  it('makes a client behind a 10x slower link finish about 10x later', () => {
+    // Client 1 seeds one file over a fast uplink; clients 2 and 3 download it, 3 over a link ten times slower.
+    const segments = Array.from({ length: 200 }, (_, i) => i + 1);
+    const job = writeInputs([inputText([['file1', segments]], []), inputText([], ['file1']), inputText([], ['file1'])]);
+    const network = join(job, 'network.json');
+    writeFileSync(
+      network,
+      JSON.stringify({ latencyMs: 0.001, uploadMbps: 10_000, downloadMbps: 100, ranks: [{ ranks: '3', downloadMbps: 10 }] }),
+    );
+    const { doc } = virtualRun(job, join(job, 'out'), '--network', network, '--segment-size', '64');
+    const fast = doc.ranks[2].completedSeconds ?? NaN;
+    const slow = doc.ranks[3].completedSeconds ?? NaN;
+    // 200 segments of 64 KiB = 104.9 Mbit: 1.05 s at 100 Mbit/s and 10.5 s at 10 Mbit/s.
+    const bits = 200 * 64 * 1024 * 8;
+    expect(fast).toBeCloseTo(bits / 100e6, 1);
+    expect(slow).toBeCloseTo(bits / 10e6, 0);
+    expect(slow / fast).toBeGreaterThan(9);
+    expect(slow / fast).toBeLessThan(11);
+  });
+
+  it('refuses a network scenario that is not one, naming the file', () => {
+    const bad = join(dir, 'bad-network.json');
+    writeFileSync(bad, JSON.stringify({ latencyMs: -1 }));
+    const result = sim('run', dir, '--transport', 'virtual', '--out', join(dir, 'bad'), '--network', bad);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`sim: ${bad}: /latencyMs must be > 0\n`);
+  });
+});
+
+describe('event queue and trace comparison', () => {
+  it('pops events by time, then key, then send order', () => {
+    const queue = new EventQueue();
+    const events = Array.from({ length: 500 }, (_, i) => ({
+      time: (i * 7919) % 50,
+      key: (i * 104729) % 3,
+      seq: i,
+      source: 0,
+      dest: 1,
+      tag: 1,
+      payload: null,
+    }));
+    for (const event of events) queue.push(event);
+    const popped = [];
+    for (let event = queue.pop(); event; event = queue.pop()) popped.push(event);
+    const sorted = [...events].sort((a, b) => a.time - b.time || a.key - b.key || a.seq - b.seq);
+    expect(popped).toEqual(sorted);
+  });
+
+  it('names the first event where a second run differs', () => {
+    const lines = [traceLine(5e6, 1, 0, 1, { files: [] }), traceLine(1e7, 0, 1, 2, null), traceLine(2e7, 2, 1, 6, { file: 'f', index: 3 })];
+    const comparer = new TraceComparer(lines.map(lineHash));
+    comparer.event(5e6, 1, 0, 1, { files: [] });
+    comparer.event(1e7, 0, 1, 2, null);
+    comparer.event(2e7, 2, 1, 6, { file: 'f', index: 4 });
+    expect(comparer.firstDifference).toEqual({ index: 2, line: '{"t":0.020000000,"from":2,"to":1,"tag":"SEGMENT_REQUEST","p":"f[4]"}' });
+  });
+});
