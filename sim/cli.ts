@@ -11,6 +11,7 @@ import type { ProgressMode } from './progress.js';
 import type { ThreadFault } from './transports/thread-control.js';
 import { TRANSPORT_NAMES, type TransportName } from './transports/names.js';
 import type { VirtualSettings } from './commands/run.js';
+import type { NetworkSettings } from './transports/virtual/network-model.js';
 import { NETWORK_DEFAULTS } from './transports/virtual/network-defaults.js';
 
 // Each verb loads its modules when it runs: a rank process started by a launcher should
@@ -23,6 +24,7 @@ const commands = {
   generate: () => import('./generate.js'),
   metrics: () => import('./metrics-file.js'),
   summary: () => import('./summary.js'),
+  sweep: () => import('./commands/sweep.js'),
 };
 
 /** Exit codes: 0 success, 1 wrong output or a failed run, 2 bad input or usage. */
@@ -100,13 +102,16 @@ function checkWorkersFlag(transport: TransportName, workers: number | undefined)
   if (workers !== undefined && transport !== 'threads') throw new InputError('--workers', `applies to the threads transport only`);
 }
 
-interface VirtualFlags {
-  seed: string;
+interface NetworkFlags {
   latency?: number;
   upload?: number;
   download?: number;
   segmentSize?: number;
   network?: string;
+}
+
+interface VirtualFlags extends NetworkFlags {
+  seed: string;
   trace?: string;
   checkDeterminism?: boolean;
 }
@@ -119,8 +124,15 @@ function positiveNumber(text: string): number {
 
 /** The virtual transport's flags: seed, network model, trace. */
 function withVirtualOptions(command: Command): Command {
-  return command
+  return withNetworkOptions(command)
     .option('--seed <x>', 'virtual transport: the run seed; same seed, same run', '1')
+    .option('--trace <file>', 'virtual transport: write every message to this JSON Lines file')
+    .option('--check-determinism', 'virtual transport: run twice and fail, naming the first differing event, if the runs differ');
+}
+
+/** The network model's flags. */
+function withNetworkOptions(command: Command): Command {
+  return command
     .option('--latency <ms>', `virtual transport: link latency in ms (default ${NETWORK_DEFAULTS.latencyMs})`, positiveNumber)
     .option('--upload <mbps>', `virtual transport: each client's upload in Mbit/s (default ${NETWORK_DEFAULTS.uploadMbps})`, positiveNumber)
     .option(
@@ -129,27 +141,42 @@ function withVirtualOptions(command: Command): Command {
       positiveNumber,
     )
     .option('--segment-size <kib>', `virtual transport: segment size in KiB (default ${NETWORK_DEFAULTS.segmentKiB})`, positiveNumber)
-    .option('--network <file>', 'virtual transport: a JSON network scenario (global values and per-rank links)')
-    .option('--trace <file>', 'virtual transport: write every message to this JSON Lines file')
-    .option('--check-determinism', 'virtual transport: run twice and fail, naming the first differing event, if the runs differ');
+    .option('--network <file>', 'virtual transport: a JSON network scenario (global values and per-rank links)');
 }
 
-async function virtualSettings(flags: VirtualFlags): Promise<VirtualSettings> {
+/** Defaults, then the scenario file, then flags; the file's per-rank links on top. */
+async function networkSettings(flags: NetworkFlags): Promise<NetworkSettings> {
   const { readScenario } = await import('./transports/virtual/network-model.js');
   const file = flags.network ? readScenario(flags.network) : {};
   const pick = <T>(flag: T | undefined, fromFile: T | undefined, fallback: T): T => flag ?? fromFile ?? fallback;
   return {
-    seed: flags.seed,
-    tracePath: flags.trace,
-    checkDeterminism: flags.checkDeterminism,
-    network: {
-      latencyMs: pick(flags.latency, file.latencyMs, NETWORK_DEFAULTS.latencyMs),
-      uploadMbps: pick(flags.upload, file.uploadMbps, NETWORK_DEFAULTS.uploadMbps),
-      downloadMbps: pick(flags.download, file.downloadMbps, NETWORK_DEFAULTS.downloadMbps),
-      segmentKiB: pick(flags.segmentSize, file.segmentKiB, NETWORK_DEFAULTS.segmentKiB),
-      ranks: file.ranks ?? new Map(),
-    },
+    latencyMs: pick(flags.latency, file.latencyMs, NETWORK_DEFAULTS.latencyMs),
+    uploadMbps: pick(flags.upload, file.uploadMbps, NETWORK_DEFAULTS.uploadMbps),
+    downloadMbps: pick(flags.download, file.downloadMbps, NETWORK_DEFAULTS.downloadMbps),
+    segmentKiB: pick(flags.segmentSize, file.segmentKiB, NETWORK_DEFAULTS.segmentKiB),
+    ranks: file.ranks ?? new Map(),
   };
+}
+
+async function virtualSettings(flags: VirtualFlags): Promise<VirtualSettings> {
+  return { seed: flags.seed, tracePath: flags.trace, checkDeterminism: flags.checkDeterminism, network: await networkSettings(flags) };
+}
+
+/** Seeds as `1..20`, `3,5,8` or a mix of both. */
+function seedList(text: string): string[] {
+  const seeds: string[] = [];
+  for (const part of text.split(',')) {
+    const range = /^(\d+)\.\.(\d+)$/.exec(part.trim());
+    if (range) {
+      const [from, to] = [Number(range[1]), Number(range[2])];
+      if (to < from || to - from > 100_000) throw new InvalidArgumentError(`expected FROM..TO with FROM <= TO, got "${part}"`);
+      for (let seed = from; seed <= to; seed++) seeds.push(String(seed));
+    } else if (part.trim() !== '') {
+      seeds.push(part.trim());
+    }
+  }
+  if (seeds.length === 0) throw new InvalidArgumentError(`expected seeds such as 1..20 or 3,5,8, got "${text}"`);
+  return seeds;
 }
 
 /** The command line that replays this virtual-time run, seed included. */
@@ -394,6 +421,57 @@ withVirtualOptions(
     write: (text) => process.stdout.write(text),
   });
   if (!outcome.passed) process.exitCode = 1;
+});
+
+interface SweepFlags extends NetworkFlags {
+  strategy: StrategyName[];
+  seeds: string[];
+  out: string;
+  threads?: number;
+  quiet?: boolean;
+}
+
+withNetworkOptions(
+  program
+    .command('sweep')
+    .description(
+      'run every (strategy, seed) pair as an independent virtual-time simulation, on every core, and compare the strategies: mean and spread of load and completion, as CSV and charts',
+    )
+    .argument('<input-dir>', 'folder holding in1.txt .. in<N-1>.txt')
+    .option('--strategy <names>', `strategies to compare, comma-separated: ${STRATEGY_NAMES.join(', ')}`, strategyList, [...STRATEGY_NAMES])
+    .option('--seeds <list>', 'seeds: 1..20, 3,5,8, or both', seedList, seedList('1..10'))
+    .option('--out <dir>', 'where runs.csv, summary.csv, the charts and index.html go', 'sweep')
+    .option('--threads <n>', 'worker threads (default: one per core)', wholeNumber(1, 1024))
+    .option('--quiet', 'no line per finished run'),
+).action(async (inputDir: string, flags: SweepFlags) => {
+  const { sweepCommand } = await commands.sweep();
+  const { textTable } = await import('./text-table.js');
+  const outcome = await sweepCommand({
+    inputDir,
+    strategies: flags.strategy,
+    seeds: flags.seeds,
+    network: await networkSettings(flags),
+    outDir: flags.out,
+    threads: flags.threads,
+    onRow: flags.quiet
+      ? undefined
+      : (row, done, total) =>
+          process.stderr.write(
+            `[${done}/${total}] ${row.strategy} seed ${row.seed}: Jain ${row.jain.toFixed(3)}, done at ${row.completionSeconds.toFixed(2)} s${row.ok ? '' : ', WRONG OUTPUT'}\n`,
+          ),
+  });
+  const pm = (f: { mean: number; stddev: number }, digits: number): string => `${f.mean.toFixed(digits)} ± ${f.stddev.toFixed(digits)}`;
+  const rows = outcome.summaries.map((s) => [
+    s.strategy,
+    `${s.runs - s.failed}/${s.runs}`,
+    pm(s.figures.jain, 3),
+    pm(s.figures.maxOverMean, 2),
+    pm(s.figures.completionSeconds, 2),
+  ]);
+  process.stdout.write(
+    `${textTable(['strategy', 'correct', "Jain's index", 'max/mean', 'last client done (s)'], rows, true)}\nreport: ${join(flags.out, 'index.html')}\n`,
+  );
+  if (outcome.summaries.some((s) => s.failed > 0)) process.exitCode = 1;
 });
 
 interface RankFlags {

@@ -1,0 +1,67 @@
+/**
+ * One (strategy, seed) simulation of a sweep, run in a piscina worker: a whole virtual-time
+ * run in a temporary folder, its outputs checked, reduced to the figures a sweep compares.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StrategyName } from '../../ranks/strategies/index.js';
+import { loadJob } from '../inputs.js';
+import { verifyOutputs } from '../outputs.js';
+import { runMetrics } from '../run-metrics.js';
+import { runVirtual } from '../transports/virtual.js';
+import type { NetworkSettings } from '../transports/virtual/network-model.js';
+
+export interface SweepTask {
+  inputDir: string;
+  strategy: StrategyName;
+  seed: string;
+  /** Per-rank links travel as entries: a Map does not survive the trip to a worker as JSON would. */
+  network: Omit<NetworkSettings, 'ranks'> & { ranks: [number, { uploadMbps?: number; downloadMbps?: number }][] };
+}
+
+export interface SweepRow {
+  strategy: string;
+  seed: string;
+  ok: boolean;
+  jain: number;
+  maxOverMean: number;
+  /** When the last client held all its wanted files, in simulated seconds. */
+  completionSeconds: number;
+  transfers: number;
+  messages: number;
+}
+
+export default async function runSweepTask(task: SweepTask): Promise<SweepRow> {
+  const job = loadJob(task.inputDir);
+  const outDir = await mkdtemp(join(tmpdir(), 'swarmsim-sweep-'));
+  try {
+    const network = { ...task.network, ranks: new Map(task.network.ranks) };
+    const result = await runVirtual(job, { strategy: task.strategy, pipeline: 'auto', outDir, seed: task.seed, network });
+    const problems = await verifyOutputs(job, outDir);
+    const doc = runMetrics(job, result, {
+      transport: 'virtual',
+      workers: 1,
+      strategy: task.strategy,
+      pipeline: 'auto',
+      outDir,
+      startedAt: new Date(0),
+      wallSeconds: result.virtualSeconds,
+      seed: task.seed,
+      problems,
+    });
+    const completions = doc.ranks.flatMap((rank) => (rank.completedSeconds === null ? [] : [rank.completedSeconds]));
+    return {
+      strategy: task.strategy,
+      seed: task.seed,
+      ok: doc.run.ok,
+      jain: doc.load.jain,
+      maxOverMean: doc.load.maxOverMean,
+      completionSeconds: completions.length > 0 ? Math.max(...completions) : 0,
+      transfers: doc.run.segmentsTransferred,
+      messages: doc.run.messages,
+    };
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
