@@ -211,6 +211,8 @@ interface GenFlags extends Partial<Pick<GenOptions, 'ranks' | 'files' | 'segment
 
 interface CheckFlags extends VirtualFlags {
   transport: TransportName;
+  golden?: boolean;
+  update?: boolean;
   strategy: StrategyName;
   pipeline: Pipeline;
   stallTimeout: number;
@@ -394,6 +396,8 @@ withVirtualOptions(
     .option('--compare-builtin', "with --exec: also run swarmsim's own implementation, and show both side by side")
     .option('--keep-failures <dir>', "keep each failing run's folder here (outputs, and a command's stdout.txt/stderr.txt)")
     .option('--junit <file>', 'also write JUnit XML here')
+    .option('--golden', "with --transport virtual: also compare each case's load figures with its golden-<strategy>-seed<seed>.json")
+    .option('--update', 'with --golden: rewrite the golden files instead of comparing')
     .addOption(transportOption())
     .addOption(strategyOption())
     .option('--pipeline <n>', 'segment requests a client keeps in flight', pipeline, 'auto')
@@ -402,6 +406,10 @@ withVirtualOptions(
 ).action(async (roots: string[], flags: CheckFlags) => {
   if (flags.compareBuiltin && !flags.exec) throw new InputError('--compare-builtin', 'goes with --exec');
   checkWorkersFlag(flags.transport, flags.workers);
+  if ((flags.golden || flags.update) && flags.transport !== 'virtual') {
+    throw new InputError('--golden', 'goes with --transport virtual: only virtual-time runs repeat exactly');
+  }
+  if ((flags.golden || flags.update) && flags.exec) throw new InputError('--golden', 'checks swarmsim itself, not an --exec command');
   const { checkCommand } = await commands.check();
   const outcome = await checkCommand({
     roots,
@@ -409,6 +417,7 @@ withVirtualOptions(
     builtin: {
       transport: flags.transport,
       virtual: flags.transport === 'virtual' ? await virtualSettings(flags) : undefined,
+      golden: flags.update ? 'update' : flags.golden ? 'compare' : undefined,
       strategy: flags.strategy,
       pipeline: flags.pipeline,
       stallTimeoutMs: flags.stallTimeout * 1000,

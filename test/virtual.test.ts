@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STRATEGY_NAMES } from '../ranks/strategies/index.js';
@@ -92,6 +92,25 @@ describe('virtual time', () => {
     const result = sim('run', dir, '--transport', 'virtual', '--out', join(dir, 'bad'), '--network', bad);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(`sim: ${bad}: /latencyMs must be > 0\n`);
+  });
+});
+
+describe('golden load figures', () => {
+  it('fails a case whose load figures moved, naming the figure, and --update rewrites them', () => {
+    const dir = tempDir();
+    cpSync('test/suite/r08-small', dir, { recursive: true });
+    const golden = join(dir, 'golden-round-robin-seed1.json');
+    const original = readFileSync(golden, 'utf8');
+    const doc = JSON.parse(original) as { load: { jain: number } };
+    writeFileSync(golden, JSON.stringify({ ...doc, load: { ...doc.load, jain: 0.5 } }));
+    const moved = sim('check', dir, '--transport', 'virtual', '--golden');
+    expect(moved.status).toBe(1);
+    expect(moved.stdout).toContain(`golden: ${golden}: load.jain: expected 0.5, got ${doc.load.jain}`);
+    expect(sim('check', dir, '--transport', 'virtual', '--golden', '--update').status).toBe(0);
+    expect(readFileSync(golden, 'utf8')).toBe(original);
+    expect(sim('check', dir, '--golden').stderr).toBe(
+      'sim: --golden: goes with --transport virtual: only virtual-time runs repeat exactly\n',
+    );
   });
 });
 

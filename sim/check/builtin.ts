@@ -4,9 +4,13 @@ import { join } from 'node:path';
 import { runJob, type RunOptions } from '../commands/run.js';
 import { RunFailure } from '../failures.js';
 import { InputError, loadJob } from '../inputs.js';
+import { checkGolden, type GoldenMode } from './golden.js';
 import { compareWithExpected, type CaseRun } from './verdict.js';
 
-export type BuiltinOptions = Omit<RunOptions, 'ranks' | 'outDir'>;
+export type BuiltinOptions = Omit<RunOptions, 'ranks' | 'outDir'> & {
+  /** Virtual transport: compare load figures with the case's golden file, or rewrite it. */
+  golden?: GoldenMode;
+};
 
 /** One run of swarmsim's own implementation on a case, in a temporary folder. */
 export async function runBuiltinOnce(caseDir: string, options: BuiltinOptions, keep?: (runDir: string) => Promise<void>): Promise<CaseRun> {
@@ -23,6 +27,7 @@ export async function runBuiltinOnce(caseDir: string, options: BuiltinOptions, k
         detail: `${p.output}: ${p.problem} (against the owners' hashes)`,
       })),
       ...(await compareWithExpected(job, caseDir, outDir)),
+      ...(options.golden ? await checkGolden(caseDir, metrics, options.golden) : []),
     ];
     run = { seconds: elapsed(), failures };
   } catch (error) {

@@ -8,7 +8,7 @@ import type { Job } from '../inputs.js';
 import { compareLines, comparableLines } from '../diff.js';
 import { outputName } from '../outputs.js';
 
-export type FailureKind = 'wrong output' | 'missing output' | 'exit code' | 'signal' | 'timeout' | 'bad input' | 'failed run';
+export type FailureKind = 'wrong output' | 'missing output' | 'exit code' | 'signal' | 'timeout' | 'bad input' | 'failed run' | 'golden';
 
 export interface Failure {
   kind: FailureKind;
