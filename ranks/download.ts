@@ -27,8 +27,8 @@ export interface DownloadCounters {
   nacksReceived: number;
   requestsSent: number;
   swarmRequests: number;
-  /** Segments obtained from each rank. */
-  downloadedFrom: Int32Array;
+  /** Segments obtained from each rank that served any (a map, so that it does not grow with the job). */
+  downloadedFrom: Map<number, number>;
 }
 
 /**
@@ -65,7 +65,7 @@ export class DownloadActivity {
       nacksReceived: 0,
       requestsSent: 0,
       swarmRequests: 0,
-      downloadedFrom: new Int32Array(comm.size),
+      downloadedFrom: new Map(),
     };
   }
 
@@ -145,7 +145,7 @@ export class DownloadActivity {
     // same ones. The k-th to join starts at the k-th point of the van der Corput sequence
     // (0, 1/2, 1/4, 3/4, ...): each newcomer starts in the widest gap left.
     file.offset = Math.floor(vanDerCorput(Math.max(0, arrival)) * hashes.length);
-    file.guess = new HoldingsGuess(this.comm.size, hashes.length);
+    file.guess = new HoldingsGuess(hashes.length);
     this.store.addEmpty(file.name, hashes, file.offset);
     this.active.push(file);
   }
@@ -160,7 +160,7 @@ export class DownloadActivity {
     this.store.markHeld(file.name, index);
     file.refusedBy.delete(index);
     this.counters.downloaded++;
-    this.counters.downloadedFrom[holder]++;
+    this.counters.downloadedFrom.set(holder, (this.counters.downloadedFrom.get(holder) ?? 0) + 1);
     file.obtained++;
     file.missing--;
     if (file.missing === 0) {

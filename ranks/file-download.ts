@@ -36,7 +36,7 @@ export class FileDownload {
   refusedBy = new Map<number, Set<number>>();
   /** Segments obtained so far: the clock of `guess`. */
   obtained = 0;
-  guess = new HoldingsGuess(0, 0);
+  guess = new HoldingsGuess(0);
 
   constructor(readonly name: string) {}
 

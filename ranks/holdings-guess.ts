@@ -1,41 +1,51 @@
-const UNKNOWN = -1;
-
 /**
  * What one client guesses each swarm member holds of one file. Every reply carries the
  * holder's gap-free run (`from`, `held`); between replies the run is assumed to grow as
  * fast as this client's own download (`progress`, its segments obtained of the file), so a
  * member is asked again once it has probably caught up, and each NACK corrects the guess.
  * Members never heard from are assumed to hold anything: asking them is how we learn.
+ * Only members heard from take room (three numbers each), so a client's state does not
+ * grow with the size of the job.
  */
 export class HoldingsGuess {
-  private readonly from: Int32Array;
-  private readonly held: Int32Array;
-  private readonly progressAt: Int32Array;
+  /** Member → its slot in `runs`. */
+  private readonly slots = new Map<number, number>();
+  /** Per slot: from, held, progress when reported. */
+  private runs = new Int32Array(0);
 
-  constructor(
-    size: number,
-    private readonly segments: number,
-  ) {
-    this.from = new Int32Array(size);
-    this.held = new Int32Array(size).fill(UNKNOWN);
-    this.progressAt = new Int32Array(size);
-  }
+  constructor(private readonly segments: number) {}
 
   seed(rank: number): void {
-    this.from[rank] = 0;
-    this.held[rank] = this.segments;
+    this.set(rank, 0, this.segments, 0);
   }
 
   report(rank: number, from: number, held: number, progress: number): void {
-    this.from[rank] = from;
-    this.held[rank] = held;
-    this.progressAt[rank] = progress;
+    this.set(rank, from, held, progress);
   }
 
   mayHold(rank: number, index: number, progress: number): boolean {
-    const held = this.held[rank];
-    if (held === UNKNOWN || held >= this.segments) return true;
-    const distance = (index - this.from[rank] + this.segments) % this.segments;
-    return distance < held + (progress - this.progressAt[rank]);
+    const slot = this.slots.get(rank);
+    if (slot === undefined) return true;
+    const at = 3 * slot;
+    const held = this.runs[at + 1];
+    if (held >= this.segments) return true;
+    const distance = (index - this.runs[at] + this.segments) % this.segments;
+    return distance < held + (progress - this.runs[at + 2]);
+  }
+
+  private set(rank: number, from: number, held: number, progress: number): void {
+    let slot = this.slots.get(rank);
+    if (slot === undefined) {
+      slot = this.slots.size;
+      this.slots.set(rank, slot);
+      if (3 * (slot + 1) > this.runs.length) {
+        const grown = new Int32Array(Math.max(24, 2 * this.runs.length));
+        grown.set(this.runs);
+        this.runs = grown;
+      }
+    }
+    this.runs[3 * slot] = from;
+    this.runs[3 * slot + 1] = held;
+    this.runs[3 * slot + 2] = progress;
   }
 }

@@ -86,7 +86,8 @@ export interface MetricsInput {
   run: Omit<MetricsDocument['run'], 'segmentsTransferred' | 'messages' | 'ok' | 'files'>;
   /** Index = rank; rank 0 is the tracker. */
   counters: RankCounts[];
-  downloadedFrom: (readonly number[])[];
+  /** Per downloader (index = rank): [uploader, segments] pairs. */
+  downloadedFrom: (readonly (readonly [number, number])[])[];
   wantedSegments: readonly number[];
   servers: readonly number[];
   files: FileMetrics[];
@@ -116,11 +117,10 @@ export function buildMetrics(input: MetricsInput): MetricsDocument {
     };
   });
   const matrix: [number, number, number][] = [];
-  input.downloadedFrom.forEach((row, downloader) =>
-    row.forEach((segments, uploader) => {
-      if (segments > 0) matrix.push([downloader, uploader, segments]);
-    }),
-  );
+  input.downloadedFrom.forEach((row, downloader) => {
+    const sorted = [...row].sort((a, b) => a[0] - b[0]);
+    for (const [uploader, segments] of sorted) if (segments > 0) matrix.push([downloader, uploader, segments]);
+  });
   const uploads = input.servers.map((rank) => ranks[rank].uploaded);
   return {
     schemaVersion: SCHEMA_VERSION,

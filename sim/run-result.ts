@@ -5,8 +5,8 @@ import { Sampler, type Samples } from './timeline.js';
 
 /** One rank's counters, gathered at the end of a run. Rank 0 (the tracker) serves no segments. */
 export interface RankResult extends RankCounts {
-  /** Segments this rank obtained from each rank (a row of the downloader x uploader matrix). */
-  downloadedFrom: number[];
+  /** [uploader, segments] for each rank this one obtained segments from (a sparse row of the matrix). */
+  downloadedFrom: [number, number][];
 }
 
 /** The tracker's final view of one file: what a scrape would return. */
@@ -65,7 +65,7 @@ export function trackerCounters(size: number, messagesIn: number, messagesOut: n
     swarmRequests: 0,
     messagesIn,
     messagesOut,
-    downloadedFrom: new Array<number>(size).fill(0),
+    downloadedFrom: [],
   };
 }
 
@@ -87,7 +87,7 @@ export function summarizeSwarms(tracker: Tracker): SwarmSummary[] {
 /** A client's counters from its final report. */
 export function clientCounters(
   rank: number,
-  report: Omit<PeerReport, 'downloadedFrom'> & { downloadedFrom: ArrayLike<number> },
+  report: Omit<PeerReport, 'downloadedFrom'> & { downloadedFrom: Iterable<[number, number]> },
   messagesIn: number,
   messagesOut: number,
 ): RankResult {

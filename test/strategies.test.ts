@@ -43,7 +43,7 @@ describe('rotateAfter', () => {
 
 describe('least-loaded', () => {
   it('asks the holder with the lowest reported load plus its unanswered requests', () => {
-    const strategy = leastLoaded(6);
+    const strategy = leastLoaded();
     strategy.sent('f', 1);
     strategy.answered(1, 10);
     strategy.sent('f', 2);
@@ -58,7 +58,7 @@ describe('least-loaded', () => {
   });
 
   it('shares the work between equally idle holders', () => {
-    const strategy = leastLoaded(4);
+    const strategy = leastLoaded();
     const picks: number[] = [];
     for (let i = 0; i < 3; i++) {
       const holder = choose(strategy, 'f', [1, 2, 3], everyone) as number;
@@ -72,7 +72,7 @@ describe('least-loaded', () => {
 
 describe('HoldingsGuess', () => {
   it('trusts a reported run, grows it with our own progress, and assumes the unknown may hold anything', () => {
-    const guess = new HoldingsGuess(4, 10);
+    const guess = new HoldingsGuess(10);
     expect(guess.mayHold(1, 9, 0)).toBe(true);
     guess.report(1, 8, 3, 0);
     expect([8, 9, 0].map((i) => guess.mayHold(1, i, 0))).toEqual([true, true, true]);

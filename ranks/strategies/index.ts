@@ -6,7 +6,7 @@ export type { SourceStrategy, StrategyFactory } from './strategy.js';
 
 const FACTORIES = {
   'round-robin': () => roundRobin(),
-  'least-loaded': (_rank, size) => leastLoaded(size),
+  'least-loaded': () => leastLoaded(),
 } satisfies Record<string, StrategyFactory>;
 
 export type StrategyName = keyof typeof FACTORIES;

@@ -6,11 +6,12 @@ import { rotateAfter, type SourceStrategy } from './strategy.js';
  * reported plus the requests this client has sent it since and not yet seen answered.
  * Ties go round-robin so that equally idle holders share the work.
  */
-export function leastLoaded(size: number): SourceStrategy {
-  const reported = new Float64Array(size);
-  const unanswered = new Int32Array(size);
+export function leastLoaded(): SourceStrategy {
+  // Maps, not arrays by rank: a client knows few holders, and a job may have 100,000 ranks.
+  const reported = new Map<number, number>();
+  const unanswered = new Map<number, number>();
   const lastAsked = new Map<string, number>();
-  const estimate = (holder: number): number => reported[holder] + unanswered[holder];
+  const estimate = (holder: number): number => (reported.get(holder) ?? 0) + (unanswered.get(holder) ?? 0);
   return {
     order(file, members, out) {
       // The sort is stable, so equal estimates keep the round-robin order.
@@ -18,11 +19,11 @@ export function leastLoaded(size: number): SourceStrategy {
     },
     sent(file, holder) {
       lastAsked.set(file, holder);
-      unanswered[holder]++;
+      unanswered.set(holder, (unanswered.get(holder) ?? 0) + 1);
     },
     answered(holder, load) {
-      unanswered[holder]--;
-      reported[holder] = load;
+      unanswered.set(holder, (unanswered.get(holder) ?? 0) - 1);
+      reported.set(holder, load);
     },
     cost: estimate,
   };

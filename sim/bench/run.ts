@@ -13,6 +13,7 @@ import type { MetricsDocument } from '../../reports/document.js';
 import { median } from '../check/verdict.js';
 import { rawPostMessageRate } from './raw-postmessage.js';
 import { rawFramedLoopbackRate } from './raw-tcp.js';
+import { rawInProcessRate, virtualAtScale } from './virtual-scale.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 const PUBLIC_CASES = fileURLToPath(new URL('../../../../shared/fixtures/apd-2024', import.meta.url));
@@ -61,6 +62,21 @@ async function main(): Promise<void> {
           `ratio to raw ${baseline === raw ? 'postMessage' : 'framed TCP'} ${ratio.toFixed(3)}` +
           `${baseline === raw ? ` (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? 'ok' : 'BELOW TARGET'}` : ''}; ` +
           `Jain ${summary.load.jain.toFixed(3)}`,
+      );
+    }
+
+    const rawLocal = await rawInProcessRate(2_000_000);
+    console.log(`virtual time, one thread; raw in-process hand-off between two tasks: ${fmt(rawLocal)} messages/s`);
+    // Files of 20 segments keep the 100,000-rank run to minutes on 2 cores.
+    for (const ranks of [1_001, 10_001, 100_001]) {
+      const files = Math.max(10, Math.round(ranks / 1000));
+      const gen = [String(ranks), String(files), '20', '2'];
+      const f = virtualAtScale(join(work, `virtual-${ranks}`), gen);
+      const rate = f.transfers / f.seconds;
+      console.log(
+        `  ${fmt(f.clients)} clients (${files} files x 20 segments, 2 wanted at most): ${fmt(f.transfers)} transfers in ${f.seconds.toFixed(1)} s = ${fmt(rate)}/s; ` +
+          `${fmt(f.messages / f.seconds)} messages/s, ratio to raw ${(f.messages / f.seconds / rawLocal).toFixed(3)}; ` +
+          `peak ${(f.peakBytes / 2 ** 30).toFixed(2)} GiB, ${fmt(f.peakBytes / f.clients / 1024)} KiB per rank`,
       );
     }
 

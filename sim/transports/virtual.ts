@@ -36,6 +36,33 @@ export interface VirtualRunResult extends RunResult {
   virtualSeconds: number;
 }
 
+/** Output writes, a few at a time: a huge swarm finishes files faster than a disk opens them. */
+class OutputWriter {
+  private readonly waiting: (() => void)[] = [];
+  private running = 0;
+  readonly written: Promise<string>[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  write(outDir: string, rank: number, file: string, hashes: readonly string[]): void {
+    this.written.push(
+      new Promise<string>((resolve, reject) => {
+        const start = (): void => {
+          this.running++;
+          writeOutput(outDir, rank, file, hashes)
+            .then(resolve, reject)
+            .finally(() => {
+              this.running--;
+              this.waiting.shift()?.();
+            });
+        };
+        if (this.running < this.limit) start();
+        else this.waiting.push(start);
+      }),
+    );
+  }
+}
+
 /** Timeline rows kept per client: fewer for huge swarms, so a 100,000-rank run stays small. */
 function rowsPerClient(clients: number): number {
   return Math.max(8, Math.min(400, Math.floor(4_000_000 / clients)));
@@ -65,7 +92,7 @@ export async function runVirtual(job: Job, options: VirtualRunOptions): Promise<
   const tracker = new Tracker(world.comm<SwarmPayloads>(0), growth.observe);
   const keep = rowsPerClient(size - 1);
   const timelines = Array.from({ length: size - 1 }, () => new Sampler(0.001, keep));
-  const writes: Promise<string>[] = [];
+  const outputs = new OutputWriter(32);
   const peers: Peer[] = job.clients.map((client, i) => {
     const rank = i + 1;
     const fault = options.faults?.get(rank);
@@ -83,7 +110,7 @@ export async function runVirtual(job: Job, options: VirtualRunOptions): Promise<
         pipeline: options.pipeline,
         sink: (file, hashes) => {
           timelines[i].record(world.seconds, [peers[i].obtained], true);
-          writes.push(writeOutput(options.outDir, rank, file, hashes));
+          outputs.write(options.outDir, rank, file, hashes);
         },
       },
     );
@@ -108,7 +135,7 @@ export async function runVirtual(job: Job, options: VirtualRunOptions): Promise<
   const failure = await ended;
   world.stop();
   options.trace?.close();
-  const written = await Promise.all(writes);
+  const written = await Promise.all(outputs.written);
   if (failure) throw failure;
   const ranks: RankResult[] = [trackerCounters(size, 0, 0)];
   // Counters come from the comms: in one thread every message is counted where it is sent and received.

@@ -40,7 +40,9 @@ export function handMadeDoc(uploads: number[], options: { files?: number } = {})
       messagesIn: 0,
       messagesOut: 0,
     })),
-    downloadedFrom,
+    downloadedFrom: downloadedFrom.map((row) =>
+      row.flatMap((segments, uploader): [number, number][] => (segments > 0 ? [[uploader, segments]] : [])),
+    ),
     wantedSegments: downloads.slice(1),
     servers: uploads.map((_, i) => i + 1),
     files: Array.from({ length: files }, (_, k) => ({

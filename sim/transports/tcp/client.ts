@@ -206,7 +206,7 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
     selfDone = true;
     network.control(0, {
       type: 'done',
-      report: { ...report, downloadedFrom: Array.from(report.downloadedFrom) },
+      report: { ...report, downloadedFrom: [...report.downloadedFrom] },
       messagesIn: comm.messagesIn,
       messagesOut: comm.messagesOut,
       timeline: timeline.samples(),

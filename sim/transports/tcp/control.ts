@@ -25,7 +25,7 @@ export type ClientControl =
   | { type: 'status'; waiting: WaitState[]; queued: number; detail: string };
 
 /** A PeerReport as JSON carries it. */
-export type WireReport = Omit<PeerReport, 'downloadedFrom'> & { downloadedFrom: number[] };
+export type WireReport = Omit<PeerReport, 'downloadedFrom'> & { downloadedFrom: [number, number][] };
 
 /** Rank 0 → client. */
 export type CoordinatorControl =
@@ -95,7 +95,7 @@ const CLIENT_SCHEMAS: Record<ClientControl['type'], object> = {
         nacksReceived: int,
         requestsSent: int,
         swarmRequests: int,
-        downloadedFrom: ints,
+        downloadedFrom: { type: 'array', items: { type: 'array', items: [int, int], minItems: 2, maxItems: 2 } },
         uploaded: int,
         nacksSent: int,
       },
