@@ -67,9 +67,10 @@ async function main(): Promise<void> {
 
     const rawLocal = await rawInProcessRate(2_000_000);
     console.log(`virtual time, one thread; raw in-process hand-off between two tasks: ${fmt(rawLocal)} messages/s`);
-    // Files of 20 segments keep the 100,000-rank run to minutes on 2 cores.
+    // One file per 100 clients keeps swarms near 40 members: a client's cost per request
+    // grows with its swarm (it orders every member), not with the job.
     for (const ranks of [1_001, 10_001, 100_001]) {
-      const files = Math.max(10, Math.round(ranks / 1000));
+      const files = Math.round(ranks / 100);
       const gen = [String(ranks), String(files), '20', '2'];
       const f = virtualAtScale(join(work, `virtual-${ranks}`), gen);
       const rate = f.transfers / f.seconds;
