@@ -17,6 +17,11 @@ export class Sampler {
     private readonly keep = 400,
   ) {}
 
+  /** Whether an unforced row at `seconds` would be kept: lets hot callers skip building it. */
+  due(seconds: number): boolean {
+    return seconds - this.lastTime >= this.minGapSeconds;
+  }
+
   record(seconds: number, values: readonly number[], force = false): void {
     if (!force && seconds - this.lastTime < this.minGapSeconds) return;
     this.lastTime = seconds;

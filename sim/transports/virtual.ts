@@ -76,7 +76,10 @@ export async function runVirtual(job: Job, options: VirtualRunOptions): Promise<
   const world: VirtualWorld = new VirtualWorld(size, options.seed, network, {
     trace: options.trace,
     delivered: (dest) => {
-      if (dest > 0) timelines[dest - 1].record(world.seconds, [peers[dest - 1].obtained]);
+      if (dest === 0) return;
+      const timeline = timelines[dest - 1];
+      const seconds = world.seconds;
+      if (timeline.due(seconds)) timeline.record(seconds, [peers[dest - 1].obtained]);
     },
     finished: () => settle(),
     deadlocked: (unfinished) => {
@@ -101,7 +104,7 @@ export async function runVirtual(job: Job, options: VirtualRunOptions): Promise<
       const send = comm.send.bind(comm);
       comm.send = (dest, tag, payload) => send(dest, faultyTag(fault, tag) as typeof tag, payload);
     }
-    if (fault === 'stall') world.deaf.add(rank);
+    if (fault === 'stall') world.deafen(rank);
     return new Peer(
       comm,
       { owned: client.owned, wanted: client.wanted },

@@ -56,8 +56,8 @@ export class VirtualWorld {
   private readonly running: Uint8Array;
   private readonly done: Uint8Array;
   private readonly comms: MailboxComm<PayloadMap>[] = [];
-  /** Ranks whose delivered messages are dropped (a test fault: a rank that stopped reading). */
-  readonly deaf = new Set<number>();
+  /** 1 for ranks whose delivered messages are dropped (a test fault: a rank that stopped reading). */
+  private readonly deaf: Uint8Array;
   private runnable = 0;
   private finishedCount = 0;
   private seq = 0;
@@ -77,6 +77,12 @@ export class VirtualWorld {
     this.keys = new Float64Array(size);
     this.running = new Uint8Array(size);
     this.done = new Uint8Array(size);
+    this.deaf = new Uint8Array(size);
+  }
+
+  /** From now on, messages to `rank` are dropped. */
+  deafen(rank: number): void {
+    this.deaf[rank] = 1;
   }
 
   get seconds(): number {
@@ -162,10 +168,11 @@ export class VirtualWorld {
         const event = queue.pop();
         if (!event) break;
         const dest = event.dest;
-        if (this.done[dest] === 1 || this.deaf.has(dest)) continue;
+        if (this.done[dest] === 1 || this.deaf[dest] === 1) continue;
         hooks.trace?.event(instant, event.source, dest, event.tag, event.payload);
         this.deliveredCount++;
-        if (this.comms[dest].mailbox.deliver({ source: event.source, tag: event.tag, payload: event.payload })) this.wake(dest);
+        // The event carries source, tag and payload: it is the letter, no copy needed.
+        if (this.comms[dest].mailbox.deliver(event)) this.wake(dest);
         hooks.delivered?.(dest);
       }
     }
