@@ -159,7 +159,20 @@ async function networkSettings(flags: NetworkFlags): Promise<NetworkSettings> {
 }
 
 async function virtualSettings(flags: VirtualFlags): Promise<VirtualSettings> {
-  return { seed: flags.seed, tracePath: flags.trace, checkDeterminism: flags.checkDeterminism, network: await networkSettings(flags) };
+  const given: [string, string | number | undefined][] = [
+    ['--latency', flags.latency],
+    ['--upload', flags.upload],
+    ['--download', flags.download],
+    ['--segment-size', flags.segmentSize],
+    ['--network', flags.network],
+  ];
+  return {
+    seed: flags.seed,
+    tracePath: flags.trace,
+    checkDeterminism: flags.checkDeterminism,
+    network: await networkSettings(flags),
+    networkArgs: given.flatMap(([flag, value]) => (value === undefined ? [] : [flag, String(value)])),
+  };
 }
 
 /** Seeds as `1..20`, `3,5,8` or a mix of both. */

@@ -105,7 +105,9 @@ describe('golden load figures', () => {
     writeFileSync(golden, JSON.stringify({ ...doc, load: { ...doc.load, jain: 0.5 } }));
     const moved = sim('check', dir, '--transport', 'virtual', '--golden');
     expect(moved.status).toBe(1);
-    expect(moved.stdout).toContain(`golden: ${golden}: load.jain: expected 0.5, got ${doc.load.jain}`);
+    expect(moved.stdout).toContain(
+      `golden: ${golden}: load.jain: expected 0.5, got ${doc.load.jain}; replay: sim run ${dir} --transport virtual --seed 1 --strategy round-robin`,
+    );
     expect(sim('check', dir, '--transport', 'virtual', '--golden', '--update').status).toBe(0);
     expect(readFileSync(golden, 'utf8')).toBe(original);
     expect(sim('check', dir, '--golden').stderr).toBe(

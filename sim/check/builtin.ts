@@ -35,6 +35,12 @@ export async function runBuiltinOnce(caseDir: string, options: BuiltinOptions, k
     else if (error instanceof RunFailure) run = { seconds: elapsed(), failures: [{ kind: 'failed run', detail: error.message }] };
     else throw error;
   }
+  if (run.failures.length > 0 && options.transport === 'virtual' && options.virtual) {
+    const { seed, networkArgs = [] } = options.virtual;
+    const command = ['sim run', caseDir, '--transport virtual', `--seed ${seed}`, `--strategy ${options.strategy}`, ...networkArgs];
+    const last = run.failures[run.failures.length - 1];
+    run.failures[run.failures.length - 1] = { ...last, detail: `${last.detail}; replay: ${command.join(' ')}` };
+  }
   try {
     if (run.failures.length > 0 && keep) await keep(outDir);
   } finally {

@@ -26,6 +26,8 @@ export interface RunOptions extends ThreadRunOptions {
 export interface VirtualSettings {
   seed: string;
   network: NetworkSettings;
+  /** The network flags as given (`--latency 2`, `--network file.json`), for replay commands. */
+  networkArgs?: string[];
   /** Write every message here (JSON Lines). */
   tracePath?: string;
   /** Run twice and fail, naming the first differing event, if the traces differ. */

@@ -130,7 +130,7 @@ export async function runVirtual(job: Job, options: VirtualRunOptions): Promise<
       reports[rank - 1] = await peers[rank - 1].run();
     },
     (rank, error) => {
-      if (error instanceof RunFailure) settle(error);
+      if (error instanceof RunFailure) return settle(error);
       const failure = error instanceof Error ? error : new Error(String(error));
       settle(new RankFailure(rank, failure.message, failure.stack));
     },

@@ -9,6 +9,7 @@
 import seedrandom from 'seedrandom';
 import type { Envelope, PayloadMap, RecvFilter } from '../../comm.js';
 import { MailboxComm } from '../../local-comm.js';
+import type { WaitState } from '../../mailbox.js';
 import { EventQueue } from './event-queue.js';
 import type { NetworkModel } from './network-model.js';
 import type { TraceSink } from './trace.js';
@@ -188,7 +189,7 @@ export class VirtualWorld {
   }
 
   /** What each rank's receive waits for, for deadlock reports. */
-  waitingOf(rank: number): { waiting: ReturnType<MailboxComm<PayloadMap>['mailbox']['waiting']>; queued: number } {
+  waitingOf(rank: number): { waiting: WaitState[]; queued: number } {
     const mailbox = this.comms[rank].mailbox;
     return { waiting: mailbox.waiting(), queued: mailbox.queued };
   }
