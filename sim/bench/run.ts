@@ -77,7 +77,8 @@ async function main(): Promise<void> {
       console.log(
         `  ${fmt(f.clients)} clients (${files} files x 20 segments, 2 wanted at most): ${fmt(f.transfers)} transfers in ${f.seconds.toFixed(1)} s = ${fmt(rate)}/s; ` +
           `${fmt(f.messages / f.seconds)} messages/s, ratio to raw ${(f.messages / f.seconds / rawLocal).toFixed(3)}; ` +
-          `peak ${(f.peakBytes / 2 ** 30).toFixed(2)} GiB, ${fmt(f.peakBytes / f.clients / 1024)} KiB per rank`,
+          `peak RSS ${(f.peakBytes / 2 ** 30).toFixed(2)} GiB (${fmt(f.peakBytes / f.clients / 1024)} KiB per rank), ` +
+          `live heap at the end ${fmt(f.liveBytes / f.clients / 1024)} KiB per rank`,
       );
     }
 

@@ -27,9 +27,11 @@ const result = await runVirtual(job, {
   network: { ...NETWORK_DEFAULTS, ranks: new Map() },
 });
 const seconds = (performance.now() - started) / 1000;
+(globalThis as { gc?: () => void }).gc?.();
+const liveBytes = process.memoryUsage().heapUsed;
 await rm(outDir, { recursive: true, force: true });
 const transfers = result.ranks.reduce((n, rank) => n + rank.downloaded, 0);
 const messages = result.ranks.reduce((n, rank) => n + rank.messagesOut, 0);
 process.stdout.write(
-  JSON.stringify({ clients: job.ranks - 1, transfers, messages, seconds, peakBytes: process.resourceUsage().maxRSS * 1024 }),
+  JSON.stringify({ clients: job.ranks - 1, transfers, messages, seconds, peakBytes: process.resourceUsage().maxRSS * 1024, liveBytes }),
 );

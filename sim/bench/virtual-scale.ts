@@ -14,11 +14,13 @@ export interface ScaleFigures {
   messages: number;
   seconds: number;
   peakBytes: number;
+  /** Heap in use after a full collection at the end, the run's result still held: the live state. */
+  liveBytes: number;
 }
 
 /** Runs one size in a child process; `gen` is the `sim gen` arguments after the folder. */
 export function virtualAtScale(dir: string, gen: string[]): ScaleFigures {
-  const result = spawnSync(process.execPath, ['--max-old-space-size=20000', ONE_RUN, dir, ...gen], {
+  const result = spawnSync(process.execPath, ['--max-old-space-size=20000', '--expose-gc', ONE_RUN, dir, ...gen], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
   });
