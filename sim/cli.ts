@@ -97,6 +97,20 @@ function transportOption(): Option {
     .default('threads');
 }
 
+/** Flags that only the virtual transport reads are refused elsewhere rather than ignored. */
+function checkVirtualFlags(transport: TransportName, flags: VirtualFlags): void {
+  if (transport === 'virtual') return;
+  const given = [
+    ['--seed', flags.seed],
+    ['--trace', flags.trace],
+    ['--check-determinism', flags.checkDeterminism],
+    ...networkArgs(flags)
+      .filter((_, i) => i % 2 === 0)
+      .map((flag) => [flag, true]),
+  ].filter(([, value]) => value !== undefined);
+  if (given.length > 0) throw new InputError(String(given[0][0]), 'applies to --transport virtual only');
+}
+
 /** Packing clients into workers means nothing when each rank is a process. */
 function checkWorkersFlag(transport: TransportName, workers: number | undefined): void {
   if (workers !== undefined && transport !== 'threads') throw new InputError('--workers', `applies to the threads transport only`);
@@ -111,7 +125,7 @@ interface NetworkFlags {
 }
 
 interface VirtualFlags extends NetworkFlags {
-  seed: string;
+  seed?: string;
   trace?: string;
   checkDeterminism?: boolean;
 }
@@ -125,7 +139,7 @@ function positiveNumber(text: string): number {
 /** The virtual transport's flags: seed, network model, trace. */
 function withVirtualOptions(command: Command): Command {
   return withNetworkOptions(command)
-    .option('--seed <x>', 'virtual transport: the run seed; same seed, same run', '1')
+    .option('--seed <x>', 'virtual transport: the run seed; same seed, same run (default 1)')
     .option('--trace <file>', 'virtual transport: write every message to this JSON Lines file')
     .option('--check-determinism', 'virtual transport: run twice and fail, naming the first differing event, if the runs differ');
 }
@@ -158,7 +172,8 @@ async function networkSettings(flags: NetworkFlags): Promise<NetworkSettings> {
   };
 }
 
-async function virtualSettings(flags: VirtualFlags): Promise<VirtualSettings> {
+/** The network flags as given, for a replay command. */
+function networkArgs(flags: NetworkFlags): string[] {
   const given: [string, string | number | undefined][] = [
     ['--latency', flags.latency],
     ['--upload', flags.upload],
@@ -166,12 +181,16 @@ async function virtualSettings(flags: VirtualFlags): Promise<VirtualSettings> {
     ['--segment-size', flags.segmentSize],
     ['--network', flags.network],
   ];
+  return given.flatMap(([flag, value]) => (value === undefined ? [] : [flag, String(value)]));
+}
+
+async function virtualSettings(flags: VirtualFlags): Promise<VirtualSettings> {
   return {
-    seed: flags.seed,
+    seed: flags.seed ?? '1',
     tracePath: flags.trace,
     checkDeterminism: flags.checkDeterminism,
     network: await networkSettings(flags),
-    networkArgs: given.flatMap(([flag, value]) => (value === undefined ? [] : [flag, String(value)])),
+    networkArgs: networkArgs(flags),
   };
 }
 
@@ -284,10 +303,11 @@ withVirtualOptions(
     ),
 ).action(async (inputDir: string, flags: RunFlags) => {
   checkWorkersFlag(flags.transport, flags.workers);
+  checkVirtualFlags(flags.transport, flags);
   const { runCommand } = await commands.run();
   const isVirtual = flags.transport === 'virtual';
   const replay = (): void => {
-    if (isVirtual) process.stderr.write(`replay: ${replayCommand(flags.seed)}\n`);
+    if (isVirtual) process.stderr.write(`replay: ${replayCommand(flags.seed ?? '1')}\n`);
   };
   const outcome = await runCommand(inputDir, {
     virtual: isVirtual ? await virtualSettings(flags) : undefined,
@@ -301,7 +321,10 @@ withVirtualOptions(
     faults: flags.fault,
     progress: flags.quiet ? 'off' : flags.progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : flags.progress,
   }).catch((error: unknown) => {
-    replay();
+    // The replay line goes under the failure, where the eye lands.
+    if (isVirtual && error instanceof RunFailure) {
+      throw new RunFailure(`${error.message}\nreplay: ${replayCommand(flags.seed ?? '1')}`, error.exitCode, error.detail);
+    }
     throw error;
   });
   if (flags.json) {
@@ -419,8 +442,9 @@ withVirtualOptions(
 ).action(async (roots: string[], flags: CheckFlags) => {
   if (flags.compareBuiltin && !flags.exec) throw new InputError('--compare-builtin', 'goes with --exec');
   checkWorkersFlag(flags.transport, flags.workers);
+  checkVirtualFlags(flags.transport, flags);
   if ((flags.golden || flags.update) && flags.transport !== 'virtual') {
-    throw new InputError('--golden', 'goes with --transport virtual: only virtual-time runs repeat exactly');
+    throw new InputError(flags.update ? '--update' : '--golden', 'goes with --transport virtual: only virtual-time runs repeat exactly');
   }
   if ((flags.golden || flags.update) && flags.exec) throw new InputError('--golden', 'checks swarmsim itself, not an --exec command');
   const { checkCommand } = await commands.check();
@@ -479,9 +503,15 @@ withNetworkOptions(
       ? undefined
       : (row, done, total) =>
           process.stderr.write(
-            `[${done}/${total}] ${row.strategy} seed ${row.seed}: Jain ${row.jain.toFixed(3)}, done at ${row.completionSeconds.toFixed(2)} s${row.ok ? '' : ', WRONG OUTPUT'}\n`,
+            row.problem !== undefined
+              ? `[${done}/${total}] ${row.strategy} seed ${row.seed}: FAILED\n`
+              : `[${done}/${total}] ${row.strategy} seed ${row.seed}: Jain ${row.jain.toFixed(3)}, done at ${row.completionSeconds.toFixed(2)} s${row.ok ? '' : ', WRONG OUTPUT'}\n`,
           ),
   });
+  for (const row of outcome.rows.filter((r) => r.problem !== undefined)) {
+    const replay = ['sim run', inputDir, '--transport virtual', `--seed ${row.seed}`, `--strategy ${row.strategy}`, ...networkArgs(flags)];
+    process.stderr.write(`sim: ${row.strategy}, seed ${row.seed}: ${row.problem}\nreplay: ${replay.join(' ')}\n`);
+  }
   const pm = (f: { mean: number; stddev: number }, digits: number): string => `${f.mean.toFixed(digits)} ± ${f.stddev.toFixed(digits)}`;
   const rows = outcome.summaries.map((s) => [
     s.strategy,

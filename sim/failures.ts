@@ -23,8 +23,9 @@ export class RankFailure extends RunFailure {
 
 /** No message moved for the stall timeout; the message says what each rank waits for. */
 export class StallFailure extends RunFailure {
-  constructor(timeoutMs: number, report: string[], what = 'no message moved') {
-    super(`${what} for ${timeoutMs / 1000} s; the run is stuck:\n${report.map((line) => `  ${line}`).join('\n')}`, 1);
+  /** `heading` replaces the usual "no message moved for N s" when given. */
+  constructor(timeoutMs: number, report: string[], what = 'no message moved', heading?: string) {
+    super(`${heading ?? `${what} for ${timeoutMs / 1000} s`}; the run is stuck:\n${report.map((line) => `  ${line}`).join('\n')}`, 1);
   }
 }
 

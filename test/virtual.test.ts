@@ -66,6 +66,22 @@ describe('virtual time', () => {
     expect(stuck.stderr).toMatch(/^replay: sim run .* --fault stall:2 --seed 1$/m);
   });
 
+  it('ends a livelock (the only holder refuses everything) with what each rank does', () => {
+    const job = writeInputs([inputText([['file1', [1, 2, 3]]], []), inputText([], ['file1'])]);
+    const result = sim('run', job, '--transport', 'virtual', '--out', join(job, 'out'), '--quiet', '--fault', 'refuse:1');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /^sim: at [\d.]+ s of virtual time messages still moved, but no segment had been delivered for 600 simulated seconds; the run is stuck:$/m,
+    );
+    expect(result.stderr).toMatch(/^ {2}rank 2: waiting for any tag from any rank .*file1\[0\]->rank 1/m);
+    expect(result.stderr).toMatch(/^replay: sim run .* --fault refuse:1 --seed 1$/m);
+  });
+
+  it('refuses virtual-time flags on another transport', () => {
+    expect(sim('run', dir, '--out', join(dir, 'x'), '--seed', '3').stderr).toBe('sim: --seed: applies to --transport virtual only\n');
+    expect(sim('run', dir, '--out', join(dir, 'x'), '--latency', '3').stderr).toBe('sim: --latency: applies to --transport virtual only\n');
+  });
+
   it('makes a client behind a 10x slower link finish about 10x later', () => {
     // Client 1 seeds one file over a fast uplink; clients 2 and 3 download it, 3 over a link ten times slower.
     const segments = Array.from({ length: 200 }, (_, i) => i + 1);
@@ -92,6 +108,40 @@ describe('virtual time', () => {
     const result = sim('run', dir, '--transport', 'virtual', '--out', join(dir, 'bad'), '--network', bad);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(`sim: ${bad}: /latencyMs must be > 0\n`);
+  });
+});
+
+describe('sim sweep', () => {
+  it('runs every (strategy, seed) pair on the pool and writes the same figures for the same seeds', () => {
+    const dir = generated(['--ranks', '6', '--files', '3', '--segments', '10-30', '--wants', '2', '--seed', 'sweep']);
+    const sweep = (out: string) => sim('sweep', dir, '--seeds', '1..3', '--out', join(dir, out), '--quiet', '--threads', '2');
+    const first = sweep('a');
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/^round-robin +3\/3 +0\.\d{3} ± 0\.\d{3}/m);
+    expect(first.stdout).toMatch(/^least-loaded +3\/3 /m);
+    const runs = readFileSync(join(dir, 'a', 'runs.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(runs).toHaveLength(7);
+    expect(runs.slice(1).map((line) => line.split(',').slice(0, 3).join(','))).toEqual([
+      'round-robin,1,true',
+      'round-robin,2,true',
+      'round-robin,3,true',
+      'least-loaded,1,true',
+      'least-loaded,2,true',
+      'least-loaded,3,true',
+    ]);
+    expect(readdirSync(join(dir, 'a')).sort()).toEqual([
+      'completionSeconds.png',
+      'index.html',
+      'jain.png',
+      'maxOverMean.png',
+      'runs.csv',
+      'summary.csv',
+    ]);
+    expect(sweep('b').status).toBe(0);
+    expect(readFileSync(join(dir, 'b', 'runs.csv'), 'utf8')).toBe(readFileSync(join(dir, 'a', 'runs.csv'), 'utf8'));
   });
 });
 

@@ -21,6 +21,7 @@ export interface Spread {
 }
 
 export function spread(values: readonly number[]): Spread {
+  if (values.length === 0) return { mean: NaN, stddev: NaN, min: NaN, max: NaN };
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, values.length - 1);
   return { mean, stddev: Math.sqrt(variance), min: Math.min(...values), max: Math.max(...values) };
@@ -37,7 +38,11 @@ export function summarize(rows: readonly SweepRow[]): StrategySummary[] {
   const strategies = [...new Set(rows.map((row) => row.strategy))];
   return strategies.map((strategy) => {
     const mine = rows.filter((row) => row.strategy === strategy);
-    const figures = Object.fromEntries(FIGURES.map(({ key }) => [key, spread(mine.map((row) => row[key]))])) as StrategySummary['figures'];
+    // A failed run has no figures; the spread is over the runs that finished.
+    const finished = mine.filter((row) => row.problem === undefined);
+    const figures = Object.fromEntries(
+      FIGURES.map(({ key }) => [key, spread(finished.map((row) => row[key]))]),
+    ) as StrategySummary['figures'];
     return { strategy, runs: mine.length, failed: mine.filter((row) => !row.ok).length, figures };
   });
 }
@@ -66,13 +71,23 @@ function figureChart(summaries: readonly StrategySummary[], key: (typeof FIGURES
   };
 }
 
-const round = (value: number): number => Math.round(value * 1e6) / 1e6;
+const round = (value: number): number | null => (Number.isFinite(value) ? Math.round(value * 1e6) / 1e6 : null);
 
 export async function writeSweepReport(dir: string, rows: readonly SweepRow[], summaries: readonly StrategySummary[]): Promise<string[]> {
   await ensureDir(dir);
   const runsCsv = csv(
-    ['strategy', 'seed', 'ok', 'jain', 'max_over_mean', 'completion_seconds', 'transfers', 'messages'],
-    rows.map((r) => [r.strategy, r.seed, r.ok, round(r.jain), round(r.maxOverMean), round(r.completionSeconds), r.transfers, r.messages]),
+    ['strategy', 'seed', 'ok', 'jain', 'max_over_mean', 'completion_seconds', 'transfers', 'messages', 'problem'],
+    rows.map((r) => [
+      r.strategy,
+      r.seed,
+      r.ok,
+      round(r.jain),
+      round(r.maxOverMean),
+      round(r.completionSeconds),
+      r.transfers,
+      r.messages,
+      r.problem ?? '',
+    ]),
   );
   const header = [
     'strategy',

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StrategyName } from '../../ranks/strategies/index.js';
+import { RunFailure } from '../failures.js';
 import { loadJob } from '../inputs.js';
 import { verifyOutputs } from '../outputs.js';
 import { runMetrics } from '../run-metrics.js';
@@ -30,9 +31,31 @@ export interface SweepRow {
   completionSeconds: number;
   transfers: number;
   messages: number;
+  /** Why the run failed (a stall, a failed rank), when it did. */
+  problem?: string;
 }
 
+/** Runs one pair; a failed run comes back as a row saying why, so the sweep can report it. */
 export default async function runSweepTask(task: SweepTask): Promise<SweepRow> {
+  try {
+    return await runPair(task);
+  } catch (error) {
+    if (!(error instanceof RunFailure)) throw error;
+    return {
+      strategy: task.strategy,
+      seed: task.seed,
+      ok: false,
+      jain: NaN,
+      maxOverMean: NaN,
+      completionSeconds: NaN,
+      transfers: 0,
+      messages: 0,
+      problem: error.message,
+    };
+  }
+}
+
+async function runPair(task: SweepTask): Promise<SweepRow> {
   const job = loadJob(task.inputDir);
   const outDir = await mkdtemp(join(tmpdir(), 'swarmsim-sweep-'));
   try {

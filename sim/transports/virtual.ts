@@ -5,7 +5,7 @@
  */
 import type { Pipeline } from '../../ranks/download.js';
 import { Peer } from '../../ranks/peer.js';
-import type { SwarmPayloads } from '../../ranks/protocol.js';
+import { Tag, type SwarmPayloads } from '../../ranks/protocol.js';
 import { STRATEGIES, type StrategyName } from '../../ranks/strategies/index.js';
 import { Tracker } from '../../ranks/tracker.js';
 import { RankFailure, RunFailure, StallFailure } from '../failures.js';
@@ -26,6 +26,8 @@ export interface VirtualRunOptions {
   outDir: string;
   seed: string;
   network: NetworkSettings;
+  /** Simulated seconds without any segment delivered after which the run counts as stuck. */
+  livelockSeconds?: number;
   trace?: TraceSink;
   faults?: ReadonlyMap<number, ThreadFault>;
   onStart?: (run: LiveRun) => void;
@@ -63,6 +65,9 @@ class OutputWriter {
   }
 }
 
+/** Simulated seconds without a segment delivered anywhere before a run counts as livelocked. */
+export const DEFAULT_LIVELOCK_SECONDS = 600;
+
 /** Timeline rows kept per client: fewer for huge swarms, so a 100,000-rank run stays small. */
 function rowsPerClient(clients: number): number {
   return Math.max(8, Math.min(400, Math.floor(4_000_000 / clients)));
@@ -83,14 +88,24 @@ export async function runVirtual(job: Job, options: VirtualRunOptions): Promise<
     },
     finished: () => settle(),
     deadlocked: (unfinished) => {
-      const lines = unfinished.map((rank) => {
-        const { waiting, queued } = world.waitingOf(rank);
-        const detail = rank === 0 ? '' : `; ${peers[rank - 1].describe()}`;
-        return `rank ${rank}${rank === 0 ? ' (tracker)' : ''}: ${describeWait(waiting, queued)}${detail}`;
-      });
-      settle(new StallFailure(0, lines, `at ${world.seconds.toFixed(3)} s of virtual time no message was left in flight`));
+      const lines = describe(unfinished);
+      settle(new StallFailure(0, lines, undefined, `at ${world.seconds.toFixed(3)} s of virtual time no message was left in flight`));
     },
+    progressTag: Tag.ACK,
+    livelockNs: (options.livelockSeconds ?? DEFAULT_LIVELOCK_SECONDS) * 1e9,
+    livelocked: (unfinished) => {
+      const heading = `at ${world.seconds.toFixed(3)} s of virtual time messages still moved, but no segment had been delivered for ${options.livelockSeconds ?? DEFAULT_LIVELOCK_SECONDS} simulated seconds`;
+      settle(new StallFailure(0, describe(unfinished), undefined, heading));
+    },
+    broke: (error) => settle(new RunFailure(`the virtual-time scheduler failed: ${(error as Error).message ?? String(error)}`, 1)),
   });
+  function describe(unfinished: number[]): string[] {
+    return unfinished.map((rank) => {
+      const { waiting, queued } = world.waitingOf(rank);
+      const detail = rank === 0 ? '' : `; ${peers[rank - 1].describe()}`;
+      return `rank ${rank}${rank === 0 ? ' (tracker)' : ''}: ${describeWait(waiting, queued)}${detail}`;
+    });
+  }
   const growth = new SwarmGrowth(() => world.seconds);
   const tracker = new Tracker(world.comm<SwarmPayloads>(0), growth.observe);
   const keep = rowsPerClient(size - 1);

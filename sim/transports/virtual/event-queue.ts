@@ -1,9 +1,9 @@
 /**
  * The scheduler's event queue: a binary min-heap of messages in flight, ordered by arrival
- * time (integer nanoseconds), then by the random key drawn when they were sent, then by
- * send order. Messages one rank sends in one activation share a key, so they stay in order
- * on every link (MPI's non-overtaking rule); messages of different ranks arriving at the
- * same instant are ordered by the seed.
+ * time (integer nanoseconds), then by the sender's key, then by send order. A rank's key
+ * only grows (by a seeded random step per activation), so at a tie its messages keep their
+ * send order, while messages of different ranks arriving at the same instant are ordered by
+ * the seed.
  */
 export interface InFlight {
   /** Arrival, in virtual nanoseconds. */

@@ -69,6 +69,7 @@ export function readScenario(path: string): Partial<NetworkSettings> {
   for (const entry of data.ranks ?? []) {
     const [from, to = from] = entry.ranks.split('-').map(Number);
     if (to < from) throw new InputError(path, `rank range ${entry.ranks} is empty`);
+    if (to > MAX_RANK) throw new InputError(path, `rank range ${entry.ranks} goes beyond rank ${MAX_RANK}`);
     for (let rank = from; rank <= to; rank++) {
       ranks.set(rank, { ...ranks.get(rank), uploadMbps: entry.uploadMbps, downloadMbps: entry.downloadMbps });
     }
@@ -77,6 +78,8 @@ export function readScenario(path: string): Partial<NetworkSettings> {
 }
 
 const NS_PER_MS = 1e6;
+/** Far beyond any job this machine can run; keeps a typo like 1-99999999 from filling memory. */
+const MAX_RANK = 10_000_000;
 
 export class NetworkModel {
   private readonly latencyNs: number;
@@ -93,8 +96,9 @@ export class NetworkModel {
     this.downNs = new Float64Array(size);
     for (let rank = 0; rank < size; rank++) {
       const own = settings.ranks.get(rank);
-      this.upNs[rank] = (bits / ((own?.uploadMbps ?? settings.uploadMbps) * 1e6)) * 1e9;
-      this.downNs[rank] = (bits / ((own?.downloadMbps ?? settings.downloadMbps) * 1e6)) * 1e9;
+      // At least 1 ns, so that two segments on one link never arrive at the same instant.
+      this.upNs[rank] = Math.max(1, (bits / ((own?.uploadMbps ?? settings.uploadMbps) * 1e6)) * 1e9);
+      this.downNs[rank] = Math.max(1, (bits / ((own?.downloadMbps ?? settings.downloadMbps) * 1e6)) * 1e9);
     }
     this.upFree = new Float64Array(size);
     this.downFree = new Float64Array(size);

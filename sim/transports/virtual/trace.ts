@@ -1,4 +1,5 @@
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { TAG_NAMES } from '../../../ranks/protocol.js';
 
 /** What a trace records of one message, in a line of JSON Lines. */
@@ -92,7 +93,15 @@ export class TraceComparer implements TraceSink {
   close(): void {}
 }
 
-/** Line `index` (0-based) of a trace file, or undefined past its end. */
-export function traceLineAt(path: string, index: number): string | undefined {
-  return readFileSync(path, 'utf8').split('\n')[index] || undefined;
+/** Line `index` (0-based) of a trace file, or undefined past its end; reads no further than it. */
+export async function traceLineAt(path: string, index: number): Promise<string | undefined> {
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  let at = 0;
+  for await (const line of lines) {
+    if (at++ === index) {
+      lines.close();
+      return line;
+    }
+  }
+  return undefined;
 }

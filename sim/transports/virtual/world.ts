@@ -3,18 +3,19 @@
  * unchanged rank code; exactly the ranks woken at one virtual instant run, one after
  * another in delivery order, until each blocks in a receive. Then the next instant's
  * messages are delivered. Each rank draws from its own seeded stream (forked from the
- * run seed) a key per activation, which orders messages that arrive at the same instant:
- * the seed, and nothing else, decides every interleaving.
+ * run seed) a step of its key per activation, which orders messages that arrive at the
+ * same instant: the seed, and nothing else, decides every interleaving.
  */
 import seedrandom from 'seedrandom';
 import type { Envelope, PayloadMap, RecvFilter } from '../../comm.js';
 import { MailboxComm } from '../../local-comm.js';
 import type { WaitState } from '../../mailbox.js';
-import { EventQueue } from './event-queue.js';
+import { EventQueue, type InFlight } from './event-queue.js';
 import type { NetworkModel } from './network-model.js';
 import type { TraceSink } from './trace.js';
 
-const KEY_RANGE = 2 ** 32;
+/** Keys step up by at most this much per activation, so ten million activations stay exact in a double. */
+const KEY_RANGE = 2 ** 20;
 /** Deliveries between two turns of the event loop, so that output writes and progress go on. */
 const DELIVERIES_PER_TURN = 200_000;
 
@@ -40,6 +41,14 @@ export class VirtualComm<M extends PayloadMap> extends MailboxComm<M> {
 }
 
 export interface WorldHooks {
+  /** The tag of a delivered segment: the scheduler's measure of progress. */
+  progressTag: number;
+  /** Simulated nanoseconds without any segment delivered after which the run is a livelock. */
+  livelockNs: number;
+  /** Messages keep moving but no segment has been delivered for `livelockNs`. */
+  livelocked: (unfinished: number[]) => void;
+  /** The scheduler itself failed (a trace write, a hook). */
+  broke: (error: unknown) => void;
   /** Every message as it is delivered, with its virtual arrival time. */
   trace?: TraceSink;
   /** Called after each delivery to a rank (for timelines). */
@@ -62,8 +71,8 @@ export class VirtualWorld {
   private runnable = 0;
   private finishedCount = 0;
   private seq = 0;
-  private stepping = false;
   private over = false;
+  private lastProgress = 0;
   /** Virtual nanoseconds. */
   now = 0;
   deliveredCount = 0;
@@ -130,7 +139,9 @@ export class VirtualWorld {
     if (this.running[rank] === 1) return;
     this.running[rank] = 1;
     this.runnable++;
-    this.keys[rank] = Math.floor(this.streams[rank]() * KEY_RANGE);
+    // A random step up: one rank's keys only grow, so at a tie its later messages never pass
+    // its earlier ones, while ties between ranks still fall as the seed says.
+    this.keys[rank] += 1 + Math.floor(this.streams[rank]() * KEY_RANGE);
   }
 
   private finish(rank: number): void {
@@ -139,10 +150,24 @@ export class VirtualWorld {
     this.blocked(rank);
   }
 
+  private unfinished(): number[] {
+    const ranks = [];
+    for (let rank = 0; rank < this.size; rank++) if (this.done[rank] === 0) ranks.push(rank);
+    return ranks;
+  }
+
   /** Delivers the next instant's messages, and the next, until some rank has work to do. */
   private step(): void {
-    if (this.stepping || this.over) return;
-    this.stepping = true;
+    if (this.over) return;
+    try {
+      this.deliverUntilBusy();
+    } catch (error) {
+      this.over = true;
+      this.hooks.broke(error);
+    }
+  }
+
+  private deliverUntilBusy(): void {
     const { queue, hooks } = this;
     const turnEnds = this.deliveredCount + DELIVERIES_PER_TURN;
     while (this.runnable === 0 && !this.over) {
@@ -158,17 +183,20 @@ export class VirtualWorld {
       }
       if (queue.size === 0) {
         this.over = true;
-        const unfinished = [];
-        for (let rank = 0; rank < this.size; rank++) if (this.done[rank] === 0) unfinished.push(rank);
-        hooks.deadlocked(unfinished);
+        hooks.deadlocked(this.unfinished());
         break;
       }
       const instant = queue.nextTime;
+      if (instant - this.lastProgress > hooks.livelockNs) {
+        this.over = true;
+        hooks.livelocked(this.unfinished());
+        break;
+      }
       this.now = instant;
       while (queue.nextTime === instant) {
-        const event = queue.pop();
-        if (!event) break;
+        const event = queue.pop() as InFlight;
         const dest = event.dest;
+        if (event.tag === hooks.progressTag) this.lastProgress = instant;
         if (this.done[dest] === 1 || this.deaf[dest] === 1) continue;
         hooks.trace?.event(instant, event.source, dest, event.tag, event.payload);
         this.deliveredCount++;
@@ -177,7 +205,6 @@ export class VirtualWorld {
         hooks.delivered?.(dest);
       }
     }
-    this.stepping = false;
   }
 
   /** Fills in each rank's messages in and out. */
