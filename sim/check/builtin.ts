@@ -27,8 +27,11 @@ export async function runBuiltinOnce(caseDir: string, options: BuiltinOptions, k
         detail: `${p.output}: ${p.problem} (against the owners' hashes)`,
       })),
       ...(await compareWithExpected(job, caseDir, outDir)),
-      ...(options.golden ? await checkGolden(caseDir, metrics, options.golden) : []),
     ];
+    // A run with wrong outputs has no figures worth keeping as golden.
+    if (options.golden === 'compare' || (options.golden === 'update' && failures.length === 0)) {
+      failures.push(...(await checkGolden(caseDir, metrics, options.golden)));
+    }
     run = { seconds: elapsed(), failures };
   } catch (error) {
     if (error instanceof InputError) run = { seconds: elapsed(), failures: [{ kind: 'bad input', detail: error.message }] };

@@ -4,6 +4,7 @@
  * loopback and authenticated with a key made for this run. The same ranks run across
  * hosts when a launcher starts `sim rank` itself (see sim/commands/rank.ts).
  */
+import { constants as osConstants } from 'node:os';
 import type { Pipeline } from '../../ranks/download.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import { RankFailure, RunFailure } from '../failures.js';
@@ -67,7 +68,8 @@ export async function runOverTcp(job: Job, options: TcpRunOptions): Promise<RunR
   });
   const interrupted = (signal: NodeJS.Signals): void => {
     ranks.signal(signal);
-    void ranks.reap(500).finally(() => process.exit(130));
+    // The shell's convention: 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM).
+    void ranks.reap(500).finally(() => process.exit(128 + osConstants.signals[signal]));
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);

@@ -30,7 +30,8 @@ export interface NetworkEvents {
 class PeerLink implements Flushable {
   socket: FramedSocket | undefined;
   private batch: unknown[] = [];
-  private readonly waitingControl: string[] = [];
+  /** Frames held, in order, until the connection exists. */
+  private readonly waiting: [FrameKind, string][] = [];
 
   constructor(private readonly flusher: FlushQueue) {}
 
@@ -41,15 +42,21 @@ class PeerLink implements Flushable {
   }
 
   control(message: object): void {
-    this.flush();
     const text = JSON.stringify(message);
-    if (this.socket) this.socket.write(FrameKind.CONTROL, text);
-    else this.waitingControl.push(text);
+    if (this.socket) {
+      this.flush();
+      this.socket.write(FrameKind.CONTROL, text);
+      return;
+    }
+    // Held behind the protocol messages queued before it, as it would have been sent.
+    if (this.batch.length > 0) this.waiting.push([FrameKind.BATCH, JSON.stringify(this.batch)]);
+    this.batch = [];
+    this.waiting.push([FrameKind.CONTROL, text]);
   }
 
   attach(socket: FramedSocket): void {
     this.socket = socket;
-    for (const text of this.waitingControl.splice(0)) socket.write(FrameKind.CONTROL, text);
+    for (const [kind, text] of this.waiting.splice(0)) socket.write(kind, text);
     this.flush();
   }
 
