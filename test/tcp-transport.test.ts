@@ -3,8 +3,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, FrameKind } from '../sim/transports/tcp/frames.js';
-import { sim } from './helpers/cli.js';
-import { tempDir } from './helpers/files.js';
+import { generated, sim } from './helpers/cli.js';
+import { outputsOf } from './helpers/files.js';
 import { freePort, processesWith, startSim, waitFor } from './helpers/processes.js';
 
 /** The generated suite without its 64-rank case, which takes 64 processes on 2 cores. */
@@ -13,17 +13,6 @@ const SMALL_SUITE_CASES = readdirSync('test/suite')
   .map((name) => join('test/suite', name));
 const KEY = 'tcp-test-job-key-0123456789abcdef';
 const keyed = { ...process.env, SIM_JOB_KEY: KEY };
-
-function generated(args: string[]): string {
-  const dir = tempDir();
-  expect(sim('gen', dir, ...args).status).toBe(0);
-  return dir;
-}
-
-function outputsOf(dir: string): Map<string, string> {
-  const names = readdirSync(dir).filter((name) => name.startsWith('client'));
-  return new Map(names.map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
-}
 
 /** Opens a connection to rank 0 and sends `bytes`, leaving it open. */
 function hostile(port: number, bytes: Buffer): Promise<() => void> {

@@ -4,19 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { STRATEGY_NAMES } from '../ranks/strategies/index.js';
 import { EventQueue } from '../sim/transports/virtual/event-queue.js';
 import { TraceComparer, lineHash, traceLine } from '../sim/transports/virtual/trace.js';
-import { sim } from './helpers/cli.js';
-import { inputText, tempDir, writeInputs } from './helpers/files.js';
-
-function generated(args: string[]): string {
-  const dir = tempDir();
-  expect(sim('gen', dir, ...args).status).toBe(0);
-  return dir;
-}
-
-function outputsOf(dir: string): Map<string, string> {
-  const names = readdirSync(dir).filter((name) => name.startsWith('client'));
-  return new Map(names.map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
-}
+import { generated, sim } from './helpers/cli.js';
+import { inputText, outputsOf, tempDir, writeInputs } from './helpers/files.js';
 
 interface Doc {
   run: { ok: boolean; wallSeconds: number; seed: string; transport: string };

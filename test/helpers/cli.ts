@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './files.js';
 
 const CLI = fileURLToPath(new URL('../../dist/sim/cli.js', import.meta.url));
 
@@ -20,4 +21,12 @@ export function sim(...args: string[]): CliResult {
 export function simIn(cwd: string, ...args: string[]): CliResult {
   const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, cwd });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A fresh folder holding the case `sim gen` writes for these arguments. */
+export function generated(args: string[]): string {
+  const dir = tempDir();
+  const result = sim('gen', dir, ...args);
+  if (result.status !== 0) throw new Error(`sim gen ${args.join(' ')} failed: ${result.stderr}`);
+  return dir;
 }

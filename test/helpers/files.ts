@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,4 +22,10 @@ export function inputText(owned: [string, number[]][], wanted: string[]): string
   for (const [name, hashes] of owned) lines.push(`${name} ${hashes.length}`, ...hashes.map(hash));
   lines.push(String(wanted.length), ...wanted);
   return `${lines.join('\n')}\n`;
+}
+
+/** Every `client<R>_<file>` output in a folder, by name. */
+export function outputsOf(dir: string): Map<string, string> {
+  const names = readdirSync(dir).filter((name) => name.startsWith('client'));
+  return new Map(names.map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
 }
