@@ -77,7 +77,11 @@ export class Mailbox {
 
   wait(filter?: RecvFilter): Promise<Letter> {
     const now = this.take(filter);
-    if (now) return Promise.resolve(now);
+    return now ? Promise.resolve(now) : this.block(filter);
+  }
+
+  /** Registers a receiver for the next matching letter; the caller has found none queued. */
+  block(filter?: RecvFilter): Promise<Letter> {
     const source = filter?.source ?? ANY_SOURCE;
     const tag = filter?.tag ?? ANY_TAG;
     return new Promise((resolve) => this.waiters.push({ source, tag, resolve }));

@@ -54,7 +54,7 @@ export class SwarmGrowth {
   }
 }
 
-export function trackerCounters(size: number, messagesIn: number, messagesOut: number): RankResult {
+export function trackerCounters(messagesIn: number, messagesOut: number): RankResult {
   return {
     rank: 0,
     uploaded: 0,

@@ -206,7 +206,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
       throw new RankFailure(0, failure.message, failure.stack);
     });
     await Promise.race([Promise.all([trackerRun, done]), failed]);
-    counters[0] = trackerCounters(size, comm.messagesIn, comm.messagesOut);
+    counters[0] = trackerCounters(comm.messagesIn, comm.messagesOut);
     return {
       ranks: counters,
       swarms: summarizeSwarms(tracker),

@@ -26,8 +26,6 @@ export interface VirtualRunOptions {
   outDir: string;
   seed: string;
   network: NetworkSettings;
-  /** Simulated seconds without any segment delivered after which the run counts as stuck. */
-  livelockSeconds?: number;
   trace?: TraceSink;
   faults?: ReadonlyMap<number, ThreadFault>;
   onStart?: (run: LiveRun) => void;
@@ -66,7 +64,7 @@ class OutputWriter {
 }
 
 /** Simulated seconds without a segment delivered anywhere before a run counts as livelocked. */
-export const DEFAULT_LIVELOCK_SECONDS = 600;
+const LIVELOCK_SECONDS = 600;
 
 /** Timeline rows kept per client: fewer for huge swarms, so a 100,000-rank run stays small. */
 function rowsPerClient(clients: number): number {
@@ -92,9 +90,9 @@ export async function runVirtual(job: Job, options: VirtualRunOptions): Promise<
       settle(new StallFailure(0, lines, undefined, `at ${world.seconds.toFixed(3)} s of virtual time no message was left in flight`));
     },
     progressTag: Tag.ACK,
-    livelockNs: (options.livelockSeconds ?? DEFAULT_LIVELOCK_SECONDS) * 1e9,
+    livelockNs: LIVELOCK_SECONDS * 1e9,
     livelocked: (unfinished) => {
-      const heading = `at ${world.seconds.toFixed(3)} s of virtual time messages still moved, but no segment had been delivered for ${options.livelockSeconds ?? DEFAULT_LIVELOCK_SECONDS} simulated seconds`;
+      const heading = `at ${world.seconds.toFixed(3)} s of virtual time messages still moved, but no segment had been delivered for ${LIVELOCK_SECONDS} simulated seconds`;
       settle(new StallFailure(0, describe(unfinished), undefined, heading));
     },
     broke: (error) => settle(new RunFailure(`the virtual-time scheduler failed: ${(error as Error).message ?? String(error)}`, 1)),
@@ -155,7 +153,7 @@ export async function runVirtual(job: Job, options: VirtualRunOptions): Promise<
   options.trace?.close();
   const written = await Promise.all(outputs.written);
   if (failure) throw failure;
-  const ranks: RankResult[] = [trackerCounters(size, 0, 0)];
+  const ranks: RankResult[] = [trackerCounters(0, 0)];
   // Counters come from the comms: in one thread every message is counted where it is sent and received.
   reports.forEach((report, i) => {
     if (!report) throw new RankFailure(i + 1, 'finished without a report');

@@ -128,7 +128,7 @@ export class TcpCoordinator {
       await Promise.race([Promise.all([trackerRun, done]), failed]);
       await Promise.race([Promise.all(this.writes), failed]);
       this.finished = true;
-      this.counters[0] = trackerCounters(this.options.size, this.comm.messagesIn, this.comm.messagesOut);
+      this.counters[0] = trackerCounters(this.comm.messagesIn, this.comm.messagesOut);
       for (let rank = 1; rank < this.options.size; rank++) this.network.control(rank, { type: 'finish' } satisfies CoordinatorControl);
       this.network.close();
       const result: RunResult = {

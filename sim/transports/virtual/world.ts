@@ -34,7 +34,7 @@ export class VirtualComm<M extends PayloadMap> extends MailboxComm<M> {
     if (letter) return Promise.resolve(letter as Envelope<M>);
     // The waiter is registered before the scheduler moves on, so a message it delivers at
     // once is handed over, and counted as waking this rank.
-    const waiting = this.mailbox.wait(filter) as Promise<Envelope<M>>;
+    const waiting = this.mailbox.block(filter) as Promise<Envelope<M>>;
     this.world.blocked(this.rank);
     return waiting;
   }
