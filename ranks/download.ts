@@ -1,8 +1,9 @@
-import { ProtocolError, Tag, TRACKER, UPDATE_EVERY, type SwarmComm, type SwarmPayloads } from './protocol.js';
+import { ProtocolError, Tag, UPDATE_EVERY, type SwarmComm, type SwarmPayloads } from './protocol.js';
 import type { SegmentStore } from './segment-store.js';
 import { FileDownload, NOBODY, vanDerCorput } from './file-download.js';
 import { HoldingsGuess } from './holdings-guess.js';
 import type { SourceStrategy } from './strategies/index.js';
+import type { TrackerLink } from './tracker-link.js';
 
 /** Where a finished file goes; the harness decides how it is written. */
 export type FileSink = (file: string, hashes: readonly string[]) => void;
@@ -29,6 +30,10 @@ export interface DownloadCounters {
   swarmRequests: number;
   /** Segments obtained from each rank that served any (a map, so that it does not grow with the job). */
   downloadedFrom: Map<number, number>;
+  /** Wanted files given up because some segment had no live holder left. */
+  gaveUp: string[];
+  /** Replies that came after their request was abandoned (timed out, or its holder lost). */
+  lateReplies: number;
 }
 
 /**
@@ -48,14 +53,27 @@ export class DownloadActivity {
   private inFlightLimit: number;
   private segmentsWanted = 0;
   private remainingFiles: number;
+  /** Clients the transport reported lost. */
+  private readonly lost = new Set<number>();
+  /**
+   * Losses seen so far. A NACK proves that a holder lacked a segment when it answered; only
+   * NACKs to requests sent after the latest loss, to every member of a swarm listed after
+   * it, prove that no live client holds the segment (holders never lose segments).
+   */
+  private lossEpoch = 0;
+  /** Alarms so far, when requests time out. */
+  private tick = 0;
 
   constructor(
     private readonly comm: SwarmComm,
+    private readonly tracker: TrackerLink,
     wanted: readonly string[],
     private readonly store: SegmentStore,
     private readonly strategy: SourceStrategy,
     private readonly pipeline: Pipeline,
     private readonly sink: FileSink,
+    /** A request unanswered for between one and two of these is asked again; undefined: never. */
+    private readonly timeoutMs?: number,
   ) {
     for (const name of wanted) this.files.set(name, new FileDownload(name));
     this.remainingFiles = this.files.size;
@@ -66,6 +84,8 @@ export class DownloadActivity {
       requestsSent: 0,
       swarmRequests: 0,
       downloadedFrom: new Map(),
+      gaveUp: [],
+      lateReplies: 0,
     };
   }
 
@@ -75,16 +95,60 @@ export class DownloadActivity {
 
   start(): void {
     if (this.done) {
-      this.comm.send(TRACKER, Tag.CLIENT_GOT_ALL_FILES, null);
+      this.tracker.send(Tag.CLIENT_GOT_ALL_FILES, null);
       return;
     }
     for (const name of this.files.keys()) this.askSwarm(name, true);
+    if (this.timeoutMs !== undefined) this.comm.alarm(this.timeoutMs);
+  }
+
+  /**
+   * A tracker took over: tell it what this client has finished, and ask it again for every
+   * swarm still needed (an answer the lost tracker owed may never come).
+   */
+  rejoin(): void {
+    const completed: string[] = [];
+    for (const file of this.files.values()) if (file.started && file.missing === 0) completed.push(file.name);
+    this.tracker.send(Tag.REJOIN, { completed, gaveUp: this.counters.gaveUp, done: this.done });
+    for (const file of this.active) this.askSwarm(file.name, false);
+    for (const file of this.files.values()) if (!file.started) this.askSwarm(file.name, true);
+  }
+
+  /** The transport reported client `rank` lost: stop asking it, ask others for what it owed. */
+  peerLost(rank: number): void {
+    if (this.lost.has(rank)) return;
+    this.lost.add(rank);
+    this.lossEpoch++;
+    for (const file of this.active) {
+      file.members = file.members.filter((member) => member !== rank);
+      file.trustGuess = false;
+      file.refusedBy.clear();
+      file.retry.push(...file.parked);
+      file.parked.length = 0;
+      file.askedOf.forEach((holder, index) => {
+        if (holder === rank) this.abandon(file, index);
+      });
+    }
+  }
+
+  /** Requests unanswered since the alarm before last are asked again (a message may have been dropped). */
+  onAlarm(): void {
+    if (this.timeoutMs === undefined || this.done) return;
+    const expired = this.tick++;
+    for (const file of this.active) {
+      file.askedOf.forEach((holder, index) => {
+        if (holder !== NOBODY && file.askedTick[index] < expired) this.abandon(file, index);
+      });
+    }
+    this.comm.alarm(this.timeoutMs);
   }
 
   onSwarm(reply: SwarmPayloads[typeof Tag.SWARM_REPLY]): void {
     const file = this.files.get(reply.file);
     if (!file) throw new ProtocolError(`swarm reply for ${reply.file}, which this client does not want`);
+    if (file.gaveUp) return;
     file.refreshing = false;
+    file.membersEpoch = file.swarmEpoch;
     file.members = this.membersOf(reply);
     if (!file.started) this.begin(file, reply.hashes, reply.peers.indexOf(this.comm.rank));
     for (const seed of reply.seeds) file.guess.seed(seed);
@@ -99,6 +163,11 @@ export class DownloadActivity {
     const file = this.files.get(reply.file);
     const index = reply.index;
     if (!file || file.askedOf[index] !== holder) {
+      // Once requests can be abandoned, the answer to one may still come.
+      if (file && (this.lossEpoch > 0 || this.timeoutMs !== undefined)) {
+        this.counters.lateReplies++;
+        return;
+      }
       throw new ProtocolError(`${acked ? 'ACK' : 'NACK'} from rank ${holder} for ${reply.file}[${index}], which was not asked of it`);
     }
     file.askedOf[index] = NOBODY;
@@ -107,7 +176,16 @@ export class DownloadActivity {
     this.strategy.answered(holder, reply.load);
     file.guess.report(holder, reply.from, reply.held, file.obtained);
     if (acked) this.gotSegment(file, index, holder);
-    else this.refused(file, index, holder);
+    else this.refused(file, index, holder, file.askedEpoch[index] === this.lossEpoch);
+  }
+
+  /** Forgets a request in flight and queues its segment to be asked again. */
+  private abandon(file: FileDownload, index: number): void {
+    this.strategy.abandoned(file.askedOf[index]);
+    file.askedOf[index] = NOBODY;
+    file.inFlight--;
+    this.inFlight--;
+    file.retry.push(index);
   }
 
   /** Segments every known member refused, waiting for a fresh swarm. */
@@ -139,6 +217,8 @@ export class DownloadActivity {
       this.inFlightLimit = Math.min(AUTO_MAX, Math.max(AUTO_MIN, share));
     }
     file.askedOf = new Int32Array(hashes.length).fill(NOBODY);
+    file.askedEpoch = new Int32Array(hashes.length);
+    if (this.timeoutMs !== undefined) file.askedTick = new Int32Array(hashes.length);
     file.requested = new Uint8Array(hashes.length);
     // Downloaders start at different points of the file so that early on they hold
     // different segments and can serve each other instead of all asking the seeds for the
@@ -152,7 +232,7 @@ export class DownloadActivity {
 
   private membersOf(reply: SwarmPayloads[typeof Tag.SWARM_REPLY]): number[] {
     const self = this.comm.rank;
-    const members = reply.seeds.concat(reply.peers).filter((rank) => rank !== self);
+    const members = reply.seeds.concat(reply.peers).filter((rank) => rank !== self && !this.lost.has(rank));
     return members.sort((a, b) => a - b);
   }
 
@@ -169,13 +249,18 @@ export class DownloadActivity {
     }
     if (++file.obtainedSinceUpdate === UPDATE_EVERY) {
       file.obtainedSinceUpdate = 0;
-      this.comm.send(TRACKER, Tag.PEER_UPDATE, { file: file.name });
+      this.tracker.send(Tag.PEER_UPDATE, { file: file.name });
       if (!file.refreshing) this.askSwarm(file.name, false);
     }
   }
 
-  private refused(file: FileDownload, index: number, holder: number): void {
+  /** `proof`: the request was sent after the latest loss, so the refusal still holds. */
+  private refused(file: FileDownload, index: number, holder: number, proof: boolean): void {
     this.counters.nacksReceived++;
+    if (!proof) {
+      file.retry.push(index);
+      return;
+    }
     let refusers = file.refusedBy.get(index);
     if (!refusers) file.refusedBy.set(index, (refusers = new Set()));
     refusers.add(holder);
@@ -184,16 +269,45 @@ export class DownloadActivity {
 
   private complete(file: FileDownload): void {
     this.active.splice(this.active.indexOf(file), 1);
-    this.comm.send(TRACKER, Tag.SINGLE_FILE_DOWNLOAD_COMPLETED, { file: file.name });
+    this.tracker.send(Tag.SINGLE_FILE_DOWNLOAD_COMPLETED, { file: file.name });
     this.sink(file.name, file.hashes);
-    if (--this.remainingFiles === 0) this.comm.send(TRACKER, Tag.CLIENT_GOT_ALL_FILES, null);
+    this.fileEnded();
+  }
+
+  /**
+   * Some segment has no live holder: no client can finish the file. The segments held stay
+   * served; replies still owed are ignored when they come.
+   */
+  private giveUp(file: FileDownload): false {
+    file.gaveUp = true;
+    this.active.splice(this.active.indexOf(file), 1);
+    file.askedOf.forEach((holder, index) => {
+      if (holder !== NOBODY) this.abandon(file, index);
+    });
+    file.retry.length = 0;
+    this.counters.gaveUp.push(file.name);
+    this.tracker.send(Tag.FILE_UNAVAILABLE, { file: file.name });
+    this.fileEnded();
+    return false;
+  }
+
+  private fileEnded(): void {
+    if (--this.remainingFiles === 0) this.tracker.send(Tag.CLIENT_GOT_ALL_FILES, null);
+  }
+
+  /** Members listed after the latest loss, every one of which refused since: proof enough. */
+  private provenLost(file: FileDownload, segment: number): boolean {
+    return this.lossEpoch > 0 && file.membersEpoch === this.lossEpoch && file.refusedByAll(segment);
   }
 
   private askSwarm(name: string, withHashes: boolean): void {
     const file = this.files.get(name);
-    if (file) file.refreshing = true;
+    if (file) {
+      file.refreshing = true;
+      file.swarmEpoch = this.lossEpoch;
+    }
     this.counters.swarmRequests++;
-    this.comm.send(TRACKER, Tag.SWARM_REQUEST, { file: name, withHashes });
+    this.tracker.send(Tag.SWARM_REQUEST, { file: name, withHashes });
   }
 
   /**
@@ -290,6 +404,7 @@ export class DownloadActivity {
       if (holder === undefined) {
         holder = order.find((member) => file.askable(member, segment));
         if (holder === undefined) {
+          if (this.provenLost(file, segment)) return this.giveUp(file);
           file.parked.push(segment);
           file.retry.pop();
           continue;
@@ -306,12 +421,15 @@ export class DownloadActivity {
 
   /** Nothing askable now: when nothing is in flight either, only a fresh swarm can help. */
   private stuck(file: FileDownload): false {
+    if (this.lossEpoch > 0 && file.membersEpoch === this.lossEpoch && file.members.length === 0) return this.giveUp(file);
     if (file.inFlight === 0 && !file.refreshing && file.missing > 0) this.askSwarm(file.name, false);
     return false;
   }
 
   private request(file: FileDownload, segment: number, holder: number): void {
     file.askedOf[segment] = holder;
+    file.askedEpoch[segment] = this.lossEpoch;
+    if (this.timeoutMs !== undefined) file.askedTick[segment] = this.tick;
     file.requested[segment] = 1;
     file.inFlight++;
     this.inFlight++;

@@ -20,6 +20,16 @@ export class FileDownload {
   refreshing = false;
   /** Who each in-flight segment was asked of, NOBODY when none. */
   askedOf = new Int32Array(0);
+  /** Per in-flight segment: the loss epoch it was asked in (see DownloadActivity.lossEpoch). */
+  askedEpoch = new Int32Array(0);
+  /** Per in-flight segment: the alarm tick it was asked at, when requests time out. */
+  askedTick = new Int32Array(0);
+  /** The loss epoch the pending swarm request was sent in, and that of the members known now. */
+  swarmEpoch = 0;
+  membersEpoch = -1;
+  /** After a holder is lost the holdings guess is no proof of anything: every member is asked. */
+  trustGuess = true;
+  gaveUp = false;
   /**
    * Segments are first requested in rotated order from `offset`; every segment before
    * order position `issued` has been requested. `requested` marks segments asked at least
@@ -40,6 +50,12 @@ export class FileDownload {
 
   constructor(readonly name: string) {}
 
+  /** Every member has refused `segment` since the guess stopped being trusted. */
+  refusedByAll(segment: number): boolean {
+    const refusers = this.refusedBy.get(segment);
+    return this.members.every((member) => refusers?.has(member) === true);
+  }
+
   get started(): boolean {
     return this.hashes.length > 0;
   }
@@ -58,6 +74,6 @@ export class FileDownload {
 
   /** The member may hold the segment and has not refused it. */
   askable(member: number, segment: number): boolean {
-    return !this.refusedBy.get(segment)?.has(member) && this.guess.mayHold(member, segment, this.obtained);
+    return !this.refusedBy.get(segment)?.has(member) && (!this.trustGuess || this.guess.mayHold(member, segment, this.obtained));
   }
 }

@@ -1,7 +1,9 @@
+import { ALARM, RANK_LOST } from '../sim/comm.js';
 import { DownloadActivity, type DownloadCounters, type FileSink, type Pipeline } from './download.js';
-import { ProtocolError, Tag, TAG_NAMES, TRACKER, type ClientFiles, type SwarmComm } from './protocol.js';
+import { ProtocolError, Tag, TAG_NAMES, type ClientFiles, type SwarmComm, type SwarmMessage } from './protocol.js';
 import { SegmentStore } from './segment-store.js';
 import type { SourceStrategy } from './strategies/index.js';
+import { TrackerLink } from './tracker-link.js';
 import { UploadActivity } from './upload.js';
 
 export interface PeerOptions {
@@ -9,6 +11,10 @@ export interface PeerOptions {
   /** Segment requests kept in flight at most. */
   pipeline: Pipeline;
   sink: FileSink;
+  /** The standby tracker's rank, when the job has one. */
+  standby?: number;
+  /** Ask again a segment request unanswered for this long (for lossy links); default never. */
+  requestTimeoutMs?: number;
 }
 
 export interface PeerReport extends DownloadCounters {
@@ -16,11 +22,15 @@ export interface PeerReport extends DownloadCounters {
   nacksSent: number;
 }
 
+/** Every tracker is lost: nobody can end the job any more. */
+export class NoTrackerLeft extends Error {}
+
 /** A client rank: hands its files to the tracker, then downloads and uploads until TERMINATE. */
 export class Peer {
   private readonly store = new SegmentStore();
   private readonly upload: UploadActivity;
   private readonly download: DownloadActivity;
+  private readonly tracker: TrackerLink;
   private started = false;
 
   constructor(
@@ -29,14 +39,23 @@ export class Peer {
     options: PeerOptions,
   ) {
     for (const file of files.owned) this.store.addOwned(file);
+    this.tracker = new TrackerLink(comm, options.standby);
     this.upload = new UploadActivity(comm, this.store);
-    this.download = new DownloadActivity(comm, files.wanted, this.store, options.strategy, options.pipeline, options.sink);
+    this.download = new DownloadActivity(
+      comm,
+      this.tracker,
+      files.wanted,
+      this.store,
+      options.strategy,
+      options.pipeline,
+      options.sink,
+      options.requestTimeoutMs,
+    );
   }
 
   async run(): Promise<PeerReport> {
     const comm = this.comm;
-    comm.send(TRACKER, Tag.INIT, { files: this.files.owned });
-    await comm.recv({ source: TRACKER, tag: Tag.INIT_ACK });
+    await this.register();
     this.started = true;
     this.download.start();
     for (;;) {
@@ -60,10 +79,51 @@ export class Peer {
         case Tag.TERMINATE:
           if (!this.download.done) throw new ProtocolError('TERMINATE before all wanted files were downloaded');
           return this.report();
+        case RANK_LOST:
+          this.lost(message.source, message.payload.reason);
+          break;
+        case ALARM:
+          this.download.onAlarm();
+          break;
+        case Tag.STANDBY:
+          this.tracker.standby = message.payload.rank;
+          break;
+        case Tag.INIT_ACK:
+          // A go-ahead repeated by a tracker that took over.
+          break;
         default:
           throw new ProtocolError(`unexpected ${TAG_NAMES[message.tag] ?? message.tag} from rank ${message.source}`);
       }
     }
+  }
+
+  /** Sends the owned files and waits for the go-ahead, turning to the standby if the tracker is lost. */
+  private async register(): Promise<void> {
+    const comm = this.comm;
+    this.tracker.send(Tag.INIT, { files: this.files.owned });
+    for (;;) {
+      const message = await comm.recv({ source: this.tracker.serving, tag: Tag.INIT_ACK });
+      if (message.tag === Tag.INIT_ACK) return;
+      if (message.tag === RANK_LOST) {
+        this.trackerLost(message.source, message.payload.reason);
+        this.tracker.send(Tag.INIT, { files: this.files.owned });
+      }
+    }
+  }
+
+  private lost(rank: number, reason: string): void {
+    if (rank === this.tracker.serving) {
+      this.trackerLost(rank, reason);
+      this.download.rejoin();
+    } else if (rank === this.tracker.standby) {
+      this.tracker.standby = undefined;
+    } else {
+      this.download.peerLost(rank);
+    }
+  }
+
+  private trackerLost(rank: number, reason: string): void {
+    if (!this.tracker.failover()) throw new NoTrackerLeft(`lost rank ${rank}, the last tracker (${reason})`);
   }
 
   /** Segments obtained so far, over all wanted files. */
@@ -80,6 +140,11 @@ export class Peer {
     if (total === 0 && refused > 0) return `${refused} segments refused by every swarm member; asking the tracker for the swarm again`;
     if (total === 0) return 'no segment request in flight';
     return `${total} requests in flight: ${shown.join(', ')}${total > shown.length ? ', ...' : ''}`;
+  }
+
+  /** The counters so far, for a rank that will never finish (killed, or left without a tracker). */
+  snapshot(): PeerReport {
+    return this.report();
   }
 
   private report(): PeerReport {

@@ -2,7 +2,7 @@
  * The swarm protocol's wire vocabulary: every tag and the payload it carries. Rank code
  * sends and receives only these; `SwarmComm` makes the compiler check each use.
  */
-import type { Comm, Envelope } from '../sim/comm.js';
+import { ALARM, RANK_LOST, type Comm, type Envelope, type TransportEnvelope } from '../sim/comm.js';
 import type { WireLayout } from '../sim/wire-layout.js';
 
 export const Tag = {
@@ -17,11 +17,27 @@ export const Tag = {
   SINGLE_FILE_DOWNLOAD_COMPLETED: 9,
   CLIENT_GOT_ALL_FILES: 10,
   TERMINATE: 11,
+  /** A client tells the tracker that took over what it holds and has finished. */
+  REJOIN: 12,
+  /** A client gives up a file: some segment has no live holder. */
+  FILE_UNAVAILABLE: 13,
+  /** Primary tracker → standby: one state change, numbered. */
+  REPLICATE: 14,
+  /** Standby → primary: every change up to `seq` is applied. */
+  REPLICA_ACK: 15,
+  /** A restarted tracker asks the serving one for its whole log. */
+  CATCH_UP: 16,
+  /** The serving tracker tells the clients a standby is in step again. */
+  STANDBY: 17,
 } as const;
 
 export type Tag = (typeof Tag)[keyof typeof Tag];
 
-export const TAG_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(Tag).map(([name, tag]) => [tag, name]));
+export const TAG_NAMES: Readonly<Record<number, string>> = {
+  ...Object.fromEntries(Object.entries(Tag).map(([name, tag]) => [tag, name])),
+  [RANK_LOST]: 'RANK_LOST',
+  [ALARM]: 'ALARM',
+};
 
 export interface OwnedFile {
   name: string;
@@ -58,7 +74,33 @@ export type SwarmPayloads = {
   [Tag.SINGLE_FILE_DOWNLOAD_COMPLETED]: { file: string };
   [Tag.CLIENT_GOT_ALL_FILES]: null;
   [Tag.TERMINATE]: null;
+  /** Wanted files complete, given up, and whether the client has finished them all. */
+  [Tag.REJOIN]: { completed: string[]; gaveUp: string[]; done: boolean };
+  [Tag.FILE_UNAVAILABLE]: { file: string };
+  [Tag.REPLICATE]: ReplicatedChange;
+  [Tag.REPLICA_ACK]: { seq: number };
+  [Tag.CATCH_UP]: null;
+  [Tag.STANDBY]: { rank: number };
 };
+
+/**
+ * What changes a tracker's state, in the order the primary applied it. One flat record
+ * for every kind, unused fields empty, so it travels in the wire layout:
+ * - `register`: `rank` owns `files` (seed of each);
+ * - `peer` / `seed`: `rank` joined `file` in that role; `complete`: it downloaded the whole file;
+ * - `give-up`: `rank` gave `file` up; `done`: `rank` has finished; `drop`: `rank` is gone;
+ * - `go`: the go-ahead was given.
+ */
+export type ChangeKind = 'register' | 'peer' | 'seed' | 'complete' | 'give-up' | 'done' | 'drop' | 'go';
+export interface TrackerChange {
+  kind: ChangeKind;
+  rank: number;
+  file: string;
+  files: OwnedFile[];
+}
+export interface ReplicatedChange extends TrackerChange {
+  seq: number;
+}
 
 const REPLY = [
   ['file', 'string'],
@@ -103,15 +145,39 @@ export const SWARM_LAYOUT = {
   [Tag.SINGLE_FILE_DOWNLOAD_COMPLETED]: [['file', 'string']],
   [Tag.CLIENT_GOT_ALL_FILES]: null,
   [Tag.TERMINATE]: null,
+  [Tag.REJOIN]: [
+    ['completed', 'string[]'],
+    ['gaveUp', 'string[]'],
+    ['done', 'bool'],
+  ],
+  [Tag.FILE_UNAVAILABLE]: [['file', 'string']],
+  [Tag.REPLICATE]: [
+    ['seq', 'int'],
+    ['kind', 'string'],
+    ['rank', 'int'],
+    ['file', 'string'],
+    [
+      'files',
+      {
+        records: [
+          ['name', 'string'],
+          ['hashes', 'string[]'],
+        ],
+      },
+    ],
+  ],
+  [Tag.REPLICA_ACK]: [['seq', 'int']],
+  [Tag.CATCH_UP]: null,
+  [Tag.STANDBY]: [['rank', 'int']],
 } as const satisfies WireLayout<SwarmPayloads>;
 
 export type SwarmComm = Comm<SwarmPayloads>;
-export type SwarmMessage = Envelope<SwarmPayloads>;
+export type SwarmMessage = Envelope<SwarmPayloads> | TransportEnvelope;
 
 /** A peer or the tracker received a message the protocol does not allow at that point. */
 export class ProtocolError extends Error {}
 
-/** Rank 0 is the tracker; every other rank is a client. */
+/** Rank 0 is the tracker (the primary one when there are two). */
 export const TRACKER = 0;
 
 /** What one client starts with: the parsed `in<R>.txt`. */

@@ -1,99 +1,185 @@
-import { ProtocolError, Tag, TAG_NAMES, type OwnedFile, type SwarmComm, type SwarmMessage } from './protocol.js';
+import { ALARM, RANK_LOST } from '../sim/comm.js';
+import { ProtocolError, Tag, TAG_NAMES, type OwnedFile, type ReplicatedChange, type SwarmComm, type SwarmMessage } from './protocol.js';
+import { Replicator } from './replication.js';
+import type { Roles } from './roles.js';
+import { splitRoles, TrackerState, type FileSwarm, type SwarmObserver } from './tracker-state.js';
 
-export type Role = 'seed' | 'peer';
+export { splitRoles, type FileSwarm, type Role, type SwarmObserver } from './tracker-state.js';
 
 /**
- * Everything the tracker knows of a file. It never records which segments a client
- * holds: only the hashes and who is in the swarm.
+ * How a tracker starts: serving (rank 0), following the primary as its standby, or
+ * restarted after a crash, catching up from the tracker that serves now.
  */
-export interface FileSwarm {
-  readonly hashes: readonly string[];
-  readonly members: Map<number, Role>;
-  /** Clients that reported the whole file downloaded. */
-  completed: number;
+export type TrackerStart = 'primary' | 'standby' | 'restarted';
+
+export interface TrackerOptions {
+  roles: Roles;
+  start?: TrackerStart;
+  observe?: SwarmObserver;
 }
 
-/** A swarm's members by role, each list in the order they joined. */
-export function splitRoles(members: ReadonlyMap<number, Role>): { seeds: number[]; peers: number[] } {
-  const seeds: number[] = [];
-  const peers: number[] = [];
-  for (const [rank, role] of members) (role === 'seed' ? seeds : peers).push(rank);
-  return { seeds, peers };
-}
-
-/** Told of every change of a swarm: a client joined `file` in `role`, or became its seed. */
-export type SwarmObserver = (file: string, rank: number, role: Role) => void;
-
-/** Rank 0: registers owners, answers swarm requests, and ends the job when every client is done. */
+/**
+ * A tracker: registers owners, answers swarm requests, and ends the job when every client
+ * has finished or is gone. With two trackers the serving one replicates every change to
+ * the other (see docs/faults.md); either can serve, and a standby serves once it learns
+ * the primary is lost.
+ */
 export class Tracker {
-  readonly swarms = new Map<string, FileSwarm>();
-  private clientsDone = 0;
+  readonly state: TrackerState;
+  /** Changes applied, in order, kept when a tracker may have to catch another one up. */
+  private readonly log: ReplicatedChange[] | undefined;
+  private readonly roles: Roles;
+  private replicator: Replicator | undefined;
+  /** True once this tracker has served (rather than only followed). */
+  served = false;
 
   constructor(
     private readonly comm: SwarmComm,
-    private readonly observe: SwarmObserver = () => undefined,
-  ) {}
-
-  async run(): Promise<void> {
-    const comm = this.comm;
-    const clients = comm.size - 1;
-    for (let heard = 0; heard < clients; heard++) {
-      const init = await comm.recv({ tag: Tag.INIT });
-      this.register(init.source, init.payload.files);
-    }
-    for (let rank = 1; rank < comm.size; rank++) comm.send(rank, Tag.INIT_ACK, null);
-    while (this.clientsDone < clients) {
-      this.handle(comm.tryRecv() ?? (await comm.recv()));
-    }
-    for (let rank = 1; rank < comm.size; rank++) comm.send(rank, Tag.TERMINATE, null);
+    private readonly options: TrackerOptions,
+  ) {
+    this.roles = options.roles;
+    this.state = new TrackerState(options.observe);
+    this.log = this.roles.trackers === 2 ? [] : undefined;
   }
 
-  private register(owner: number, files: readonly OwnedFile[]): void {
-    for (const { name, hashes } of files) {
-      let swarm = this.swarms.get(name);
-      if (!swarm) this.swarms.set(name, (swarm = { hashes, members: new Map(), completed: 0 }));
-      this.setRole(name, swarm, owner, 'seed');
+  get swarms(): ReadonlyMap<string, FileSwarm> {
+    return this.state.swarms;
+  }
+
+  async run(): Promise<void> {
+    const start = this.options.start ?? 'primary';
+    const other = this.roles.peerTracker(this.comm.rank);
+    if (start !== 'primary') {
+      if (other === undefined) throw new ProtocolError(`rank ${this.comm.rank} cannot be a ${start} tracker without another tracker`);
+      if (start === 'restarted') this.comm.send(other, Tag.CATCH_UP, null);
+      if (await this.follow(other)) return;
     }
+    await this.serve(start === 'primary' ? other : undefined);
+  }
+
+  /** Applies the serving tracker's changes; true if it ended the job, false if it was lost. */
+  private async follow(primary: number): Promise<boolean> {
+    const comm = this.comm;
+    for (;;) {
+      let message: SwarmMessage | undefined = await comm.recv({ source: primary });
+      let applied = false;
+      while (message) {
+        switch (message.tag) {
+          case Tag.REPLICATE:
+            this.applyReplicated(message.payload);
+            applied = true;
+            break;
+          case Tag.TERMINATE:
+            return true;
+          case RANK_LOST:
+            return false;
+          case ALARM:
+            break;
+          default:
+            throw new ProtocolError(`standby got unexpected ${TAG_NAMES[message.tag] ?? message.tag} from rank ${primary}`);
+        }
+        message = comm.tryRecv({ source: primary });
+      }
+      // One acknowledgement per batch of changes: it covers every change before it.
+      if (applied) comm.send(primary, Tag.REPLICA_ACK, { seq: this.log?.length ?? 0 });
+    }
+  }
+
+  private applyReplicated(change: ReplicatedChange): void {
+    const log = this.log as ReplicatedChange[];
+    if (change.seq !== log.length + 1) throw new ProtocolError(`tracker got change ${change.seq} after change ${log.length}`);
+    log.push(change);
+    this.state.apply(change);
+  }
+
+  private async serve(standby: number | undefined): Promise<void> {
+    const comm = this.comm;
+    this.served = true;
+    const replicator = new Replicator(comm, this.state, this.log, standby, (rank) => {
+      for (const client of this.liveClients()) comm.send(client, Tag.STANDBY, { rank });
+    });
+    this.replicator = replicator;
+    const clients = this.roles.clients;
+    if (!this.state.started) {
+      while (!this.everyoneRegistered()) this.handle(comm.tryRecv() ?? (await comm.recv()));
+      replicator.commit({ kind: 'go', rank: comm.rank, file: '', files: [] });
+      for (const client of this.liveClients()) replicator.reply(client, Tag.INIT_ACK, null);
+    }
+    // The standby acknowledges everything before the end, so both trackers end alike.
+    while (!this.state.settled(clients) || !replicator.synced) this.handle(comm.tryRecv() ?? (await comm.recv()));
+    for (const client of this.liveClients()) comm.send(client, Tag.TERMINATE, null);
+    const follower = replicator.follower;
+    if (follower !== undefined) comm.send(follower, Tag.TERMINATE, null);
+  }
+
+  private everyoneRegistered(): boolean {
+    for (let rank = 1; rank <= this.roles.clients; rank++) {
+      if (!this.state.registered.has(rank) && !this.state.gone.has(rank)) return false;
+    }
+    return true;
+  }
+
+  private liveClients(): number[] {
+    return this.roles.clientRanks().filter((rank) => !this.state.gone.has(rank));
   }
 
   private handle(message: SwarmMessage): void {
+    const replicator = this.replicator as Replicator;
     const { source } = message;
+    const commit = (kind: ReplicatedChange['kind'], file = '', files: OwnedFile[] = []): void =>
+      replicator.commit({ kind, rank: source, file, files });
     switch (message.tag) {
+      case Tag.INIT:
+        if (!this.state.registered.has(source)) commit('register', '', message.payload.files);
+        // A client that did not hear the go-ahead before a failover asks again.
+        if (this.state.started) replicator.reply(source, Tag.INIT_ACK, null);
+        break;
       case Tag.SWARM_REQUEST: {
         const { file, withHashes } = message.payload;
         const swarm = this.swarmOf(file, source);
-        if (!swarm.members.has(source)) this.setRole(file, swarm, source, 'peer');
+        if (!swarm.members.has(source)) commit('peer', file);
         const { seeds, peers } = splitRoles(swarm.members);
-        const hashes = withHashes ? swarm.hashes : null;
-        this.comm.send(source, Tag.SWARM_REPLY, { file, seeds, peers, hashes });
+        replicator.reply(source, Tag.SWARM_REPLY, { file, seeds, peers, hashes: withHashes ? swarm.hashes : null });
         break;
       }
-      case Tag.PEER_UPDATE: {
-        const swarm = this.swarmOf(message.payload.file, source);
-        if (!swarm.members.has(source)) this.setRole(message.payload.file, swarm, source, 'peer');
+      case Tag.PEER_UPDATE:
+        if (!this.swarmOf(message.payload.file, source).members.has(source)) commit('peer', message.payload.file);
         break;
-      }
-      case Tag.SINGLE_FILE_DOWNLOAD_COMPLETED: {
-        const swarm = this.swarmOf(message.payload.file, source);
-        this.setRole(message.payload.file, swarm, source, 'seed');
-        swarm.completed++;
+      case Tag.SINGLE_FILE_DOWNLOAD_COMPLETED:
+        if (!this.swarmOf(message.payload.file, source).completedBy.has(source)) commit('complete', message.payload.file);
         break;
-      }
+      case Tag.FILE_UNAVAILABLE:
+        if (!this.swarmOf(message.payload.file, source).gaveUpBy.has(source)) commit('give-up', message.payload.file);
+        break;
       case Tag.CLIENT_GOT_ALL_FILES:
-        this.clientsDone++;
+        if (!this.state.done.has(source)) commit('done');
+        break;
+      case Tag.REJOIN: {
+        const { completed, gaveUp, done } = message.payload;
+        for (const file of completed) if (!this.swarmOf(file, source).completedBy.has(source)) commit('complete', file);
+        for (const file of gaveUp) if (!this.swarmOf(file, source).gaveUpBy.has(source)) commit('give-up', file);
+        if (done && !this.state.done.has(source)) commit('done');
+        break;
+      }
+      case Tag.REPLICA_ACK:
+        replicator.acknowledged(source, message.payload.seq);
+        break;
+      case Tag.CATCH_UP:
+        if (source === this.roles.peerTracker(this.comm.rank)) replicator.catchUp(source);
+        break;
+      case RANK_LOST:
+        if (this.roles.isTracker(source)) replicator.standbyLost(source);
+        else if (!this.state.gone.has(source)) commit('drop');
+        break;
+      case ALARM:
         break;
       default:
         throw new ProtocolError(`tracker got unexpected ${TAG_NAMES[message.tag] ?? message.tag} from rank ${source}`);
     }
   }
 
-  private setRole(file: string, swarm: FileSwarm, rank: number, role: Role): void {
-    swarm.members.set(rank, role);
-    this.observe(file, rank, role);
-  }
-
   private swarmOf(file: string, asker: number): FileSwarm {
-    const swarm = this.swarms.get(file);
+    const swarm = this.state.swarms.get(file);
     if (!swarm) throw new ProtocolError(`rank ${asker} asked about ${file}, which no client owns`);
     return swarm;
   }

@@ -32,6 +32,43 @@ export interface RankMetrics extends RankCounts {
   couldServe: boolean;
   /** Seconds from the start until it held every wanted segment; null if it wanted none. */
   completedSeconds: number | null;
+  /** The rank was dead at the end (a fault killed it); its counters are those it had then. */
+  lost?: boolean;
+}
+
+/** A tracker's final view of one file: who is in its swarm, who finished it, who gave it up. */
+export interface SwarmTableRow {
+  file: string;
+  segments: number;
+  seeds: number[];
+  peers: number[];
+  completed: number;
+  gaveUp: number[];
+}
+
+export interface TrackerTable {
+  rank: number;
+  role: 'primary' | 'standby';
+  served: boolean;
+  lost: boolean;
+  swarms: SwarmTableRow[];
+}
+
+/** What faults did to the run, and what could not be saved. */
+export interface FaultsSection {
+  fired: { spec: string; action: 'kill' | 'restart'; rank: number; seconds: number }[];
+  /** Ranks dead at the end. */
+  lost: number[];
+  /** Set when every tracker was lost. */
+  noTracker?: string;
+  /** Outputs not written, and why. */
+  missing: { output: string; rank: number; file: string; kind: 'client-lost' | 'unavailable' | 'no-tracker'; reason: string }[];
+  /** Files some live client could not finish: a segment had no live holder left. */
+  unavailable: string[];
+  /** Outputs written and correct. */
+  complete: string[];
+  /** Both trackers alive at the end hold the same table; null with fewer than two. */
+  trackersAgree: boolean | null;
 }
 
 export interface FileMetrics {
@@ -79,6 +116,10 @@ export interface MetricsDocument {
   /** Upload spread over the clients that could serve. */
   load: LoadFigures & { servers: number[] };
   outputs: { written: number; problems: { output: string; problem: string }[] };
+  /** Every tracker's final swarm table (absent in documents of older versions). */
+  trackers?: TrackerTable[];
+  /** Present when the run had faults or a standby tracker. */
+  faults?: FaultsSection;
 }
 
 /** What a run hands over to become a document. */
@@ -94,6 +135,12 @@ export interface MetricsInput {
   progress: Samples[];
   swarmGrowth: { file: string; samples: Samples }[];
   outputs: MetricsDocument['outputs'];
+  /** Tracker ranks besides 0 (a standby). */
+  standby?: number;
+  /** Ranks dead at the end. */
+  lost?: readonly number[];
+  trackers?: TrackerTable[];
+  faults?: FaultsSection;
 }
 
 function completedAt(samples: Samples, wanted: number): number | null {
@@ -104,8 +151,9 @@ function completedAt(samples: Samples, wanted: number): number | null {
 
 export function buildMetrics(input: MetricsInput): MetricsDocument {
   const servers = new Set(input.servers);
+  const lost = new Set(input.lost);
   const ranks: RankMetrics[] = input.counters.map((c) => {
-    const client = c.rank > 0;
+    const client = c.rank > 0 && c.rank !== input.standby;
     const wanted = client ? input.wantedSegments[c.rank - 1] : 0;
     return {
       ...c,
@@ -114,6 +162,7 @@ export function buildMetrics(input: MetricsInput): MetricsDocument {
       shareRatio: client ? shareRatio(c.uploaded, c.downloaded) : null,
       couldServe: servers.has(c.rank),
       completedSeconds: client ? completedAt(input.progress[c.rank - 1] ?? [], wanted) : null,
+      ...(lost.has(c.rank) ? { lost: true } : {}),
     };
   });
   const matrix: [number, number, number][] = [];
@@ -140,5 +189,7 @@ export function buildMetrics(input: MetricsInput): MetricsDocument {
     },
     load: { ...loadFigures(uploads), servers: [...input.servers] },
     outputs: input.outputs,
+    ...(input.trackers ? { trackers: input.trackers } : {}),
+    ...(input.faults ? { faults: input.faults } : {}),
   };
 }

@@ -6,6 +6,7 @@ import type { Pipeline } from '../ranks/download.js';
 import { isStrategyName, STRATEGY_NAMES, type StrategyName } from '../ranks/strategies/index.js';
 import type { GenOptions } from './generate.js';
 import { InputError, RunFailure } from './failures.js';
+import { addFault, emptyPlan, FAULT_FORMS, type FaultPlan } from './faults/plan.js';
 import { MAX_COUNT } from './limits.js';
 import type { ProgressMode } from './progress.js';
 import type { ThreadFault } from './transports/thread-control.js';
@@ -86,6 +87,10 @@ function fault(text: string, previous: Map<number, ThreadFault> = new Map()): Ma
   const match = /^(crash|exit|stall|refuse):(\d+)$/.exec(text);
   if (!match) throw new InvalidArgumentError(`expected crash:RANK, exit:RANK, stall:RANK or refuse:RANK, got "${text}"`);
   return previous.set(Number(match[2]), match[1] as ThreadFault);
+}
+
+function faultSpec(text: string, previous: FaultPlan = emptyPlan()): FaultPlan {
+  return addFault(previous, text);
 }
 
 function transportOption(): Option {
@@ -229,7 +234,9 @@ interface RunFlags extends VirtualFlags {
   quiet?: boolean;
   workers?: number;
   progress: ProgressMode | 'auto';
-  fault?: Map<number, ThreadFault>;
+  fault?: FaultPlan;
+  trackers: 1 | 2;
+  dumpTracker?: boolean;
 }
 
 interface GenFlags extends Partial<Pick<GenOptions, 'ranks' | 'files' | 'segments'>> {
@@ -297,10 +304,13 @@ withVirtualOptions(
         .default('auto'),
     )
     .addOption(
-      new Option('--fault <kind:rank>', 'make a rank crash, exit, stall or refuse every request (to test failure handling)')
-        .argParser(fault)
-        .hideHelp(),
-    ),
+      new Option('--trackers <n>', 'trackers: 2 adds a standby that takes over when rank 0 is lost')
+        .choices(['1', '2'])
+        .default(1)
+        .argParser((text) => Number(text) as 1 | 2),
+    )
+    .option(`--fault <spec>`, `inject a fault, repeatable: ${FAULT_FORMS} (see docs/faults.md)`, faultSpec)
+    .option('--dump-tracker', "print the tracker's swarm table at the end (per file: seeds, peers, completed downloads)"),
 ).action(async (inputDir: string, flags: RunFlags) => {
   checkWorkersFlag(flags.transport, flags.workers);
   checkVirtualFlags(flags.transport, flags);
@@ -319,6 +329,7 @@ withVirtualOptions(
     stallTimeoutMs: flags.stallTimeout * 1000,
     workers: flags.workers,
     faults: flags.fault,
+    trackers: flags.trackers,
     progress: flags.quiet ? 'off' : flags.progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : flags.progress,
   }).catch((error: unknown) => {
     // The replay line goes under the failure, where the eye lands.
@@ -330,13 +341,18 @@ withVirtualOptions(
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(outcome.runs.length === 1 ? outcome.runs[0] : { runs: outcome.runs })}\n`);
   } else {
-    const { formatSummary } = await commands.summary();
-    const summaries = outcome.runs.map(formatSummary);
+    const { formatSummary, formatSwarmTable } = await commands.summary();
+    const summaries = outcome.runs.map((doc) =>
+      flags.dumpTracker ? `${formatSummary(doc)}\n\n${formatSwarmTable(doc)}` : formatSummary(doc),
+    );
     process.stdout.write(`${summaries.join('\n\n')}\nreport: ${outcome.reports.map((dir) => join(dir, 'index.html')).join(', ')}\n`);
   }
+  const { incomplete, EXIT_INCOMPLETE } = await import('./faults/report.js');
   if (outcome.runs.some((doc) => !doc.run.ok)) {
     replay();
     process.exitCode = 1;
+  } else if (outcome.runs.some((doc) => incomplete(doc.faults))) {
+    process.exitCode = EXIT_INCOMPLETE;
   }
 });
 

@@ -12,6 +12,24 @@ export const ANY_SOURCE = -1;
 export const ANY_TAG = -1;
 
 /**
+ * The tag of a loss notice: the transport learned that rank `source` is gone (its thread
+ * or process died, its connection broke, a fault killed it). A notice matches every
+ * receive whose source filter admits the lost rank, whatever tag it asks for, so a rank
+ * blocked on a dead one wakes up. Sends to a lost rank are dropped without error.
+ */
+export const RANK_LOST = 0;
+/** The tag of an alarm a rank set itself with `Comm.alarm`; its source is the rank itself. */
+export const ALARM = 255;
+
+export interface LostNotice {
+  reason: string;
+}
+
+/** What the transport itself may hand a rank besides the protocol's messages. */
+export type TransportEnvelope =
+  { source: number; tag: typeof RANK_LOST; payload: LostNotice } | { source: number; tag: typeof ALARM; payload: null };
+
+/**
  * Tag → payload type. A protocol declares one such map and the compiler checks every
  * `send` and every narrowed `recv` against it.
  */
@@ -39,10 +57,18 @@ export interface Comm<M extends PayloadMap> {
    * received in the order sent (MPI's non-overtaking rule); nothing else is ordered.
    */
   send<T extends TagOf<M>>(dest: number, tag: T, payload: M[T]): void;
-  /** Resolves with the earliest queued message that matches, waiting if there is none. */
-  recv<T extends TagOf<M>>(filter: RecvFilter<T> & { tag: T }): Promise<Envelope<M, T>>;
-  recv(filter?: RecvFilter<TagOf<M>>): Promise<Envelope<M>>;
+  /**
+   * Resolves with the earliest queued message that matches, waiting if there is none. A
+   * loss notice (RANK_LOST) or an alarm can come instead of the message asked for.
+   */
+  recv<T extends TagOf<M>>(filter: RecvFilter<T> & { tag: T }): Promise<Envelope<M, T> | TransportEnvelope>;
+  recv(filter?: RecvFilter<TagOf<M>>): Promise<Envelope<M> | TransportEnvelope>;
   /** The synchronous path: the earliest matching queued message, or undefined. */
-  tryRecv<T extends TagOf<M>>(filter: RecvFilter<T> & { tag: T }): Envelope<M, T> | undefined;
-  tryRecv(filter?: RecvFilter<TagOf<M>>): Envelope<M> | undefined;
+  tryRecv<T extends TagOf<M>>(filter: RecvFilter<T> & { tag: T }): Envelope<M, T> | TransportEnvelope | undefined;
+  tryRecv(filter?: RecvFilter<TagOf<M>>): Envelope<M> | TransportEnvelope | undefined;
+  /**
+   * After `ms` milliseconds of the transport's clock (simulated time on the virtual
+   * transport), delivers an ALARM message to this rank: the way to time out a wait.
+   */
+  alarm(ms: number): void;
 }

@@ -1,4 +1,13 @@
-import type { Comm, Envelope, PayloadMap, RecvFilter, TagOf } from './comm.js';
+import {
+  ALARM,
+  RANK_LOST,
+  type Comm,
+  type Envelope,
+  type PayloadMap,
+  type RecvFilter,
+  type TagOf,
+  type TransportEnvelope,
+} from './comm.js';
 import { Mailbox } from './mailbox.js';
 
 /** Hands a message to the transport; the transport decides how it travels. */
@@ -13,6 +22,8 @@ export type Post = (dest: number, tag: number, payload: unknown) => void;
 export class MailboxComm<M extends PayloadMap> implements Comm<M> {
   readonly mailbox = new Mailbox();
   messagesOut = 0;
+  /** Ranks the transport reported lost: messages to them go nowhere. */
+  private readonly lostRanks = new Set<number>();
 
   constructor(
     readonly rank: number,
@@ -24,20 +35,37 @@ export class MailboxComm<M extends PayloadMap> implements Comm<M> {
     if (!Number.isInteger(dest) || dest < 0 || dest >= this.size || dest === this.rank) {
       throw new RangeError(`rank ${this.rank}: cannot send to rank ${dest} (job has ${this.size} ranks)`);
     }
+    if (this.lostRanks.size > 0 && this.lostRanks.has(dest)) return;
     this.messagesOut++;
     this.post(dest, tag, payload);
   }
 
-  recv<T extends TagOf<M>>(filter: RecvFilter<T> & { tag: T }): Promise<Envelope<M, T>>;
-  recv(filter?: RecvFilter): Promise<Envelope<M>>;
-  recv(filter?: RecvFilter): Promise<Envelope<M>> {
+  recv<T extends TagOf<M>>(filter: RecvFilter<T> & { tag: T }): Promise<Envelope<M, T> | TransportEnvelope>;
+  recv(filter?: RecvFilter): Promise<Envelope<M> | TransportEnvelope>;
+  recv(filter?: RecvFilter): Promise<Envelope<M> | TransportEnvelope> {
     return this.mailbox.wait(filter) as Promise<Envelope<M>>;
   }
 
-  tryRecv<T extends TagOf<M>>(filter: RecvFilter<T> & { tag: T }): Envelope<M, T> | undefined;
-  tryRecv(filter?: RecvFilter): Envelope<M> | undefined;
-  tryRecv(filter?: RecvFilter): Envelope<M> | undefined {
+  tryRecv<T extends TagOf<M>>(filter: RecvFilter<T> & { tag: T }): Envelope<M, T> | TransportEnvelope | undefined;
+  tryRecv(filter?: RecvFilter): Envelope<M> | TransportEnvelope | undefined;
+  tryRecv(filter?: RecvFilter): Envelope<M> | TransportEnvelope | undefined {
     return this.mailbox.take(filter) as Envelope<M> | undefined;
+  }
+
+  alarm(ms: number): void {
+    setTimeout(() => this.mailbox.deliver({ source: this.rank, tag: ALARM, payload: null }), ms).unref();
+  }
+
+  /** The transport learned `rank` is gone: tell this rank, once, and drop what it sends there. */
+  rankLost(rank: number, reason: string): boolean {
+    if (rank === this.rank || this.lostRanks.has(rank)) return false;
+    this.lostRanks.add(rank);
+    return this.mailbox.deliver({ source: rank, tag: RANK_LOST, payload: { reason } });
+  }
+
+  /** A lost rank was started again: messages to it go through once more. */
+  rankBack(rank: number): void {
+    this.lostRanks.delete(rank);
   }
 
   get messagesIn(): number {

@@ -1,4 +1,4 @@
-import { ANY_SOURCE, ANY_TAG, type RecvFilter } from './comm.js';
+import { ALARM, ANY_SOURCE, ANY_TAG, RANK_LOST, type RecvFilter } from './comm.js';
 
 /** What a mailbox stores: the transport-level view of a message. */
 export interface Letter {
@@ -19,8 +19,10 @@ export interface WaitState {
   tag: number;
 }
 
+/** Loss notices and alarms answer any tag: a rank waiting on a dead rank must wake. */
 function matches(letter: Letter, source: number, tag: number): boolean {
-  return (source === ANY_SOURCE || letter.source === source) && (tag === ANY_TAG || letter.tag === tag);
+  const tagged = tag === ANY_TAG || letter.tag === tag || letter.tag === RANK_LOST || letter.tag === ALARM;
+  return tagged && (source === ANY_SOURCE || letter.source === source || letter.tag === ALARM);
 }
 
 /**

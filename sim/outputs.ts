@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareLines, comparableLines } from './diff.js';
 import { writeAtomically } from './files.js';
@@ -17,6 +17,15 @@ export async function writeOutput(outDir: string, rank: number, file: string, ha
   const name = outputName(rank, file);
   await writeAtomically(join(outDir, name), formatOutput(hashes));
   return name;
+}
+
+/**
+ * Removes the outputs a job would write, left by an earlier run into the same folder: a
+ * run that cannot write one (a fault) must not pass on an old one as its own.
+ */
+export async function clearOutputs(job: Job, outDir: string): Promise<void> {
+  const names = job.clients.flatMap((client, i) => client.wanted.map((file) => outputName(i + 1, file)));
+  await Promise.all(names.map((name) => rm(join(outDir, name), { force: true })));
 }
 
 export interface OutputProblem {

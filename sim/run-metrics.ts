@@ -1,4 +1,5 @@
 import { buildMetrics, type MetricsDocument } from '../reports/document.js';
+import { faultsSection } from './faults/report.js';
 import type { Job } from './inputs.js';
 import type { OutputProblem } from './outputs.js';
 import type { RunResult } from './run-result.js';
@@ -18,6 +19,9 @@ export interface RunParameters {
 
 /** The run's metrics document, from the job and what the transport gathered. */
 export function runMetrics(job: Job, result: RunResult, run: RunParameters): MetricsDocument {
+  // With faults, outputs missing for a known reason are reported as such, not as wrong.
+  const { faults, problems } = result.faults ? faultsSection(job, result, run.problems) : { faults: undefined, problems: run.problems };
+  const standby = result.trackers?.find((tracker) => tracker.rank !== 0)?.rank;
   const wantedBy = new Map<string, number>();
   for (const client of job.clients) for (const file of client.wanted) wantedBy.set(file, (wantedBy.get(file) ?? 0) + 1);
   return buildMetrics({
@@ -33,7 +37,7 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
       wallSeconds: run.wallSeconds,
       ...(run.seed === undefined ? {} : { seed: run.seed }),
     },
-    counters: result.ranks.map(({ downloadedFrom: _, ...counters }) => counters),
+    counters: result.ranks.map(({ downloadedFrom: _, gaveUp: __, ...counters }) => counters),
     downloadedFrom: result.ranks.map((counters) => counters.downloadedFrom),
     wantedSegments: wantedSegments(job),
     servers: servingClients(job),
@@ -47,6 +51,10 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
     })),
     progress: result.progress,
     swarmGrowth: result.swarmGrowth,
-    outputs: { written: result.outputs.length, problems: run.problems },
+    outputs: { written: result.outputs.length, problems },
+    standby,
+    lost: result.faults?.lost,
+    trackers: result.trackers,
+    faults,
   });
 }

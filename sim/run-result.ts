@@ -1,5 +1,6 @@
 import type { PeerReport } from '../ranks/peer.js';
-import { splitRoles, type Role, type Tracker } from '../ranks/tracker.js';
+import { splitRoles, type FileSwarm, type Role } from '../ranks/tracker.js';
+import type { FiredFault } from './faults/schedule.js';
 import type { RankCounts } from '../reports/document.js';
 import { Sampler, type Samples } from './timeline.js';
 
@@ -7,6 +8,8 @@ import { Sampler, type Samples } from './timeline.js';
 export interface RankResult extends RankCounts {
   /** [uploader, segments] for each rank this one obtained segments from (a sparse row of the matrix). */
   downloadedFrom: [number, number][];
+  /** Wanted files the client gave up (no live holder of some segment). */
+  gaveUp?: string[];
 }
 
 /** The tracker's final view of one file: what a scrape would return. */
@@ -16,6 +19,28 @@ export interface SwarmSummary {
   seeds: number[];
   peers: number[];
   completed: number;
+  /** Clients that gave the file up: some segment had no live holder. */
+  gaveUp: number[];
+}
+
+/** One tracker's state at the end: its swarm table, and whether it ever served. */
+export interface TrackerSummary {
+  rank: number;
+  role: 'primary' | 'standby';
+  /** It answered clients at some point (a standby that took over did). */
+  served: boolean;
+  /** It was dead at the end. */
+  lost: boolean;
+  swarms: SwarmSummary[];
+}
+
+/** What faults did to a run. */
+export interface FaultOutcome {
+  fired: FiredFault[];
+  /** Ranks dead at the end. */
+  lost: number[];
+  /** Set when every tracker was lost: nobody could end the job. */
+  noTracker?: string;
 }
 
 export interface RunResult {
@@ -27,6 +52,9 @@ export interface RunResult {
   progress: Samples[];
   /** Per file: [seconds, seeds, peers] rows, one per change of its swarm. */
   swarmGrowth: { file: string; samples: Samples }[];
+  /** Every tracker's final table (one, or two with a standby). */
+  trackers?: TrackerSummary[];
+  faults?: FaultOutcome;
 }
 
 /** Follows the tracker's swarm changes as a time series per file (main thread only). */
@@ -35,15 +63,17 @@ export class SwarmGrowth {
 
   constructor(private readonly clock: () => number) {}
 
-  readonly observe = (file: string, rank: number, role: Role): void => {
+  readonly observe = (file: string, rank: number, role: Role | undefined): void => {
     let entry = this.files.get(file);
     if (!entry) this.files.set(file, (entry = { seeds: 0, peers: 0, roles: new Map(), sampler: new Sampler(0) }));
     const before = entry.roles.get(rank);
     if (before === role) return;
     if (before === 'peer') entry.peers--;
+    if (before === 'seed') entry.seeds--;
     if (role === 'seed') entry.seeds++;
-    else entry.peers++;
-    entry.roles.set(rank, role);
+    if (role === 'peer') entry.peers++;
+    if (role) entry.roles.set(rank, role);
+    else entry.roles.delete(rank);
     entry.sampler.record(this.clock(), [entry.seeds, entry.peers], true);
   };
 
@@ -54,9 +84,9 @@ export class SwarmGrowth {
   }
 }
 
-export function trackerCounters(messagesIn: number, messagesOut: number): RankResult {
+export function trackerCounters(messagesIn: number, messagesOut: number, rank = 0): RankResult {
   return {
-    rank: 0,
+    rank,
     uploaded: 0,
     downloaded: 0,
     nacksSent: 0,
@@ -69,16 +99,19 @@ export function trackerCounters(messagesIn: number, messagesOut: number): RankRe
   };
 }
 
-export function summarizeSwarms(tracker: Tracker): SwarmSummary[] {
+const byRank = (a: number, b: number): number => a - b;
+
+export function summarizeSwarms(tracker: { readonly swarms: ReadonlyMap<string, FileSwarm> }): SwarmSummary[] {
   return [...tracker.swarms]
     .map(([file, swarm]) => {
       const { seeds, peers } = splitRoles(swarm.members);
       return {
         file,
         segments: swarm.hashes.length,
-        seeds: seeds.sort((a, b) => a - b),
-        peers: peers.sort((a, b) => a - b),
-        completed: swarm.completed,
+        seeds: seeds.sort(byRank),
+        peers: peers.sort(byRank),
+        completed: swarm.completedBy.size,
+        gaveUp: [...swarm.gaveUpBy].sort(byRank),
       };
     })
     .sort((a, b) => a.file.localeCompare(b.file, 'en', { numeric: true }));
@@ -102,5 +135,6 @@ export function clientCounters(
     messagesIn,
     messagesOut,
     downloadedFrom: Array.from(report.downloadedFrom),
+    ...(report.gaveUp.length > 0 ? { gaveUp: report.gaveUp } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import type { MetricsDocument } from '../reports/document.js';
+import type { FaultsSection, MetricsDocument } from '../reports/document.js';
 import { textTable } from './text-table.js';
 
 const number = new Intl.NumberFormat('en-US');
@@ -22,5 +22,32 @@ export function formatSummary(doc: MetricsDocument): string {
     lines.push(`${outputs.problems.length} of the expected outputs are wrong:`);
     for (const { output, problem } of outputs.problems) lines.push(`  ${output}: ${problem}`);
   }
+  if (doc.faults) lines.push('', ...faultLines(doc.faults));
   return lines.join('\n');
+}
+
+function faultLines(faults: FaultsSection): string[] {
+  const lines = faults.fired.map((fired) => `fault ${fired.spec} fired at ${fired.seconds.toFixed(3)} s`);
+  if (faults.lost.length > 0) lines.push(`ranks lost by the end: ${faults.lost.join(', ')}`);
+  if (faults.trackersAgree !== null) lines.push(`both trackers hold the same swarm table: ${faults.trackersAgree ? 'yes' : 'NO'}`);
+  if (faults.noTracker) lines.push(`every tracker was lost: ${faults.noTracker}`);
+  if (faults.unavailable.length > 0) lines.push(`files no live client could finish: ${faults.unavailable.join(', ')}`);
+  if (faults.missing.length === 0) {
+    lines.push('no output is missing');
+  } else {
+    lines.push(`${faults.missing.length} outputs not written (${faults.complete.length} complete):`);
+    for (const { output, reason } of faults.missing) lines.push(`  ${output}: ${reason}`);
+  }
+  return lines;
+}
+
+/** The serving tracker's swarm table (`--dump-tracker`): per file, its seeds, peers and completed downloads. */
+export function formatSwarmTable(doc: MetricsDocument): string {
+  const tables = doc.trackers ?? [];
+  const serving = tables.find((t) => t.served && !t.lost) ?? tables.find((t) => t.served) ?? tables[0];
+  if (!serving) return 'no tracker table in this run';
+  const list = (ranks: number[]): string => (ranks.length === 0 ? '-' : ranks.join(','));
+  const rows = serving.swarms.map((s) => [s.file, s.segments, list(s.seeds), list(s.peers), s.completed, list(s.gaveUp)]);
+  const heading = `swarm table of rank ${serving.rank} (${serving.role} tracker${serving.lost ? ', lost' : ''}):`;
+  return `${heading}\n${textTable(['file', 'segments', 'seeds', 'peers', 'completed', 'gave up'], rows, true)}`;
 }

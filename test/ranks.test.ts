@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Peer, type PeerReport } from '../ranks/peer.js';
 import { Tag, type ClientFiles, type SwarmPayloads } from '../ranks/protocol.js';
 import { STRATEGIES, STRATEGY_NAMES, type StrategyName } from '../ranks/strategies/index.js';
+import { Roles } from '../ranks/roles.js';
 import { Tracker } from '../ranks/tracker.js';
 import { generate, fileHashes } from '../sim/generate.js';
 import { parseClient } from '../sim/inputs.js';
@@ -17,7 +18,7 @@ interface Swarm {
 async function runSwarm(clients: ClientFiles[], strategy: StrategyName, pipeline: number): Promise<Swarm> {
   const size = clients.length + 1;
   const comms = loopback<SwarmPayloads>(size);
-  const tracker = new Tracker(comms[0]);
+  const tracker = new Tracker(comms[0], { roles: new Roles(size, 1) });
   const outputs = new Map<string, readonly string[]>();
   const peers = clients.map(
     (files, i) =>
@@ -61,10 +62,10 @@ describe.each(STRATEGY_NAMES)('a swarm with %s', (strategy) => {
 describe('the tracker', () => {
   it('keeps only hashes and swarms, never which segments a client holds', async () => {
     const { tracker } = await runSwarm(clients, 'round-robin', 8);
-    const data = Object.entries(tracker).filter(([, value]) => typeof value !== 'function');
-    expect(data.map(([key]) => key).sort()).toEqual(['clientsDone', 'comm', 'swarms']);
+    const data = Object.entries(tracker.state).filter(([, value]) => typeof value !== 'function');
+    expect(data.map(([key]) => key).sort()).toEqual(['done', 'gone', 'registered', 'started', 'swarms']);
     for (const swarm of tracker.swarms.values()) {
-      expect(Object.keys(swarm).sort()).toEqual(['completed', 'hashes', 'members']);
+      expect(Object.keys(swarm).sort()).toEqual(['completedBy', 'gaveUpBy', 'hashes', 'members']);
       for (const [rank, role] of swarm.members) {
         expect(typeof rank).toBe('number');
         expect(['seed', 'peer']).toContain(role);
@@ -79,13 +80,13 @@ describe('the tracker', () => {
     });
     for (const [file, swarm] of tracker.swarms) {
       const wanters = clients.filter((c) => c.wanted.includes(file)).length;
-      expect(swarm.completed).toBe(wanters);
+      expect(swarm.completedBy.size).toBe(wanters);
     }
   });
 
   it('answers a swarm request with seeds, peers and (when asked) hashes, and adds the asker as peer', async () => {
     const comms = loopback<SwarmPayloads>(3);
-    const tracker = new Tracker(comms[0]);
+    const tracker = new Tracker(comms[0], { roles: new Roles(3, 1) });
     const running = tracker.run();
     const owned = { name: 'f', hashes: ['a'.repeat(32), 'b'.repeat(32)] };
     comms[1].send(0, Tag.INIT, { files: [owned] });
@@ -110,7 +111,7 @@ describe('the tracker', () => {
 
   it('rejects a request for a file nobody owns', async () => {
     const comms = loopback<SwarmPayloads>(3);
-    const running = new Tracker(comms[0]).run();
+    const running = new Tracker(comms[0], { roles: new Roles(3, 1) }).run();
     comms[1].send(0, Tag.INIT, { files: [] });
     comms[2].send(0, Tag.INIT, { files: [] });
     comms[1].send(0, Tag.SWARM_REQUEST, { file: 'ghost', withHashes: true });

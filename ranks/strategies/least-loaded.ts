@@ -25,6 +25,9 @@ export function leastLoaded(): SourceStrategy {
       unanswered.set(holder, (unanswered.get(holder) ?? 0) - 1);
       reported.set(holder, load);
     },
+    abandoned(holder) {
+      unanswered.set(holder, (unanswered.get(holder) ?? 0) - 1);
+    },
     cost: estimate,
   };
 }

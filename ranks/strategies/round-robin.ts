@@ -12,5 +12,6 @@ export function roundRobin(): SourceStrategy {
       lastAsked.set(file, holder);
     },
     answered() {},
+    abandoned() {},
   };
 }

@@ -15,6 +15,8 @@ export interface SourceStrategy {
   sent(file: string, holder: number): void;
   /** `holder` answered; `load` is the number of segments it reports having served. */
   answered(holder: number, load: number): void;
+  /** A request to `holder` will not be answered (it timed out, or the holder is gone). */
+  abandoned(holder: number): void;
   /**
    * What asking `holder` costs, if the strategy ranks holders. When present, the download
    * activity looks a few segments ahead for the segment whose best holder costs least;

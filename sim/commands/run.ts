@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import type { MetricsDocument } from '../../reports/document.js';
+import { Roles } from '../../ranks/roles.js';
 import { RunFailure } from '../failures.js';
+import { checkPlan } from '../faults/plan.js';
 import { InputError, loadJob, type Job } from '../inputs.js';
 import { ensureDir } from '../files.js';
-import { verifyOutputs } from '../outputs.js';
+import { clearOutputs, verifyOutputs } from '../outputs.js';
 import { showProgress, type ProgressMode } from '../progress.js';
 import { wantedSegments } from '../servers.js';
 import { runMetrics } from '../run-metrics.js';
@@ -17,6 +19,8 @@ import { runOnThreads, type ThreadRunOptions } from '../transports/threads.js';
 
 export interface RunOptions extends ThreadRunOptions {
   ranks?: number;
+  /** Print the serving tracker's swarm table at the end. */
+  dumpTracker?: boolean;
   /** Default threads. */
   transport?: TransportName;
   /** The virtual transport's settings. */
@@ -38,14 +42,13 @@ const EPOCH = new Date(0);
 
 /** Runs a loaded job, then reads back and checks every output it implies. */
 export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocument> {
-  for (const rank of options.faults?.keys() ?? []) {
-    if (rank < 1 || rank >= job.ranks) throw new InputError('--fault', `rank ${rank} is not a client of this ${job.ranks}-rank job`);
-  }
   const transport = options.transport ?? 'threads';
+  if (options.faults) checkPlan(options.faults, Roles.forJob(job.ranks, options.trackers ?? 1), transport);
   if (transport === 'virtual') return runVirtualJob(job, options, options.virtual ?? { seed: '1', network: defaultNetwork() });
   const startedAt = new Date();
   const started = performance.now();
   await ensureDir(options.outDir);
+  await clearOutputs(job, options.outDir);
   const result = transport === 'tcp' ? await runOverTcp(job, options) : await runOnThreads(job, options);
   const problems = await verifyOutputs(job, options.outDir);
   const wallSeconds = (performance.now() - started) / 1000;
@@ -61,6 +64,7 @@ export function defaultNetwork(): NetworkSettings {
 /** A virtual-time run: nothing in it, metrics included, may depend on the clock. */
 async function runVirtualJob(job: Job, options: RunOptions, settings: VirtualSettings): Promise<MetricsDocument> {
   await ensureDir(options.outDir);
+  await clearOutputs(job, options.outDir);
   const run = (trace?: TraceSink, again = false) =>
     // The second run of a determinism check shows no progress of its own: one display per command.
     runVirtual(job, { ...options, onStart: again ? undefined : options.onStart, seed: settings.seed, network: settings.network, trace });

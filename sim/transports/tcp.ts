@@ -11,7 +11,7 @@ import { RankFailure, RunFailure } from '../failures.js';
 import type { Job } from '../inputs.js';
 import { LocalRanks, type RankExit } from '../launch/local-ranks.js';
 import type { RunResult } from '../run-result.js';
-import type { ThreadFault } from './thread-control.js';
+import type { FaultPlan } from '../faults/plan.js';
 import type { LiveRun } from './threads.js';
 import { TcpCoordinator } from './tcp/coordinator.js';
 import { JOB_KEY_ENV, newJobKey } from './tcp/job-key.js';
@@ -21,7 +21,8 @@ export interface TcpRunOptions {
   pipeline: Pipeline;
   outDir: string;
   stallTimeoutMs: number;
-  faults?: ReadonlyMap<number, ThreadFault>;
+  faults?: FaultPlan;
+  trackers?: 1 | 2;
   onStart?: (run: LiveRun) => void;
 }
 
@@ -51,7 +52,7 @@ export async function runOverTcp(job: Job, options: TcpRunOptions): Promise<RunR
     pipeline: options.pipeline,
     stallTimeoutMs: options.stallTimeoutMs,
     registrationTimeoutMs: REGISTRATION_TIMEOUT_MS,
-    faults: options.faults,
+    faults: options.faults?.simple,
     log: (line) => process.stderr.write(`sim: rank 0: ${line}\n`),
     onStart: options.onStart,
     onListening: (port) => {

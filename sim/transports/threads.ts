@@ -8,8 +8,10 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Pipeline } from '../../ranks/download.js';
 import { SWARM_LAYOUT, type SwarmPayloads } from '../../ranks/protocol.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';
+import { Roles } from '../../ranks/roles.js';
 import { Tracker } from '../../ranks/tracker.js';
 import { RankFailure, RunFailure, StallFailure } from '../failures.js';
+import type { FaultPlan } from '../faults/plan.js';
 import type { Job } from '../inputs.js';
 import { MailboxComm } from '../local-comm.js';
 import { clientCounters, summarizeSwarms, SwarmGrowth, trackerCounters, type RankResult, type RunResult } from '../run-result.js';
@@ -25,7 +27,9 @@ export interface ThreadRunOptions {
   pipeline: Pipeline;
   outDir: string;
   stallTimeoutMs: number;
-  faults?: ReadonlyMap<number, ThreadFault>;
+  faults?: FaultPlan;
+  /** 2 adds a standby tracker after the clients. */
+  trackers?: 1 | 2;
   /** Worker threads for the clients; default one per client. Fewer start faster and use less memory. */
   workers?: number;
   /** Called once the ranks are started, with a way to read their progress. */
@@ -64,7 +68,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
   const flusher = new FlushQueue();
   const links: BatchedLink[] = new Array(size);
   const comm = new MailboxComm<SwarmPayloads>(0, size, (dest, tag, payload) => links[dest].push(tag, payload));
-  const tracker = new Tracker(comm, growth.observe);
+  const tracker = new Tracker(comm, { roles: new Roles(size, 1), observe: growth.observe });
   const workers: Worker[] = [];
   /** The worker hosting each client rank. */
   const workerOf = new Int32Array(size).fill(-1);
@@ -129,7 +133,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
         receiveBatches(port1, rank, comm.mailbox, SWARM_LAYOUT, { onBadBatch: (problem) => fail(new RankFailure(0, problem)) });
         workerOf[rank] = w;
         const files = { owned: job.clients[rank - 1].owned, wanted: job.clients[rank - 1].wanted };
-        return { rank, files, trackerPort: port2, fault: options.faults?.get(rank) };
+        return { rank, files, trackerPort: port2, fault: options.faults?.simple.get(rank) };
       });
       const setup: WorkerSetup = {
         size,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Pipeline } from '../../../ranks/download.js';
 import type { SwarmPayloads } from '../../../ranks/protocol.js';
 import type { StrategyName } from '../../../ranks/strategies/index.js';
+import { Roles } from '../../../ranks/roles.js';
 import { Tracker } from '../../../ranks/tracker.js';
 import { RankFailure, RunFailure, StallFailure } from '../../failures.js';
 import { writeAtomically } from '../../files.js';
@@ -116,7 +117,7 @@ export class TcpCoordinator {
       const job = this.checkedJob();
       const epochMs = now();
       const growth = new SwarmGrowth(() => secondsSince(epochMs));
-      const tracker = new Tracker(this.comm, growth.observe);
+      const tracker = new Tracker(this.comm, { roles: new Roles(this.options.size, 1), observe: growth.observe });
       this.sendTables(port);
       this.options.onStart?.({ progress: () => this.obtained.slice(1) });
       stopWatchdogs = this.startWatchdogs();

@@ -105,6 +105,11 @@ export class NetworkModel {
   }
 
   /** When a message sent now arrives, in integer nanoseconds. */
+  /** Nanoseconds a message without payload takes from `source` to `dest`. */
+  latency(_source: number, _dest: number): number {
+    return this.latencyNs;
+  }
+
   arrival(now: number, source: number, dest: number, tag: number): number {
     if (tag !== Tag.ACK) return now + this.latencyNs;
     const sent = Math.max(now, this.upFree[source]) + this.upNs[source];

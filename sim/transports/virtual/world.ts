@@ -7,7 +7,7 @@
  * same instant: the seed, and nothing else, decides every interleaving.
  */
 import seedrandom from 'seedrandom';
-import type { Envelope, PayloadMap, RecvFilter } from '../../comm.js';
+import { ALARM, RANK_LOST, type Envelope, type LostNotice, type PayloadMap, type RecvFilter, type TransportEnvelope } from '../../comm.js';
 import { MailboxComm } from '../../local-comm.js';
 import type { WaitState } from '../../mailbox.js';
 import { EventQueue, type InFlight } from './event-queue.js';
@@ -19,25 +19,47 @@ const KEY_RANGE = 2 ** 20;
 /** Deliveries between two turns of the event loop, so that output writes and progress go on. */
 const DELIVERIES_PER_TURN = 200_000;
 
-/** A rank's Comm in virtual time: a receive that would wait tells the scheduler the rank is blocked. */
+/** An event that is not a message: a fault or other harness action due at its time. */
+const ACTION = -2;
+
+/**
+ * A rank's Comm in virtual time: a receive that would wait tells the scheduler the rank is
+ * blocked. A killed rank's comm goes dead: what it sends is lost, and it never blocks again.
+ */
 export class VirtualComm<M extends PayloadMap> extends MailboxComm<M> {
+  alive = true;
+
   constructor(
     rank: number,
     size: number,
     private readonly world: VirtualWorld,
   ) {
-    super(rank, size, (dest, tag, payload) => world.send(rank, dest, tag, payload));
+    super(rank, size, (dest, tag, payload) => {
+      if (this.alive) world.send(rank, dest, tag, payload);
+    });
   }
 
-  override recv(filter?: RecvFilter): Promise<Envelope<M>> {
+  override recv(filter?: RecvFilter): Promise<Envelope<M> | TransportEnvelope> {
     const letter = this.mailbox.take(filter);
     if (letter) return Promise.resolve(letter as Envelope<M>);
     // The waiter is registered before the scheduler moves on, so a message it delivers at
     // once is handed over, and counted as waking this rank.
     const waiting = this.mailbox.block(filter) as Promise<Envelope<M>>;
-    this.world.blocked(this.rank);
+    if (this.alive) this.world.blocked(this.rank);
     return waiting;
   }
+
+  override alarm(ms: number): void {
+    if (this.alive) this.world.alarm(this.rank, ms);
+  }
+}
+
+/** Lossy links and slow ranks, on top of the network model. */
+export interface LinkFaults {
+  /** Extra nanoseconds on every message to or from a rank. */
+  delayNs: Map<number, number>;
+  /** Per link (`from * size + to`), the share of messages dropped. */
+  dropRates: Map<number, number>;
 }
 
 export interface WorldHooks {
@@ -51,8 +73,8 @@ export interface WorldHooks {
   broke: (error: unknown) => void;
   /** Every message as it is delivered, with its virtual arrival time. */
   trace?: TraceSink;
-  /** Called after each delivery to a rank (for timelines). */
-  delivered?: (dest: number) => void;
+  /** Called after each delivery to a rank (for timelines and fault points). */
+  delivered?: (dest: number, tag: number) => void;
   /** Every rank is blocked and no message is in flight, but some rank has not finished. */
   deadlocked: (unfinished: number[]) => void;
   /** Every rank has finished. */
@@ -65,13 +87,20 @@ export class VirtualWorld {
   private readonly keys: Float64Array;
   private readonly running: Uint8Array;
   private readonly done: Uint8Array;
-  private readonly comms: MailboxComm<PayloadMap>[] = [];
+  private readonly comms: VirtualComm<PayloadMap>[] = [];
+  /** Draws which messages lossy links drop: a stream of its own, so drops never shift the ranks' streams. */
+  private readonly drops: () => number;
+  private readonly linkFaults: LinkFaults;
+  /** Messages lost on lossy links. */
+  dropped = 0;
   /** 1 for ranks whose delivered messages are dropped (a test fault: a rank that stopped reading). */
   private readonly deaf: Uint8Array;
   private runnable = 0;
   private finishedCount = 0;
   private seq = 0;
   private over = false;
+  /** Inside the delivery loop: it goes on by itself, so nothing may start it again. */
+  private delivering = false;
   private lastProgress = 0;
   /** Virtual nanoseconds. */
   now = 0;
@@ -82,8 +111,11 @@ export class VirtualWorld {
     seed: string,
     private readonly network: NetworkModel,
     private readonly hooks: WorldHooks,
+    linkFaults?: LinkFaults,
   ) {
     this.streams = Array.from({ length: size }, (_, rank) => seedrandom.alea(`${seed}/rank ${rank}`));
+    this.drops = seedrandom.alea(`${seed}/drops`);
+    this.linkFaults = linkFaults ?? { delayNs: new Map(), dropRates: new Map() };
     this.keys = new Float64Array(size);
     this.running = new Uint8Array(size);
     this.done = new Uint8Array(size);
@@ -101,22 +133,102 @@ export class VirtualWorld {
 
   comm<M extends PayloadMap>(rank: number): VirtualComm<M> {
     const comm = new VirtualComm<M>(rank, this.size, this);
-    this.comms[rank] = comm as unknown as MailboxComm<PayloadMap>;
+    this.comms[rank] = comm as unknown as VirtualComm<PayloadMap>;
     return comm;
   }
 
   /** Starts every rank (in rank order); `body` runs it and resolves when it has finished. */
   start(body: (rank: number) => Promise<unknown>, failed: (rank: number, error: unknown) => void): void {
     for (let rank = 0; rank < this.size; rank++) this.wake(rank);
-    for (let rank = 0; rank < this.size; rank++) {
-      body(rank).then(
-        () => this.finish(rank),
-        (error: unknown) => {
-          this.over = true;
-          failed(rank, error);
-        },
-      );
+    for (let rank = 0; rank < this.size; rank++) this.track(rank, body(rank), failed);
+  }
+
+  /** Follows one incarnation of a rank: an earlier one, killed, can no longer finish or fail the run. */
+  private track(rank: number, running: Promise<unknown>, failed: (rank: number, error: unknown) => void): void {
+    const comm = this.comms[rank];
+    running.then(
+      () => {
+        if (comm.alive) this.finish(rank);
+      },
+      (error: unknown) => {
+        if (!comm.alive) return;
+        this.over = true;
+        failed(rank, error);
+      },
+    );
+  }
+
+  /** How long a loss notice takes to reach every rank. */
+  get noticeSeconds(): number {
+    let most = 0;
+    for (let dest = 0; dest < this.size; dest++) most = Math.max(most, this.network.latency(0, dest));
+    return most / 1e9;
+  }
+
+  isAlive(rank: number): boolean {
+    return this.comms[rank].alive;
+  }
+
+  /**
+   * Kills a rank now: it runs no more, messages to it are lost (those it sent before stay in
+   * flight), and every live rank gets a loss notice one link latency later.
+   */
+  kill(rank: number, reason: string): void {
+    const comm = this.comms[rank];
+    if (!comm.alive) return;
+    comm.alive = false;
+    if (this.done[rank] === 0) {
+      this.done[rank] = 1;
+      this.finishedCount++;
     }
+    const notice: LostNotice = { reason };
+    for (let dest = 0; dest < this.size; dest++) {
+      if (dest === rank || this.done[dest] === 1) continue;
+      this.queue.push({
+        time: this.now + this.network.latency(rank, dest),
+        key: this.keys[rank],
+        seq: this.seq++,
+        source: rank,
+        dest,
+        tag: RANK_LOST,
+        payload: notice,
+      });
+    }
+    // Killed while it ran (a fault fired from its own code): it will never block, so it stops counting now.
+    if (this.running[rank] === 1) this.blocked(rank);
+  }
+
+  /** Starts a killed rank again, with a fresh comm, running `body`; it is runnable at once. */
+  revive<M extends PayloadMap>(
+    rank: number,
+    body: (comm: VirtualComm<M>) => Promise<unknown>,
+    failed: (rank: number, error: unknown) => void,
+  ): void {
+    if (this.comms[rank].alive) throw new Error(`rank ${rank} is alive; kill it before starting it again`);
+    const comm = this.comm<M>(rank);
+    for (const other of this.comms) other.rankBack(rank);
+    this.done[rank] = 0;
+    this.finishedCount--;
+    this.wake(rank);
+    this.track(rank, body(comm), failed);
+  }
+
+  /** Runs `action` at `seconds` of virtual time, between deliveries. */
+  at(seconds: number, action: () => void): void {
+    const time = Math.max(this.now, Math.round(seconds * 1e9));
+    this.queue.push({ time, key: 0, seq: this.seq++, source: ACTION, dest: ACTION, tag: ACTION, payload: action });
+  }
+
+  alarm(rank: number, ms: number): void {
+    this.queue.push({
+      time: this.now + Math.max(1, Math.round(ms * 1e6)),
+      key: this.keys[rank],
+      seq: this.seq++,
+      source: rank,
+      dest: rank,
+      tag: ALARM,
+      payload: null,
+    });
   }
 
   /** Ends the run: nothing more is delivered. */
@@ -125,14 +237,23 @@ export class VirtualWorld {
   }
 
   send(source: number, dest: number, tag: number, payload: unknown): void {
-    const time = this.network.arrival(this.now, source, dest, tag);
+    const { delayNs, dropRates } = this.linkFaults;
+    if (dropRates.size > 0) {
+      const rate = dropRates.get(source * this.size + dest);
+      if (rate !== undefined && this.drops() < rate) {
+        this.dropped++;
+        return;
+      }
+    }
+    let time = this.network.arrival(this.now, source, dest, tag);
+    if (delayNs.size > 0) time += (delayNs.get(source) ?? 0) + (delayNs.get(dest) ?? 0);
     this.queue.push({ time, key: this.keys[source], seq: this.seq++, source, dest, tag, payload });
   }
 
   blocked(rank: number): void {
     if (this.running[rank] === 0) return;
     this.running[rank] = 0;
-    if (--this.runnable === 0) this.step();
+    if (--this.runnable === 0 && !this.delivering) this.step();
   }
 
   private wake(rank: number): void {
@@ -145,9 +266,14 @@ export class VirtualWorld {
   }
 
   private finish(rank: number): void {
+    if (this.done[rank] === 1) return;
     this.done[rank] = 1;
     this.finishedCount++;
     this.blocked(rank);
+  }
+
+  unfinishedRanks(): number[] {
+    return this.unfinished();
   }
 
   private unfinished(): number[] {
@@ -159,11 +285,14 @@ export class VirtualWorld {
   /** Delivers the next instant's messages, and the next, until some rank has work to do. */
   private step(): void {
     if (this.over) return;
+    this.delivering = true;
     try {
       this.deliverUntilBusy();
     } catch (error) {
       this.over = true;
       this.hooks.broke(error);
+    } finally {
+      this.delivering = false;
     }
   }
 
@@ -196,13 +325,20 @@ export class VirtualWorld {
       while (queue.nextTime === instant) {
         const event = queue.pop() as InFlight;
         const dest = event.dest;
+        if (dest === ACTION) {
+          (event.payload as () => void)();
+          continue;
+        }
         if (event.tag === hooks.progressTag) this.lastProgress = instant;
         if (this.done[dest] === 1 || this.deaf[dest] === 1) continue;
         hooks.trace?.event(instant, event.source, dest, event.tag, event.payload);
         this.deliveredCount++;
+        const comm = this.comms[dest];
         // The event carries source, tag and payload: it is the letter, no copy needed.
-        if (this.comms[dest].mailbox.deliver(event)) this.wake(dest);
-        hooks.delivered?.(dest);
+        const woke =
+          event.tag === RANK_LOST ? comm.rankLost(event.source, (event.payload as LostNotice).reason) : comm.mailbox.deliver(event);
+        if (woke) this.wake(dest);
+        hooks.delivered?.(dest, event.tag);
       }
     }
   }

@@ -1,0 +1,102 @@
+import { Tag, type ReplicatedChange, type SwarmComm, type SwarmPayloads, type TrackerChange } from './protocol.js';
+import type { TrackerState } from './tracker-state.js';
+
+type ReplyTag = typeof Tag.SWARM_REPLY | typeof Tag.INIT_ACK;
+
+interface HeldReply {
+  seq: number;
+  dest: number;
+  tag: ReplyTag;
+  payload: SwarmPayloads[ReplyTag];
+}
+
+/**
+ * The serving tracker's side of replication. Every change is applied here, numbered and
+ * sent to the standby in order; a reply that lets a client act on a change is held until
+ * the standby has acknowledged it, so a standby that takes over knows everything any
+ * client was told. Without a standby, replies go at once.
+ */
+export class Replicator {
+  /** The last change applied. */
+  seq: number;
+  private acked: number;
+  private readonly held: HeldReply[] = [];
+  /** The standby, while one is in step or catching up. */
+  private standby: number | undefined;
+  /** A standby catching up is in step once it acknowledges this change. */
+  private catchUpTo: number | undefined;
+
+  constructor(
+    private readonly comm: SwarmComm,
+    private readonly state: TrackerState,
+    /** Every change since the start, for a tracker that restarts; undefined when none can. */
+    private readonly log: ReplicatedChange[] | undefined,
+    standby: number | undefined,
+    /** Told when a standby that caught up is in step. */
+    private readonly inStep: (standby: number) => void,
+  ) {
+    this.seq = log?.length ?? 0;
+    this.acked = this.seq;
+    this.standby = standby;
+  }
+
+  commit(change: TrackerChange): void {
+    this.state.apply(change);
+    const entry = { ...change, seq: ++this.seq };
+    this.log?.push(entry);
+    if (this.standby !== undefined) this.comm.send(this.standby, Tag.REPLICATE, entry);
+  }
+
+  reply<T extends ReplyTag>(dest: number, tag: T, payload: SwarmPayloads[T]): void {
+    if (this.standby === undefined || this.acked >= this.seq) this.comm.send(dest, tag, payload);
+    else this.held.push({ seq: this.seq, dest, tag, payload });
+  }
+
+  /** Every change is acknowledged by the standby, or there is none. */
+  get synced(): boolean {
+    return this.standby === undefined || this.acked >= this.seq;
+  }
+
+  /** The tracker following this one, if any. */
+  get follower(): number | undefined {
+    return this.standby;
+  }
+
+  acknowledged(from: number, seq: number): void {
+    if (from !== this.standby) return;
+    this.acked = Math.max(this.acked, seq);
+    this.release(this.acked);
+    if (this.catchUpTo !== undefined && this.acked >= this.catchUpTo) {
+      this.catchUpTo = undefined;
+      this.inStep(from);
+    }
+  }
+
+  /** The standby is gone: nothing waits for it any more. */
+  standbyLost(rank: number): void {
+    if (rank !== this.standby) return;
+    this.standby = undefined;
+    this.catchUpTo = undefined;
+    this.release(Infinity);
+  }
+
+  /** A restarted tracker asks for the whole log; it is the standby from now on. */
+  catchUp(rank: number): void {
+    if (!this.log) return;
+    this.standby = rank;
+    for (const entry of this.log) this.comm.send(rank, Tag.REPLICATE, entry);
+    this.catchUpTo = this.seq;
+    // Replies wait for the newcomer too: were this tracker to die before the newcomer is
+    // in step, the newcomer would take over without what those replies promised.
+    this.acked = 0;
+  }
+
+  private release(upTo: number): void {
+    let released = 0;
+    while (released < this.held.length && this.held[released].seq <= upTo) {
+      const { dest, tag, payload } = this.held[released++];
+      this.comm.send(dest, tag, payload as never);
+    }
+    if (released > 0) this.held.splice(0, released);
+  }
+}

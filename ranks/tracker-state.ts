@@ -1,0 +1,97 @@
+import type { TrackerChange } from './protocol.js';
+
+export type Role = 'seed' | 'peer';
+
+/**
+ * Everything a tracker knows of a file. It never records which segments a client holds:
+ * only the hashes and who is in the swarm.
+ */
+export interface FileSwarm {
+  readonly hashes: readonly string[];
+  readonly members: Map<number, Role>;
+  /** Clients that reported the whole file downloaded. */
+  readonly completedBy: Set<number>;
+  /** Clients that gave the file up because some segment had no live holder. */
+  readonly gaveUpBy: Set<number>;
+}
+
+/** Told of every change of a swarm: a client joined `file` in `role`, became its seed, or left (role undefined). */
+export type SwarmObserver = (file: string, rank: number, role: Role | undefined) => void;
+
+/**
+ * A tracker's whole state, changed only by `apply`. Every change is idempotent, so a
+ * standby can apply the primary's log and a tracker that took over can apply what the
+ * clients tell it again, in any overlap, and reach the same state.
+ */
+export class TrackerState {
+  readonly swarms = new Map<string, FileSwarm>();
+  readonly registered = new Set<number>();
+  readonly done = new Set<number>();
+  readonly gone = new Set<number>();
+  started = false;
+
+  constructor(private readonly observe: SwarmObserver = () => undefined) {}
+
+  apply(change: TrackerChange): void {
+    const { rank, file } = change;
+    switch (change.kind) {
+      case 'register':
+        this.registered.add(rank);
+        for (const { name, hashes } of change.files) {
+          let swarm = this.swarms.get(name);
+          if (!swarm) this.swarms.set(name, (swarm = { hashes, members: new Map(), completedBy: new Set(), gaveUpBy: new Set() }));
+          this.setRole(name, swarm, rank, 'seed');
+        }
+        break;
+      case 'peer': {
+        const swarm = this.swarms.get(file);
+        if (swarm && !swarm.members.has(rank) && !this.gone.has(rank)) this.setRole(file, swarm, rank, 'peer');
+        break;
+      }
+      case 'seed':
+      case 'complete': {
+        const swarm = this.swarms.get(file);
+        if (!swarm || this.gone.has(rank)) break;
+        this.setRole(file, swarm, rank, 'seed');
+        if (change.kind === 'complete') swarm.completedBy.add(rank);
+        break;
+      }
+      case 'give-up':
+        this.swarms.get(file)?.gaveUpBy.add(rank);
+        break;
+      case 'done':
+        this.done.add(rank);
+        break;
+      case 'drop':
+        this.gone.add(rank);
+        for (const [name, swarm] of this.swarms) {
+          if (swarm.members.delete(rank)) this.observe(name, rank, undefined);
+        }
+        break;
+      case 'go':
+        this.started = true;
+        break;
+    }
+  }
+
+  /** Every client of `clients` has finished or is gone. */
+  settled(clients: number): boolean {
+    let count = this.gone.size;
+    for (const rank of this.done) if (!this.gone.has(rank)) count++;
+    return count >= clients;
+  }
+
+  private setRole(file: string, swarm: FileSwarm, rank: number, role: Role): void {
+    if (swarm.members.get(rank) === role) return;
+    swarm.members.set(rank, role);
+    this.observe(file, rank, role);
+  }
+}
+
+/** A swarm's members by role, each list in the order they joined. */
+export function splitRoles(members: ReadonlyMap<number, Role>): { seeds: number[]; peers: number[] } {
+  const seeds: number[] = [];
+  const peers: number[] = [];
+  for (const [rank, role] of members) (role === 'seed' ? seeds : peers).push(rank);
+  return { seeds, peers };
+}

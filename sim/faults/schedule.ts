@@ -1,0 +1,62 @@
+import type { TimedFault } from './plan.js';
+
+/** A fault that fired: what, and when (seconds on the run's clock). */
+export interface FiredFault {
+  spec: string;
+  action: TimedFault['action'];
+  rank: number;
+  seconds: number;
+}
+
+/**
+ * Watches a run for the points its timed faults name and fires each once. The transport
+ * feeds it segments transferred, its clock and files finished, and does the killing.
+ */
+export class FaultSchedule {
+  private readonly pending: TimedFault[];
+  readonly fired: FiredFault[] = [];
+
+  constructor(
+    faults: readonly TimedFault[],
+    private readonly act: (fault: TimedFault) => void,
+    private readonly clock: () => number,
+  ) {
+    this.pending = [...faults];
+  }
+
+  get idle(): boolean {
+    return this.pending.length === 0;
+  }
+
+  /** The earliest `time=` point still to come, in seconds. */
+  nextTime(): number | undefined {
+    let next: number | undefined;
+    for (const { at } of this.pending) if (at.kind === 'time' && (next === undefined || at.seconds < next)) next = at.seconds;
+    return next;
+  }
+
+  segments(total: number): void {
+    this.fire((fault) => fault.at.kind === 'segments' && total >= fault.at.count);
+  }
+
+  time(seconds: number): void {
+    this.fire((fault) => fault.at.kind === 'time' && seconds >= fault.at.seconds);
+  }
+
+  fileDone(rank: number, file: string): void {
+    this.fire((fault) => fault.at.kind === 'file-done' && fault.at.rank === rank && fault.at.file === file);
+  }
+
+  private fire(due: (fault: TimedFault) => boolean): void {
+    for (let i = 0; i < this.pending.length;) {
+      const fault = this.pending[i];
+      if (!due(fault)) {
+        i++;
+        continue;
+      }
+      this.pending.splice(i, 1);
+      this.fired.push({ spec: fault.spec, action: fault.action, rank: fault.rank, seconds: this.clock() });
+      this.act(fault);
+    }
+  }
+}
