@@ -150,6 +150,11 @@ export class DownloadActivity {
     file.refreshing = false;
     file.membersEpoch = file.swarmEpoch;
     file.members = this.membersOf(reply);
+    // Owners are checked before a run starts, so no hashes means every owner was lost.
+    if (!file.started && reply.hashes?.length === 0) {
+      this.giveUp(file);
+      return;
+    }
     if (!file.started) this.begin(file, reply.hashes, reply.peers.indexOf(this.comm.rank));
     for (const seed of reply.seeds) file.guess.seed(seed);
     if (file.parked.length > 0) {
@@ -280,7 +285,8 @@ export class DownloadActivity {
    */
   private giveUp(file: FileDownload): false {
     file.gaveUp = true;
-    this.active.splice(this.active.indexOf(file), 1);
+    const at = this.active.indexOf(file);
+    if (at >= 0) this.active.splice(at, 1);
     file.askedOf.forEach((holder, index) => {
       if (holder !== NOBODY) this.abandon(file, index);
     });

@@ -137,27 +137,32 @@ export class Tracker {
       case Tag.SWARM_REQUEST: {
         const { file, withHashes } = message.payload;
         const swarm = this.swarmOf(file, source);
+        if (!swarm) {
+          // Its only owners were lost before they registered: an empty swarm says so.
+          replicator.reply(source, Tag.SWARM_REPLY, { file, seeds: [], peers: [], hashes: [] });
+          break;
+        }
         if (!swarm.members.has(source)) commit('peer', file);
         const { seeds, peers } = splitRoles(swarm.members);
         replicator.reply(source, Tag.SWARM_REPLY, { file, seeds, peers, hashes: withHashes ? swarm.hashes : null });
         break;
       }
       case Tag.PEER_UPDATE:
-        if (!this.swarmOf(message.payload.file, source).members.has(source)) commit('peer', message.payload.file);
+        if (this.swarmOf(message.payload.file, source)?.members.has(source) === false) commit('peer', message.payload.file);
         break;
       case Tag.SINGLE_FILE_DOWNLOAD_COMPLETED:
-        if (!this.swarmOf(message.payload.file, source).completedBy.has(source)) commit('complete', message.payload.file);
+        if (this.swarmOf(message.payload.file, source)?.completedBy.has(source) === false) commit('complete', message.payload.file);
         break;
       case Tag.FILE_UNAVAILABLE:
-        if (!this.swarmOf(message.payload.file, source).gaveUpBy.has(source)) commit('give-up', message.payload.file);
+        if (this.swarmOf(message.payload.file, source)?.gaveUpBy.has(source) === false) commit('give-up', message.payload.file);
         break;
       case Tag.CLIENT_GOT_ALL_FILES:
         if (!this.state.done.has(source)) commit('done');
         break;
       case Tag.REJOIN: {
         const { completed, gaveUp, done } = message.payload;
-        for (const file of completed) if (!this.swarmOf(file, source).completedBy.has(source)) commit('complete', file);
-        for (const file of gaveUp) if (!this.swarmOf(file, source).gaveUpBy.has(source)) commit('give-up', file);
+        for (const file of completed) if (this.swarmOf(file, source)?.completedBy.has(source) === false) commit('complete', file);
+        for (const file of gaveUp) if (this.swarmOf(file, source)?.gaveUpBy.has(source) === false) commit('give-up', file);
         if (done && !this.state.done.has(source)) commit('done');
         break;
       }
@@ -178,9 +183,13 @@ export class Tracker {
     }
   }
 
-  private swarmOf(file: string, asker: number): FileSwarm {
+  /**
+   * The file's swarm. Owners are checked before a job starts, so an unknown file is a
+   * protocol error, unless a client was lost: its files may never have been registered.
+   */
+  private swarmOf(file: string, asker: number): FileSwarm | undefined {
     const swarm = this.state.swarms.get(file);
-    if (!swarm) throw new ProtocolError(`rank ${asker} asked about ${file}, which no client owns`);
+    if (!swarm && this.state.gone.size === 0) throw new ProtocolError(`rank ${asker} asked about ${file}, which no client owns`);
     return swarm;
   }
 }

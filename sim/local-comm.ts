@@ -71,4 +71,17 @@ export class MailboxComm<M extends PayloadMap> implements Comm<M> {
   get messagesIn(): number {
     return this.mailbox.delivered;
   }
+
+  /** This rank as a transport's link sees it: its mailbox, and the notices of lost ranks. */
+  inbox(): { deliver: Mailbox['deliver']; readonly delivered: number; rankLost(rank: number, reason: string): boolean; rankBack(rank: number): void } {
+    const mailbox = this.mailbox;
+    return {
+      deliver: (letter) => mailbox.deliver(letter),
+      get delivered() {
+        return mailbox.delivered;
+      },
+      rankLost: (rank, reason) => this.rankLost(rank, reason),
+      rankBack: (rank) => this.rankBack(rank),
+    };
+  }
 }

@@ -101,6 +101,11 @@ export function trackerCounters(messagesIn: number, messagesOut: number, rank = 
 
 const byRank = (a: number, b: number): number => a - b;
 
+/** A client killed before it reported: what the harness saw of it (segments obtained), zeros elsewhere. */
+export function lostClientCounters(rank: number, downloaded: number): RankResult {
+  return { ...trackerCounters(0, 0, rank), downloaded };
+}
+
 export function summarizeSwarms(tracker: { readonly swarms: ReadonlyMap<string, FileSwarm> }): SwarmSummary[] {
   return [...tracker.swarms]
     .map(([file, swarm]) => {

@@ -43,7 +43,8 @@ const EPOCH = new Date(0);
 /** Runs a loaded job, then reads back and checks every output it implies. */
 export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocument> {
   const transport = options.transport ?? 'threads';
-  if (options.faults) checkPlan(options.faults, Roles.forJob(job.ranks, options.trackers ?? 1), transport);
+  const sharedWorkers = options.workers !== undefined && options.workers < job.ranks - 1;
+  if (options.faults) checkPlan(options.faults, Roles.forJob(job.ranks, options.trackers ?? 1), transport, sharedWorkers);
   if (transport === 'virtual') return runVirtualJob(job, options, options.virtual ?? { seed: '1', network: defaultNetwork() });
   const startedAt = new Date();
   const started = performance.now();

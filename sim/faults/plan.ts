@@ -81,8 +81,11 @@ export function hasFaults(plan: FaultPlan | undefined): boolean {
   return plan !== undefined && (plan.timed.length > 0 || plan.delays.size > 0 || plan.drops.length > 0 || plan.simple.size > 0);
 }
 
-/** Checks every rank a plan names against the job, and what the transport can do. */
-export function checkPlan(plan: FaultPlan, roles: Roles, transport: string): void {
+/**
+ * Checks every rank a plan names against the job, and what the transport can do.
+ * `sharedWorkers`: threads transport with several clients to a worker thread.
+ */
+export function checkPlan(plan: FaultPlan, roles: Roles, transport: string, sharedWorkers = false): void {
   const where = (spec: string): string => `--fault ${spec}`;
   const inJob = (rank: number, spec: string): void => {
     if (rank >= roles.size) throw new InputError(where(spec), `rank ${rank} is not in this ${roles.size}-rank job`);
@@ -97,6 +100,12 @@ export function checkPlan(plan: FaultPlan, roles: Roles, transport: string): voi
     }
     if (fault.at.kind === 'file-done' && !roles.isClient(fault.at.rank)) {
       throw new InputError(where(fault.spec), `file-done needs a client rank, and ${fault.at.rank} is not one`);
+    }
+    if (transport === 'threads' && fault.action === 'restart' && fault.rank !== 0) {
+      throw new InputError(where(fault.spec), 'on threads only rank 0 can be restarted (use --transport virtual)');
+    }
+    if (transport === 'threads' && sharedWorkers && roles.isClient(fault.rank)) {
+      throw new InputError(where(fault.spec), 'killing a client needs a worker thread of its own: leave --workers out');
     }
     if (transport === 'tcp' && !(fault.action === 'kill' && roles.isTracker(fault.rank))) {
       throw new InputError(where(fault.spec), 'over TCP only a tracker can be killed (use the threads or virtual transport)');

@@ -1,6 +1,26 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { Mailbox } from '../mailbox.js';
+import { RANK_LOST, type LostNotice } from '../comm.js';
+import type { Letter } from '../mailbox.js';
 import { decodeBatch, encodeInto, type AnyWireLayout } from '../wire-layout.js';
+
+/**
+ * Where a link's messages go: a rank's mailbox, plus the transport's notices that a rank
+ * was lost or came back, which travel in order with the rank's own messages.
+ */
+export interface LinkInbox {
+  deliver(letter: Letter): boolean;
+  readonly delivered: number;
+  rankLost(rank: number, reason: string): boolean;
+  rankBack(rank: number): void;
+}
+
+/** The tag of the notice that a lost rank runs again (threads transport only: it never reaches rank code). */
+export const RANK_BACK = 254;
+
+/** A protocol's layout plus the notices a link may carry. */
+export function withNotices(layout: AnyWireLayout): AnyWireLayout {
+  return { ...layout, [RANK_LOST]: [['reason', 'string']], [RANK_BACK]: null };
+}
 
 /**
  * One direction of a rank-to-rank channel over a MessagePort. Messages queued in one turn
@@ -73,11 +93,15 @@ export interface BatchHandlers {
   onBadBatch: (problem: string) => void;
 }
 
-/** Delivers every batch that arrives on `port` from rank `source` into `mailbox`. */
-export function receiveBatches(port: MessagePort, source: number, mailbox: Mailbox, layout: AnyWireLayout, handlers: BatchHandlers): void {
-  const deliver = (tag: number, payload: unknown): void => void mailbox.deliver({ source, tag, payload });
+/** Delivers every batch that arrives on `port` from rank `source` into `inbox`. */
+export function receiveBatches(port: MessagePort, source: number, inbox: LinkInbox, layout: AnyWireLayout, handlers: BatchHandlers): void {
+  const deliver = (tag: number, payload: unknown): void => {
+    if (tag === RANK_LOST) inbox.rankLost(source, (payload as LostNotice).reason);
+    else if (tag === RANK_BACK) inbox.rankBack(source);
+    else inbox.deliver({ source, tag, payload });
+  };
   port.on('message', (data: string) => {
-    const before = mailbox.delivered;
+    const before = inbox.delivered;
     let decoded: boolean;
     try {
       decoded = decodeBatch(JSON.parse(data) as unknown[], layout, deliver);
@@ -85,6 +109,6 @@ export function receiveBatches(port: MessagePort, source: number, mailbox: Mailb
       decoded = false;
     }
     if (!decoded) handlers.onBadBatch(`rank ${source} sent a batch that does not decode`);
-    else handlers.onBatch?.(mailbox.delivered - before);
+    else handlers.onBatch?.(inbox.delivered - before);
   });
 }

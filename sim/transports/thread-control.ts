@@ -3,6 +3,7 @@ import type { Pipeline } from '../../ranks/download.js';
 import type { PeerReport } from '../../ranks/peer.js';
 import { Tag, type ClientFiles } from '../../ranks/protocol.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';
+import type { SwarmSummary } from '../run-result.js';
 import type { Samples } from '../timeline.js';
 
 /**
@@ -16,9 +17,10 @@ export function faultyTag(fault: ThreadFault | null | undefined, tag: number): n
   return tag === Tag.ACK && fault === 'refuse' ? Tag.NACK : tag;
 }
 
-/** A client rank hosted by a worker. */
+/** A rank hosted by a worker: a client, or the standby tracker. */
 export interface HostedRank {
   rank: number;
+  role: 'client' | 'standby';
   files: ClientFiles;
   /** The rank's end of its channel to rank 0. */
   trackerPort: MessagePort;
@@ -35,16 +37,28 @@ export interface WorkerSetup {
   counters: SharedArrayBuffer;
   /** The run's start, absolute ms, so every thread's timeline shares one clock. */
   epochMs: number;
+  /** 2 with a standby tracker (the last rank). */
+  trackers: 1 | 2;
+  /** Tell the main thread of every file finished (a fault waits for one). */
+  reportFiles: boolean;
 }
 
 /**
  * Main thread → worker: the port of a newly wired client-to-client channel, or of the
  * comlink control channel, which is opened only when first needed.
  */
-export type ToWorker = { type: 'port'; rank: number; peer: number; port: MessagePort } | { type: 'control'; port: MessagePort };
+export type ToWorker =
+  | { type: 'port'; rank: number; peer: number; port: MessagePort }
+  | { type: 'control'; port: MessagePort }
+  /** A rank outside the worker is gone (rank 0's loss comes in order on its own link instead). */
+  | { type: 'lost'; rank: number; reason: string };
 
 /** Worker → main thread, unprompted. */
 export type FromWorker =
   | { type: 'connect'; rank: number; peer: number }
   | { type: 'done'; rank: number; report: PeerReport; messagesIn: number; messagesOut: number; outputs: string[]; timeline: Samples }
-  | { type: 'failed'; rank: number; error: string; stack: string };
+  | { type: 'failed'; rank: number; error: string; stack: string }
+  | { type: 'file-done'; rank: number; file: string }
+  /** Every tracker is lost: the client stops where it is, with what it has written. */
+  | { type: 'stranded'; rank: number; reason: string; report: PeerReport; outputs: string[]; timeline: Samples }
+  | { type: 'tracker-done'; rank: number; served: boolean; swarms: SwarmSummary[]; messagesIn: number; messagesOut: number };

@@ -1,17 +1,21 @@
 /**
- * Worker entry of the threads transport: one or more client ranks per worker. Ranks in the
- * same worker hand messages to each other directly; ranks in other threads are reached over
- * a MessageChannel per pair of ranks, wired by the main thread on first use.
+ * Worker entry of the threads transport: one or more client ranks per worker, or the
+ * standby tracker. Ranks in the same worker hand messages to each other directly; ranks in
+ * other threads are reached over a MessageChannel per pair of ranks, wired by the main
+ * thread on first use.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { Peer } from '../../ranks/peer.js';
+import { NoTrackerLeft, Peer } from '../../ranks/peer.js';
 import { SWARM_LAYOUT, type SwarmPayloads } from '../../ranks/protocol.js';
+import { Roles } from '../../ranks/roles.js';
 import { STRATEGIES } from '../../ranks/strategies/index.js';
+import { Tracker } from '../../ranks/tracker.js';
 import { MailboxComm } from '../local-comm.js';
 import { writeOutput } from '../outputs.js';
+import { summarizeSwarms } from '../run-result.js';
 import { Sampler, secondsSince } from '../timeline.js';
 import { decodeBatch, encodeInto } from '../wire-layout.js';
-import { BatchedLink, FlushQueue, receiveBatches, type Flushable } from './batched-link.js';
+import { BatchedLink, FlushQueue, receiveBatches, withNotices, type Flushable } from './batched-link.js';
 import { faultyTag, type FromWorker, type HostedRank, type ToWorker, type WorkerSetup } from './thread-control.js';
 
 const setup = workerData as WorkerSetup;
@@ -20,6 +24,8 @@ if (!control) throw new Error('thread-worker.js must run as a worker thread');
 const tell = (message: FromWorker): void => control.postMessage(message);
 
 const { size } = setup;
+const roles = new Roles(size, setup.trackers);
+const LAYOUT = withNotices(SWARM_LAYOUT);
 const shared = new Int32Array(setup.counters);
 const flusher = new FlushQueue();
 
@@ -49,10 +55,12 @@ class LocalLink implements Flushable {
   }
 }
 
-/** One client rank living in this worker. */
+/** One rank living in this worker: a client, or the standby tracker. */
 class Client {
   readonly comm: MailboxComm<SwarmPayloads>;
   readonly peer: Peer;
+  /** Set when this rank is the standby tracker rather than a client. */
+  readonly tracker: Tracker | undefined;
   readonly links: (BatchedLink | LocalLink | undefined)[] = new Array(size);
   readonly timeline = new Sampler();
   readonly outputs: Promise<string>[] = [];
@@ -64,9 +72,11 @@ class Client {
     this.delivered = 2 * rank;
     this.obtained = 2 * rank + 1;
     this.comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => this.post(dest, tag, payload));
+    if (hosted.role === 'standby') this.tracker = new Tracker(this.comm, { roles, start: 'standby' });
     this.peer = new Peer(this.comm, hosted.files, {
       strategy: STRATEGIES[setup.strategy](rank, size),
       pipeline: setup.pipeline,
+      standby: roles.standby,
       sink: (file, hashes) => {
         // A file done is a moment the timeline must keep.
         this.published(0, true);
@@ -74,9 +84,10 @@ class Client {
         // A write that fails (disk full, a bad folder) ends the run now, naming this rank.
         written.catch((error: unknown) => this.failed(error instanceof Error ? error : new Error(String(error))));
         this.outputs.push(written);
+        if (setup.reportFiles) void written.then(() => tell({ type: 'file-done', rank, file }));
       },
     });
-    const trackerLink = new BatchedLink(flusher, SWARM_LAYOUT);
+    const trackerLink = new BatchedLink(flusher, LAYOUT);
     trackerLink.attach(hosted.trackerPort);
     this.links[0] = trackerLink;
     this.listen(hosted.trackerPort, 0);
@@ -96,7 +107,7 @@ class Client {
   listen(port: MessagePort, source: number): void {
     if (this.stalled) return;
     // Sampled as batches arrive: the count is what the previous batches brought.
-    receiveBatches(port, source, this.comm.mailbox, SWARM_LAYOUT, {
+    receiveBatches(port, source, this.comm.inbox(), LAYOUT, {
       onBatch: (count) => this.published(count),
       onBadBatch: (problem) => this.failed(new Error(problem)),
     });
@@ -104,7 +115,7 @@ class Client {
 
   attach(peerRank: number, port: MessagePort): void {
     let link = this.links[peerRank];
-    if (!link) this.links[peerRank] = link = new BatchedLink(flusher, SWARM_LAYOUT);
+    if (!link) this.links[peerRank] = link = new BatchedLink(flusher, LAYOUT);
     if (!(link instanceof BatchedLink)) throw new Error(`rank ${this.hosted.rank}: a port for rank ${peerRank}, which shares its worker`);
     link.attach(port);
     this.listen(port, peerRank);
@@ -123,7 +134,7 @@ class Client {
         this.links[dest] = link = new LocalLink(this.hosted.rank, local);
       } else {
         // No channel to this rank yet: ask the main thread to make one, hold messages meanwhile.
-        this.links[dest] = link = new BatchedLink(flusher, SWARM_LAYOUT);
+        this.links[dest] = link = new BatchedLink(flusher, LAYOUT);
         tell({ type: 'connect', rank: this.hosted.rank, peer: dest });
       }
     }
@@ -140,10 +151,27 @@ class Client {
 
   async run(): Promise<void> {
     const rank = this.hosted.rank;
+    if (this.tracker) {
+      await this.tracker.run();
+      flusher.flushAll();
+      const { served, state } = this.tracker;
+      const { messagesIn, messagesOut } = this.comm;
+      tell({ type: 'tracker-done', rank, served, swarms: summarizeSwarms(state), messagesIn, messagesOut });
+      return;
+    }
     if (this.hosted.fault === 'crash') throw new Error('injected crash (--fault crash)');
     if (this.hosted.fault === 'exit') process.exit(3);
     this.timeline.record(secondsSince(setup.epochMs), [0], true);
-    const report = await this.peer.run();
+    let report;
+    try {
+      report = await this.peer.run();
+    } catch (error) {
+      if (!(error instanceof NoTrackerLeft)) throw error;
+      const outputs = await Promise.allSettled(this.outputs);
+      const written = outputs.flatMap((output) => (output.status === 'fulfilled' ? [output.value] : []));
+      tell({ type: 'stranded', rank, reason: error.message, report: this.peer.snapshot(), outputs: written, timeline: this.timeline.samples() });
+      return;
+    }
     const written = await Promise.all(this.outputs);
     flusher.flushAll();
     tell({
@@ -178,6 +206,10 @@ async function openControl(port: MessagePort): Promise<void> {
 control.on('message', (message: ToWorker) => {
   if (message.type === 'control') {
     void openControl(message.port);
+    return;
+  }
+  if (message.type === 'lost') {
+    for (const client of clients.values()) client.comm.rankLost(message.rank, message.reason);
     return;
   }
   const client = clients.get(message.rank);

@@ -7,19 +7,31 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Pipeline } from '../../ranks/download.js';
 import { SWARM_LAYOUT, type SwarmPayloads } from '../../ranks/protocol.js';
-import type { StrategyName } from '../../ranks/strategies/index.js';
 import { Roles } from '../../ranks/roles.js';
-import { Tracker } from '../../ranks/tracker.js';
+import type { StrategyName } from '../../ranks/strategies/index.js';
+import { Tracker, type TrackerStart } from '../../ranks/tracker.js';
+import { RANK_LOST } from '../comm.js';
 import { RankFailure, RunFailure, StallFailure } from '../failures.js';
-import type { FaultPlan } from '../faults/plan.js';
+import { emptyPlan, hasFaults, type FaultPlan, type TimedFault } from '../faults/plan.js';
+import { FaultSchedule } from '../faults/schedule.js';
 import type { Job } from '../inputs.js';
 import { MailboxComm } from '../local-comm.js';
-import { clientCounters, summarizeSwarms, SwarmGrowth, trackerCounters, type RankResult, type RunResult } from '../run-result.js';
+import {
+  clientCounters,
+  lostClientCounters,
+  summarizeSwarms,
+  SwarmGrowth,
+  trackerCounters,
+  type RankResult,
+  type RunResult,
+  type TrackerSummary,
+} from '../run-result.js';
 import { now, secondsSince, type Samples } from '../timeline.js';
 import { startWatchdog } from '../watchdog.js';
-import { BatchedLink, FlushQueue, receiveBatches } from './batched-link.js';
+import { BatchedLink, FlushQueue, RANK_BACK, receiveBatches, withNotices, type LinkInbox } from './batched-link.js';
 import type { FromWorker, HostedRank, ThreadFault, ToWorker, WorkerSetup } from './thread-control.js';
 import { describeWait, withTimeout } from './rank-status.js';
+import { trackerSummary } from '../tracker-tables.js';
 import type { ControlClient } from './worker-control.js';
 
 export interface ThreadRunOptions {
@@ -59,18 +71,22 @@ export function groupClients(clients: number, workers: number): number[][] {
   return groups;
 }
 
+/** How often the main thread adds up segments obtained, while a fault waits for a count. */
+const SEGMENT_POLL_MS = 2;
+
 export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise<RunResult> {
-  const size = job.ranks;
+  const roles = Roles.forJob(job.ranks, options.trackers ?? 1);
+  const size = roles.size;
+  const plan = options.faults ?? emptyPlan();
+  const layout = withNotices(SWARM_LAYOUT);
   const epochMs = now();
   const growth = new SwarmGrowth(() => secondsSince(epochMs));
   const countersBuffer = new SharedArrayBuffer(8 * size);
   const shared = new Int32Array(countersBuffer);
   const flusher = new FlushQueue();
   const links: BatchedLink[] = new Array(size);
-  const comm = new MailboxComm<SwarmPayloads>(0, size, (dest, tag, payload) => links[dest].push(tag, payload));
-  const tracker = new Tracker(comm, { roles: new Roles(size, 1), observe: growth.observe });
   const workers: Worker[] = [];
-  /** The worker hosting each client rank. */
+  /** The worker hosting each rank but 0. */
   const workerOf = new Int32Array(size).fill(-1);
   const controls: Promise<ControlClient>[] = [];
   /** A worker's control channel, opened on first use (a stall report). */
@@ -82,11 +98,16 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     });
     return controls[w];
   };
-  const timelines: Samples[] = Array.from({ length: size - 1 }, () => []);
+  const timelines: Samples[] = Array.from({ length: roles.clients }, () => []);
   const counters: RankResult[] = new Array(size);
   const outputs: string[] = [];
   const connected = new Set<number>();
-  let clientsDone = 0;
+  /** Ranks finished, stranded without a tracker, or killed: the run ends when every rank is here. */
+  const settled = new Set<number>();
+  /** Ranks dead now. */
+  const dead = new Set<number>();
+  const tables = new Map<number, TrackerSummary>();
+  let noTracker: string | undefined;
   let online = 0;
   let finished = false;
 
@@ -95,18 +116,85 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
   const failed = new Promise<never>((_, reject) => (fail = reject));
   const done = new Promise<void>((resolve) => (allDone = resolve));
   failed.catch(() => undefined);
+  const settle = (rank: number): void => {
+    settled.add(rank);
+    if (settled.size === size) allDone();
+  };
+
+  // Rank 0 lives in this thread; a restart gives it a new comm, and only the live one is heard.
+  let trackerComm!: MailboxComm<SwarmPayloads>;
+  let tracker!: Tracker;
+  const startTracker = (start: TrackerStart): void => {
+    const comm: MailboxComm<SwarmPayloads> = new MailboxComm<SwarmPayloads>(0, size, (dest, tag, payload) => {
+      if (comm === trackerComm && !dead.has(0)) links[dest].push(tag, payload);
+    });
+    trackerComm = comm;
+    const incarnation = new Tracker(comm, { roles, start, observe: (...change) => incarnation.served && growth.observe(...change) });
+    tracker = incarnation;
+    incarnation.run().then(
+      () => {
+        if (comm === trackerComm && !dead.has(0)) settle(0);
+      },
+      (error: unknown) => {
+        if (comm !== trackerComm || dead.has(0)) return;
+        const failure = error instanceof Error ? error : new Error(String(error));
+        fail(new RankFailure(0, failure.message, failure.stack));
+      },
+    );
+  };
+  const trackerInbox: LinkInbox = {
+    deliver: (letter) => !dead.has(0) && trackerComm.mailbox.deliver(letter),
+    get delivered() {
+      return trackerComm.mailbox.delivered;
+    },
+    rankLost: (rank, reason) => trackerComm.rankLost(rank, reason),
+    rankBack: (rank) => trackerComm.rankBack(rank),
+  };
 
   const connect = (a: number, b: number): void => {
     const key = Math.min(a, b) * size + Math.max(a, b);
-    if (connected.has(key)) return;
+    if (connected.has(key) || dead.has(a) || dead.has(b)) return;
     connected.add(key);
     const { port1, port2 } = new MessageChannel();
     workers[workerOf[a]].postMessage({ type: 'port', rank: a, peer: b, port: port1 } satisfies ToWorker, [port1]);
     workers[workerOf[b]].postMessage({ type: 'port', rank: b, peer: a, port: port2 } satisfies ToWorker, [port2]);
   };
 
+  const act = (fault: TimedFault): void => {
+    const rank = fault.rank;
+    const reason = `killed by --fault ${fault.spec} at ${secondsSince(epochMs).toFixed(3)} s`;
+    if (rank === 0) {
+      if (!dead.has(0)) {
+        dead.add(0);
+        settle(0);
+        // Rank 0's loss travels on its own links, after everything it sent while alive.
+        for (let dest = 1; dest < size; dest++) if (!dead.has(dest)) links[dest].push(RANK_LOST, { reason });
+      }
+      if (fault.action === 'restart') {
+        dead.delete(0);
+        settled.delete(0);
+        for (let dest = 1; dest < size; dest++) if (!dead.has(dest)) links[dest].push(RANK_BACK, null);
+        startTracker('restarted');
+      }
+      return;
+    }
+    if (dead.has(rank)) return;
+    dead.add(rank);
+    if (roles.isClient(rank) && counters[rank] === undefined) counters[rank] = lostClientCounters(rank, Atomics.load(shared, 2 * rank + 1));
+    if (rank === roles.standby) {
+      counters[rank] = trackerCounters(0, 0, rank);
+      tables.set(rank, { rank, role: 'standby', served: false, lost: true, swarms: [] });
+    }
+    settle(rank);
+    void workers[workerOf[rank]].terminate();
+    trackerComm.rankLost(rank, reason);
+    for (const worker of workers) worker.postMessage({ type: 'lost', rank, reason } satisfies ToWorker);
+  };
+  const schedule = new FaultSchedule(plan.timed, act, () => secondsSince(epochMs));
+
   const onWorkerMessage = (message: FromWorker): void => {
     const rank = message.rank;
+    if (dead.has(rank)) return;
     switch (message.type) {
       case 'connect':
         connect(rank, message.peer);
@@ -115,7 +203,22 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
         counters[rank] = clientCounters(rank, message.report, message.messagesIn, message.messagesOut);
         timelines[rank - 1] = message.timeline;
         outputs.push(...message.outputs);
-        if (++clientsDone === size - 1) allDone();
+        settle(rank);
+        break;
+      case 'stranded':
+        noTracker ??= `rank ${rank} ${message.reason}`;
+        counters[rank] = clientCounters(rank, message.report, 0, 0);
+        timelines[rank - 1] = message.timeline;
+        outputs.push(...message.outputs);
+        settle(rank);
+        break;
+      case 'tracker-done':
+        counters[rank] = trackerCounters(message.messagesIn, message.messagesOut, rank);
+        tables.set(rank, { rank, role: 'standby', served: message.served, lost: false, swarms: message.swarms });
+        settle(rank);
+        break;
+      case 'file-done':
+        schedule.fileDone(rank, message.file);
         break;
       case 'failed':
         fail(new RankFailure(rank, message.error, message.stack));
@@ -123,17 +226,22 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     }
   };
 
-  const groups = groupClients(size - 1, options.workers ?? size - 1);
+  const workerRanks = Array.from({ length: size - 1 }, (_, i) => i + 1);
+  const groups =
+    roles.standby === undefined
+      ? groupClients(roles.clients, options.workers ?? roles.clients)
+      : [...groupClients(roles.clients, options.workers ?? roles.clients), [roles.standby]];
   const spawnWorkers = (): void => {
     for (const [w, group] of groups.entries()) {
       const hosted: HostedRank[] = group.map((rank) => {
         const { port1, port2 } = new MessageChannel();
-        links[rank] = new BatchedLink(flusher, SWARM_LAYOUT);
+        links[rank] = new BatchedLink(flusher, layout);
         links[rank].attach(port1);
-        receiveBatches(port1, rank, comm.mailbox, SWARM_LAYOUT, { onBadBatch: (problem) => fail(new RankFailure(0, problem)) });
+        receiveBatches(port1, rank, trackerInbox, layout, { onBadBatch: (problem) => fail(new RankFailure(0, problem)) });
         workerOf[rank] = w;
-        const files = { owned: job.clients[rank - 1].owned, wanted: job.clients[rank - 1].wanted };
-        return { rank, files, trackerPort: port2, fault: options.faults?.simple.get(rank) };
+        const client = job.clients[rank - 1] ?? { owned: [], wanted: [] };
+        const role = rank === roles.standby ? 'standby' : 'client';
+        return { rank, role, files: { owned: client.owned, wanted: client.wanted }, trackerPort: port2, fault: plan.simple.get(rank) };
       });
       const setup: WorkerSetup = {
         size,
@@ -143,15 +251,17 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
         outDir: options.outDir,
         counters: countersBuffer,
         epochMs,
+        trackers: roles.trackers,
+        reportFiles: plan.timed.some((fault) => fault.at.kind === 'file-done'),
       };
       const worker = new Worker(WORKER_ENTRY, { workerData: setup, transferList: hosted.map((h) => h.trackerPort) });
-      const unfinished = (): number => group.find((rank) => counters[rank] === undefined) ?? group[0];
+      const unfinished = (): number => group.find((rank) => !settled.has(rank)) ?? group[0];
       worker.on('message', onWorkerMessage);
       const who = group.length > 1 ? ` (in the worker of ranks ${group[0]}-${group[group.length - 1]})` : '';
       worker.on('error', (error) => fail(new RankFailure(unfinished(), `${error.message}${who}`, error.stack)));
       worker.on('online', () => online++);
       worker.on('exit', (code) => {
-        if (!finished && group.some((rank) => counters[rank] === undefined)) {
+        if (!finished && group.some((rank) => !settled.has(rank))) {
           fail(new RankFailure(unfinished(), `its worker exited with code ${code} before the run ended${who}`));
         }
       });
@@ -159,38 +269,52 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     }
   };
 
-  const clientRanks = Array.from({ length: size - 1 }, (_, i) => i + 1);
   const describeRanks = async (): Promise<string[]> => {
-    const answers = await Promise.all(workers.map(async (_, w) => withTimeout((await controlOf(w)).remote.status(), STATUS_WAIT_MS)));
+    const asked = workers.map(async (_, w) =>
+      groups[w].every((rank) => dead.has(rank)) ? [] : withTimeout((await controlOf(w)).remote.status(), STATUS_WAIT_MS),
+    );
+    const answers = await Promise.all(asked);
     const statuses = new Map(answers.flatMap((answer) => answer ?? []).map((status) => [status.rank, status]));
-    const lines = [`rank 0 (tracker): ${describeWait(comm.mailbox.waiting(), comm.mailbox.queued)}`];
-    for (const rank of clientRanks) {
+    const lines = [`${roles.describe(0)}: ${dead.has(0) ? 'lost' : describeWait(trackerComm.mailbox.waiting(), trackerComm.mailbox.queued)}`];
+    for (const rank of workerRanks) {
       const status = statuses.get(rank);
-      const text = status
-        ? `${describeWait(status.waiting, status.queued)}; ${status.detail}`
-        : `did not answer within ${STATUS_WAIT_MS} ms (busy or blocked)`;
-      lines.push(`rank ${rank}: ${text}`);
+      const text = dead.has(rank)
+        ? 'lost'
+        : status
+          ? `${describeWait(status.waiting, status.queued)}; ${status.detail}`
+          : `did not answer within ${STATUS_WAIT_MS} ms (busy or blocked)`;
+      lines.push(`${roles.describe(rank)}: ${text}`);
     }
     return lines;
   };
 
   // A worker coming online counts as movement: booting hundreds of workers can take longer
   // than the stall timeout before the first message moves.
-  const progressed = (): number => {
-    let total = online + clientsDone;
-    for (let rank = 1; rank < size; rank++) total += Atomics.load(shared, 2 * rank + 1);
+  const obtained = (): number => {
+    let total = 0;
+    for (let rank = 1; rank <= roles.clients; rank++) total += Atomics.load(shared, 2 * rank + 1);
     return total;
   };
+  const progressed = (): number => online + settled.size + obtained();
   const moved = (): number => {
-    let total = comm.messagesIn + online;
+    let total = trackerComm.messagesIn + online;
     for (let rank = 1; rank < size; rank++) total += Atomics.load(shared, 2 * rank);
     return total;
   };
 
+  const timers: NodeJS.Timeout[] = [];
   let stopWatchdog = (): void => undefined;
   try {
+    startTracker('primary');
     spawnWorkers();
-    options.onStart?.({ progress: () => clientRanks.map((rank) => Atomics.load(shared, 2 * rank + 1)) });
+    options.onStart?.({ progress: () => Array.from({ length: roles.clients }, (_, i) => Atomics.load(shared, 2 * (i + 1) + 1)) });
+    for (const fault of plan.timed) {
+      if (fault.at.kind === 'time') timers.push(setTimeout(() => schedule.time(secondsSince(epochMs)), fault.at.seconds * 1000));
+    }
+    if (plan.timed.some((fault) => fault.at.kind === 'segments')) {
+      const poll = setInterval(() => (schedule.idle ? clearInterval(poll) : schedule.segments(obtained())), SEGMENT_POLL_MS);
+      timers.push(poll);
+    }
     const stalled = (timeoutMs: number, what?: string) => (): void => {
       describeRanks().then(
         (lines) => fail(new StallFailure(timeoutMs, lines, what)),
@@ -205,22 +329,26 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
       stopSilence();
       stopLivelock();
     };
-    const trackerRun = tracker.run().catch((error: unknown) => {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      throw new RankFailure(0, failure.message, failure.stack);
-    });
-    await Promise.race([Promise.all([trackerRun, done]), failed]);
-    counters[0] = trackerCounters(comm.messagesIn, comm.messagesOut);
+    await Promise.race([done, failed]);
+    counters[0] = trackerCounters(trackerComm.messagesIn, trackerComm.messagesOut);
+    tables.set(0, trackerSummary(0, tracker, dead.has(0)));
+    const trackers = [...tables.values()].sort((a, b) => a.rank - b.rank);
+    const serving = trackers.find((table) => table.served && !table.lost) ?? trackers.find((table) => table.served) ?? trackers[0];
     return {
       ranks: counters,
-      swarms: summarizeSwarms(tracker),
+      swarms: serving.swarms,
       outputs: outputs.sort(),
       progress: timelines,
       swarmGrowth: growth.series(),
+      trackers,
+      ...(hasFaults(plan) || roles.trackers === 2
+        ? { faults: { fired: schedule.fired, lost: [...dead].sort((a, b) => a - b), ...(noTracker ? { noTracker } : {}) } }
+        : {}),
     };
   } finally {
     finished = true;
     stopWatchdog();
+    for (const timer of timers) clearTimeout(timer);
     await Promise.allSettled(workers.map((worker) => worker.terminate()));
     for (const link of links) link?.close();
     await Promise.allSettled(controls.map(async (control) => (await control).close()));

@@ -21,9 +21,9 @@ import {
   trackerCounters,
   type RankResult,
   type RunResult,
-  type TrackerSummary,
 } from '../run-result.js';
 import { Sampler } from '../timeline.js';
+import { servingTracker, trackerSummary } from '../tracker-tables.js';
 import { describeWait } from './rank-status.js';
 import { faultyTag } from './thread-control.js';
 import type { LiveRun } from './threads.js';
@@ -251,23 +251,7 @@ export async function runVirtual(job: Job, options: VirtualRunOptions): Promise<
     progress: timelines.map((timeline) => timeline.samples()),
     swarmGrowth: growth.series(),
     virtualSeconds: world.seconds,
-    trackers: [...trackers].sort(([a], [b]) => a - b).map(([rank, tracker]) => trackerSummary(rank, tracker, roles, !world.isAlive(rank))),
+    trackers: [...trackers].sort(([a], [b]) => a - b).map(([rank, tracker]) => trackerSummary(rank, tracker, !world.isAlive(rank))),
     ...(hasFaults(plan) || roles.trackers === 2 ? { faults: { fired: schedule.fired, lost, ...(noTracker ? { noTracker } : {}) } } : {}),
   };
-}
-
-/**
- * The tracker whose table is the run's: the live one that served (it ended the job), else
- * the standby if it served (it took over last), else rank 0.
- */
-export function servingTracker(trackers: ReadonlyMap<number, Tracker>, alive: (rank: number) => boolean): Tracker {
-  const served = [...trackers].filter(([, tracker]) => tracker.served);
-  const live = served.find(([rank]) => alive(rank));
-  if (live) return live[1];
-  const standby = served.find(([rank]) => rank !== 0);
-  return (standby ?? served[0] ?? [0, trackers.get(0)])[1] as Tracker;
-}
-
-export function trackerSummary(rank: number, tracker: Tracker, roles: Roles, lost: boolean): TrackerSummary {
-  return { rank, role: rank === 0 ? 'primary' : 'standby', served: tracker.served, lost, swarms: summarizeSwarms(tracker.state) };
 }
