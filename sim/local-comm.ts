@@ -73,7 +73,12 @@ export class MailboxComm<M extends PayloadMap> implements Comm<M> {
   }
 
   /** This rank as a transport's link sees it: its mailbox, and the notices of lost ranks. */
-  inbox(): { deliver: Mailbox['deliver']; readonly delivered: number; rankLost(rank: number, reason: string): boolean; rankBack(rank: number): void } {
+  inbox(): {
+    deliver: Mailbox['deliver'];
+    readonly delivered: number;
+    rankLost(rank: number, reason: string): boolean;
+    rankBack(rank: number): void;
+  } {
     const mailbox = this.mailbox;
     return {
       deliver: (letter) => mailbox.deliver(letter),

@@ -169,7 +169,14 @@ class Client {
       if (!(error instanceof NoTrackerLeft)) throw error;
       const outputs = await Promise.allSettled(this.outputs);
       const written = outputs.flatMap((output) => (output.status === 'fulfilled' ? [output.value] : []));
-      tell({ type: 'stranded', rank, reason: error.message, report: this.peer.snapshot(), outputs: written, timeline: this.timeline.samples() });
+      tell({
+        type: 'stranded',
+        rank,
+        reason: error.message,
+        report: this.peer.snapshot(),
+        outputs: written,
+        timeline: this.timeline.samples(),
+      });
       return;
     }
     const written = await Promise.all(this.outputs);

@@ -275,7 +275,9 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     );
     const answers = await Promise.all(asked);
     const statuses = new Map(answers.flatMap((answer) => answer ?? []).map((status) => [status.rank, status]));
-    const lines = [`${roles.describe(0)}: ${dead.has(0) ? 'lost' : describeWait(trackerComm.mailbox.waiting(), trackerComm.mailbox.queued)}`];
+    const lines = [
+      `${roles.describe(0)}: ${dead.has(0) ? 'lost' : describeWait(trackerComm.mailbox.waiting(), trackerComm.mailbox.queued)}`,
+    ];
     for (const rank of workerRanks) {
       const status = statuses.get(rank);
       const text = dead.has(rank)

@@ -14,14 +14,7 @@ import { emptyPlan, hasFaults, type FaultPlan, type TimedFault } from '../faults
 import { FaultSchedule } from '../faults/schedule.js';
 import type { Job } from '../inputs.js';
 import { writeOutput } from '../outputs.js';
-import {
-  clientCounters,
-  summarizeSwarms,
-  SwarmGrowth,
-  trackerCounters,
-  type RankResult,
-  type RunResult,
-} from '../run-result.js';
+import { clientCounters, summarizeSwarms, SwarmGrowth, trackerCounters, type RankResult, type RunResult } from '../run-result.js';
 import { Sampler } from '../timeline.js';
 import { servingTracker, trackerSummary } from '../tracker-tables.js';
 import { describeWait } from './rank-status.js';
