@@ -1,6 +1,6 @@
 import { ALARM, RANK_LOST } from '../sim/comm.js';
 import { DownloadActivity, type DownloadCounters, type FileSink, type Pipeline } from './download.js';
-import { ProtocolError, Tag, TAG_NAMES, type ClientFiles, type SwarmComm, type SwarmMessage } from './protocol.js';
+import { ProtocolError, Tag, TAG_NAMES, type ClientFiles, type SwarmComm } from './protocol.js';
 import { SegmentStore } from './segment-store.js';
 import type { SourceStrategy } from './strategies/index.js';
 import { TrackerLink } from './tracker-link.js';

@@ -556,6 +556,7 @@ interface RankFlags {
   report: boolean;
   json?: boolean;
   fault?: Map<number, ThreadFault>;
+  trackers: 1 | 2;
 }
 
 program
@@ -578,6 +579,14 @@ program
   .option('--no-report', 'rank 0 skips writing report/')
   .option('--json', 'rank 0 prints the metrics document')
   .addOption(new Option('--fault <kind:rank>', 'make a rank fail (to test failure handling)').argParser(fault).hideHelp())
+  // Set by `sim run --transport tcp --trackers 2`, whose own process coordinates: under a launcher rank 0 does.
+  .addOption(
+    new Option('--trackers <n>')
+      .choices(['1', '2'])
+      .default(1)
+      .argParser((text) => Number(text) as 1 | 2)
+      .hideHelp(),
+  )
   .action(async (inputDir: string, flags: RankFlags) => {
     const { rankCommand } = await commands.rank();
     const outcome = await rankCommand({
@@ -594,6 +603,7 @@ program
       connectTimeoutMs: flags.connectTimeout * 1000,
       report: flags.report,
       faults: flags.fault,
+      trackers: flags.trackers,
     });
     if (!('doc' in outcome)) {
       process.exitCode = outcome.exitCode;

@@ -22,6 +22,8 @@ export interface RankCommandOptions extends WorldFlags {
   connectTimeoutMs: number;
   report: boolean;
   faults?: ReadonlyMap<number, ThreadFault>;
+  /** 2: a standby tracker; every rank, 0 included, is then a process under a separate coordinator. */
+  trackers?: 1 | 2;
 }
 
 export type RankOutcome = { rank: 0; doc: MetricsDocument; reportDir?: string } | { rank: number; exitCode: number };
@@ -34,8 +36,9 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
   const world = resolveWorld(options, env);
   const key = readJobKey(options.jobKeyFile, env);
   const log = (line: string): void => void process.stderr.write(`sim: rank ${world.rank}: ${line}\n`);
-  if (world.rank !== 0) {
+  if (world.rank !== 0 || options.trackers === 2) {
     const exitCode = await runTcpClient({
+      trackers: options.trackers,
       rank: world.rank,
       size: world.size,
       key,

@@ -4,7 +4,7 @@ import type { MetricsDocument } from '../../reports/document.js';
 import { Roles } from '../../ranks/roles.js';
 import { RunFailure } from '../failures.js';
 import { checkPlan } from '../faults/plan.js';
-import { InputError, loadJob, type Job } from '../inputs.js';
+import { loadJob, type Job } from '../inputs.js';
 import { ensureDir } from '../files.js';
 import { clearOutputs, verifyOutputs } from '../outputs.js';
 import { showProgress, type ProgressMode } from '../progress.js';

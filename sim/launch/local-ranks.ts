@@ -47,6 +47,11 @@ export class LocalRanks {
     }
   }
 
+  /** Sends a signal to one rank, if it still runs. */
+  kill(rank: number, signal: NodeJS.Signals): void {
+    this.children.get(rank)?.kill(signal);
+  }
+
   /** Sends a signal to every rank still running. */
   signal(signal: NodeJS.Signals): void {
     for (const child of this.children.values()) child.kill(signal);

@@ -1,16 +1,19 @@
 /**
  * The TCP transport as `sim run --transport tcp` uses it: rank 0 (the tracker) in this
  * process, each client as its own `sim rank` process on this host, all connected over
- * loopback and authenticated with a key made for this run. The same ranks run across
- * hosts when a launcher starts `sim rank` itself (see sim/commands/rank.ts).
+ * loopback and authenticated with a key made for this run. With a standby tracker both
+ * trackers are processes too and this process only coordinates, so a tracker's process
+ * can die without taking the run with it. The same ranks run across hosts when a
+ * launcher starts `sim rank` itself (see sim/commands/rank.ts).
  */
 import { constants as osConstants } from 'node:os';
 import type { Pipeline } from '../../ranks/download.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';
-import { RankFailure, RunFailure } from '../failures.js';
+import { RunFailure } from '../failures.js';
 import type { Job } from '../inputs.js';
 import { LocalRanks, type RankExit } from '../launch/local-ranks.js';
 import type { RunResult } from '../run-result.js';
+import { Roles } from '../../ranks/roles.js';
 import type { FaultPlan } from '../faults/plan.js';
 import type { LiveRun } from './threads.js';
 import { TcpCoordinator } from './tcp/coordinator.js';
@@ -40,9 +43,14 @@ function exitText(exit: RankExit): string {
 export async function runOverTcp(job: Job, options: TcpRunOptions): Promise<RunResult> {
   const key = newJobKey();
   const ranks = new LocalRanks();
+  const roles = Roles.forJob(job.ranks, options.trackers ?? 1);
+  const size = roles.size;
   let ended = false;
   const coordinator = new TcpCoordinator({
-    size: job.ranks,
+    size,
+    trackers: roles.trackers,
+    timedFaults: options.faults?.timed,
+    killRank: (rank) => ranks.kill(rank, 'SIGKILL'),
     key: Buffer.from(key),
     host: LOOPBACK,
     port: 0,
@@ -53,17 +61,19 @@ export async function runOverTcp(job: Job, options: TcpRunOptions): Promise<RunR
     stallTimeoutMs: options.stallTimeoutMs,
     registrationTimeoutMs: REGISTRATION_TIMEOUT_MS,
     faults: options.faults?.simple,
-    log: (line) => process.stderr.write(`sim: rank 0: ${line}\n`),
+    log: (line) => process.stderr.write(`sim: ${roles.trackers === 2 ? 'coordinator' : 'rank 0'}: ${line}\n`),
     onStart: options.onStart,
     onListening: (port) => {
-      const clients = Array.from({ length: job.ranks - 1 }, (_, i) => i + 1);
+      // With one tracker, rank 0 is this process; with two, every rank is a process.
+      const processes = Array.from({ length: roles.trackers === 2 ? size : size - 1 }, (_, i) => (roles.trackers === 2 ? i : i + 1));
       const args = (rank: number): string[] => [
         job.dir,
-        ...['--rank', String(rank), '--size', String(job.ranks), '--coordinator', `${LOOPBACK}:${port}`, '--out', options.outDir],
+        ...['--rank', String(rank), '--size', String(size), '--coordinator', `${LOOPBACK}:${port}`, '--out', options.outDir],
+        ...(roles.trackers === 2 ? ['--trackers', '2'] : []),
       ];
-      ranks.start(clients, args, { ...process.env, [JOB_KEY_ENV]: key }, (exit) => {
-        // A rank that ends before the job does (a crash before it could tell rank 0) ends the run.
-        if (!ended && (exit.code !== 0 || exit.signal)) coordinator.fail(new RankFailure(exit.rank, exitText(exit)));
+      ranks.start(processes, args, { ...process.env, [JOB_KEY_ENV]: key }, (exit) => {
+        // A rank that ends before the job does (a crash before it could tell the coordinator) is lost.
+        if (!ended && (exit.code !== 0 || exit.signal)) coordinator.rankLost(exit.rank, exitText(exit));
       });
     },
   });
@@ -78,7 +88,8 @@ export async function runOverTcp(job: Job, options: TcpRunOptions): Promise<RunR
     const { result } = await coordinator.run();
     ended = true;
     const exits = await ranks.reap(EXIT_GRACE_MS);
-    const bad = exits.find((exit) => exit.code !== 0);
+    const lost = new Set(result.faults?.lost);
+    const bad = exits.find((exit) => exit.code !== 0 && !lost.has(exit.rank));
     if (bad) throw new RunFailure(`rank ${bad.rank} failed after the job ended: ${exitText(bad)}`, 1);
     return result;
   } finally {

@@ -19,7 +19,6 @@ import { MailboxComm } from '../local-comm.js';
 import {
   clientCounters,
   lostClientCounters,
-  summarizeSwarms,
   SwarmGrowth,
   trackerCounters,
   type RankResult,
@@ -29,7 +28,7 @@ import {
 import { now, secondsSince, type Samples } from '../timeline.js';
 import { startWatchdog } from '../watchdog.js';
 import { BatchedLink, FlushQueue, RANK_BACK, receiveBatches, withNotices, type LinkInbox } from './batched-link.js';
-import type { FromWorker, HostedRank, ThreadFault, ToWorker, WorkerSetup } from './thread-control.js';
+import type { FromWorker, HostedRank, ToWorker, WorkerSetup } from './thread-control.js';
 import { describeWait, withTimeout } from './rank-status.js';
 import { trackerSummary } from '../tracker-tables.js';
 import type { ControlClient } from './worker-control.js';

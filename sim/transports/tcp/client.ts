@@ -1,20 +1,24 @@
 /**
- * A client rank as its own process: reads only its own `in<R>.txt`, registers with rank 0,
- * then runs the unchanged Peer over TCP. Outputs are written locally and also sent to rank
- * 0, so no shared file system is needed. Any failure here is told to rank 0, which ends
- * the job; a lost rank 0 ends this process.
+ * A rank as its own process: a client reads only its own `in<R>.txt`, registers with the
+ * coordinator, then runs the unchanged Peer over TCP; outputs are written locally and also
+ * sent to the coordinator, so no shared file system is needed. With a standby tracker the
+ * coordinator is a harness of its own and both trackers are processes like this one. Any
+ * failure here is told to the coordinator, which ends the job; losing it ends this process.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Peer } from '../../../ranks/peer.js';
 import type { SwarmPayloads } from '../../../ranks/protocol.js';
+import { Roles } from '../../../ranks/roles.js';
 import { STRATEGIES } from '../../../ranks/strategies/index.js';
+import { Tracker } from '../../../ranks/tracker.js';
 import { RunFailure } from '../../failures.js';
 import { ensureDir } from '../../files.js';
 import { InputError, parseClient, type ParsedClient } from '../../inputs.js';
 import { MailboxComm } from '../../local-comm.js';
 import { Mailbox } from '../../mailbox.js';
 import { formatOutput, writeOutput, outputName } from '../../outputs.js';
+import { summarizeSwarms } from '../../run-result.js';
 import { Sampler, now, secondsSince } from '../../timeline.js';
 import { faultyTag } from '../thread-control.js';
 import { parseCoordinatorControl, type ClientControl, type CoordinatorControl } from './control.js';
@@ -31,6 +35,8 @@ export interface ClientOptions {
   bind?: string;
   /** How long to keep trying to reach rank 0, which may start after this rank. */
   connectTimeoutMs: number;
+  /** 2: a standby tracker, and a coordinator that is not rank 0 but a harness after every rank. */
+  trackers?: 1 | 2;
   log: (line: string) => void;
 }
 
@@ -53,11 +59,11 @@ function readOwnInput(dir: string, rank: number): ParsedClient {
   return parseClient(path, text);
 }
 
-async function connectWithRetry(network: TcpNetwork, host: string, port: number, timeoutMs: number): Promise<string> {
+async function connectWithRetry(network: TcpNetwork, host: string, port: number, coordinator: number, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return (await network.connect(host, port, 0)).localAddress;
+      return (await network.connect(host, port, coordinator)).localAddress;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === undefined) {
@@ -75,13 +81,20 @@ async function connectWithRetry(network: TcpNetwork, host: string, port: number,
   }
 }
 
-/** Runs one client rank to the end of the job; resolves with the exit code. */
+/** What a tracker rank registers: it owns and wants nothing. */
+const NO_FILES: ParsedClient = { file: '', owned: [], wanted: [], ownedLines: [], wantedLines: [] };
+
+/** Runs one rank (a client, or a tracker under a harness) to the end of the job; resolves with the exit code. */
 export async function runTcpClient(options: ClientOptions): Promise<number> {
   const { rank, size } = options;
+  const roles = new Roles(size, options.trackers ?? 1);
+  /** Where harness messages go: rank 0, or the harness after every rank. */
+  const coordinator = roles.trackers === 2 ? size : 0;
+  const isTracker = roles.isTracker(rank);
   let inputProblem: InputError | undefined;
-  let files: ParsedClient | undefined;
+  let files: ParsedClient | undefined = isTracker ? NO_FILES : undefined;
   try {
-    files = readOwnInput(options.inputDir, rank);
+    files ??= readOwnInput(options.inputDir, rank);
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     inputProblem = error;
@@ -97,11 +110,11 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
   let peer: Peer | undefined;
   const comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => network.post(dest, faultyTag(fault, tag), payload));
 
-  const network: TcpNetwork = new TcpNetwork(rank, size, options.key, comm.mailbox, {
+  const network: TcpNetwork = new TcpNetwork(rank, coordinator === 0 ? size : size + 1, options.key, comm.mailbox, {
     control: (from, body) => {
       const message = parseCoordinatorControl(body);
-      if (from !== 0 || typeof message === 'string') {
-        options.log(`rank ${from} sent ${typeof message === 'string' ? message : 'a control frame only rank 0 may send'}`);
+      if (from !== coordinator || typeof message === 'string') {
+        options.log(`rank ${from} sent ${typeof message === 'string' ? message : 'a control frame only the coordinator may send'}`);
         return;
       }
       switch (message.type) {
@@ -115,12 +128,15 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
             queued: comm.mailbox.queued,
             detail: peer?.describe() ?? 'has not started',
           };
-          network.control(0, status);
+          network.control(coordinator, status);
           break;
         }
         case 'finish':
           finished = true;
           ended(0);
+          break;
+        case 'rank-lost':
+          comm.rankLost(message.rank, message.reason);
           break;
         case 'abort':
           finished = true;
@@ -131,13 +147,16 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
     },
     lost: (lostRank, reason) => {
       if (finished) return;
-      if (lostRank === 0) {
+      if (lostRank === coordinator) {
         finished = true;
-        options.log(`lost rank 0 (the tracker): ${reason}`);
+        options.log(`lost ${coordinator === 0 ? 'rank 0 (the tracker)' : 'the coordinator'}: ${reason}`);
         ended(1);
+      } else if (roles.trackers === 2 && roles.isTracker(lostRank)) {
+        // The transport's loss signal: the rank code fails over to the other tracker.
+        comm.rankLost(lostRank, reason);
       } else if (!selfDone) {
         options.log(`lost rank ${lostRank}: ${reason}`);
-        network.control(0, { type: 'lost', peer: lostRank, reason } satisfies ClientControl);
+        network.control(coordinator, { type: 'lost', peer: lostRank, reason } satisfies ClientControl);
       }
     },
     log: options.log,
@@ -145,12 +164,23 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
 
   const failed = (error: unknown, code = 1): void => {
     const failure = error instanceof Error ? error : new Error(String(error));
-    network.control(0, { type: 'failed', code, message: failure.message, stack: failure.stack ?? failure.message } satisfies ClientControl);
+    network.control(coordinator, {
+      type: 'failed',
+      code,
+      message: failure.message,
+      stack: failure.stack ?? failure.message,
+    } satisfies ClientControl);
   };
 
   let progressTimer: NodeJS.Timeout | undefined;
   try {
-    const localAddress = await connectWithRetry(network, options.coordinator.host, options.coordinator.port, options.connectTimeoutMs);
+    const localAddress = await connectWithRetry(
+      network,
+      options.coordinator.host,
+      options.coordinator.port,
+      coordinator,
+      options.connectTimeoutMs,
+    );
     if (inputProblem || !files) {
       failed(inputProblem, 2);
       options.log(inputProblem?.message ?? 'no input');
@@ -159,7 +189,7 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
     }
     const host = options.bind ?? localAddress;
     const port = await network.listen(host, 0);
-    network.control(0, { type: 'register', size, host, port, files } satisfies ClientControl);
+    network.control(coordinator, { type: 'register', size, host, port, files } satisfies ClientControl);
 
     const ready = await Promise.race([tableArrived, end]);
     if (typeof ready === 'number') return ready;
@@ -167,6 +197,21 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
     // A stalled rank (a test fault) takes in nothing, like a process stuck in a loop.
     if (fault === 'stall') network.intake = new Mailbox();
     network.setAddresses(ready.addresses);
+    if (isTracker) {
+      const tracker = new Tracker(comm, { roles, start: rank === 0 ? 'primary' : 'standby' });
+      const ran = await Promise.race([tracker.run(), end]);
+      if (typeof ran === 'number') return ran;
+      const { messagesIn, messagesOut } = comm;
+      const swarms = summarizeSwarms(tracker.state);
+      network.control(coordinator, {
+        type: 'tracker-done',
+        served: tracker.served,
+        swarms,
+        messagesIn,
+        messagesOut,
+      } satisfies ClientControl);
+      return await end;
+    }
     const epochMs = now();
     const timeline = new Sampler();
     const writes: Promise<unknown>[] = [];
@@ -174,6 +219,7 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
     const running = new Peer(comm, files, {
       strategy: STRATEGIES[ready.strategy](rank, size),
       pipeline: ready.pipeline,
+      standby: roles.standby,
       sink: (file, hashes) => {
         timeline.record(secondsSince(epochMs), [running.obtained], true);
         const write = writeOutput(options.outDir, rank, file, hashes);
@@ -183,7 +229,12 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
         const name = outputName(rank, file);
         for (let at = 0; at === 0 || at < text.length; at += OUTPUT_PIECE_CHARS) {
           const last = at + OUTPUT_PIECE_CHARS >= text.length;
-          network.control(0, { type: 'output', name, text: text.slice(at, at + OUTPUT_PIECE_CHARS), last } satisfies ClientControl);
+          network.control(coordinator, {
+            type: 'output',
+            name,
+            text: text.slice(at, at + OUTPUT_PIECE_CHARS),
+            last,
+          } satisfies ClientControl);
         }
       },
     });
@@ -193,7 +244,7 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
       const figures = `${network.delivered} ${running.obtained}`;
       if (figures === lastSent) return;
       lastSent = figures;
-      network.control(0, { type: 'progress', delivered: network.delivered, obtained: running.obtained } satisfies ClientControl);
+      network.control(coordinator, { type: 'progress', delivered: network.delivered, obtained: running.obtained } satisfies ClientControl);
       timeline.record(secondsSince(epochMs), [running.obtained]);
     }, PROGRESS_INTERVAL_MS);
 
@@ -204,7 +255,7 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
     if (typeof report === 'number') return report;
     await Promise.all(writes);
     selfDone = true;
-    network.control(0, {
+    network.control(coordinator, {
       type: 'done',
       report: { ...report, downloadedFrom: [...report.downloadedFrom] },
       messagesIn: comm.messagesIn,

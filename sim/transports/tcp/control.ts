@@ -1,13 +1,15 @@
 /**
- * Harness messages between rank 0 and the client processes, beside the protocol's own:
- * registration, the address table, outputs, progress and the end of the job. Every one
- * that arrives is checked against its JSON schema (ajv) before it is used.
+ * Harness messages between the coordinator (rank 0, or with a standby tracker the `sim run`
+ * process itself) and the rank processes, beside the protocol's own: registration, the
+ * address table, outputs, progress and the end of the job. Every one that arrives is
+ * checked against its JSON schema (ajv) before it is used.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Pipeline } from '../../../ranks/download.js';
 import type { PeerReport } from '../../../ranks/peer.js';
 import type { StrategyName } from '../../../ranks/strategies/index.js';
 import type { ParsedClient } from '../../inputs.js';
+import type { SwarmSummary } from '../../run-result.js';
 import type { WaitState } from '../../mailbox.js';
 import type { Samples } from '../../timeline.js';
 import type { ThreadFault } from '../thread-control.js';
@@ -22,7 +24,9 @@ export type ClientControl =
   | { type: 'progress'; delivered: number; obtained: number }
   | { type: 'output'; name: string; text: string; last: boolean }
   | { type: 'done'; report: WireReport; messagesIn: number; messagesOut: number; timeline: Samples }
-  | { type: 'status'; waiting: WaitState[]; queued: number; detail: string };
+  | { type: 'status'; waiting: WaitState[]; queued: number; detail: string }
+  /** A tracker process has ended: its final table and counters. */
+  | { type: 'tracker-done'; served: boolean; swarms: SwarmSummary[]; messagesIn: number; messagesOut: number };
 
 /** A PeerReport as JSON carries it. */
 export type WireReport = Omit<PeerReport, 'downloadedFrom'> & { downloadedFrom: [number, number][] };
@@ -36,8 +40,11 @@ export type CoordinatorControl =
       strategy: StrategyName;
       pipeline: Pipeline;
       fault: ThreadFault | null;
+      trackers: 1 | 2;
     }
   | { type: 'describe' }
+  /** A tracker's process is gone: every rank hears it, also those with no connection to it. */
+  | { type: 'rank-lost'; rank: number; reason: string }
   /** Every rank is done: close and exit 0. */
   | { type: 'finish' }
   /** The job is over without a result: print the message and exit non-zero. */
@@ -131,6 +138,20 @@ const CLIENT_SCHEMAS: Record<ClientControl['type'], object> = {
     queued: int,
     detail: str,
   }),
+  'tracker-done': message('tracker-done', {
+    served: { type: 'boolean' },
+    swarms: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { file: str, segments: int, seeds: ints, peers: ints, completed: int, gaveUp: ints },
+        required: ['file', 'segments', 'seeds', 'peers', 'completed', 'gaveUp'],
+        additionalProperties: false,
+      },
+    },
+    messagesIn: int,
+    messagesOut: int,
+  }),
 };
 
 const COORDINATOR_SCHEMAS: Record<CoordinatorControl['type'], object> = {
@@ -142,8 +163,10 @@ const COORDINATOR_SCHEMAS: Record<CoordinatorControl['type'], object> = {
     strategy: str,
     pipeline: { anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1 }] },
     fault: { anyOf: [{ type: 'null' }, { enum: ['crash', 'exit', 'stall', 'refuse'] }] },
+    trackers: { enum: [1, 2] },
   }),
   describe: message('describe', {}),
+  'rank-lost': message('rank-lost', { rank: int, reason: str }),
   finish: message('finish', {}),
   abort: message('abort', { message: str, code: int }),
 };

@@ -1,21 +1,28 @@
 /**
- * Rank 0 over TCP: listens at the coordinator address, takes every client's registration
- * (its listener and its parsed input), checks the job as a whole, hands out the address
- * table, then runs the tracker. Clients send their outputs, progress and final counters
- * here, so rank 0 alone can write, check and report the whole run. Any rank lost, or any
- * failure, aborts every other rank with the reason.
+ * The coordinator over TCP: listens at the coordinator address, takes every rank's
+ * registration (its listener and its parsed input), checks the job as a whole, hands out
+ * the address table. Ranks send their outputs, progress and final counters here, so the
+ * coordinator alone can write, check and report the whole run.
+ *
+ * With one tracker the coordinator is rank 0 and runs the tracker too; any rank lost, or
+ * any failure, aborts every other rank with the reason. With a standby tracker it is a
+ * harness of its own (network identity `size`, after every rank), so that killing the
+ * primary tracker's process kills only the tracker: a tracker lost is then survived.
  */
 import { join } from 'node:path';
 import type { Pipeline } from '../../../ranks/download.js';
 import type { SwarmPayloads } from '../../../ranks/protocol.js';
 import type { StrategyName } from '../../../ranks/strategies/index.js';
 import { Roles } from '../../../ranks/roles.js';
+import type { TimedFault } from '../../faults/plan.js';
+import { FaultSchedule } from '../../faults/schedule.js';
 import { Tracker } from '../../../ranks/tracker.js';
 import { RankFailure, RunFailure, StallFailure } from '../../failures.js';
 import { writeAtomically } from '../../files.js';
 import { InputError, validateJob, type Job, type ParsedClient } from '../../inputs.js';
 import { MailboxComm } from '../../local-comm.js';
-import { clientCounters, summarizeSwarms, SwarmGrowth, trackerCounters, type RankResult, type RunResult } from '../../run-result.js';
+import { clientCounters, SwarmGrowth, trackerCounters, type RankResult, type RunResult, type TrackerSummary } from '../../run-result.js';
+import { trackerSummary } from '../../tracker-tables.js';
 import { now, secondsSince, type Samples } from '../../timeline.js';
 import { startWatchdog } from '../../watchdog.js';
 import { describeWait, withTimeout } from '../rank-status.js';
@@ -38,6 +45,11 @@ export interface CoordinatorOptions {
   stallTimeoutMs: number;
   registrationTimeoutMs: number;
   faults?: ReadonlyMap<number, ThreadFault>;
+  /** 2: a standby tracker, and this coordinator as a harness of its own, not rank 0. */
+  trackers?: 1 | 2;
+  /** Kill faults due in the run (trackers only), and how to kill a rank's process. */
+  timedFaults?: readonly TimedFault[];
+  killRank?: (rank: number) => void;
   log: (line: string) => void;
   /** Called once rank 0 listens, with its port (for launchers that start the clients). */
   onListening?: (port: number) => void;
@@ -73,6 +85,15 @@ export class TcpCoordinator {
   private readonly obtained: number[];
   private readonly statusWaiters = new Map<number, (status: Extract<ClientControl, { type: 'status' }>) => void>();
   private clientsDone = 0;
+  private readonly roles: Roles;
+  /** This coordinator's network identity: 0, or `size` when it is a harness of its own. */
+  private readonly self: number;
+  /** Tracker processes ended (their table) or lost, in harness mode. */
+  private readonly trackerTables = new Map<number, TrackerSummary>();
+  private readonly lostRanks = new Set<number>();
+  private readonly schedule: FaultSchedule;
+  /** When the tables went out: the clock of `time=` faults. */
+  private epochMs = now();
   private finished = false;
   private failure: RunFailure | InputError | undefined;
   private onFailure: (failure: RunFailure | InputError) => void = () => undefined;
@@ -82,19 +103,54 @@ export class TcpCoordinator {
 
   constructor(private readonly options: CoordinatorOptions) {
     const size = options.size;
+    this.roles = new Roles(size, options.trackers ?? 1);
+    this.self = this.harness ? size : 0;
     this.counters = new Array<RankResult>(size);
-    this.timelines = Array.from({ length: size - 1 }, () => []);
+    this.timelines = Array.from({ length: this.roles.clients }, () => []);
     this.delivered = new Array<number>(size).fill(0);
     this.obtained = new Array<number>(size).fill(0);
     this.comm = new MailboxComm<SwarmPayloads>(0, size, (dest, tag, payload) => this.network.post(dest, tag, payload));
-    this.network = new TcpNetwork(0, size, options.key, this.comm.mailbox, {
+    this.network = new TcpNetwork(this.self, this.harness ? size + 1 : size, options.key, this.comm.mailbox, {
       control: (from, body) => this.control(from, body),
-      lost: (peer, reason) => {
-        if (this.counters[peer] === undefined)
-          this.fail(new RankFailure(peer, `${reason} (its process died or its host became unreachable)`));
-      },
+      lost: (peer, reason) => this.rankLost(peer, `${reason} (its process died or its host became unreachable)`),
       log: options.log,
     });
+    this.schedule = new FaultSchedule(
+      options.timedFaults ?? [],
+      (fault) => options.killRank?.(fault.rank),
+      () => secondsSince(this.epochMs),
+    );
+  }
+
+  private get harness(): boolean {
+    return this.options.trackers === 2;
+  }
+
+  /**
+   * A rank's process or connection is gone. A tracker, when a standby can take over, is
+   * survived (the ranks that talked to it saw their own connections drop); anything else
+   * ends the job.
+   */
+  rankLost(rank: number, reason: string): void {
+    if (this.counters[rank] !== undefined || this.lostRanks.has(rank) || this.finished) return;
+    if (this.harness && this.roles.isTracker(rank)) {
+      this.lostRanks.add(rank);
+      this.options.log(`lost ${this.roles.describe(rank)}: ${reason}`);
+      this.trackerTables.set(rank, { rank, role: rank === 0 ? 'primary' : 'standby', served: false, lost: true, swarms: [] });
+      this.counters[rank] = trackerCounters(0, 0, rank);
+      for (const other of this.registered.keys()) {
+        if (other !== rank) this.network.control(other, { type: 'rank-lost', rank, reason } satisfies CoordinatorControl);
+      }
+      this.checkAllDone();
+      return;
+    }
+    this.fail(new RankFailure(rank, reason));
+  }
+
+  private checkAllDone(): void {
+    if (this.clientsDone < this.roles.clients) return;
+    if (this.harness && this.trackerTables.size < 2) return;
+    this.onAllDone();
   }
 
   /** Ends the run with this failure (e.g. a launcher saw a rank's process exit). */
@@ -115,29 +171,41 @@ export class TcpCoordinator {
       this.options.onListening?.(port);
       await Promise.race([this.allRegistered(), failed]);
       const job = this.checkedJob();
-      const epochMs = now();
-      const growth = new SwarmGrowth(() => secondsSince(epochMs));
-      const tracker = new Tracker(this.comm, { roles: new Roles(this.options.size, 1), observe: growth.observe });
+      const growth = new SwarmGrowth(() => secondsSince(this.epochMs));
+      // A harness of its own runs no tracker: the tracker ranks are processes like the clients.
+      const tracker = this.harness ? undefined : new Tracker(this.comm, { roles: this.roles, observe: growth.observe });
       this.sendTables(port);
-      this.options.onStart?.({ progress: () => this.obtained.slice(1) });
-      stopWatchdogs = this.startWatchdogs();
+      this.options.onStart?.({ progress: () => this.obtained.slice(1, this.roles.clients + 1) });
+      const stopFaults = this.startFaultTimers();
+      const stopStallWatch = this.startWatchdogs();
+      stopWatchdogs = () => {
+        stopFaults();
+        stopStallWatch();
+      };
       const done = new Promise<void>((resolve) => (this.onAllDone = resolve));
-      const trackerRun = tracker.run().catch((error: unknown) => {
+      const trackerRun = tracker?.run().catch((error: unknown) => {
         const reason = error instanceof Error ? error : new Error(String(error));
         throw new RankFailure(0, reason.message, reason.stack);
       });
       await Promise.race([Promise.all([trackerRun, done]), failed]);
       await Promise.race([Promise.all(this.writes), failed]);
       this.finished = true;
-      this.counters[0] = trackerCounters(this.comm.messagesIn, this.comm.messagesOut);
-      for (let rank = 1; rank < this.options.size; rank++) this.network.control(rank, { type: 'finish' } satisfies CoordinatorControl);
+      if (tracker) {
+        this.counters[0] = trackerCounters(this.comm.messagesIn, this.comm.messagesOut);
+        this.trackerTables.set(0, trackerSummary(0, tracker, false));
+      }
+      for (const rank of this.registered.keys()) this.network.control(rank, { type: 'finish' } satisfies CoordinatorControl);
       this.network.close();
+      const trackers = [...this.trackerTables.values()].sort((a, b) => a.rank - b.rank);
+      const serving = trackers.find((table) => table.served && !table.lost) ?? trackers[0];
       const result: RunResult = {
         ranks: this.counters,
-        swarms: summarizeSwarms(tracker),
+        swarms: serving.swarms,
         outputs: this.written.sort(),
         progress: this.timelines,
         swarmGrowth: growth.series(),
+        trackers,
+        ...(this.harness ? { faults: { fired: this.schedule.fired, lost: [...this.lostRanks].sort((a, b) => a - b) } } : {}),
       };
       return { job, result };
     } catch (error) {
@@ -166,7 +234,7 @@ export class TcpCoordinator {
     return new Promise((resolve, reject) => {
       this.registrationTimer = setTimeout(() => {
         const missing = [];
-        for (let rank = 1; rank < size; rank++) if (!this.registered.has(rank)) missing.push(rank);
+        for (let rank = this.firstRank; rank < size; rank++) if (!this.registered.has(rank)) missing.push(rank);
         reject(
           new RunFailure(
             `rank${missing.length > 1 ? 's' : ''} ${missing.join(', ')} did not register with rank 0 within ${registrationTimeoutMs / 1000} s` +
@@ -176,34 +244,51 @@ export class TcpCoordinator {
         );
       }, registrationTimeoutMs);
       this.onRegistered = () => {
-        if (this.registered.size < size - 1) return;
+        if (this.registered.size < size - this.firstRank) return;
         clearTimeout(this.registrationTimer);
         resolve();
       };
     });
   }
 
+  /** The first rank that registers: 1 when this coordinator is rank 0, else 0. */
+  private get firstRank(): number {
+    return this.harness ? 0 : 1;
+  }
+
   private checkedJob(): Job {
-    const clients = [...this.registered.entries()].sort(([a], [b]) => a - b).map(([, registration]) => registration.files);
+    const clients = this.roles.clientRanks().map((rank) => (this.registered.get(rank) as Registration).files);
     return validateJob(this.options.inputDir, clients);
   }
 
   private sendTables(port: number): void {
-    const addresses: [string, number][] = [[this.options.host, port]];
-    for (let rank = 1; rank < this.options.size; rank++) {
-      const { host, port: peerPort } = this.registered.get(rank) as Registration;
-      addresses.push([host, peerPort]);
+    const addresses: [string, number][] = [];
+    for (let rank = 0; rank < this.options.size; rank++) {
+      const registration = this.registered.get(rank);
+      addresses.push(registration ? [registration.host, registration.port] : [this.options.host, port]);
     }
+    // The harness is reached at the coordinator address, after every rank.
+    if (this.harness) addresses.push([this.options.host, port]);
     this.network.setAddresses(addresses);
-    for (let rank = 1; rank < this.options.size; rank++) {
+    for (const rank of this.registered.keys()) {
       this.network.control(rank, {
         type: 'table',
         addresses,
         strategy: this.options.strategy,
         pipeline: this.options.pipeline,
         fault: this.options.faults?.get(rank) ?? null,
+        trackers: this.roles.trackers,
       } satisfies CoordinatorControl);
     }
+  }
+
+  /** `time=` faults, counted from when the tables went out. */
+  private startFaultTimers(): () => void {
+    this.epochMs = now();
+    const timers = (this.options.timedFaults ?? []).flatMap((fault) =>
+      fault.at.kind === 'time' ? [setTimeout(() => this.schedule.time(secondsSince(this.epochMs)), fault.at.seconds * 1000)] : [],
+    );
+    return () => timers.forEach(clearTimeout);
   }
 
   private startWatchdogs(): () => void {
@@ -227,11 +312,15 @@ export class TcpCoordinator {
   }
 
   private async describeRanks(): Promise<string[]> {
-    const lines = [`rank 0 (tracker): ${describeWait(this.comm.mailbox.waiting(), this.comm.mailbox.queued)}`];
+    const lines = this.harness ? [] : [`rank 0 (tracker): ${describeWait(this.comm.mailbox.waiting(), this.comm.mailbox.queued)}`];
     const asked = [];
-    for (let rank = 1; rank < this.options.size; rank++) {
+    for (let rank = this.firstRank; rank < this.options.size; rank++) {
+      if (this.lostRanks.has(rank)) {
+        asked.push(Promise.resolve(`${this.roles.describe(rank)}: lost`));
+        continue;
+      }
       if (this.counters[rank]) {
-        asked.push(Promise.resolve(`rank ${rank}: done; serving until TERMINATE`));
+        asked.push(Promise.resolve(`${this.roles.describe(rank)}: done; serving until TERMINATE`));
         continue;
       }
       const answer = new Promise<Extract<ClientControl, { type: 'status' }>>((resolve) => this.statusWaiters.set(rank, resolve));
@@ -264,11 +353,12 @@ export class TcpCoordinator {
         );
         break;
       case 'lost':
-        this.fail(new RankFailure(message.peer, `rank ${from} lost its connection to it: ${message.reason}`));
+        this.rankLost(message.peer, `rank ${from} lost its connection to it: ${message.reason}`);
         break;
       case 'progress':
         this.delivered[from] = message.delivered;
         this.obtained[from] = message.obtained;
+        if (!this.schedule.idle) this.schedule.segments(this.obtained.reduce((a, b) => a + b, 0));
         break;
       case 'output':
         this.output(from, message);
@@ -278,7 +368,20 @@ export class TcpCoordinator {
         this.counters[from] = clientCounters(from, message.report, message.messagesIn, message.messagesOut);
         this.timelines[from - 1] = message.timeline;
         this.obtained[from] = message.report.downloaded;
-        if (++this.clientsDone === this.options.size - 1) this.onAllDone();
+        this.clientsDone++;
+        this.checkAllDone();
+        break;
+      case 'tracker-done':
+        if (!this.roles.isTracker(from) || this.counters[from]) break;
+        this.counters[from] = trackerCounters(message.messagesIn, message.messagesOut, from);
+        this.trackerTables.set(from, {
+          rank: from,
+          role: from === 0 ? 'primary' : 'standby',
+          served: message.served,
+          lost: false,
+          swarms: message.swarms,
+        });
+        this.checkAllDone();
         break;
       case 'status':
         this.statusWaiters.get(from)?.(message);
@@ -325,6 +428,7 @@ export class TcpCoordinator {
     }
     this.outputParts.delete(message.name);
     this.written.push(message.name);
+    this.schedule.fileDone(from, message.name.slice(`client${from}_`.length));
     const write = writeAtomically(join(this.options.outDir, message.name), parts.join(''));
     write.catch((error: unknown) => this.fail(new RankFailure(0, `cannot write ${message.name}: ${(error as Error).message}`)));
     this.writes.push(write);
