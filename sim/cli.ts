@@ -26,6 +26,7 @@ const commands = {
   metrics: () => import('./metrics-file.js'),
   summary: () => import('./summary.js'),
   sweep: () => import('./commands/sweep.js'),
+  faults: () => import('./check/fault-matrix.js'),
 };
 
 /** Exit codes: 0 success, 1 wrong output or a failed run, 2 bad input or usage. */
@@ -485,6 +486,41 @@ withVirtualOptions(
   if (!outcome.passed) process.exitCode = 1;
 });
 
+program
+  .command('faults')
+  .description(
+    'the fault matrix: in virtual time, kill each rank in turn early, midway and late in the run, and check that every run completes with correct outputs or exits 4 naming exactly what could not be saved',
+  )
+  .argument('<input-dir>', 'folder holding in1.txt .. in<N-1>.txt')
+  .addOption(
+    new Option('--trackers <n>', 'trackers: 2 adds a standby')
+      .choices(['1', '2'])
+      .default(1)
+      .argParser((text) => Number(text) as 1 | 2),
+  )
+  .addOption(strategyOption())
+  .option('--seed <x>', 'the run seed', '1')
+  .option('--quiet', 'no line per finished run')
+  .action(async (inputDir: string, flags: { trackers: 1 | 2; strategy: StrategyName; seed: string; quiet?: boolean }) => {
+    const { faultMatrix, formatMatrix, DEFAULT_POINTS } = await commands.faults();
+    const { loadJob } = await import('./inputs.js');
+    const { Roles } = await import('../ranks/roles.js');
+    const { textTable } = await import('./text-table.js');
+    const job = loadJob(inputDir);
+    const options = { trackers: flags.trackers, strategy: flags.strategy, seed: flags.seed, points: DEFAULT_POINTS };
+    const cells = await faultMatrix(job, options, (cell) => {
+      if (!flags.quiet)
+        process.stderr.write(`${cell.spec} (${cell.point}): ${cell.wrong ? `WRONG: ${cell.wrong}` : `exit ${cell.outcome}`}\n`);
+    });
+    const roles = Roles.forJob(job.ranks, flags.trackers);
+    const header = ['killed rank', ...DEFAULT_POINTS.map((p) => `${p.label} (${Math.round(p.share * 100)}% of transfers)`)];
+    process.stdout.write(`${textTable(header, formatMatrix(cells, roles, DEFAULT_POINTS), true)}\n`);
+    const wrong = cells.filter((cell) => cell.wrong);
+    for (const cell of wrong) process.stdout.write(`WRONG ${cell.spec}: ${cell.wrong}\n`);
+    process.stdout.write(`faults: ${cells.length - wrong.length} of ${cells.length} runs right\n`);
+    if (wrong.length > 0) process.exitCode = 1;
+  });
+
 interface SweepFlags extends NetworkFlags {
   strategy: StrategyName[];
   seeds: string[];
@@ -624,6 +660,10 @@ function mpirunAliases(argv: string[]): string[] {
 }
 
 async function main(): Promise<void> {
+  // A reader that stops early (`sim faults DIR | head`) is not a failure of the run.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
   try {
     await program.parseAsync(mpirunAliases(process.argv));
   } catch (error) {
