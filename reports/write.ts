@@ -80,6 +80,31 @@ export function runSections(doc: MetricsDocument): string[] {
     `<div class="scroll">${htmlTable(['rank', 'uploaded', 'downloaded', 'share ratio', 'NACKs sent', 'NACKs received', 'swarm requests', 'messages in', 'messages out', 'done at (s)'], rankRows)}</div>`,
     '<h2>Swarms at the end (tracker scrape)</h2>',
     `<div class="scroll">${htmlTable(['file', 'segments', 'seeds', 'peers', 'completed downloads', 'wanted by'], fileRows)}</div>`,
+    ...trackerSections(doc),
+  ];
+}
+
+/** Each tracker's final table, and what faults did to the run. */
+function trackerSections(doc: MetricsDocument): string[] {
+  const list = (ranks: number[]): string => (ranks.length === 0 ? '-' : ranks.join(', '));
+  const sections = (doc.trackers ?? []).map((tracker) => {
+    const rows = tracker.swarms.map((s) => [s.file, s.segments, list(s.seeds), list(s.peers), s.completed, list(s.gaveUp)]);
+    const state = [tracker.role, tracker.served ? 'served' : 'followed', ...(tracker.lost ? ['lost'] : [])].join(', ');
+    const caption = `Swarm table of rank ${tracker.rank} (${state})`;
+    return `<div class="scroll">${htmlTable(['file', 'segments', 'seeds', 'peers', 'completed', 'gave up'], rows, caption)}</div>`;
+  });
+  const faults = doc.faults;
+  if (!faults) return sections;
+  const fired = faults.fired.map((f) => [f.spec, fixed(f.seconds)]);
+  const missing = faults.missing.map((m) => [m.output, m.reason]);
+  return [
+    '<h2>Faults</h2>',
+    fired.length > 0 ? htmlTable(['fault', 'fired at (s)'], fired) : '<p>No fault fired.</p>',
+    `<p>Ranks lost by the end: ${list(faults.lost)}.${faults.noTracker ? ` Every tracker was lost: ${escapeHtml(faults.noTracker)}.` : ''}</p>`,
+    missing.length > 0
+      ? htmlTable(['output', 'not written because'], missing, `${faults.complete.length} outputs complete`)
+      : '<p>No output is missing.</p>',
+    ...sections,
   ];
 }
 

@@ -97,8 +97,8 @@ function describeOutcome(doc: MetricsDocument, exitCode: number): string {
   return lost > 0 ? `${exitCode} (its ${lost} outputs lost)` : `${exitCode}`;
 }
 
-/** What is wrong with a cell's outcome, judged from the job and the files on disk. */
-async function judge(
+/** What is wrong with an outcome, judged from the job and the files on disk; undefined when nothing is. */
+export async function judge(
   job: Job,
   roles: Roles,
   doc: MetricsDocument,

@@ -1,0 +1,319 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Roles } from '../ranks/roles.js';
+import type { MetricsDocument } from '../reports/document.js';
+import { judge } from '../sim/check/fault-matrix.js';
+import { loadJob, type Job } from '../sim/inputs.js';
+import { generated, sim } from './helpers/cli.js';
+import { outputsOf } from './helpers/files.js';
+import { processesWith, startSim, waitFor } from './helpers/processes.js';
+
+/** Two owners per file: a killed client never takes a file with it. */
+const SHARED = ['--ranks', '8', '--files', '4', '--segments', '30-60', '--wants', '3', '--seeders', '2', '--seed', 'faults-shared'];
+/** One owner per file: killing it early can leave a file with no holder. */
+const SINGLE = ['--ranks', '8', '--files', '4', '--segments', '30-60', '--wants', '3', '--seeders', '1', '--seed', 'faults-single'];
+
+function run(dir: string, out: string, ...args: string[]) {
+  const result = sim('run', dir, '--out', out, '--quiet', '--json', ...args);
+  const doc = result.stdout ? (JSON.parse(result.stdout) as MetricsDocument) : undefined;
+  return { ...result, doc };
+}
+
+/** Expected text of each output a job implies, by output name. */
+function expectedOutputs(job: Job): Map<string, string> {
+  const expected = new Map<string, string>();
+  job.clients.forEach((client, i) => {
+    for (const file of client.wanted) expected.set(`client${i + 1}_${file}`, `${(job.files.get(file) ?? []).join('\n')}\n`);
+  });
+  return expected;
+}
+
+/** Each output written is byte-equal to what the owners' hashes imply. */
+function expectWrittenCorrect(job: Job, out: string): Map<string, string> {
+  const written = outputsOf(out);
+  const expected = expectedOutputs(job);
+  for (const [name, text] of written) expect(text, name).toBe(expected.get(name));
+  return written;
+}
+
+function soleOwnerOf(job: Job): Map<number, string[]> {
+  const owners = new Map<string, number[]>();
+  job.clients.forEach((client, i) => client.owned.forEach(({ name }) => owners.set(name, [...(owners.get(name) ?? []), i + 1])));
+  const sole = new Map<number, string[]>();
+  for (const [file, ranks] of owners) if (ranks.length === 1) sole.set(ranks[0], [...(sole.get(ranks[0]) ?? []), file]);
+  return sole;
+}
+
+/** Judges an outcome as `sim faults` does: every output correct on disk or missing for a true reason. */
+async function expectAccurate(job: Job, trackers: 1 | 2, doc: MetricsDocument, out: string, killed: number, exitCode: number) {
+  expect(await judge(job, Roles.forJob(job.ranks, trackers), doc, out, killed, exitCode)).toBeUndefined();
+}
+
+describe('faults in virtual time', () => {
+  it('a killed client: the others fetch what it held from other holders, its outputs are listed, the same seed replays it', async () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    const first = run(dir, join(dir, 'a'), '--transport', 'virtual', '--fault', 'kill:3@segments=150');
+    const again = run(dir, join(dir, 'b'), '--transport', 'virtual', '--fault', 'kill:3@segments=150');
+    expect(first.status).toBe(0);
+    expect(again.stdout.replaceAll(join(dir, 'b'), join(dir, 'a'))).toBe(first.stdout);
+    expect(outputsOf(join(dir, 'b'))).toEqual(outputsOf(join(dir, 'a')));
+    const doc = first.doc as MetricsDocument;
+    expect(doc.faults?.fired).toEqual([expect.objectContaining({ spec: 'kill:3@segments=150', action: 'kill', rank: 3 })]);
+    expect(doc.faults?.lost).toEqual([3]);
+    const written = expectWrittenCorrect(job, join(dir, 'a'));
+    const missing = [...expectedOutputs(job).keys()].filter((name) => !written.has(name));
+    expect(missing.length).toBeGreaterThan(0);
+    expect(doc.faults?.missing.map((m) => m.output)).toEqual(missing);
+    expect(doc.faults?.missing.every((m) => m.rank === 3 && m.kind === 'client-lost')).toBe(true);
+    // The tracker dropped it from every swarm.
+    for (const swarm of doc.trackers?.[0].swarms ?? []) expect([...swarm.seeds, ...swarm.peers]).not.toContain(3);
+    await expectAccurate(job, 1, doc, join(dir, 'a'), 3, 0);
+  });
+
+  it('a file whose every owner was killed: exit 4, naming the files, the clients missing them and what is complete', async () => {
+    const dir = generated(SINGLE);
+    const job = loadJob(dir);
+    const [victim, files] = [...soleOwnerOf(job)][0];
+    const result = run(dir, join(dir, 'out'), '--transport', 'virtual', '--fault', `kill:${victim}@segments=0`);
+    expect(result.status).toBe(4);
+    const doc = result.doc as MetricsDocument;
+    expect(doc.faults?.unavailable).toEqual(files.sort());
+    const wanters = job.clients.flatMap((client, i) =>
+      i + 1 !== victim ? client.wanted.filter((f) => files.includes(f)).map((f) => `client${i + 1}_${f}`) : [],
+    );
+    expect(doc.faults?.missing.filter((m) => m.kind === 'unavailable').map((m) => m.output)).toEqual(wanters.sort());
+    const written = expectWrittenCorrect(job, join(dir, 'out'));
+    expect(doc.faults?.complete).toEqual([...written.keys()].sort());
+    await expectAccurate(job, 1, doc, join(dir, 'out'), victim, 4);
+    const text = sim('run', dir, '--out', join(dir, 'text'), '--quiet', '--transport', 'virtual', '--fault', `kill:${victim}@segments=0`);
+    expect(text.status).toBe(4);
+    expect(text.stdout).toContain(`files no live client could finish: ${files.sort().join(', ')}`);
+    expect(text.stdout).toContain(`${wanters.sort()[0]}: no live client held every segment of`);
+  });
+
+  it('the primary tracker killed: clients turn to the standby, the job completes, and the same seed replays it', () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    const args = ['--transport', 'virtual', '--trackers', '2', '--fault', 'kill:0@segments=120'];
+    const first = run(dir, join(dir, 'a'), ...args);
+    const again = run(dir, join(dir, 'b'), ...args);
+    expect(first.status).toBe(0);
+    expect(again.stdout.replaceAll(join(dir, 'b'), join(dir, 'a'))).toBe(first.stdout);
+    expect(outputsOf(join(dir, 'a'))).toEqual(expectedOutputs(job));
+    const trackers = first.doc?.trackers ?? [];
+    expect(trackers.map(({ rank, served, lost }) => ({ rank, served, lost }))).toEqual([
+      { rank: 0, served: true, lost: true },
+      { rank: 8, served: true, lost: false },
+    ]);
+    expect(first.doc?.ranks[8]).toMatchObject({ rank: 8, role: 'tracker' });
+  });
+
+  it('a restarted tracker catches up from the standby, and both end with the same table', () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    const result = run(dir, join(dir, 'out'), '--transport', 'virtual', '--trackers', '2', '--fault', 'restart:0@segments=100');
+    expect(result.status).toBe(0);
+    expect(outputsOf(join(dir, 'out'))).toEqual(expectedOutputs(job));
+    const [primary, standby] = result.doc?.trackers ?? [];
+    expect(result.doc?.faults?.trackersAgree).toBe(true);
+    expect(primary.swarms).toEqual(standby.swarms);
+    expect(primary.swarms.map((s) => s.completed).reduce((a, b) => a + b)).toBe(expectedOutputs(job).size);
+  });
+
+  it('both trackers killed: exit 4, and every output written before stays intact', async () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    const result = run(
+      dir,
+      join(dir, 'out'),
+      '--transport',
+      'virtual',
+      '--trackers',
+      '2',
+      '--fault',
+      'kill:0@segments=100',
+      '--fault',
+      'kill:8@segments=300',
+    );
+    expect(result.status).toBe(4);
+    expect(result.doc?.faults?.noTracker).toMatch(
+      /^rank \d+ lost rank 8, the last tracker \(killed by --fault kill:8@segments=300 at [\d.]+ s\)$/,
+    );
+    expectWrittenCorrect(job, join(dir, 'out'));
+    expect(result.doc?.faults?.missing.every((m) => m.kind === 'no-tracker')).toBe(true);
+    expect(result.doc?.faults?.missing.length).toBeGreaterThan(0);
+  });
+
+  it('slow ranks and lossy links: outputs stay correct, time grows, and the same seed gives the same run', () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    const clean = run(dir, join(dir, 'clean'), '--transport', 'virtual');
+    const faulty = [
+      '--transport',
+      'virtual',
+      '--fault',
+      'delay:2=50ms',
+      '--fault',
+      'drop:1->3=20%',
+      '--fault',
+      'drop:3->1=20%',
+      '--fault',
+      'drop:4->5=10%',
+    ];
+    const result = run(dir, join(dir, 'out'), ...faulty, '--check-determinism');
+    expect(result.status).toBe(0);
+    expect(outputsOf(join(dir, 'out'))).toEqual(expectedOutputs(job));
+    expect(result.doc?.run.wallSeconds).toBeGreaterThan(clean.doc?.run.wallSeconds ?? Infinity);
+  });
+
+  it('file-done=R:FILE kills a rank right after it wrote that output', () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    const file = job.clients[1].wanted[0];
+    const result = run(dir, join(dir, 'out'), '--transport', 'virtual', '--fault', `kill:2@file-done=2:${file}`);
+    expect(result.status).toBe(0);
+    expect(result.doc?.faults?.fired).toHaveLength(1);
+    expect(readFileSync(join(dir, 'out', `client2_${file}`), 'utf8')).toBe(expectedOutputs(job).get(`client2_${file}`));
+  });
+
+  it("prints the tracker's swarm table with --dump-tracker, and the report carries it", () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    const result = sim('run', dir, '--out', join(dir, 'out'), '--quiet', '--transport', 'virtual', '--dump-tracker');
+    expect(result.status).toBe(0);
+    const table = result.stdout.slice(result.stdout.indexOf('swarm table of rank 0'));
+    expect(table.split('\n')[1]).toMatch(/^file\s+segments\s+seeds\s+peers\s+completed\s+gave up$/);
+    for (const file of job.files.keys()) expect(table).toMatch(new RegExp(`^${file} +\\d+ +[\\d,]+ +- +\\d+ +-$`, 'm'));
+    const doc = JSON.parse(readFileSync(join(dir, 'out', 'report', 'metrics.json'), 'utf8')) as MetricsDocument;
+    expect(doc.trackers?.[0].swarms.map((s) => s.file).sort()).toEqual([...job.files.keys()].sort());
+    expect(readFileSync(join(dir, 'out', 'report', 'index.html'), 'utf8')).toContain('Swarm table of rank 0');
+  });
+
+  it('refuses a fault it cannot carry out, naming it', () => {
+    const dir = generated(SHARED);
+    const cases: [string[], string][] = [
+      [['--fault', 'kill:9@segments=1'], 'sim: --fault kill:9@segments=1: rank 9 is not in this 8-rank job\n'],
+      [
+        ['--fault', 'kill:2@when=3'],
+        'sim: --fault kill:2@when=3: expected segments=N, time=Xs (or Xms) or file-done=R:FILE after @, got "when=3"\n',
+      ],
+      [
+        ['--fault', 'restart:0@segments=1'],
+        'sim: --fault restart:0@segments=1: a restarted tracker catches up from the standby: add --trackers 2\n',
+      ],
+      [
+        ['--fault', 'restart:3@segments=1', '--trackers', '2'],
+        'sim: --fault restart:3@segments=1: only a tracker can be restarted (rank 0 or 8)\n',
+      ],
+      [
+        ['--fault', 'drop:0->2=5%', '--transport', 'virtual'],
+        'sim: --fault drop:0->2: drops are between two clients: the tracker protocol assumes its messages arrive (see docs/faults.md)\n',
+      ],
+      [['--fault', 'delay:2=5ms'], 'sim: --fault: delay and drop faults need --transport virtual\n'],
+      [
+        ['--fault', 'kill:2@segments=5', '--workers', '2'],
+        'sim: --fault kill:2@segments=5: killing a client needs a worker thread of its own: leave --workers out\n',
+      ],
+      [
+        ['--fault', 'kill:2@segments=5', '--transport', 'tcp'],
+        'sim: --fault kill:2@segments=5: over TCP only a tracker can be killed (use the threads or virtual transport)\n',
+      ],
+    ];
+    for (const [args, stderr] of cases) {
+      const result = sim('run', dir, '--out', join(dir, 'out'), '--quiet', ...args);
+      expect(result.stderr, args.join(' ')).toBe(stderr);
+      expect(result.status).toBe(2);
+    }
+    const bad = sim('run', dir, '--fault', 'explode:3');
+    expect(bad.stderr).toMatch(/^sim: --fault explode:3: expected kill:RANK@segments=N, /);
+    expect(bad.status).toBe(2);
+  });
+});
+
+describe('faults on threads', () => {
+  it('a killed client: every output is correct or listed for a true reason', async () => {
+    const dir = generated(SINGLE);
+    const job = loadJob(dir);
+    for (const [victim, at] of [
+      [[...soleOwnerOf(job).keys()][0], 'segments=0'],
+      [2, 'segments=200'],
+    ] as const) {
+      const out = join(dir, `out${victim}`);
+      const result = run(dir, out, '--fault', `kill:${victim}@${at}`);
+      expect([0, 4]).toContain(result.status);
+      expectWrittenCorrect(job, out);
+      await expectAccurate(job, 1, result.doc as MetricsDocument, out, victim, result.status ?? -1);
+    }
+  });
+
+  it('the primary tracker killed mid-run: the standby takes over and every output is correct', () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    const result = run(dir, join(dir, 'out'), '--trackers', '2', '--fault', 'kill:0@segments=100');
+    expect(result.status).toBe(0);
+    expect(outputsOf(join(dir, 'out'))).toEqual(expectedOutputs(job));
+    expect(result.doc?.faults?.fired.map((f) => f.spec)).toEqual(['kill:0@segments=100']);
+    expect(result.doc?.trackers?.find((t) => t.rank === 8)?.served).toBe(true);
+  });
+
+  it('a restarted rank 0 catches up and ends with the same table as the standby', () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    const result = run(dir, join(dir, 'out'), '--trackers', '2', '--fault', 'restart:0@segments=100');
+    expect(result.status).toBe(0);
+    expect(outputsOf(join(dir, 'out'))).toEqual(expectedOutputs(job));
+    expect(result.doc?.faults?.trackersAgree).toBe(true);
+  });
+
+  it('both trackers killed: exit 4, outputs written so far intact', () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    const result = run(dir, join(dir, 'out'), '--trackers', '2', '--fault', 'kill:0@segments=50', '--fault', 'kill:8@segments=100');
+    expect(result.status).toBe(4);
+    expect(result.doc?.faults?.noTracker).toContain('the last tracker');
+    expectWrittenCorrect(job, join(dir, 'out'));
+  });
+});
+
+describe('faults over TCP', () => {
+  it('kill -9 of the primary tracker mid-run: the standby takes over, the job completes, no process is left', async () => {
+    const dir = generated(['--ranks', '6', '--files', '3', '--segments', '2500', '--wants', '2', '--seeders', '1', '--seed', 'tcp-kill']);
+    const job = loadJob(dir);
+    const out = join(dir, 'out');
+    const running = startSim(['run', dir, '--transport', 'tcp', '--trackers', '2', '--out', out, '--quiet', '--json']);
+    const primary = (): string[] =>
+      processesWith(dir).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--rank\x000\x00'));
+    expect(await waitFor(() => primary().length === 1, 10_000)).toBe(true);
+    // Mid-run: once the first client has written an output, well before the last.
+    expect(await waitFor(() => writtenIn(out).length > 0, 20_000)).toBe(true);
+    process.kill(Number(primary()[0]), 'SIGKILL');
+    const ended = await running.exited;
+    expect(ended.stderr).toMatch(/^sim: coordinator: lost rank 0 \(primary tracker\): /m);
+    expect(ended.status).toBe(0);
+    const doc = JSON.parse(ended.stdout) as MetricsDocument;
+    expect(doc.faults?.lost).toEqual([0]);
+    expect(doc.trackers?.find((t) => t.rank === 6)?.served).toBe(true);
+    expect(outputsOf(out)).toEqual(expectedOutputs(job));
+    expect(processesWith(dir)).toEqual([]);
+  });
+
+  it("--fault kill:0 over TCP kills the primary's process the same way", () => {
+    const dir = generated(['--ranks', '6', '--files', '3', '--segments', '2500', '--wants', '2', '--seeders', '1', '--seed', 'tcp-fault']);
+    const job = loadJob(dir);
+    const result = run(dir, join(dir, 'out'), '--transport', 'tcp', '--trackers', '2', '--fault', 'kill:0@segments=2000');
+    expect(result.status).toBe(0);
+    expect(result.doc?.faults?.fired.map((f) => f.spec)).toEqual(['kill:0@segments=2000']);
+    expect(outputsOf(join(dir, 'out'))).toEqual(expectedOutputs(job));
+  });
+});
+
+/** Outputs in a folder that may not exist yet. */
+function writtenIn(dir: string): string[] {
+  try {
+    return [...outputsOf(dir).keys()];
+  } catch {
+    return [];
+  }
+}
