@@ -1,4 +1,4 @@
-import { ProtocolError, Tag, UPDATE_EVERY, type SwarmComm, type SwarmPayloads } from './protocol.js';
+import { ProtocolError, Tag, UPDATE_EVERY, type OwnedFile, type SwarmComm, type SwarmPayloads } from './protocol.js';
 import type { SegmentStore } from './segment-store.js';
 import { FileDownload, NOBODY, vanDerCorput } from './file-download.js';
 import { HoldingsGuess } from './holdings-guess.js';
@@ -103,13 +103,14 @@ export class DownloadActivity {
   }
 
   /**
-   * A tracker took over: tell it what this client has finished, and ask it again for every
-   * swarm still needed (an answer the lost tracker owed may never come).
+   * A tracker took over: tell it what this client owns and has finished (it may have missed
+   * some of it), and ask it again for every swarm still needed (an answer the lost tracker
+   * owed may never come).
    */
-  rejoin(): void {
+  rejoin(owned: OwnedFile[]): void {
     const completed: string[] = [];
     for (const file of this.files.values()) if (file.started && file.missing === 0) completed.push(file.name);
-    this.tracker.send(Tag.REJOIN, { completed, gaveUp: this.counters.gaveUp, done: this.done });
+    this.tracker.send(Tag.REJOIN, { owned, completed, gaveUp: this.counters.gaveUp, done: this.done });
     for (const file of this.active) this.askSwarm(file.name, false);
     for (const file of this.files.values()) if (!file.started) this.askSwarm(file.name, true);
   }

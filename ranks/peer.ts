@@ -1,6 +1,6 @@
 import { ALARM, RANK_LOST } from '../sim/comm.js';
 import { DownloadActivity, type DownloadCounters, type FileSink, type Pipeline } from './download.js';
-import { ProtocolError, Tag, TAG_NAMES, type ClientFiles, type SwarmComm } from './protocol.js';
+import { ProtocolError, Tag, TAG_NAMES, TRACKER, type ClientFiles, type SwarmComm } from './protocol.js';
 import { SegmentStore } from './segment-store.js';
 import type { SourceStrategy } from './strategies/index.js';
 import { TrackerLink } from './tracker-link.js';
@@ -31,6 +31,7 @@ export class Peer {
   private readonly upload: UploadActivity;
   private readonly download: DownloadActivity;
   private readonly tracker: TrackerLink;
+  private readonly trackers: number[];
   private started = false;
 
   constructor(
@@ -39,7 +40,8 @@ export class Peer {
     options: PeerOptions,
   ) {
     for (const file of files.owned) this.store.addOwned(file);
-    this.tracker = new TrackerLink(comm, options.standby);
+    this.trackers = options.standby === undefined ? [TRACKER] : [TRACKER, options.standby];
+    this.tracker = new TrackerLink(comm, this.trackers);
     this.upload = new UploadActivity(comm, this.store);
     this.download = new DownloadActivity(
       comm,
@@ -85,9 +87,6 @@ export class Peer {
         case ALARM:
           this.download.onAlarm();
           break;
-        case Tag.STANDBY:
-          this.tracker.standby = message.payload.rank;
-          break;
         case Tag.INIT_ACK:
           // A go-ahead repeated by a tracker that took over.
           break;
@@ -114,10 +113,8 @@ export class Peer {
   private lost(rank: number, reason: string): void {
     if (rank === this.tracker.serving) {
       this.trackerLost(rank, reason);
-      this.download.rejoin();
-    } else if (rank === this.tracker.standby) {
-      this.tracker.standby = undefined;
-    } else {
+      this.download.rejoin(this.files.owned);
+    } else if (!this.trackers.includes(rank)) {
       this.download.peerLost(rank);
     }
   }

@@ -27,8 +27,6 @@ export const Tag = {
   REPLICA_ACK: 15,
   /** A restarted tracker asks the serving one for its whole log. */
   CATCH_UP: 16,
-  /** The serving tracker tells the clients a standby is in step again. */
-  STANDBY: 17,
 } as const;
 
 export type Tag = (typeof Tag)[keyof typeof Tag];
@@ -74,13 +72,12 @@ export type SwarmPayloads = {
   [Tag.SINGLE_FILE_DOWNLOAD_COMPLETED]: { file: string };
   [Tag.CLIENT_GOT_ALL_FILES]: null;
   [Tag.TERMINATE]: null;
-  /** Wanted files complete, given up, and whether the client has finished them all. */
-  [Tag.REJOIN]: { completed: string[]; gaveUp: string[]; done: boolean };
+  /** Owned files, wanted files complete and given up, and whether the client has finished them all. */
+  [Tag.REJOIN]: { owned: OwnedFile[]; completed: string[]; gaveUp: string[]; done: boolean };
   [Tag.FILE_UNAVAILABLE]: { file: string };
   [Tag.REPLICATE]: ReplicatedChange;
   [Tag.REPLICA_ACK]: { seq: number };
   [Tag.CATCH_UP]: null;
-  [Tag.STANDBY]: { rank: number };
 };
 
 /**
@@ -146,6 +143,15 @@ export const SWARM_LAYOUT = {
   [Tag.CLIENT_GOT_ALL_FILES]: null,
   [Tag.TERMINATE]: null,
   [Tag.REJOIN]: [
+    [
+      'owned',
+      {
+        records: [
+          ['name', 'string'],
+          ['hashes', 'string[]'],
+        ],
+      },
+    ],
     ['completed', 'string[]'],
     ['gaveUp', 'string[]'],
     ['done', 'bool'],
@@ -168,7 +174,6 @@ export const SWARM_LAYOUT = {
   ],
   [Tag.REPLICA_ACK]: [['seq', 'int']],
   [Tag.CATCH_UP]: null,
-  [Tag.STANDBY]: [['rank', 'int']],
 } as const satisfies WireLayout<SwarmPayloads>;
 
 export type SwarmComm = Comm<SwarmPayloads>;

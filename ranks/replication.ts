@@ -23,8 +23,6 @@ export class Replicator {
   private readonly held: HeldReply[] = [];
   /** The standby, while one is in step or catching up. */
   private standby: number | undefined;
-  /** A standby catching up is in step once it acknowledges this change. */
-  private catchUpTo: number | undefined;
 
   constructor(
     private readonly comm: SwarmComm,
@@ -32,8 +30,6 @@ export class Replicator {
     /** Every change since the start, for a tracker that restarts; undefined when none can. */
     private readonly log: ReplicatedChange[] | undefined,
     standby: number | undefined,
-    /** Told when a standby that caught up is in step. */
-    private readonly inStep: (standby: number) => void,
   ) {
     this.seq = log?.length ?? 0;
     this.acked = this.seq;
@@ -66,17 +62,12 @@ export class Replicator {
     if (from !== this.standby) return;
     this.acked = Math.max(this.acked, seq);
     this.release(this.acked);
-    if (this.catchUpTo !== undefined && this.acked >= this.catchUpTo) {
-      this.catchUpTo = undefined;
-      this.inStep(from);
-    }
   }
 
   /** The standby is gone: nothing waits for it any more. */
   standbyLost(rank: number): void {
     if (rank !== this.standby) return;
     this.standby = undefined;
-    this.catchUpTo = undefined;
     this.release(Infinity);
   }
 
@@ -85,7 +76,6 @@ export class Replicator {
     if (!this.log) return;
     this.standby = rank;
     for (const entry of this.log) this.comm.send(rank, Tag.REPLICATE, entry);
-    this.catchUpTo = this.seq;
     // Replies wait for the newcomer too: were this tracker to die before the newcomer is
     // in step, the newcomer would take over without what those replies promised.
     this.acked = 0;

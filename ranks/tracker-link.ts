@@ -10,25 +10,30 @@ type ToTracker =
   | typeof Tag.FILE_UNAVAILABLE
   | typeof Tag.REJOIN;
 
-/** A client's way to the tracker that serves now, and to the standby that would take over. */
+/** A client's way to the tracker that serves now, and to the other one when it is lost. */
 export class TrackerLink {
   serving = TRACKER;
 
   constructor(
     private readonly comm: SwarmComm,
-    /** The tracker to turn to when the serving one is lost. */
-    public standby: number | undefined,
+    /** Every tracker rank: rank 0, and the standby if there is one. */
+    private readonly trackers: readonly number[],
   ) {}
 
   send<T extends ToTracker>(tag: T, payload: SwarmPayloads[T]): void {
     this.comm.send(this.serving, tag, payload);
   }
 
-  /** The serving tracker is lost: turn to the standby. False when there is none. */
+  /**
+   * The serving tracker is lost: turn to a tracker the transport does not know to be lost
+   * now. The notice may be older than the news: the lost tracker itself may already be
+   * back (restarted), and is then the one to turn to if no other lives. False when none does.
+   */
   failover(): boolean {
-    if (this.standby === undefined) return false;
-    this.serving = this.standby;
-    this.standby = undefined;
+    const alive = (rank: number): boolean => !this.comm.isLost(rank);
+    const next = this.trackers.find((rank) => rank !== this.serving && alive(rank)) ?? (alive(this.serving) ? this.serving : undefined);
+    if (next === undefined) return false;
+    this.serving = next;
     return true;
   }
 }

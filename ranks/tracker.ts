@@ -30,6 +30,8 @@ export class Tracker {
   private readonly log: ReplicatedChange[] | undefined;
   private readonly roles: Roles;
   private replicator: Replicator | undefined;
+  /** Messages held until every live client has registered (see aboutUnknownFile). */
+  private deferred: SwarmMessage[] = [];
   /** True once this tracker has served (rather than only followed). */
   served = false;
 
@@ -73,6 +75,8 @@ export class Tracker {
             return true;
           case RANK_LOST:
             return false;
+          // An acknowledgement the serving tracker sent to this rank's earlier life.
+          case Tag.REPLICA_ACK:
           case ALARM:
             break;
           default:
@@ -95,14 +99,13 @@ export class Tracker {
   private async serve(standby: number | undefined): Promise<void> {
     const comm = this.comm;
     this.served = true;
-    const replicator = new Replicator(comm, this.state, this.log, standby, (rank) => {
-      for (const client of this.liveClients()) comm.send(client, Tag.STANDBY, { rank });
-    });
+    const replicator = new Replicator(comm, this.state, this.log, standby);
     this.replicator = replicator;
     const clients = this.roles.clients;
     if (!this.state.started) {
-      while (!this.everyoneRegistered()) this.handle(comm.tryRecv() ?? (await comm.recv()));
-      replicator.commit({ kind: 'go', rank: comm.rank, file: '', files: [] });
+      // A client rejoining after a failover proves the go-ahead was given: no need to wait.
+      while (!this.state.started && !this.everyoneRegistered()) this.handle(comm.tryRecv() ?? (await comm.recv()));
+      if (!this.state.started) replicator.commit({ kind: 'go', rank: comm.rank, file: '', files: [] });
       for (const client of this.liveClients()) replicator.reply(client, Tag.INIT_ACK, null);
     }
     // The standby acknowledges everything before the end, so both trackers end alike.
@@ -124,6 +127,47 @@ export class Tracker {
   }
 
   private handle(message: SwarmMessage): void {
+    if (this.aboutUnknownFile(message)) {
+      this.deferred.push(message);
+      return;
+    }
+    this.apply(message);
+    if (this.deferred.length > 0 && this.everyoneRegistered()) {
+      const deferred = this.deferred;
+      this.deferred = [];
+      for (const held of deferred) this.apply(held);
+    }
+  }
+
+  /**
+   * A message about a file no registration has named yet, while some live client has not
+   * registered: after a takeover, the owner's registration may still be on its way.
+   */
+  private aboutUnknownFile(message: SwarmMessage): boolean {
+    const files = (): string[] => {
+      switch (message.tag) {
+        case Tag.SWARM_REQUEST:
+        case Tag.PEER_UPDATE:
+        case Tag.SINGLE_FILE_DOWNLOAD_COMPLETED:
+        case Tag.FILE_UNAVAILABLE:
+          return [message.payload.file];
+        case Tag.REJOIN:
+          return [...message.payload.completed, ...message.payload.gaveUp];
+        default:
+          return [];
+      }
+    };
+    const unknown = files().some((file) => !this.state.swarms.has(file));
+    if (!unknown || this.everyoneRegistered()) return false;
+    // Its own registration is news for everyone else: take it now, the rest when all are in.
+    if (message.tag === Tag.REJOIN && !this.state.registered.has(message.source)) {
+      (this.replicator as Replicator).commit({ kind: 'register', rank: message.source, file: '', files: message.payload.owned });
+      return !this.everyoneRegistered() && this.aboutUnknownFile(message);
+    }
+    return true;
+  }
+
+  private apply(message: SwarmMessage): void {
     const replicator = this.replicator as Replicator;
     const { source } = message;
     const commit = (kind: ReplicatedChange['kind'], file = '', files: OwnedFile[] = []): void =>
@@ -160,7 +204,10 @@ export class Tracker {
         if (!this.state.done.has(source)) commit('done');
         break;
       case Tag.REJOIN: {
-        const { completed, gaveUp, done } = message.payload;
+        const { owned, completed, gaveUp, done } = message.payload;
+        // A tracker that took over before it was in step may have missed the registration, or the go-ahead.
+        if (!this.state.registered.has(source)) commit('register', '', owned);
+        if (!this.state.started) commit('go');
         for (const file of completed) if (this.swarmOf(file, source)?.completedBy.has(source) === false) commit('complete', file);
         for (const file of gaveUp) if (this.swarmOf(file, source)?.gaveUpBy.has(source) === false) commit('give-up', file);
         if (done && !this.state.done.has(source)) commit('done');

@@ -71,4 +71,6 @@ export interface Comm<M extends PayloadMap> {
    * transport), delivers an ALARM message to this rank: the way to time out a wait.
    */
   alarm(ms: number): void;
+  /** Whether the transport has reported `rank` lost (and not started again since). */
+  isLost(rank: number): boolean;
 }

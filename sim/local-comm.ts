@@ -63,6 +63,10 @@ export class MailboxComm<M extends PayloadMap> implements Comm<M> {
     return this.mailbox.deliver({ source: rank, tag: RANK_LOST, payload: { reason } });
   }
 
+  isLost(rank: number): boolean {
+    return this.lostRanks.has(rank);
+  }
+
   /** A lost rank was started again: messages to it go through once more. */
   rankBack(rank: number): void {
     this.lostRanks.delete(rank);

@@ -1,11 +1,12 @@
 import type { MessagePort } from 'node:worker_threads';
-import { RANK_LOST, type LostNotice } from '../comm.js';
+import { RANK_LOST } from '../comm.js';
 import type { Letter } from '../mailbox.js';
 import { decodeBatch, encodeInto, type AnyWireLayout } from '../wire-layout.js';
 
 /**
  * Where a link's messages go: a rank's mailbox, plus the transport's notices that a rank
- * was lost or came back, which travel in order with the rank's own messages.
+ * was lost or came back. Notices travel on rank 0's links, in order with its messages and
+ * with each other, so that a rank never hears of a loss before an earlier return.
  */
 export interface LinkInbox {
   deliver(letter: Letter): boolean;
@@ -17,9 +18,19 @@ export interface LinkInbox {
 /** The tag of the notice that a lost rank runs again (threads transport only: it never reaches rank code). */
 export const RANK_BACK = 254;
 
+/** A notice on a link: which rank was lost or is back, and why. */
+export interface LinkNotice {
+  rank: number;
+  reason: string;
+}
+
 /** A protocol's layout plus the notices a link may carry. */
 export function withNotices(layout: AnyWireLayout): AnyWireLayout {
-  return { ...layout, [RANK_LOST]: [['reason', 'string']], [RANK_BACK]: null };
+  const notice = [
+    ['rank', 'int'],
+    ['reason', 'string'],
+  ] as const;
+  return { ...layout, [RANK_LOST]: notice, [RANK_BACK]: notice };
 }
 
 /**
@@ -96,8 +107,8 @@ export interface BatchHandlers {
 /** Delivers every batch that arrives on `port` from rank `source` into `inbox`. */
 export function receiveBatches(port: MessagePort, source: number, inbox: LinkInbox, layout: AnyWireLayout, handlers: BatchHandlers): void {
   const deliver = (tag: number, payload: unknown): void => {
-    if (tag === RANK_LOST) inbox.rankLost(source, (payload as LostNotice).reason);
-    else if (tag === RANK_BACK) inbox.rankBack(source);
+    if (tag === RANK_LOST) inbox.rankLost((payload as LinkNotice).rank, (payload as LinkNotice).reason);
+    else if (tag === RANK_BACK) inbox.rankBack((payload as LinkNotice).rank);
     else inbox.deliver({ source, tag, payload });
   };
   port.on('message', (data: string) => {

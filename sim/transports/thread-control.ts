@@ -47,11 +47,7 @@ export interface WorkerSetup {
  * Main thread → worker: the port of a newly wired client-to-client channel, or of the
  * comlink control channel, which is opened only when first needed.
  */
-export type ToWorker =
-  | { type: 'port'; rank: number; peer: number; port: MessagePort }
-  | { type: 'control'; port: MessagePort }
-  /** A rank outside the worker is gone (rank 0's loss comes in order on its own link instead). */
-  | { type: 'lost'; rank: number; reason: string };
+export type ToWorker = { type: 'port'; rank: number; peer: number; port: MessagePort } | { type: 'control'; port: MessagePort };
 
 /** Worker → main thread, unprompted. */
 export type FromWorker =

@@ -215,10 +215,6 @@ control.on('message', (message: ToWorker) => {
     void openControl(message.port);
     return;
   }
-  if (message.type === 'lost') {
-    for (const client of clients.values()) client.comm.rankLost(message.rank, message.reason);
-    return;
-  }
   const client = clients.get(message.rank);
   if (!client) throw new Error(`a port for rank ${message.rank}, which this worker does not host`);
   client.attach(message.peer, message.port);

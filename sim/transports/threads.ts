@@ -27,7 +27,7 @@ import {
 } from '../run-result.js';
 import { now, secondsSince, type Samples } from '../timeline.js';
 import { startWatchdog } from '../watchdog.js';
-import { BatchedLink, FlushQueue, RANK_BACK, receiveBatches, withNotices, type LinkInbox } from './batched-link.js';
+import { BatchedLink, FlushQueue, RANK_BACK, receiveBatches, withNotices, type LinkInbox, type LinkNotice } from './batched-link.js';
 import type { FromWorker, HostedRank, ToWorker, WorkerSetup } from './thread-control.js';
 import { describeWait, withTimeout } from './rank-status.js';
 import { trackerSummary } from '../tracker-tables.js';
@@ -167,12 +167,12 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
         dead.add(0);
         settle(0);
         // Rank 0's loss travels on its own links, after everything it sent while alive.
-        for (let dest = 1; dest < size; dest++) if (!dead.has(dest)) links[dest].push(RANK_LOST, { reason });
+        tellAll(RANK_LOST, 0, reason);
       }
       if (fault.action === 'restart') {
         dead.delete(0);
         settled.delete(0);
-        for (let dest = 1; dest < size; dest++) if (!dead.has(dest)) links[dest].push(RANK_BACK, null);
+        tellAll(RANK_BACK, 0, 'restarted');
         startTracker('restarted');
       }
       return;
@@ -187,7 +187,11 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     settle(rank);
     void workers[workerOf[rank]].terminate();
     trackerComm.rankLost(rank, reason);
-    for (const worker of workers) worker.postMessage({ type: 'lost', rank, reason } satisfies ToWorker);
+    tellAll(RANK_LOST, rank, reason);
+  };
+  /** A notice to every live worker rank, on rank 0's links: in order with every earlier notice. */
+  const tellAll = (tag: typeof RANK_LOST | typeof RANK_BACK, rank: number, reason: string): void => {
+    for (let dest = 1; dest < size; dest++) if (!dead.has(dest)) links[dest].push(tag, { rank, reason } satisfies LinkNotice);
   };
   const schedule = new FaultSchedule(plan.timed, act, () => secondsSince(epochMs));
 
