@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Peer, type PeerReport } from '../ranks/peer.js';
-import { Tag, type ClientFiles, type SwarmPayloads } from '../ranks/protocol.js';
+import {
+  Tag,
+  TAG_NAMES,
+  type ChangeKind,
+  type ClientFiles,
+  type OwnedFile,
+  type SwarmComm,
+  type SwarmPayloads,
+} from '../ranks/protocol.js';
 import { STRATEGIES, STRATEGY_NAMES, type StrategyName } from '../ranks/strategies/index.js';
 import { Roles } from '../ranks/roles.js';
 import { Tracker } from '../ranks/tracker.js';
@@ -151,5 +159,81 @@ describe('a peer', () => {
     const { comms, running } = await startedPeer({ owned: [], wanted: ['f'] });
     comms[2].send(1, Tag.ACK, { file: 'f', index: 3, load: 1, from: 0, held: 0 });
     await expect(running).rejects.toThrow('ACK from rank 2 for f[3], which was not asked of it');
+  });
+});
+
+/** The payload of the next message with this tag from `source`; a loss notice or alarm instead is an error. */
+async function payloadFrom<T extends keyof SwarmPayloads & number>(comm: SwarmComm, source: number, tag: T): Promise<SwarmPayloads[T]> {
+  const message = await comm.recv({ source, tag });
+  if (message.tag !== tag) throw new Error(`expected ${TAG_NAMES[tag]}, got ${TAG_NAMES[message.tag]}`);
+  return message.payload as SwarmPayloads[T];
+}
+
+describe('a standby tracker', () => {
+  const owned = { name: 'f', hashes: ['a'.repeat(32), 'b'.repeat(32)] };
+  /** Tracker 0 and clients 1, 2 as loopback comms; the test plays the standby (rank 3). */
+  function pair() {
+    const comms = loopback<SwarmPayloads>(4);
+    const primary = new Tracker(comms[0], { roles: new Roles(4, 2) });
+    return { comms, running: primary.run(), primary };
+  }
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+
+  it('gets every change in order, and no client hears of a change before the standby acknowledged it', async () => {
+    const { comms } = pair();
+    comms[1].send(0, Tag.INIT, { files: [owned] });
+    comms[2].send(0, Tag.INIT, { files: [] });
+    const changes = [];
+    for (let i = 0; i < 3; i++) changes.push(await payloadFrom(comms[3], 0, Tag.REPLICATE));
+    expect(changes.map(({ seq, kind, rank }) => [seq, kind, rank])).toEqual([
+      [1, 'register', 1],
+      [2, 'register', 2],
+      [3, 'go', 0],
+    ]);
+    await settle();
+    expect(comms[1].tryRecv({ tag: Tag.INIT_ACK })).toBeUndefined();
+    comms[3].send(0, Tag.REPLICA_ACK, { seq: 3 });
+    expect((await comms[1].recv({ source: 0, tag: Tag.INIT_ACK })).tag).toBe(Tag.INIT_ACK);
+    comms[2].send(0, Tag.SWARM_REQUEST, { file: 'f', withHashes: false });
+    expect(await payloadFrom(comms[3], 0, Tag.REPLICATE)).toMatchObject({ seq: 4, kind: 'peer', rank: 2, file: 'f' });
+    await settle();
+    expect(comms[2].tryRecv({ tag: Tag.SWARM_REPLY })).toBeUndefined();
+    comms[3].send(0, Tag.REPLICA_ACK, { seq: 4 });
+    expect((await comms[2].recv({ tag: Tag.SWARM_REPLY })).payload).toMatchObject({ seeds: [1], peers: [2] });
+  });
+
+  it('takes over when the primary is lost, with the state it was sent and what rejoining clients tell it', async () => {
+    const comms = loopback<SwarmPayloads>(4);
+    const standby = new Tracker(comms[3], { roles: new Roles(4, 2), start: 'standby' });
+    const running = standby.run();
+    const change = (seq: number, kind: ChangeKind, rank: number, files: OwnedFile[] = []) =>
+      comms[0].send(3, Tag.REPLICATE, { seq, kind, rank, file: '', files });
+    change(1, 'register', 1, [owned]);
+    change(2, 'register', 2);
+    change(3, 'go', 0);
+    // One acknowledgement per batch, each covering everything before it.
+    let acked = 0;
+    while (acked < 3) acked = (await payloadFrom(comms[0], 3, Tag.REPLICA_ACK)).seq;
+    expect(acked).toBe(3);
+    comms[3].rankLost(0, 'test');
+    // Client 2 finished f before the primary died, but the primary never replicated it.
+    comms[2].send(3, Tag.REJOIN, { owned: [], completed: ['f'], gaveUp: [], done: true });
+    comms[1].send(3, Tag.REJOIN, { owned: [owned], completed: [], gaveUp: [], done: true });
+    await running;
+    expect(standby.served).toBe(true);
+    expect(standby.swarms.get('f')?.members).toEqual(
+      new Map([
+        [1, 'seed'],
+        [2, 'seed'],
+      ]),
+    );
+    expect((await comms[1].recv({ source: 3, tag: Tag.TERMINATE })).tag).toBe(Tag.TERMINATE);
+  });
+
+  it('refuses a change out of order', async () => {
+    const comms = loopback<SwarmPayloads>(4);
+    const running = new Tracker(comms[3], { roles: new Roles(4, 2), start: 'standby' }).run();
+    comms[0].send(3, Tag.REPLICATE, { seq: 2, kind: 'go', rank: 0, file: '', files: [] });
+    await expect(running).rejects.toThrow('tracker got change 2 after change 0');
   });
 });
