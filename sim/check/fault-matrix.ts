@@ -94,7 +94,7 @@ function describeOutcome(doc: MetricsDocument, exitCode: number): string {
     return faults.noTracker ? '4: no tracker left' : `4: ${faults.unavailable.join(', ')} unavailable`;
   }
   const lost = faults?.missing.length ?? 0;
-  return lost > 0 ? `${exitCode} (its ${lost} outputs lost)` : `${exitCode}`;
+  return lost > 0 ? `${exitCode} (its ${lost} output${lost === 1 ? '' : 's'} lost)` : `${exitCode}`;
 }
 
 /** What is wrong with an outcome, judged from the job and the files on disk; undefined when nothing is. */
