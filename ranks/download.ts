@@ -310,8 +310,9 @@ export class DownloadActivity {
   private askSwarm(name: string, withHashes: boolean): void {
     const file = this.files.get(name);
     if (file) {
+      // With requests already out, the next reply may answer an older one: keep its epoch.
+      if (!file.refreshing) file.swarmEpoch = this.lossEpoch;
       file.refreshing = true;
-      file.swarmEpoch = this.lossEpoch;
     }
     this.counters.swarmRequests++;
     this.tracker.send(Tag.SWARM_REQUEST, { file: name, withHashes });

@@ -24,7 +24,7 @@ export class FileDownload {
   askedEpoch = new Int32Array(0);
   /** Per in-flight segment: the alarm tick it was asked at, when requests time out. */
   askedTick = new Int32Array(0);
-  /** The loss epoch the pending swarm request was sent in, and that of the members known now. */
+  /** The loss epoch the oldest pending swarm request was sent in, and that of the members known now. */
   swarmEpoch = 0;
   membersEpoch = -1;
   /** After a holder is lost the holdings guess is no proof of anything: every member is asked. */

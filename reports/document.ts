@@ -61,6 +61,8 @@ export interface FaultsSection {
   lost: number[];
   /** Set when every tracker was lost. */
   noTracker?: string;
+  /** Messages lost on lossy links (`drop:` faults, virtual time). */
+  dropped?: number;
   /** Outputs not written, and why. */
   missing: { output: string; rank: number; file: string; kind: 'client-lost' | 'unavailable' | 'no-tracker'; reason: string }[];
   /** Files some live client could not finish: a segment had no live holder left. */

@@ -41,6 +41,8 @@ export interface FaultOutcome {
   lost: number[];
   /** Set when every tracker was lost: nobody could end the job. */
   noTracker?: string;
+  /** Messages lost on lossy links (virtual time). */
+  dropped?: number;
 }
 
 export interface RunResult {

@@ -29,6 +29,7 @@ export function formatSummary(doc: MetricsDocument): string {
 function faultLines(faults: FaultsSection): string[] {
   const lines = faults.fired.map((fired) => `fault ${fired.spec} fired at ${fired.seconds.toFixed(3)} s`);
   if (faults.lost.length > 0) lines.push(`ranks lost by the end: ${faults.lost.join(', ')}`);
+  if (faults.dropped !== undefined) lines.push(`messages dropped on lossy links: ${faults.dropped}`);
   if (faults.trackersAgree !== null) lines.push(`both trackers hold the same swarm table: ${faults.trackersAgree ? 'yes' : 'NO'}`);
   if (faults.noTracker) lines.push(`every tracker was lost: ${faults.noTracker}`);
   if (faults.unavailable.length > 0) lines.push(`files no live client could finish: ${faults.unavailable.join(', ')}`);

@@ -166,6 +166,7 @@ describe('faults in virtual time', () => {
     expect(result.status).toBe(0);
     expect(outputsOf(join(dir, 'out'))).toEqual(expectedOutputs(job));
     expect(result.doc?.run.wallSeconds).toBeGreaterThan(clean.doc?.run.wallSeconds ?? Infinity);
+    expect(result.doc?.faults?.dropped).toBeGreaterThan(0);
   });
 
   it('file-done=R:FILE kills a rank right after it wrote that output', () => {

@@ -52,6 +52,7 @@ export function faultsSection(
       fired: outcome.fired,
       lost: outcome.lost,
       ...(outcome.noTracker ? { noTracker: outcome.noTracker } : {}),
+      ...(outcome.dropped === undefined ? {} : { dropped: outcome.dropped }),
       missing,
       unavailable: [...unavailable].sort(),
       complete: complete.sort(),

@@ -6,16 +6,14 @@
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Pipeline } from '../../ranks/download.js';
-import { SWARM_LAYOUT, type SwarmPayloads } from '../../ranks/protocol.js';
+import { SWARM_LAYOUT } from '../../ranks/protocol.js';
 import { Roles } from '../../ranks/roles.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';
-import { Tracker, type TrackerStart } from '../../ranks/tracker.js';
 import { RANK_LOST } from '../comm.js';
 import { RankFailure, RunFailure, StallFailure } from '../failures.js';
 import { emptyPlan, hasFaults, type FaultPlan, type TimedFault } from '../faults/plan.js';
 import { FaultSchedule } from '../faults/schedule.js';
 import type { Job } from '../inputs.js';
-import { MailboxComm } from '../local-comm.js';
 import {
   clientCounters,
   lostClientCounters,
@@ -27,9 +25,10 @@ import {
 } from '../run-result.js';
 import { now, secondsSince, type Samples } from '../timeline.js';
 import { startWatchdog } from '../watchdog.js';
-import { BatchedLink, FlushQueue, RANK_BACK, receiveBatches, withNotices, type LinkInbox, type LinkNotice } from './batched-link.js';
+import { BatchedLink, FlushQueue, RANK_BACK, receiveBatches, withNotices, type LinkNotice } from './batched-link.js';
 import type { FromWorker, HostedRank, ToWorker, WorkerSetup } from './thread-control.js';
 import { describeWait, withTimeout } from './rank-status.js';
+import { MainThreadTracker } from './thread-tracker.js';
 import { trackerSummary } from '../tracker-tables.js';
 import type { ControlClient } from './worker-control.js';
 
@@ -120,35 +119,9 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     if (settled.size === size) allDone();
   };
 
-  // Rank 0 lives in this thread; a restart gives it a new comm, and only the live one is heard.
-  let trackerComm!: MailboxComm<SwarmPayloads>;
-  let tracker!: Tracker;
-  const startTracker = (start: TrackerStart): void => {
-    const comm: MailboxComm<SwarmPayloads> = new MailboxComm<SwarmPayloads>(0, size, (dest, tag, payload) => {
-      if (comm === trackerComm && !dead.has(0)) links[dest].push(tag, payload);
-    });
-    trackerComm = comm;
-    const incarnation = new Tracker(comm, { roles, start, observe: (...change) => incarnation.served && growth.observe(...change) });
-    tracker = incarnation;
-    incarnation.run().then(
-      () => {
-        if (comm === trackerComm && !dead.has(0)) settle(0);
-      },
-      (error: unknown) => {
-        if (comm !== trackerComm || dead.has(0)) return;
-        const failure = error instanceof Error ? error : new Error(String(error));
-        fail(new RankFailure(0, failure.message, failure.stack));
-      },
-    );
-  };
-  const trackerInbox: LinkInbox = {
-    deliver: (letter) => !dead.has(0) && trackerComm.mailbox.deliver(letter),
-    get delivered() {
-      return trackerComm.mailbox.delivered;
-    },
-    rankLost: (rank, reason) => trackerComm.rankLost(rank, reason),
-    rankBack: (rank) => trackerComm.rankBack(rank),
-  };
+  // Started first thing in the run below, before any worker can send to it.
+  let rank0: MainThreadTracker | undefined;
+  const host = (): MainThreadTracker => rank0 as MainThreadTracker;
 
   const connect = (a: number, b: number): void => {
     const key = Math.min(a, b) * size + Math.max(a, b);
@@ -165,6 +138,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     if (rank === 0) {
       if (!dead.has(0)) {
         dead.add(0);
+        host().kill();
         settle(0);
         // Rank 0's loss travels on its own links, after everything it sent while alive.
         tellAll(RANK_LOST, 0, reason);
@@ -173,7 +147,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
         dead.delete(0);
         settled.delete(0);
         tellAll(RANK_BACK, 0, 'restarted');
-        startTracker('restarted');
+        host().restart();
       }
       return;
     }
@@ -186,7 +160,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     }
     settle(rank);
     void workers[workerOf[rank]].terminate();
-    trackerComm.rankLost(rank, reason);
+    rank0?.comm.rankLost(rank, reason);
     tellAll(RANK_LOST, rank, reason);
   };
   /** A notice to every live worker rank, on rank 0's links: in order with every earlier notice. */
@@ -240,7 +214,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
         const { port1, port2 } = new MessageChannel();
         links[rank] = new BatchedLink(flusher, layout);
         links[rank].attach(port1);
-        receiveBatches(port1, rank, trackerInbox, layout, { onBadBatch: (problem) => fail(new RankFailure(0, problem)) });
+        receiveBatches(port1, rank, host().inbox, layout, { onBadBatch: (problem) => fail(new RankFailure(0, problem)) });
         workerOf[rank] = w;
         const client = job.clients[rank - 1] ?? { owned: [], wanted: [] };
         const role = rank === roles.standby ? 'standby' : 'client';
@@ -279,7 +253,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     const answers = await Promise.all(asked);
     const statuses = new Map(answers.flatMap((answer) => answer ?? []).map((status) => [status.rank, status]));
     const lines = [
-      `${roles.describe(0)}: ${dead.has(0) ? 'lost' : describeWait(trackerComm.mailbox.waiting(), trackerComm.mailbox.queued)}`,
+      `${roles.describe(0)}: ${dead.has(0) ? 'lost' : describeWait(host().comm.mailbox.waiting(), host().comm.mailbox.queued)}`,
     ];
     for (const rank of workerRanks) {
       const status = statuses.get(rank);
@@ -302,7 +276,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
   };
   const progressed = (): number => online + settled.size + obtained();
   const moved = (): number => {
-    let total = trackerComm.messagesIn + online;
+    let total = host().comm.messagesIn + online;
     for (let rank = 1; rank < size; rank++) total += Atomics.load(shared, 2 * rank);
     return total;
   };
@@ -310,7 +284,10 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
   const timers: NodeJS.Timeout[] = [];
   let stopWatchdog = (): void => undefined;
   try {
-    startTracker('primary');
+    rank0 = new MainThreadTracker(roles, (dest, tag, payload) => links[dest].push(tag, payload), growth.observe, {
+      finished: () => settle(0),
+      failed: (error) => fail(new RankFailure(0, error.message, error.stack)),
+    });
     spawnWorkers();
     options.onStart?.({ progress: () => Array.from({ length: roles.clients }, (_, i) => Atomics.load(shared, 2 * (i + 1) + 1)) });
     for (const fault of plan.timed) {
@@ -335,8 +312,8 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
       stopLivelock();
     };
     await Promise.race([done, failed]);
-    counters[0] = trackerCounters(trackerComm.messagesIn, trackerComm.messagesOut);
-    tables.set(0, trackerSummary(0, tracker, dead.has(0)));
+    counters[0] = trackerCounters(host().comm.messagesIn, host().comm.messagesOut);
+    tables.set(0, trackerSummary(0, host().tracker, dead.has(0)));
     const trackers = [...tables.values()].sort((a, b) => a.rank - b.rank);
     const serving = trackers.find((table) => table.served && !table.lost) ?? trackers.find((table) => table.served) ?? trackers[0];
     return {

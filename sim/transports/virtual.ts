@@ -212,7 +212,7 @@ export async function runVirtual(job: Job, options: VirtualRunOptions): Promise<
     settle(
       new StallFailure(
         0,
-        describe(world.unfinishedRanks()),
+        describe(world.unfinished()),
         undefined,
         'the virtual-time run stopped with ranks unfinished and nothing scheduled',
       ),
@@ -245,6 +245,15 @@ export async function runVirtual(job: Job, options: VirtualRunOptions): Promise<
     swarmGrowth: growth.series(),
     virtualSeconds: world.seconds,
     trackers: [...trackers].sort(([a], [b]) => a - b).map(([rank, tracker]) => trackerSummary(rank, tracker, !world.isAlive(rank))),
-    ...(hasFaults(plan) || roles.trackers === 2 ? { faults: { fired: schedule.fired, lost, ...(noTracker ? { noTracker } : {}) } } : {}),
+    ...(hasFaults(plan) || roles.trackers === 2
+      ? {
+          faults: {
+            fired: schedule.fired,
+            lost,
+            ...(noTracker ? { noTracker } : {}),
+            ...(plan.drops.length > 0 ? { dropped: world.dropped } : {}),
+          },
+        }
+      : {}),
   };
 }

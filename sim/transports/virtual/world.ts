@@ -272,11 +272,7 @@ export class VirtualWorld {
     this.blocked(rank);
   }
 
-  unfinishedRanks(): number[] {
-    return this.unfinished();
-  }
-
-  private unfinished(): number[] {
+  unfinished(): number[] {
     const ranks = [];
     for (let rank = 0; rank < this.size; rank++) if (this.done[rank] === 0) ranks.push(rank);
     return ranks;

@@ -1,0 +1,74 @@
+/**
+ * Rank 0 on the threads transport: the tracker in the main thread. It can be killed (it
+ * is no longer heard, and what it sends goes nowhere) and started again with a new comm;
+ * only the live incarnation is ever heard or delivered to.
+ */
+import type { SwarmPayloads } from '../../ranks/protocol.js';
+import type { Roles } from '../../ranks/roles.js';
+import { Tracker, type SwarmObserver, type TrackerStart } from '../../ranks/tracker.js';
+import { MailboxComm, type Post } from '../local-comm.js';
+import type { LinkInbox } from './batched-link.js';
+
+export interface MainThreadTrackerEvents {
+  /** The live incarnation finished its run. */
+  finished: () => void;
+  /** The live incarnation threw. */
+  failed: (error: Error) => void;
+}
+
+export class MainThreadTracker {
+  comm!: MailboxComm<SwarmPayloads>;
+  tracker!: Tracker;
+  alive = true;
+
+  constructor(
+    private readonly roles: Roles,
+    private readonly post: Post,
+    private readonly observe: SwarmObserver,
+    private readonly events: MainThreadTrackerEvents,
+  ) {
+    this.start('primary');
+  }
+
+  /** What links from the workers deliver into: the live incarnation's mailbox. */
+  readonly inbox: LinkInbox = ((host: MainThreadTracker): LinkInbox => ({
+    deliver: (letter) => host.alive && host.comm.mailbox.deliver(letter),
+    get delivered(): number {
+      return host.comm.mailbox.delivered;
+    },
+    rankLost: (rank, reason) => host.comm.rankLost(rank, reason),
+    rankBack: (rank) => host.comm.rankBack(rank),
+  }))(this);
+
+  kill(): void {
+    this.alive = false;
+  }
+
+  /** Starts a new incarnation, which catches up from the serving tracker. */
+  restart(): void {
+    this.alive = true;
+    this.start('restarted');
+  }
+
+  private start(start: TrackerStart): void {
+    const comm: MailboxComm<SwarmPayloads> = new MailboxComm<SwarmPayloads>(0, this.roles.size, (dest, tag, payload) => {
+      if (this.live(comm)) this.post(dest, tag, payload);
+    });
+    // Only the tracker that serves draws the swarm-growth chart.
+    const tracker = new Tracker(comm, { roles: this.roles, start, observe: (...change) => tracker.served && this.observe(...change) });
+    this.comm = comm;
+    this.tracker = tracker;
+    tracker.run().then(
+      () => {
+        if (this.live(comm)) this.events.finished();
+      },
+      (error: unknown) => {
+        if (this.live(comm)) this.events.failed(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  }
+
+  private live(comm: MailboxComm<SwarmPayloads>): boolean {
+    return this.alive && comm === this.comm;
+  }
+}
