@@ -310,6 +310,20 @@ describe('faults over TCP', () => {
   });
 });
 
+describe('faults over TCP, both trackers', () => {
+  it('both tracker processes killed: exit 4, outputs written so far intact, no process left', () => {
+    const dir = generated(['--ranks', '6', '--files', '3', '--segments', '2500', '--wants', '2', '--seeders', '1', '--seed', 'tcp-both']);
+    const job = loadJob(dir);
+    const args = ['--transport', 'tcp', '--trackers', '2', '--fault', 'kill:0@segments=1000', '--fault', 'kill:6@segments=3000'];
+    const result = run(dir, join(dir, 'out'), ...args);
+    expect(result.status).toBe(4);
+    expect(result.doc?.faults?.noTracker).toMatch(/^rank \d lost rank 6, the last tracker/);
+    expect(result.doc?.faults?.missing.every((m) => m.kind === 'no-tracker')).toBe(true);
+    expectWrittenCorrect(job, join(dir, 'out'));
+    expect(processesWith(dir)).toEqual([]);
+  });
+});
+
 /** Outputs in a folder that may not exist yet. */
 function writtenIn(dir: string): string[] {
   try {

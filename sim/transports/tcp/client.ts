@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Peer } from '../../../ranks/peer.js';
+import { NoTrackerLeft, Peer } from '../../../ranks/peer.js';
 import type { SwarmPayloads } from '../../../ranks/protocol.js';
 import { Roles } from '../../../ranks/roles.js';
 import { STRATEGIES } from '../../../ranks/strategies/index.js';
@@ -251,17 +251,26 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
     if (fault === 'crash') throw new Error('injected crash (--fault crash)');
     if (fault === 'exit') process.exit(3);
     timeline.record(0, [0], true);
-    const report = await Promise.race([running.run(), end]);
+    let stranded: string | undefined;
+    const ran = running.run().catch((error: unknown) => {
+      if (!(error instanceof NoTrackerLeft)) throw error;
+      stranded = error.message;
+      return running.snapshot();
+    });
+    const report = await Promise.race([ran, end]);
     if (typeof report === 'number') return report;
     await Promise.all(writes);
     selfDone = true;
-    network.control(coordinator, {
-      type: 'done',
+    const counts = {
       report: { ...report, downloadedFrom: [...report.downloadedFrom] },
       messagesIn: comm.messagesIn,
       messagesOut: comm.messagesOut,
       timeline: timeline.samples(),
-    } satisfies ClientControl);
+    };
+    network.control(
+      coordinator,
+      (stranded === undefined ? { type: 'done', ...counts } : { type: 'stranded', reason: stranded, ...counts }) satisfies ClientControl,
+    );
     return await end;
   } catch (error) {
     if (error instanceof RunFailure) {

@@ -24,6 +24,8 @@ export type ClientControl =
   | { type: 'progress'; delivered: number; obtained: number }
   | { type: 'output'; name: string; text: string; last: boolean }
   | { type: 'done'; report: WireReport; messagesIn: number; messagesOut: number; timeline: Samples }
+  /** Every tracker is lost: the client stops where it is (its outputs so far were sent). */
+  | { type: 'stranded'; reason: string; report: WireReport; messagesIn: number; messagesOut: number; timeline: Samples }
   | { type: 'status'; waiting: WaitState[]; queued: number; detail: string }
   /** A tracker process has ended: its final table and counters. */
   | { type: 'tracker-done'; served: boolean; swarms: SwarmSummary[]; messagesIn: number; messagesOut: number };
@@ -65,6 +67,7 @@ function message(type: string, properties: Record<string, object>): object {
 }
 
 const CLIENT_SCHEMAS: Record<ClientControl['type'], object> = {
+  stranded: {},
   register: message('register', {
     size: int,
     host: str,
@@ -153,6 +156,14 @@ const CLIENT_SCHEMAS: Record<ClientControl['type'], object> = {
     messagesOut: int,
   }),
 };
+
+// A stranded client reports what a done one does, and why it stopped.
+CLIENT_SCHEMAS.stranded = withReason(CLIENT_SCHEMAS.done, 'stranded');
+
+function withReason(schema: object, type: string): object {
+  const { properties, required } = schema as { properties: Record<string, object>; required: string[] };
+  return { ...schema, properties: { ...properties, type: { const: type }, reason: str }, required: [...required, 'reason'] };
+}
 
 const COORDINATOR_SCHEMAS: Record<CoordinatorControl['type'], object> = {
   table: message('table', {

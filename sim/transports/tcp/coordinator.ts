@@ -95,6 +95,8 @@ export class TcpCoordinator {
   /** When the tables went out: the clock of `time=` faults. */
   private epochMs = now();
   private finished = false;
+  /** Set when a client found every tracker lost. */
+  private noTracker: string | undefined;
   private failure: RunFailure | InputError | undefined;
   private onFailure: (failure: RunFailure | InputError) => void = () => undefined;
   private onRegistered: () => void = () => undefined;
@@ -205,7 +207,15 @@ export class TcpCoordinator {
         progress: this.timelines,
         swarmGrowth: growth.series(),
         trackers,
-        ...(this.harness ? { faults: { fired: this.schedule.fired, lost: [...this.lostRanks].sort((a, b) => a - b) } } : {}),
+        ...(this.harness
+          ? {
+              faults: {
+                fired: this.schedule.fired,
+                lost: [...this.lostRanks].sort((a, b) => a - b),
+                ...(this.noTracker ? { noTracker: this.noTracker } : {}),
+              },
+            }
+          : {}),
       };
       return { job, result };
     } catch (error) {
@@ -363,13 +373,12 @@ export class TcpCoordinator {
       case 'output':
         this.output(from, message);
         break;
+      case 'stranded':
+        this.noTracker ??= `rank ${from} ${message.reason}`;
+        this.clientDone(from, message);
+        break;
       case 'done':
-        if (this.counters[from]) break;
-        this.counters[from] = clientCounters(from, message.report, message.messagesIn, message.messagesOut);
-        this.timelines[from - 1] = message.timeline;
-        this.obtained[from] = message.report.downloaded;
-        this.clientsDone++;
-        this.checkAllDone();
+        this.clientDone(from, message);
         break;
       case 'tracker-done':
         if (!this.roles.isTracker(from) || this.counters[from]) break;
@@ -388,6 +397,16 @@ export class TcpCoordinator {
         this.statusWaiters.delete(from);
         break;
     }
+  }
+
+  /** A client finished, or did all it could without a tracker. */
+  private clientDone(from: number, message: Extract<ClientControl, { type: 'done' | 'stranded' }>): void {
+    if (this.counters[from]) return;
+    this.counters[from] = clientCounters(from, message.report, message.messagesIn, message.messagesOut);
+    this.timelines[from - 1] = message.timeline;
+    this.obtained[from] = message.report.downloaded;
+    this.clientsDone++;
+    this.checkAllDone();
   }
 
   private register(from: number, message: Extract<ClientControl, { type: 'register' }>): void {
