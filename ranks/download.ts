@@ -285,6 +285,7 @@ export class DownloadActivity {
    * served; replies still owed are ignored when they come.
    */
   private giveUp(file: FileDownload): false {
+    if (file.gaveUp) return false;
     file.gaveUp = true;
     const at = this.active.indexOf(file);
     if (at >= 0) this.active.splice(at, 1);
@@ -340,6 +341,7 @@ export class DownloadActivity {
    */
   private requestRun(file: FileDownload): boolean {
     if (file.retry.length > 0 && this.requestRetries(file)) return true;
+    if (file.gaveUp) return false;
     const window = file.fresh(this.window, LOOKAHEAD);
     const first = this.pickFresh(file, window);
     if (!first) return this.stuck(file);

@@ -6,7 +6,7 @@ import type { MetricsDocument } from '../reports/document.js';
 import { judge } from '../sim/check/fault-matrix.js';
 import { loadJob, type Job } from '../sim/inputs.js';
 import { generated, sim } from './helpers/cli.js';
-import { outputsOf } from './helpers/files.js';
+import { inputText, outputsOf, writeInputs } from './helpers/files.js';
 import { processesWith, startSim, waitFor } from './helpers/processes.js';
 
 /** Two owners per file: a killed client never takes a file with it. */
@@ -93,6 +93,28 @@ describe('faults in virtual time', () => {
     expect(text.stdout).toContain(`${wanters.sort()[0]}: no live client held every segment of`);
   });
 
+  it('a client that gives up two files still finishes the third', () => {
+    // Rank 1 owns f1 and f2 alone; rank 2 owns f3; rank 3 wants all three.
+    const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+    const dir = writeInputs([
+      inputText(
+        [
+          ['f1', range(0, 100)],
+          ['f2', range(100, 50)],
+        ],
+        ['f3'],
+      ),
+      inputText([['f3', range(200, 75)]], ['f1']),
+      inputText([], ['f1', 'f2', 'f3']),
+    ]);
+    const job = loadJob(dir);
+    const result = run(dir, join(dir, 'out'), '--transport', 'virtual', '--trackers', '2', '--fault', 'kill:1@segments=40');
+    expect(result.status).toBe(4);
+    expect(result.doc?.faults?.unavailable).toEqual(['f1', 'f2']);
+    expect(result.doc?.faults?.complete).toEqual(['client3_f3']);
+    expect(outputsOf(join(dir, 'out'))).toEqual(new Map([['client3_f3', expectedOutputs(job).get('client3_f3')]]));
+  });
+
   it('the primary tracker killed: clients turn to the standby, the job completes, and the same seed replays it', () => {
     const dir = generated(SHARED);
     const job = loadJob(dir);
@@ -177,6 +199,17 @@ describe('faults in virtual time', () => {
     expect(result.status).toBe(0);
     expect(result.doc?.faults?.fired).toHaveLength(1);
     expect(readFileSync(join(dir, 'out', `client2_${file}`), 'utf8')).toBe(expectedOutputs(job).get(`client2_${file}`));
+  });
+
+  it('time=X kills at exactly X of simulated time', () => {
+    const dir = generated(SHARED);
+    const result = run(dir, join(dir, 'out'), '--transport', 'virtual', '--fault', 'kill:5@time=1.25s', '--fault', 'kill:6@time=2500ms');
+    expect(result.status).toBe(0);
+    expect(result.doc?.faults?.fired.map(({ spec, seconds }) => [spec, seconds])).toEqual([
+      ['kill:5@time=1.25s', 1.25],
+      ['kill:6@time=2500ms', 2.5],
+    ]);
+    expect(result.doc?.faults?.lost).toEqual([5, 6]);
   });
 
   it("prints the tracker's swarm table with --dump-tracker, and the report carries it", () => {
