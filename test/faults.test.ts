@@ -292,6 +292,20 @@ describe('faults on threads', () => {
     expect(result.doc?.trackers?.find((t) => t.rank === 8)?.served).toBe(true);
   });
 
+  it('file-done= and time= fire on threads too', async () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    const file = job.clients[1].wanted[0];
+    const out = join(dir, 'out');
+    const result = run(dir, out, '--trackers', '2', '--fault', `kill:2@file-done=2:${file}`, '--fault', 'kill:0@time=0.05s');
+    expect(result.status).toBe(0);
+    expect(result.doc?.faults?.fired.map((f) => f.spec).sort()).toEqual([`kill:2@file-done=2:${file}`, 'kill:0@time=0.05s'].sort());
+    expect(result.doc?.faults?.fired.find((f) => f.rank === 0)?.seconds).toBeGreaterThanOrEqual(0.05);
+    expect(readFileSync(join(out, `client2_${file}`), 'utf8')).toBe(expectedOutputs(job).get(`client2_${file}`));
+    expectWrittenCorrect(job, out);
+    await expectAccurate(job, 2, result.doc as MetricsDocument, out, 2, 0);
+  });
+
   it('a restarted rank 0 catches up and ends with the same table as the standby', () => {
     const dir = generated(SHARED);
     const job = loadJob(dir);
