@@ -51,7 +51,8 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
     })),
     progress: result.progress,
     swarmGrowth: result.swarmGrowth,
-    outputs: { written: result.outputs.length, problems },
+    // A killed client's outputs may be on disk without its having reported them: count what is there.
+    outputs: { written: faults ? faults.complete.length : result.outputs.length, problems },
     standby,
     lost: result.faults?.lost,
     trackers: result.trackers,

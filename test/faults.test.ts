@@ -355,9 +355,7 @@ describe('faults over TCP', () => {
     expect(result.doc?.faults?.fired.map((f) => f.spec)).toEqual(['kill:0@segments=2000']);
     expect(outputsOf(join(dir, 'out'))).toEqual(expectedOutputs(job));
   });
-});
 
-describe('faults over TCP, both trackers', () => {
   it('both tracker processes killed: exit 4, outputs written so far intact, no process left', () => {
     const dir = generated(['--ranks', '6', '--files', '3', '--segments', '2500', '--wants', '2', '--seeders', '1', '--seed', 'tcp-both']);
     const job = loadJob(dir);

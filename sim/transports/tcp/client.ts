@@ -60,6 +60,7 @@ function readOwnInput(dir: string, rank: number): ParsedClient {
 }
 
 async function connectWithRetry(network: TcpNetwork, host: string, port: number, coordinator: number, timeoutMs: number): Promise<string> {
+  const name = coordinatorName(coordinator);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -68,17 +69,21 @@ async function connectWithRetry(network: TcpNetwork, host: string, port: number,
       const code = (error as NodeJS.ErrnoException).code;
       if (code === undefined) {
         throw new RunFailure(
-          `rank 0 at ${host}:${port} did not accept this rank (${(error as Error).message}); does every rank have the same job key?`,
+          `${name} at ${host}:${port} did not accept this rank (${(error as Error).message}); does every rank have the same job key?`,
           1,
         );
       }
       const retriable = code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT';
       if (!retriable || Date.now() + CONNECT_RETRY_MS > deadline) {
-        throw new RunFailure(`cannot reach rank 0 at ${host}:${port}: ${(error as Error).message}`, 1);
+        throw new RunFailure(`cannot reach ${name} at ${host}:${port}: ${(error as Error).message}`, 1);
       }
       await new Promise((resolve) => setTimeout(resolve, CONNECT_RETRY_MS));
     }
   }
+}
+
+function coordinatorName(coordinator: number): string {
+  return coordinator === 0 ? 'rank 0' : 'the coordinator';
 }
 
 /** What a tracker rank registers: it owns and wants nothing. */
@@ -140,7 +145,7 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
           break;
         case 'abort':
           finished = true;
-          options.log(`job aborted by rank 0: ${message.message}`);
+          options.log(`job aborted by ${coordinatorName(coordinator)}: ${message.message}`);
           ended(message.code || 1);
           break;
       }

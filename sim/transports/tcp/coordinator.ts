@@ -128,6 +128,11 @@ export class TcpCoordinator {
     return this.options.trackers === 2;
   }
 
+  /** How messages name this coordinator. */
+  private get name(): string {
+    return this.harness ? 'the coordinator' : 'rank 0';
+  }
+
   /**
    * A rank's process or connection is gone. A tracker, when a standby can take over, is
    * survived (the ranks that talked to it saw their own connections drop); anything else
@@ -168,7 +173,10 @@ export class TcpCoordinator {
     let stopWatchdogs = (): void => undefined;
     try {
       const port = await this.network.listen(this.options.host, this.options.port).catch((error: NodeJS.ErrnoException) => {
-        throw new InputError(`${this.options.host}:${this.options.port}`, `rank 0 cannot listen there (${error.code ?? error.message})`);
+        throw new InputError(
+          `${this.options.host}:${this.options.port}`,
+          `${this.name} cannot listen there (${error.code ?? error.message})`,
+        );
       });
       this.options.onListening?.(port);
       await Promise.race([this.allRegistered(), failed]);
@@ -247,8 +255,8 @@ export class TcpCoordinator {
         for (let rank = this.firstRank; rank < size; rank++) if (!this.registered.has(rank)) missing.push(rank);
         reject(
           new RunFailure(
-            `rank${missing.length > 1 ? 's' : ''} ${missing.join(', ')} did not register with rank 0 within ${registrationTimeoutMs / 1000} s` +
-              ` (rank 0 listens at ${this.options.host}:${this.options.port}; check --coordinator, the job key and the launcher)`,
+            `rank${missing.length > 1 ? 's' : ''} ${missing.join(', ')} did not register with ${this.name} within ${registrationTimeoutMs / 1000} s` +
+              ` (${this.name} listens at ${this.options.host}:${this.options.port}; check --coordinator, the job key and the launcher)`,
             1,
           ),
         );
@@ -415,7 +423,7 @@ export class TcpCoordinator {
       this.fail(
         new InputError(
           `rank ${from}`,
-          `was started for a ${message.size}-rank job, but rank 0 for a ${size}-rank job (check -np and --size)`,
+          `was started for a ${message.size}-rank job, but ${this.name} for a ${size}-rank job (check -np and --size)`,
         ),
       );
       return;
