@@ -348,13 +348,13 @@ withVirtualOptions(
     );
     process.stdout.write(`${summaries.join('\n\n')}\nreport: ${outcome.reports.map((dir) => join(dir, 'index.html')).join(', ')}\n`);
   }
-  const { incomplete, EXIT_INCOMPLETE } = await import('./faults/report.js');
-  if (outcome.runs.some((doc) => !doc.run.ok)) {
+  const { runExitCode, EXIT_INCOMPLETE } = await import('./faults/report.js');
+  // A wrong output outweighs an unsaved one.
+  const codes = outcome.runs.map(runExitCode);
+  if (codes.includes(1)) {
     replay();
     process.exitCode = 1;
-  } else if (outcome.runs.some((doc) => incomplete(doc.faults))) {
-    process.exitCode = EXIT_INCOMPLETE;
-  }
+  } else if (codes.some((code) => code !== 0)) process.exitCode = EXIT_INCOMPLETE;
 });
 
 program
@@ -489,7 +489,7 @@ withVirtualOptions(
 program
   .command('faults')
   .description(
-    'the fault matrix: in virtual time, kill each rank in turn early, midway and late in the run, and check that every run completes with correct outputs or exits 4 naming exactly what could not be saved',
+    'the fault matrix: kill each rank in turn early, midway and late in the run (in virtual time unless --transport says otherwise), and check that every run completes with correct outputs or exits 4 naming exactly what could not be saved',
   )
   .argument('<input-dir>', 'folder holding in1.txt .. in<N-1>.txt')
   .addOption(
@@ -500,26 +500,42 @@ program
   )
   .addOption(strategyOption())
   .option('--seed <x>', 'the run seed', '1')
+  .addOption(
+    new Option('--transport <name>', 'virtual (seeded, reproducible), threads, or tcp (one process per rank)')
+      .choices(TRANSPORT_NAMES)
+      .default('virtual'),
+  )
   .option('--quiet', 'no line per finished run')
-  .action(async (inputDir: string, flags: { trackers: 1 | 2; strategy: StrategyName; seed: string; quiet?: boolean }) => {
-    const { faultMatrix, formatMatrix, DEFAULT_POINTS } = await commands.faults();
-    const { loadJob } = await import('./inputs.js');
-    const { Roles } = await import('../ranks/roles.js');
-    const { textTable } = await import('./text-table.js');
-    const job = loadJob(inputDir);
-    const options = { trackers: flags.trackers, strategy: flags.strategy, seed: flags.seed, points: DEFAULT_POINTS };
-    const cells = await faultMatrix(job, options, (cell) => {
-      if (!flags.quiet)
-        process.stderr.write(`${cell.spec} (${cell.point}): ${cell.wrong ? `WRONG: ${cell.wrong}` : `exit ${cell.outcome}`}\n`);
-    });
-    const roles = Roles.forJob(job.ranks, flags.trackers);
-    const header = ['killed rank', ...DEFAULT_POINTS.map((p) => `${p.label} (${Math.round(p.share * 100)}% of transfers)`)];
-    process.stdout.write(`${textTable(header, formatMatrix(cells, roles, DEFAULT_POINTS), true)}\n`);
-    const wrong = cells.filter((cell) => cell.wrong);
-    for (const cell of wrong) process.stdout.write(`WRONG ${cell.spec}: ${cell.wrong}\n`);
-    process.stdout.write(`faults: ${cells.length - wrong.length} of ${cells.length} runs right\n`);
-    if (wrong.length > 0) process.exitCode = 1;
-  });
+  .action(
+    async (
+      inputDir: string,
+      flags: { trackers: 1 | 2; strategy: StrategyName; seed: string; transport: TransportName; quiet?: boolean },
+    ) => {
+      const { faultMatrix, formatMatrix, DEFAULT_POINTS } = await commands.faults();
+      const { loadJob } = await import('./inputs.js');
+      const { Roles } = await import('../ranks/roles.js');
+      const { textTable } = await import('./text-table.js');
+      const job = loadJob(inputDir);
+      const options = {
+        transport: flags.transport,
+        trackers: flags.trackers,
+        strategy: flags.strategy,
+        seed: flags.seed,
+        points: DEFAULT_POINTS,
+      };
+      const cells = await faultMatrix(job, options, (cell) => {
+        if (!flags.quiet)
+          process.stderr.write(`${cell.spec} (${cell.point}): ${cell.wrong ? `WRONG: ${cell.wrong}` : `exit ${cell.outcome}`}\n`);
+      });
+      const roles = Roles.forJob(job.ranks, flags.trackers);
+      const header = ['killed rank', ...DEFAULT_POINTS.map((p) => `${p.label} (${Math.round(p.share * 100)}% of transfers)`)];
+      process.stdout.write(`${textTable(header, formatMatrix(cells, roles, DEFAULT_POINTS), true)}\n`);
+      const wrong = cells.filter((cell) => cell.wrong);
+      for (const cell of wrong) process.stdout.write(`WRONG ${cell.spec}: ${cell.wrong}\n`);
+      process.stdout.write(`faults: ${cells.length - wrong.length} of ${cells.length} runs right\n`);
+      if (wrong.length > 0) process.exitCode = 1;
+    },
+  );
 
 interface SweepFlags extends NetworkFlags {
   strategy: StrategyName[];
@@ -651,7 +667,8 @@ program
       const { formatSummary } = await commands.summary();
       process.stdout.write(`${formatSummary(outcome.doc)}${report}\n`);
     }
-    if (!outcome.doc.run.ok) process.exitCode = 1;
+    const { runExitCode } = await import('./faults/report.js');
+    process.exitCode = runExitCode(outcome.doc);
   });
 
 /** mpirun users type `-np 6`; commander knows only one-letter short flags. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Roles } from '../ranks/roles.js';
@@ -251,8 +251,12 @@ describe('faults in virtual time', () => {
         'sim: --fault kill:2@segments=5: killing a client needs a worker thread of its own: leave --workers out\n',
       ],
       [
-        ['--fault', 'kill:2@segments=5', '--transport', 'tcp'],
-        'sim: --fault kill:2@segments=5: over TCP only a tracker can be killed (use the threads or virtual transport)\n',
+        ['--fault', 'kill:0@segments=5', '--transport', 'tcp'],
+        'sim: --fault kill:0@segments=5: over TCP with one tracker, rank 0 is the sim process itself: add --trackers 2 to kill it\n',
+      ],
+      [
+        ['--fault', 'restart:0@segments=5', '--transport', 'tcp', '--trackers', '2'],
+        'sim: --fault restart:0@segments=5: over TCP a tracker cannot be restarted (use the threads or virtual transport)\n',
       ],
     ];
     for (const [args, stderr] of cases) {
@@ -263,6 +267,63 @@ describe('faults in virtual time', () => {
     const bad = sim('run', dir, '--fault', 'explode:3');
     expect(bad.stderr).toMatch(/^sim: --fault explode:3: expected kill:RANK@segments=N, /);
     expect(bad.status).toBe(2);
+  });
+});
+
+describe('sim faults', () => {
+  const SMALL = ['--ranks', '5', '--files', '3', '--segments', '20-40', '--wants', '2', '--seeders', '1', '--seed', 'matrix'];
+
+  it('kills every rank early, midway and late, prints the matrix, and judges every run right', () => {
+    const dir = generated(SMALL);
+    for (const transport of ['virtual', 'threads'] as const) {
+      const result = sim('faults', dir, '--trackers', '2', '--transport', transport, '--quiet');
+      expect(result.stderr, transport).toBe('');
+      expect(result.status).toBe(0);
+      const lines = result.stdout.trimEnd().split('\n');
+      expect(lines[0]).toMatch(/^killed rank\s+early \(10% of transfers\)\s+middle \(50% of transfers\)\s+late \(90% of transfers\)$/);
+      expect(lines.slice(1, 7).map((line) => line.split(/\s{2,}/)[0])).toEqual([
+        'rank 0 (primary tracker)',
+        'rank 1',
+        'rank 2',
+        'rank 3',
+        'rank 4',
+        'rank 5 (standby tracker)',
+      ]);
+      // A standby is there: losing either tracker never costs an output.
+      for (const row of [lines[1], lines[6]]) expect(row.split(/\s{2,}/).slice(1)).toEqual(['0', '0', '0']);
+      expect(lines.at(-1)).toBe('faults: 18 of 18 runs right');
+    }
+  });
+
+  it('over TCP, with one tracker, leaves out rank 0 (the sim process itself)', () => {
+    const dir = generated(SMALL);
+    const result = sim('faults', dir, '--transport', 'tcp', '--quiet');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^rank 0 \(tracker\)\s+-\s+-\s+-$/m);
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('faults: 12 of 12 runs right');
+  });
+
+  it('finds a wrong outcome: an output changed, one missing with no reason, one blamed on the wrong loss', async () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    const out = join(dir, 'out');
+    const result = run(dir, out, '--transport', 'virtual', '--fault', 'kill:3@segments=150');
+    const doc = result.doc as MetricsDocument;
+    const roles = Roles.forJob(job.ranks, 1);
+    expect(await judge(job, roles, doc, out, 3, 0)).toBeUndefined();
+    const [name] = [...outputsOf(out).keys()];
+    const text = readFileSync(join(out, name), 'utf8');
+    writeFileSync(
+      join(out, name),
+      text.replace(/^[0-9a-f]/, (c) => (c === '0' ? '1' : '0')),
+    );
+    expect(await judge(job, roles, doc, out, 3, 0)).toMatch(new RegExp(`^${name}: line 1: expected `));
+    rmSync(join(out, name));
+    expect(await judge(job, roles, doc, out, 3, 0)).toBe(`${name} is missing and not listed`);
+    writeFileSync(join(out, name), text);
+    // The same run judged as if another client had been the one killed.
+    const lost = doc.faults?.missing[0];
+    expect(await judge(job, roles, doc, out, 2, 0)).toBe(`${lost?.output} blamed on the loss of client 3, which lived`);
   });
 });
 
@@ -344,6 +405,49 @@ describe('faults over TCP', () => {
     expect(doc.faults?.lost).toEqual([0]);
     expect(doc.trackers?.find((t) => t.rank === 6)?.served).toBe(true);
     expect(outputsOf(out)).toEqual(expectedOutputs(job));
+    expect(processesWith(dir)).toEqual([]);
+  });
+
+  it('kill -9 of a client process mid-run: the others finish without it, its outputs are listed, no process is left', async () => {
+    const dir = generated(['--ranks', '6', '--files', '3', '--segments', '2500', '--wants', '2', '--seeders', '2', '--seed', 'tcp-client']);
+    const job = loadJob(dir);
+    const out = join(dir, 'out');
+    const running = startSim(['run', dir, '--transport', 'tcp', '--out', out, '--quiet', '--json']);
+    const processOf = (rank: number): string[] =>
+      processesWith(dir).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`--rank\x00${rank}\x00`));
+    expect(await waitFor(() => writtenIn(out).length > 0, 20_000)).toBe(true);
+    // A client that has written nothing yet, so that something of its own is lost.
+    const victim =
+      job.clients.findIndex((client, i) => client.wanted.length > 0 && !writtenIn(out).some((name) => name.startsWith(`client${i + 1}_`))) +
+      1;
+    expect(victim).toBeGreaterThan(0);
+    process.kill(Number(processOf(victim)[0]), 'SIGKILL');
+    const ended = await running.exited;
+    expect(ended.stderr).toMatch(new RegExp(`^sim: rank 0: lost rank ${victim}: `, 'm'));
+    expect(ended.status).toBe(0);
+    const doc = JSON.parse(ended.stdout) as MetricsDocument;
+    expect(doc.faults?.lost).toEqual([victim]);
+    const written = expectWrittenCorrect(job, out);
+    for (const [name] of expectedOutputs(job)) {
+      if (!name.startsWith(`client${victim}_`)) expect(written.has(name), name).toBe(true);
+    }
+    await expectAccurate(job, 1, doc, out, victim, 0);
+    expect(processesWith(dir)).toEqual([]);
+  });
+
+  it('--fault kill of a client over TCP, with one tracker and with two: every output correct or listed for a true reason', async () => {
+    const dir = generated(SINGLE);
+    const job = loadJob(dir);
+    const [victim, files] = [...soleOwnerOf(job)][0];
+    for (const trackers of [1, 2] as const) {
+      const out = join(dir, `out${trackers}`);
+      const result = run(dir, out, '--transport', 'tcp', '--trackers', String(trackers), '--fault', `kill:${victim}@segments=0`);
+      expect(result.status).toBe(4);
+      expect(result.doc?.faults?.lost).toEqual([victim]);
+      expect(result.doc?.faults?.unavailable).toEqual(files.sort());
+      expectWrittenCorrect(job, out);
+      await expectAccurate(job, trackers, result.doc as MetricsDocument, out, victim, 4);
+    }
     expect(processesWith(dir)).toEqual([]);
   });
 

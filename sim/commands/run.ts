@@ -11,13 +11,13 @@ import { showProgress, type ProgressMode } from '../progress.js';
 import { wantedSegments } from '../servers.js';
 import { runMetrics } from '../run-metrics.js';
 import type { TransportName } from '../transports/names.js';
-import { runOverTcp } from '../transports/tcp.js';
+import { runOverTcp, type TcpRunOptions } from '../transports/tcp.js';
 import { runVirtual } from '../transports/virtual.js';
 import { NETWORK_DEFAULTS, type NetworkSettings } from '../transports/virtual/network-model.js';
 import { TraceComparer, TraceFile, traceLineAt, type TraceSink } from '../transports/virtual/trace.js';
 import { runOnThreads, type ThreadRunOptions } from '../transports/threads.js';
 
-export interface RunOptions extends ThreadRunOptions {
+export interface RunOptions extends ThreadRunOptions, Pick<TcpRunOptions, 'log'> {
   ranks?: number;
   /** Print the serving tracker's swarm table at the end. */
   dumpTracker?: boolean;

@@ -77,3 +77,9 @@ export const EXIT_INCOMPLETE = 4;
 export function incomplete(faults: FaultsSection | undefined): boolean {
   return faults !== undefined && faults.missing.some((missing) => missing.kind !== 'client-lost');
 }
+
+/** A finished run's exit code: 1 for a wrong output, 4 when a fault left something unsaved, else 0. */
+export function runExitCode(doc: { run: { ok: boolean }; faults?: FaultsSection }): 0 | 1 | typeof EXIT_INCOMPLETE {
+  if (!doc.run.ok) return 1;
+  return incomplete(doc.faults) ? EXIT_INCOMPLETE : 0;
+}

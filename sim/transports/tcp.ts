@@ -27,6 +27,8 @@ export interface TcpRunOptions {
   faults?: FaultPlan;
   trackers?: 1 | 2;
   onStart?: (run: LiveRun) => void;
+  /** Where the coordinator's log lines go (a lost rank, a refused connection); default stderr. */
+  log?: (line: string) => void;
 }
 
 const LOOPBACK = '127.0.0.1';
@@ -51,6 +53,7 @@ export async function runOverTcp(job: Job, options: TcpRunOptions): Promise<RunR
     trackers: roles.trackers,
     timedFaults: options.faults?.timed,
     killRank: (rank) => ranks.kill(rank, 'SIGKILL'),
+    exitsReported: true,
     key: Buffer.from(key),
     host: LOOPBACK,
     port: 0,
@@ -61,7 +64,7 @@ export async function runOverTcp(job: Job, options: TcpRunOptions): Promise<RunR
     stallTimeoutMs: options.stallTimeoutMs,
     registrationTimeoutMs: REGISTRATION_TIMEOUT_MS,
     faults: options.faults?.simple,
-    log: (line) => process.stderr.write(`sim: ${roles.trackers === 2 ? 'coordinator' : 'rank 0'}: ${line}\n`),
+    log: options.log ?? ((line) => process.stderr.write(`sim: ${roles.trackers === 2 ? 'coordinator' : 'rank 0'}: ${line}\n`)),
     onStart: options.onStart,
     onListening: (port) => {
       // With one tracker, rank 0 is this process; with two, every rank is a process.
@@ -73,7 +76,7 @@ export async function runOverTcp(job: Job, options: TcpRunOptions): Promise<RunR
       ];
       ranks.start(processes, args, { ...process.env, [JOB_KEY_ENV]: key }, (exit) => {
         // A rank that ends before the job does (a crash before it could tell the coordinator) is lost.
-        if (!ended && (exit.code !== 0 || exit.signal)) coordinator.rankLost(exit.rank, exitText(exit));
+        if (!ended && (exit.code !== 0 || exit.signal)) coordinator.rankExited(exit.rank, exit.signal !== null, exitText(exit));
       });
     },
   });

@@ -40,7 +40,6 @@ export interface ClientOptions {
   log: (line: string) => void;
 }
 
-const PROGRESS_INTERVAL_MS = 200;
 const CONNECT_RETRY_MS = 100;
 /** Outputs travel to rank 0 in pieces this size, well under the frame limit. */
 const OUTPUT_PIECE_CHARS = 1 << 20;
@@ -69,7 +68,7 @@ async function connectWithRetry(network: TcpNetwork, host: string, port: number,
       const code = (error as NodeJS.ErrnoException).code;
       if (code === undefined) {
         throw new RunFailure(
-          `${name} at ${host}:${port} did not accept this rank (${(error as Error).message}); does every rank have the same job key?`,
+          `${name} at ${host}:${port} did not accept this rank (${(error as Error).message}); does every rank have the same job key, or was ${name} already ending the job?`,
           1,
         );
       }
@@ -251,7 +250,7 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
       lastSent = figures;
       network.control(coordinator, { type: 'progress', delivered: network.delivered, obtained: running.obtained } satisfies ClientControl);
       timeline.record(secondsSince(epochMs), [running.obtained]);
-    }, PROGRESS_INTERVAL_MS);
+    }, ready.progressMs);
 
     if (fault === 'crash') throw new Error('injected crash (--fault crash)');
     if (fault === 'exit') process.exit(3);

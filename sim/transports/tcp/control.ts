@@ -43,9 +43,11 @@ export type CoordinatorControl =
       pipeline: Pipeline;
       fault: ThreadFault | null;
       trackers: 1 | 2;
+      /** How often to report progress: often while a fault waits for a segment count. */
+      progressMs: number;
     }
   | { type: 'describe' }
-  /** A tracker's process is gone: every rank hears it, also those with no connection to it. */
+  /** A rank is gone: every rank hears it, also those with no connection to it. */
   | { type: 'rank-lost'; rank: number; reason: string }
   /** Every rank is done: close and exit 0. */
   | { type: 'finish' }
@@ -175,6 +177,7 @@ const COORDINATOR_SCHEMAS: Record<CoordinatorControl['type'], object> = {
     pipeline: { anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1 }] },
     fault: { anyOf: [{ type: 'null' }, { enum: ['crash', 'exit', 'stall', 'refuse'] }] },
     trackers: { enum: [1, 2] },
+    progressMs: { type: 'integer', minimum: 1, maximum: 60000 },
   }),
   describe: message('describe', {}),
   'rank-lost': message('rank-lost', { rank: int, reason: str }),

@@ -4,10 +4,12 @@
  * the address table. Ranks send their outputs, progress and final counters here, so the
  * coordinator alone can write, check and report the whole run.
  *
- * With one tracker the coordinator is rank 0 and runs the tracker too; any rank lost, or
- * any failure, aborts every other rank with the reason. With a standby tracker it is a
- * harness of its own (network identity `size`, after every rank), so that killing the
- * primary tracker's process kills only the tracker: a tracker lost is then survived.
+ * With one tracker the coordinator is rank 0 and runs the tracker too. With a standby
+ * tracker it is a harness of its own (network identity `size`, after every rank), so that
+ * killing the primary tracker's process kills only the tracker. A rank lost once the job
+ * runs (its process killed, its connection gone) is survived: every other rank hears of it
+ * and the swarm goes on without it. A rank that fails (throws, sends garbage, exits with an
+ * error code) aborts every other rank with the reason.
  */
 import { join } from 'node:path';
 import type { Pipeline } from '../../../ranks/download.js';
@@ -21,7 +23,15 @@ import { RankFailure, RunFailure, StallFailure } from '../../failures.js';
 import { writeAtomically } from '../../files.js';
 import { InputError, validateJob, type Job, type ParsedClient } from '../../inputs.js';
 import { MailboxComm } from '../../local-comm.js';
-import { clientCounters, SwarmGrowth, trackerCounters, type RankResult, type RunResult, type TrackerSummary } from '../../run-result.js';
+import {
+  clientCounters,
+  lostClientCounters,
+  SwarmGrowth,
+  trackerCounters,
+  type RankResult,
+  type RunResult,
+  type TrackerSummary,
+} from '../../run-result.js';
 import { trackerSummary } from '../../tracker-tables.js';
 import { now, secondsSince, type Samples } from '../../timeline.js';
 import { startWatchdog } from '../../watchdog.js';
@@ -47,9 +57,15 @@ export interface CoordinatorOptions {
   faults?: ReadonlyMap<number, ThreadFault>;
   /** 2: a standby tracker, and this coordinator as a harness of its own, not rank 0. */
   trackers?: 1 | 2;
-  /** Kill faults due in the run (trackers only), and how to kill a rank's process. */
+  /** Kill faults due in the run, and how to kill a rank's process. */
   timedFaults?: readonly TimedFault[];
   killRank?: (rank: number) => void;
+  /**
+   * A local launcher reports every rank's exit (`rankExited`): a dropped connection then
+   * waits for it, so that a process that exited with an error fails the run rather than
+   * counting as lost.
+   */
+  exitsReported?: boolean;
   log: (line: string) => void;
   /** Called once rank 0 listens, with its port (for launchers that start the clients). */
   onListening?: (port: number) => void;
@@ -71,6 +87,11 @@ const STATUS_WAIT_MS = 1000;
 const LIVELOCK_FACTOR = 6;
 /** How long aborting clients are given to read the abort before their connections are cut. */
 const ABORT_GRACE_MS = 300;
+/** How often clients report progress; while a fault waits for a segment count, how often then. */
+const PROGRESS_MS = 200;
+const FAULT_PROGRESS_MS = 2;
+/** How long a dropped connection waits for the launcher to say how the process ended. */
+const EXIT_REPORT_WAIT_MS = 2000;
 
 export class TcpCoordinator {
   private readonly comm: MailboxComm<SwarmPayloads>;
@@ -91,6 +112,9 @@ export class TcpCoordinator {
   /** Tracker processes ended (their table) or lost, in harness mode. */
   private readonly trackerTables = new Map<number, TrackerSummary>();
   private readonly lostRanks = new Set<number>();
+  /** Ranks whose connection dropped, waiting for the launcher to report their exit. */
+  private readonly unconfirmed = new Map<number, NodeJS.Timeout>();
+  private started = false;
   private readonly schedule: FaultSchedule;
   /** When the tables went out: the clock of `time=` faults. */
   private epochMs = now();
@@ -114,12 +138,15 @@ export class TcpCoordinator {
     this.comm = new MailboxComm<SwarmPayloads>(0, size, (dest, tag, payload) => this.network.post(dest, tag, payload));
     this.network = new TcpNetwork(this.self, this.harness ? size + 1 : size, options.key, this.comm.mailbox, {
       control: (from, body) => this.control(from, body),
-      lost: (peer, reason) => this.rankLost(peer, `${reason} (its process died or its host became unreachable)`),
+      lost: (peer, reason) => this.connectionLost(peer, `${reason} (its process died or its host became unreachable)`),
       log: options.log,
     });
     this.schedule = new FaultSchedule(
       options.timedFaults ?? [],
-      (fault) => options.killRank?.(fault.rank),
+      (fault) => {
+        options.killRank?.(fault.rank);
+        this.rankLost(fault.rank, `killed by --fault ${fault.spec} at ${secondsSince(this.epochMs).toFixed(3)} s`);
+      },
       () => secondsSince(this.epochMs),
     );
   }
@@ -133,25 +160,57 @@ export class TcpCoordinator {
     return this.harness ? 'the coordinator' : 'rank 0';
   }
 
-  /**
-   * A rank's process or connection is gone. A tracker, when a standby can take over, is
-   * survived (the ranks that talked to it saw their own connections drop); anything else
-   * ends the job.
-   */
-  rankLost(rank: number, reason: string): void {
+  /** The launcher saw a rank's process end before the job did. */
+  rankExited(rank: number, killed: boolean, how: string): void {
     if (this.counters[rank] !== undefined || this.lostRanks.has(rank) || this.finished) return;
-    if (this.harness && this.roles.isTracker(rank)) {
-      this.lostRanks.add(rank);
-      this.options.log(`lost ${this.roles.describe(rank)}: ${reason}`);
-      this.trackerTables.set(rank, { rank, role: rank === 0 ? 'primary' : 'standby', served: false, lost: true, swarms: [] });
-      this.counters[rank] = trackerCounters(0, 0, rank);
-      for (const other of this.registered.keys()) {
-        if (other !== rank) this.network.control(other, { type: 'rank-lost', rank, reason } satisfies CoordinatorControl);
-      }
-      this.checkAllDone();
+    clearTimeout(this.unconfirmed.get(rank));
+    this.unconfirmed.delete(rank);
+    // Killed by a signal, it is lost; an exit of its own with an error code is a failure.
+    if (killed || this.roles.isTracker(rank)) this.rankLost(rank, how);
+    else this.fail(new RankFailure(rank, how));
+  }
+
+  /** A connection to a rank dropped, here or at another rank. */
+  private connectionLost(rank: number, reason: string): void {
+    if (!this.options.exitsReported || this.roles.isTracker(rank)) {
+      this.rankLost(rank, reason);
       return;
     }
-    this.fail(new RankFailure(rank, reason));
+    if (this.unconfirmed.has(rank) || this.lostRanks.has(rank)) return;
+    // The process may still run (a link between two hosts broke): it is stopped, so that
+    // every rank agrees it is gone.
+    const timer = setTimeout(() => {
+      this.unconfirmed.delete(rank);
+      this.options.killRank?.(rank);
+      this.rankLost(rank, reason);
+    }, EXIT_REPORT_WAIT_MS);
+    this.unconfirmed.set(rank, timer.unref());
+  }
+
+  /**
+   * A rank is gone. Before the job starts, or if it was the only tracker, the run ends;
+   * otherwise every other rank is told, and the swarm goes on without it.
+   */
+  private rankLost(rank: number, reason: string): void {
+    if (this.counters[rank] !== undefined || this.lostRanks.has(rank) || this.finished) return;
+    if (!this.started || (this.roles.isTracker(rank) && !this.harness)) {
+      this.fail(new RankFailure(rank, reason));
+      return;
+    }
+    this.lostRanks.add(rank);
+    this.options.log(`lost ${this.roles.describe(rank)}: ${reason}`);
+    if (this.roles.isTracker(rank)) {
+      this.trackerTables.set(rank, { rank, role: rank === 0 ? 'primary' : 'standby', served: false, lost: true, swarms: [] });
+      this.counters[rank] = trackerCounters(0, 0, rank);
+    } else {
+      this.counters[rank] = lostClientCounters(rank, this.obtained[rank]);
+      this.clientsDone++;
+    }
+    if (!this.harness) this.comm.rankLost(rank, reason);
+    for (const other of this.registered.keys()) {
+      if (other !== rank) this.network.control(other, { type: 'rank-lost', rank, reason } satisfies CoordinatorControl);
+    }
+    this.checkAllDone();
   }
 
   private checkAllDone(): void {
@@ -185,6 +244,7 @@ export class TcpCoordinator {
       // A harness of its own runs no tracker: the tracker ranks are processes like the clients.
       const tracker = this.harness ? undefined : new Tracker(this.comm, { roles: this.roles, observe: growth.observe });
       this.sendTables(port);
+      this.started = true;
       this.options.onStart?.({ progress: () => this.obtained.slice(1, this.roles.clients + 1) });
       const stopFaults = this.startFaultTimers();
       const stopStallWatch = this.startWatchdogs();
@@ -215,7 +275,7 @@ export class TcpCoordinator {
         progress: this.timelines,
         swarmGrowth: growth.series(),
         trackers,
-        ...(this.harness
+        ...(this.harness || this.lostRanks.size > 0 || (this.options.timedFaults ?? []).length > 0
           ? {
               faults: {
                 fired: this.schedule.fired,
@@ -232,6 +292,7 @@ export class TcpCoordinator {
       throw error;
     } finally {
       clearTimeout(this.registrationTimer);
+      for (const timer of this.unconfirmed.values()) clearTimeout(timer);
       stopWatchdogs();
     }
   }
@@ -288,6 +349,7 @@ export class TcpCoordinator {
     // The harness is reached at the coordinator address, after every rank.
     if (this.harness) addresses.push([this.options.host, port]);
     this.network.setAddresses(addresses);
+    const countedFaults = (this.options.timedFaults ?? []).some((fault) => fault.at.kind === 'segments');
     for (const rank of this.registered.keys()) {
       this.network.control(rank, {
         type: 'table',
@@ -296,6 +358,7 @@ export class TcpCoordinator {
         pipeline: this.options.pipeline,
         fault: this.options.faults?.get(rank) ?? null,
         trackers: this.roles.trackers,
+        progressMs: countedFaults ? FAULT_PROGRESS_MS : PROGRESS_MS,
       } satisfies CoordinatorControl);
     }
   }
@@ -371,7 +434,7 @@ export class TcpCoordinator {
         );
         break;
       case 'lost':
-        this.rankLost(message.peer, `rank ${from} lost its connection to it: ${message.reason}`);
+        this.connectionLost(message.peer, `rank ${from} lost its connection to it: ${message.reason}`);
         break;
       case 'progress':
         this.delivered[from] = message.delivered;
