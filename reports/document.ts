@@ -57,6 +57,8 @@ export interface TrackerTable {
 /** What faults did to the run, and what could not be saved. */
 export interface FaultsSection {
   fired: { spec: string; action: 'kill' | 'restart'; rank: number; seconds: number }[];
+  /** Timed faults whose point the run never reached. */
+  unfired?: string[];
   /** Ranks dead at the end. */
   lost: number[];
   /** Set when every tracker was lost. */

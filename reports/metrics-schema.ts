@@ -121,7 +121,7 @@ export const METRICS_SCHEMA = {
           complete: { type: 'array', items: { type: 'string' } },
           trackersAgree: { type: ['boolean', 'null'] },
         },
-        { noTracker: { type: 'string' }, dropped: count },
+        { noTracker: { type: 'string' }, dropped: count, unfired: { type: 'array', items: { type: 'string' } } },
       ),
     },
   ),

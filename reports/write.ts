@@ -95,8 +95,9 @@ function trackerSections(doc: MetricsDocument): string[] {
   });
   const faults = doc.faults;
   if (!faults) return sections;
-  const fired = faults.fired.map((f) => [f.spec, fixed(f.seconds)]);
+  const fired = [...faults.fired.map((f) => [f.spec, fixed(f.seconds)]), ...(faults.unfired ?? []).map((spec) => [spec, 'did not fire'])];
   const missing = faults.missing.map((m) => [m.output, m.reason]);
+  const complete = faults.complete.map(escapeHtml).join(', ');
   return [
     '<h2>Faults</h2>',
     fired.length > 0 ? htmlTable(['fault', 'fired at (s)'], fired) : '<p>No fault fired.</p>',
@@ -104,6 +105,7 @@ function trackerSections(doc: MetricsDocument): string[] {
     missing.length > 0
       ? htmlTable(['output', 'not written because'], missing, `${faults.complete.length} outputs complete`)
       : '<p>No output is missing.</p>',
+    ...(missing.length > 0 && complete ? [`<details><summary>Outputs complete</summary><p>${complete}</p></details>`] : []),
     ...sections,
   ];
 }

@@ -37,6 +37,8 @@ export interface TrackerSummary {
 /** What faults did to a run. */
 export interface FaultOutcome {
   fired: FiredFault[];
+  /** Timed faults whose point the run never reached. */
+  unfired?: string[];
   /** Ranks dead at the end. */
   lost: number[];
   /** Set when every tracker was lost: nobody could end the job. */

@@ -26,8 +26,17 @@ export function formatSummary(doc: MetricsDocument): string {
   return lines.join('\n');
 }
 
+/** Complete outputs named in the summary; metrics.json lists them all. */
+const COMPLETE_LISTED = 20;
+
+function listed(names: readonly string[], most: number): string {
+  const more = names.length - most;
+  return more > 0 ? `${names.slice(0, most).join(', ')} and ${more} more (all in metrics.json)` : names.join(', ');
+}
+
 function faultLines(faults: FaultsSection): string[] {
   const lines = faults.fired.map((fired) => `fault ${fired.spec} fired at ${fired.seconds.toFixed(3)} s`);
+  for (const spec of faults.unfired ?? []) lines.push(`fault ${spec} did not fire: the run ended first`);
   if (faults.lost.length > 0) lines.push(`ranks lost by the end: ${faults.lost.join(', ')}`);
   if (faults.dropped !== undefined) lines.push(`messages dropped on lossy links: ${faults.dropped}`);
   if (faults.trackersAgree !== null) lines.push(`both trackers hold the same swarm table: ${faults.trackersAgree ? 'yes' : 'NO'}`);
@@ -38,6 +47,7 @@ function faultLines(faults: FaultsSection): string[] {
   } else {
     lines.push(`${faults.missing.length} outputs not written (${faults.complete.length} complete):`);
     for (const { output, reason } of faults.missing) lines.push(`  ${output}: ${reason}`);
+    if (faults.complete.length > 0) lines.push(`complete: ${listed(faults.complete, COMPLETE_LISTED)}`);
   }
   return lines;
 }

@@ -212,6 +212,46 @@ describe('faults in virtual time', () => {
     expect(result.doc?.faults?.lost).toEqual([5, 6]);
   });
 
+  it('names a fault whose point the run never reached, in the summary, metrics.json and the report', () => {
+    const dir = generated(SHARED);
+    const out = join(dir, 'out');
+    const result = sim(
+      'run',
+      dir,
+      '--out',
+      out,
+      '--quiet',
+      '--transport',
+      'virtual',
+      '--fault',
+      'kill:5@time=1.25s',
+      '--fault',
+      'kill:6@time=1h',
+    );
+    expect(result.stderr).toMatch(/^sim: --fault kill:6@time=1h: expected segments=N, time=Xs \(or Xms\)/);
+    const late = sim(
+      'run',
+      dir,
+      '--out',
+      out,
+      '--quiet',
+      '--transport',
+      'virtual',
+      '--fault',
+      'kill:5@time=1.25s',
+      '--fault',
+      'kill:6@time=9000s',
+    );
+    expect(late.status).toBe(0);
+    expect(late.stdout).toContain(
+      '\nfault kill:5@time=1.25s fired at 1.250 s\nfault kill:6@time=9000s did not fire: the run ended first\n',
+    );
+    const doc = JSON.parse(readFileSync(join(out, 'report', 'metrics.json'), 'utf8')) as MetricsDocument;
+    expect(doc.faults?.unfired).toEqual(['kill:6@time=9000s']);
+    expect(doc.faults?.lost).toEqual([5]);
+    expect(readFileSync(join(out, 'report', 'index.html'), 'utf8')).toContain('<td>kill:6@time=9000s</td><td>did not fire</td>');
+  });
+
   it("prints the tracker's swarm table with --dump-tracker, and the report carries it", () => {
     const dir = generated(SHARED);
     const job = loadJob(dir);
@@ -227,6 +267,12 @@ describe('faults in virtual time', () => {
 
   it('refuses a fault it cannot carry out, naming it', () => {
     const dir = generated(SHARED);
+    const job = loadJob(dir);
+    const transfers = job.clients.reduce(
+      (sum, client) => sum + client.wanted.reduce((n, file) => n + (job.files.get(file)?.length ?? 0), 0),
+      0,
+    );
+    const unwanted = [...job.files.keys()].find((file) => !job.clients[2].wanted.includes(file));
     const cases: [string[], string][] = [
       [['--fault', 'kill:9@segments=1'], 'sim: --fault kill:9@segments=1: rank 9 is not in this 8-rank job\n'],
       [
@@ -246,6 +292,14 @@ describe('faults in virtual time', () => {
         'sim: --fault drop:0->2: drops are between two clients: the tracker protocol assumes its messages arrive (see docs/faults.md)\n',
       ],
       [['--fault', 'delay:2=5ms'], 'sim: --fault: delay and drop faults need --transport virtual\n'],
+      [
+        ['--fault', 'kill:2@segments=99999'],
+        `sim: --fault kill:2@segments=99999: the whole job transfers ${transfers} segments, so this point never comes\n`,
+      ],
+      [
+        ['--fault', `kill:2@file-done=3:${unwanted}`],
+        `sim: --fault kill:2@file-done=3:${unwanted}: client 3 does not download ${unwanted} (it wants ${job.clients[2].wanted.join(', ')})\n`,
+      ],
       [
         ['--fault', 'kill:2@segments=5', '--workers', '2'],
         'sim: --fault kill:2@segments=5: killing a client needs a worker thread of its own: leave --workers out\n',

@@ -44,7 +44,7 @@ const EPOCH = new Date(0);
 export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocument> {
   const transport = options.transport ?? 'threads';
   const sharedWorkers = options.workers !== undefined && options.workers < job.ranks - 1;
-  if (options.faults) checkPlan(options.faults, Roles.forJob(job.ranks, options.trackers ?? 1), transport, sharedWorkers);
+  if (options.faults) checkPlan(options.faults, job, Roles.forJob(job.ranks, options.trackers ?? 1), transport, sharedWorkers);
   if (transport === 'virtual') return runVirtualJob(job, options, options.virtual ?? { seed: '1', network: defaultNetwork() });
   const startedAt = new Date();
   const started = performance.now();

@@ -3,6 +3,8 @@
  * links (virtual time only), and the older test faults (crash, exit, stall, refuse).
  */
 import type { Roles } from '../../ranks/roles.js';
+import type { Job } from '../inputs.js';
+import { wantedSegments } from '../servers.js';
 import { InputError } from '../failures.js';
 import type { ThreadFault } from '../transports/thread-control.js';
 
@@ -82,10 +84,10 @@ export function hasFaults(plan: FaultPlan | undefined): boolean {
 }
 
 /**
- * Checks every rank a plan names against the job, and what the transport can do.
- * `sharedWorkers`: threads transport with several clients to a worker thread.
+ * Checks every rank, file and count a plan names against the job, and what the transport
+ * can do. `sharedWorkers`: threads transport with several clients to a worker thread.
  */
-export function checkPlan(plan: FaultPlan, roles: Roles, transport: string, sharedWorkers = false): void {
+export function checkPlan(plan: FaultPlan, job: Job, roles: Roles, transport: string, sharedWorkers = false): void {
   const where = (spec: string): string => `--fault ${spec}`;
   const inJob = (rank: number, spec: string): void => {
     if (rank >= roles.size) throw new InputError(where(spec), `rank ${rank} is not in this ${roles.size}-rank job`);
@@ -100,6 +102,17 @@ export function checkPlan(plan: FaultPlan, roles: Roles, transport: string, shar
     }
     if (fault.at.kind === 'file-done' && !roles.isClient(fault.at.rank)) {
       throw new InputError(where(fault.spec), `file-done needs a client rank, and ${fault.at.rank} is not one`);
+    }
+    if (fault.at.kind === 'file-done' && !job.clients[fault.at.rank - 1].wanted.includes(fault.at.file)) {
+      const wanted = job.clients[fault.at.rank - 1].wanted;
+      throw new InputError(
+        where(fault.spec),
+        `client ${fault.at.rank} does not download ${fault.at.file} (${wanted.length > 0 ? `it wants ${wanted.join(', ')}` : 'it wants nothing'})`,
+      );
+    }
+    const transfers = wantedSegments(job).reduce((a, b) => a + b, 0);
+    if (fault.at.kind === 'segments' && fault.at.count > transfers) {
+      throw new InputError(where(fault.spec), `the whole job transfers ${transfers} segments, so this point never comes`);
     }
     if (transport === 'threads' && fault.action === 'restart' && fault.rank !== 0) {
       throw new InputError(where(fault.spec), 'on threads only rank 0 can be restarted (use --transport virtual)');

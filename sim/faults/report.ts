@@ -50,6 +50,7 @@ export function faultsSection(
   return {
     faults: {
       fired: outcome.fired,
+      ...(outcome.unfired ? { unfired: outcome.unfired } : {}),
       lost: outcome.lost,
       ...(outcome.noTracker ? { noTracker: outcome.noTracker } : {}),
       ...(outcome.dropped === undefined ? {} : { dropped: outcome.dropped }),

@@ -1,3 +1,4 @@
+import type { FaultOutcome } from '../run-result.js';
 import type { TimedFault } from './plan.js';
 
 /** A fault that fired: what, and when (seconds on the run's clock). */
@@ -22,6 +23,16 @@ export class FaultSchedule {
     private readonly clock: () => number,
   ) {
     this.pending = [...faults];
+  }
+
+  /** What the faults did, for the run's result: `lost` are the ranks dead at the end. */
+  outcome(lost: Iterable<number>, noTracker?: string): FaultOutcome {
+    return {
+      fired: this.fired,
+      ...(this.pending.length > 0 ? { unfired: this.pending.map((fault) => fault.spec) } : {}),
+      lost: [...lost].sort((a, b) => a - b),
+      ...(noTracker ? { noTracker } : {}),
+    };
   }
 
   get idle(): boolean {

@@ -323,9 +323,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
       progress: timelines,
       swarmGrowth: growth.series(),
       trackers,
-      ...(hasFaults(plan) || roles.trackers === 2
-        ? { faults: { fired: schedule.fired, lost: [...dead].sort((a, b) => a - b), ...(noTracker ? { noTracker } : {}) } }
-        : {}),
+      ...(hasFaults(plan) || roles.trackers === 2 ? { faults: schedule.outcome(dead, noTracker) } : {}),
     };
   } finally {
     finished = true;

@@ -247,12 +247,7 @@ export async function runVirtual(job: Job, options: VirtualRunOptions): Promise<
     trackers: [...trackers].sort(([a], [b]) => a - b).map(([rank, tracker]) => trackerSummary(rank, tracker, !world.isAlive(rank))),
     ...(hasFaults(plan) || roles.trackers === 2
       ? {
-          faults: {
-            fired: schedule.fired,
-            lost,
-            ...(noTracker ? { noTracker } : {}),
-            ...(plan.drops.length > 0 ? { dropped: world.dropped } : {}),
-          },
+          faults: { ...schedule.outcome(lost, noTracker), ...(plan.drops.length > 0 ? { dropped: world.dropped } : {}) },
         }
       : {}),
   };

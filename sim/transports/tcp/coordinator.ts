@@ -276,13 +276,7 @@ export class TcpCoordinator {
         swarmGrowth: growth.series(),
         trackers,
         ...(this.harness || this.lostRanks.size > 0 || (this.options.timedFaults ?? []).length > 0
-          ? {
-              faults: {
-                fired: this.schedule.fired,
-                lost: [...this.lostRanks].sort((a, b) => a - b),
-                ...(this.noTracker ? { noTracker: this.noTracker } : {}),
-              },
-            }
+          ? { faults: this.schedule.outcome(this.lostRanks, this.noTracker) }
           : {}),
       };
       return { job, result };
