@@ -212,6 +212,14 @@ export class DownloadActivity {
     return { shown, total: this.inFlight };
   }
 
+  /** Files whose swarm was asked of the tracker and not yet answered. */
+  get swarmsAwaited(): string[] {
+    const awaited: string[] = [];
+    for (const file of this.files.values())
+      if (file.refreshing && !file.gaveUp && (file.missing > 0 || !file.started)) awaited.push(file.name);
+    return awaited;
+  }
+
   /** `arrival`: how many downloaders joined the swarm before this client. */
   private begin(file: FileDownload, hashes: readonly string[] | null, arrival: number): void {
     if (!hashes || hashes.length === 0) throw new ProtocolError(`tracker sent no hashes for ${file.name}`);
@@ -329,10 +337,13 @@ export class DownloadActivity {
     while (this.inFlight < this.inFlightLimit && idle < this.active.length) {
       if (this.nextFile >= this.active.length) this.nextFile = 0;
       const file = this.active[this.nextFile++];
-      if (this.requestRun(file)) idle = 0;
+      const files = this.active.length;
+      // A file given up leaves the others to look at again: nothing else may wake this client.
+      if (this.requestRun(file) || this.active.length < files) idle = 0;
       else idle++;
     }
   }
+
 
   /**
    * Asks one holder for a run of up to RUN_LENGTH segments: messages to one peer then

@@ -134,9 +134,11 @@ export class Peer {
     if (this.download.done) return 'all wanted files downloaded; serving until TERMINATE';
     const { shown, total } = this.download.describeInFlight(5);
     const refused = this.download.refusedEverywhere;
-    if (total === 0 && refused > 0) return `${refused} segments refused by every swarm member; asking the tracker for the swarm again`;
-    if (total === 0) return 'no segment request in flight';
-    return `${total} requests in flight: ${shown.join(', ')}${total > shown.length ? ', ...' : ''}`;
+    const awaited = this.download.swarmsAwaited;
+    const swarms = awaited.length > 0 ? `; waiting for rank ${this.tracker.serving} to send the swarm of ${awaited.join(', ')}` : '';
+    if (total === 0 && refused > 0) return `${refused} segments refused by every swarm member${swarms || '; asking the tracker for the swarm again'}`;
+    if (total === 0) return `no segment request in flight${swarms}`;
+    return `${total} requests in flight: ${shown.join(', ')}${total > shown.length ? ', ...' : ''}${swarms}`;
   }
 
   /** The counters so far, for a rank that will never finish (killed, or left without a tracker). */

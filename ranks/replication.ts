@@ -53,6 +53,12 @@ export class Replicator {
     return this.standby === undefined || this.acked >= this.seq;
   }
 
+  /** Replies held and what they wait for, for stall reports; empty when nothing is held. */
+  describe(): string {
+    if (this.held.length === 0) return '';
+    return `${this.held.length} replies held until rank ${this.standby} acknowledges change ${this.held[0].seq} (it has acknowledged ${this.acked} of ${this.seq})`;
+  }
+
   /** The tracker following this one, if any. */
   get follower(): number | undefined {
     return this.standby;

@@ -48,6 +48,19 @@ export class Tracker {
     return this.state.swarms;
   }
 
+  /** What this tracker is doing, for stall reports. */
+  describe(): string {
+    const state = this.state;
+    if (!this.replicator) return `following as standby, ${this.log?.length ?? 0} changes applied`;
+    const parts = [
+      `serving: ${state.registered.size} of ${this.roles.clients} clients registered, ${state.done.size} done, ${state.gone.size} gone`,
+    ];
+    const held = this.replicator.describe();
+    if (held) parts.push(held);
+    if (this.deferred.length > 0) parts.push(`${this.deferred.length} messages held until every live client has registered`);
+    return parts.join('; ');
+  }
+
   async run(): Promise<void> {
     const start = this.options.start ?? 'primary';
     const other = this.roles.peerTracker(this.comm.rank);

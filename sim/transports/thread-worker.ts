@@ -205,7 +205,7 @@ async function openControl(port: MessagePort): Promise<void> {
         rank: client.hosted.rank,
         waiting: client.comm.mailbox.waiting(),
         queued: client.comm.mailbox.queued,
-        detail: client.peer.describe(),
+        detail: client.tracker?.describe() ?? client.peer.describe(),
       })),
   });
 }

@@ -253,7 +253,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     const answers = await Promise.all(asked);
     const statuses = new Map(answers.flatMap((answer) => answer ?? []).map((status) => [status.rank, status]));
     const lines = [
-      `${roles.describe(0)}: ${dead.has(0) ? 'lost' : describeWait(host().comm.mailbox.waiting(), host().comm.mailbox.queued)}`,
+      `${roles.describe(0)}: ${dead.has(0) ? 'lost' : `${describeWait(host().comm.mailbox.waiting(), host().comm.mailbox.queued)}; ${host().tracker.describe()}`}`,
     ];
     for (const rank of workerRanks) {
       const status = statuses.get(rank);

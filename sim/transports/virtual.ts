@@ -128,7 +128,7 @@ export async function runVirtual(job: Job, options: VirtualRunOptions): Promise<
   function describe(unfinished: number[]): string[] {
     return unfinished.map((rank) => {
       const { waiting, queued } = world.waitingOf(rank);
-      const detail = roles.isClient(rank) ? `; ${peers[rank - 1].describe()}` : '';
+      const detail = `; ${roles.isClient(rank) ? peers[rank - 1].describe() : (trackers.get(rank)?.describe() ?? 'not started')}`;
       return `${roles.describe(rank)}: ${describeWait(waiting, queued)}${detail}`;
     });
   }

@@ -112,6 +112,7 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
   let finished = false;
   let selfDone = false;
   let peer: Peer | undefined;
+  let tracker: Tracker | undefined;
   const comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => network.post(dest, faultyTag(fault, tag), payload));
 
   const network: TcpNetwork = new TcpNetwork(rank, coordinator === 0 ? size : size + 1, options.key, comm.mailbox, {
@@ -130,7 +131,7 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
             type: 'status',
             waiting: comm.mailbox.waiting(),
             queued: comm.mailbox.queued,
-            detail: peer?.describe() ?? 'has not started',
+            detail: tracker?.describe() ?? peer?.describe() ?? 'has not started',
           };
           network.control(coordinator, status);
           break;
@@ -202,14 +203,15 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
     if (fault === 'stall') network.intake = new Mailbox();
     network.setAddresses(ready.addresses);
     if (isTracker) {
-      const tracker = new Tracker(comm, { roles, start: rank === 0 ? 'primary' : 'standby' });
-      const ran = await Promise.race([tracker.run(), end]);
+      const running = new Tracker(comm, { roles, start: rank === 0 ? 'primary' : 'standby' });
+      tracker = running;
+      const ran = await Promise.race([running.run(), end]);
       if (typeof ran === 'number') return ran;
       const { messagesIn, messagesOut } = comm;
-      const swarms = summarizeSwarms(tracker.state);
+      const swarms = summarizeSwarms(running.state);
       network.control(coordinator, {
         type: 'tracker-done',
-        served: tracker.served,
+        served: running.served,
         swarms,
         messagesIn,
         messagesOut,

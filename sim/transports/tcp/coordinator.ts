@@ -115,6 +115,8 @@ export class TcpCoordinator {
   /** Ranks whose connection dropped, waiting for the launcher to report their exit. */
   private readonly unconfirmed = new Map<number, NodeJS.Timeout>();
   private started = false;
+  /** The tracker this coordinator runs as rank 0; none when it is a harness of its own. */
+  private tracker: Tracker | undefined;
   private readonly schedule: FaultSchedule;
   /** When the tables went out: the clock of `time=` faults. */
   private epochMs = now();
@@ -243,6 +245,7 @@ export class TcpCoordinator {
       const growth = new SwarmGrowth(() => secondsSince(this.epochMs));
       // A harness of its own runs no tracker: the tracker ranks are processes like the clients.
       const tracker = this.harness ? undefined : new Tracker(this.comm, { roles: this.roles, observe: growth.observe });
+      this.tracker = tracker;
       this.sendTables(port);
       this.started = true;
       this.options.onStart?.({ progress: () => this.obtained.slice(1, this.roles.clients + 1) });
@@ -387,7 +390,8 @@ export class TcpCoordinator {
   }
 
   private async describeRanks(): Promise<string[]> {
-    const lines = this.harness ? [] : [`rank 0 (tracker): ${describeWait(this.comm.mailbox.waiting(), this.comm.mailbox.queued)}`];
+    const { mailbox } = this.comm;
+    const lines = this.tracker ? [`rank 0 (tracker): ${describeWait(mailbox.waiting(), mailbox.queued)}; ${this.tracker.describe()}`] : [];
     const asked = [];
     for (let rank = this.firstRank; rank < this.options.size; rank++) {
       if (this.lostRanks.has(rank)) {
