@@ -344,7 +344,6 @@ export class DownloadActivity {
     }
   }
 
-
   /**
    * Asks one holder for a run of up to RUN_LENGTH segments: messages to one peer then
    * travel in one batch and wake its thread once, which is what makes a pipeline pay.

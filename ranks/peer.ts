@@ -136,7 +136,8 @@ export class Peer {
     const refused = this.download.refusedEverywhere;
     const awaited = this.download.swarmsAwaited;
     const swarms = awaited.length > 0 ? `; waiting for rank ${this.tracker.serving} to send the swarm of ${awaited.join(', ')}` : '';
-    if (total === 0 && refused > 0) return `${refused} segments refused by every swarm member${swarms || '; asking the tracker for the swarm again'}`;
+    if (total === 0 && refused > 0)
+      return `${refused} segments refused by every swarm member${swarms || '; asking the tracker for the swarm again'}`;
     if (total === 0) return `no segment request in flight${swarms}`;
     return `${total} requests in flight: ${shown.join(', ')}${total > shown.length ? ', ...' : ''}${swarms}`;
   }

@@ -48,9 +48,19 @@ export class Tracker {
     return this.state.swarms;
   }
 
+  /**
+   * Restarted, and still waiting for the serving tracker to send its log. If that tracker
+   * ended the job before the request reached it, nothing will ever come: the harness stops
+   * a tracker left waiting like this once every other rank has ended.
+   */
+  get awaitingCatchUp(): boolean {
+    return this.options.start === 'restarted' && !this.served && (this.log?.length ?? 0) === 0;
+  }
+
   /** What this tracker is doing, for stall reports. */
   describe(): string {
     const state = this.state;
+    if (this.awaitingCatchUp) return 'restarted, waiting for the serving tracker to send its log';
     if (!this.replicator) return `following as standby, ${this.log?.length ?? 0} changes applied`;
     const parts = [
       `serving: ${state.registered.size} of ${this.roles.clients} clients registered, ${state.done.size} done, ${state.gone.size} gone`,

@@ -51,6 +51,8 @@ export interface TrackerTable {
   role: 'primary' | 'standby';
   served: boolean;
   lost: boolean;
+  /** A restarted tracker still waiting to catch up when the job ended: stopped, its table empty. */
+  stopped?: boolean;
   swarms: SwarmTableRow[];
 }
 

@@ -89,16 +89,19 @@ export const METRICS_SCHEMA = {
       trackers: {
         type: 'array',
         description: "Every tracker's final swarm table.",
-        items: object({
-          rank: count,
-          role: { enum: ['primary', 'standby'] },
-          served: { type: 'boolean' },
-          lost: { type: 'boolean' },
-          swarms: {
-            type: 'array',
-            items: object({ file: { type: 'string' }, segments: count, seeds: ranks, peers: ranks, completed: count, gaveUp: ranks }),
+        items: object(
+          {
+            rank: count,
+            role: { enum: ['primary', 'standby'] },
+            served: { type: 'boolean' },
+            lost: { type: 'boolean' },
+            swarms: {
+              type: 'array',
+              items: object({ file: { type: 'string' }, segments: count, seeds: ranks, peers: ranks, completed: count, gaveUp: ranks }),
+            },
           },
-        }),
+          { stopped: { type: 'boolean' } },
+        ),
       },
       faults: object(
         {

@@ -89,7 +89,12 @@ function trackerSections(doc: MetricsDocument): string[] {
   const list = (ranks: number[]): string => (ranks.length === 0 ? '-' : ranks.join(', '));
   const sections = (doc.trackers ?? []).map((tracker) => {
     const rows = tracker.swarms.map((s) => [s.file, s.segments, list(s.seeds), list(s.peers), s.completed, list(s.gaveUp)]);
-    const state = [tracker.role, tracker.served ? 'served' : 'followed', ...(tracker.lost ? ['lost'] : [])].join(', ');
+    const state = [
+      tracker.role,
+      tracker.served ? 'served' : 'followed',
+      ...(tracker.lost ? ['lost'] : []),
+      ...(tracker.stopped ? ['restarted too late to catch up, stopped'] : []),
+    ].join(', ');
     const caption = `Swarm table of rank ${tracker.rank} (${state})`;
     return `<div class="scroll">${htmlTable(['file', 'segments', 'seeds', 'peers', 'completed', 'gave up'], rows, caption)}</div>`;
   });

@@ -31,6 +31,8 @@ export interface TrackerSummary {
   served: boolean;
   /** It was dead at the end. */
   lost: boolean;
+  /** A restarted tracker still waiting to catch up when the job ended: stopped, its table empty. */
+  stopped?: boolean;
   swarms: SwarmSummary[];
 }
 

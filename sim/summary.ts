@@ -1,4 +1,4 @@
-import type { FaultsSection, MetricsDocument } from '../reports/document.js';
+import type { FaultsSection, MetricsDocument, TrackerTable } from '../reports/document.js';
 import { textTable } from './text-table.js';
 
 const number = new Intl.NumberFormat('en-US');
@@ -22,7 +22,7 @@ export function formatSummary(doc: MetricsDocument): string {
     lines.push(`${outputs.problems.length} of the expected outputs are wrong:`);
     for (const { output, problem } of outputs.problems) lines.push(`  ${output}: ${problem}`);
   }
-  if (doc.faults) lines.push('', ...faultLines(doc.faults));
+  if (doc.faults) lines.push('', ...faultLines(doc.faults, doc.trackers ?? []));
   return lines.join('\n');
 }
 
@@ -34,10 +34,13 @@ function listed(names: readonly string[], most: number): string {
   return more > 0 ? `${names.slice(0, most).join(', ')} and ${more} more (all in metrics.json)` : names.join(', ');
 }
 
-function faultLines(faults: FaultsSection): string[] {
+function faultLines(faults: FaultsSection, trackers: readonly TrackerTable[]): string[] {
   const lines = faults.fired.map((fired) => `fault ${fired.spec} fired at ${fired.seconds.toFixed(3)} s`);
   for (const spec of faults.unfired ?? []) lines.push(`fault ${spec} did not fire: the run ended first`);
   if (faults.lost.length > 0) lines.push(`ranks lost by the end: ${faults.lost.join(', ')}`);
+  for (const { rank } of trackers.filter((tracker) => tracker.stopped)) {
+    lines.push(`rank ${rank} was restarted too late to catch up (the job had ended): stopped`);
+  }
   if (faults.dropped !== undefined) lines.push(`messages dropped on lossy links: ${faults.dropped}`);
   if (faults.trackersAgree !== null) lines.push(`both trackers hold the same swarm table: ${faults.trackersAgree ? 'yes' : 'NO'}`);
   if (faults.noTracker) lines.push(`every tracker was lost: ${faults.noTracker}`);

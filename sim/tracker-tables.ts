@@ -3,7 +3,14 @@ import { summarizeSwarms, type TrackerSummary } from './run-result.js';
 
 /** A tracker's final table, for the report. */
 export function trackerSummary(rank: number, tracker: Tracker, lost: boolean): TrackerSummary {
-  return { rank, role: rank === 0 ? 'primary' : 'standby', served: tracker.served, lost, swarms: summarizeSwarms(tracker.state) };
+  return {
+    rank,
+    role: rank === 0 ? 'primary' : 'standby',
+    served: tracker.served,
+    lost,
+    ...(!lost && tracker.awaitingCatchUp ? { stopped: true } : {}),
+    swarms: summarizeSwarms(tracker.state),
+  };
 }
 
 /**

@@ -37,6 +37,11 @@ function expectWrittenCorrect(job: Job, out: string): Map<string, string> {
   return written;
 }
 
+/** Segment transfers the whole job needs. */
+function transfersOf(job: Job): number {
+  return job.clients.reduce((sum, client) => sum + client.wanted.reduce((n, file) => n + (job.files.get(file)?.length ?? 0), 0), 0);
+}
+
 function soleOwnerOf(job: Job): Map<number, string[]> {
   const owners = new Map<string, number[]>();
   job.clients.forEach((client, i) => client.owned.forEach(({ name }) => owners.set(name, [...(owners.get(name) ?? []), i + 1])));
@@ -142,6 +147,34 @@ describe('faults in virtual time', () => {
     expect(result.doc?.faults?.trackersAgree).toBe(true);
     expect(primary.swarms).toEqual(standby.swarms);
     expect(primary.swarms.map((s) => s.completed).reduce((a, b) => a + b)).toBe(expectedOutputs(job).size);
+  });
+
+  it('a tracker restarted as the job ends, too late to catch up, is stopped and the run completes', () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    const last = transfersOf(job);
+    for (const tracker of [0, 8]) {
+      const out = join(dir, `out${tracker}`);
+      const result = sim(
+        'run',
+        dir,
+        '--out',
+        out,
+        '--quiet',
+        '--transport',
+        'virtual',
+        '--trackers',
+        '2',
+        '--fault',
+        `restart:${tracker}@segments=${last}`,
+      );
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`\nrank ${tracker} was restarted too late to catch up (the job had ended): stopped\n`);
+      expect(outputsOf(out)).toEqual(expectedOutputs(job));
+      const doc = JSON.parse(readFileSync(join(out, 'report', 'metrics.json'), 'utf8')) as MetricsDocument;
+      expect(doc.trackers?.find((t) => t.rank === tracker)).toMatchObject({ stopped: true, lost: false, served: false, swarms: [] });
+      expect(doc.faults?.trackersAgree).toBeNull();
+    }
   });
 
   it('both trackers killed: exit 4, and every output written before stays intact', async () => {
@@ -268,10 +301,7 @@ describe('faults in virtual time', () => {
   it('refuses a fault it cannot carry out, naming it', () => {
     const dir = generated(SHARED);
     const job = loadJob(dir);
-    const transfers = job.clients.reduce(
-      (sum, client) => sum + client.wanted.reduce((n, file) => n + (job.files.get(file)?.length ?? 0), 0),
-      0,
-    );
+    const transfers = transfersOf(job);
     const unwanted = [...job.files.keys()].find((file) => !job.clients[2].wanted.includes(file));
     const cases: [string[], string][] = [
       [['--fault', 'kill:9@segments=1'], 'sim: --fault kill:9@segments=1: rank 9 is not in this 8-rank job\n'],
@@ -428,6 +458,19 @@ describe('faults on threads', () => {
     expect(result.status).toBe(0);
     expect(outputsOf(join(dir, 'out'))).toEqual(expectedOutputs(job));
     expect(result.doc?.faults?.trackersAgree).toBe(true);
+  });
+
+  it('rank 0 restarted at the last transfer: the run always completes, caught up or stopped', () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const out = join(dir, `out${attempt}`);
+      const result = run(dir, out, '--trackers', '2', '--fault', `restart:0@segments=${transfersOf(job)}`, '--stall-timeout', '5');
+      expect(result.status, result.stderr).toBe(0);
+      expect(outputsOf(out)).toEqual(expectedOutputs(job));
+      const rank0 = result.doc?.trackers?.find((t) => t.rank === 0);
+      expect(rank0?.stopped === true || result.doc?.faults?.trackersAgree === true).toBe(true);
+    }
   });
 
   it('both trackers killed: exit 4, outputs written so far intact', () => {

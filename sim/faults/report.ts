@@ -65,7 +65,7 @@ export function faultsSection(
 
 /** Whether the live trackers that ended the run hold the same table; null with fewer than two. */
 export function trackersAgree(trackers: readonly TrackerTable[]): boolean | null {
-  const live = trackers.filter((tracker) => !tracker.lost);
+  const live = trackers.filter((tracker) => !tracker.lost && !tracker.stopped);
   if (live.length < 2) return null;
   const first = JSON.stringify(live[0].swarms);
   return live.every((tracker) => JSON.stringify(tracker.swarms) === first);

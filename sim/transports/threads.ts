@@ -114,8 +114,11 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
   const failed = new Promise<never>((_, reject) => (fail = reject));
   const done = new Promise<void>((resolve) => (allDone = resolve));
   failed.catch(() => undefined);
+  /** Every other rank has ended, and rank 0 was restarted too late to catch up: it would wait for ever. */
+  const lateNewcomer = (): boolean => settled.size === size - 1 && !settled.has(0) && rank0?.tracker.awaitingCatchUp === true;
   const settle = (rank: number): void => {
     settled.add(rank);
+    if (lateNewcomer()) settled.add(0);
     if (settled.size === size) allDone();
   };
 
@@ -148,6 +151,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
         settled.delete(0);
         tellAll(RANK_BACK, 0, 'restarted');
         host().restart();
+        if (lateNewcomer()) settle(0);
       }
       return;
     }

@@ -112,6 +112,8 @@ export async function runVirtual(job: Job, options: VirtualRunOptions): Promise<
       },
       finished: () => settle(),
       deadlocked: (unfinished) => {
+        // Every client has ended: a tracker restarted too late to catch up is all that is left.
+        if (unfinished.every((rank) => trackers.get(rank)?.awaitingCatchUp === true)) return settle();
         const lines = describe(unfinished);
         settle(new StallFailure(0, lines, undefined, `at ${world.seconds.toFixed(3)} s of virtual time no message was left in flight`));
       },
