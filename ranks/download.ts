@@ -240,6 +240,9 @@ export class DownloadActivity {
     // (0, 1/2, 1/4, 3/4, ...): each newcomer starts in the widest gap left.
     file.offset = Math.floor(vanDerCorput(Math.max(0, arrival)) * hashes.length);
     file.guess = new HoldingsGuess(hashes.length);
+    // A file begun after a loss is asked of every member, as one begun before it would be
+    // from then on: a guess may rule out the only members whose refusals prove a segment lost.
+    file.trustGuess = this.lossEpoch === 0;
     this.store.addEmpty(file.name, hashes, file.offset);
     this.active.push(file);
   }

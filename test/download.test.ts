@@ -36,14 +36,16 @@ function client(wanted: string[], pipeline: number) {
       const { file, index } = payload as SwarmPayloads[typeof Tag.SEGMENT_REQUEST];
       return [`${file}[${index}]->${dest}`];
     });
-  /** Answers every listed request with ACK. */
-  const ack = (asked: string[]): void => {
+  /** Answers every listed request: ACK, or NACK from a holder that holds nothing of the file. */
+  const answer = (asked: string[], acked: boolean): void => {
     for (const request of asked) {
       const [, file, index, holder] = /^(\w+)\[(\d+)\]->(\d+)$/.exec(request) as RegExpExecArray;
-      download.onReply(Number(holder), true, { file, index: Number(index), load: 0, from: 0, held: 0 });
+      download.onReply(Number(holder), acked, { file, index: Number(index), load: 0, from: 0, held: 0 });
     }
   };
-  return { download, sent, requests, ack };
+  const ack = (asked: string[]): void => answer(asked, true);
+  const nack = (asked: string[]): void => answer(asked, false);
+  return { download, sent, requests, ack, nack };
 }
 
 describe('the download activity', () => {
@@ -83,5 +85,26 @@ describe('the download activity', () => {
     ).toEqual([{ file: 'small' }]);
     expect(requests().filter((r) => r.startsWith('big')).length).toBeGreaterThan(0);
     expect(download.counters.gaveUp).toEqual(['small']);
+  });
+
+  it('asks every member of a file begun after a loss, so that their refusals can prove a segment lost', () => {
+    const { download, sent, requests, nack } = client(['f'], 8);
+    download.start();
+    // A client lost before the first swarm of `f` arrives: nothing of `f` was in flight.
+    download.peerLost(1);
+    download.onSwarm({ file: 'f', seeds: [], peers: [2], hashes: hashes('f', 4) });
+    download.pump();
+    // Rank 2 holds nothing of `f`; its NACKs say so, but the swarm was listed before the loss.
+    nack(requests());
+    download.pump();
+    expect(requests()).toEqual([]);
+    download.onSwarm({ file: 'f', seeds: [], peers: [2], hashes: null });
+    download.pump();
+    const again = requests();
+    expect(again.length).toBeGreaterThan(0);
+    nack(again);
+    download.pump();
+    expect(sent.filter(({ tag }) => tag === Tag.FILE_UNAVAILABLE).map(({ payload }) => payload)).toEqual([{ file: 'f' }]);
+    expect(download.done).toBe(true);
   });
 });
