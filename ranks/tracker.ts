@@ -57,6 +57,11 @@ export class Tracker {
     return this.options.start === 'restarted' && !this.served && (this.log?.length ?? 0) === 0;
   }
 
+  /** The tracker this one replicates to, and tells when the job is over; none without one in step. */
+  get follower(): number | undefined {
+    return this.replicator?.follower;
+  }
+
   /** What this tracker is doing, for stall reports. */
   describe(): string {
     const state = this.state;

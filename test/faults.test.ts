@@ -338,10 +338,6 @@ describe('faults in virtual time', () => {
         ['--fault', 'kill:0@segments=5', '--transport', 'tcp'],
         'sim: --fault kill:0@segments=5: over TCP with one tracker, rank 0 is the sim process itself: add --trackers 2 to kill it\n',
       ],
-      [
-        ['--fault', 'restart:0@segments=5', '--transport', 'tcp', '--trackers', '2'],
-        'sim: --fault restart:0@segments=5: over TCP a tracker cannot be restarted (use the threads or virtual transport)\n',
-      ],
     ];
     for (const [args, stderr] of cases) {
       const result = sim('run', dir, '--out', join(dir, 'out'), '--quiet', ...args);
@@ -545,6 +541,49 @@ describe('faults over TCP', () => {
       expectWrittenCorrect(job, out);
       await expectAccurate(job, trackers, result.doc as MetricsDocument, out, victim, 4);
     }
+    expect(processesWith(dir)).toEqual([]);
+  });
+
+  it('a tracker restarted over TCP: a new process registers, catches up and ends with the same table', () => {
+    // Long enough that the new process (a few tenths of a second to start) joins well before the end.
+    const dir = generated([
+      '--ranks',
+      '6',
+      '--files',
+      '3',
+      '--segments',
+      '20000',
+      '--wants',
+      '2',
+      '--seeders',
+      '1',
+      '--seed',
+      'tcp-restart',
+    ]);
+    const job = loadJob(dir);
+    for (const tracker of [0, 6]) {
+      const out = join(dir, `out${tracker}`);
+      const result = run(dir, out, '--transport', 'tcp', '--trackers', '2', '--fault', `restart:${tracker}@segments=1000`);
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(
+        new RegExp(`^sim: coordinator: lost rank ${tracker} \\(\\w+ tracker\\): killed by --fault restart:`, 'm'),
+      );
+      expect(result.stderr).toMatch(new RegExp(`^sim: coordinator: rank ${tracker} \\(\\w+ tracker\\) is back, restarted$`, 'm'));
+      expect(outputsOf(out)).toEqual(expectedOutputs(job));
+      expect(result.doc?.faults?.trackersAgree).toBe(true);
+      expect(result.doc?.faults?.lost).toEqual([]);
+    }
+    expect(processesWith(dir)).toEqual([]);
+  });
+
+  it('a tracker restarted over TCP at the last transfer: the run completes, the newcomer caught up or stopped', () => {
+    const dir = generated(['--ranks', '6', '--files', '3', '--segments', '2500', '--wants', '2', '--seeders', '1', '--seed', 'tcp-late']);
+    const job = loadJob(dir);
+    const result = run(dir, join(dir, 'out'), '--transport', 'tcp', '--trackers', '2', '--fault', `restart:0@segments=${transfersOf(job)}`);
+    expect(result.status, result.stderr).toBe(0);
+    expect(outputsOf(join(dir, 'out'))).toEqual(expectedOutputs(job));
+    const rank0 = result.doc?.trackers?.find((t) => t.rank === 0);
+    expect(rank0?.stopped === true ? result.doc?.faults?.trackersAgree === null : result.doc?.faults?.trackersAgree === true).toBe(true);
     expect(processesWith(dir)).toEqual([]);
   });
 

@@ -120,9 +120,6 @@ export function checkPlan(plan: FaultPlan, job: Job, roles: Roles, transport: st
     if (transport === 'threads' && sharedWorkers && roles.isClient(fault.rank)) {
       throw new InputError(where(fault.spec), 'killing a client needs a worker thread of its own: leave --workers out');
     }
-    if (transport === 'tcp' && fault.action === 'restart') {
-      throw new InputError(where(fault.spec), 'over TCP a tracker cannot be restarted (use the threads or virtual transport)');
-    }
     if (transport === 'tcp' && fault.rank === 0 && roles.trackers === 1) {
       throw new InputError(where(fault.spec), 'over TCP with one tracker, rank 0 is the sim process itself: add --trackers 2 to kill it');
     }

@@ -15,36 +15,61 @@ export interface RankExit {
   signal: NodeJS.Signals | null;
   /** The last lines it wrote to stderr. */
   stderr: string[];
+  /** It was killed to be replaced by a new process for its rank (`restart`); its exit was not reported. */
+  replaced?: boolean;
+}
+
+interface Launch {
+  args: (rank: number) => string[];
+  env: NodeJS.ProcessEnv;
+  onExit: (exit: RankExit) => void;
 }
 
 export class LocalRanks {
   private readonly children = new Map<number, ChildProcess>();
-  private readonly exits = new Map<number, Promise<RankExit>>();
+  private readonly exits: Promise<RankExit>[] = [];
+  private readonly replaced = new WeakSet<ChildProcess>();
+  private launch: Launch | undefined;
 
   /** Starts `sim rank` with these arguments for each rank; `onExit` hears of every exit. */
   start(ranks: number[], args: (rank: number) => string[], env: NodeJS.ProcessEnv, onExit: (exit: RankExit) => void): void {
-    for (const rank of ranks) {
-      const child = spawn(process.execPath, [CLI, 'rank', ...args(rank)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-      const stderr: string[] = [];
-      let partial = '';
-      child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-        const lines = (partial + text).split('\n');
-        partial = lines.pop() ?? '';
-        stderr.push(...lines.filter((line) => line.length > 0));
-        if (stderr.length > STDERR_LINES_KEPT) stderr.splice(0, stderr.length - STDERR_LINES_KEPT);
-      });
-      this.children.set(rank, child);
-      const exited = new Promise<RankExit>((resolve) => {
-        child.once('error', (error) => resolve({ rank, code: null, signal: null, stderr: [...stderr, error.message] }));
-        child.once('close', (code, signal) => {
-          if (partial) stderr.push(partial);
-          this.children.delete(rank);
-          resolve({ rank, code, signal, stderr });
-        });
-      });
-      void exited.then(onExit);
-      this.exits.set(rank, exited);
+    this.launch = { args, env, onExit };
+    for (const rank of ranks) this.spawn(rank);
+  }
+
+  /** Kills a rank's process if it still runs, and starts a new one, as `start` did. */
+  restart(rank: number): void {
+    const old = this.children.get(rank);
+    if (old) {
+      this.replaced.add(old);
+      old.kill('SIGKILL');
     }
+    this.spawn(rank);
+  }
+
+  private spawn(rank: number): void {
+    const { args, env, onExit } = this.launch as Launch;
+    const child = spawn(process.execPath, [CLI, 'rank', ...args(rank)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const stderr: string[] = [];
+    let partial = '';
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      stderr.push(...lines.filter((line) => line.length > 0));
+      if (stderr.length > STDERR_LINES_KEPT) stderr.splice(0, stderr.length - STDERR_LINES_KEPT);
+    });
+    this.children.set(rank, child);
+    const exited = new Promise<RankExit>((resolve) => {
+      const replaced = (): object => (this.replaced.has(child) ? { replaced: true } : {});
+      child.once('error', (error) => resolve({ rank, code: null, signal: null, stderr: [...stderr, error.message], ...replaced() }));
+      child.once('close', (code, signal) => {
+        if (partial) stderr.push(partial);
+        if (this.children.get(rank) === child) this.children.delete(rank);
+        resolve({ rank, code, signal, stderr, ...replaced() });
+      });
+    });
+    void exited.then((exit) => exit.replaced || onExit(exit));
+    this.exits.push(exited);
   }
 
   /** Sends a signal to one rank, if it still runs. */
@@ -60,7 +85,7 @@ export class LocalRanks {
   /** Waits up to `graceMs` for every rank to exit, then kills those left. */
   async reap(graceMs: number): Promise<RankExit[]> {
     let timer: NodeJS.Timeout | undefined;
-    const all = Promise.all(this.exits.values());
+    const all = Promise.all(this.exits);
     const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
     await Promise.race([all, late]);
     clearTimeout(timer);

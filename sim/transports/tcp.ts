@@ -53,6 +53,7 @@ export async function runOverTcp(job: Job, options: TcpRunOptions): Promise<RunR
     trackers: roles.trackers,
     timedFaults: options.faults?.timed,
     killRank: (rank) => ranks.kill(rank, 'SIGKILL'),
+    restartRank: (rank) => ranks.restart(rank),
     exitsReported: true,
     key: Buffer.from(key),
     host: LOOPBACK,
@@ -91,8 +92,9 @@ export async function runOverTcp(job: Job, options: TcpRunOptions): Promise<RunR
     const { result } = await coordinator.run();
     ended = true;
     const exits = await ranks.reap(EXIT_GRACE_MS);
-    const lost = new Set(result.faults?.lost);
-    const bad = exits.find((exit) => exit.code !== 0 && !lost.has(exit.rank));
+    // Lost ranks, and trackers stopped for coming back too late, were killed on purpose.
+    const killed = new Set([...(result.faults?.lost ?? []), ...(result.trackers ?? []).filter((t) => t.stopped).map((t) => t.rank)]);
+    const bad = exits.find((exit) => exit.code !== 0 && !exit.replaced && !killed.has(exit.rank));
     if (bad) throw new RunFailure(`rank ${bad.rank} failed after the job ended: ${exitText(bad)}`, 1);
     return result;
   } finally {

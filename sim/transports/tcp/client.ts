@@ -143,6 +143,10 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
         case 'rank-lost':
           comm.rankLost(message.rank, message.reason);
           break;
+        case 'rank-back':
+          network.moved(message.rank, message.host, message.port);
+          comm.rankBack(message.rank);
+          break;
         case 'abort':
           finished = true;
           options.log(`job aborted by ${coordinatorName(coordinator)}: ${message.message}`);
@@ -163,6 +167,11 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
         options.log(`lost rank ${lostRank}: ${reason}`);
         network.control(coordinator, { type: 'lost', peer: lostRank, reason } satisfies ClientControl);
       }
+    },
+    // A restarted tracker that connects here may do so before the coordinator's word of it
+    // arrives: its messages must not be taken for a lost rank's.
+    returned: (peer) => {
+      if (roles.isTracker(peer)) comm.rankBack(peer);
     },
     log: options.log,
   });
@@ -202,8 +211,9 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
     // A stalled rank (a test fault) takes in nothing, like a process stuck in a loop.
     if (fault === 'stall') network.intake = new Mailbox();
     network.setAddresses(ready.addresses);
+    for (const lost of ready.lost) comm.rankLost(lost, 'lost before this rank started');
     if (isTracker) {
-      const running = new Tracker(comm, { roles, start: rank === 0 ? 'primary' : 'standby' });
+      const running = new Tracker(comm, { roles, start: ready.restarted ? 'restarted' : rank === 0 ? 'primary' : 'standby' });
       tracker = running;
       const ran = await Promise.race([running.run(), end]);
       if (typeof ran === 'number') return ran;
@@ -212,6 +222,7 @@ export async function runTcpClient(options: ClientOptions): Promise<number> {
       network.control(coordinator, {
         type: 'tracker-done',
         served: running.served,
+        follower: running.follower ?? null,
         swarms,
         messagesIn,
         messagesOut,

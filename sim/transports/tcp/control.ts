@@ -27,8 +27,8 @@ export type ClientControl =
   /** Every tracker is lost: the client stops where it is (its outputs so far were sent). */
   | { type: 'stranded'; reason: string; report: WireReport; messagesIn: number; messagesOut: number; timeline: Samples }
   | { type: 'status'; waiting: WaitState[]; queued: number; detail: string }
-  /** A tracker process has ended: its final table and counters. */
-  | { type: 'tracker-done'; served: boolean; swarms: SwarmSummary[]; messagesIn: number; messagesOut: number };
+  /** A tracker process has ended: its final table and counters, and the tracker it told the job was over. */
+  | { type: 'tracker-done'; served: boolean; follower: number | null; swarms: SwarmSummary[]; messagesIn: number; messagesOut: number };
 
 /** A PeerReport as JSON carries it. */
 export type WireReport = Omit<PeerReport, 'downloadedFrom'> & { downloadedFrom: [number, number][] };
@@ -45,10 +45,16 @@ export type CoordinatorControl =
       trackers: 1 | 2;
       /** How often to report progress: often while a fault waits for a segment count. */
       progressMs: number;
+      /** Ranks lost so far (a tracker restarted mid-run starts knowing them). */
+      lost: number[];
+      /** This rank is a tracker started again after it was lost: it catches up from the serving one. */
+      restarted: boolean;
     }
   | { type: 'describe' }
   /** A rank is gone: every rank hears it, also those with no connection to it. */
   | { type: 'rank-lost'; rank: number; reason: string }
+  /** A lost tracker was started again and listens here now. */
+  | { type: 'rank-back'; rank: number; host: string; port: number }
   /** Every rank is done: close and exit 0. */
   | { type: 'finish' }
   /** The job is over without a result: print the message and exit non-zero. */
@@ -145,6 +151,7 @@ const CLIENT_SCHEMAS: Record<ClientControl['type'], object> = {
   }),
   'tracker-done': message('tracker-done', {
     served: { type: 'boolean' },
+    follower: { anyOf: [{ type: 'null' }, int] },
     swarms: {
       type: 'array',
       items: {
@@ -178,9 +185,12 @@ const COORDINATOR_SCHEMAS: Record<CoordinatorControl['type'], object> = {
     fault: { anyOf: [{ type: 'null' }, { enum: ['crash', 'exit', 'stall', 'refuse'] }] },
     trackers: { enum: [1, 2] },
     progressMs: { type: 'integer', minimum: 1, maximum: 60000 },
+    lost: ints,
+    restarted: { type: 'boolean' },
   }),
   describe: message('describe', {}),
   'rank-lost': message('rank-lost', { rank: int, reason: str }),
+  'rank-back': message('rank-back', { rank: int, host: str, port: { type: 'integer', minimum: 1, maximum: 65535 } }),
   finish: message('finish', {}),
   abort: message('abort', { message: str, code: int }),
 };

@@ -60,6 +60,8 @@ export interface CoordinatorOptions {
   /** Kill faults due in the run, and how to kill a rank's process. */
   timedFaults?: readonly TimedFault[];
   killRank?: (rank: number) => void;
+  /** Starts a new process for a tracker rank (killing the old one if it still runs): `restart:` faults. */
+  restartRank?: (rank: number) => void;
   /**
    * A local launcher reports every rank's exit (`rankExited`): a dropped connection then
    * waits for it, so that a process that exited with an error fails the run rather than
@@ -115,6 +117,10 @@ export class TcpCoordinator {
   /** Ranks whose connection dropped, waiting for the launcher to report their exit. */
   private readonly unconfirmed = new Map<number, NodeJS.Timeout>();
   private started = false;
+  /** Every rank's listener, as handed out; a restarted tracker's is replaced when it registers. */
+  private addresses: [string, number][] = [];
+  /** Trackers restarted whose new process has not registered yet. */
+  private readonly restarting = new Set<number>();
   /** The tracker this coordinator runs as rank 0; none when it is a harness of its own. */
   private tracker: Tracker | undefined;
   private readonly schedule: FaultSchedule;
@@ -146,8 +152,10 @@ export class TcpCoordinator {
     this.schedule = new FaultSchedule(
       options.timedFaults ?? [],
       (fault) => {
+        const reason = `killed by --fault ${fault.spec} at ${secondsSince(this.epochMs).toFixed(3)} s`;
+        if (fault.action === 'restart') return this.restart(fault.rank, reason);
         options.killRank?.(fault.rank);
-        this.rankLost(fault.rank, `killed by --fault ${fault.spec} at ${secondsSince(this.epochMs).toFixed(3)} s`);
+        this.rankLost(fault.rank, reason);
       },
       () => secondsSince(this.epochMs),
     );
@@ -215,6 +223,46 @@ export class TcpCoordinator {
     this.checkAllDone();
   }
 
+  /** `restart:`: the tracker's process is killed if it runs, and a new one started that catches up. */
+  private restart(rank: number, reason: string): void {
+    if (this.trackerTables.get(rank)?.lost === false) return; // it already ended the job
+    this.options.restartRank?.(rank);
+    this.rankLost(rank, reason);
+    if (this.lostRanks.has(rank)) this.restarting.add(rank);
+  }
+
+  /** A restarted tracker's new process registered: every rank learns where it is, and it gets the table. */
+  private rejoin(rank: number, host: string, port: number): void {
+    this.restarting.delete(rank);
+    this.lostRanks.delete(rank);
+    this.trackerTables.delete(rank);
+    delete this.counters[rank];
+    this.addresses[rank] = [host, port];
+    this.network.moved(rank, host, port);
+    for (const other of this.registered.keys()) {
+      if (other !== rank && !this.lostRanks.has(other)) {
+        this.network.control(other, { type: 'rank-back', rank, host, port } satisfies CoordinatorControl);
+      }
+    }
+    this.network.control(rank, this.table(rank, true));
+    this.options.log(`${this.roles.describe(rank)} is back, restarted`);
+  }
+
+  /** Tracker `from` ended the job and told `follower`: a tracker restarted since, and not told, would wait for ever. */
+  private jobEndedBy(from: number, follower: number | null): void {
+    const other = this.roles.peerTracker(from);
+    if (other === undefined || other === follower) return;
+    if (this.restarting.has(other) || !this.trackerTables.has(other)) this.stopLate(other);
+  }
+
+  /** A restarted tracker the serving one ended the job without: nothing will ever reach it. */
+  private stopLate(rank: number): void {
+    if (this.restarting.delete(rank)) this.options.killRank?.(rank);
+    this.lostRanks.delete(rank);
+    this.counters[rank] = trackerCounters(0, 0, rank);
+    this.trackerTables.set(rank, { rank, role: rank === 0 ? 'primary' : 'standby', served: false, lost: false, stopped: true, swarms: [] });
+  }
+
   private checkAllDone(): void {
     if (this.clientsDone < this.roles.clients) return;
     if (this.harness && this.trackerTables.size < 2) return;
@@ -262,6 +310,8 @@ export class TcpCoordinator {
       });
       await Promise.race([Promise.all([trackerRun, done]), failed]);
       await Promise.race([Promise.all(this.writes), failed]);
+      // A tracker restarted as the job ended, whose new process has not even registered.
+      for (const rank of [...this.restarting]) this.stopLate(rank);
       this.finished = true;
       if (tracker) {
         this.counters[0] = trackerCounters(this.comm.messagesIn, this.comm.messagesOut);
@@ -346,18 +396,23 @@ export class TcpCoordinator {
     // The harness is reached at the coordinator address, after every rank.
     if (this.harness) addresses.push([this.options.host, port]);
     this.network.setAddresses(addresses);
+    this.addresses = addresses;
+    for (const rank of this.registered.keys()) this.network.control(rank, this.table(rank, false));
+  }
+
+  private table(rank: number, restarted: boolean): CoordinatorControl {
     const countedFaults = (this.options.timedFaults ?? []).some((fault) => fault.at.kind === 'segments');
-    for (const rank of this.registered.keys()) {
-      this.network.control(rank, {
-        type: 'table',
-        addresses,
-        strategy: this.options.strategy,
-        pipeline: this.options.pipeline,
-        fault: this.options.faults?.get(rank) ?? null,
-        trackers: this.roles.trackers,
-        progressMs: countedFaults ? FAULT_PROGRESS_MS : PROGRESS_MS,
-      } satisfies CoordinatorControl);
-    }
+    return {
+      type: 'table',
+      addresses: this.addresses,
+      strategy: this.options.strategy,
+      pipeline: this.options.pipeline,
+      fault: this.options.faults?.get(rank) ?? null,
+      trackers: this.roles.trackers,
+      progressMs: countedFaults ? FAULT_PROGRESS_MS : PROGRESS_MS,
+      lost: [...this.lostRanks].sort((a, b) => a - b),
+      restarted,
+    };
   }
 
   /** `time=` faults, counted from when the tables went out. */
@@ -459,6 +514,7 @@ export class TcpCoordinator {
           lost: false,
           swarms: message.swarms,
         });
+        if (message.served) this.jobEndedBy(from, message.follower);
         this.checkAllDone();
         break;
       case 'status':
@@ -490,6 +546,10 @@ export class TcpCoordinator {
       return;
     }
     const earlier = this.registered.get(from);
+    if (earlier && this.restarting.has(from)) {
+      this.rejoin(from, message.host, message.port);
+      return;
+    }
     if (earlier) {
       this.fail(
         new InputError(

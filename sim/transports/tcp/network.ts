@@ -25,6 +25,8 @@ export interface NetworkEvents {
   lost(peer: number, reason: string): void;
   /** A line for the log: a refused connection and why. */
   log(line: string): void;
+  /** A peer whose connection had closed connected again: a new process for its rank. */
+  returned?(peer: number): void;
 }
 
 class PeerLink implements Flushable {
@@ -72,7 +74,7 @@ export class TcpNetwork {
   private readonly links: (PeerLink | undefined)[];
   private readonly sockets = new Set<FramedSocket>();
   private server: Server | undefined;
-  private addresses: readonly (readonly [string, number])[] = [];
+  private addresses: (readonly [string, number])[] = [];
   private closing = false;
   /** Messages delivered from every peer, for the watchdog and progress. */
   delivered = 0;
@@ -104,7 +106,14 @@ export class TcpNetwork {
 
   /** Every rank's listener, by rank: where to connect on first use. */
   setAddresses(addresses: readonly (readonly [string, number])[]): void {
-    this.addresses = addresses;
+    this.addresses = [...addresses];
+  }
+
+  /** A rank started again listens at host:port: what is sent to it from now on goes there. */
+  moved(rank: number, host: string, port: number): void {
+    this.addresses[rank] = [host, port];
+    // A link on the old process's connection is dropped; one the new process opened stays.
+    if (this.links[rank]?.socket?.closed) this.links[rank] = undefined;
   }
 
   /** Sends a protocol message (batched until the end of this event-loop turn). */
@@ -205,7 +214,10 @@ export class TcpNetwork {
   private adopt(socket: FramedSocket, peer: number): void {
     let link = this.links[peer];
     if (!link) this.links[peer] = link = new PeerLink(this.flusher);
-    if (!link.socket) link.attach(socket);
+    const returning = link.socket?.closed === true;
+    // The rank's earlier process is gone: this connection, from its new one, carries everything now.
+    if (!link.socket || returning) link.attach(socket);
+    if (returning) this.events.returned?.(peer);
     socket.onClose((reason) => {
       if (!this.closing) this.events.lost(peer, `its connection ${reason}`);
     });
