@@ -1,10 +1,10 @@
 /**
  * `sim faults`: kills each rank in turn at a few points of a run (in virtual time unless
- * told otherwise), and
- * checks every outcome against the job itself, not against the run's own report: each
- * expected output is either on disk and correct, or listed as missing for a true reason
- * (its client was killed; every owner of its file was killed). A run that fails in any
- * other way (a stall, a wrong output, a missing output with no reason) is a wrong cell.
+ * told otherwise), and checks every outcome against the job itself, not against the run's
+ * own report: each expected output is either on disk and correct, or listed as missing for
+ * a true reason (its client was killed; every owner of its file was killed). A run that
+ * fails in any other way (a stall, a wrong output, a missing output with no reason) is a
+ * wrong cell.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

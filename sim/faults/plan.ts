@@ -92,6 +92,7 @@ export function checkPlan(plan: FaultPlan, job: Job, roles: Roles, transport: st
   const inJob = (rank: number, spec: string): void => {
     if (rank >= roles.size) throw new InputError(where(spec), `rank ${rank} is not in this ${roles.size}-rank job`);
   };
+  const transfers = wantedSegments(job).reduce((a, b) => a + b, 0);
   for (const fault of plan.timed) {
     inJob(fault.rank, fault.spec);
     if (fault.action === 'restart' && !roles.isTracker(fault.rank)) {
@@ -110,7 +111,6 @@ export function checkPlan(plan: FaultPlan, job: Job, roles: Roles, transport: st
         `client ${fault.at.rank} does not download ${fault.at.file} (${wanted.length > 0 ? `it wants ${wanted.join(', ')}` : 'it wants nothing'})`,
       );
     }
-    const transfers = wantedSegments(job).reduce((a, b) => a + b, 0);
     if (fault.at.kind === 'segments' && fault.at.count > transfers) {
       throw new InputError(where(fault.spec), `the whole job transfers ${transfers} segments, so this point never comes`);
     }
