@@ -1,5 +1,5 @@
-import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { InputError } from './failures.js';
 
@@ -24,10 +24,18 @@ export async function ensureDir(dir: string): Promise<void> {
 
 let written = 0;
 
+/** A temp file of `writeAtomically`: the target's name, then process, thread and write. */
+const TEMP_FILE = /^(.+)\.\d+-\d+-\d+\.tmp$/;
+
+/** A fresh temp file name beside `path`, unique per process, thread and write. */
+export function tempName(path: string): string {
+  // node:crypto would cost every worker its start-up.
+  return `${path}.${process.pid}-${threadId}-${++written}.tmp`;
+}
+
 /** Writes a temp file beside the target and renames it over, so a reader never sees half a file. */
 export async function writeAtomically(path: string, text: string): Promise<void> {
-  // Unique per process, thread and write; node:crypto would cost every worker its start-up.
-  const temp = `${path}.${process.pid}-${threadId}-${++written}.tmp`;
+  const temp = tempName(path);
   try {
     await writeFile(temp, text);
     await rename(temp, path);
@@ -35,4 +43,12 @@ export async function writeAtomically(path: string, text: string): Promise<void>
     await unlink(temp).catch(() => undefined);
     throw error;
   }
+}
+
+/** Removes temp files that writers of `names` in `dir` left: one killed between write and rename leaves one. */
+export async function removeLeftoverTemps(dir: string, names: readonly string[]): Promise<void> {
+  const targets = new Set(names);
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  const leftovers = entries.filter((entry) => targets.has(TEMP_FILE.exec(entry)?.[1] ?? ''));
+  await Promise.all(leftovers.map((entry) => unlink(join(dir, entry)).catch(() => undefined)));
 }

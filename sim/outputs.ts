@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareLines, comparableLines } from './diff.js';
-import { writeAtomically } from './files.js';
+import { removeLeftoverTemps, writeAtomically } from './files.js';
 import type { Job } from './inputs.js';
 
 export function outputName(rank: number, file: string): string {
@@ -24,8 +24,14 @@ export async function writeOutput(outDir: string, rank: number, file: string, ha
  * run that cannot write one (a fault) must not pass on an old one as its own.
  */
 export async function clearOutputs(job: Job, outDir: string): Promise<void> {
-  const names = job.clients.flatMap((client, i) => client.wanted.map((file) => outputName(i + 1, file)));
+  const names = outputNames(job);
   await Promise.all(names.map((name) => rm(join(outDir, name), { force: true })));
+  await removeLeftoverTemps(outDir, names);
+}
+
+/** Every output the job implies. */
+export function outputNames(job: Job): string[] {
+  return job.clients.flatMap((client, i) => client.wanted.map((file) => outputName(i + 1, file)));
 }
 
 export interface OutputProblem {

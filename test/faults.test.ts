@@ -502,17 +502,18 @@ describe('faults over TCP', () => {
   });
 
   it('kill -9 of a client process mid-run: the others finish without it, its outputs are listed, no process is left', async () => {
-    const dir = generated(['--ranks', '6', '--files', '3', '--segments', '2500', '--wants', '2', '--seeders', '2', '--seed', 'tcp-client']);
+    const dir = generated(['--ranks', '6', '--files', '3', '--segments', '5000', '--wants', '2', '--seeders', '2', '--seed', 'tcp-client']);
     const job = loadJob(dir);
     const out = join(dir, 'out');
     const running = startSim(['run', dir, '--transport', 'tcp', '--out', out, '--quiet', '--json']);
     const processOf = (rank: number): string[] =>
       processesWith(dir).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`--rank\x00${rank}\x00`));
     expect(await waitFor(() => writtenIn(out).length > 0, 20_000)).toBe(true);
-    // A client that has written nothing yet, so that something of its own is lost.
-    const victim =
-      job.clients.findIndex((client, i) => client.wanted.length > 0 && !writtenIn(out).some((name) => name.startsWith(`client${i + 1}_`))) +
-      1;
+    // A client that has not written all it wants yet, so that something of its own is lost.
+    const written = writtenIn(out);
+    const unfinished = (client: { wanted: string[] }, i: number): boolean =>
+      client.wanted.some((file) => !written.includes(`client${i + 1}_${file}`));
+    const victim = job.clients.findIndex(unfinished) + 1;
     expect(victim).toBeGreaterThan(0);
     process.kill(Number(processOf(victim)[0]), 'SIGKILL');
     const ended = await running.exited;
@@ -520,9 +521,9 @@ describe('faults over TCP', () => {
     expect(ended.status).toBe(0);
     const doc = JSON.parse(ended.stdout) as MetricsDocument;
     expect(doc.faults?.lost).toEqual([victim]);
-    const written = expectWrittenCorrect(job, out);
+    const atEnd = expectWrittenCorrect(job, out);
     for (const [name] of expectedOutputs(job)) {
-      if (!name.startsWith(`client${victim}_`)) expect(written.has(name), name).toBe(true);
+      if (!name.startsWith(`client${victim}_`)) expect(atEnd.has(name), name).toBe(true);
     }
     await expectAccurate(job, 1, doc, out, victim, 0);
     expect(processesWith(dir)).toEqual([]);

@@ -5,8 +5,8 @@ import { Roles } from '../../ranks/roles.js';
 import { RunFailure } from '../failures.js';
 import { checkPlan } from '../faults/plan.js';
 import { loadJob, type Job } from '../inputs.js';
-import { ensureDir } from '../files.js';
-import { clearOutputs, verifyOutputs } from '../outputs.js';
+import { ensureDir, removeLeftoverTemps } from '../files.js';
+import { clearOutputs, outputNames, verifyOutputs } from '../outputs.js';
 import { showProgress, type ProgressMode } from '../progress.js';
 import { wantedSegments } from '../servers.js';
 import { runMetrics } from '../run-metrics.js';
@@ -51,6 +51,8 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
   await ensureDir(options.outDir);
   await clearOutputs(job, options.outDir);
   const result = transport === 'tcp' ? await runOverTcp(job, options) : await runOnThreads(job, options);
+  // A client killed while it wrote an output leaves the write's temp file behind.
+  if (result.faults?.lost.length) await removeLeftoverTemps(options.outDir, outputNames(job));
   const problems = await verifyOutputs(job, options.outDir);
   const wallSeconds = (performance.now() - started) / 1000;
   // Over TCP every client is a process of its own.
