@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: swarm throughput against the raw postMessage rate measured in the same
  * run, and the wall time of the public assignment cases. Ratios, not absolute numbers,
- * are what compare across machines.
+ * are what compare across machines. `npm run bench -- --quick` leaves out the
+ * 100,000-rank virtual run (about 25 minutes here).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { STRATEGY_NAMES } from '../../ranks/strategies/index.js';
 import type { MetricsDocument } from '../../reports/document.js';
 import { median } from '../check/verdict.js';
+import { loadJob } from '../inputs.js';
+import { wantedSegments } from '../servers.js';
 import { rawPostMessageRate } from './raw-postmessage.js';
 import { rawFramedLoopbackRate } from './raw-tcp.js';
 import { rawInProcessRate, virtualAtScale } from './virtual-scale.js';
@@ -18,6 +21,7 @@ import { rawInProcessRate, virtualAtScale } from './virtual-scale.js';
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 const PUBLIC_CASES = fileURLToPath(new URL('../../../../shared/fixtures/apd-2024', import.meta.url));
 const TARGET_RATIO = 0.2;
+const QUICK = process.argv.includes('--quick');
 
 function sim(args: string[]): { summary: MetricsDocument; processSeconds: number } {
   const started = performance.now();
@@ -42,6 +46,7 @@ async function main(): Promise<void> {
     );
     if (gen.status !== 0) throw new Error(gen.stderr);
 
+    const transfers = wantedSegments(loadJob(scenario)).reduce((a, b) => a + b, 0);
     const raw = await rawPostMessageRate(500_000);
     console.log(`raw one-way postMessage, small objects: ${fmt(raw)} messages/s`);
     console.log(`32 ranks, 10 files x 5000 segments, 5 wanted per client (sim gen --ranks 32 --files 10 --segments 5000 --wants 5):`);
@@ -51,6 +56,13 @@ async function main(): Promise<void> {
       ...STRATEGY_NAMES.map((strategy) => ({ label: strategy, args: ['--strategy', strategy], baseline: raw })),
       { label: 'round-robin, 2 workers', args: ['--strategy', 'round-robin', '--workers', '2'], baseline: raw },
       { label: 'round-robin over tcp', args: ['--strategy', 'round-robin', '--transport', 'tcp'], baseline: rawTcp },
+      // What fault tolerance costs: every tracker change replicated, replies held until acknowledged.
+      { label: 'round-robin, standby', args: ['--strategy', 'round-robin', '--trackers', '2'], baseline: raw },
+      {
+        label: 'standby, primary killed',
+        args: ['--strategy', 'round-robin', '--trackers', '2', '--fault', `kill:0@segments=${Math.floor(transfers / 2)}`],
+        baseline: raw,
+      },
     ];
     for (const { label, args, baseline } of configurations) {
       const { summary, processSeconds } = sim(['run', scenario, '--out', join(work, 'out'), '--quiet', ...args]);
@@ -69,7 +81,7 @@ async function main(): Promise<void> {
     console.log(`virtual time, one thread; raw in-process hand-off between two tasks: ${fmt(rawLocal)} messages/s`);
     // One file per 100 clients keeps swarms near 40 members: a client's cost per request
     // grows with its swarm (it orders every member), not with the job.
-    for (const ranks of [1_001, 10_001, 100_001]) {
+    for (const ranks of QUICK ? [1_001, 10_001] : [1_001, 10_001, 100_001]) {
       const files = Math.round(ranks / 100);
       const gen = [String(ranks), String(files), '20', '2'];
       const f = virtualAtScale(join(work, `virtual-${ranks}`), gen);
