@@ -248,33 +248,12 @@ describe('faults in virtual time', () => {
   it('names a fault whose point the run never reached, in the summary, metrics.json and the report', () => {
     const dir = generated(SHARED);
     const out = join(dir, 'out');
-    const result = sim(
-      'run',
-      dir,
-      '--out',
-      out,
-      '--quiet',
-      '--transport',
-      'virtual',
-      '--fault',
-      'kill:5@time=1.25s',
-      '--fault',
-      'kill:6@time=1h',
+    const withFaults = (...specs: string[]) =>
+      sim('run', dir, '--out', out, '--quiet', '--transport', 'virtual', ...specs.flatMap((spec) => ['--fault', spec]));
+    expect(withFaults('kill:5@time=1.25s', 'kill:6@time=1h').stderr).toMatch(
+      /^sim: --fault kill:6@time=1h: expected segments=N, time=Xs \(or Xms\)/,
     );
-    expect(result.stderr).toMatch(/^sim: --fault kill:6@time=1h: expected segments=N, time=Xs \(or Xms\)/);
-    const late = sim(
-      'run',
-      dir,
-      '--out',
-      out,
-      '--quiet',
-      '--transport',
-      'virtual',
-      '--fault',
-      'kill:5@time=1.25s',
-      '--fault',
-      'kill:6@time=9000s',
-    );
+    const late = withFaults('kill:5@time=1.25s', 'kill:6@time=9000s');
     expect(late.status).toBe(0);
     expect(late.stdout).toContain(
       '\nfault kill:5@time=1.25s fired at 1.250 s\nfault kill:6@time=9000s did not fire: the run ended first\n',
