@@ -60,7 +60,7 @@ export class LocalRanks {
     });
     this.children.set(rank, child);
     const exited = new Promise<RankExit>((resolve) => {
-      const replaced = (): object => (this.replaced.has(child) ? { replaced: true } : {});
+      const replaced = (): Pick<RankExit, 'replaced'> => (this.replaced.has(child) ? { replaced: true } : {});
       child.once('error', (error) => resolve({ rank, code: null, signal: null, stderr: [...stderr, error.message], ...replaced() }));
       child.once('close', (code, signal) => {
         if (partial) stderr.push(partial);
