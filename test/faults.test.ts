@@ -149,6 +149,25 @@ describe('faults in virtual time', () => {
     expect(primary.swarms.map((s) => s.completed).reduce((a, b) => a + b)).toBe(expectedOutputs(job).size);
   });
 
+  it('every fault kind at once replays event for event under the same seed', () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    const file = job.clients[3].wanted[0];
+    const faults = ['restart:0@segments=100', `kill:4@file-done=4:${file}`, 'kill:6@time=1.5s', 'delay:2=20ms', 'drop:3->5=10%'];
+    const args = ['--transport', 'virtual', '--trackers', '2', ...faults.flatMap((spec) => ['--fault', spec])];
+    const first = run(dir, join(dir, 'a'), ...args, '--check-determinism');
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(first.doc?.faults?.fired.map((f) => f.spec).sort()).toEqual([...faults.slice(0, 3)].sort());
+    const again = run(dir, join(dir, 'b'), ...args);
+    expect(JSON.stringify({ ...again.doc, run: { ...again.doc?.run, outDir: '' } })).toBe(
+      JSON.stringify({ ...first.doc, run: { ...first.doc?.run, outDir: '' } }),
+    );
+    expect(outputsOf(join(dir, 'b'))).toEqual(outputsOf(join(dir, 'a')));
+    const other = run(dir, join(dir, 'c'), ...args, '--seed', '2');
+    expect(other.doc?.faults?.fired.map((f) => f.seconds)).not.toEqual(first.doc?.faults?.fired.map((f) => f.seconds));
+  });
+
   it('a tracker restarted as the job ends, too late to catch up, is stopped and the run completes', () => {
     const dir = generated(SHARED);
     const job = loadJob(dir);
