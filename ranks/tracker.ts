@@ -244,6 +244,10 @@ export class Tracker {
       case Tag.REPLICA_ACK:
         replicator.acknowledged(source, message.payload.seq);
         break;
+      // A change the other tracker sent before it was lost, delayed past the notice: this
+      // tracker serves now, and what the change said comes back with the clients' rejoins.
+      case Tag.REPLICATE:
+        break;
       case Tag.CATCH_UP:
         if (source === this.roles.peerTracker(this.comm.rank)) replicator.catchUp(source);
         break;

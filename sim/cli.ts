@@ -505,17 +505,39 @@ program
       .choices(TRANSPORT_NAMES)
       .default('virtual'),
   )
+  .option(
+    '--random <n>',
+    'instead of the matrix, n plans drawn from --seed: one or two kills or restarts at random points, lossy links and slow ranks, random trackers and strategy',
+    wholeNumber(1),
+  )
   .option('--quiet', 'no line per finished run')
   .action(
     async (
       inputDir: string,
-      flags: { trackers: 1 | 2; strategy: StrategyName; seed: string; transport: TransportName; quiet?: boolean },
+      flags: { trackers: 1 | 2; strategy: StrategyName; seed: string; transport: TransportName; random?: number; quiet?: boolean },
     ) => {
       const { faultMatrix, formatMatrix, DEFAULT_POINTS } = await commands.faults();
       const { loadJob } = await import('./inputs.js');
       const { Roles } = await import('../ranks/roles.js');
       const { textTable } = await import('./text-table.js');
       const job = loadJob(inputDir);
+      if (flags.random !== undefined) {
+        const { randomFaults, replayCommand } = await import('./check/random-faults.js');
+        const runs = await randomFaults(job, flags.transport, flags.random, flags.seed, (run) => {
+          if (!flags.quiet) process.stderr.write(`${run.specs.join(' ')}: ${run.wrong ? `WRONG: ${run.wrong}` : `exit ${run.outcome}`}\n`);
+        });
+        const wrong = runs.filter((run) => run.wrong);
+        for (const run of wrong) process.stdout.write(`WRONG ${run.wrong}\n  replay: ${replayCommand(inputDir, run)}\n`);
+        const exits = new Map<string, number>();
+        for (const run of runs) exits.set(String(run.exitCode), (exits.get(String(run.exitCode)) ?? 0) + 1);
+        const tally = [...exits]
+          .sort()
+          .map(([code, n]) => `exit ${code}: ${n}`)
+          .join(', ');
+        process.stdout.write(`random faults: ${runs.length - wrong.length} of ${runs.length} runs right (${tally})\n`);
+        if (wrong.length > 0) process.exitCode = 1;
+        return;
+      }
       const options = {
         transport: flags.transport,
         trackers: flags.trackers,

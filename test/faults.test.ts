@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { Roles } from '../ranks/roles.js';
 import type { MetricsDocument } from '../reports/document.js';
 import { judge } from '../sim/check/fault-matrix.js';
+import { drawPlans } from '../sim/check/random-faults.js';
+import { addFault, checkPlan, emptyPlan } from '../sim/faults/plan.js';
 import { loadJob, type Job } from '../sim/inputs.js';
 import { generated, sim } from './helpers/cli.js';
 import { inputText, outputsOf, writeInputs } from './helpers/files.js';
@@ -52,7 +54,7 @@ function soleOwnerOf(job: Job): Map<number, string[]> {
 
 /** Judges an outcome as `sim faults` does: every output correct on disk or missing for a true reason. */
 async function expectAccurate(job: Job, trackers: 1 | 2, doc: MetricsDocument, out: string, killed: number, exitCode: number) {
-  expect(await judge(job, Roles.forJob(job.ranks, trackers), doc, out, killed, exitCode)).toBeUndefined();
+  expect(await judge(job, Roles.forJob(job.ranks, trackers), doc, out, new Set([killed]), exitCode)).toBeUndefined();
 }
 
 describe('faults in virtual time', () => {
@@ -166,6 +168,37 @@ describe('faults in virtual time', () => {
     expect(outputsOf(join(dir, 'b'))).toEqual(outputsOf(join(dir, 'a')));
     const other = run(dir, join(dir, 'c'), ...args, '--seed', '2');
     expect(other.doc?.faults?.fired.map((f) => f.seconds)).not.toEqual(first.doc?.faults?.fired.map((f) => f.seconds));
+  });
+
+  it('faults that meet: two restarts of one tracker at once; a change from a lost primary that arrives after the notice', () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    const twice = run(
+      dir,
+      join(dir, 'a'),
+      '--transport',
+      'virtual',
+      '--trackers',
+      '2',
+      ...['--fault', 'restart:0@segments=50', '--fault', 'restart:0@segments=50'],
+    );
+    expect(twice.stderr).toBe('');
+    expect(twice.status).toBe(0);
+    expect(outputsOf(join(dir, 'a'))).toEqual(expectedOutputs(job));
+    expect(twice.doc?.faults?.trackersAgree).toBe(true);
+    // Messages to the standby take half a second longer than the notice of the primary's loss.
+    const late = run(
+      dir,
+      join(dir, 'b'),
+      '--transport',
+      'virtual',
+      '--trackers',
+      '2',
+      ...['--fault', 'kill:0@segments=820', '--fault', 'delay:8=500ms'],
+    );
+    expect(late.stderr).toBe('');
+    expect(late.status).toBe(0);
+    expect(outputsOf(join(dir, 'b'))).toEqual(expectedOutputs(job));
   });
 
   it('a tracker restarted as the job ends, too late to catch up, is stopped and the run completes', () => {
@@ -373,6 +406,33 @@ describe('sim faults', () => {
     }
   });
 
+  it('--random N draws N fault plans from the seed, judges each, and gives the same verdicts for the same seed', () => {
+    const dir = generated(SMALL);
+    const first = sim('faults', dir, '--random', '60', '--seed', 'draw', '--quiet');
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/^random faults: 60 of 60 runs right \(exit 0: \d+, exit 4: \d+\)\n$/);
+    expect(sim('faults', dir, '--random', '60', '--seed', 'draw', '--quiet').stdout).toBe(first.stdout);
+    const job = loadJob(dir);
+    const plans = drawPlans(job, 'virtual', 60, 'draw');
+    expect(drawPlans(job, 'virtual', 60, 'draw')).toEqual(plans);
+    expect(drawPlans(job, 'virtual', 60, 'other')).not.toEqual(plans);
+    // Every kind is drawn, and every plan is one the run accepts.
+    const kinds = new Set(plans.flatMap((plan) => plan.specs.map((spec) => spec.split(':')[0])));
+    expect([...kinds].sort()).toEqual(['delay', 'drop', 'kill', 'restart']);
+    for (const { settings, specs } of plans) {
+      const plan = emptyPlan();
+      for (const spec of specs) addFault(plan, spec);
+      expect(() => checkPlan(plan, job, Roles.forJob(job.ranks, settings.trackers), 'virtual')).not.toThrow();
+    }
+    // Over TCP with one tracker, rank 0 is never drawn; on threads only rank 0 restarts.
+    const tcp = drawPlans(job, 'tcp', 60, 'draw').filter((plan) => plan.settings.trackers === 1);
+    expect(tcp.flatMap((plan) => plan.specs).some((spec) => /^\w+:0@/.test(spec))).toBe(false);
+    const threads = drawPlans(job, 'threads', 60, 'draw').flatMap((plan) => plan.specs);
+    expect(threads.filter((spec) => spec.startsWith('restart:')).every((spec) => spec.startsWith('restart:0@'))).toBe(true);
+    expect(threads.some((spec) => /^(drop|delay):/.test(spec))).toBe(false);
+  });
+
   it('over TCP, with one tracker, leaves out rank 0 (the sim process itself)', () => {
     const dir = generated(SMALL);
     const result = sim('faults', dir, '--transport', 'tcp', '--quiet');
@@ -388,20 +448,20 @@ describe('sim faults', () => {
     const result = run(dir, out, '--transport', 'virtual', '--fault', 'kill:3@segments=150');
     const doc = result.doc as MetricsDocument;
     const roles = Roles.forJob(job.ranks, 1);
-    expect(await judge(job, roles, doc, out, 3, 0)).toBeUndefined();
+    expect(await judge(job, roles, doc, out, new Set([3]), 0)).toBeUndefined();
     const [name] = [...outputsOf(out).keys()];
     const text = readFileSync(join(out, name), 'utf8');
     writeFileSync(
       join(out, name),
       text.replace(/^[0-9a-f]/, (c) => (c === '0' ? '1' : '0')),
     );
-    expect(await judge(job, roles, doc, out, 3, 0)).toMatch(new RegExp(`^${name}: line 1: expected `));
+    expect(await judge(job, roles, doc, out, new Set([3]), 0)).toMatch(new RegExp(`^${name}: line 1: expected `));
     rmSync(join(out, name));
-    expect(await judge(job, roles, doc, out, 3, 0)).toBe(`${name} is missing and not listed`);
+    expect(await judge(job, roles, doc, out, new Set([3]), 0)).toBe(`${name} is missing and not listed`);
     writeFileSync(join(out, name), text);
     // The same run judged as if another client had been the one killed.
     const lost = doc.faults?.missing[0];
-    expect(await judge(job, roles, doc, out, 2, 0)).toBe(`${lost?.output} blamed on the loss of client 3, which lived`);
+    expect(await judge(job, roles, doc, out, new Set([2]), 0)).toBe(`${lost?.output} blamed on the loss of client 3, which lived`);
   });
 });
 

@@ -22,11 +22,15 @@ import type { TransportName } from '../transports/names.js';
 import { outputName } from '../outputs.js';
 import { wantedSegments } from '../servers.js';
 
-export interface MatrixOptions {
+/** How a judged run is made: everything but its faults. */
+export interface RunSettings {
   transport: TransportName;
   trackers: 1 | 2;
   strategy: StrategyName;
   seed: string;
+}
+
+export interface MatrixOptions extends RunSettings {
   /** Points of the run, as shares of all segment transfers. */
   points: { label: string; share: number }[];
 }
@@ -58,7 +62,7 @@ export async function faultMatrix(job: Job, options: MatrixOptions, onCell?: (ce
     if (options.transport === 'tcp' && rank === 0 && roles.trackers === 1) continue;
     for (const point of options.points) {
       const spec = `kill:${rank}@segments=${Math.floor(point.share * transfers)}`;
-      const cell = await runCell(job, roles, options, rank, point.label, spec);
+      const cell = { rank, point: point.label, spec, ...(await judgedRun(job, options, [spec])) };
       cells.push(cell);
       onCell?.(cell);
     }
@@ -66,30 +70,39 @@ export async function faultMatrix(job: Job, options: MatrixOptions, onCell?: (ce
   return cells;
 }
 
-async function runCell(job: Job, roles: Roles, options: MatrixOptions, rank: number, point: string, spec: string): Promise<MatrixCell> {
+/** Runs the job with these faults in a folder of its own, and judges the outcome. */
+export async function judgedRun(
+  job: Job,
+  settings: RunSettings,
+  specs: readonly string[],
+): Promise<{ exitCode: number; outcome: string; wrong?: string }> {
+  const roles = Roles.forJob(job.ranks, settings.trackers);
+  const plan = emptyPlan();
+  for (const spec of specs) addFault(plan, spec);
   const outDir = await mkdtemp(join(tmpdir(), 'swarmsim-faults-'));
   try {
     let doc: MetricsDocument;
     try {
       doc = await runJob(job, {
-        transport: options.transport,
-        virtual: { seed: options.seed, network: defaultNetwork() },
-        strategy: options.strategy,
+        transport: settings.transport,
+        virtual: { seed: settings.seed, network: defaultNetwork() },
+        strategy: settings.strategy,
         pipeline: 'auto',
         outDir,
         stallTimeoutMs: 10_000,
-        trackers: options.trackers,
-        faults: addFault(emptyPlan(), spec),
-        // The cell's line says what happened; the coordinator's own account is not needed.
+        trackers: settings.trackers,
+        faults: plan,
+        // The run's line says what happened; the coordinator's own account is not needed.
         log: () => undefined,
       });
     } catch (error) {
       if (!(error instanceof RunFailure)) throw error;
-      return { rank, point, spec, exitCode: error.exitCode, outcome: `${error.exitCode}`, wrong: error.message.split('\n')[0] };
+      return { exitCode: error.exitCode, outcome: `${error.exitCode}`, wrong: error.message.split('\n')[0] };
     }
     const exitCode = runExitCode(doc);
-    const wrong = await judge(job, roles, doc, outDir, rank, exitCode);
-    return { rank, point, spec, exitCode, outcome: describeOutcome(doc, exitCode), ...(wrong ? { wrong } : {}) };
+    const downed = new Set(plan.timed.map((fault) => fault.rank));
+    const wrong = await judge(job, roles, doc, outDir, downed, exitCode);
+    return { exitCode, outcome: describeOutcome(doc, exitCode), ...(wrong ? { wrong } : {}) };
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }
@@ -104,18 +117,22 @@ function describeOutcome(doc: MetricsDocument, exitCode: number): string {
   return lost > 0 ? `${exitCode} (its ${lost} output${lost === 1 ? '' : 's'} lost)` : `${exitCode}`;
 }
 
-/** What is wrong with an outcome, judged from the job and the files on disk; undefined when nothing is. */
+/**
+ * What is wrong with an outcome, judged from the job and the files on disk; undefined when
+ * nothing is. `downed`: the ranks the faults killed or restarted.
+ */
 export async function judge(
   job: Job,
   roles: Roles,
   doc: MetricsDocument,
   outDir: string,
-  killed: number,
+  downed: ReadonlySet<number>,
   exitCode: number,
 ): Promise<string | undefined> {
   if (exitCode === 1) return `wrong outputs: ${doc.outputs.problems.map((p) => `${p.output} ${p.problem}`).join('; ')}`;
   const faults = doc.faults;
   if (!faults) return 'the run has no faults section';
+  const everyTrackerDowned = downed.has(0) && (roles.standby === undefined || downed.has(roles.standby));
   const listed = new Map(faults.missing.map((missing) => [missing.output, missing]));
   const owners = new Map<string, number[]>();
   job.clients.forEach((client, i) => client.owned.forEach(({ name }) => owners.set(name, [...(owners.get(name) ?? []), i + 1])));
@@ -132,16 +149,15 @@ export async function judge(
         continue;
       }
       if (!missing) return `${output} is missing and not listed`;
-      if (missing.kind === 'client-lost' && rank !== killed) return `${output} blamed on the loss of client ${rank}, which lived`;
-      if (missing.kind === 'unavailable' && (owners.get(file) ?? []).some((owner) => owner !== killed)) {
+      if (missing.kind === 'client-lost' && !downed.has(rank)) return `${output} blamed on the loss of client ${rank}, which lived`;
+      if (missing.kind === 'unavailable' && (owners.get(file) ?? []).some((owner) => !downed.has(owner))) {
         return `${output} reported unavailable, but ${file} has an owner that lived`;
       }
-      if (missing.kind === 'no-tracker' && !(roles.isTracker(killed) && roles.trackers === 1)) {
-        return `${output} blamed on the loss of every tracker, but one lived`;
-      }
+      if (missing.kind === 'no-tracker' && !everyTrackerDowned) return `${output} blamed on the loss of every tracker, but one lived`;
     }
   }
-  if (roles.trackers === 2 && roles.isTracker(killed) && exitCode !== 0) return 'a standby was there, yet the run did not complete';
+  const clientDowned = [...downed].some((rank) => roles.isClient(rank));
+  if (exitCode !== 0 && !clientDowned && !everyTrackerDowned) return 'a standby was there, yet the run did not complete';
   return undefined;
 }
 

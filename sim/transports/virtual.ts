@@ -189,14 +189,26 @@ export async function runVirtual(job: Job, options: VirtualRunOptions): Promise<
     const failure = error instanceof Error ? error : new Error(String(error));
     settle(new RankFailure(rank, failure.message, failure.stack));
   };
+  /** Trackers killed by a restart, due to come back. */
+  const reviving = new Set<number>();
   const act = (fault: TimedFault): void => {
     const reason = `killed by --fault ${fault.spec} at ${world.seconds.toFixed(3)} s`;
-    const restart = (): void => world.revive<SwarmPayloads>(fault.rank, () => newTracker(fault.rank, 'restarted').run(), failed);
-    if (!world.isAlive(fault.rank)) return fault.action === 'restart' ? restart() : undefined;
+    const restart = (): void => {
+      reviving.delete(fault.rank);
+      world.revive<SwarmPayloads>(fault.rank, () => newTracker(fault.rank, 'restarted').run(), failed);
+    };
+    if (!world.isAlive(fault.rank)) {
+      // A second restart of a tracker already on its way back has nothing left to do.
+      if (fault.action === 'restart' && !reviving.has(fault.rank)) restart();
+      return;
+    }
     if (roles.isClient(fault.rank)) reports[fault.rank - 1] = peers[fault.rank - 1].snapshot();
     world.kill(fault.rank, reason);
     // A rank restarted while alive comes back once every rank has heard it was lost.
-    if (fault.action === 'restart') world.at(world.seconds + world.noticeSeconds + 1e-9, restart);
+    if (fault.action === 'restart') {
+      reviving.add(fault.rank);
+      world.at(world.seconds + world.noticeSeconds + 1e-9, restart);
+    }
   };
   const schedule = new FaultSchedule(plan.timed, act, () => world.seconds);
   for (const fault of plan.timed) if (fault.at.kind === 'time') world.at(fault.at.seconds, () => schedule.time(world.seconds));

@@ -1,0 +1,86 @@
+/**
+ * `sim faults --random N`: N fault plans drawn from a seed, each run and judged as the
+ * matrix judges its cells. A plan kills or restarts one or two ranks at random points,
+ * and in virtual time sometimes slows a rank or makes a link between two clients lossy;
+ * the tracker count, the strategy and the run seed are drawn too. It finds what a single
+ * kill at a fixed point does not: faults that meet, and moments nobody thought of.
+ */
+import seedrandom from 'seedrandom';
+import { Roles } from '../../ranks/roles.js';
+import { STRATEGY_NAMES } from '../../ranks/strategies/index.js';
+import type { Job } from '../inputs.js';
+import { wantedSegments } from '../servers.js';
+import type { TransportName } from '../transports/names.js';
+import { judgedRun, type RunSettings } from './fault-matrix.js';
+
+export interface RandomRun {
+  settings: RunSettings;
+  specs: string[];
+  exitCode: number;
+  outcome: string;
+  wrong?: string;
+}
+
+/** One plan: what to run, and with which faults. */
+export interface DrawnPlan {
+  settings: RunSettings;
+  specs: string[];
+}
+
+/** The plans `sim faults --random` runs for this seed, the same every time. */
+export function drawPlans(job: Job, transport: TransportName, count: number, seed: string): DrawnPlan[] {
+  const random = seedrandom.alea(`random-faults/${seed}`);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const below = (n: number): number => Math.floor(random() * n);
+  const transfers = wantedSegments(job).reduce((a, b) => a + b, 0);
+  const plans: DrawnPlan[] = [];
+  for (let i = 0; i < count; i++) {
+    const trackers = pick([1, 2] as const);
+    const roles = Roles.forJob(job.ranks, trackers);
+    // Over TCP with one tracker rank 0 is the coordinating process; on threads only it restarts.
+    const killable = Array.from({ length: roles.size }, (_, rank) => rank).filter(
+      (rank) => !(transport === 'tcp' && trackers === 1 && rank === 0),
+    );
+    const restartable = (rank: number): boolean => trackers === 2 && roles.isTracker(rank) && (transport !== 'threads' || rank === 0);
+    const specs: string[] = [];
+    for (let k = 1 + below(2); k > 0; k--) {
+      const rank = pick(killable);
+      const action = restartable(rank) && random() < 0.4 ? 'restart' : 'kill';
+      specs.push(`${action}:${rank}@segments=${below(transfers + 1)}`);
+    }
+    if (transport === 'virtual' && roles.clients >= 2 && random() < 0.3) {
+      const from = 1 + below(roles.clients);
+      const to = 1 + ((from + below(roles.clients - 1)) % roles.clients);
+      specs.push(`drop:${from}->${to}=${1 + below(30)}%`);
+    }
+    if (transport === 'virtual' && random() < 0.2) specs.push(`delay:${below(roles.size)}=${1 + below(50)}ms`);
+    const settings: RunSettings = { transport, trackers, strategy: pick(STRATEGY_NAMES), seed: String(below(1_000_000)) };
+    plans.push({ settings, specs });
+  }
+  return plans;
+}
+
+/** Runs every plan in turn; `onRun` hears of each as it is done. */
+export async function randomFaults(
+  job: Job,
+  transport: TransportName,
+  count: number,
+  seed: string,
+  onRun?: (run: RandomRun) => void,
+): Promise<RandomRun[]> {
+  const runs: RandomRun[] = [];
+  for (const { settings, specs } of drawPlans(job, transport, count, seed)) {
+    const run = { settings, specs, ...(await judgedRun(job, settings, specs)) };
+    runs.push(run);
+    onRun?.(run);
+  }
+  return runs;
+}
+
+/** The command that runs a plan again. */
+export function replayCommand(dir: string, { settings, specs }: DrawnPlan): string {
+  const { transport, trackers, strategy, seed } = settings;
+  const seeded = transport === 'virtual' ? ` --seed ${seed}` : '';
+  const faults = specs.map((spec) => ` --fault '${spec}'`).join('');
+  return `sim run ${dir} --transport ${transport}${seeded} --trackers ${trackers} --strategy ${strategy}${faults}`;
+}
