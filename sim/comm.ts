@@ -15,7 +15,8 @@ export const ANY_TAG = -1;
  * The tag of a loss notice: the transport learned that rank `source` is gone (its thread
  * or process died, its connection broke, a fault killed it). A notice matches every
  * receive whose source filter admits the lost rank, whatever tag it asks for, so a rank
- * blocked on a dead one wakes up. Sends to a lost rank are dropped without error.
+ * blocked on a dead one wakes up. Sends to a lost rank are dropped without error. A rank
+ * started again after it was lost never receives what was sent to its earlier life.
  */
 export const RANK_LOST = 0;
 /** The tag of an alarm a rank set itself with `Comm.alarm`; its source is the rank itself. */

@@ -170,35 +170,26 @@ describe('faults in virtual time', () => {
     expect(other.doc?.faults?.fired.map((f) => f.seconds)).not.toEqual(first.doc?.faults?.fired.map((f) => f.seconds));
   });
 
-  it('faults that meet: two restarts of one tracker at once; a change from a lost primary that arrives after the notice', () => {
+  it('faults that meet: two restarts of one tracker at once; messages that outlive the life they were sent to', () => {
     const dir = generated(SHARED);
     const job = loadJob(dir);
-    const twice = run(
-      dir,
-      join(dir, 'a'),
-      '--transport',
-      'virtual',
-      '--trackers',
-      '2',
-      ...['--fault', 'restart:0@segments=50', '--fault', 'restart:0@segments=50'],
-    );
-    expect(twice.stderr).toBe('');
-    expect(twice.status).toBe(0);
-    expect(outputsOf(join(dir, 'a'))).toEqual(expectedOutputs(job));
-    expect(twice.doc?.faults?.trackersAgree).toBe(true);
-    // Messages to the standby take half a second longer than the notice of the primary's loss.
-    const late = run(
-      dir,
-      join(dir, 'b'),
-      '--transport',
-      'virtual',
-      '--trackers',
-      '2',
-      ...['--fault', 'kill:0@segments=820', '--fault', 'delay:8=500ms'],
-    );
-    expect(late.stderr).toBe('');
-    expect(late.status).toBe(0);
-    expect(outputsOf(join(dir, 'b'))).toEqual(expectedOutputs(job));
+    const withStandby = (out: string, ...specs: string[]) =>
+      run(dir, join(dir, out), '--transport', 'virtual', '--trackers', '2', ...specs.flatMap((spec) => ['--fault', spec]));
+    const cases = [
+      ['restart:0@segments=50', 'restart:0@segments=50'],
+      // Messages to the standby take half a second longer than the notice of the primary's loss.
+      ['kill:0@segments=820', 'delay:8=500ms'],
+      // Changes sent to the standby's first life arrive after it was started again: never to its second.
+      ['restart:8@segments=770', 'delay:0=300ms'],
+    ];
+    for (const [i, specs] of cases.entries()) {
+      const result = withStandby(`out${i}`, ...specs);
+      expect(result.stderr, specs.join(' ')).toBe('');
+      expect(result.status).toBe(0);
+      expect(outputsOf(join(dir, `out${i}`))).toEqual(expectedOutputs(job));
+      // Both trackers end alive, in step, unless the primary stayed dead.
+      expect(result.doc?.faults?.trackersAgree).toBe(specs[0].startsWith('kill:0') ? null : true);
+    }
   });
 
   it('a tracker restarted as the job ends, too late to catch up, is stopped and the run completes', () => {
@@ -524,6 +515,20 @@ describe('faults on threads', () => {
       expect(outputsOf(out)).toEqual(expectedOutputs(job));
       const rank0 = result.doc?.trackers?.find((t) => t.rank === 0);
       expect(rank0?.stopped === true || result.doc?.faults?.trackersAgree === true).toBe(true);
+    }
+  });
+
+  it('rank 0 restarted twice: what the standby sent its first new life never reaches its second', () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const out = join(dir, `out${attempt}`);
+      const faults = ['--fault', `restart:0@segments=${130 + 30 * attempt}`, '--fault', `restart:0@segments=${340 + 40 * attempt}`];
+      const result = run(dir, out, '--trackers', '2', ...faults, '--stall-timeout', '5');
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(outputsOf(out)).toEqual(expectedOutputs(job));
+      expect(result.doc?.faults?.trackersAgree).toBe(true);
     }
   });
 

@@ -164,6 +164,7 @@ describe('event queue and trace comparison', () => {
       seq: i,
       source: 0,
       dest: 1,
+      life: 0,
       tag: 1,
       payload: null,
     }));

@@ -13,10 +13,14 @@ export interface LinkInbox {
   readonly delivered: number;
   rankLost(rank: number, reason: string): boolean;
   rankBack(rank: number): void;
+  /** The rank at the other end has heard that this one is back: what follows is meant for its new life. */
+  backHeard?(rank: number): void;
 }
 
 /** The tag of the notice that a lost rank runs again (threads transport only: it never reaches rank code). */
 export const RANK_BACK = 254;
+/** The tag of the answer to RANK_BACK, sent back on the same link ahead of anything newer. */
+export const BACK_HEARD = 253;
 
 /** A notice on a link: which rank was lost or is back, and why. */
 export interface LinkNotice {
@@ -30,7 +34,7 @@ export function withNotices(layout: AnyWireLayout): AnyWireLayout {
     ['rank', 'int'],
     ['reason', 'string'],
   ] as const;
-  return { ...layout, [RANK_LOST]: notice, [RANK_BACK]: notice };
+  return { ...layout, [RANK_LOST]: notice, [RANK_BACK]: notice, [BACK_HEARD]: notice };
 }
 
 /**
@@ -109,6 +113,7 @@ export function receiveBatches(port: MessagePort, source: number, inbox: LinkInb
   const deliver = (tag: number, payload: unknown): void => {
     if (tag === RANK_LOST) inbox.rankLost((payload as LinkNotice).rank, (payload as LinkNotice).reason);
     else if (tag === RANK_BACK) inbox.rankBack((payload as LinkNotice).rank);
+    else if (tag === BACK_HEARD) inbox.backHeard?.((payload as LinkNotice).rank);
     else inbox.deliver({ source, tag, payload });
   };
   port.on('message', (data: string) => {

@@ -30,23 +30,32 @@ export class MainThreadTracker {
     this.start('primary');
   }
 
+  /** Ranks that may still send what they meant for the earlier life: not heard since the restart. */
+  private stale = new Set<number>();
+
   /** What links from the workers deliver into: the live incarnation's mailbox. */
   readonly inbox: LinkInbox = ((host: MainThreadTracker): LinkInbox => ({
-    deliver: (letter) => host.alive && host.comm.mailbox.deliver(letter),
+    deliver: (letter) => host.alive && !host.stale.has(letter.source) && host.comm.mailbox.deliver(letter),
     get delivered(): number {
       return host.comm.mailbox.delivered;
     },
     rankLost: (rank, reason) => host.comm.rankLost(rank, reason),
     rankBack: (rank) => host.comm.rankBack(rank),
+    backHeard: (rank) => host.stale.delete(rank),
   }))(this);
 
   kill(): void {
     this.alive = false;
   }
 
-  /** Starts a new incarnation, which catches up from the serving tracker. */
-  restart(): void {
+  /**
+   * Starts a new incarnation, which catches up from the serving tracker. Until each of
+   * `heardFrom` answers the notice that rank 0 is back, what it sends was meant for the
+   * earlier life, and is dropped: a rank never hears what was said to its predecessor.
+   */
+  restart(heardFrom: readonly number[]): void {
     this.alive = true;
+    this.stale = new Set(heardFrom);
     this.start('restarted');
   }
 

@@ -15,7 +15,7 @@ import { writeOutput } from '../outputs.js';
 import { summarizeSwarms } from '../run-result.js';
 import { Sampler, secondsSince } from '../timeline.js';
 import { decodeBatch, encodeInto } from '../wire-layout.js';
-import { BatchedLink, FlushQueue, receiveBatches, withNotices, type Flushable } from './batched-link.js';
+import { BACK_HEARD, BatchedLink, FlushQueue, receiveBatches, withNotices, type Flushable, type LinkNotice } from './batched-link.js';
 import { faultyTag, type FromWorker, type HostedRank, type ToWorker, type WorkerSetup } from './thread-control.js';
 
 const setup = workerData as WorkerSetup;
@@ -107,7 +107,13 @@ class Client {
   listen(port: MessagePort, source: number): void {
     if (this.stalled) return;
     // Sampled as batches arrive: the count is what the previous batches brought.
-    receiveBatches(port, source, this.comm.inbox(), LAYOUT, {
+    const inbox = this.comm.inbox();
+    // Rank 0 restarted: everything this rank sends it from now on is for its new life, and says so first.
+    const rankBack = (rank: number): void => {
+      inbox.rankBack(rank);
+      this.links[0]?.push(BACK_HEARD, { rank: this.hosted.rank, reason: 'heard rank 0 is back' } satisfies LinkNotice);
+    };
+    receiveBatches(port, source, source === 0 ? { ...inbox, rankBack } : inbox, LAYOUT, {
       onBatch: (count) => this.published(count),
       onBadBatch: (problem) => this.failed(new Error(problem)),
     });

@@ -150,7 +150,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
         dead.delete(0);
         settled.delete(0);
         tellAll(RANK_BACK, 0, 'restarted');
-        host().restart();
+        host().restart(workerRanks.filter((rank) => !dead.has(rank)));
         if (lateNewcomer()) settle(0);
       }
       return;

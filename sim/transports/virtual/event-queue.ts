@@ -12,6 +12,8 @@ export interface InFlight {
   seq: number;
   source: number;
   dest: number;
+  /** Which life of `dest` it was sent to: one sent before a rank was restarted never reaches its next life. */
+  life: number;
   tag: number;
   payload: unknown;
 }

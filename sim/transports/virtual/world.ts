@@ -87,6 +87,8 @@ export class VirtualWorld {
   private readonly keys: Float64Array;
   private readonly running: Uint8Array;
   private readonly done: Uint8Array;
+  /** Per rank, how many times it was started again. */
+  private readonly lives: Int32Array;
   private readonly comms: VirtualComm<PayloadMap>[] = [];
   /** Draws which messages lossy links drop: a stream of its own, so drops never shift the ranks' streams. */
   private readonly drops: () => number;
@@ -118,6 +120,7 @@ export class VirtualWorld {
     this.linkFaults = linkFaults ?? { delayNs: new Map(), dropRates: new Map() };
     this.keys = new Float64Array(size);
     this.running = new Uint8Array(size);
+    this.lives = new Int32Array(size);
     this.done = new Uint8Array(size);
     this.deaf = new Uint8Array(size);
   }
@@ -190,6 +193,7 @@ export class VirtualWorld {
         seq: this.seq++,
         source: rank,
         dest,
+        life: this.lives[dest],
         tag: RANK_LOST,
         payload: notice,
       });
@@ -206,6 +210,8 @@ export class VirtualWorld {
   ): void {
     if (this.comms[rank].alive) throw new Error(`rank ${rank} is alive; kill it before starting it again`);
     const comm = this.comm<M>(rank);
+    // What was sent to it before, or while it was dead, was meant for the life that ended.
+    this.lives[rank]++;
     for (const other of this.comms) other.rankBack(rank);
     this.done[rank] = 0;
     this.finishedCount--;
@@ -216,7 +222,7 @@ export class VirtualWorld {
   /** Runs `action` at `seconds` of virtual time, between deliveries. */
   at(seconds: number, action: () => void): void {
     const time = Math.max(this.now, Math.round(seconds * 1e9));
-    this.queue.push({ time, key: 0, seq: this.seq++, source: ACTION, dest: ACTION, tag: ACTION, payload: action });
+    this.queue.push({ time, key: 0, seq: this.seq++, source: ACTION, dest: ACTION, life: 0, tag: ACTION, payload: action });
   }
 
   alarm(rank: number, ms: number): void {
@@ -226,6 +232,7 @@ export class VirtualWorld {
       seq: this.seq++,
       source: rank,
       dest: rank,
+      life: this.lives[rank],
       tag: ALARM,
       payload: null,
     });
@@ -247,7 +254,7 @@ export class VirtualWorld {
     }
     let time = this.network.arrival(this.now, source, dest, tag);
     if (delayNs.size > 0) time += (delayNs.get(source) ?? 0) + (delayNs.get(dest) ?? 0);
-    this.queue.push({ time, key: this.keys[source], seq: this.seq++, source, dest, tag, payload });
+    this.queue.push({ time, key: this.keys[source], seq: this.seq++, source, dest, life: this.lives[dest], tag, payload });
   }
 
   blocked(rank: number): void {
@@ -326,7 +333,7 @@ export class VirtualWorld {
           continue;
         }
         if (event.tag === hooks.progressTag) this.lastProgress = instant;
-        if (this.done[dest] === 1 || this.deaf[dest] === 1) continue;
+        if (this.done[dest] === 1 || this.deaf[dest] === 1 || event.life !== this.lives[dest]) continue;
         hooks.trace?.event(instant, event.source, dest, event.tag, event.payload);
         this.deliveredCount++;
         const comm = this.comms[dest];
