@@ -53,8 +53,16 @@ function soleOwnerOf(job: Job): Map<number, string[]> {
 }
 
 /** Judges an outcome as `sim faults` does: every output correct on disk or missing for a true reason. */
-async function expectAccurate(job: Job, trackers: 1 | 2, doc: MetricsDocument, out: string, killed: number, exitCode: number) {
-  expect(await judge(job, Roles.forJob(job.ranks, trackers), doc, out, new Set([killed]), exitCode)).toBeUndefined();
+async function expectAccurate(
+  job: Job,
+  trackers: 1 | 2,
+  doc: MetricsDocument,
+  out: string,
+  downed: number | Set<number>,
+  exitCode: number,
+) {
+  const ranks = typeof downed === 'number' ? new Set([downed]) : downed;
+  expect(await judge(job, Roles.forJob(job.ranks, trackers), doc, out, ranks, exitCode)).toBeUndefined();
 }
 
 describe('faults in virtual time', () => {
@@ -529,6 +537,20 @@ describe('faults on threads', () => {
       expect(result.status).toBe(0);
       expect(outputsOf(out)).toEqual(expectedOutputs(job));
       expect(result.doc?.faults?.trackersAgree).toBe(true);
+    }
+  });
+
+  it('rank 0 restarted while the standby is dead: the newcomer knows it, takes over, and the job completes', async () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    for (const transport of ['threads', 'virtual']) {
+      const out = join(dir, transport);
+      const faults = ['--fault', 'kill:8@segments=20', '--fault', 'restart:0@segments=300'];
+      const result = run(dir, out, '--transport', transport, '--trackers', '2', ...faults, '--stall-timeout', '5');
+      expect(result.stderr, transport).toBe('');
+      expect([0, 4]).toContain(result.status);
+      expectWrittenCorrect(job, out);
+      await expectAccurate(job, 2, result.doc as MetricsDocument, out, new Set([0, 8]), result.status ?? -1);
     }
   });
 

@@ -46,6 +46,9 @@ export interface MatrixCell {
   wrong?: string;
 }
 
+/** Lines of a failure's message a wrong run shows. */
+const STALL_LINES_SHOWN = 12;
+
 export const DEFAULT_POINTS = [
   { label: 'early', share: 0.1 },
   { label: 'middle', share: 0.5 },
@@ -97,7 +100,9 @@ export async function judgedRun(
       });
     } catch (error) {
       if (!(error instanceof RunFailure)) throw error;
-      return { exitCode: error.exitCode, outcome: `${error.exitCode}`, wrong: error.message.split('\n')[0] };
+      // A stall names what every rank waits for: enough lines of it to see why.
+      const report = error.message.split('\n').slice(0, STALL_LINES_SHOWN).join('\n');
+      return { exitCode: error.exitCode, outcome: `${error.exitCode}`, wrong: report };
     }
     const exitCode = runExitCode(doc);
     const downed = new Set(plan.timed.map((fault) => fault.rank));

@@ -49,20 +49,22 @@ export class MainThreadTracker {
   }
 
   /**
-   * Starts a new incarnation, which catches up from the serving tracker. Until each of
-   * `heardFrom` answers the notice that rank 0 is back, what it sends was meant for the
-   * earlier life, and is dropped: a rank never hears what was said to its predecessor.
+   * Starts a new incarnation, which catches up from the serving tracker, knowing that the
+   * `lost` ranks are dead. Until each of `heardFrom` answers the notice that rank 0 is back,
+   * what it sends was meant for the earlier life, and is dropped: a rank never hears what
+   * was said to its predecessor.
    */
-  restart(heardFrom: readonly number[]): void {
+  restart(heardFrom: readonly number[], lost: readonly number[]): void {
     this.alive = true;
     this.stale = new Set(heardFrom);
-    this.start('restarted');
+    this.start('restarted', lost);
   }
 
-  private start(start: TrackerStart): void {
+  private start(start: TrackerStart, lost: readonly number[] = []): void {
     const comm: MailboxComm<SwarmPayloads> = new MailboxComm<SwarmPayloads>(0, this.roles.size, (dest, tag, payload) => {
       if (this.live(comm)) this.post(dest, tag, payload);
     });
+    for (const rank of lost) comm.rankLost(rank, 'lost before this tracker started again');
     // Only the tracker that serves draws the swarm-growth chart.
     const tracker = new Tracker(comm, { roles: this.roles, start, observe: (...change) => tracker.served && this.observe(...change) });
     this.comm = comm;

@@ -150,7 +150,10 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
         dead.delete(0);
         settled.delete(0);
         tellAll(RANK_BACK, 0, 'restarted');
-        host().restart(workerRanks.filter((rank) => !dead.has(rank)));
+        host().restart(
+          workerRanks.filter((rank) => !dead.has(rank)),
+          [...dead].filter((rank) => rank !== 0),
+        );
         if (lateNewcomer()) settle(0);
       }
       return;

@@ -210,6 +210,10 @@ export class VirtualWorld {
   ): void {
     if (this.comms[rank].alive) throw new Error(`rank ${rank} is alive; kill it before starting it again`);
     const comm = this.comm<M>(rank);
+    // A new life starts knowing who is dead now: the notices went to the life that ended.
+    for (let other = 0; other < this.size; other++) {
+      if (other !== rank && !this.comms[other].alive) comm.rankLost(other, 'lost before this rank started again');
+    }
     // What was sent to it before, or while it was dead, was meant for the life that ended.
     this.lives[rank]++;
     for (const other of this.comms) other.rankBack(rank);
