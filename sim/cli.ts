@@ -26,7 +26,7 @@ const commands = {
   metrics: () => import('./metrics-file.js'),
   summary: () => import('./summary.js'),
   sweep: () => import('./commands/sweep.js'),
-  faults: () => import('./check/fault-matrix.js'),
+  faults: () => import('./commands/faults.js'),
 };
 
 /** Exit codes: 0 success, 1 wrong output or a failed run, 2 bad input or usage. */
@@ -486,6 +486,15 @@ withVirtualOptions(
   if (!outcome.passed) process.exitCode = 1;
 });
 
+interface FaultsFlags {
+  trackers: 1 | 2;
+  strategy: StrategyName;
+  seed: string;
+  transport: TransportName;
+  random?: number;
+  quiet?: boolean;
+}
+
 program
   .command('faults')
   .description(
@@ -511,53 +520,15 @@ program
     wholeNumber(1),
   )
   .option('--quiet', 'no line per finished run')
-  .action(
-    async (
-      inputDir: string,
-      flags: { trackers: 1 | 2; strategy: StrategyName; seed: string; transport: TransportName; random?: number; quiet?: boolean },
-    ) => {
-      const { faultMatrix, formatMatrix, DEFAULT_POINTS } = await commands.faults();
-      const { loadJob } = await import('./inputs.js');
-      const { Roles } = await import('../ranks/roles.js');
-      const { textTable } = await import('./text-table.js');
-      const job = loadJob(inputDir);
-      if (flags.random !== undefined) {
-        const { randomFaults, replayCommand } = await import('./check/random-faults.js');
-        const runs = await randomFaults(job, flags.transport, flags.random, flags.seed, (run) => {
-          if (!flags.quiet) process.stderr.write(`${run.specs.join(' ')}: ${run.wrong ? `WRONG: ${run.wrong}` : `exit ${run.outcome}`}\n`);
-        });
-        const wrong = runs.filter((run) => run.wrong);
-        for (const run of wrong) process.stdout.write(`WRONG ${run.wrong}\n  replay: ${replayCommand(inputDir, run)}\n`);
-        const exits = new Map<string, number>();
-        for (const run of runs) exits.set(String(run.exitCode), (exits.get(String(run.exitCode)) ?? 0) + 1);
-        const tally = [...exits]
-          .sort()
-          .map(([code, n]) => `exit ${code}: ${n}`)
-          .join(', ');
-        process.stdout.write(`random faults: ${runs.length - wrong.length} of ${runs.length} runs right (${tally})\n`);
-        if (wrong.length > 0) process.exitCode = 1;
-        return;
-      }
-      const options = {
-        transport: flags.transport,
-        trackers: flags.trackers,
-        strategy: flags.strategy,
-        seed: flags.seed,
-        points: DEFAULT_POINTS,
-      };
-      const cells = await faultMatrix(job, options, (cell) => {
-        if (!flags.quiet)
-          process.stderr.write(`${cell.spec} (${cell.point}): ${cell.wrong ? `WRONG: ${cell.wrong}` : `exit ${cell.outcome}`}\n`);
-      });
-      const roles = Roles.forJob(job.ranks, flags.trackers);
-      const header = ['killed rank', ...DEFAULT_POINTS.map((p) => `${p.label} (${Math.round(p.share * 100)}% of transfers)`)];
-      process.stdout.write(`${textTable(header, formatMatrix(cells, roles, DEFAULT_POINTS), true)}\n`);
-      const wrong = cells.filter((cell) => cell.wrong);
-      for (const cell of wrong) process.stdout.write(`WRONG ${cell.spec}: ${cell.wrong}\n`);
-      process.stdout.write(`faults: ${cells.length - wrong.length} of ${cells.length} runs right\n`);
-      if (wrong.length > 0) process.exitCode = 1;
-    },
-  );
+  .action(async (inputDir: string, flags: FaultsFlags) => {
+    const { faultsCommand } = await commands.faults();
+    const right = await faultsCommand(inputDir, {
+      ...flags,
+      write: (text) => process.stdout.write(text),
+      progress: flags.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+    });
+    if (!right) process.exitCode = 1;
+  });
 
 interface SweepFlags extends NetworkFlags {
   strategy: StrategyName[];
