@@ -30,3 +30,8 @@ export function servingClients(job: Job): number[] {
 export function wantedSegments(job: Job): number[] {
   return job.clients.map((client) => client.wanted.reduce((n, file) => n + (job.files.get(file)?.length ?? 0), 0));
 }
+
+/** Segment transfers the whole job needs. */
+export function totalTransfers(job: Job): number {
+  return wantedSegments(job).reduce((a, b) => a + b, 0);
+}

@@ -13,7 +13,7 @@ import { STRATEGY_NAMES } from '../../ranks/strategies/index.js';
 import type { MetricsDocument } from '../../reports/document.js';
 import { median } from '../check/verdict.js';
 import { loadJob } from '../inputs.js';
-import { wantedSegments } from '../servers.js';
+import { totalTransfers } from '../servers.js';
 import { rawPostMessageRate } from './raw-postmessage.js';
 import { rawFramedLoopbackRate } from './raw-tcp.js';
 import { rawInProcessRate, virtualAtScale } from './virtual-scale.js';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     );
     if (gen.status !== 0) throw new Error(gen.stderr);
 
-    const transfers = wantedSegments(loadJob(scenario)).reduce((a, b) => a + b, 0);
+    const transfers = totalTransfers(loadJob(scenario));
     const raw = await rawPostMessageRate(500_000);
     console.log(`raw one-way postMessage, small objects: ${fmt(raw)} messages/s`);
     console.log(`32 ranks, 10 files x 5000 segments, 5 wanted per client (sim gen --ranks 32 --files 10 --segments 5000 --wants 5):`);

@@ -20,7 +20,7 @@ import { EXIT_INCOMPLETE, runExitCode } from '../faults/report.js';
 import type { Job } from '../inputs.js';
 import type { TransportName } from '../transports/names.js';
 import { outputName } from '../outputs.js';
-import { wantedSegments } from '../servers.js';
+import { totalTransfers } from '../servers.js';
 
 /** How a judged run is made: everything but its faults. */
 export interface RunSettings {
@@ -58,7 +58,7 @@ export const DEFAULT_POINTS = [
 /** Runs the whole matrix; `onCell` hears of each cell as it is done. */
 export async function faultMatrix(job: Job, options: MatrixOptions, onCell?: (cell: MatrixCell) => void): Promise<MatrixCell[]> {
   const roles = Roles.forJob(job.ranks, options.trackers);
-  const transfers = wantedSegments(job).reduce((a, b) => a + b, 0);
+  const transfers = totalTransfers(job);
   const cells: MatrixCell[] = [];
   for (let rank = 0; rank < roles.size; rank++) {
     // Over TCP with one tracker, rank 0 is this process.

@@ -9,17 +9,9 @@ import seedrandom from 'seedrandom';
 import { Roles } from '../../ranks/roles.js';
 import { STRATEGY_NAMES } from '../../ranks/strategies/index.js';
 import type { Job } from '../inputs.js';
-import { wantedSegments } from '../servers.js';
+import { totalTransfers } from '../servers.js';
 import type { TransportName } from '../transports/names.js';
 import { judgedRun, type RunSettings } from './fault-matrix.js';
-
-export interface RandomRun {
-  settings: RunSettings;
-  specs: string[];
-  exitCode: number;
-  outcome: string;
-  wrong?: string;
-}
 
 /** One plan: what to run, and with which faults. */
 export interface DrawnPlan {
@@ -27,12 +19,19 @@ export interface DrawnPlan {
   specs: string[];
 }
 
+/** A plan run, and its verdict. */
+export interface RandomRun extends DrawnPlan {
+  exitCode: number;
+  outcome: string;
+  wrong?: string;
+}
+
 /** The plans `sim faults --random` runs for this seed, the same every time. */
 export function drawPlans(job: Job, transport: TransportName, count: number, seed: string): DrawnPlan[] {
   const random = seedrandom.alea(`random-faults/${seed}`);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   const below = (n: number): number => Math.floor(random() * n);
-  const transfers = wantedSegments(job).reduce((a, b) => a + b, 0);
+  const transfers = totalTransfers(job);
   const plans: DrawnPlan[] = [];
   for (let i = 0; i < count; i++) {
     const trackers = pick([1, 2] as const);

@@ -4,7 +4,7 @@
  */
 import type { Roles } from '../../ranks/roles.js';
 import type { Job } from '../inputs.js';
-import { wantedSegments } from '../servers.js';
+import { totalTransfers } from '../servers.js';
 import { InputError } from '../failures.js';
 import type { ThreadFault } from '../transports/thread-control.js';
 
@@ -92,7 +92,7 @@ export function checkPlan(plan: FaultPlan, job: Job, roles: Roles, transport: st
   const inJob = (rank: number, spec: string): void => {
     if (rank >= roles.size) throw new InputError(where(spec), `rank ${rank} is not in this ${roles.size}-rank job`);
   };
-  const transfers = wantedSegments(job).reduce((a, b) => a + b, 0);
+  const transfers = totalTransfers(job);
   for (const fault of plan.timed) {
     inJob(fault.rank, fault.spec);
     if (fault.action === 'restart' && !roles.isTracker(fault.rank)) {
