@@ -12,9 +12,10 @@ export interface LinkInbox {
   deliver(letter: Letter): boolean;
   readonly delivered: number;
   rankLost(rank: number, reason: string): boolean;
-  rankBack(rank: number): void;
-  /** The rank at the other end has heard that this one is back: what follows is meant for its new life. */
-  backHeard?(rank: number): void;
+  /** Rank `rank` runs again, in its `life`-th life (the first restart starts life 1). */
+  rankBack(rank: number, life: number): void;
+  /** Rank `rank` at the other end has heard of this one's `life`: what follows is meant for that life. */
+  backHeard?(rank: number, life: number): void;
 }
 
 /** The tag of the notice that a lost rank runs again (threads transport only: it never reaches rank code). */
@@ -22,10 +23,19 @@ export const RANK_BACK = 254;
 /** The tag of the answer to RANK_BACK, sent back on the same link ahead of anything newer. */
 export const BACK_HEARD = 253;
 
-/** A notice on a link: which rank was lost or is back, and why. */
+/** A notice on a link: which rank was lost, and why. */
 export interface LinkNotice {
   rank: number;
   reason: string;
+}
+
+/**
+ * A notice that a rank is back, or its answer. The life tells restarts apart: the answer to
+ * an earlier restart, arriving after a later one, must not vouch for the later life.
+ */
+export interface LifeNotice {
+  rank: number;
+  life: number;
 }
 
 /** A protocol's layout plus the notices a link may carry. */
@@ -34,7 +44,11 @@ export function withNotices(layout: AnyWireLayout): AnyWireLayout {
     ['rank', 'int'],
     ['reason', 'string'],
   ] as const;
-  return { ...layout, [RANK_LOST]: notice, [RANK_BACK]: notice, [BACK_HEARD]: notice };
+  const life = [
+    ['rank', 'int'],
+    ['life', 'int'],
+  ] as const;
+  return { ...layout, [RANK_LOST]: notice, [RANK_BACK]: life, [BACK_HEARD]: life };
 }
 
 /**
@@ -108,19 +122,47 @@ export interface BatchHandlers {
   onBadBatch: (problem: string) => void;
 }
 
-/** Delivers every batch that arrives on `port` from rank `source` into `inbox`. */
+/**
+ * Delivers every batch that arrives on `port` from rank `source` into `inbox`. Notices that
+ * a rank was lost or is back are taken only before any letter in a turn of the event loop:
+ * the rank code handles the letters that came before them (in microtasks) first, so what it
+ * sends in answer to a restarted rank's earlier life goes out ahead of the answer to the
+ * notice, and what it does on hearing of a loss it does knowing of a return that followed.
+ * What follows a notice on this port waits with it.
+ */
 export function receiveBatches(port: MessagePort, source: number, inbox: LinkInbox, layout: AnyWireLayout, handlers: BatchHandlers): void {
-  const deliver = (tag: number, payload: unknown): void => {
-    if (tag === RANK_LOST) inbox.rankLost((payload as LinkNotice).rank, (payload as LinkNotice).reason);
-    else if (tag === RANK_BACK) inbox.rankBack((payload as LinkNotice).rank);
-    else if (tag === BACK_HEARD) inbox.backHeard?.((payload as LinkNotice).rank);
-    else inbox.deliver({ source, tag, payload });
+  /** Messages waiting for the next turn, from a notice on; undefined when none wait. */
+  let waiting: { tag: number; payload: unknown }[] | undefined;
+  let lettersThisTurn = false;
+  const take = (tag: number, payload: unknown): void => {
+    const notice = tag === RANK_LOST || tag === RANK_BACK;
+    if (!waiting && notice && lettersThisTurn) {
+      waiting = [];
+      setImmediate(release);
+    }
+    if (waiting) waiting.push({ tag, payload });
+    else if (tag === RANK_LOST) inbox.rankLost((payload as LinkNotice).rank, (payload as LinkNotice).reason);
+    else if (tag === RANK_BACK) inbox.rankBack((payload as LifeNotice).rank, (payload as LifeNotice).life);
+    else if (tag === BACK_HEARD) inbox.backHeard?.((payload as LifeNotice).rank, (payload as LifeNotice).life);
+    else {
+      lettersThisTurn = true;
+      inbox.deliver({ source, tag, payload });
+    }
+  };
+  const release = (): void => {
+    const before = inbox.delivered;
+    const queue = waiting ?? [];
+    waiting = undefined;
+    lettersThisTurn = false;
+    for (const { tag, payload } of queue) take(tag, payload);
+    handlers.onBatch?.(inbox.delivered - before);
   };
   port.on('message', (data: string) => {
     const before = inbox.delivered;
+    lettersThisTurn = false;
     let decoded: boolean;
     try {
-      decoded = decodeBatch(JSON.parse(data) as unknown[], layout, deliver);
+      decoded = decodeBatch(JSON.parse(data) as unknown[], layout, take);
     } catch {
       decoded = false;
     }

@@ -30,7 +30,9 @@ export class MainThreadTracker {
     this.start('primary');
   }
 
-  /** Ranks that may still send what they meant for the earlier life: not heard since the restart. */
+  /** Which life this is: 0 until the first restart. */
+  private life = 0;
+  /** Ranks that may still send what they meant for an earlier life: not heard since the restart. */
   private stale = new Set<number>();
 
   /** What links from the workers deliver into: the live incarnation's mailbox. */
@@ -41,7 +43,7 @@ export class MainThreadTracker {
     },
     rankLost: (rank, reason) => host.comm.rankLost(rank, reason),
     rankBack: (rank) => host.comm.rankBack(rank),
-    backHeard: (rank) => host.stale.delete(rank),
+    backHeard: (rank, life) => life === host.life && host.stale.delete(rank),
   }))(this);
 
   kill(): void {
@@ -49,13 +51,14 @@ export class MainThreadTracker {
   }
 
   /**
-   * Starts a new incarnation, which catches up from the serving tracker, knowing that the
+   * Starts life `life`, which catches up from the serving tracker, knowing that the
    * `lost` ranks are dead. Until each of `heardFrom` answers the notice that rank 0 is back,
    * what it sends was meant for the earlier life, and is dropped: a rank never hears what
    * was said to its predecessor.
    */
-  restart(heardFrom: readonly number[], lost: readonly number[]): void {
+  restart(life: number, heardFrom: readonly number[], lost: readonly number[]): void {
     this.alive = true;
+    this.life = life;
     this.stale = new Set(heardFrom);
     this.start('restarted', lost);
   }

@@ -15,7 +15,7 @@ import { writeOutput } from '../outputs.js';
 import { summarizeSwarms } from '../run-result.js';
 import { Sampler, secondsSince } from '../timeline.js';
 import { decodeBatch, encodeInto } from '../wire-layout.js';
-import { BACK_HEARD, BatchedLink, FlushQueue, receiveBatches, withNotices, type Flushable, type LinkNotice } from './batched-link.js';
+import { BACK_HEARD, BatchedLink, FlushQueue, receiveBatches, withNotices, type Flushable, type LifeNotice } from './batched-link.js';
 import { faultyTag, type FromWorker, type HostedRank, type ToWorker, type WorkerSetup } from './thread-control.js';
 
 const setup = workerData as WorkerSetup;
@@ -109,9 +109,9 @@ class Client {
     // Sampled as batches arrive: the count is what the previous batches brought.
     const inbox = this.comm.inbox();
     // Rank 0 restarted: everything this rank sends it from now on is for its new life, and says so first.
-    const rankBack = (rank: number): void => {
+    const rankBack = (rank: number, life: number): void => {
       inbox.rankBack(rank);
-      this.links[0]?.push(BACK_HEARD, { rank: this.hosted.rank, reason: 'heard rank 0 is back' } satisfies LinkNotice);
+      this.links[0]?.push(BACK_HEARD, { rank: this.hosted.rank, life } satisfies LifeNotice);
     };
     receiveBatches(port, source, source === 0 ? { ...inbox, rankBack } : inbox, LAYOUT, {
       onBatch: (count) => this.published(count),

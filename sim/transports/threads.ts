@@ -25,7 +25,7 @@ import {
 } from '../run-result.js';
 import { now, secondsSince, type Samples } from '../timeline.js';
 import { startWatchdog } from '../watchdog.js';
-import { BatchedLink, FlushQueue, RANK_BACK, receiveBatches, withNotices, type LinkNotice } from './batched-link.js';
+import { BatchedLink, FlushQueue, RANK_BACK, receiveBatches, withNotices, type LifeNotice, type LinkNotice } from './batched-link.js';
 import type { FromWorker, HostedRank, ToWorker, WorkerSetup } from './thread-control.js';
 import { describeWait, withTimeout } from './rank-status.js';
 import { MainThreadTracker } from './thread-tracker.js';
@@ -135,6 +135,7 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     workers[workerOf[b]].postMessage({ type: 'port', rank: b, peer: a, port: port2 } satisfies ToWorker, [port2]);
   };
 
+  let rank0Life = 0;
   const act = (fault: TimedFault): void => {
     const rank = fault.rank;
     const reason = `killed by --fault ${fault.spec} at ${secondsSince(epochMs).toFixed(3)} s`;
@@ -149,8 +150,11 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
       if (fault.action === 'restart') {
         dead.delete(0);
         settled.delete(0);
-        tellAll(RANK_BACK, 0, 'restarted');
+        rank0Life++;
+        for (let dest = 1; dest < size; dest++)
+          if (!dead.has(dest)) links[dest].push(RANK_BACK, { rank: 0, life: rank0Life } satisfies LifeNotice);
         host().restart(
+          rank0Life,
           workerRanks.filter((rank) => !dead.has(rank)),
           [...dead].filter((rank) => rank !== 0),
         );
@@ -170,8 +174,8 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     rank0?.comm.rankLost(rank, reason);
     tellAll(RANK_LOST, rank, reason);
   };
-  /** A notice to every live worker rank, on rank 0's links: in order with every earlier notice. */
-  const tellAll = (tag: typeof RANK_LOST | typeof RANK_BACK, rank: number, reason: string): void => {
+  /** A loss, told to every live worker rank on rank 0's links: in order with every earlier notice. */
+  const tellAll = (tag: typeof RANK_LOST, rank: number, reason: string): void => {
     for (let dest = 1; dest < size; dest++) if (!dead.has(dest)) links[dest].push(tag, { rank, reason } satisfies LinkNotice);
   };
   const schedule = new FaultSchedule(plan.timed, act, () => secondsSince(epochMs));

@@ -18,6 +18,8 @@ export function processesWith(marker: string): string[] {
 
 export interface Running {
   pid: number;
+  /** What it has written to stderr so far. */
+  stderr(): string;
   /** Resolves when it exits. */
   exited: Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
@@ -32,7 +34,7 @@ export function startSim(args: string[], env: NodeJS.ProcessEnv = process.env): 
   const exited = new Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
     child.once('close', (status, signal) => resolve({ status, signal, stdout, stderr })),
   );
-  return { pid: child.pid ?? -1, exited };
+  return { pid: child.pid ?? -1, stderr: () => stderr, exited };
 }
 
 /** A TCP port nothing listens on right now. */
