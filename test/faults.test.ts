@@ -9,7 +9,7 @@ import { addFault, checkPlan, emptyPlan } from '../sim/faults/plan.js';
 import { loadJob, type Job } from '../sim/inputs.js';
 import { generated, sim } from './helpers/cli.js';
 import { inputText, outputsOf, writeInputs } from './helpers/files.js';
-import { processesWith, startSim, waitFor } from './helpers/processes.js';
+import { processesWith, startSim, waitFor, type Running } from './helpers/processes.js';
 
 /** Two owners per file: a killed client never takes a file with it. */
 const SHARED = ['--ranks', '8', '--files', '4', '--segments', '30-60', '--wants', '3', '--seeders', '2', '--seed', 'faults-shared'];
@@ -582,12 +582,8 @@ describe('faults over TCP', () => {
     const running = startSim(['run', dir, '--transport', 'tcp', '--trackers', '2', '--out', out, '--progress', 'lines', '--json']);
     const primary = (): string[] =>
       processesWith(dir).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--rank\x000\x00'));
-    const percent = (): number | undefined => {
-      const line = /^progress: .*\((\d+)%\)/m.exec(running.stderr());
-      return line ? Number(line[1]) : undefined;
-    };
-    expect(await waitFor(() => percent() !== undefined, 20_000)).toBe(true);
-    expect(percent()).toBeLessThan(90);
+    expect(await waitFor(() => progressPercent(running) !== undefined, 20_000)).toBe(true);
+    expect(progressPercent(running)).toBeLessThan(90);
     process.kill(Number(primary()[0]), 'SIGKILL');
     const ended = await running.exited;
     expect(ended.stderr).toMatch(/^sim: coordinator: lost rank 0 \(primary tracker\): /m);
@@ -600,13 +596,28 @@ describe('faults over TCP', () => {
   });
 
   it('kill -9 of a client process mid-run: the others finish without it, its outputs are listed, no process is left', async () => {
-    const dir = generated(['--ranks', '6', '--files', '3', '--segments', '5000', '--wants', '2', '--seeders', '2', '--seed', 'tcp-client']);
+    // As above: killed at the first progress line, with seconds still to go.
+    const dir = generated([
+      '--ranks',
+      '6',
+      '--files',
+      '3',
+      '--segments',
+      '40000',
+      '--wants',
+      '2',
+      '--seeders',
+      '2',
+      '--seed',
+      'tcp-client',
+    ]);
     const job = loadJob(dir);
     const out = join(dir, 'out');
-    const running = startSim(['run', dir, '--transport', 'tcp', '--out', out, '--quiet', '--json']);
+    const running = startSim(['run', dir, '--transport', 'tcp', '--out', out, '--progress', 'lines', '--json']);
     const processOf = (rank: number): string[] =>
       processesWith(dir).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`--rank\x00${rank}\x00`));
-    expect(await waitFor(() => writtenIn(out).length > 0, 20_000)).toBe(true);
+    expect(await waitFor(() => progressPercent(running) !== undefined, 20_000)).toBe(true);
+    expect(progressPercent(running)).toBeLessThan(90);
     // A client that has not written all it wants yet, so that something of its own is lost.
     const written = writtenIn(out);
     const unfinished = (client: { wanted: string[] }, i: number): boolean =>
@@ -709,6 +720,12 @@ describe('faults over TCP', () => {
 });
 
 /** Outputs in a folder that may not exist yet. */
+/** The share of segments obtained on the first progress line a running `sim run --progress lines` printed. */
+function progressPercent(running: Running): number | undefined {
+  const line = /^progress: .*\((\d+)%\)/m.exec(running.stderr());
+  return line ? Number(line[1]) : undefined;
+}
+
 function writtenIn(dir: string): string[] {
   try {
     return [...outputsOf(dir).keys()];
