@@ -145,14 +145,12 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
         host().kill();
         settle(0);
         // Rank 0's loss travels on its own links, after everything it sent while alive.
-        tellAll(RANK_LOST, 0, reason);
+        tellAll(RANK_LOST, { rank: 0, reason });
       }
       if (fault.action === 'restart') {
         dead.delete(0);
         settled.delete(0);
-        rank0Life++;
-        for (let dest = 1; dest < size; dest++)
-          if (!dead.has(dest)) links[dest].push(RANK_BACK, { rank: 0, life: rank0Life } satisfies LifeNotice);
+        tellAll(RANK_BACK, { rank: 0, life: ++rank0Life });
         host().restart(
           rank0Life,
           workerRanks.filter((rank) => !dead.has(rank)),
@@ -172,12 +170,14 @@ export async function runOnThreads(job: Job, options: ThreadRunOptions): Promise
     settle(rank);
     void workers[workerOf[rank]].terminate();
     rank0?.comm.rankLost(rank, reason);
-    tellAll(RANK_LOST, rank, reason);
+    tellAll(RANK_LOST, { rank, reason });
   };
-  /** A loss, told to every live worker rank on rank 0's links: in order with every earlier notice. */
-  const tellAll = (tag: typeof RANK_LOST, rank: number, reason: string): void => {
-    for (let dest = 1; dest < size; dest++) if (!dead.has(dest)) links[dest].push(tag, { rank, reason } satisfies LinkNotice);
-  };
+  /** A notice to every live worker rank, on rank 0's links: in order with every earlier notice. */
+  function tellAll(tag: typeof RANK_LOST, notice: LinkNotice): void;
+  function tellAll(tag: typeof RANK_BACK, notice: LifeNotice): void;
+  function tellAll(tag: number, notice: LinkNotice | LifeNotice): void {
+    for (let dest = 1; dest < size; dest++) if (!dead.has(dest)) links[dest].push(tag, notice);
+  }
   const schedule = new FaultSchedule(plan.timed, act, () => secondsSince(epochMs));
 
   const onWorkerMessage = (message: FromWorker): void => {
