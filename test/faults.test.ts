@@ -574,17 +574,13 @@ describe('faults on threads', () => {
 
 describe('faults over TCP', () => {
   it('kill -9 of the primary tracker mid-run: the standby takes over, the job completes, no process is left', async () => {
-    // Files of equal size finish together, at the end: the first progress line, a second
-    // in, is what tells the run is under way, with seconds still to go.
-    const dir = generated(['--ranks', '6', '--files', '3', '--segments', '40000', '--wants', '2', '--seeders', '1', '--seed', 'tcp-kill']);
+    // Large enough that the first progress line, a second in, comes with seconds to go.
+    const dir = generated(tcpJob(40000, 1, 'tcp-kill'));
     const job = loadJob(dir);
     const out = join(dir, 'out');
     const running = startSim(['run', dir, '--transport', 'tcp', '--trackers', '2', '--out', out, '--progress', 'lines', '--json']);
-    const primary = (): string[] =>
-      processesWith(dir).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--rank\x000\x00'));
-    expect(await waitFor(() => progressPercent(running) !== undefined, 20_000)).toBe(true);
-    expect(progressPercent(running)).toBeLessThan(90);
-    process.kill(Number(primary()[0]), 'SIGKILL');
+    await underWay(running);
+    process.kill(Number(processesOfRank(dir, 0)[0]), 'SIGKILL');
     const ended = await running.exited;
     expect(ended.stderr).toMatch(/^sim: coordinator: lost rank 0 \(primary tracker\): /m);
     expect(ended.status).toBe(0);
@@ -596,35 +592,18 @@ describe('faults over TCP', () => {
   });
 
   it('kill -9 of a client process mid-run: the others finish without it, its outputs are listed, no process is left', async () => {
-    // As above: killed at the first progress line, with seconds still to go.
-    const dir = generated([
-      '--ranks',
-      '6',
-      '--files',
-      '3',
-      '--segments',
-      '40000',
-      '--wants',
-      '2',
-      '--seeders',
-      '2',
-      '--seed',
-      'tcp-client',
-    ]);
+    const dir = generated(tcpJob(40000, 2, 'tcp-client'));
     const job = loadJob(dir);
     const out = join(dir, 'out');
     const running = startSim(['run', dir, '--transport', 'tcp', '--out', out, '--progress', 'lines', '--json']);
-    const processOf = (rank: number): string[] =>
-      processesWith(dir).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`--rank\x00${rank}\x00`));
-    expect(await waitFor(() => progressPercent(running) !== undefined, 20_000)).toBe(true);
-    expect(progressPercent(running)).toBeLessThan(90);
+    await underWay(running);
     // A client that has not written all it wants yet, so that something of its own is lost.
     const written = writtenIn(out);
     const unfinished = (client: { wanted: string[] }, i: number): boolean =>
       client.wanted.some((file) => !written.includes(`client${i + 1}_${file}`));
     const victim = job.clients.findIndex(unfinished) + 1;
     expect(victim).toBeGreaterThan(0);
-    process.kill(Number(processOf(victim)[0]), 'SIGKILL');
+    process.kill(Number(processesOfRank(dir, victim)[0]), 'SIGKILL');
     const ended = await running.exited;
     expect(ended.stderr).toMatch(new RegExp(`^sim: rank 0: lost rank ${victim}: `, 'm'));
     expect(ended.status).toBe(0);
@@ -656,20 +635,7 @@ describe('faults over TCP', () => {
 
   it('a tracker restarted over TCP: a new process registers, catches up and ends with the same table', () => {
     // Long enough that the new process (a few tenths of a second to start) joins well before the end.
-    const dir = generated([
-      '--ranks',
-      '6',
-      '--files',
-      '3',
-      '--segments',
-      '20000',
-      '--wants',
-      '2',
-      '--seeders',
-      '1',
-      '--seed',
-      'tcp-restart',
-    ]);
+    const dir = generated(tcpJob(20000, 1, 'tcp-restart'));
     const job = loadJob(dir);
     for (const tracker of [0, 6]) {
       const out = join(dir, `out${tracker}`);
@@ -687,7 +653,7 @@ describe('faults over TCP', () => {
   });
 
   it('a tracker restarted over TCP at the last transfer: the run completes, the newcomer caught up or stopped', () => {
-    const dir = generated(['--ranks', '6', '--files', '3', '--segments', '2500', '--wants', '2', '--seeders', '1', '--seed', 'tcp-late']);
+    const dir = generated(tcpJob(2500, 1, 'tcp-late'));
     const job = loadJob(dir);
     const result = run(dir, join(dir, 'out'), '--transport', 'tcp', '--trackers', '2', '--fault', `restart:0@segments=${transfersOf(job)}`);
     expect(result.status, result.stderr).toBe(0);
@@ -698,7 +664,7 @@ describe('faults over TCP', () => {
   });
 
   it("--fault kill:0 over TCP kills the primary's process the same way", () => {
-    const dir = generated(['--ranks', '6', '--files', '3', '--segments', '2500', '--wants', '2', '--seeders', '1', '--seed', 'tcp-fault']);
+    const dir = generated(tcpJob(2500, 1, 'tcp-fault'));
     const job = loadJob(dir);
     const result = run(dir, join(dir, 'out'), '--transport', 'tcp', '--trackers', '2', '--fault', 'kill:0@segments=2000');
     expect(result.status).toBe(0);
@@ -707,7 +673,7 @@ describe('faults over TCP', () => {
   });
 
   it('both tracker processes killed: exit 4, outputs written so far intact, no process left', () => {
-    const dir = generated(['--ranks', '6', '--files', '3', '--segments', '2500', '--wants', '2', '--seeders', '1', '--seed', 'tcp-both']);
+    const dir = generated(tcpJob(2500, 1, 'tcp-both'));
     const job = loadJob(dir);
     const args = ['--transport', 'tcp', '--trackers', '2', '--fault', 'kill:0@segments=1000', '--fault', 'kill:6@segments=3000'];
     const result = run(dir, join(dir, 'out'), ...args);
@@ -719,13 +685,31 @@ describe('faults over TCP', () => {
   });
 });
 
-/** Outputs in a folder that may not exist yet. */
-/** The share of segments obtained on the first progress line a running `sim run --progress lines` printed. */
-function progressPercent(running: Running): number | undefined {
-  const line = /^progress: .*\((\d+)%\)/m.exec(running.stderr());
-  return line ? Number(line[1]) : undefined;
+/** A 6-rank job of 3 equal files, 2 wanted per client, for runs over TCP. */
+function tcpJob(segments: number, seeders: number, seed: string): string[] {
+  return ['--ranks', '6', '--files', '3', '--segments', String(segments), '--wants', '2', '--seeders', String(seeders), '--seed', seed];
 }
 
+/** Pids of the `sim rank` processes of `rank` in the job in `dir`. */
+function processesOfRank(dir: string, rank: number): string[] {
+  return processesWith(dir, `--rank\x00${rank}\x00`);
+}
+
+/**
+ * Waits for the first line of a running `sim run --progress lines`, and checks it says the
+ * run is under way and not nearly over: equal files finish together, at the end, so an
+ * output written is no sign of the middle of a run.
+ */
+async function underWay(running: Running): Promise<void> {
+  const percent = (): number | undefined => {
+    const line = /^progress: .*\((\d+)%\)/m.exec(running.stderr());
+    return line ? Number(line[1]) : undefined;
+  };
+  expect(await waitFor(() => percent() !== undefined, 20_000)).toBe(true);
+  expect(percent()).toBeLessThan(90);
+}
+
+/** Outputs in a folder that may not exist yet. */
 function writtenIn(dir: string): string[] {
   try {
     return [...outputsOf(dir).keys()];

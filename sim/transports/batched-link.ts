@@ -135,19 +135,16 @@ export function receiveBatches(port: MessagePort, source: number, inbox: LinkInb
   let waiting: { tag: number; payload: unknown }[] | undefined;
   let lettersThisTurn = false;
   const take = (tag: number, payload: unknown): void => {
-    const notice = tag === RANK_LOST || tag === RANK_BACK;
-    if (!waiting && notice && lettersThisTurn) {
-      waiting = [];
-      setImmediate(release);
-    }
     if (waiting) waiting.push({ tag, payload });
-    else if (tag === RANK_LOST) inbox.rankLost((payload as LinkNotice).rank, (payload as LinkNotice).reason);
-    else if (tag === RANK_BACK) inbox.rankBack((payload as LifeNotice).rank, (payload as LifeNotice).life);
-    else if (tag === BACK_HEARD) inbox.backHeard?.((payload as LifeNotice).rank, (payload as LifeNotice).life);
-    else {
+    else if (tag !== RANK_LOST && tag !== RANK_BACK && tag !== BACK_HEARD) {
       lettersThisTurn = true;
       inbox.deliver({ source, tag, payload });
-    }
+    } else if (tag === BACK_HEARD) inbox.backHeard?.((payload as LifeNotice).rank, (payload as LifeNotice).life);
+    else if (lettersThisTurn) {
+      waiting = [{ tag, payload }];
+      setImmediate(release);
+    } else if (tag === RANK_LOST) inbox.rankLost((payload as LinkNotice).rank, (payload as LinkNotice).reason);
+    else inbox.rankBack((payload as LifeNotice).rank, (payload as LifeNotice).life);
   };
   const release = (): void => {
     const before = inbox.delivered;

@@ -3,12 +3,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { CLI_PATH } from './cli.js';
 
-/** Pids of the processes whose command line contains `marker`, read from /proc (no pgrep needed). */
-export function processesWith(marker: string): string[] {
+/** Pids of the processes whose command line contains every marker, read from /proc (no pgrep needed). */
+export function processesWith(...markers: string[]): string[] {
   const found: string[] = [];
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)) found.push(pid);
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (markers.every((marker) => command.includes(marker))) found.push(pid);
     } catch {
       // The process ended while we looked.
     }
