@@ -498,7 +498,7 @@ interface FaultsFlags {
 program
   .command('faults')
   .description(
-    'the fault matrix: kill each rank in turn early, midway and late in the run (in virtual time unless --transport says otherwise), and check that every run completes with correct outputs or exits 4 naming exactly what could not be saved',
+    'the fault matrix: kill each rank in turn early, midway, late and at the last transfer of the run (in virtual time unless --transport says otherwise), and check that every run completes with correct outputs or exits 4 naming exactly what could not be saved',
   )
   .argument('<input-dir>', 'folder holding in1.txt .. in<N-1>.txt')
   .addOption(

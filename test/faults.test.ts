@@ -383,14 +383,16 @@ describe('faults in virtual time', () => {
 describe('sim faults', () => {
   const SMALL = ['--ranks', '5', '--files', '3', '--segments', '20-40', '--wants', '2', '--seeders', '1', '--seed', 'matrix'];
 
-  it('kills every rank early, midway and late, prints the matrix, and judges every run right', () => {
+  it('kills every rank early, midway, late and at the last transfer, prints the matrix, and judges every run right', () => {
     const dir = generated(SMALL);
     for (const transport of ['virtual', 'threads'] as const) {
       const result = sim('faults', dir, '--trackers', '2', '--transport', transport, '--quiet');
       expect(result.stderr, transport).toBe('');
       expect(result.status).toBe(0);
       const lines = result.stdout.trimEnd().split('\n');
-      expect(lines[0]).toMatch(/^killed rank\s+early \(10% of transfers\)\s+middle \(50% of transfers\)\s+late \(90% of transfers\)$/);
+      expect(lines[0]).toMatch(
+        /^killed rank\s+early \(10% of transfers\)\s+middle \(50% of transfers\)\s+late \(90% of transfers\)\s+last \(100% of transfers\)$/,
+      );
       expect(lines.slice(1, 7).map((line) => line.split(/\s{2,}/)[0])).toEqual([
         'rank 0 (primary tracker)',
         'rank 1',
@@ -400,8 +402,8 @@ describe('sim faults', () => {
         'rank 5 (standby tracker)',
       ]);
       // A standby is there: losing either tracker never costs an output.
-      for (const row of [lines[1], lines[6]]) expect(row.split(/\s{2,}/).slice(1)).toEqual(['0', '0', '0']);
-      expect(lines.at(-1)).toBe('faults: 18 of 18 runs right');
+      for (const row of [lines[1], lines[6]]) expect(row.split(/\s{2,}/).slice(1)).toEqual(['0', '0', '0', '0']);
+      expect(lines.at(-1)).toBe('faults: 24 of 24 runs right');
     }
   });
 
@@ -436,8 +438,8 @@ describe('sim faults', () => {
     const dir = generated(SMALL);
     const result = sim('faults', dir, '--transport', 'tcp', '--quiet');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^rank 0 \(tracker\)\s+-\s+-\s+-$/m);
-    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('faults: 12 of 12 runs right');
+    expect(result.stdout).toMatch(/^rank 0 \(tracker\)\s+-\s+-\s+-\s+-$/m);
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('faults: 16 of 16 runs right');
   });
 
   it('finds a wrong outcome: an output changed, one missing with no reason, one blamed on the wrong loss', async () => {

@@ -53,6 +53,8 @@ export const DEFAULT_POINTS = [
   { label: 'early', share: 0.1 },
   { label: 'middle', share: 0.5 },
   { label: 'late', share: 0.9 },
+  // As the job ends, when some ranks have already finished their part and others not.
+  { label: 'last', share: 1 },
 ];
 
 /** Runs the whole matrix; `onCell` hears of each cell as it is done. */

@@ -1,6 +1,7 @@
 /**
- * `sim faults`: the fault matrix (each rank killed early, midway and late), or with
- * `random`, that many seeded fault plans; every run judged, the verdicts printed.
+ * `sim faults`: the fault matrix (each rank killed early, midway, late and at the last
+ * transfer), or with `random`, that many seeded fault plans; every run judged, the verdicts
+ * printed.
  */
 import { Roles } from '../../ranks/roles.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';

@@ -155,7 +155,7 @@ export class TcpCoordinator {
         const reason = `killed by --fault ${fault.spec} at ${secondsSince(this.epochMs).toFixed(3)} s`;
         if (fault.action === 'restart') return this.restart(fault.rank, reason);
         options.killRank?.(fault.rank);
-        this.rankLost(fault.rank, reason);
+        this.rankLost(fault.rank, reason, true);
       },
       () => secondsSince(this.epochMs),
     );
@@ -192,27 +192,32 @@ export class TcpCoordinator {
     const timer = setTimeout(() => {
       this.unconfirmed.delete(rank);
       this.options.killRank?.(rank);
-      this.rankLost(rank, reason);
+      this.rankLost(rank, reason, true);
     }, EXIT_REPORT_WAIT_MS);
     this.unconfirmed.set(rank, timer.unref());
   }
 
   /**
    * A rank is gone. Before the job starts, or if it was the only tracker, the run ends;
-   * otherwise every other rank is told, and the swarm goes on without it.
+   * otherwise every other rank is told, and the swarm goes on without it. A rank that
+   * already reported its end is lost only if it was `killed` from here: its process is
+   * gone all the same, with its counters and outputs intact.
    */
-  private rankLost(rank: number, reason: string): void {
-    if (this.counters[rank] !== undefined || this.lostRanks.has(rank) || this.finished) return;
+  private rankLost(rank: number, reason: string, killed = false): void {
+    if (this.lostRanks.has(rank) || this.finished) return;
+    const ended = this.counters[rank] !== undefined;
+    if (ended && !killed) return;
     if (!this.started || (this.roles.isTracker(rank) && !this.harness)) {
       this.fail(new RankFailure(rank, reason));
       return;
     }
     this.lostRanks.add(rank);
     this.options.log(`lost ${this.roles.describe(rank)}: ${reason}`);
-    if (this.roles.isTracker(rank)) {
+    // An ended rank's counters, and a tracker's final table, stand.
+    if (!ended && this.roles.isTracker(rank)) {
       this.trackerTables.set(rank, { rank, role: rank === 0 ? 'primary' : 'standby', served: false, lost: true, swarms: [] });
       this.counters[rank] = trackerCounters(0, 0, rank);
-    } else {
+    } else if (!ended) {
       this.counters[rank] = lostClientCounters(rank, this.obtained[rank]);
       this.clientsDone++;
     }
@@ -492,7 +497,7 @@ export class TcpCoordinator {
       case 'progress':
         this.delivered[from] = message.delivered;
         this.obtained[from] = message.obtained;
-        if (!this.schedule.idle) this.schedule.segments(this.obtained.reduce((a, b) => a + b, 0));
+        if (!this.schedule.idle && !this.finished) this.schedule.segments(this.obtained.reduce((a, b) => a + b, 0));
         break;
       case 'output':
         this.output(from, message);
