@@ -172,11 +172,13 @@ export class TcpCoordinator {
 
   /** The launcher saw a rank's process end before the job did. */
   rankExited(rank: number, killed: boolean, how: string): void {
-    if (this.counters[rank] !== undefined || this.lostRanks.has(rank) || this.finished) return;
+    if (this.lostRanks.has(rank) || this.finished) return;
+    // One that ended its part, then exited with an error of its own, is named after the job.
+    if (this.counters[rank] !== undefined && !killed) return;
     clearTimeout(this.unconfirmed.get(rank));
     this.unconfirmed.delete(rank);
-    // Killed by a signal, it is lost; an exit of its own with an error code is a failure.
-    if (killed || this.roles.isTracker(rank)) this.rankLost(rank, how);
+    // Killed by a signal, it is lost (even after its part ended); an exit of its own with an error code is a failure.
+    if (killed || this.roles.isTracker(rank)) this.rankLost(rank, how, killed);
     else this.fail(new RankFailure(rank, how));
   }
 
@@ -200,8 +202,8 @@ export class TcpCoordinator {
   /**
    * A rank is gone. Before the job starts, or if it was the only tracker, the run ends;
    * otherwise every other rank is told, and the swarm goes on without it. A rank that
-   * already reported its end is lost only if it was `killed` from here: its process is
-   * gone all the same, with its counters and outputs intact.
+   * already reported its end is lost only if it was `killed` (a fault, or a signal): its
+   * process is gone all the same, with its counters and outputs intact.
    */
   private rankLost(rank: number, reason: string, killed = false): void {
     if (this.lostRanks.has(rank) || this.finished) return;
