@@ -177,7 +177,7 @@ export class TcpCoordinator {
     if (this.counters[rank] !== undefined && !killed) return;
     clearTimeout(this.unconfirmed.get(rank));
     this.unconfirmed.delete(rank);
-    // Killed by a signal, it is lost (even after its part ended); an exit of its own with an error code is a failure.
+    // Killed by a signal, it is lost, even after its end; an error exit of its own is a failure.
     if (killed || this.roles.isTracker(rank)) this.rankLost(rank, how, killed);
     else this.fail(new RankFailure(rank, how));
   }
@@ -216,18 +216,23 @@ export class TcpCoordinator {
     this.lostRanks.add(rank);
     this.options.log(`lost ${this.roles.describe(rank)}: ${reason}`);
     // An ended rank's counters, and a tracker's final table, stand.
-    if (!ended && this.roles.isTracker(rank)) {
-      this.trackerTables.set(rank, { rank, role: rank === 0 ? 'primary' : 'standby', served: false, lost: true, swarms: [] });
-      this.counters[rank] = trackerCounters(0, 0, rank);
-    } else if (!ended) {
-      this.counters[rank] = lostClientCounters(rank, this.obtained[rank]);
-      this.clientsDone++;
-    }
+    if (!ended) this.countLost(rank);
     if (!this.harness) this.comm.rankLost(rank, reason);
     for (const other of this.registered.keys()) {
       if (other !== rank) this.network.control(other, { type: 'rank-lost', rank, reason } satisfies CoordinatorControl);
     }
     this.checkAllDone();
+  }
+
+  /** What a rank lost before its end leaves: a tracker no table, a client what it had obtained. */
+  private countLost(rank: number): void {
+    if (this.roles.isTracker(rank)) {
+      this.trackerTables.set(rank, { rank, role: rank === 0 ? 'primary' : 'standby', served: false, lost: true, swarms: [] });
+      this.counters[rank] = trackerCounters(0, 0, rank);
+    } else {
+      this.counters[rank] = lostClientCounters(rank, this.obtained[rank]);
+      this.clientsDone++;
+    }
   }
 
   /** `restart:`: the tracker's process is killed if it runs, and a new one started that catches up. */
