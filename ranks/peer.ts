@@ -1,4 +1,4 @@
-import { ALARM, RANK_LOST } from '../sim/comm.js';
+import { ALARM, RANK_LOST } from '../sim/comm/comm.js';
 import { DownloadActivity, type DownloadCounters, type FileSink, type Pipeline } from './download.js';
 import { ProtocolError, Tag, TAG_NAMES, TRACKER, type ClientFiles, type SwarmComm } from './protocol.js';
 import { SegmentStore } from './segment-store.js';

@@ -2,8 +2,8 @@
  * The swarm protocol's wire vocabulary: every tag and the payload it carries. Rank code
  * sends and receives only these; `SwarmComm` makes the compiler check each use.
  */
-import { ALARM, RANK_LOST, type Comm, type Envelope, type TransportEnvelope } from '../sim/comm.js';
-import type { WireLayout } from '../sim/wire-layout.js';
+import { ALARM, RANK_LOST, type Comm, type Envelope, type TransportEnvelope } from '../sim/comm/comm.js';
+import type { WireLayout } from '../sim/comm/wire-layout.js';
 
 export const Tag = {
   INIT: 1,

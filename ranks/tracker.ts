@@ -1,4 +1,4 @@
-import { ALARM, RANK_LOST } from '../sim/comm.js';
+import { ALARM, RANK_LOST } from '../sim/comm/comm.js';
 import { ProtocolError, Tag, TAG_NAMES, type OwnedFile, type ReplicatedChange, type SwarmComm, type SwarmMessage } from './protocol.js';
 import { Replicator } from './replication.js';
 import type { Roles } from './roles.js';

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareCharts, runCharts, type ChartSpec, type LabelledRun } from './charts.js';
 import { csv, filesCsv, matrixCsv, ranksCsv, transfersCsv } from './csv.js';
-import { ensureDir } from '../sim/files.js';
+import { ensureDir } from '../sim/job/files.js';
 import type { MetricsDocument } from './document.js';
 import { escapeHtml, fixed, htmlTable, renderPage } from './html.js';
 import { METRICS_SCHEMA } from './metrics-schema.js';

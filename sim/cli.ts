@@ -4,12 +4,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Pipeline } from '../ranks/download.js';
 import { isStrategyName, STRATEGY_NAMES, type StrategyName } from '../ranks/strategies/index.js';
-import type { GenOptions } from './generate.js';
-import { InputError, RunFailure } from './failures.js';
+import type { GenOptions } from './job/generate.js';
+import { InputError, RunFailure } from './run/failures.js';
 import { addFault, emptyPlan, FAULT_FORMS, type FaultPlan } from './faults/plan.js';
-import { MAX_COUNT } from './limits.js';
-import type { ProgressMode } from './progress.js';
-import type { ThreadFault } from './transports/thread-control.js';
+import { MAX_COUNT } from './job/limits.js';
+import type { ProgressMode } from './cli/progress.js';
+import type { ThreadFault } from './transports/threads/protocol.js';
 import { TRANSPORT_NAMES, type TransportName } from './transports/names.js';
 import type { VirtualSettings } from './commands/run.js';
 import type { NetworkSettings } from './transports/virtual/network-model.js';
@@ -22,9 +22,9 @@ const commands = {
   rank: () => import('./commands/rank.js'),
   check: () => import('./commands/check.js'),
   gen: () => import('./commands/gen.js'),
-  generate: () => import('./generate.js'),
-  metrics: () => import('./metrics-file.js'),
-  summary: () => import('./summary.js'),
+  generate: () => import('./job/generate.js'),
+  metrics: () => import('./run/metrics-file.js'),
+  summary: () => import('./cli/summary.js'),
   sweep: () => import('./commands/sweep.js'),
   faults: () => import('./commands/faults.js'),
 };
@@ -552,7 +552,7 @@ withNetworkOptions(
     .option('--quiet', 'no line per finished run'),
 ).action(async (inputDir: string, flags: SweepFlags) => {
   const { sweepCommand } = await commands.sweep();
-  const { textTable } = await import('./text-table.js');
+  const { textTable } = await import('./cli/text-table.js');
   const outcome = await sweepCommand({
     inputDir,
     strategies: flags.strategy,

@@ -4,7 +4,7 @@ import { Tag, type SwarmPayloads } from '../ranks/protocol.js';
 import { SegmentStore } from '../ranks/segment-store.js';
 import { STRATEGIES } from '../ranks/strategies/index.js';
 import { TrackerLink } from '../ranks/tracker-link.js';
-import { MailboxComm } from '../sim/local-comm.js';
+import { MailboxComm } from '../sim/comm/local-comm.js';
 
 interface Sent {
   dest: number;

@@ -6,7 +6,7 @@ import type { MetricsDocument } from '../reports/document.js';
 import { judge } from '../sim/check/fault-matrix.js';
 import { drawPlans } from '../sim/check/random-faults.js';
 import { addFault, checkPlan, emptyPlan } from '../sim/faults/plan.js';
-import { loadJob, type Job } from '../sim/inputs.js';
+import { loadJob, type Job } from '../sim/job/inputs.js';
 import { generated, sim } from './helpers/cli.js';
 import { inputText, outputsOf, writeInputs } from './helpers/files.js';
 import { processesWith, startSim, waitFor, type Running } from './helpers/processes.js';

@@ -1,7 +1,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { removeLeftoverTemps, tempName, writeAtomically } from '../sim/files.js';
+import { removeLeftoverTemps, tempName, writeAtomically } from '../sim/job/files.js';
 import { tempDir } from './helpers/files.js';
 
 describe('output files', () => {

@@ -1,7 +1,7 @@
 import { renameSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError, loadJob, parseClient } from '../sim/inputs.js';
-import { MAX_COUNT } from '../sim/limits.js';
+import { InputError, loadJob, parseClient } from '../sim/job/inputs.js';
+import { MAX_COUNT } from '../sim/job/limits.js';
 import { hash, inputText, writeInputs } from './helpers/files.js';
 
 function parseError(text: string): string {

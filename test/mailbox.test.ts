@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ANY_SOURCE, ANY_TAG } from '../sim/comm.js';
-import { MailboxComm } from '../sim/local-comm.js';
-import { Mailbox } from '../sim/mailbox.js';
+import { ANY_SOURCE, ANY_TAG } from '../sim/comm/comm.js';
+import { MailboxComm } from '../sim/comm/local-comm.js';
+import { Mailbox } from '../sim/comm/mailbox.js';
 
 type Payloads = { 1: string; 2: number };
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { coefficientOfVariation, gini, jainIndex, maxOverMean, shareRatio } from '../reports/metrics.js';
-import { loadJob } from '../sim/inputs.js';
-import { validateMetrics } from '../sim/metrics-file.js';
-import { servingClients, wantedSegments } from '../sim/servers.js';
+import { loadJob } from '../sim/job/inputs.js';
+import { validateMetrics } from '../sim/run/metrics-file.js';
+import { servingClients, wantedSegments } from '../sim/job/servers.js';
 import { inputText, writeInputs } from './helpers/files.js';
 import { handMadeDoc } from './helpers/metrics.js';
 

@@ -12,8 +12,8 @@ import {
 import { STRATEGIES, STRATEGY_NAMES, type StrategyName } from '../ranks/strategies/index.js';
 import { Roles } from '../ranks/roles.js';
 import { Tracker } from '../ranks/tracker.js';
-import { generate, fileHashes } from '../sim/generate.js';
-import { parseClient } from '../sim/inputs.js';
+import { generate, fileHashes } from '../sim/job/generate.js';
+import { parseClient } from '../sim/job/inputs.js';
 import { loopback } from './helpers/loopback.js';
 
 interface Swarm {

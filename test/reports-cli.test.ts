@@ -4,8 +4,8 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { MetricsDocument } from '../reports/document.js';
-import { validateMetrics } from '../sim/metrics-file.js';
-import { progressFigures, progressLine, showProgress } from '../sim/progress.js';
+import { validateMetrics } from '../sim/run/metrics-file.js';
+import { progressFigures, progressLine, showProgress } from '../sim/cli/progress.js';
 import { sim } from './helpers/cli.js';
 import { tempDir } from './helpers/files.js';
 

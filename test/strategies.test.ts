@@ -4,8 +4,8 @@ import { HoldingsGuess } from '../ranks/holdings-guess.js';
 import { leastLoaded } from '../ranks/strategies/least-loaded.js';
 import { roundRobin } from '../ranks/strategies/round-robin.js';
 import { choose, rotateAfter } from '../ranks/strategies/strategy.js';
-import { Sampler } from '../sim/timeline.js';
-import { groupClients } from '../sim/transports/threads.js';
+import { Sampler } from '../sim/run/timeline.js';
+import { groupClients } from '../sim/transports/threads/transport.js';
 
 const everyone = (): boolean => true;
 

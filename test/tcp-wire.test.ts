@@ -1,13 +1,13 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SWARM_LAYOUT, Tag } from '../ranks/protocol.js';
-import { InputError } from '../sim/failures.js';
-import { resolveWorld } from '../sim/launch/world.js';
+import { InputError } from '../sim/run/failures.js';
+import { resolveWorld } from '../sim/transports/tcp/launcher-world.js';
 import { encodeFrame, FrameError, FrameKind, FrameReader, MAX_FRAME_BYTES } from '../sim/transports/tcp/frames.js';
 import { FramedSocket } from '../sim/transports/tcp/framed-socket.js';
 import { acceptHandshake, connectHandshake, HandshakeError } from '../sim/transports/tcp/handshake.js';
 import { readJobKey } from '../sim/transports/tcp/job-key.js';
-import { batchProblem, encodeInto } from '../sim/wire-layout.js';
+import { batchProblem, encodeInto } from '../sim/comm/wire-layout.js';
 
 describe('frames', () => {
   it('reassembles frames split anywhere and joined together', () => {

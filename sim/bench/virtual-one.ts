@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { genCommand } from '../commands/gen.js';
-import { loadJob } from '../inputs.js';
-import { runVirtual } from '../transports/virtual.js';
+import { loadJob } from '../job/inputs.js';
+import { runVirtual } from '../transports/virtual/transport.js';
 import { NETWORK_DEFAULTS } from '../transports/virtual/network-defaults.js';
 
 const [dir, ranks, files, segments, wants] = process.argv.slice(2);

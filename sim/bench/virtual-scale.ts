@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Mailbox } from '../mailbox.js';
+import { Mailbox } from '../comm/mailbox.js';
 
 const ONE_RUN = fileURLToPath(new URL('./virtual-one.js', import.meta.url));
 

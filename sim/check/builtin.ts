@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runJob, type RunOptions } from '../commands/run.js';
-import { RunFailure } from '../failures.js';
-import { InputError, loadJob } from '../inputs.js';
+import { RunFailure } from '../run/failures.js';
+import { InputError, loadJob } from '../job/inputs.js';
 import { checkGolden, type GoldenMode } from './golden.js';
 import { compareWithExpected, type CaseRun } from './verdict.js';
 

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { inputRanks } from '../inputs.js';
+import { inputRanks } from '../job/inputs.js';
 
 /** Case folders: each given folder that holds in*.txt, else every such folder below it. */
 export async function findCases(roots: readonly string[]): Promise<string[]> {

@@ -9,7 +9,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promise
 import { createServer } from 'node:net';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { InputError, inputRanks, loadJob } from '../inputs.js';
+import { InputError, inputRanks, loadJob } from '../job/inputs.js';
 import { compareWithExpected, type CaseRun, type Failure } from './verdict.js';
 
 export interface ExecOptions {

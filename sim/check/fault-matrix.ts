@@ -13,14 +13,14 @@ import { Roles } from '../../ranks/roles.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import type { MetricsDocument } from '../../reports/document.js';
 import { runJob, defaultNetwork } from '../commands/run.js';
-import { compareLines, comparableLines } from '../diff.js';
-import { RunFailure } from '../failures.js';
+import { compareLines, comparableLines } from '../job/diff.js';
+import { RunFailure } from '../run/failures.js';
 import { addFault, emptyPlan } from '../faults/plan.js';
 import { EXIT_INCOMPLETE, runExitCode } from '../faults/report.js';
-import type { Job } from '../inputs.js';
+import type { Job } from '../job/inputs.js';
 import type { TransportName } from '../transports/names.js';
-import { outputName } from '../outputs.js';
-import { totalTransfers } from '../servers.js';
+import { outputName } from '../job/outputs.js';
+import { totalTransfers } from '../job/servers.js';
 
 /** How a judged run is made: everything but its faults. */
 export interface RunSettings {

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MetricsDocument } from '../../reports/document.js';
-import { writeAtomically } from '../files.js';
+import { writeAtomically } from '../job/files.js';
 import type { Failure } from './verdict.js';
 
 export type GoldenMode = 'compare' | 'update';

@@ -8,8 +8,8 @@
 import seedrandom from 'seedrandom';
 import { Roles } from '../../ranks/roles.js';
 import { STRATEGY_NAMES } from '../../ranks/strategies/index.js';
-import type { Job } from '../inputs.js';
-import { totalTransfers } from '../servers.js';
+import type { Job } from '../job/inputs.js';
+import { totalTransfers } from '../job/servers.js';
 import type { TransportName } from '../transports/names.js';
 import { judgedRun, type RunSettings } from './fault-matrix.js';
 

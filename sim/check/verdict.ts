@@ -4,9 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Job } from '../inputs.js';
-import { compareLines, comparableLines } from '../diff.js';
-import { outputName } from '../outputs.js';
+import type { Job } from '../job/inputs.js';
+import { compareLines, comparableLines } from '../job/diff.js';
+import { outputName } from '../job/outputs.js';
 
 export type FailureKind = 'wrong output' | 'missing output' | 'exit code' | 'signal' | 'timeout' | 'bad input' | 'failed run' | 'golden';
 

@@ -4,9 +4,9 @@ import { runBuiltinOnce, type BuiltinOptions } from '../check/builtin.js';
 import { findCases } from '../check/cases.js';
 import { killAllRunning, runExecOnce, type ExecOptions } from '../check/exec.js';
 import { casePassed, caseStats, formatCaseLine, junitXml, type CaseResult, type CaseRun } from '../check/verdict.js';
-import { InputError } from '../inputs.js';
-import { ensureDir, writeAtomically } from '../files.js';
-import { textTable } from '../text-table.js';
+import { InputError } from '../job/inputs.js';
+import { ensureDir, writeAtomically } from '../job/files.js';
+import { textTable } from '../cli/text-table.js';
 
 export interface CheckOptions {
   roots: string[];

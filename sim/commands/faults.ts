@@ -7,8 +7,8 @@ import { Roles } from '../../ranks/roles.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import { DEFAULT_POINTS, faultMatrix, formatMatrix } from '../check/fault-matrix.js';
 import { randomFaults, replayCommand } from '../check/random-faults.js';
-import { loadJob } from '../inputs.js';
-import { textTable } from '../text-table.js';
+import { loadJob } from '../job/inputs.js';
+import { textTable } from '../cli/text-table.js';
 import type { TransportName } from '../transports/names.js';
 
 export interface FaultsCommandOptions {

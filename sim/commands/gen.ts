@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { fileHashes, generate, suiteCase, type GenOptions } from '../generate.js';
-import { ensureDir, writeAtomically } from '../files.js';
-import { formatOutput } from '../outputs.js';
+import { fileHashes, generate, suiteCase, type GenOptions } from '../job/generate.js';
+import { ensureDir, writeAtomically } from '../job/files.js';
+import { formatOutput } from '../job/outputs.js';
 
 /** `sim gen`: writes in<R>.txt and the expected out<k>.txt of every file. */
 export async function genCommand(outDir: string, options: GenOptions): Promise<{ inputs: number; files: number }> {

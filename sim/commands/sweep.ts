@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { StrategyName } from '../../ranks/strategies/index.js';
-import { loadJob } from '../inputs.js';
+import { loadJob } from '../job/inputs.js';
 import { summarize, writeSweepReport, type StrategySummary } from '../sweep/sweep-report.js';
 import type { SweepRow, SweepTask } from '../sweep/sweep-task.js';
 import type { NetworkSettings } from '../transports/virtual/network-model.js';

@@ -3,10 +3,10 @@
  * links (virtual time only), and the older test faults (crash, exit, stall, refuse).
  */
 import type { Roles } from '../../ranks/roles.js';
-import type { Job } from '../inputs.js';
-import { totalTransfers } from '../servers.js';
-import { InputError } from '../failures.js';
-import type { ThreadFault } from '../transports/thread-control.js';
+import type { Job } from '../job/inputs.js';
+import { totalTransfers } from '../job/servers.js';
+import { InputError } from '../run/failures.js';
+import type { ThreadFault } from '../transports/threads/protocol.js';
 
 /** A point in the run. */
 export type FaultTrigger =

@@ -6,9 +6,9 @@
 import type { FaultsSection, TrackerTable } from '../../reports/document.js';
 
 type MissingOutput = FaultsSection['missing'][number];
-import type { Job } from '../inputs.js';
-import { outputName, type OutputProblem } from '../outputs.js';
-import type { RunResult } from '../run-result.js';
+import type { Job } from '../job/inputs.js';
+import { outputName, type OutputProblem } from '../job/outputs.js';
+import type { RunResult } from '../run/result.js';
 
 export function faultsSection(
   job: Job,

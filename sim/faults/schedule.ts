@@ -1,4 +1,4 @@
-import type { FaultOutcome } from '../run-result.js';
+import type { FaultOutcome } from '../run/result.js';
 import type { TimedFault } from './plan.js';
 
 /** A fault that fired: what, and when (seconds on the run's clock). */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { color, type ChartSpec } from '../../reports/charts.js';
 import { csv } from '../../reports/csv.js';
 import { htmlTable, renderPage } from '../../reports/html.js';
-import { ensureDir } from '../files.js';
+import { ensureDir } from '../job/files.js';
 import type { SweepRow } from './sweep-task.js';
 
 export const FIGURES = [

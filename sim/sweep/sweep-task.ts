@@ -6,11 +6,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StrategyName } from '../../ranks/strategies/index.js';
-import { RunFailure } from '../failures.js';
-import { loadJob } from '../inputs.js';
-import { verifyOutputs } from '../outputs.js';
-import { runMetrics } from '../run-metrics.js';
-import { runVirtual } from '../transports/virtual.js';
+import { RunFailure } from '../run/failures.js';
+import { loadJob } from '../job/inputs.js';
+import { verifyOutputs } from '../job/outputs.js';
+import { runMetrics } from '../run/metrics.js';
+import { runVirtual } from '../transports/virtual/transport.js';
 import type { NetworkSettings } from '../transports/virtual/network-model.js';
 
 export interface SweepTask {

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
-import { RANK_LOST } from '../comm.js';
-import type { Letter } from '../mailbox.js';
-import { decodeBatch, encodeInto, type AnyWireLayout } from '../wire-layout.js';
+import { RANK_LOST } from '../comm/comm.js';
+import type { Letter } from '../comm/mailbox.js';
+import { decodeBatch, encodeInto, type AnyWireLayout } from '../comm/wire-layout.js';
 
 /**
  * Where a link's messages go: a rank's mailbox, plus the transport's notices that a rank

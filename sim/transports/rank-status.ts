@@ -1,7 +1,7 @@
 /** Wording for stall reports: what a rank's blocked receives wait for. */
 import { TAG_NAMES } from '../../ranks/protocol.js';
-import { ANY_SOURCE, ANY_TAG } from '../comm.js';
-import type { WaitState } from '../mailbox.js';
+import { ANY_SOURCE, ANY_TAG } from '../comm/comm.js';
+import type { WaitState } from '../comm/mailbox.js';
 
 /** The promise's value, or undefined if it takes longer than `ms`. */
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {

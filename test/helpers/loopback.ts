@@ -1,5 +1,5 @@
-import type { PayloadMap } from '../../sim/comm.js';
-import { MailboxComm } from '../../sim/local-comm.js';
+import type { PayloadMap } from '../../sim/comm/comm.js';
+import { MailboxComm } from '../../sim/comm/local-comm.js';
 
 /**
  * N ranks in one thread: each send is delivered to the destination's mailbox on a later

@@ -8,11 +8,11 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import type { Pipeline } from '../../../ranks/download.js';
 import type { PeerReport } from '../../../ranks/peer.js';
 import type { StrategyName } from '../../../ranks/strategies/index.js';
-import type { ParsedClient } from '../../inputs.js';
-import type { SwarmSummary } from '../../run-result.js';
-import type { WaitState } from '../../mailbox.js';
-import type { Samples } from '../../timeline.js';
-import type { ThreadFault } from '../thread-control.js';
+import type { ParsedClient } from '../../job/inputs.js';
+import type { SwarmSummary } from '../../run/result.js';
+import type { WaitState } from '../../comm/mailbox.js';
+import type { Samples } from '../../run/timeline.js';
+import type { ThreadFault } from '../threads/protocol.js';
 
 /** Client → rank 0. */
 export type ClientControl =

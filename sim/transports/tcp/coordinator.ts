@@ -19,10 +19,10 @@ import { Roles } from '../../../ranks/roles.js';
 import type { TimedFault } from '../../faults/plan.js';
 import { FaultSchedule } from '../../faults/schedule.js';
 import { Tracker } from '../../../ranks/tracker.js';
-import { RankFailure, RunFailure, StallFailure } from '../../failures.js';
-import { writeAtomically } from '../../files.js';
-import { InputError, validateJob, type Job, type ParsedClient } from '../../inputs.js';
-import { MailboxComm } from '../../local-comm.js';
+import { RankFailure, RunFailure, StallFailure } from '../../run/failures.js';
+import { writeAtomically } from '../../job/files.js';
+import { InputError, validateJob, type Job, type ParsedClient } from '../../job/inputs.js';
+import { MailboxComm } from '../../comm/local-comm.js';
 import {
   clientCounters,
   lostClientCounters,
@@ -31,13 +31,13 @@ import {
   type RankResult,
   type RunResult,
   type TrackerSummary,
-} from '../../run-result.js';
-import { trackerSummary } from '../../tracker-tables.js';
-import { now, secondsSince, type Samples } from '../../timeline.js';
-import { startWatchdog } from '../../watchdog.js';
+} from '../../run/result.js';
+import { trackerSummary } from '../../run/tracker-tables.js';
+import { now, secondsSince, type Samples } from '../../run/timeline.js';
+import { startWatchdog } from '../../run/watchdog.js';
 import { describeWait, withTimeout } from '../rank-status.js';
-import type { ThreadFault } from '../thread-control.js';
-import type { LiveRun } from '../threads.js';
+import type { ThreadFault } from '../threads/protocol.js';
+import type { LiveRun } from '../threads/transport.js';
 import { parseClientControl, type ClientControl, type CoordinatorControl } from './control.js';
 import { TcpNetwork } from './network.js';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { InputError } from '../../failures.js';
+import { InputError } from '../../run/failures.js';
 
 export const JOB_KEY_ENV = 'SIM_JOB_KEY';
 const MIN_KEY_CHARACTERS = 16;

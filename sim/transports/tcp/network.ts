@@ -7,8 +7,8 @@
  */
 import { connect as tcpConnect, createServer, type Server, type Socket } from 'node:net';
 import { SWARM_LAYOUT } from '../../../ranks/protocol.js';
-import type { Mailbox } from '../../mailbox.js';
-import { batchProblem, decodeBatch, encodeInto } from '../../wire-layout.js';
+import type { Mailbox } from '../../comm/mailbox.js';
+import { batchProblem, decodeBatch, encodeInto } from '../../comm/wire-layout.js';
 import { FlushQueue, type Flushable } from '../batched-link.js';
 import { FrameKind, type Frame } from './frames.js';
 import { describeAddress, FramedSocket } from './framed-socket.js';

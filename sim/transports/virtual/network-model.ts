@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { Tag } from '../../../ranks/protocol.js';
-import { InputError } from '../../failures.js';
+import { InputError } from '../../run/failures.js';
 
 export interface LinkSettings {
   latencyMs: number;

@@ -7,9 +7,17 @@
  * same instant: the seed, and nothing else, decides every interleaving.
  */
 import seedrandom from 'seedrandom';
-import { ALARM, RANK_LOST, type Envelope, type LostNotice, type PayloadMap, type RecvFilter, type TransportEnvelope } from '../../comm.js';
-import { MailboxComm } from '../../local-comm.js';
-import type { WaitState } from '../../mailbox.js';
+import {
+  ALARM,
+  RANK_LOST,
+  type Envelope,
+  type LostNotice,
+  type PayloadMap,
+  type RecvFilter,
+  type TransportEnvelope,
+} from '../../comm/comm.js';
+import { MailboxComm } from '../../comm/local-comm.js';
+import type { WaitState } from '../../comm/mailbox.js';
 import { EventQueue, type InFlight } from './event-queue.js';
 import type { NetworkModel } from './network-model.js';
 import type { TraceSink } from './trace.js';

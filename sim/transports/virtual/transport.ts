@@ -3,26 +3,26 @@
  * interleavings chosen by a seed. The same job, flags and seed give the same run, event for
  * event; see virtual/world.ts for the scheduler.
  */
-import type { Pipeline } from '../../ranks/download.js';
-import { NoTrackerLeft, Peer, type PeerReport } from '../../ranks/peer.js';
-import { Tag, type SwarmPayloads } from '../../ranks/protocol.js';
-import { Roles } from '../../ranks/roles.js';
-import { STRATEGIES, type StrategyName } from '../../ranks/strategies/index.js';
-import { Tracker, type TrackerStart } from '../../ranks/tracker.js';
-import { RankFailure, RunFailure, StallFailure } from '../failures.js';
-import { emptyPlan, hasFaults, type FaultPlan, type TimedFault } from '../faults/plan.js';
-import { FaultSchedule } from '../faults/schedule.js';
-import type { Job } from '../inputs.js';
-import { writeOutput } from '../outputs.js';
-import { clientCounters, summarizeSwarms, SwarmGrowth, trackerCounters, type RankResult, type RunResult } from '../run-result.js';
-import { Sampler } from '../timeline.js';
-import { servingTracker, trackerSummary } from '../tracker-tables.js';
-import { describeWait } from './rank-status.js';
-import { faultyTag } from './thread-control.js';
-import type { LiveRun } from './threads.js';
-import { NetworkModel, type NetworkSettings } from './virtual/network-model.js';
-import type { TraceSink } from './virtual/trace.js';
-import { VirtualWorld, type LinkFaults } from './virtual/world.js';
+import type { Pipeline } from '../../../ranks/download.js';
+import { NoTrackerLeft, Peer, type PeerReport } from '../../../ranks/peer.js';
+import { Tag, type SwarmPayloads } from '../../../ranks/protocol.js';
+import { Roles } from '../../../ranks/roles.js';
+import { STRATEGIES, type StrategyName } from '../../../ranks/strategies/index.js';
+import { Tracker, type TrackerStart } from '../../../ranks/tracker.js';
+import { RankFailure, RunFailure, StallFailure } from '../../run/failures.js';
+import { emptyPlan, hasFaults, type FaultPlan, type TimedFault } from '../../faults/plan.js';
+import { FaultSchedule } from '../../faults/schedule.js';
+import type { Job } from '../../job/inputs.js';
+import { writeOutput } from '../../job/outputs.js';
+import { clientCounters, summarizeSwarms, SwarmGrowth, trackerCounters, type RankResult, type RunResult } from '../../run/result.js';
+import { Sampler } from '../../run/timeline.js';
+import { servingTracker, trackerSummary } from '../../run/tracker-tables.js';
+import { describeWait } from '../rank-status.js';
+import { faultyTag } from '../threads/protocol.js';
+import type { LiveRun } from '../threads/transport.js';
+import { NetworkModel, type NetworkSettings } from './network-model.js';
+import type { TraceSink } from './trace.js';
+import { VirtualWorld, type LinkFaults } from './world.js';
 
 export interface VirtualRunOptions {
   strategy: StrategyName;

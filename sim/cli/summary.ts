@@ -1,4 +1,4 @@
-import type { FaultsSection, MetricsDocument, TrackerTable } from '../reports/document.js';
+import type { FaultsSection, MetricsDocument, TrackerTable } from '../../reports/document.js';
 import { textTable } from './text-table.js';
 
 const number = new Intl.NumberFormat('en-US');

@@ -5,7 +5,7 @@
  * thread, so showing them costs the ranks nothing.
  */
 import { SingleBar } from 'cli-progress';
-import type { LiveRun } from './transports/threads.js';
+import type { LiveRun } from '../transports/threads/transport.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'off';
 

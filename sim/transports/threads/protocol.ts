@@ -1,10 +1,10 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { Pipeline } from '../../ranks/download.js';
-import type { PeerReport } from '../../ranks/peer.js';
-import { Tag, type ClientFiles } from '../../ranks/protocol.js';
-import type { StrategyName } from '../../ranks/strategies/index.js';
-import type { SwarmSummary } from '../run-result.js';
-import type { Samples } from '../timeline.js';
+import type { Pipeline } from '../../../ranks/download.js';
+import type { PeerReport } from '../../../ranks/peer.js';
+import { Tag, type ClientFiles } from '../../../ranks/protocol.js';
+import type { StrategyName } from '../../../ranks/strategies/index.js';
+import type { SwarmSummary } from '../../run/result.js';
+import type { Samples } from '../../run/timeline.js';
 
 /**
  * Faults a worker can be told to simulate, so the harness's failure paths can be exercised:

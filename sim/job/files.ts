@@ -1,7 +1,7 @@
 import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { InputError } from './failures.js';
+import { InputError } from '../run/failures.js';
 
 /**
  * Creates a folder and its missing parents. Node's own recursive mkdir spins forever on

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClientFiles, OwnedFile } from '../ranks/protocol.js';
-import { InputError } from './failures.js';
+import type { ClientFiles, OwnedFile } from '../../ranks/protocol.js';
+import { InputError } from '../run/failures.js';
 import { MAX_COUNT, MAX_NAME_LENGTH } from './limits.js';
 
-export { InputError } from './failures.js';
+export { InputError } from '../run/failures.js';
 
 /** A client's input with the line of every declaration, for cross-file messages. */
 export interface ParsedClient extends ClientFiles {

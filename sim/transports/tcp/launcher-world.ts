@@ -4,7 +4,7 @@
  * PMIx, Slurm, torchrun-style). Anything missing or contradictory is an InputError that
  * says which variables were read.
  */
-import { InputError } from '../failures.js';
+import { InputError } from '../../run/failures.js';
 
 export interface World {
   rank: number;

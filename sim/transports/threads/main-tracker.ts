@@ -3,11 +3,11 @@
  * is no longer heard, and what it sends goes nowhere) and started again with a new comm;
  * only the live incarnation is ever heard or delivered to.
  */
-import type { SwarmPayloads } from '../../ranks/protocol.js';
-import type { Roles } from '../../ranks/roles.js';
-import { Tracker, type SwarmObserver, type TrackerStart } from '../../ranks/tracker.js';
-import { MailboxComm, type Post } from '../local-comm.js';
-import type { LinkInbox } from './batched-link.js';
+import type { SwarmPayloads } from '../../../ranks/protocol.js';
+import type { Roles } from '../../../ranks/roles.js';
+import { Tracker, type SwarmObserver, type TrackerStart } from '../../../ranks/tracker.js';
+import { MailboxComm, type Post } from '../../comm/local-comm.js';
+import type { LinkInbox } from '../batched-link.js';
 
 export interface MainThreadTrackerEvents {
   /** The live incarnation finished its run. */

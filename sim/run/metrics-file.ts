@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { SCHEMA_VERSION, type MetricsDocument } from '../reports/document.js';
-import { METRICS_SCHEMA } from '../reports/metrics-schema.js';
-import { InputError } from './inputs.js';
+import { SCHEMA_VERSION, type MetricsDocument } from '../../reports/document.js';
+import { METRICS_SCHEMA } from '../../reports/metrics-schema.js';
+import { InputError } from '../job/inputs.js';
 
 const validate = new Ajv({ allErrors: false, strict: true }).compile<MetricsDocument>(METRICS_SCHEMA);
 

@@ -7,17 +7,17 @@
  * launcher starts `sim rank` itself (see sim/commands/rank.ts).
  */
 import { constants as osConstants } from 'node:os';
-import type { Pipeline } from '../../ranks/download.js';
-import type { StrategyName } from '../../ranks/strategies/index.js';
-import { RunFailure } from '../failures.js';
-import type { Job } from '../inputs.js';
-import { LocalRanks, type RankExit } from '../launch/local-ranks.js';
-import type { RunResult } from '../run-result.js';
-import { Roles } from '../../ranks/roles.js';
-import type { FaultPlan } from '../faults/plan.js';
-import type { LiveRun } from './threads.js';
-import { TcpCoordinator } from './tcp/coordinator.js';
-import { JOB_KEY_ENV, newJobKey } from './tcp/job-key.js';
+import type { Pipeline } from '../../../ranks/download.js';
+import type { StrategyName } from '../../../ranks/strategies/index.js';
+import { RunFailure } from '../../run/failures.js';
+import type { Job } from '../../job/inputs.js';
+import { LocalRanks, type RankExit } from './local-ranks.js';
+import type { RunResult } from '../../run/result.js';
+import { Roles } from '../../../ranks/roles.js';
+import type { FaultPlan } from '../../faults/plan.js';
+import type { LiveRun } from '../threads/transport.js';
+import { TcpCoordinator } from './coordinator.js';
+import { JOB_KEY_ENV, newJobKey } from './job-key.js';
 
 export interface TcpRunOptions {
   strategy: StrategyName;

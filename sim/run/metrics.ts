@@ -1,9 +1,9 @@
-import { buildMetrics, type MetricsDocument } from '../reports/document.js';
-import { faultsSection } from './faults/report.js';
-import type { Job } from './inputs.js';
-import type { OutputProblem } from './outputs.js';
-import type { RunResult } from './run-result.js';
-import { servingClients, wantedSegments } from './servers.js';
+import { buildMetrics, type MetricsDocument } from '../../reports/document.js';
+import { faultsSection } from '../faults/report.js';
+import type { Job } from '../job/inputs.js';
+import type { OutputProblem } from '../job/outputs.js';
+import type { RunResult } from './result.js';
+import { servingClients, wantedSegments } from '../job/servers.js';
 
 export interface RunParameters {
   transport: string;

@@ -1,7 +1,7 @@
-import type { PeerReport } from '../ranks/peer.js';
-import { splitRoles, type FileSwarm, type Role } from '../ranks/tracker.js';
-import type { FiredFault } from './faults/schedule.js';
-import type { RankCounts } from '../reports/document.js';
+import type { PeerReport } from '../../ranks/peer.js';
+import { splitRoles, type FileSwarm, type Role } from '../../ranks/tracker.js';
+import type { FiredFault } from '../faults/schedule.js';
+import type { RankCounts } from '../../reports/document.js';
 import { Sampler, type Samples } from './timeline.js';
 
 /** One rank's counters, gathered at the end of a run. Rank 0 (the tracker) serves no segments. */

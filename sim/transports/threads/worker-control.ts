@@ -6,7 +6,7 @@
 import { expose, releaseProxy, wrap, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { MessagePort } from 'node:worker_threads';
-import type { WaitState } from '../mailbox.js';
+import type { WaitState } from '../../comm/mailbox.js';
 
 export interface RankStatus {
   rank: number;

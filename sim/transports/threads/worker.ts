@@ -5,18 +5,18 @@
  * thread on first use.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { NoTrackerLeft, Peer } from '../../ranks/peer.js';
-import { SWARM_LAYOUT, type SwarmPayloads } from '../../ranks/protocol.js';
-import { Roles } from '../../ranks/roles.js';
-import { STRATEGIES } from '../../ranks/strategies/index.js';
-import { Tracker } from '../../ranks/tracker.js';
-import { MailboxComm } from '../local-comm.js';
-import { writeOutput } from '../outputs.js';
-import { summarizeSwarms } from '../run-result.js';
-import { Sampler, secondsSince } from '../timeline.js';
-import { decodeBatch, encodeInto } from '../wire-layout.js';
-import { BACK_HEARD, BatchedLink, FlushQueue, receiveBatches, withNotices, type Flushable, type LifeNotice } from './batched-link.js';
-import { faultyTag, type FromWorker, type HostedRank, type ToWorker, type WorkerSetup } from './thread-control.js';
+import { NoTrackerLeft, Peer } from '../../../ranks/peer.js';
+import { SWARM_LAYOUT, type SwarmPayloads } from '../../../ranks/protocol.js';
+import { Roles } from '../../../ranks/roles.js';
+import { STRATEGIES } from '../../../ranks/strategies/index.js';
+import { Tracker } from '../../../ranks/tracker.js';
+import { MailboxComm } from '../../comm/local-comm.js';
+import { writeOutput } from '../../job/outputs.js';
+import { summarizeSwarms } from '../../run/result.js';
+import { Sampler, secondsSince } from '../../run/timeline.js';
+import { decodeBatch, encodeInto } from '../../comm/wire-layout.js';
+import { BACK_HEARD, BatchedLink, FlushQueue, receiveBatches, withNotices, type Flushable, type LifeNotice } from '../batched-link.js';
+import { faultyTag, type FromWorker, type HostedRank, type ToWorker, type WorkerSetup } from './protocol.js';
 
 const setup = workerData as WorkerSetup;
 const control = parentPort;

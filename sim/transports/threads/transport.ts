@@ -5,15 +5,15 @@
  * clients never passes through rank 0.
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
-import type { Pipeline } from '../../ranks/download.js';
-import { SWARM_LAYOUT } from '../../ranks/protocol.js';
-import { Roles } from '../../ranks/roles.js';
-import type { StrategyName } from '../../ranks/strategies/index.js';
-import { RANK_LOST } from '../comm.js';
-import { RankFailure, RunFailure, StallFailure } from '../failures.js';
-import { emptyPlan, hasFaults, type FaultPlan, type TimedFault } from '../faults/plan.js';
-import { FaultSchedule } from '../faults/schedule.js';
-import type { Job } from '../inputs.js';
+import type { Pipeline } from '../../../ranks/download.js';
+import { SWARM_LAYOUT } from '../../../ranks/protocol.js';
+import { Roles } from '../../../ranks/roles.js';
+import type { StrategyName } from '../../../ranks/strategies/index.js';
+import { RANK_LOST } from '../../comm/comm.js';
+import { RankFailure, RunFailure, StallFailure } from '../../run/failures.js';
+import { emptyPlan, hasFaults, type FaultPlan, type TimedFault } from '../../faults/plan.js';
+import { FaultSchedule } from '../../faults/schedule.js';
+import type { Job } from '../../job/inputs.js';
 import {
   clientCounters,
   lostClientCounters,
@@ -22,14 +22,14 @@ import {
   type RankResult,
   type RunResult,
   type TrackerSummary,
-} from '../run-result.js';
-import { now, secondsSince, type Samples } from '../timeline.js';
-import { startWatchdog } from '../watchdog.js';
-import { BatchedLink, FlushQueue, RANK_BACK, receiveBatches, withNotices, type LifeNotice, type LinkNotice } from './batched-link.js';
-import type { FromWorker, HostedRank, ToWorker, WorkerSetup } from './thread-control.js';
-import { describeWait, withTimeout } from './rank-status.js';
-import { MainThreadTracker } from './thread-tracker.js';
-import { trackerSummary } from '../tracker-tables.js';
+} from '../../run/result.js';
+import { now, secondsSince, type Samples } from '../../run/timeline.js';
+import { startWatchdog } from '../../run/watchdog.js';
+import { BatchedLink, FlushQueue, RANK_BACK, receiveBatches, withNotices, type LifeNotice, type LinkNotice } from '../batched-link.js';
+import type { FromWorker, HostedRank, ToWorker, WorkerSetup } from './protocol.js';
+import { describeWait, withTimeout } from '../rank-status.js';
+import { MainThreadTracker } from './main-tracker.js';
+import { trackerSummary } from '../../run/tracker-tables.js';
 import type { ControlClient } from './worker-control.js';
 
 export interface ThreadRunOptions {
@@ -52,7 +52,7 @@ export interface LiveRun {
   progress(): number[];
 }
 
-const WORKER_ENTRY = new URL('./thread-worker.js', import.meta.url);
+const WORKER_ENTRY = new URL('./worker.js', import.meta.url);
 const STATUS_WAIT_MS = 1000;
 /** How many stall timeouts messages may move without any segment obtained. */
 const LIVELOCK_FACTOR = 6;

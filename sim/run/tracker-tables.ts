@@ -1,5 +1,5 @@
-import type { Tracker } from '../ranks/tracker.js';
-import { summarizeSwarms, type TrackerSummary } from './run-result.js';
+import type { Tracker } from '../../ranks/tracker.js';
+import { summarizeSwarms, type TrackerSummary } from './result.js';
 
 /** A tracker's final table, for the report. */
 export function trackerSummary(rank: number, tracker: Tracker, lost: boolean): TrackerSummary {
