@@ -1,79 +1,272 @@
+import { FreshOrder } from './fresh-order.js';
 import { HoldingsGuess } from './holdings-guess.js';
+import type { InFlight } from './in-flight.js';
+import type { Losses } from './losses.js';
+import { UPDATE_EVERY } from './protocol.js';
 
-/** Marks a segment not in flight in `FileDownload.askedOf`. */
-export const NOBODY = -1;
+/** Marks a segment not in flight in `askedOf`. */
+const NOBODY = -1;
 
-/** The k-th point of the base-2 van der Corput sequence, in [0, 1). */
-export function vanDerCorput(k: number): number {
-  let point = 0;
-  for (let bit = 0.5; k > 0; k >>>= 1, bit /= 2) if (k & 1) point += bit;
-  return point;
-}
-
-/** One wanted file being downloaded: what is missing, asked, refused, and of whom. */
+/**
+ * One wanted file being downloaded: what is missing, asked and of whom, refused and by
+ * whom, and what the latest swarm listing says. Every change goes through a method named
+ * after the protocol event that causes it.
+ */
 export class FileDownload {
-  hashes: readonly string[] = [];
-  members: number[] = [];
-  missing = 0;
-  obtainedSinceUpdate = 0;
-  inFlight = 0;
-  refreshing = false;
-  /** Who each in-flight segment was asked of, NOBODY when none. */
-  askedOf = new Int32Array(0);
-  /** Per in-flight segment: the loss epoch it was asked in (see DownloadActivity.lossEpoch). */
-  askedEpoch = new Int32Array(0);
-  /** Per in-flight segment: the alarm tick it was asked at, when requests time out. */
-  askedTick = new Int32Array(0);
-  /** The loss epoch the oldest pending swarm request was sent in, and that of the members known now. */
-  swarmEpoch = 0;
-  membersEpoch = -1;
-  /** After a holder is lost the holdings guess is no proof of anything: every member is asked. */
-  trustGuess = true;
-  gaveUp = false;
-  /**
-   * Segments are first requested in rotated order from `offset`; every segment before
-   * order position `issued` has been requested. `requested` marks segments asked at least
-   * once (a NACKed one goes to `retry`, never back to fresh).
-   */
-  offset = 0;
-  issued = 0;
-  requested = new Uint8Array(0);
-  /** NACKed segments waiting for another holder. */
-  retry: number[] = [];
-  /** Segments that every known member refused; asked again after a swarm refresh. */
-  parked: number[] = [];
-  /** Per segment, the members that answered NACK for it. */
-  refusedBy = new Map<number, Set<number>>();
-  /** Segments obtained so far: the clock of `guess`. */
-  obtained = 0;
-  guess = new HoldingsGuess(0);
+  private segmentHashes: readonly string[] = [];
+  private swarm: number[] = [];
+  private missing = 0;
+  private obtainedSinceUpdate = 0;
+  /** This file's requests in flight; `InFlight` counts them over every file. */
+  private inFlight = 0;
+  private swarmAsked = false;
+  private gaveUp = false;
+  /** Per segment: who it is asked of (NOBODY when not in flight), in which loss epoch, at which tick. */
+  private askedOf = new Int32Array(0);
+  private askedEpoch = new Int32Array(0);
+  private askedTick = new Int32Array(0);
+  /** The loss epoch the oldest unanswered swarm request was sent in, and that of `swarm`. */
+  private swarmEpoch = 0;
+  private membersEpoch = -1;
+  /** The holdings guess may rule members out; after a loss no member may be ruled out. */
+  private trustGuess = true;
+  private guess = new HoldingsGuess(0);
+  private fresh = new FreshOrder(0, 0);
+  /** Refused or abandoned segments waiting for another holder, taken from the end. */
+  private readonly retry: number[] = [];
+  /** Segments that every member refused; asked again once a fresh swarm is listed. */
+  private readonly parked: number[] = [];
+  /** Per segment, the members whose refusal counts towards proving it lost. */
+  private readonly refusedBy = new Map<number, Set<number>>();
 
-  constructor(readonly name: string) {}
-
-  /** Every member has refused `segment` since the guess stopped being trusted. */
-  refusedByAll(segment: number): boolean {
-    const refusers = this.refusedBy.get(segment);
-    return this.members.every((member) => refusers?.has(member) === true);
-  }
+  constructor(
+    readonly name: string,
+    private readonly losses: Losses,
+    private readonly requests: InFlight,
+  ) {}
 
   get started(): boolean {
-    return this.hashes.length > 0;
+    return this.segmentHashes.length > 0;
+  }
+
+  get finished(): boolean {
+    return this.started && this.missing === 0;
+  }
+
+  get givenUp(): boolean {
+    return this.gaveUp;
+  }
+
+  get hashes(): readonly string[] {
+    return this.segmentHashes;
+  }
+
+  /** The swarm members to ask, sorted by rank, this client and lost clients left out. */
+  get members(): readonly number[] {
+    return this.swarm;
+  }
+
+  get segmentsMissing(): number {
+    return this.missing;
+  }
+
+  get segmentsParked(): number {
+    return this.parked.length;
+  }
+
+  get swarmPending(): boolean {
+    return this.swarmAsked;
+  }
+
+  /** A swarm was asked of the tracker and not answered, and the file still needs it. */
+  get awaitingSwarm(): boolean {
+    return this.swarmAsked && !this.gaveUp && (this.missing > 0 || !this.started);
+  }
+
+  /** Nothing in flight and no swarm asked for, yet segments missing: only a fresh swarm can help. */
+  get needsSwarm(): boolean {
+    return this.inFlight === 0 && !this.swarmAsked && this.missing > 0;
+  }
+
+  /** The segment to retry next, if any. */
+  get nextRetry(): number | undefined {
+    return this.retry.length > 0 ? this.retry[this.retry.length - 1] : undefined;
+  }
+
+  /** Requests in flight, as [segment, holder]. */
+  *requestsInFlight(): Generator<[number, number]> {
+    for (let index = 0; index < this.askedOf.length; index++) if (this.askedOf[index] !== NOBODY) yield [index, this.askedOf[index]];
+  }
+
+  /** A SWARM_REQUEST for this file goes to the tracker. */
+  swarmRequested(): void {
+    // With a request already out, the next reply may answer that older one: keep its epoch.
+    if (!this.swarmAsked) this.swarmEpoch = this.losses.epoch;
+    this.swarmAsked = true;
+  }
+
+  /** A SWARM_REPLY listed these members. */
+  listed(members: number[]): void {
+    this.swarmAsked = false;
+    this.membersEpoch = this.swarmEpoch;
+    this.swarm = members;
+  }
+
+  /** The first SWARM_REPLY brought the hashes; returns the segment this download starts at. */
+  begin(hashes: readonly string[], arrival: number): number {
+    const count = hashes.length;
+    this.segmentHashes = hashes;
+    this.missing = count;
+    this.askedOf = new Int32Array(count).fill(NOBODY);
+    this.askedEpoch = new Int32Array(count);
+    if (this.requests.timesOut) this.askedTick = new Int32Array(count);
+    this.fresh = new FreshOrder(count, arrival);
+    this.guess = new HoldingsGuess(count);
+    // Begun after a loss, a file is asked of every member, as one begun before it is from then on.
+    this.trustGuess = this.losses.epoch === 0;
+    return this.fresh.offset;
+  }
+
+  /** After a SWARM_REPLY (once begun): its seeds hold everything, and parked segments are asked again. */
+  refreshed(seeds: readonly number[]): void {
+    for (const seed of seeds) this.guess.seed(seed);
+    if (this.parked.length === 0) return;
+    for (const segment of this.parked) this.refusedBy.delete(segment);
+    this.retry.push(...this.parked);
+    this.parked.length = 0;
+  }
+
+  /** Client `rank` is lost: it is asked nothing more; returns the holders of the requests abandoned. */
+  memberLost(rank: number): number[] {
+    this.swarm = this.swarm.filter((member) => member !== rank);
+    this.trustGuess = false;
+    this.refusedBy.clear();
+    this.retry.push(...this.parked);
+    this.parked.length = 0;
+    return this.abandonWhere((holder) => holder === rank);
+  }
+
+  /** Requests stamped before tick `expired` will get no answer; returns their holders. */
+  timedOut(expired: number): number[] {
+    return this.abandonWhere((holder, index) => holder !== NOBODY && this.askedTick[index] < expired);
+  }
+
+  /** Some segment has no live holder: the file is given up; returns the holders of the requests abandoned. */
+  giveUp(): number[] {
+    this.gaveUp = true;
+    const abandoned = this.abandonWhere((holder) => holder !== NOBODY);
+    this.retry.length = 0;
+    return abandoned;
   }
 
   /** Fills `out` with up to `limit` segments never requested, in order. */
-  fresh(out: number[], limit: number): number[] {
-    out.length = 0;
-    const count = this.hashes.length;
-    while (this.issued < count && this.requested[(this.offset + this.issued) % count] === 1) this.issued++;
-    for (let at = this.issued; at < count && out.length < limit; at++) {
-      const segment = (this.offset + at) % count;
-      if (this.requested[segment] === 0) out.push(segment);
-    }
-    return out;
+  freshSegments(out: number[], limit: number): number[] {
+    return this.fresh.next(out, limit);
   }
 
   /** The member may hold the segment and has not refused it. */
   askable(member: number, segment: number): boolean {
     return !this.refusedBy.get(segment)?.has(member) && (!this.trustGuess || this.guess.mayHold(member, segment, this.obtained));
+  }
+
+  /** A SEGMENT_REQUEST for `segment` goes to `holder`; a segment taken from the retry queue must be taken first. */
+  asked(segment: number, holder: number): void {
+    this.askedOf[segment] = holder;
+    this.askedEpoch[segment] = this.losses.epoch;
+    if (this.requests.timesOut) this.askedTick[segment] = this.requests.tick;
+    this.fresh.markRequested(segment);
+    this.inFlight++;
+    this.requests.opened();
+  }
+
+  /** Takes the segment to retry next off the queue, to be asked. */
+  takeNextRetry(): void {
+    this.retry.pop();
+  }
+
+  /** Every member refused the segment to retry next: it waits for a fresh swarm. */
+  parkNextRetry(): void {
+    const segment = this.retry.pop();
+    if (segment !== undefined) this.parked.push(segment);
+  }
+
+  /** `segment` is in flight, asked of `holder`. */
+  awaits(segment: number, holder: number): boolean {
+    return this.askedOf[segment] === holder;
+  }
+
+  /** `holder` answered the request for `segment`; `from` and `held` are its run of held segments. */
+  answered(segment: number, holder: number, from: number, held: number): void {
+    this.askedOf[segment] = NOBODY;
+    this.inFlight--;
+    this.requests.closed();
+    this.guess.report(holder, from, held, this.obtained);
+  }
+
+  /** The answer was ACK; true when it is time to send the tracker a PEER_UPDATE. */
+  arrived(segment: number): boolean {
+    this.refusedBy.delete(segment);
+    this.missing--;
+    if (this.missing === 0 || ++this.obtainedSinceUpdate < UPDATE_EVERY) return false;
+    this.obtainedSinceUpdate = 0;
+    return true;
+  }
+
+  /** The answer was NACK: the segment waits for another holder. */
+  refused(segment: number, holder: number): void {
+    if (this.askedEpoch[segment] === this.losses.epoch) {
+      let refusers = this.refusedBy.get(segment);
+      if (!refusers) this.refusedBy.set(segment, (refusers = new Set()));
+      refusers.add(holder);
+    }
+    this.retry.push(segment);
+  }
+
+  /**
+   * No live client holds `segment`, nor ever will: every member of a swarm listed after the
+   * latest loss refused it since. A NACK proves only that its holder lacked the segment
+   * when it answered. But holders never lose segments, a client joins a swarm before it can
+   * hold any of the file, and a swarm loses a member only when that member is lost; so every
+   * live client that held the segment when this client learnt of the latest loss is in that
+   * listing, and could not have refused since. The epochs enforce each step: a refusal
+   * counts only if its request was sent in the current epoch (`refused`); refusals are
+   * forgotten at each loss (`memberLost`: a member that refused may have got the segment
+   * from the client lost since); the listing must answer a swarm request sent in the
+   * current epoch (`swarmRequested`: an older one may lack a client that joined after it
+   * and got the segment from the lost one); and after a loss every member is asked,
+   * whatever the holdings guess says (`askable`), or some member might never refuse.
+   */
+  provenLost(segment: number): boolean {
+    if (!this.listedSinceLatestLoss) return false;
+    const refusers = this.refusedBy.get(segment);
+    return this.swarm.every((member) => refusers?.has(member) === true);
+  }
+
+  /** The proof of `provenLost` for every segment at once: nobody is left to ask. */
+  get nobodyLeft(): boolean {
+    return this.listedSinceLatestLoss && this.swarm.length === 0;
+  }
+
+  private get listedSinceLatestLoss(): boolean {
+    return this.losses.epoch > 0 && this.membersEpoch === this.losses.epoch;
+  }
+
+  /** Segments obtained so far: the clock of `guess`. */
+  private get obtained(): number {
+    return this.segmentHashes.length - this.missing;
+  }
+
+  /** Forgets the requests in flight that `which` picks and queues their segments again; returns their holders. */
+  private abandonWhere(which: (holder: number, index: number) => boolean): number[] {
+    const holders: number[] = [];
+    this.askedOf.forEach((holder, index) => {
+      if (!which(holder, index)) return;
+      holders.push(holder);
+      this.askedOf[index] = NOBODY;
+      this.inFlight--;
+      this.retry.push(index);
+    });
+    this.requests.closed(holders.length);
+    return holders;
   }
 }

@@ -43,16 +43,16 @@ export class Peer {
     this.trackers = options.standby === undefined ? [TRACKER] : [TRACKER, options.standby];
     this.tracker = new TrackerLink(comm, this.trackers);
     this.upload = new UploadActivity(comm, this.store);
-    this.download = new DownloadActivity(
+    this.download = new DownloadActivity({
       comm,
-      this.tracker,
-      files.wanted,
-      this.store,
-      options.strategy,
-      options.pipeline,
-      options.sink,
-      options.requestTimeoutMs,
-    );
+      tracker: this.tracker,
+      wanted: files.wanted,
+      store: this.store,
+      strategy: options.strategy,
+      pipeline: options.pipeline,
+      sink: options.sink,
+      timeoutMs: options.requestTimeoutMs,
+    });
   }
 
   async run(): Promise<PeerReport> {

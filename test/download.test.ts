@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DownloadActivity } from '../ranks/download.js';
+import { FileDownload } from '../ranks/file-download.js';
+import { InFlight } from '../ranks/in-flight.js';
+import { Losses } from '../ranks/losses.js';
 import { Tag, type SwarmPayloads } from '../ranks/protocol.js';
 import { SegmentStore } from '../ranks/segment-store.js';
 import { STRATEGIES } from '../ranks/strategies/index.js';
@@ -19,15 +22,15 @@ const hashes = (file: string, count: number): string[] =>
 function client(wanted: string[], pipeline: number) {
   const sent: Sent[] = [];
   const comm = new MailboxComm<SwarmPayloads>(3, 4, (dest, tag, payload) => sent.push({ dest, tag, payload }));
-  const download = new DownloadActivity(
+  const download = new DownloadActivity({
     comm,
-    new TrackerLink(comm, [0]),
+    tracker: new TrackerLink(comm, [0]),
     wanted,
-    new SegmentStore(),
-    STRATEGIES['round-robin'](3, 4),
+    store: new SegmentStore(),
+    strategy: STRATEGIES['round-robin'](3, 4),
     pipeline,
-    () => undefined,
-  );
+    sink: () => undefined,
+  });
   let read = 0;
   /** Segment requests sent since the last call, as `file[index]->rank`. */
   const requests = (): string[] =>
@@ -106,5 +109,158 @@ describe('the download activity', () => {
     download.pump();
     expect(sent.filter(({ tag }) => tag === Tag.FILE_UNAVAILABLE).map(({ payload }) => payload)).toEqual([{ file: 'f' }]);
     expect(download.done).toBe(true);
+  });
+});
+
+/** File `f` of `segments` segments begun by a client whose first swarm listed `members`. */
+function begun(members: number[], segments = 4, timesOut = false) {
+  const losses = new Losses();
+  const inFlight = new InFlight(8, timesOut);
+  const file = new FileDownload('f', losses, inFlight);
+  file.swarmRequested();
+  file.listed(members);
+  file.begin(hashes('f', segments), 0);
+  file.refreshed([]);
+  /** `holder` is asked for `segment` and answers NACK. */
+  const refusal = (segment: number, holder: number): void => {
+    file.asked(segment, holder);
+    file.answered(segment, holder, 0, 0);
+    file.refused(segment, holder);
+  };
+  /** Client `rank` is lost and a swarm listing `after` is asked for and arrives. */
+  const lossThenListing = (rank: number, after: number[]): void => {
+    losses.add(rank);
+    file.memberLost(rank);
+    file.swarmRequested();
+    file.listed(after);
+  };
+  return { losses, inFlight, file, refusal, lossThenListing };
+}
+
+describe('a file download', () => {
+  it('proves a segment lost only once every member listed after the latest loss has refused it', () => {
+    const { file, refusal, lossThenListing } = begun([1, 2, 4, 5]);
+    for (const member of [1, 2, 4, 5]) refusal(0, member);
+    // No loss yet: refusals prove nothing (a member may still be downloading the segment).
+    expect(file.provenLost(0)).toBe(false);
+    lossThenListing(5, [1, 2, 4]);
+    refusal(0, 1);
+    refusal(0, 2);
+    expect(file.provenLost(0)).toBe(false);
+    expect(file.askable(4, 0)).toBe(true);
+    expect(file.askable(1, 0)).toBe(false);
+    refusal(0, 4);
+    expect(file.provenLost(0)).toBe(true);
+    // Another segment keeps its own refusals.
+    expect(file.provenLost(1)).toBe(false);
+  });
+
+  it('does not count a refusal to a request sent before the latest loss', () => {
+    const { file, refusal, lossThenListing } = begun([1, 5]);
+    file.asked(0, 1);
+    lossThenListing(5, [1]);
+    file.answered(0, 1, 0, 0);
+    file.refused(0, 1);
+    expect(file.provenLost(0)).toBe(false);
+    expect(file.askable(1, 0)).toBe(true);
+    refusal(0, 1);
+    expect(file.provenLost(0)).toBe(true);
+  });
+
+  it('takes no proof from a listing that answers a swarm request sent before the latest loss', () => {
+    const { losses, file, refusal } = begun([1, 5]);
+    file.swarmRequested();
+    losses.add(5);
+    file.memberLost(5);
+    // Asked again while the first request is unanswered: the next reply may answer that one.
+    file.swarmRequested();
+    file.listed([1]);
+    refusal(0, 1);
+    expect(file.provenLost(0)).toBe(false);
+    expect(file.nobodyLeft).toBe(false);
+    file.swarmRequested();
+    file.listed([1]);
+    expect(file.provenLost(0)).toBe(true);
+  });
+
+  it('forgets every refusal at a loss: a member that refused may have got the segment from the lost client', () => {
+    const { file, refusal, lossThenListing } = begun([1, 2, 5, 6]);
+    lossThenListing(5, [1, 2, 6]);
+    refusal(0, 1);
+    refusal(0, 2);
+    lossThenListing(6, [1, 2]);
+    expect(file.provenLost(0)).toBe(false);
+    expect(file.askable(1, 0)).toBe(true);
+    refusal(0, 1);
+    refusal(0, 2);
+    expect(file.provenLost(0)).toBe(true);
+  });
+
+  it('knows nobody is left only from an empty listing after the latest loss', () => {
+    const first = begun([]);
+    expect(first.file.nobodyLeft).toBe(false);
+    first.lossThenListing(5, []);
+    expect(first.file.nobodyLeft).toBe(true);
+    const second = begun([5]);
+    second.lossThenListing(5, [2]);
+    expect(second.file.nobodyLeft).toBe(false);
+  });
+
+  it('parks a segment every member refused and asks it again, refusals forgotten, after a fresh swarm', () => {
+    const { file, refusal, lossThenListing } = begun([1, 2, 5]);
+    lossThenListing(5, [1, 2]);
+    refusal(3, 1);
+    refusal(3, 2);
+    expect(file.nextRetry).toBe(3);
+    file.takeNextRetry();
+    expect(file.nextRetry).toBe(3);
+    file.parkNextRetry();
+    expect(file.nextRetry).toBeUndefined();
+    expect(file.segmentsParked).toBe(1);
+    file.swarmRequested();
+    file.listed([1, 2]);
+    file.refreshed([]);
+    expect(file.segmentsParked).toBe(0);
+    expect(file.nextRetry).toBe(3);
+    expect(file.askable(1, 3)).toBe(true);
+    expect(file.provenLost(3)).toBe(false);
+    // A loss sends parked segments back to be asked too.
+    file.parkNextRetry();
+    lossThenListing(2, [1]);
+    expect(file.segmentsParked).toBe(0);
+    expect(file.nextRetry).toBe(3);
+  });
+
+  it('keeps the requests in flight of every file in one count, through answers, losses, timeouts and giving up', () => {
+    const losses = new Losses();
+    const inFlight = new InFlight(4, true);
+    const files = ['a', 'b'].map((name) => new FileDownload(name, losses, inFlight));
+    for (const file of files) {
+      file.swarmRequested();
+      file.listed([1, 2]);
+      file.begin(hashes(file.name, 6), 0);
+    }
+    const [a, b] = files;
+    a.asked(0, 1);
+    a.asked(1, 2);
+    b.asked(0, 2);
+    expect(inFlight.total).toBe(3);
+    expect(inFlight.full).toBe(false);
+    b.asked(1, 1);
+    expect(inFlight.full).toBe(true);
+    a.answered(0, 1, 0, 0);
+    expect(inFlight.total).toBe(3);
+    losses.add(2);
+    expect([...a.memberLost(2), ...b.memberLost(2)]).toEqual([2, 2]);
+    expect([...a.requestsInFlight(), ...b.requestsInFlight()]).toEqual([[1, 1]]);
+    expect(inFlight.total).toBe(1);
+    // Stamped at tick 0, the request expires at the second alarm, not the first.
+    expect(b.timedOut(inFlight.alarm())).toEqual([]);
+    b.asked(2, 1);
+    expect(b.timedOut(inFlight.alarm())).toEqual([1]);
+    expect(inFlight.total).toBe(1);
+    expect(b.giveUp()).toEqual([1]);
+    expect(b.nextRetry).toBeUndefined();
+    expect(inFlight.total).toBe(0);
   });
 });

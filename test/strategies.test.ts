@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { vanDerCorput } from '../ranks/file-download.js';
+import { vanDerCorput } from '../ranks/fresh-order.js';
 import { HoldingsGuess } from '../ranks/holdings-guess.js';
 import { leastLoaded } from '../ranks/strategies/least-loaded.js';
 import { roundRobin } from '../ranks/strategies/round-robin.js';

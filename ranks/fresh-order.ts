@@ -1,0 +1,46 @@
+/** The k-th point of the base-2 van der Corput sequence, in [0, 1). */
+export function vanDerCorput(k: number): number {
+  let point = 0;
+  for (let bit = 0.5; k > 0; k >>>= 1, bit /= 2) if (k & 1) point += bit;
+  return point;
+}
+
+/**
+ * The order in which one download asks for segments it never asked for: every segment
+ * once, rotated to start at `offset`. A segment asked once never comes back here (a
+ * refused one is retried through the file's retry queue instead).
+ */
+export class FreshOrder {
+  /** Where the rotation starts; the segment store's run of held segments starts there too. */
+  readonly offset: number;
+  /** Every segment before this position of the order has been requested. */
+  private issued = 0;
+  /** 1 where the segment has been requested at least once. */
+  private readonly requested: Uint8Array;
+
+  /** `arrival`: how many downloaders joined the swarm before this one. */
+  constructor(segments: number, arrival: number) {
+    this.requested = new Uint8Array(segments);
+    // Downloaders start at different points of the file so that early on they hold
+    // different segments and can serve each other instead of all asking the seeds for the
+    // same ones. The k-th to join starts at the k-th point of the van der Corput sequence
+    // (0, 1/2, 1/4, 3/4, ...): each newcomer starts in the widest gap left.
+    this.offset = Math.floor(vanDerCorput(Math.max(0, arrival)) * segments);
+  }
+
+  markRequested(segment: number): void {
+    this.requested[segment] = 1;
+  }
+
+  /** Fills `out` with up to `limit` segments never requested, in order. */
+  next(out: number[], limit: number): number[] {
+    out.length = 0;
+    const count = this.requested.length;
+    while (this.issued < count && this.requested[(this.offset + this.issued) % count] === 1) this.issued++;
+    for (let at = this.issued; at < count && out.length < limit; at++) {
+      const segment = (this.offset + at) % count;
+      if (this.requested[segment] === 0) out.push(segment);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,144 @@
+import type { DownloadCounters } from './download-counters.js';
+import type { FileDownload } from './file-download.js';
+import type { InFlight } from './in-flight.js';
+import { Tag, type SwarmComm } from './protocol.js';
+import type { SourceStrategy } from './strategies/index.js';
+
+/** Segments asked of one holder in one go, at most, before choosing again. */
+const RUN_LENGTH = 8;
+/** How many not-yet-requested segments a strategy with costs may choose among. */
+const LOOKAHEAD = 16;
+
+/** What one turn at a file did: sent a run, found nothing askable, or proved a segment lost. */
+export type Turn = 'sent' | 'stuck' | 'lost';
+
+/**
+ * Asks holders for runs of segments, one file's turn at a time, as the source strategy
+ * prefers; and keeps the strategy told of every request sent, answered and abandoned.
+ */
+export class RequestRuns {
+  /** Scratch arrays for fresh segments and `SourceStrategy.order`, reused to spare allocations per run. */
+  private readonly lookahead: number[] = [];
+  private readonly order: number[] = [];
+
+  constructor(
+    private readonly comm: SwarmComm,
+    private readonly strategy: SourceStrategy,
+    private readonly inFlight: InFlight,
+    private readonly counters: DownloadCounters,
+  ) {}
+
+  /**
+   * Asks one holder for a run of up to RUN_LENGTH segments: messages to one peer then
+   * travel in one batch and wake its thread once, which is what makes a pipeline pay.
+   * Refused segments go first; then segments never asked for.
+   */
+  turn(file: FileDownload): Turn {
+    if (file.nextRetry !== undefined) {
+      const retried = this.requestRetries(file);
+      if (retried !== 'stuck') return retried;
+    }
+    const window = file.freshSegments(this.lookahead, LOOKAHEAD);
+    const first = this.pickFresh(file, window);
+    if (!first) return 'stuck';
+    const holder = first.holder;
+    this.request(file, first.segment, holder);
+    let sent = 1;
+    const limit = this.runLimit(file);
+    for (const segment of window) {
+      if (sent >= limit || this.inFlight.full) break;
+      if (segment === first.segment || !file.askable(holder, segment)) continue;
+      this.request(file, segment, holder);
+      sent++;
+    }
+    return 'sent';
+  }
+
+  answered(holder: number, load: number): void {
+    this.strategy.answered(holder, load);
+  }
+
+  /** Requests to these holders will not be answered. */
+  abandoned(holders: readonly number[]): void {
+    for (const holder of holders) this.strategy.abandoned(holder);
+  }
+
+  /** Asks for refused segments again, as a run to one holder; parks those nobody can be asked for. */
+  private requestRetries(file: FileDownload): Turn {
+    let holder: number | undefined;
+    let sent = 0;
+    const limit = this.runLimit(file);
+    const order = this.strategy.order(file.name, file.members, this.order);
+    for (;;) {
+      const segment = file.nextRetry;
+      if (segment === undefined || sent >= limit || this.inFlight.full) break;
+      if (holder === undefined) {
+        const found = order.find((member) => file.askable(member, segment));
+        if (found === undefined) {
+          if (file.provenLost(segment)) return 'lost';
+          file.parkNextRetry();
+          continue;
+        }
+        holder = found;
+      } else if (!file.askable(holder, segment)) {
+        break;
+      }
+      file.takeNextRetry();
+      this.request(file, segment, holder);
+      sent++;
+    }
+    return sent > 0 ? 'sent' : 'stuck';
+  }
+
+  /**
+   * The first segment of a fresh run and its holder. A strategy with costs gets the
+   * segment, among the next few, whose best holder costs least (so an idle peer serves
+   * what it has before a busy seed is asked); otherwise segments go in order.
+   */
+  private pickFresh(file: FileDownload, window: readonly number[]): { segment: number; holder: number } | undefined {
+    const order = this.strategy.order(file.name, file.members, this.order);
+    const cost = this.strategy.cost;
+    if (!cost) {
+      for (const segment of window) {
+        const holder = order.find((member) => file.askable(member, segment));
+        if (holder !== undefined) return { segment, holder };
+      }
+      return undefined;
+    }
+    // Members come cheapest first: the first askable one is a segment's best holder, and no
+    // later segment can beat a holder that costs what the cheapest member does.
+    const cheapest = order.length > 0 ? cost(order[0]) : 0;
+    let bestSegment = -1;
+    let bestHolder = -1;
+    let bestCost = Infinity;
+    for (const segment of window) {
+      for (const member of order) {
+        const price = cost(member);
+        if (price >= bestCost) break;
+        if (file.askable(member, segment)) {
+          bestSegment = segment;
+          bestHolder = member;
+          bestCost = price;
+          break;
+        }
+      }
+      if (bestCost <= cheapest) break;
+    }
+    return bestSegment < 0 ? undefined : { segment: bestSegment, holder: bestHolder };
+  }
+
+  /**
+   * A run never takes more than an even share of what is missing, so a small file is not
+   * taken whole from one member when others can serve (README.md, The protocol).
+   */
+  private runLimit(file: FileDownload): number {
+    return Math.max(1, Math.min(RUN_LENGTH, Math.ceil(file.segmentsMissing / Math.max(1, file.members.length))));
+  }
+
+  private request(file: FileDownload, segment: number, holder: number): void {
+    file.asked(segment, holder);
+    this.counters.requestsSent++;
+    this.strategy.sent(file.name, holder);
+    this.comm.send(holder, Tag.SEGMENT_REQUEST, { file: file.name, index: segment, hash: file.hashes[segment] });
+  }
+}
