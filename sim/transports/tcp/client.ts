@@ -1,26 +1,22 @@
 /**
  * A rank as its own process: a client reads only its own `in<R>.txt`, registers with the
- * coordinator, then runs the unchanged Peer over TCP; outputs are written locally and also
+ * coordinator, then runs in the rank host over TCP; outputs are written locally and also
  * sent to the coordinator, so no shared file system is needed. With a standby tracker the
  * coordinator is a harness of its own and both trackers are processes like this one. Any
  * failure here is told to the coordinator, which ends the job; losing it ends this process.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NoTrackerLeft, Peer } from '../../../ranks/peer.js';
 import type { SwarmPayloads } from '../../../ranks/protocol.js';
 import { Roles } from '../../../ranks/roles.js';
-import { STRATEGIES } from '../../../ranks/strategies/index.js';
-import { Tracker } from '../../../ranks/tracker.js';
-import { RunFailure } from '../../run/failures.js';
+import { MailboxComm } from '../../comm/local-comm.js';
 import { ensureDir } from '../../job/files.js';
 import { InputError, parseClient, type ParsedClient } from '../../job/inputs.js';
-import { MailboxComm } from '../../comm/local-comm.js';
-import { Mailbox } from '../../comm/mailbox.js';
-import { formatOutput, writeOutput, outputName } from '../../job/outputs.js';
-import { summarizeSwarms } from '../../run/result.js';
-import { Sampler, now, secondsSince } from '../../run/timeline.js';
-import { faultyTag } from '../threads/protocol.js';
+import { formatOutput, outputName, writeOutput } from '../../job/outputs.js';
+import { hostRank, type RankHost } from '../../rank-host/rank-host.js';
+import { failedReport, type FailedReport } from '../../rank-host/reports.js';
+import { RunFailure } from '../../run/failures.js';
+import { now, secondsSince } from '../../run/timeline.js';
 import { parseCoordinatorControl, type ClientControl, type CoordinatorControl } from './control.js';
 import { TcpNetwork } from './network.js';
 
@@ -89,217 +85,211 @@ function coordinatorName(coordinator: number): string {
 const NO_FILES: ParsedClient = { file: '', owned: [], wanted: [], ownedLines: [], wantedLines: [] };
 
 /** Runs one rank (a client, or a tracker under a harness) to the end of the job; resolves with the exit code. */
-export async function runTcpClient(options: ClientOptions): Promise<number> {
-  const { rank, size } = options;
-  const roles = new Roles(size, options.trackers ?? 1);
+export function runTcpClient(options: ClientOptions): Promise<number> {
+  return new RankProcess(options).run();
+}
+
+/** How long a failed rank waits for the coordinator's abort, so that the reason reaches every rank. */
+const ABORT_WAIT_MS = 2000;
+
+class RankProcess {
+  private readonly roles: Roles;
   /** Where harness messages go: rank 0, or the harness after every rank. */
-  const coordinator = roles.trackers === 2 ? size : 0;
-  const isTracker = roles.isTracker(rank);
-  let inputProblem: InputError | undefined;
-  let files: ParsedClient | undefined = isTracker ? NO_FILES : undefined;
-  try {
-    files ??= readOwnInput(options.inputDir, rank);
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    inputProblem = error;
+  private readonly coordinator: number;
+  private readonly isTracker: boolean;
+  private readonly comm: MailboxComm<SwarmPayloads>;
+  private readonly network: TcpNetwork;
+  private host: RankHost | undefined;
+  private table: (value: Table) => void = () => undefined;
+  private readonly tableArrived = new Promise<Table>((resolve) => (this.table = resolve));
+  private ended: (code: number) => void = () => undefined;
+  /** The job's end for this process: the coordinator finished or aborted it, or was lost. */
+  private readonly end = new Promise<number>((resolve) => (this.ended = resolve));
+  private finished = false;
+  /** This client has reported its own end: connections that drop now are others' business. */
+  private selfDone = false;
+  private progressTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: ClientOptions) {
+    const { rank, size } = options;
+    this.roles = new Roles(size, options.trackers ?? 1);
+    this.coordinator = this.roles.trackers === 2 ? size : 0;
+    this.isTracker = this.roles.isTracker(rank);
+    this.comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => this.network.post(dest, tag, payload));
+    this.network = new TcpNetwork(rank, this.coordinator === 0 ? size : size + 1, options.key, this.comm.mailbox, {
+      control: (from, body) => this.control(from, body),
+      lost: (lostRank, reason) => this.lost(lostRank, reason),
+      // A restarted tracker that connects here may do so before the coordinator's word of it
+      // arrives: its messages must not be taken for a lost rank's.
+      returned: (peer) => {
+        if (this.roles.isTracker(peer)) this.comm.rankBack(peer);
+      },
+      log: options.log,
+    });
   }
 
-  let fault: Table['fault'] = null;
-  let table: (value: Table) => void = () => undefined;
-  let ended: (code: number) => void = () => undefined;
-  const tableArrived = new Promise<Table>((resolve) => (table = resolve));
-  const end = new Promise<number>((resolve) => (ended = resolve));
-  let finished = false;
-  let selfDone = false;
-  let peer: Peer | undefined;
-  let tracker: Tracker | undefined;
-  const comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => network.post(dest, faultyTag(fault, tag), payload));
-
-  const network: TcpNetwork = new TcpNetwork(rank, coordinator === 0 ? size : size + 1, options.key, comm.mailbox, {
-    control: (from, body) => {
-      const message = parseCoordinatorControl(body);
-      if (from !== coordinator || typeof message === 'string') {
-        options.log(`rank ${from} sent ${typeof message === 'string' ? message : 'a control frame only the coordinator may send'}`);
-        return;
-      }
-      switch (message.type) {
-        case 'table':
-          table(message);
-          break;
-        case 'describe': {
-          const status: ClientControl = {
-            type: 'status',
-            waiting: comm.mailbox.waiting(),
-            queued: comm.mailbox.queued,
-            detail: tracker?.describe() ?? peer?.describe() ?? 'has not started',
-          };
-          network.control(coordinator, status);
-          break;
-        }
-        case 'finish':
-          finished = true;
-          ended(0);
-          break;
-        case 'rank-lost':
-          comm.rankLost(message.rank, message.reason);
-          break;
-        case 'rank-back':
-          network.moved(message.rank, message.host, message.port);
-          comm.rankBack(message.rank);
-          break;
-        case 'abort':
-          finished = true;
-          options.log(`job aborted by ${coordinatorName(coordinator)}: ${message.message}`);
-          ended(message.code || 1);
-          break;
-      }
-    },
-    lost: (lostRank, reason) => {
-      if (finished) return;
-      if (lostRank === coordinator) {
-        finished = true;
-        options.log(`lost ${coordinator === 0 ? 'rank 0 (the tracker)' : 'the coordinator'}: ${reason}`);
-        ended(1);
-      } else if (roles.trackers === 2 && roles.isTracker(lostRank)) {
-        // The transport's loss signal: the rank code fails over to the other tracker.
-        comm.rankLost(lostRank, reason);
-      } else if (!selfDone) {
-        options.log(`lost rank ${lostRank}: ${reason}`);
-        network.control(coordinator, { type: 'lost', peer: lostRank, reason } satisfies ClientControl);
-      }
-    },
-    // A restarted tracker that connects here may do so before the coordinator's word of it
-    // arrives: its messages must not be taken for a lost rank's.
-    returned: (peer) => {
-      if (roles.isTracker(peer)) comm.rankBack(peer);
-    },
-    log: options.log,
-  });
-
-  const failed = (error: unknown, code = 1): void => {
-    const failure = error instanceof Error ? error : new Error(String(error));
-    network.control(coordinator, {
-      type: 'failed',
-      code,
-      message: failure.message,
-      stack: failure.stack ?? failure.message,
-    } satisfies ClientControl);
-  };
-
-  let progressTimer: NodeJS.Timeout | undefined;
-  try {
-    const localAddress = await connectWithRetry(
-      network,
-      options.coordinator.host,
-      options.coordinator.port,
-      coordinator,
-      options.connectTimeoutMs,
-    );
-    if (inputProblem || !files) {
-      failed(inputProblem, 2);
-      options.log(inputProblem?.message ?? 'no input');
-      network.close();
-      return 2;
+  async run(): Promise<number> {
+    const { options, network } = this;
+    let inputProblem: InputError | undefined;
+    let files: ParsedClient | undefined = this.isTracker ? NO_FILES : undefined;
+    try {
+      files ??= readOwnInput(options.inputDir, options.rank);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      inputProblem = error;
     }
-    const host = options.bind ?? localAddress;
-    const port = await network.listen(host, 0);
-    network.control(coordinator, { type: 'register', size, host, port, files } satisfies ClientControl);
-
-    const ready = await Promise.race([tableArrived, end]);
-    if (typeof ready === 'number') return ready;
-    fault = ready.fault;
-    // A stalled rank (a test fault) takes in nothing, like a process stuck in a loop.
-    if (fault === 'stall') network.intake = new Mailbox();
-    network.setAddresses(ready.addresses);
-    for (const lost of ready.lost) comm.rankLost(lost, 'lost before this rank started');
-    if (isTracker) {
-      const running = new Tracker(comm, { roles, start: ready.restarted ? 'restarted' : rank === 0 ? 'primary' : 'standby' });
-      tracker = running;
-      const ran = await Promise.race([running.run(), end]);
-      if (typeof ran === 'number') return ran;
-      const { messagesIn, messagesOut } = comm;
-      const swarms = summarizeSwarms(running.state);
-      network.control(coordinator, {
-        type: 'tracker-done',
-        served: running.served,
-        follower: running.follower ?? null,
-        swarms,
-        messagesIn,
-        messagesOut,
-      } satisfies ClientControl);
-      return await end;
-    }
-    const epochMs = now();
-    const timeline = new Sampler();
-    const writes: Promise<unknown>[] = [];
-    await ensureDir(options.outDir);
-    const running = new Peer(comm, files, {
-      strategy: STRATEGIES[ready.strategy](rank, size),
-      pipeline: ready.pipeline,
-      standby: roles.standby,
-      sink: (file, hashes) => {
-        timeline.record(secondsSince(epochMs), [running.obtained], true);
-        const write = writeOutput(options.outDir, rank, file, hashes);
-        write.catch((error: unknown) => failed(error));
-        writes.push(write);
-        const text = formatOutput(hashes);
-        const name = outputName(rank, file);
-        for (let at = 0; at === 0 || at < text.length; at += OUTPUT_PIECE_CHARS) {
-          const last = at + OUTPUT_PIECE_CHARS >= text.length;
-          network.control(coordinator, {
-            type: 'output',
-            name,
-            text: text.slice(at, at + OUTPUT_PIECE_CHARS),
-            last,
-          } satisfies ClientControl);
-        }
-      },
-    });
-    peer = running;
-    let lastSent = '';
-    progressTimer = setInterval(() => {
-      const figures = `${network.delivered} ${running.obtained}`;
-      if (figures === lastSent) return;
-      lastSent = figures;
-      network.control(coordinator, { type: 'progress', delivered: network.delivered, obtained: running.obtained } satisfies ClientControl);
-      timeline.record(secondsSince(epochMs), [running.obtained]);
-    }, ready.progressMs);
-
-    if (fault === 'crash') throw new Error('injected crash (--fault crash)');
-    if (fault === 'exit') process.exit(3);
-    timeline.record(0, [0], true);
-    let stranded: string | undefined;
-    const ran = running.run().catch((error: unknown) => {
-      if (!(error instanceof NoTrackerLeft)) throw error;
-      stranded = error.message;
-      return running.snapshot();
-    });
-    const report = await Promise.race([ran, end]);
-    if (typeof report === 'number') return report;
-    await Promise.all(writes);
-    selfDone = true;
-    const counts = {
-      report: { ...report, downloadedFrom: [...report.downloadedFrom] },
-      messagesIn: comm.messagesIn,
-      messagesOut: comm.messagesOut,
-      timeline: timeline.samples(),
-    };
-    network.control(
-      coordinator,
-      (stranded === undefined ? { type: 'done', ...counts } : { type: 'stranded', reason: stranded, ...counts }) satisfies ClientControl,
-    );
-    return await end;
-  } catch (error) {
-    if (error instanceof RunFailure) {
+    try {
+      const { host, port } = options.coordinator;
+      const localAddress = await connectWithRetry(network, host, port, this.coordinator, options.connectTimeoutMs);
+      if (inputProblem || !files) {
+        this.report(failedReport(inputProblem, 2));
+        options.log(inputProblem?.message ?? 'no input');
+        network.close();
+        return 2;
+      }
+      const listenAt = options.bind ?? localAddress;
+      const listening = await network.listen(listenAt, 0);
+      // A frame carries copies: the parsed hashes are read-only to everyone else.
+      const owned = files.owned.map(({ name, hashes }) => ({ name, hashes: [...hashes] }));
+      this.report({ type: 'register', size: options.size, host: listenAt, port: listening, files: { ...files, owned } });
+      const ready = await Promise.race([this.tableArrived, this.end]);
+      if (typeof ready === 'number') return ready;
+      network.setAddresses(ready.addresses);
+      for (const lost of ready.lost) this.comm.rankLost(lost, 'lost before this rank started');
+      return await this.runRank(ready, files);
+    } catch (error) {
+      if (!(error instanceof RunFailure)) return await this.failed(failedReport(error));
       options.log(error.message);
       return error.exitCode;
+    } finally {
+      clearInterval(this.progressTimer);
+      network.close();
     }
-    failed(error);
-    options.log(`failed: ${(error as Error).message}`);
-    // Rank 0 answers with an abort; wait for it so the reason reaches every rank.
-    return await Promise.race([end, new Promise<number>((resolve) => setTimeout(() => resolve(1), 2000).unref())]);
-  } finally {
-    clearInterval(progressTimer);
-    network.close();
+  }
+
+  /** Hosts this rank until its end, reports the end, and waits for the job's. */
+  private async runRank(ready: Table, files: ParsedClient): Promise<number> {
+    const { rank } = this.options;
+    let host: RankHost;
+    if (this.isTracker) {
+      host = hostRank({
+        comm: this.comm,
+        roles: this.roles,
+        fault: ready.fault,
+        role: ready.restarted ? 'restarted' : rank === 0 ? 'primary' : 'standby',
+      });
+    } else {
+      await ensureDir(this.options.outDir);
+      host = this.clientHost(ready, files);
+    }
+    this.host = host;
+    const end = await Promise.race([host.run(), this.end]);
+    if (typeof end === 'number') return end;
+    if (end.type === 'exit') process.exit(end.code);
+    if (end.type === 'failed') return await this.failed(end);
+    if (end.type !== 'tracker-done') this.selfDone = true;
+    this.report(end);
+    return await this.end;
+  }
+
+  private clientHost(ready: Table, files: ParsedClient): RankHost {
+    const { rank, outDir } = this.options;
+    const epochMs = now();
+    const host = hostRank({
+      role: 'client',
+      comm: this.comm,
+      roles: this.roles,
+      fault: ready.fault,
+      files,
+      strategy: ready.strategy,
+      pipeline: ready.pipeline,
+      clock: () => secondsSince(epochMs),
+      output: (file, hashes) => {
+        const write = writeOutput(outDir, rank, file, hashes);
+        this.sendOutput(outputName(rank, file), formatOutput(hashes));
+        return write;
+      },
+    });
+    let lastSent = '';
+    this.progressTimer = setInterval(() => {
+      const { delivered } = this.network;
+      const figures = `${delivered} ${host.obtained}`;
+      if (figures === lastSent) return;
+      lastSent = figures;
+      this.report({ type: 'progress', delivered, obtained: host.obtained });
+      host.sample();
+    }, ready.progressMs);
+    return host;
+  }
+
+  /** Sends an output to the coordinator in pieces, the last one marked. */
+  private sendOutput(name: string, text: string): void {
+    for (let at = 0; at === 0 || at < text.length; at += OUTPUT_PIECE_CHARS) {
+      const last = at + OUTPUT_PIECE_CHARS >= text.length;
+      this.report({ type: 'output', name, text: text.slice(at, at + OUTPUT_PIECE_CHARS), last });
+    }
+  }
+
+  private report(message: ClientControl): void {
+    this.network.control(this.coordinator, message);
+  }
+
+  /** Tells the coordinator this rank cannot go on, and waits for its abort so the reason reaches every rank. */
+  private async failed(report: FailedReport): Promise<number> {
+    this.report(report);
+    this.options.log(`failed: ${report.message}`);
+    return await Promise.race([this.end, new Promise<number>((resolve) => setTimeout(() => resolve(1), ABORT_WAIT_MS).unref())]);
+  }
+
+  private control(from: number, body: Buffer): void {
+    const message = parseCoordinatorControl(body);
+    if (from !== this.coordinator || typeof message === 'string') {
+      this.options.log(`rank ${from} sent ${typeof message === 'string' ? message : 'a control frame only the coordinator may send'}`);
+      return;
+    }
+    switch (message.type) {
+      case 'table':
+        this.table(message);
+        break;
+      case 'describe': {
+        const { mailbox } = this.comm;
+        this.report(
+          this.host?.status() ?? { type: 'status', waiting: mailbox.waiting(), queued: mailbox.queued, detail: 'has not started' },
+        );
+        break;
+      }
+      case 'finish':
+        this.finished = true;
+        this.ended(0);
+        break;
+      case 'rank-lost':
+        this.comm.rankLost(message.rank, message.reason);
+        break;
+      case 'rank-back':
+        this.network.moved(message.rank, message.host, message.port);
+        this.comm.rankBack(message.rank);
+        break;
+      case 'abort':
+        this.finished = true;
+        this.options.log(`job aborted by ${coordinatorName(this.coordinator)}: ${message.message}`);
+        this.ended(message.code || 1);
+        break;
+    }
+  }
+
+  private lost(lostRank: number, reason: string): void {
+    if (this.finished) return;
+    const coordinator = this.coordinator;
+    if (lostRank === coordinator) {
+      this.finished = true;
+      this.options.log(`lost ${coordinator === 0 ? 'rank 0 (the tracker)' : 'the coordinator'}: ${reason}`);
+      this.ended(1);
+    } else if (this.roles.trackers === 2 && this.roles.isTracker(lostRank)) {
+      // The transport's loss signal: the rank code fails over to the other tracker.
+      this.comm.rankLost(lostRank, reason);
+    } else if (!this.selfDone) {
+      this.options.log(`lost rank ${lostRank}: ${reason}`);
+      this.report({ type: 'lost', peer: lostRank, reason });
+    }
   }
 }

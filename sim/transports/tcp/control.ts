@@ -1,203 +1,110 @@
 /**
  * Harness messages between the coordinator (rank 0, or with a standby tracker the `sim run`
- * process itself) and the rank processes, beside the protocol's own: registration, the
- * address table, outputs, progress and the end of the job. Every one that arrives is
- * checked against its JSON schema (ajv) before it is used.
+ * process itself) and the rank processes, beside the protocol's own. A rank sends the
+ * reports every transport carries (rank-host/reports.ts) plus what only TCP needs:
+ * registration, progress, its outputs, a lost connection. The coordinator sends the
+ * address table and the end of the job. Each message is declared once, as a JSON schema
+ * its type is derived from; every frame that arrives is checked against it (ajv) before it
+ * is used.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Pipeline } from '../../../ranks/download.js';
-import type { PeerReport } from '../../../ranks/peer.js';
-import type { StrategyName } from '../../../ranks/strategies/index.js';
+import { STRATEGY_NAMES, type StrategyName } from '../../../ranks/strategies/index.js';
 import type { ParsedClient } from '../../job/inputs.js';
-import type { SwarmSummary } from '../../run/result.js';
-import type { WaitState } from '../../comm/mailbox.js';
-import type { Samples } from '../../run/timeline.js';
-import type { ThreadFault } from '../threads/protocol.js';
+import {
+  closed,
+  Count,
+  message,
+  messageTable,
+  OutputName,
+  RANK_REPORTS,
+  Text,
+  type MessageOf,
+  type Same,
+} from '../../rank-host/reports.js';
+import { RANK_FAULTS, type RankFault } from '../../rank-host/test-faults.js';
 
-/** Client → rank 0. */
-export type ClientControl =
-  | { type: 'register'; size: number; host: string; port: number; files: ParsedClient }
-  /** The client cannot go on: bad input (code 2) or a failure (code 1). */
-  | { type: 'failed'; code: number; message: string; stack: string }
-  /** The connection to another client dropped while the job was running. */
-  | { type: 'lost'; peer: number; reason: string }
-  | { type: 'progress'; delivered: number; obtained: number }
-  | { type: 'output'; name: string; text: string; last: boolean }
-  | { type: 'done'; report: WireReport; messagesIn: number; messagesOut: number; timeline: Samples }
+const Port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
+const Strings = { type: 'array', items: Text } as const;
+const Counts = { type: 'array', items: Count } as const;
+
+/** A client's parsed `in<R>.txt`. */
+const ParsedInput = closed({
+  file: Text,
+  owned: { type: 'array', items: closed({ name: Text, hashes: Strings }) },
+  wanted: Strings,
+  ownedLines: Counts,
+  wantedLines: Counts,
+});
+
+// What a registration carries is what the client parsed: the same fields, each readable as the parsed input's.
+const registrationMatchesInput: [Same<keyof FromSchema<typeof ParsedInput>, keyof ParsedClient>, ParsedClient] = [
+  true,
+  {} as FromSchema<typeof ParsedInput>,
+];
+void registrationMatchesInput;
+
+/** Client → coordinator. */
+const CLIENT_MESSAGES = messageTable({
+  done: RANK_REPORTS.done,
   /** Every tracker is lost: the client stops where it is (its outputs so far were sent). */
-  | { type: 'stranded'; reason: string; report: WireReport; messagesIn: number; messagesOut: number; timeline: Samples }
-  | { type: 'status'; waiting: WaitState[]; queued: number; detail: string }
-  /** A tracker process has ended: its final table and counters, and the tracker it told the job was over. */
-  | { type: 'tracker-done'; served: boolean; follower: number | null; swarms: SwarmSummary[]; messagesIn: number; messagesOut: number };
+  stranded: RANK_REPORTS.stranded,
+  /** The client cannot go on: bad input (code 2) or a failure (code 1). */
+  failed: RANK_REPORTS.failed,
+  'tracker-done': RANK_REPORTS['tracker-done'],
+  status: RANK_REPORTS.status,
+  register: message('register', { size: Count, host: Text, port: Port, files: ParsedInput }),
+  /** The connection to another client dropped while the job was running. */
+  lost: message('lost', { peer: Count, reason: Text }),
+  progress: message('progress', { delivered: Count, obtained: Count }),
+  /** An output file, in pieces well under the frame limit; the last one says so. */
+  output: message('output', { name: OutputName, text: Text, last: { type: 'boolean' } }),
+});
+export type ClientControl = MessageOf<typeof CLIENT_MESSAGES>;
 
-/** A PeerReport as JSON carries it. */
-export type WireReport = Omit<PeerReport, 'downloadedFrom'> & { downloadedFrom: [number, number][] };
-
-/** Rank 0 → client. */
-export type CoordinatorControl =
-  | {
-      type: 'table';
-      /** Host and port of every rank's listener, by rank. */
-      addresses: [string, number][];
-      strategy: StrategyName;
-      pipeline: Pipeline;
-      fault: ThreadFault | null;
-      trackers: 1 | 2;
-      /** How often to report progress: often while a fault waits for a segment count. */
-      progressMs: number;
-      /** Ranks lost so far (a tracker restarted mid-run starts knowing them). */
-      lost: number[];
-      /** This rank is a tracker started again after it was lost: it catches up from the serving one. */
-      restarted: boolean;
-    }
-  | { type: 'describe' }
-  /** A rank is gone: every rank hears it, also those with no connection to it. */
-  | { type: 'rank-lost'; rank: number; reason: string }
-  /** A lost tracker was started again and listens here now. */
-  | { type: 'rank-back'; rank: number; host: string; port: number }
-  /** Every rank is done: close and exit 0. */
-  | { type: 'finish' }
-  /** The job is over without a result: print the message and exit non-zero. */
-  | { type: 'abort'; message: string; code: number };
-
-const int = { type: 'integer', minimum: 0 } as const;
-const str = { type: 'string' } as const;
-const strings = { type: 'array', items: str } as const;
-const ints = { type: 'array', items: int } as const;
-
-function message(type: string, properties: Record<string, object>): object {
-  return {
-    type: 'object',
-    properties: { type: { const: type }, ...properties },
-    required: ['type', ...Object.keys(properties)],
-    additionalProperties: false,
-  };
+/** Values the schema checks against a list kept elsewhere (the strategies, the test faults): its type is that list's. */
+function oneOf<const T extends string>(values: readonly T[]) {
+  return { enum: values as T[] } as const satisfies JSONSchema;
 }
 
-const CLIENT_SCHEMAS: Record<ClientControl['type'], object> = {
-  stranded: {},
-  register: message('register', {
-    size: int,
-    host: str,
-    port: { type: 'integer', minimum: 1, maximum: 65535 },
-    files: {
-      type: 'object',
-      properties: {
-        file: str,
-        owned: {
-          type: 'array',
-          items: {
-            type: 'object',
-            properties: { name: str, hashes: strings },
-            required: ['name', 'hashes'],
-            additionalProperties: false,
-          },
-        },
-        wanted: strings,
-        ownedLines: ints,
-        wantedLines: ints,
-      },
-      required: ['file', 'owned', 'wanted', 'ownedLines', 'wantedLines'],
-      additionalProperties: false,
-    },
-  }),
-  failed: message('failed', { code: int, message: str, stack: str }),
-  lost: message('lost', { peer: int, reason: str }),
-  progress: message('progress', { delivered: int, obtained: int }),
-  output: message('output', { name: { type: 'string', pattern: '^client[0-9]+_[A-Za-z0-9._-]+$' }, text: str, last: { type: 'boolean' } }),
-  done: message('done', {
-    report: {
-      type: 'object',
-      properties: {
-        downloaded: int,
-        nacksReceived: int,
-        requestsSent: int,
-        swarmRequests: int,
-        downloadedFrom: { type: 'array', items: { type: 'array', items: [int, int], minItems: 2, maxItems: 2 } },
-        uploaded: int,
-        nacksSent: int,
-        gaveUp: { type: 'array', items: str },
-        lateReplies: int,
-      },
-      required: [
-        'downloaded',
-        'nacksReceived',
-        'requestsSent',
-        'swarmRequests',
-        'downloadedFrom',
-        'uploaded',
-        'nacksSent',
-        'gaveUp',
-        'lateReplies',
-      ],
-      additionalProperties: false,
-    },
-    messagesIn: int,
-    messagesOut: int,
-    timeline: { type: 'array', items: { type: 'array', items: { type: 'number' } } },
-  }),
-  status: message('status', {
-    waiting: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { source: { type: 'integer' }, tag: { type: 'integer' } },
-        required: ['source', 'tag'],
-        additionalProperties: false,
-      },
-    },
-    queued: int,
-    detail: str,
-  }),
-  'tracker-done': message('tracker-done', {
-    served: { type: 'boolean' },
-    follower: { anyOf: [{ type: 'null' }, int] },
-    swarms: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { file: str, segments: int, seeds: ints, peers: ints, completed: int, gaveUp: ints },
-        required: ['file', 'segments', 'seeds', 'peers', 'completed', 'gaveUp'],
-        additionalProperties: false,
-      },
-    },
-    messagesIn: int,
-    messagesOut: int,
-  }),
-};
-
-// A stranded client reports what a done one does, and why it stopped.
-CLIENT_SCHEMAS.stranded = withReason(CLIENT_SCHEMAS.done, 'stranded');
-
-function withReason(schema: object, type: string): object {
-  const { properties, required } = schema as { properties: Record<string, object>; required: string[] };
-  return { ...schema, properties: { ...properties, type: { const: type }, reason: str }, required: [...required, 'reason'] };
-}
-
-const COORDINATOR_SCHEMAS: Record<CoordinatorControl['type'], object> = {
+/** Coordinator → client. */
+const COORDINATOR_MESSAGES = messageTable({
   table: message('table', {
+    /** Host and port of every rank's listener, by rank. */
     addresses: {
       type: 'array',
-      items: { type: 'array', items: [str, { type: 'integer', minimum: 0, maximum: 65535 }], minItems: 2, maxItems: 2 },
+      items: { type: 'array', items: [Text, { type: 'integer', minimum: 0, maximum: 65535 }], minItems: 2, maxItems: 2 },
     },
-    strategy: str,
+    strategy: oneOf<StrategyName>(STRATEGY_NAMES),
     pipeline: { anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1 }] },
-    fault: { anyOf: [{ type: 'null' }, { enum: ['crash', 'exit', 'stall', 'refuse'] }] },
+    fault: { anyOf: [{ type: 'null' }, oneOf<RankFault>(RANK_FAULTS)] },
     trackers: { enum: [1, 2] },
+    /** How often to report progress: often while a fault waits for a segment count. */
     progressMs: { type: 'integer', minimum: 1, maximum: 60000 },
-    lost: ints,
+    /** Ranks lost so far (a tracker restarted mid-run starts knowing them). */
+    lost: Counts,
+    /** This rank is a tracker started again after it was lost: it catches up from the serving one. */
     restarted: { type: 'boolean' },
   }),
   describe: message('describe', {}),
-  'rank-lost': message('rank-lost', { rank: int, reason: str }),
-  'rank-back': message('rank-back', { rank: int, host: str, port: { type: 'integer', minimum: 1, maximum: 65535 } }),
+  /** A rank is gone: every rank hears it, also those with no connection to it. */
+  'rank-lost': message('rank-lost', { rank: Count, reason: Text }),
+  /** A lost tracker was started again and listens here now. */
+  'rank-back': message('rank-back', { rank: Count, host: Text, port: Port }),
+  /** Every rank is done: close and exit 0. */
   finish: message('finish', {}),
-  abort: message('abort', { message: str, code: int }),
-};
+  /** The job is over without a result: print the message and exit non-zero. */
+  abort: message('abort', { message: Text, code: Count }),
+});
+export type CoordinatorControl = MessageOf<typeof COORDINATOR_MESSAGES>;
+
+const pipelineMatches: Same<Extract<CoordinatorControl, { type: 'table' }>['pipeline'], Pipeline> = true;
+void pipelineMatches;
 
 type Validators<T extends { type: string }> = Map<string, ValidateFunction<T>>;
 
-function compileAll<T extends { type: string }>(schemas: Record<string, object>): Validators<T> {
+function compileAll<T extends { type: string }>(schemas: Record<string, JSONSchema>): Validators<T> {
   const ajv = new Ajv({ strict: true, strictTuples: false, allErrors: false });
   return new Map(Object.entries(schemas).map(([type, schema]) => [type, ajv.compile<T>(schema)]));
 }
@@ -222,11 +129,11 @@ function parse<T extends { type: string }>(body: Buffer, validators: Validators<
 
 /** The message, or the reason it is refused. */
 export function parseClientControl(body: Buffer): ClientControl | string {
-  clientValidators ??= compileAll<ClientControl>(CLIENT_SCHEMAS);
+  clientValidators ??= compileAll<ClientControl>(CLIENT_MESSAGES);
   return parse(body, clientValidators);
 }
 
 export function parseCoordinatorControl(body: Buffer): CoordinatorControl | string {
-  coordinatorValidators ??= compileAll<CoordinatorControl>(COORDINATOR_SCHEMAS);
+  coordinatorValidators ??= compileAll<CoordinatorControl>(COORDINATOR_MESSAGES);
   return parse(body, coordinatorValidators);
 }

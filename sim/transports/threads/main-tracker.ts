@@ -5,8 +5,9 @@
  */
 import type { SwarmPayloads } from '../../../ranks/protocol.js';
 import type { Roles } from '../../../ranks/roles.js';
-import { Tracker, type SwarmObserver, type TrackerStart } from '../../../ranks/tracker.js';
+import type { SwarmObserver, Tracker, TrackerStart } from '../../../ranks/tracker.js';
 import { MailboxComm, type Post } from '../../comm/local-comm.js';
+import { TrackerHost } from '../../rank-host/rank-host.js';
 import type { LinkInbox } from '../batched-link.js';
 
 export interface MainThreadTrackerEvents {
@@ -18,7 +19,7 @@ export interface MainThreadTrackerEvents {
 
 export class MainThreadTracker {
   comm!: MailboxComm<SwarmPayloads>;
-  tracker!: Tracker;
+  private host!: TrackerHost;
   alive = true;
 
   constructor(
@@ -46,6 +47,11 @@ export class MainThreadTracker {
     backHeard: (rank, life) => life === host.life && host.stale.delete(rank),
   }))(this);
 
+  /** The live incarnation's tracker (or the last one's, once killed). */
+  get tracker(): Tracker {
+    return this.host.tracker;
+  }
+
   kill(): void {
     this.alive = false;
   }
@@ -68,18 +74,15 @@ export class MainThreadTracker {
       if (this.live(comm)) this.post(dest, tag, payload);
     });
     for (const rank of lost) comm.rankLost(rank, 'lost before this tracker started again');
-    // Only the tracker that serves draws the swarm-growth chart.
-    const tracker = new Tracker(comm, { roles: this.roles, start, observe: (...change) => tracker.served && this.observe(...change) });
     this.comm = comm;
-    this.tracker = tracker;
-    tracker.run().then(
-      () => {
-        if (this.live(comm)) this.events.finished();
-      },
-      (error: unknown) => {
-        if (this.live(comm)) this.events.failed(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
+    this.host = new TrackerHost({ comm, roles: this.roles, start, observe: this.observe });
+    void this.host.run().then((end) => {
+      if (!this.live(comm)) return;
+      if (end.type === 'tracker-done') return this.events.finished();
+      const error = new Error(end.message);
+      error.stack = end.stack;
+      this.events.failed(error);
+    });
   }
 
   private live(comm: MailboxComm<SwarmPayloads>): boolean {

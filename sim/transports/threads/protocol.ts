@@ -1,21 +1,9 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Pipeline } from '../../../ranks/download.js';
-import type { PeerReport } from '../../../ranks/peer.js';
-import { Tag, type ClientFiles } from '../../../ranks/protocol.js';
+import type { ClientFiles } from '../../../ranks/protocol.js';
 import type { StrategyName } from '../../../ranks/strategies/index.js';
-import type { SwarmSummary } from '../../run/result.js';
-import type { Samples } from '../../run/timeline.js';
-
-/**
- * Faults a worker can be told to simulate, so the harness's failure paths can be exercised:
- * the rank throws, exits, stops reading its messages, or answers NACK to every request.
- */
-export type ThreadFault = 'crash' | 'exit' | 'stall' | 'refuse';
-
-/** The tag a rank under `fault` really sends: a refusing rank turns every ACK into a NACK. */
-export function faultyTag(fault: ThreadFault | null | undefined, tag: number): number {
-  return tag === Tag.ACK && fault === 'refuse' ? Tag.NACK : tag;
-}
+import type { DoneReport, FailedReport, FileDoneReport, StrandedReport, TrackerDoneReport } from '../../rank-host/reports.js';
+import type { RankFault } from '../../rank-host/test-faults.js';
 
 /** A rank hosted by a worker: a client, or the standby tracker. */
 export interface HostedRank {
@@ -24,7 +12,7 @@ export interface HostedRank {
   files: ClientFiles;
   /** The rank's end of its channel to rank 0. */
   trackerPort: MessagePort;
-  fault?: ThreadFault;
+  fault?: RankFault;
 }
 
 export interface WorkerSetup {
@@ -49,12 +37,11 @@ export interface WorkerSetup {
  */
 export type ToWorker = { type: 'port'; rank: number; peer: number; port: MessagePort } | { type: 'control'; port: MessagePort };
 
-/** Worker → main thread, unprompted. */
-export type FromWorker =
-  | { type: 'connect'; rank: number; peer: number }
-  | { type: 'done'; rank: number; report: PeerReport; messagesIn: number; messagesOut: number; outputs: string[]; timeline: Samples }
-  | { type: 'failed'; rank: number; error: string; stack: string }
-  | { type: 'file-done'; rank: number; file: string }
-  /** Every tracker is lost: the client stops where it is, with what it has written. */
-  | { type: 'stranded'; rank: number; reason: string; report: PeerReport; outputs: string[]; timeline: Samples }
-  | { type: 'tracker-done'; rank: number; served: boolean; swarms: SwarmSummary[]; messagesIn: number; messagesOut: number };
+/** The rank reports a worker passes on (see rank-host/reports.ts); a worker hosts several ranks, so each says whose it is. */
+type WorkerReport = (DoneReport | StrandedReport | FailedReport | TrackerDoneReport | FileDoneReport) & { rank: number };
+
+/**
+ * Worker → main thread, unprompted: a rank's reports, or a request for a channel to rank
+ * `peer`. The stall answer goes over the control channel instead (worker-control.ts).
+ */
+export type FromWorker = { type: 'connect'; rank: number; peer: number } | WorkerReport;

@@ -6,14 +6,10 @@
 import { expose, releaseProxy, wrap, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { MessagePort } from 'node:worker_threads';
-import type { WaitState } from '../../comm/mailbox.js';
+import type { StatusReport } from '../../rank-host/reports.js';
 
-export interface RankStatus {
-  rank: number;
-  waiting: WaitState[];
-  queued: number;
-  detail: string;
-}
+/** The stall answer of one rank the worker hosts. */
+export type RankStatus = StatusReport & { rank: number };
 
 export interface WorkerControl {
   /** One status per rank the worker hosts. */

@@ -1,22 +1,20 @@
 /**
  * Worker entry of the threads transport: one or more client ranks per worker, or the
- * standby tracker. Ranks in the same worker hand messages to each other directly; ranks in
- * other threads are reached over a MessageChannel per pair of ranks, wired by the main
- * thread on first use.
+ * standby tracker, each run by the rank host. Ranks in the same worker hand messages to
+ * each other directly; ranks in other threads are reached over a MessageChannel per pair of
+ * ranks, wired by the main thread on first use.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { NoTrackerLeft, Peer } from '../../../ranks/peer.js';
 import { SWARM_LAYOUT, type SwarmPayloads } from '../../../ranks/protocol.js';
 import { Roles } from '../../../ranks/roles.js';
-import { STRATEGIES } from '../../../ranks/strategies/index.js';
-import { Tracker } from '../../../ranks/tracker.js';
 import { MailboxComm } from '../../comm/local-comm.js';
-import { writeOutput } from '../../job/outputs.js';
-import { summarizeSwarms } from '../../run/result.js';
-import { Sampler, secondsSince } from '../../run/timeline.js';
 import { decodeBatch, encodeInto } from '../../comm/wire-layout.js';
+import { writeOutput } from '../../job/outputs.js';
+import { hostRank, type RankHost } from '../../rank-host/rank-host.js';
+import { failedReport } from '../../rank-host/reports.js';
+import { secondsSince } from '../../run/timeline.js';
 import { BACK_HEARD, BatchedLink, FlushQueue, receiveBatches, withNotices, type Flushable, type LifeNotice } from '../batched-link.js';
-import { faultyTag, type FromWorker, type HostedRank, type ToWorker, type WorkerSetup } from './protocol.js';
+import type { FromWorker, HostedRank, ToWorker, WorkerSetup } from './protocol.js';
 
 const setup = workerData as WorkerSetup;
 const control = parentPort;
@@ -40,7 +38,7 @@ class LocalLink implements Flushable {
 
   constructor(
     private readonly source: number,
-    private readonly dest: Client,
+    private readonly dest: WorkerRank,
   ) {}
 
   push(tag: number, payload: unknown): void {
@@ -55,15 +53,11 @@ class LocalLink implements Flushable {
   }
 }
 
-/** One rank living in this worker: a client, or the standby tracker. */
-class Client {
+/** One rank living in this worker, and its links to every other rank. */
+class WorkerRank {
   readonly comm: MailboxComm<SwarmPayloads>;
-  readonly peer: Peer;
-  /** Set when this rank is the standby tracker rather than a client. */
-  readonly tracker: Tracker | undefined;
+  readonly host: RankHost;
   readonly links: (BatchedLink | LocalLink | undefined)[] = new Array(size);
-  readonly timeline = new Sampler();
-  readonly outputs: Promise<string>[] = [];
   private readonly delivered: number;
   private readonly obtained: number;
 
@@ -72,40 +66,43 @@ class Client {
     this.delivered = 2 * rank;
     this.obtained = 2 * rank + 1;
     this.comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => this.post(dest, tag, payload));
-    if (hosted.role === 'standby') this.tracker = new Tracker(this.comm, { roles, start: 'standby' });
-    this.peer = new Peer(this.comm, hosted.files, {
-      strategy: STRATEGIES[setup.strategy](rank, size),
-      pipeline: setup.pipeline,
-      standby: roles.standby,
-      sink: (file, hashes) => {
-        // A file done is a moment the timeline must keep.
-        this.published(0, true);
-        const written = writeOutput(setup.outDir, rank, file, hashes);
-        // A write that fails (disk full, a bad folder) ends the run now, naming this rank.
-        written.catch((error: unknown) => this.failed(error instanceof Error ? error : new Error(String(error))));
-        this.outputs.push(written);
-        if (setup.reportFiles) void written.then(() => tell({ type: 'file-done', rank, file }));
-      },
-    });
+    const common = { comm: this.comm, roles, fault: hosted.fault };
+    this.host =
+      hosted.role === 'standby'
+        ? hostRank({ ...common, role: 'standby' })
+        : hostRank({
+            ...common,
+            role: 'client',
+            files: hosted.files,
+            strategy: setup.strategy,
+            pipeline: setup.pipeline,
+            clock: () => secondsSince(setup.epochMs),
+            output: (file, hashes) => {
+              // The count at a file's end, at once: a fault may wait for the last segment.
+              Atomics.store(shared, this.obtained, this.host.obtained);
+              const written = writeOutput(setup.outDir, rank, file, hashes);
+              if (setup.reportFiles)
+                written.then(
+                  () => tell({ type: 'file-done', rank, file }),
+                  () => undefined,
+                );
+              return written;
+            },
+          });
     const trackerLink = new BatchedLink(flusher, LAYOUT);
     trackerLink.attach(hosted.trackerPort);
     this.links[0] = trackerLink;
     this.listen(hosted.trackerPort, 0);
   }
 
-  get stalled(): boolean {
-    return this.hosted.fault === 'stall';
-  }
-
   /** Publishes figures for the watchdog and the live display, and samples the timeline. */
-  published(delivered: number, force = false): void {
+  published(delivered: number): void {
     Atomics.add(shared, this.delivered, delivered);
-    Atomics.store(shared, this.obtained, this.peer.obtained);
-    this.timeline.record(secondsSince(setup.epochMs), [this.peer.obtained], force);
+    Atomics.store(shared, this.obtained, this.host.obtained);
+    this.host.sample();
   }
 
   listen(port: MessagePort, source: number): void {
-    if (this.stalled) return;
     // Sampled as batches arrive: the count is what the previous batches brought.
     const inbox = this.comm.inbox();
     // Rank 0 restarted: everything this rank sends it from now on is for its new life, and says so first.
@@ -127,15 +124,14 @@ class Client {
     this.listen(port, peerRank);
   }
 
-  failed(error: Error): void {
-    tell({ type: 'failed', rank: this.hosted.rank, error: error.message, stack: error.stack ?? error.message });
+  failed(error: unknown): void {
+    tell({ ...failedReport(error), rank: this.hosted.rank });
   }
 
-  private post(dest: number, sentTag: number, payload: unknown): void {
-    const tag = faultyTag(this.hosted.fault, sentTag);
+  private post(dest: number, tag: number, payload: unknown): void {
     let link = this.links[dest];
     if (!link) {
-      const local = clients.get(dest);
+      const local = ranks.get(dest);
       if (local) {
         this.links[dest] = link = new LocalLink(this.hosted.rank, local);
       } else {
@@ -149,70 +145,28 @@ class Client {
 
   /** A batch from a rank of this worker. */
   receiveLocal(source: number, batch: unknown[]): void {
-    if (this.stalled) return;
     const before = this.comm.mailbox.delivered;
     decodeBatch(batch, SWARM_LAYOUT, (tag, payload) => this.comm.mailbox.deliver({ source, tag, payload }));
     this.published(this.comm.mailbox.delivered - before);
   }
 
   async run(): Promise<void> {
-    const rank = this.hosted.rank;
-    if (this.tracker) {
-      await this.tracker.run();
-      flusher.flushAll();
-      const { served, state } = this.tracker;
-      const { messagesIn, messagesOut } = this.comm;
-      tell({ type: 'tracker-done', rank, served, swarms: summarizeSwarms(state), messagesIn, messagesOut });
-      return;
-    }
-    if (this.hosted.fault === 'crash') throw new Error('injected crash (--fault crash)');
-    if (this.hosted.fault === 'exit') process.exit(3);
-    this.timeline.record(secondsSince(setup.epochMs), [0], true);
-    let report;
-    try {
-      report = await this.peer.run();
-    } catch (error) {
-      if (!(error instanceof NoTrackerLeft)) throw error;
-      const outputs = await Promise.allSettled(this.outputs);
-      const written = outputs.flatMap((output) => (output.status === 'fulfilled' ? [output.value] : []));
-      tell({
-        type: 'stranded',
-        rank,
-        reason: error.message,
-        report: this.peer.snapshot(),
-        outputs: written,
-        timeline: this.timeline.samples(),
-      });
-      return;
-    }
-    const written = await Promise.all(this.outputs);
+    const end = await this.host.run();
+    // What the rank sent last goes out before its end is told: the worker may be terminated then.
     flusher.flushAll();
-    tell({
-      type: 'done',
-      rank,
-      report,
-      messagesIn: this.comm.messagesIn,
-      messagesOut: this.comm.messagesOut,
-      outputs: written,
-      timeline: this.timeline.samples(),
-    });
+    if (end.type === 'exit') process.exit(end.code);
+    tell({ ...end, rank: this.hosted.rank });
   }
 }
 
-const clients = new Map<number, Client>();
-for (const hosted of setup.hosted) clients.set(hosted.rank, new Client(hosted));
+const ranks = new Map<number, WorkerRank>();
+for (const hosted of setup.hosted) ranks.set(hosted.rank, new WorkerRank(hosted));
 
 /** Loaded on first use (a stall report): most runs never pay for comlink. */
 async function openControl(port: MessagePort): Promise<void> {
   const { serveControl } = await import('./worker-control.js');
   serveControl(port, {
-    status: () =>
-      [...clients.values()].map((client) => ({
-        rank: client.hosted.rank,
-        waiting: client.comm.mailbox.waiting(),
-        queued: client.comm.mailbox.queued,
-        detail: client.tracker?.describe() ?? client.peer.describe(),
-      })),
+    status: () => [...ranks.values()].map(({ hosted, host }) => ({ rank: hosted.rank, ...host.status() })),
   });
 }
 
@@ -221,12 +175,12 @@ control.on('message', (message: ToWorker) => {
     void openControl(message.port);
     return;
   }
-  const client = clients.get(message.rank);
-  if (!client) throw new Error(`a port for rank ${message.rank}, which this worker does not host`);
-  client.attach(message.peer, message.port);
+  const rank = ranks.get(message.rank);
+  if (!rank) throw new Error(`a port for rank ${message.rank}, which this worker does not host`);
+  rank.attach(message.peer, message.port);
 });
 
 // The main thread terminates this worker once every rank is done.
-for (const client of clients.values()) {
-  client.run().catch((error: unknown) => client.failed(error instanceof Error ? error : new Error(String(error))));
+for (const rank of ranks.values()) {
+  rank.run().catch((error: unknown) => rank.failed(error));
 }

@@ -1,0 +1,202 @@
+/**
+ * Hosting one rank, the same on every transport: build its client (`Peer`) or tracker on
+ * the comm the transport gives it, under its test fault; hand each finished file to the
+ * transport's output sink; keep its timeline; answer what it waits for; and resolve with
+ * one end record, which the transport forwards as it is. A client left without any tracker
+ * (`NoTrackerLeft`) ends "stranded", with what it has; anything the rank code throws ends
+ * it "failed". The host never exits, kills or talks to a harness itself: that is the
+ * transport's part.
+ */
+import type { Pipeline } from '../../ranks/download.js';
+import { NoTrackerLeft, Peer } from '../../ranks/peer.js';
+import type { ClientFiles, SwarmPayloads } from '../../ranks/protocol.js';
+import type { Roles } from '../../ranks/roles.js';
+import { STRATEGIES, type StrategyName } from '../../ranks/strategies/index.js';
+import { Tracker, type SwarmObserver, type TrackerStart } from '../../ranks/tracker.js';
+import type { MailboxComm } from '../comm/local-comm.js';
+import type { Mailbox } from '../comm/mailbox.js';
+import { summarizeSwarms } from '../run/result.js';
+import { Sampler } from '../run/timeline.js';
+import {
+  failedReport,
+  wireReport,
+  type DoneReport,
+  type FailedReport,
+  type StatusReport,
+  type StrandedReport,
+  type TrackerDoneReport,
+  type WireReport,
+} from './reports.js';
+import { faultAtStart, withTestFault, type ExitEnd, type RankFault } from './test-faults.js';
+
+export type { ExitEnd } from './test-faults.js';
+
+/**
+ * Writes one finished file and resolves with the output's name. Undefined when the
+ * transport drops the file (its rank is dead by now): the timeline does not mark it either.
+ */
+export type OutputSink = (file: string, hashes: readonly string[]) => Promise<string> | undefined;
+
+interface HostOptions {
+  /** The transport's comm for this rank; its counters are the rank's messages in and out. */
+  comm: MailboxComm<SwarmPayloads>;
+  roles: Roles;
+  /** `refuse` and `stall` act on any rank's comm; `crash` and `exit` on a client as it starts. */
+  fault?: RankFault | null;
+}
+
+export interface ClientHostOptions extends HostOptions {
+  files: ClientFiles;
+  strategy: StrategyName;
+  pipeline: Pipeline;
+  /** Ask again a segment request unanswered this long (lossy links); default never. */
+  requestTimeoutMs?: number;
+  output: OutputSink;
+  /** Seconds on the run's clock, for the timeline. */
+  clock: () => number;
+  /** Default: a sampler keeping 400 rows. */
+  timeline?: Sampler;
+}
+
+export interface TrackerHostOptions extends HostOptions {
+  start: TrackerStart;
+  /** Swarm changes, for the swarm-growth chart: only those made while this tracker serves. */
+  observe?: SwarmObserver;
+}
+
+export type ClientEnd = DoneReport | StrandedReport | FailedReport | ExitEnd;
+export type TrackerEnd = TrackerDoneReport | FailedReport;
+export type RankEnd = ClientEnd | TrackerEnd;
+
+/** What every transport does with a hosted rank, whichever it is. */
+export interface RankHost {
+  run(): Promise<RankEnd>;
+  /** The stall answer. */
+  status(): StatusReport;
+  /** Segments obtained so far (0 for a tracker). */
+  readonly obtained: number;
+  /** Adds a row to the timeline, unless one was added too recently (a forced row always is). */
+  sample(force?: boolean): void;
+}
+
+/** A client, or a tracker in the role it starts in. */
+export type RankHostOptions = (ClientHostOptions & { role: 'client' }) | (HostOptions & { role: TrackerStart; observe?: SwarmObserver });
+
+export function hostRank(options: RankHostOptions): RankHost {
+  if (options.role === 'client') return new ClientHost(options);
+  return new TrackerHost({ ...options, start: options.role });
+}
+
+export class ClientHost implements RankHost {
+  readonly peer: Peer;
+  readonly timeline: Sampler;
+  private readonly reads: Mailbox;
+  private readonly writes: Promise<string>[] = [];
+  /** Rejects when an output cannot be written (disk full, a bad folder): the rank has failed. */
+  private readonly writeFailed: Promise<never>;
+  private failWrite: (error: unknown) => void = () => undefined;
+
+  constructor(private readonly options: ClientHostOptions) {
+    const { comm, reads } = withTestFault(options.comm, options.fault);
+    this.reads = reads;
+    this.timeline = options.timeline ?? new Sampler();
+    this.writeFailed = new Promise<never>((_, reject) => (this.failWrite = reject));
+    this.writeFailed.catch(() => undefined);
+    this.peer = new Peer(comm, options.files, {
+      strategy: STRATEGIES[options.strategy](comm.rank, comm.size),
+      pipeline: options.pipeline,
+      standby: options.roles.standby,
+      requestTimeoutMs: options.requestTimeoutMs,
+      sink: (file, hashes) => this.finished(file, hashes),
+    });
+  }
+
+  get obtained(): number {
+    return this.peer.obtained;
+  }
+
+  sample(force = false): void {
+    const seconds = this.options.clock();
+    if (force || this.timeline.due(seconds)) this.timeline.record(seconds, [this.peer.obtained], force);
+  }
+
+  status(): StatusReport {
+    return { type: 'status', waiting: this.reads.waiting(), queued: this.reads.queued, detail: this.peer.describe() };
+  }
+
+  /** The counters so far, for a client killed before its end. */
+  snapshot(): WireReport {
+    return wireReport(this.peer.snapshot());
+  }
+
+  async run(): Promise<ClientEnd> {
+    try {
+      const exit = faultAtStart(this.options.fault);
+      if (exit) return exit;
+      this.sample(true);
+      return await Promise.race([this.download(), this.writeFailed]);
+    } catch (error) {
+      return failedReport(error);
+    }
+  }
+
+  private async download(): Promise<DoneReport | StrandedReport> {
+    let stranded: string | undefined;
+    const report = await this.peer.run().catch((error: unknown) => {
+      if (!(error instanceof NoTrackerLeft)) throw error;
+      stranded = error.message;
+      return this.peer.snapshot();
+    });
+    const outputs = await Promise.all(this.writes);
+    const { messagesIn, messagesOut } = this.options.comm;
+    const end = { report: wireReport(report), messagesIn, messagesOut, outputs, timeline: this.timeline.samples() };
+    return stranded === undefined ? { type: 'done', ...end } : { type: 'stranded', reason: stranded, ...end };
+  }
+
+  private finished(file: string, hashes: readonly string[]): void {
+    const written = this.options.output(file, hashes);
+    if (!written) return;
+    // A file done is a moment the timeline must keep.
+    this.sample(true);
+    written.catch(this.failWrite);
+    this.writes.push(written);
+  }
+}
+
+export class TrackerHost implements RankHost {
+  readonly tracker: Tracker;
+  private readonly reads: Mailbox;
+  readonly obtained = 0;
+
+  constructor(private readonly options: TrackerHostOptions) {
+    const { comm, reads } = withTestFault(options.comm, options.fault);
+    this.reads = reads;
+    const observe = options.observe;
+    const tracker: Tracker = new Tracker(comm, {
+      roles: options.roles,
+      start: options.start,
+      observe: observe && ((...change) => tracker.served && observe(...change)),
+    });
+    this.tracker = tracker;
+  }
+
+  sample(): void {
+    // A tracker obtains no segments: it has no timeline.
+  }
+
+  status(): StatusReport {
+    return { type: 'status', waiting: this.reads.waiting(), queued: this.reads.queued, detail: this.tracker.describe() };
+  }
+
+  async run(): Promise<TrackerEnd> {
+    const tracker = this.tracker;
+    try {
+      await tracker.run();
+    } catch (error) {
+      return failedReport(error);
+    }
+    const { messagesIn, messagesOut } = this.options.comm;
+    const swarms = summarizeSwarms(tracker.state);
+    return { type: 'tracker-done', served: tracker.served, follower: tracker.follower ?? null, swarms, messagesIn, messagesOut };
+  }
+}
