@@ -89,6 +89,10 @@ export interface FileMetrics {
 
 export interface MetricsDocument {
   schemaVersion: typeof SCHEMA_VERSION;
+  /** The run succeeded, as exit code 0 says (absent in documents of older versions). */
+  ok?: boolean;
+  /** 0 all right, 1 a wrong output, 4 a fault left a live client without some file (absent in older documents). */
+  exitCode?: 0 | 1 | 4;
   run: {
     inputDir: string;
     outDir: string;
@@ -107,6 +111,7 @@ export interface MetricsDocument {
     seed?: string;
     segmentsTransferred: number;
     messages: number;
+    /** No output is wrong or missing, outputs a fault kept from being written aside: the top-level `ok` also counts those. */
     ok: boolean;
   };
   ranks: RankMetrics[];

@@ -31,7 +31,7 @@ export const METRICS_SCHEMA = {
           wallSeconds: { ...seconds, description: 'seconds the run took; simulated seconds on the virtual transport' },
           segmentsTransferred: count,
           messages: count,
-          ok: { type: 'boolean', description: 'Every output was written and correct.' },
+          ok: { type: 'boolean', description: 'No output is wrong or missing, outputs a fault kept from being written aside.' },
         },
         { seed: { type: 'string', description: "the virtual transport's run seed" } },
       ),
@@ -86,6 +86,11 @@ export const METRICS_SCHEMA = {
       }),
     },
     {
+      ok: { type: 'boolean', description: 'The run succeeded, as exit code 0 says; run.ok says only that no output is wrong.' },
+      exitCode: {
+        enum: [0, 1, 4],
+        description: 'The exit code of the run: 0 all right, 1 a wrong output, 4 a fault left a live client without some file.',
+      },
       trackers: {
         type: 'array',
         description: "Every tracker's final swarm table.",

@@ -2,8 +2,13 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MetricsDocument } from '../reports/document.js';
+import { showProgress } from '../sim/cli/progress.js';
+import { loadJob } from '../sim/job/inputs.js';
+import { defaultNetwork, runJob } from '../sim/run/pipeline.js';
+import { replayRun, shellQuote } from '../sim/run/replay.js';
+import { lastMeaningfulLine } from '../sim/run/stderr-lines.js';
 import { sim } from './helpers/cli.js';
-import { hash, inputText, tempDir, writeInputs } from './helpers/files.js';
+import { fakeTerminal, hash, inputText, tempDir, writeInputs } from './helpers/files.js';
 
 function generated(args: string[]): string {
   const dir = tempDir();
@@ -255,3 +260,178 @@ function subdir(parent: string, name: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
+
+describe('one meaning per flag, on every verb', () => {
+  const small = (seed: string): string => generated(['--ranks', '4', '--files', '2', '--segments', '10', '--wants', '1', '--seed', seed]);
+
+  it('--version prints the version of the package', () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const result = sim('--version');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(`${version}\n`);
+  });
+
+  it('--json with exit 4 says so at the top, and the summary of what was lost goes to stderr', () => {
+    // Client 1 alone owns file1; killed at once, it takes file1 with it.
+    const dir = writeInputs([inputText([['file1', [1, 2, 3]]], []), inputText([], ['file1']), inputText([['file2', [4, 5]]], ['file1'])]);
+    const result = sim(
+      'run',
+      dir,
+      '--transport',
+      'virtual',
+      '--out',
+      tempDir(),
+      '--progress',
+      'off',
+      '--json',
+      '--fault',
+      'kill:1@segments=0',
+    );
+    expect(result.status).toBe(4);
+    const doc = JSON.parse(result.stdout) as MetricsDocument;
+    expect([doc.ok, doc.exitCode, doc.run.ok]).toEqual([false, 4, true]);
+    expect(Object.keys(doc).slice(0, 3)).toEqual(['schemaVersion', 'ok', 'exitCode']);
+    expect(result.stderr).toContain('sim: round-robin: a fault left a live client without some file (exit 4):\n');
+    expect(result.stderr).toContain('  files no live client could finish: file1\n');
+    // --quiet keeps stderr for errors alone.
+    expect(sim('run', dir, '--transport', 'virtual', '--out', tempDir(), '--quiet', '--json', '--fault', 'kill:1@segments=0').stderr).toBe(
+      '',
+    );
+  });
+
+  it('--no-report skips report/, and --out that cannot be made is bad usage', () => {
+    const dir = small('no-report');
+    const out = tempDir();
+    const result = sim('run', dir, '--out', out, '--quiet', '--no-report');
+    expect(result.status).toBe(0);
+    expect(result.stdout).not.toContain('report:');
+    expect(readdirSync(out).filter((name) => !name.startsWith('client'))).toEqual([]);
+    const nowhere = sim('run', dir, '--out', '/proc/nope', '--quiet');
+    expect(nowhere.status).toBe(2);
+    expect(nowhere.stderr).toMatch(/^sim: --out \/proc\/nope: cannot create the folder \(E[A-Z]+: .*\)\n$/);
+  });
+
+  it('check --strategy a,b runs each case with each strategy', () => {
+    const dir = small('check-both');
+    const result = sim('check', dir, '--strategy', 'all', '--json');
+    expect(result.status).toBe(0);
+    const document = JSON.parse(result.stdout) as { ok: boolean; exitCode: number; cases: { strategy: string; runs: unknown[] }[] };
+    expect([document.ok, document.exitCode]).toEqual([true, 0]);
+    expect(document.cases.map((c) => c.strategy)).toEqual(['round-robin', 'least-loaded']);
+    // With --json the case lines go to stderr, so that stdout is one document.
+    expect(result.stderr).toContain(`PASS  ${dir} (least-loaded)  1/1 runs`);
+    expect(result.stderr).toMatch(/check: 2 passed, 0 failed\n$/);
+  });
+
+  it('faults --strategy a,b runs the matrix with each; --json lists every run', () => {
+    const result = sim('faults', small('faults-both'), '--strategy', 'round-robin,least-loaded', '--json', '--quiet');
+    expect(result.status).toBe(0);
+    const document = JSON.parse(result.stdout) as { ok: boolean; runs: { strategy: string; point: string }[] };
+    expect(document.ok).toBe(true);
+    // Four ranks, each killed at four points, per strategy.
+    expect(document.runs.filter((r) => r.strategy === 'round-robin')).toHaveLength(16);
+    expect(document.runs.filter((r) => r.strategy === 'least-loaded')).toHaveLength(16);
+    expect(result.stderr).toContain('faults with least-loaded: 16 of 16 runs right\n');
+  });
+
+  it('sweep takes --workers (and --threads, as before) and prints one JSON document', () => {
+    const dir = small('sweep-json');
+    const out = join(tempDir(), 'sweep');
+    const result = sim('sweep', dir, '--seeds', '1,2', '--strategy', 'least-loaded', '--workers', '1', '--out', out, '--json', '--quiet');
+    expect(result.status).toBe(0);
+    const document = JSON.parse(result.stdout) as { ok: boolean; rows: { seed: string }[] };
+    expect([document.ok, document.rows.map((row) => row.seed)]).toEqual([true, ['1', '2']]);
+    expect(sim('sweep', dir, '--seeds', '1', '--threads', '0').stderr).toBe(
+      'sim: --workers: expected a whole number from 1 to 100000, got "0"\n',
+    );
+  });
+
+  it('gen refuses a folder that holds files; --force replaces the case there', () => {
+    const dir = generated(['--ranks', '6', '--files', '3', '--segments', '5']);
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    const again = ['--ranks', '4', '--files', '2', '--segments', '5', '--seed', 'again'];
+    const refused = sim('gen', dir, ...again);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`^sim: ${dir}: already holds files \\(.*\\); add --force to replace the case there\\n$`));
+    expect(readFileSync(join(dir, 'in5.txt'), 'utf8')).not.toBe('');
+    expect(sim('gen', dir, ...again, '--force').status).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['in1.txt', 'in2.txt', 'in3.txt', 'notes.txt', 'out1.txt', 'out2.txt']);
+    expect(filesOf(dir).get('in1.txt')).toBe(filesOf(generated(again)).get('in1.txt'));
+  });
+});
+
+describe('what the CLI shows', () => {
+  it('a virtual-time run lets the event loop turn, so that its progress moves', async () => {
+    const job = loadJob('test/suite/r32-kseg');
+    const total = 93_000;
+    const seen: number[] = [];
+    let read: (() => number[]) | undefined;
+    // A timer fires only when the scheduler yields: before, it saw 0 until the end.
+    const timer = setInterval(() => read && seen.push(read().reduce((a, b) => a + b, 0)), 0);
+    try {
+      const doc = await runJob(job, {
+        transport: 'virtual',
+        strategy: 'round-robin',
+        pipeline: 'auto',
+        outDir: tempDir(),
+        stallTimeoutMs: 10_000,
+        virtual: { seed: '1', network: defaultNetwork() },
+        onStart: (live) => (read = () => live.progress()),
+      });
+      expect(doc.run.segmentsTransferred).toBe(total);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(seen.some((done) => done > 0 && done < total)).toBe(true);
+  });
+
+  it('shows the cursor again when a run with a bar is interrupted', () => {
+    const { stream, text } = fakeTerminal();
+    // Another handler is there, as a transport's is, so the signal does not end this process.
+    const other = (): void => undefined;
+    process.on('SIGINT', other);
+    const before = [process.listenerCount('SIGINT'), process.listenerCount('exit')];
+    const stop = showProgress({ progress: () => [1] }, [10], 'bar', stream);
+    try {
+      expect(text()).toContain('\x1b[?25l');
+      process.emit('SIGINT', 'SIGINT');
+      expect(text().endsWith('\x1b[?25h')).toBe(true);
+    } finally {
+      stop();
+    }
+    // Stopped, the bar leaves no handler behind.
+    expect([process.listenerCount('SIGINT'), process.listenerCount('exit')]).toEqual(before);
+    process.off('SIGINT', other);
+  });
+
+  it("takes the line before mpirun's boxes as the cause of a failure", () => {
+    const border = '-'.repeat(74);
+    const stderr = [
+      'fake: giving up on purpose',
+      border,
+      'Primary job  terminated normally, but 1 process returned',
+      'a non-zero exit code. Per user-direction, the job has been aborted.',
+      border,
+      border,
+      'mpirun detected that one or more processes exited with non-zero status, thus causing',
+      '  Exit code:    3',
+      border,
+      '',
+    ];
+    expect(lastMeaningfulLine(stderr)).toBe('fake: giving up on purpose');
+    // Only boxes: their last line is still better than nothing.
+    expect(lastMeaningfulLine(stderr.slice(1))).toBe('Exit code:    3');
+    expect(lastMeaningfulLine(['a', '*'.repeat(20)])).toBe('a');
+    expect(lastMeaningfulLine(['', '  '])).toBe('');
+  });
+
+  it('quotes replay commands the one way a shell reads back', () => {
+    expect(shellQuote('kill:1@segments=30')).toBe('kill:1@segments=30');
+    expect(shellQuote('drop:1->3=5%')).toBe("'drop:1->3=5%'");
+    expect(shellQuote("it's")).toBe("'it'\\''s'");
+    expect(
+      replayRun({ inputDir: 'in dir', transport: 'virtual', seed: '7', trackers: 2, strategy: 'least-loaded', faults: ['drop:1->2=5%'] }),
+    ).toBe("sim run 'in dir' --transport virtual --seed 7 --trackers 2 --strategy least-loaded --fault 'drop:1->2=5%'");
+    expect(replayRun({ inputDir: 'd', transport: 'tcp', seed: '7' })).toBe('sim run d --transport tcp');
+  });
+});

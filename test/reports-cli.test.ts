@@ -1,13 +1,12 @@
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { MetricsDocument } from '../reports/document.js';
 import { validateMetrics } from '../sim/run/metrics-file.js';
 import { progressFigures, progressLine, showProgress } from '../sim/cli/progress.js';
 import { sim } from './helpers/cli.js';
-import { tempDir } from './helpers/files.js';
+import { fakeTerminal, tempDir } from './helpers/files.js';
 
 const REPORT_FILES = [
   'completion.png',
@@ -143,21 +142,13 @@ describe('live progress', () => {
   });
 
   it('draws a bar on a terminal from the ranks’ figures', async () => {
-    const stream = Object.assign(new PassThrough(), {
-      isTTY: true,
-      columns: 120,
-      cursorTo: () => true,
-      clearLine: () => true,
-      moveCursor: () => true,
-    });
-    let text = '';
-    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const { stream, text } = fakeTerminal();
     let polls = 0;
-    const stop = showProgress({ progress: () => (polls++, [3, 8]) }, [10, 8], 'bar', stream as unknown as NodeJS.WriteStream);
+    const stop = showProgress({ progress: () => (polls++, [3, 8]) }, [10, 8], 'bar', stream);
     await new Promise((resolve) => setTimeout(resolve, 700));
     stop();
     expect(polls).toBeGreaterThan(1);
-    expect(text).toContain('11/18 segments');
-    expect(text).toContain('slowest: rank 1 (30%)');
+    expect(text()).toContain('11/18 segments');
+    expect(text()).toContain('slowest: rank 1 (30%)');
   });
 });

@@ -1,7 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runJob, type RunOptions } from '../commands/run.js';
+import type { MetricsDocument } from '../../reports/document.js';
+import { runJob, type RunOptions } from '../run/pipeline.js';
+import { replayRun } from '../run/replay.js';
 import { RunFailure } from '../run/failures.js';
 import { InputError, loadJob } from '../job/inputs.js';
 import { checkGolden, type GoldenMode } from './golden.js';
@@ -10,6 +12,8 @@ import { compareWithExpected, type CaseRun } from './verdict.js';
 export type BuiltinOptions = Omit<RunOptions, 'ranks' | 'outDir'> & {
   /** Virtual transport: compare load figures with the case's golden file, or rewrite it. */
   golden?: GoldenMode;
+  /** A failing run kept for a look gets its report/ too, unless this is false (--no-report). */
+  report?: boolean;
 };
 
 /** One run of swarmsim's own implementation on a case, in a temporary folder. */
@@ -18,9 +22,10 @@ export async function runBuiltinOnce(caseDir: string, options: BuiltinOptions, k
   const outDir = await mkdtemp(join(tmpdir(), 'swarmsim-check-'));
   const elapsed = (): number => (performance.now() - started) / 1000;
   let run: CaseRun;
+  let metrics: MetricsDocument | undefined;
   try {
     const job = loadJob(caseDir);
-    const metrics = await runJob(job, { ...options, outDir });
+    metrics = await runJob(job, { ...options, outDir });
     const failures = [
       ...metrics.outputs.problems.map((p) => ({
         kind: 'wrong output' as const,
@@ -39,13 +44,20 @@ export async function runBuiltinOnce(caseDir: string, options: BuiltinOptions, k
     else throw error;
   }
   if (run.failures.length > 0 && options.transport === 'virtual' && options.virtual) {
-    const { seed, networkArgs = [] } = options.virtual;
-    const command = ['sim run', caseDir, '--transport virtual', `--seed ${seed}`, `--strategy ${options.strategy}`, ...networkArgs];
+    const { seed, networkArgs } = options.virtual;
+    const command = replayRun({ inputDir: caseDir, transport: 'virtual', seed, strategy: options.strategy, networkArgs });
     const last = run.failures[run.failures.length - 1];
-    run.failures[run.failures.length - 1] = { ...last, detail: `${last.detail}; replay: ${command.join(' ')}` };
+    run.failures[run.failures.length - 1] = { ...last, detail: `${last.detail}; replay: ${command}` };
   }
   try {
-    if (run.failures.length > 0 && keep) await keep(outDir);
+    if (run.failures.length > 0 && keep) {
+      if (metrics && options.report !== false) {
+        // Rendering pulls in chart.js and the canvas: only a failing run kept for a look pays for it.
+        const { writeRunReport } = await import('../../reports/write.js');
+        await writeRunReport(join(outDir, 'report'), metrics);
+      }
+      await keep(outDir);
+    }
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }

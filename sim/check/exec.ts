@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { InputError, inputRanks, loadJob } from '../job/inputs.js';
+import { lastMeaningfulLine } from '../run/stderr-lines.js';
 import { compareWithExpected, type CaseRun, type Failure } from './verdict.js';
 
 export interface ExecOptions {
@@ -54,10 +55,10 @@ async function linkLocalPaths(command: string, origin: string, runDir: string): 
   }
 }
 
+/** The line of the command's stderr that says why it failed: its own last words, not a launcher's box around them. */
 async function lastLine(file: string): Promise<string> {
   const text = await readFile(file, 'utf8').catch(() => '');
-  const lines = text.trim().split('\n');
-  const last = lines[lines.length - 1] ?? '';
+  const last = lastMeaningfulLine(text.split('\n'));
   return last.length > 200 ? `${last.slice(0, 200)}...` : last;
 }
 

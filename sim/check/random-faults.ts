@@ -11,6 +11,7 @@ import { STRATEGY_NAMES } from '../../ranks/strategies/index.js';
 import type { Job } from '../job/inputs.js';
 import { totalTransfers } from '../job/servers.js';
 import type { TransportName } from '../transports/names.js';
+import { replayRun } from '../run/replay.js';
 import { judgedRun, type RunSettings } from './fault-matrix.js';
 
 /** One plan: what to run, and with which faults. */
@@ -79,7 +80,5 @@ export async function randomFaults(
 /** The command that runs a plan again. */
 export function replayCommand(dir: string, { settings, specs }: DrawnPlan): string {
   const { transport, trackers, strategy, seed } = settings;
-  const seeded = transport === 'virtual' ? ` --seed ${seed}` : '';
-  const faults = specs.map((spec) => ` --fault '${spec}'`).join('');
-  return `sim run ${dir} --transport ${transport}${seeded} --trackers ${trackers} --strategy ${strategy}${faults}`;
+  return replayRun({ inputDir: dir, transport, seed, trackers, strategy, faults: specs });
 }

@@ -4,6 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { create } from 'xmlbuilder2';
 import type { Job } from '../job/inputs.js';
 import { compareLines, comparableLines } from '../job/diff.js';
 import { outputName } from '../job/outputs.js';
@@ -25,6 +27,8 @@ export interface CaseRun {
 export interface CaseResult {
   dir: string;
   name: string;
+  /** The strategy of swarmsim's runs, named when a check runs several. */
+  strategy?: string;
   runs: CaseRun[];
 }
 
@@ -87,7 +91,8 @@ export function formatCaseLine(result: CaseResult): string {
   const { passed, total, median: mid, max } = caseStats(result);
   const timing = `median ${mid.toFixed(3)} s, max ${max.toFixed(3)} s`;
   const ok = casePassed(result);
-  const head = `${ok ? 'PASS' : 'FAIL'}  ${result.dir}  ${passed}/${total} runs  (${timing})${ok ? '' : `  ${kindsSeen(result)}`}`;
+  const which = result.strategy ? ` (${result.strategy})` : '';
+  const head = `${ok ? 'PASS' : 'FAIL'}  ${result.dir}${which}  ${passed}/${total} runs  (${timing})${ok ? '' : `  ${kindsSeen(result)}`}`;
   const firstFailure = result.runs.findIndex((run) => !runPassed(run));
   if (firstFailure < 0) return head;
   const failures = result.runs[firstFailure].failures;
@@ -96,32 +101,33 @@ export function formatCaseLine(result: CaseResult): string {
   return [head, `    run ${firstFailure + 1} failed:`, ...shown].join('\n');
 }
 
-function xml(text: string): string {
-  return text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] ?? c);
-}
+/**
+ * XML 1.0 cannot hold most control characters, not even escaped, and an implementation's
+ * stderr often has some (colours, stray bytes): colour codes are dropped whole, and any
+ * other character XML forbids becomes U+FFFD.
+ */
+const XML_OPTIONS = { version: '1.0', encoding: 'UTF-8', invalidCharReplacement: '\uFFFD' } as const;
 
-/** JUnit XML: one test case per (case folder, run). */
+/** JUnit XML: one test case per (case folder, strategy, run). */
 export function junitXml(results: readonly CaseResult[], suiteName = 'sim check'): string {
-  const cases = results.flatMap((result) =>
-    result.runs.map((run, i) => {
-      const name = `${result.name} run ${i + 1}`;
-      const open = `    <testcase classname="${xml(result.dir)}" name="${xml(name)}" time="${run.seconds.toFixed(3)}"`;
-      if (runPassed(run)) return `${open}/>`;
+  const text = (value: string): string => stripVTControlCharacters(value);
+  const tests = results.reduce((n, result) => n + result.runs.length, 0);
+  const failures = results.reduce((n, result) => n + result.runs.filter((run) => !runPassed(run)).length, 0);
+  const time = results.reduce((t, result) => t + result.runs.reduce((s, run) => s + run.seconds, 0), 0).toFixed(3);
+  const doc = create(XML_OPTIONS);
+  const suite = doc
+    .ele('testsuites', { tests: String(tests), failures: String(failures), time })
+    .ele('testsuite', { name: text(suiteName), tests: String(tests), failures: String(failures), time });
+  for (const result of results) {
+    const which = result.strategy ? ` (${result.strategy})` : '';
+    result.runs.forEach((run, i) => {
+      const attributes = { classname: text(result.dir), name: text(`${result.name}${which} run ${i + 1}`), time: run.seconds.toFixed(3) };
+      const testcase = suite.ele('testcase', attributes);
+      if (runPassed(run)) return;
       const first = run.failures[0];
       const body = run.failures.map((f) => `${f.kind}: ${f.detail}`).join('\n');
-      return `${open}>\n      <failure type="${xml(first.kind)}" message="${xml(first.detail)}">${xml(body)}</failure>\n    </testcase>`;
-    }),
-  );
-  const tests = cases.length;
-  const failures = results.reduce((n, result) => n + result.runs.filter((run) => !runPassed(run)).length, 0);
-  const time = results.reduce((t, result) => t + result.runs.reduce((s, run) => s + run.seconds, 0), 0);
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites tests="${tests}" failures="${failures}" time="${time.toFixed(3)}">`,
-    `  <testsuite name="${xml(suiteName)}" tests="${tests}" failures="${failures}" time="${time.toFixed(3)}">`,
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
+      testcase.ele('failure', { type: first.kind, message: text(first.detail) }).txt(text(body));
+    });
+  }
+  return `${doc.end({ prettyPrint: true, indent: '  ' })}\n`;
 }

@@ -5,7 +5,7 @@
  * thread, so showing them costs the ranks nothing.
  */
 import { SingleBar } from 'cli-progress';
-import type { LiveRun } from '../transports/threads/transport.js';
+import type { LiveRun } from '../transports/transport.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'off';
 
@@ -64,6 +64,8 @@ export function showProgress(
         })
       : undefined;
   bar?.start(total, 0, { rate: '0', slowest: '' });
+  // Only a bar on a terminal hides the cursor: elsewhere the escape would be noise in a log.
+  const releaseCursor = bar && stream.isTTY ? showCursorOnSignal(stream) : () => undefined;
   const poll = (): void => {
     const figures = progressFigures(live.progress(), wanted, (performance.now() - started) / 1000);
     if (bar) {
@@ -78,5 +80,36 @@ export function showProgress(
   return () => {
     clearInterval(timer);
     bar?.stop();
+    releaseCursor();
   };
+}
+
+/** What turns the cursor back on (the bar hides it while it draws). */
+const SHOW_CURSOR = '\x1b[?25h';
+
+/**
+ * The bar hides the cursor; a run ended by Ctrl-C or SIGTERM never reaches the bar's stop,
+ * so the signal shows it again first. Another handler of the signal (one that reaps a
+ * transport's processes) then ends the process; with none, the signal is raised again so
+ * that it ends the process as it would have. The returned function removes the handlers.
+ */
+function showCursorOnSignal(stream: NodeJS.WriteStream): () => void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stream.write(SHOW_CURSOR);
+    // First in line (prepended), so another handler of this signal is still counted here.
+    if (process.listenerCount(signal) > 1) return;
+    remove();
+    process.kill(process.pid, signal);
+  };
+  const onExit = (): void => void stream.write(SHOW_CURSOR);
+  const remove = (): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', onExit);
+  };
+  process.prependListener('SIGINT', onSignal);
+  process.prependListener('SIGTERM', onSignal);
+  // process.exit() from another handler runs no stop either.
+  process.on('exit', onExit);
+  return remove;
 }

@@ -55,6 +55,13 @@ function faultLines(faults: FaultsSection, trackers: readonly TrackerTable[]): s
   return lines;
 }
 
+/** What a fault left unsaved (exit 4), for stderr when --json keeps the summary off stdout. */
+export function formatUnsaved(doc: MetricsDocument): string {
+  const heading = `sim: ${doc.run.strategy}: a fault left a live client without some file (exit 4):`;
+  const lines = doc.faults ? faultLines(doc.faults, doc.trackers ?? []) : [];
+  return [heading, ...lines.map((line) => `  ${line}`)].join('\n');
+}
+
 /** The serving tracker's swarm table (`--dump-tracker`): per file, its seeds, peers and completed downloads. */
 export function formatSwarmTable(doc: MetricsDocument): string {
   const tables = doc.trackers ?? [];

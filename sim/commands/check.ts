@@ -1,17 +1,22 @@
 import { cp } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import type { StrategyName } from '../../ranks/strategies/index.js';
 import { runBuiltinOnce, type BuiltinOptions } from '../check/builtin.js';
 import { findCases } from '../check/cases.js';
 import { killAllRunning, runExecOnce, type ExecOptions } from '../check/exec.js';
 import { casePassed, caseStats, formatCaseLine, junitXml, type CaseResult, type CaseRun } from '../check/verdict.js';
 import { InputError } from '../job/inputs.js';
-import { ensureDir, writeAtomically } from '../job/files.js';
+import { writeAtomically } from '../job/files.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../run/exit-codes.js';
+import { ensureFolderOf, ensureOutputFolder } from '../cli/output-folders.js';
 import { textTable } from '../cli/text-table.js';
 
 export interface CheckOptions {
   roots: string[];
   repeat: number;
-  builtin: BuiltinOptions;
+  /** Swarmsim's own runs, each case once per strategy (with `exec`, only the first, for `compareBuiltin`). */
+  builtin: Omit<BuiltinOptions, 'strategy'>;
+  strategies: StrategyName[];
   /** Check this command instead of swarmsim's own implementation. */
   exec?: ExecOptions;
   /** With `exec`: also run swarmsim's own implementation and show both side by side. */
@@ -19,6 +24,7 @@ export interface CheckOptions {
   junit?: string;
   /** Keep each failing run's folder (outputs, and a command's stdout/stderr) under here. */
   keepFailures?: string;
+  /** Where the line of each case, and the totals, go. */
   write: (text: string) => void;
 }
 
@@ -27,6 +33,7 @@ export interface CheckOutcome {
   /** Swarmsim's own runs, with `compareBuiltin`. */
   builtin: CaseResult[];
   passed: boolean;
+  exitCode: typeof EXIT_OK | typeof EXIT_FAILED;
 }
 
 async function repeatRuns(count: number, once: (index: number) => Promise<CaseRun>): Promise<CaseRun[]> {
@@ -50,14 +57,44 @@ function sideBySide(results: CaseResult[], builtin: CaseResult[]): string {
   return textTable(['case', 'command passed', 'median', 'swarmsim passed', 'median'], rows, true);
 }
 
-/** `sim check`: every case, `repeat` times, with our implementation or a command. */
+/** Every run of one case: the command's, or swarmsim's with each strategy. */
+async function checkCase(c: number, dir: string, options: CheckOptions): Promise<{ results: CaseResult[]; builtin?: CaseResult }> {
+  const several = options.strategies.length > 1;
+  const keeper = (label: string, run: number) => async (runDir: string) => {
+    if (!options.keepFailures) return;
+    await cp(runDir, join(options.keepFailures, `${c + 1}-${basename(dir)}${label}-run${run + 1}`), {
+      recursive: true,
+      verbatimSymlinks: true,
+    });
+  };
+  const builtinRuns = (strategy: StrategyName, keep: boolean): Promise<CaseRun[]> =>
+    repeatRuns(options.repeat, (i) =>
+      runBuiltinOnce(dir, { ...options.builtin, strategy }, keep ? keeper(several ? `-${strategy}` : '', i) : undefined),
+    );
+  const exec = options.exec;
+  if (exec) {
+    const runs = await repeatRuns(options.repeat, (i) => runExecOnce(dir, exec, keeper('', i)));
+    const builtin = options.compareBuiltin
+      ? { dir, name: basename(dir), runs: await builtinRuns(options.strategies[0], false) }
+      : undefined;
+    return { results: [{ dir, name: basename(dir), runs }], builtin };
+  }
+  const results: CaseResult[] = [];
+  for (const strategy of options.strategies) {
+    results.push({ dir, name: basename(dir), ...(several ? { strategy } : {}), runs: await builtinRuns(strategy, true) });
+  }
+  return { results };
+}
+
+/** `sim check`: every case, `repeat` times, with our implementation (once per strategy) or a command. */
 export async function checkCommand(options: CheckOptions): Promise<CheckOutcome> {
   const cases = await findCases(options.roots);
   if (cases.length === 0) throw new InputError(options.roots.join(' '), 'no case folder (one holding in*.txt) found');
-  if (options.keepFailures) await ensureDir(options.keepFailures);
+  if (options.keepFailures) await ensureOutputFolder('--keep-failures', options.keepFailures);
+  if (options.junit) await ensureFolderOf('--junit', options.junit);
   const onSignal = (): void => {
     killAllRunning();
-    process.exit(130);
+    process.exit(EXIT_INTERRUPTED);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -65,32 +102,19 @@ export async function checkCommand(options: CheckOptions): Promise<CheckOutcome>
     const results: CaseResult[] = [];
     const builtin: CaseResult[] = [];
     for (const [c, dir] of cases.entries()) {
-      const keeper = (run: number) => async (runDir: string) => {
-        if (options.keepFailures)
-          await cp(runDir, join(options.keepFailures, `${c + 1}-${basename(dir)}-run${run + 1}`), {
-            recursive: true,
-            verbatimSymlinks: true,
-          });
-      };
-      const exec = options.exec;
-      const runs = await repeatRuns(options.repeat, (i) =>
-        exec ? runExecOnce(dir, exec, keeper(i)) : runBuiltinOnce(dir, options.builtin, keeper(i)),
-      );
-      const result = { dir, name: basename(dir), runs };
-      results.push(result);
-      options.write(`${formatCaseLine(result)}\n`);
-      if (exec && options.compareBuiltin) {
-        builtin.push({ dir, name: basename(dir), runs: await repeatRuns(options.repeat, () => runBuiltinOnce(dir, options.builtin)) });
-      }
+      const checked = await checkCase(c, dir, options);
+      for (const result of checked.results) options.write(`${formatCaseLine(result)}\n`);
+      results.push(...checked.results);
+      if (checked.builtin) builtin.push(checked.builtin);
     }
     if (options.junit) {
-      await ensureDir(join(options.junit, '..'));
       await writeAtomically(options.junit, junitXml(results, options.exec ? `sim check --exec ${options.exec.command}` : 'sim check'));
     }
     if (builtin.length > 0) options.write(`\n${sideBySide(results, builtin)}\n`);
     const passed = results.filter(casePassed).length;
     options.write(`check: ${passed} passed, ${results.length - passed} failed\n`);
-    return { results, builtin, passed: passed === results.length && builtin.every(casePassed) };
+    const allPassed = passed === results.length && builtin.every(casePassed);
+    return { results, builtin, passed: allPassed, exitCode: allPassed ? EXIT_OK : EXIT_FAILED };
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

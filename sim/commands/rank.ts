@@ -6,7 +6,7 @@ import { ensureDir } from '../job/files.js';
 import { resolveWorld, type WorldFlags } from '../transports/tcp/launcher-world.js';
 import { verifyOutputs } from '../job/outputs.js';
 import { runMetrics } from '../run/metrics.js';
-import type { ThreadFault } from '../transports/threads/protocol.js';
+import type { RankFault } from '../rank-host/test-faults.js';
 import { runTcpClient } from '../transports/tcp/client.js';
 import { TcpCoordinator } from '../transports/tcp/coordinator.js';
 import { readJobKey } from '../transports/tcp/job-key.js';
@@ -21,7 +21,7 @@ export interface RankCommandOptions extends WorldFlags {
   stallTimeoutMs: number;
   connectTimeoutMs: number;
   report: boolean;
-  faults?: ReadonlyMap<number, ThreadFault>;
+  faults?: ReadonlyMap<number, RankFault>;
   /** 2: a standby tracker; every rank, 0 included, is then a process under a separate coordinator. */
   trackers?: 1 | 2;
 }

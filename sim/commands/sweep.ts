@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import { loadJob } from '../job/inputs.js';
+import { ensureOutputFolder } from '../cli/output-folders.js';
+import { EXIT_FAILED, EXIT_OK } from '../run/exit-codes.js';
 import { summarize, writeSweepReport, type StrategySummary } from '../sweep/sweep-report.js';
 import type { SweepRow, SweepTask } from '../sweep/sweep-task.js';
 import type { NetworkSettings } from '../transports/virtual/network-model.js';
@@ -12,8 +14,8 @@ export interface SweepOptions {
   seeds: string[];
   network: NetworkSettings;
   outDir: string;
-  /** Worker threads; default every core. */
-  threads?: number;
+  /** Simulations at once, each in a worker thread; default one per core. */
+  workers?: number;
   onRow?: (row: SweepRow, done: number, total: number) => void;
 }
 
@@ -21,16 +23,26 @@ export interface SweepOptions {
  * `sim sweep`: every (strategy, seed) pair as an independent virtual-time run, one piscina
  * task each, spread over every core; then the comparison report.
  */
-export async function sweepCommand(options: SweepOptions): Promise<{ rows: SweepRow[]; summaries: StrategySummary[]; files: string[] }> {
+export interface SweepOutcome {
+  rows: SweepRow[];
+  summaries: StrategySummary[];
+  files: string[];
+  /** 1 when some run failed or wrote a wrong output. */
+  exitCode: typeof EXIT_OK | typeof EXIT_FAILED;
+}
+
+export async function sweepCommand(options: SweepOptions): Promise<SweepOutcome> {
   loadJob(options.inputDir);
-  const threads = options.threads ?? availableParallelism();
+  await ensureOutputFolder('--out', options.outDir);
+  const pairs = options.strategies.flatMap((strategy) => options.seeds.map((seed) => ({ strategy, seed })));
+  // A thread more than there are pairs would only idle.
+  const threads = Math.min(options.workers ?? availableParallelism(), pairs.length);
   const pool = new Piscina<SweepTask, SweepRow>({
     filename: new URL('../sweep/sweep-task.js', import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
   });
   const network = { ...options.network, ranks: [...options.network.ranks] };
-  const pairs = options.strategies.flatMap((strategy) => options.seeds.map((seed) => ({ strategy, seed })));
   let done = 0;
   try {
     const rows = await Promise.all(
@@ -42,7 +54,7 @@ export async function sweepCommand(options: SweepOptions): Promise<{ rows: Sweep
     );
     const summaries = summarize(rows);
     const files = await writeSweepReport(options.outDir, rows, summaries);
-    return { rows, summaries, files };
+    return { rows, summaries, files, exitCode: summaries.some((s) => s.failed > 0) ? EXIT_FAILED : EXIT_OK };
   } finally {
     await pool.destroy();
   }

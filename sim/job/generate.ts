@@ -1,4 +1,7 @@
+import { join } from 'node:path';
 import seedrandom from 'seedrandom';
+import { ensureDir, writeAtomically } from './files.js';
+import { formatOutput } from './outputs.js';
 
 export interface GenOptions {
   ranks: number;
@@ -77,6 +80,17 @@ export function generate(options: GenOptions): GeneratedScenario {
     return `${lines.join('\n')}\n`;
   });
   return { inputs, segmentCounts };
+}
+
+/** Writes a generated case into `dir`: its in<R>.txt, and the expected out<k>.txt of every file. */
+export async function writeCase(dir: string, options: GenOptions): Promise<{ inputs: number; files: number }> {
+  const scenario = generate(options);
+  await ensureDir(dir);
+  for (const [i, text] of scenario.inputs.entries()) await writeAtomically(join(dir, `in${i + 1}.txt`), text);
+  for (const [i, count] of scenario.segmentCounts.entries()) {
+    await writeAtomically(join(dir, `out${i + 1}.txt`), formatOutput(fileHashes(options.seed, i + 1, count)));
+  }
+  return { inputs: scenario.inputs.length, files: scenario.segmentCounts.length };
 }
 
 /** The original assignment's limits, which student implementations often assume. */

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 
 export function hash(n: number): string {
   return n.toString(16).padStart(32, '0');
@@ -28,4 +29,18 @@ export function inputText(owned: [string, number[]][], wanted: string[]): string
 export function outputsOf(dir: string): Map<string, string> {
   const names = readdirSync(dir).filter((name) => name.startsWith('client'));
   return new Map(names.map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
+}
+
+/** A stream that passes for a terminal (cli-progress draws a bar only on one), and what was written to it. */
+export function fakeTerminal(): { stream: NodeJS.WriteStream; text: () => string } {
+  const stream = Object.assign(new PassThrough(), {
+    isTTY: true,
+    columns: 120,
+    cursorTo: () => true,
+    clearLine: () => true,
+    moveCursor: () => true,
+  });
+  let text = '';
+  stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return { stream: stream as unknown as NodeJS.WriteStream, text: () => text };
 }

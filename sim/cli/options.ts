@@ -1,0 +1,158 @@
+/**
+ * Every option of every verb, declared once: flags, parser (its check), default, help, and
+ * a value it must refuse. A verb picks the entries it takes by key (./verbs/); the flags its
+ * action receives are typed from these entries. The options of one verb only are in
+ * ./verb-options.ts.
+ */
+import { FAULT_FORMS } from '../faults/plan.js';
+import { NETWORK_DEFAULTS } from '../transports/virtual/network-defaults.js';
+import { STRATEGY_NAMES, type StrategyName } from '../../ranks/strategies/index.js';
+import { TRANSPORT_NAMES, type TransportName } from '../transports/names.js';
+import { toggle, value } from './option-table.js';
+import * as parse from './parsers.js';
+import { VERB_OPTIONS } from './verb-options.js';
+
+const VIRTUAL = 'virtual transport:';
+
+/** The options several verbs share. */
+const SHARED = {
+  verbose: toggle({ flags: '--verbose', help: 'print stack traces of failures', bad: ['--verbose=yes'] }),
+  json: toggle({
+    flags: '--json',
+    help: 'print the result as one JSON document on stdout, with ok and exitCode at its top (sim run: the metrics document)',
+    bad: ['--json=yes'],
+  }),
+  quiet: toggle({
+    flags: '--quiet',
+    help: 'nothing on stderr but errors: no progress bar or lines, no line per finished run, no summary of what a fault lost under --json',
+    bad: ['--quiet=yes'],
+  }),
+  report: toggle({ flags: '--no-report', help: 'do not write report/ (metrics.json, CSV, charts, index.html)', bad: ['--no-report=yes'] }),
+
+  // The job and where its results go.
+  ranks: value({
+    flags: '-n, --ranks <n>',
+    help: 'ranks in the job, tracker included (-np works too); sim run: must match the in*.txt present (default: in*.txt + 1)',
+    parse: parse.wholeNumber(3),
+    aliases: ['-np'],
+    bad: ['--ranks', '2'],
+  }),
+  out: value({
+    flags: '--out <dir>',
+    help: 'the folder results are written to (created if missing)',
+    parse: parse.nonEmpty('a folder'),
+    bad: ['--out', '/proc/nope'],
+  }),
+  transport: value<TransportName>({
+    flags: '--transport <name>',
+    help: 'threads: clients in worker threads; tcp: one process per rank over loopback TCP; virtual: every rank in one thread, in simulated time, reproducible by --seed',
+    parse: parse.oneOf(TRANSPORT_NAMES),
+    default: 'threads',
+    bad: ['--transport', 'pigeon'],
+  }),
+  strategy: value<StrategyName[]>({
+    flags: '--strategy <names>',
+    help: `how a client picks the holder to ask: ${STRATEGY_NAMES.join(', ')}; several, comma-separated, or all, run one after another`,
+    parse: parse.strategyList,
+    bad: ['--strategy', 'random-walk'],
+  }),
+  pipeline: value<number | 'auto'>({
+    flags: '--pipeline <n>',
+    help: "segment requests a client keeps in flight ('auto': one per 20 segments wanted, 8 to 256)",
+    parse: parse.pipeline,
+    default: 'auto',
+    bad: ['--pipeline', '0'],
+  }),
+  stallTimeout: value({
+    flags: '--stall-timeout <seconds>',
+    help: 'end a run, saying what every rank waits for, when no message moves for this long',
+    parse: parse.seconds,
+    default: 10,
+    bad: ['--stall-timeout', '0'],
+  }),
+  workers: value({
+    flags: '--workers <n>',
+    help: 'threads to run in: the clients share this many worker threads (run, check; default one per client), or the sweep runs this many simulations at once (default one per core)',
+    parse: parse.wholeNumber(1, 100_000),
+    aliases: ['--threads'],
+    bad: ['--workers', '0'],
+  }),
+  progress: value<'auto' | 'bar' | 'lines' | 'off'>({
+    flags: '--progress <mode>',
+    help: 'live progress on stderr: bar (redrawn in place), lines (one a second), off, or auto: a bar on a terminal, lines otherwise',
+    parse: parse.oneOf(['auto', 'bar', 'lines', 'off']),
+    default: 'auto',
+    bad: ['--progress', 'fancy'],
+  }),
+  trackers: value<1 | 2>({
+    flags: '--trackers <n>',
+    help: 'trackers: 2 adds a standby (one more rank, after the clients) that takes over when rank 0 is lost',
+    parse: parse.trackers,
+    default: 1,
+    bad: ['--trackers', '3'],
+  }),
+  fault: value({
+    flags: '--fault <spec>',
+    help: `inject a fault, repeatable: ${FAULT_FORMS} (see docs/faults.md)`,
+    parse: parse.faultSpec,
+    bad: ['--fault', 'explode:3'],
+  }),
+  dumpTracker: toggle({
+    flags: '--dump-tracker',
+    help: "print the serving tracker's swarm table at the end (per file: seeds, peers, completed downloads)",
+    bad: ['--dump-tracker=yes'],
+  }),
+
+  // Virtual time.
+  seed: value({
+    flags: '--seed <x>',
+    help: 'the seed: the same seed, the same virtual-time run (run, check; default 1), fault plans (faults) or files (gen)',
+    parse: parse.nonEmpty('a seed'),
+    bad: ['--seed', ''],
+  }),
+  trace: value({
+    flags: '--trace <file>',
+    help: `${VIRTUAL} write every message delivered to this JSON Lines file`,
+    parse: parse.nonEmpty('a file'),
+    bad: ['--trace', '/proc/nope/trace.jsonl'],
+  }),
+  checkDeterminism: toggle({
+    flags: '--check-determinism',
+    help: `${VIRTUAL} run twice and fail, naming the first differing event, if the runs differ`,
+    bad: ['--check-determinism'],
+  }),
+  latency: value({
+    flags: '--latency <ms>',
+    help: `${VIRTUAL} link latency in ms (default ${NETWORK_DEFAULTS.latencyMs})`,
+    parse: parse.positiveNumber,
+    bad: ['--latency', '-1'],
+  }),
+  upload: value({
+    flags: '--upload <mbps>',
+    help: `${VIRTUAL} each client's upload in Mbit/s (default ${NETWORK_DEFAULTS.uploadMbps})`,
+    parse: parse.positiveNumber,
+    bad: ['--upload', '0'],
+  }),
+  download: value({
+    flags: '--download <mbps>',
+    help: `${VIRTUAL} each client's download in Mbit/s (default ${NETWORK_DEFAULTS.downloadMbps})`,
+    parse: parse.positiveNumber,
+    bad: ['--download', 'fast'],
+  }),
+  segmentSize: value({
+    flags: '--segment-size <kib>',
+    help: `${VIRTUAL} segment size in KiB (default ${NETWORK_DEFAULTS.segmentKiB})`,
+    parse: parse.positiveNumber,
+    bad: ['--segment-size', '0'],
+  }),
+  network: value({
+    flags: '--network <file>',
+    help: `${VIRTUAL} a JSON network scenario (global values and per-rank links); flags win over it`,
+    parse: parse.readableFile,
+    bad: ['--network', '/nonexistent/network.json'],
+  }),
+};
+
+export const OPTIONS = { ...SHARED, ...VERB_OPTIONS };
+
+export type OptionKey = keyof typeof OPTIONS;

@@ -1,0 +1,149 @@
+/**
+ * Turning an option's text into its value. Each parser throws OptionValueError saying what
+ * was expected; the option table's wiring puts the option's name in front of it.
+ */
+import { accessSync, constants } from 'node:fs';
+import { isIP } from 'node:net';
+import { STRATEGY_NAMES, isStrategyName, type StrategyName } from '../../ranks/strategies/index.js';
+import { addFault, emptyPlan, type FaultPlan } from '../faults/plan.js';
+import { MAX_COUNT } from '../job/limits.js';
+import { parseAddress } from '../transports/tcp/launcher-world.js';
+
+/** A value an option cannot take; the message says what it expected. */
+export class OptionValueError extends Error {}
+
+const got = (text: string): string => `got ${JSON.stringify(text)}`;
+
+export function wholeNumber(min: number, max = MAX_COUNT): (text: string) => number {
+  return (text) => {
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) {
+      throw new OptionValueError(`expected a whole number from ${min} to ${max}, ${got(text)}`);
+    }
+    return value;
+  };
+}
+
+export function oneOf<const T extends string>(choices: readonly T[]): (text: string) => T {
+  return (text) => {
+    const choice = choices.find((c) => c === text);
+    if (choice === undefined) throw new OptionValueError(`expected one of ${choices.join(', ')}, ${got(text)}`);
+    return choice;
+  };
+}
+
+export function trackers(text: string): 1 | 2 {
+  if (text === '1' || text === '2') return text === '1' ? 1 : 2;
+  throw new OptionValueError(`expected 1 (one tracker) or 2 (a standby too), ${got(text)}`);
+}
+
+export function pipeline(text: string): number | 'auto' {
+  if (text === 'auto') return 'auto';
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > 4096)
+    throw new OptionValueError(`expected auto or a whole number from 1 to 4096, ${got(text)}`);
+  return value;
+}
+
+/** Timers hold at most 2^31 - 1 ms (24.8 days); a longer wait would fire at once. */
+export const MAX_SECONDS = 2_000_000;
+
+export function seconds(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0 || value > MAX_SECONDS) {
+    throw new OptionValueError(`expected a number of seconds greater than 0, at most ${MAX_SECONDS}, ${got(text)}`);
+  }
+  return value;
+}
+
+export function positiveNumber(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0)
+    throw new OptionValueError(`expected a number greater than 0, ${got(text)}`);
+  return value;
+}
+
+/** `a,b`; `all` is every built-in strategy. */
+export function strategyList(text: string): StrategyName[] {
+  if (text === 'all') return [...STRATEGY_NAMES];
+  const names = text.split(',').map((name) => name.trim());
+  const choose = `choose from ${STRATEGY_NAMES.join(', ')}, or all`;
+  for (const [i, name] of names.entries()) {
+    if (!isStrategyName(name)) throw new OptionValueError(`unknown strategy ${JSON.stringify(name)}; ${choose}`);
+    if (names.indexOf(name) !== i) throw new OptionValueError(`${name} is named twice`);
+  }
+  return names.filter(isStrategyName);
+}
+
+/** `S` or `MIN-MAX` segments. */
+export function segmentRange(text: string): { min: number; max: number } {
+  const match = /^(\d+)(?:-(\d+))?$/.exec(text);
+  const min = Number(match?.[1]);
+  const max = Number(match?.[2] ?? match?.[1]);
+  if (!match || min < 1 || max < min || max > MAX_COUNT) {
+    throw new OptionValueError(`expected S or MIN-MAX segments (1 to ${MAX_COUNT}), ${got(text)}`);
+  }
+  return { min, max };
+}
+
+/** Seeds as `1..20`, `3,5,8` or a mix of both. */
+export function seedList(text: string): string[] {
+  const seeds: string[] = [];
+  for (const part of text.split(',')) {
+    const range = /^(\d+)\.\.(\d+)$/.exec(part.trim());
+    if (range) {
+      const [from, to] = [Number(range[1]), Number(range[2])];
+      if (to < from || to - from > 100_000)
+        throw new OptionValueError(`expected FROM..TO with FROM <= TO, at most 100000 apart, ${got(part)}`);
+      for (let seed = from; seed <= to; seed++) seeds.push(String(seed));
+    } else if (part.trim() !== '') {
+      seeds.push(part.trim());
+    }
+  }
+  if (seeds.length === 0) throw new OptionValueError(`expected seeds such as 1..20 or 3,5,8, ${got(text)}`);
+  return seeds;
+}
+
+/** Some text: a seed, a command, a path. */
+export function nonEmpty(what: string): (text: string) => string {
+  return (text) => {
+    if (text.trim() === '') throw new OptionValueError(`expected ${what}, ${got(text)}`);
+    return text;
+  };
+}
+
+/** Comma-separated names, none empty. */
+export function labelList(text: string): string[] {
+  const labels = text.split(',');
+  if (labels.some((label) => label.trim() === '')) throw new OptionValueError(`expected comma-separated labels, none empty, ${got(text)}`);
+  return labels;
+}
+
+/** `--fault SPEC`, repeatable: each one adds to the plan; a bad spec is an InputError naming it. */
+export function faultSpec(text: string, previous: FaultPlan | undefined): FaultPlan {
+  return addFault(previous ?? emptyPlan(), text);
+}
+
+/** HOST:PORT or [IPv6]:PORT, kept as text: the world resolves it. */
+export function address(text: string): string {
+  parseAddress('--coordinator', text);
+  return text;
+}
+
+/** An IP address or a host name. */
+export function bindAddress(text: string): string {
+  if (isIP(text) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(text)) {
+    throw new OptionValueError(`expected an IP address or a host name, ${got(text)}`);
+  }
+  return text;
+}
+
+/** A file that exists and can be read now. */
+export function readableFile(text: string): string {
+  try {
+    accessSync(text, constants.R_OK);
+  } catch (error) {
+    throw new OptionValueError(`cannot read ${text} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  return text;
+}

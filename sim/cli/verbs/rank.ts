@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import { InputError } from '../../run/failures.js';
+import { EXIT_INCOMPLETE } from '../../run/exit-codes.js';
+import { ensureOutputFolder } from '../output-folders.js';
+import { note, print, printJson } from '../print.js';
+import { verb } from '../verb.js';
+
+export const rankVerb = verb({
+  name: 'rank',
+  description:
+    'one rank of a job over TCP, as a launcher starts it (mpirun -np 6 sim rank inputs/ --coordinator host0:7077); ' +
+    'rank 0 runs the tracker and writes, checks and reports every output',
+  args: [{ name: '<input-dir>', help: "folder holding this rank's in<R>.txt (each host reads its own)" }],
+  options: [
+    'rank',
+    'size',
+    'coordinator',
+    'bind',
+    'jobKeyFile',
+    'out',
+    'strategy',
+    'pipeline',
+    'stallTimeout',
+    'connectTimeout',
+    'report',
+    'json',
+    'fault',
+    'trackers',
+  ],
+  defaults: { out: 'out', strategy: ['round-robin'] },
+  // Set by `sim run --transport tcp` for its own ranks (and by tests): under a launcher, rank 0 coordinates.
+  hidden: ['fault', 'trackers'],
+  action: async ([inputDir], flags) => {
+    const [strategy, ...more] = flags.strategy;
+    if (more.length > 0) throw new InputError('--strategy', 'one strategy: rank 0 hands it to every client');
+    const timed = flags.fault && (flags.fault.timed.length > 0 || flags.fault.delays.size > 0 || flags.fault.drops.length > 0);
+    if (timed) throw new InputError('--fault', 'sim rank takes only crash:, exit:, stall: and refuse: faults; timed faults need sim run');
+    await ensureOutputFolder('--out', flags.out);
+    const { rankCommand } = await import('../../commands/rank.js');
+    const outcome = await rankCommand({
+      inputDir,
+      outDir: flags.out,
+      rank: flags.rank,
+      size: flags.size,
+      coordinator: flags.coordinator,
+      bind: flags.bind,
+      jobKeyFile: flags.jobKeyFile,
+      strategy,
+      pipeline: flags.pipeline,
+      stallTimeoutMs: flags.stallTimeout * 1000,
+      connectTimeoutMs: flags.connectTimeout * 1000,
+      report: flags.report,
+      faults: flags.fault?.simple,
+      trackers: flags.trackers,
+    });
+    if (!('doc' in outcome)) {
+      process.exitCode = outcome.exitCode;
+      return;
+    }
+    const { formatSummary, formatUnsaved } = await import('../summary.js');
+    if (flags.json) {
+      printJson(outcome.doc);
+      if (outcome.doc.exitCode === EXIT_INCOMPLETE) note(`${formatUnsaved(outcome.doc)}\n`);
+    } else {
+      const report = outcome.reportDir ? `\nreport: ${join(outcome.reportDir, 'index.html')}` : '';
+      print(`${formatSummary(outcome.doc)}${report}\n`);
+    }
+    process.exitCode = outcome.doc.exitCode ?? 0;
+  },
+});

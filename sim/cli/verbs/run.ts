@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import { RunFailure } from '../../run/failures.js';
+import { EXIT_FAILED, EXIT_INCOMPLETE } from '../../run/exit-codes.js';
+import { replayTyped } from '../../run/replay.js';
+import { jsonResult, note, print, printJson } from '../print.js';
+import type { ProgressMode } from '../progress.js';
+import { verb } from '../verb.js';
+import { checkVirtualFlags, checkWorkersFlag, VIRTUAL_OPTIONS, virtualSettings } from '../virtual-flags.js';
+
+export function progressMode(quiet: boolean, mode: ProgressMode | 'auto'): ProgressMode {
+  if (quiet) return 'off';
+  if (mode !== 'auto') return mode;
+  return process.stderr.isTTY ? 'bar' : 'lines';
+}
+
+export const runVerb = verb({
+  name: 'run',
+  description:
+    'run a job (tracker in the main thread, clients in worker threads; or one process per rank over TCP; or all in virtual time); writes outputs and a report',
+  args: [{ name: '<input-dir>', help: 'folder holding in1.txt .. in<N-1>.txt' }],
+  options: [
+    'ranks',
+    'out',
+    'transport',
+    'strategy',
+    'pipeline',
+    'stallTimeout',
+    'workers',
+    'json',
+    'quiet',
+    'progress',
+    'trackers',
+    'fault',
+    'dumpTracker',
+    'report',
+    ...VIRTUAL_OPTIONS,
+  ],
+  defaults: { out: 'out', strategy: ['round-robin'] },
+  action: async ([inputDir], flags) => {
+    checkWorkersFlag(flags.transport, flags.workers);
+    checkVirtualFlags(flags);
+    const virtual = await virtualSettings(flags);
+    // A virtual-time run replays event for event: the command that does it goes under a failure.
+    const replay = virtual ? `replay: ${replayTyped(process.argv.slice(2), virtual.seed)}` : undefined;
+    const { runCommand } = await import('../../commands/run.js');
+    const outcome = await runCommand(inputDir, {
+      virtual,
+      ranks: flags.ranks,
+      transport: flags.transport,
+      outDir: flags.out,
+      strategies: flags.strategy,
+      pipeline: flags.pipeline,
+      stallTimeoutMs: flags.stallTimeout * 1000,
+      workers: flags.workers,
+      faults: flags.fault,
+      trackers: flags.trackers,
+      report: flags.report,
+      progress: progressMode(flags.quiet, flags.progress),
+    }).catch((error: unknown) => {
+      if (replay && error instanceof RunFailure) throw new RunFailure(`${error.message}\n${replay}`, error.exitCode, error.detail);
+      throw error;
+    });
+    const { formatSummary, formatSwarmTable, formatUnsaved } = await import('../summary.js');
+    if (flags.json) {
+      printJson(outcome.runs.length === 1 ? outcome.runs[0] : jsonResult(outcome.exitCode, { runs: outcome.runs }));
+      // The summary is not on stdout: what was lost goes to stderr, unless --quiet keeps it for errors alone.
+      for (const doc of outcome.runs) if (doc.exitCode === EXIT_INCOMPLETE && !flags.quiet) note(`${formatUnsaved(doc)}\n`);
+    } else {
+      const summaries = outcome.runs.map((doc) =>
+        flags.dumpTracker ? `${formatSummary(doc)}\n\n${formatSwarmTable(doc)}` : formatSummary(doc),
+      );
+      const reports = outcome.reports.length > 0 ? `report: ${outcome.reports.map((dir) => join(dir, 'index.html')).join(', ')}\n` : '';
+      print(`${summaries.join('\n\n')}\n${reports}`);
+    }
+    if (outcome.exitCode === EXIT_FAILED && replay) note(`${replay}\n`);
+    process.exitCode = outcome.exitCode;
+  },
+});

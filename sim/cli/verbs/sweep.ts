@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+import { STRATEGY_NAMES } from '../../../ranks/strategies/index.js';
+import { replayRun } from '../../run/replay.js';
+import { jsonResult, note, print, printJson } from '../print.js';
+import { verb } from '../verb.js';
+import { NETWORK_OPTIONS, networkArgs, networkSettings } from '../virtual-flags.js';
+
+export const sweepVerb = verb({
+  name: 'sweep',
+  description:
+    'run every (strategy, seed) pair as an independent virtual-time simulation, on every core, and compare the strategies: mean and spread of load and completion, as CSV and charts',
+  args: [{ name: '<input-dir>', help: 'folder holding in1.txt .. in<N-1>.txt' }],
+  options: ['strategy', 'seeds', 'out', 'workers', 'quiet', 'json', ...NETWORK_OPTIONS],
+  defaults: { strategy: [...STRATEGY_NAMES], out: 'sweep' },
+  action: async ([inputDir], flags) => {
+    const { sweepCommand } = await import('../../commands/sweep.js');
+    const { textTable } = await import('../text-table.js');
+    const outcome = await sweepCommand({
+      inputDir,
+      strategies: flags.strategy,
+      seeds: flags.seeds,
+      network: await networkSettings(flags),
+      outDir: flags.out,
+      workers: flags.workers,
+      onRow: flags.quiet
+        ? undefined
+        : (row, done, total) =>
+            note(
+              row.problem !== undefined
+                ? `[${done}/${total}] ${row.strategy} seed ${row.seed}: FAILED\n`
+                : `[${done}/${total}] ${row.strategy} seed ${row.seed}: Jain ${row.jain.toFixed(3)}, done at ${row.completionSeconds.toFixed(2)} s${row.ok ? '' : ', WRONG OUTPUT'}\n`,
+            ),
+    });
+    for (const row of outcome.rows.filter((r) => r.problem !== undefined)) {
+      const replay = replayRun({ inputDir, transport: 'virtual', seed: row.seed, strategy: row.strategy, networkArgs: networkArgs(flags) });
+      note(`sim: ${row.strategy}, seed ${row.seed}: ${row.problem}\nreplay: ${replay}\n`);
+    }
+    const report = join(flags.out, 'index.html');
+    if (flags.json) {
+      printJson(jsonResult(outcome.exitCode, { rows: outcome.rows, summaries: outcome.summaries, report }));
+    } else {
+      const pm = (f: { mean: number; stddev: number }, digits: number): string => `${f.mean.toFixed(digits)} ± ${f.stddev.toFixed(digits)}`;
+      const rows = outcome.summaries.map((s) => [
+        s.strategy,
+        `${s.runs - s.failed}/${s.runs}`,
+        pm(s.figures.jain, 3),
+        pm(s.figures.maxOverMean, 2),
+        pm(s.figures.completionSeconds, 2),
+      ]);
+      print(`${textTable(['strategy', 'correct', "Jain's index", 'max/mean', 'last client done (s)'], rows, true)}\nreport: ${report}\n`);
+    }
+    process.exitCode = outcome.exitCode;
+  },
+});
