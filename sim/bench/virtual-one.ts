@@ -2,13 +2,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { genCommand } from '../commands/gen.js';
+import { writeCase } from '../job/generate.js';
 import { loadJob } from '../job/inputs.js';
 import { runVirtual } from '../transports/virtual/transport.js';
 import { NETWORK_DEFAULTS } from '../transports/virtual/network-defaults.js';
 
 const [dir, ranks, files, segments, wants] = process.argv.slice(2);
-await genCommand(dir, {
+await writeCase(dir, {
   ranks: Number(ranks),
   files: Number(files),
   segments: { min: Number(segments), max: Number(segments) },
@@ -19,12 +19,12 @@ await genCommand(dir, {
 const job = loadJob(dir);
 const outDir = await mkdtemp(join(tmpdir(), 'swarmsim-scale-'));
 const started = performance.now();
-const result = await runVirtual(job, {
+const { result } = await runVirtual(job, {
   strategy: 'round-robin',
   pipeline: 'auto',
   outDir,
-  seed: '1',
-  network: { ...NETWORK_DEFAULTS, ranks: new Map() },
+  stallTimeoutMs: 10_000,
+  virtual: { seed: '1', network: { ...NETWORK_DEFAULTS, ranks: new Map() } },
 });
 const seconds = (performance.now() - started) / 1000;
 (globalThis as { gc?: () => void }).gc?.();

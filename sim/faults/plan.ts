@@ -6,7 +6,7 @@ import type { Roles } from '../../ranks/roles.js';
 import type { Job } from '../job/inputs.js';
 import { totalTransfers } from '../job/servers.js';
 import { InputError } from '../run/failures.js';
-import type { ThreadFault } from '../transports/threads/protocol.js';
+import type { RankFault } from '../rank-host/test-faults.js';
 
 /** A point in the run. */
 export type FaultTrigger =
@@ -32,7 +32,7 @@ export interface FaultPlan {
   /** Per link `from->to`, the share of messages lost. */
   drops: { from: number; to: number; rate: number }[];
   /** The test faults of the harness itself. */
-  simple: Map<number, ThreadFault>;
+  simple: Map<number, RankFault>;
 }
 
 export function emptyPlan(): FaultPlan {
@@ -73,7 +73,7 @@ export function addFault(plan: FaultPlan, spec: string): FaultPlan {
   }
   match = /^(crash|exit|stall|refuse):(\d+)$/.exec(spec);
   if (match) {
-    plan.simple.set(Number(match[2]), match[1] as ThreadFault);
+    plan.simple.set(Number(match[2]), match[1] as RankFault);
     return plan;
   }
   throw new InputError(`--fault ${spec}`, `expected ${FAULT_FORMS}`);

@@ -71,16 +71,7 @@ export function trackersAgree(trackers: readonly TrackerTable[]): boolean | null
   return live.every((tracker) => JSON.stringify(tracker.swarms) === first);
 }
 
-/** A run with faults that ended with something unsaved exits with this code. */
-export const EXIT_INCOMPLETE = 4;
-
 /** Some live client is missing an output: a file had no holder left, or no tracker was left to finish the job. */
 export function incomplete(faults: FaultsSection | undefined): boolean {
   return faults !== undefined && faults.missing.some((missing) => missing.kind !== 'client-lost');
-}
-
-/** A finished run's exit code: 1 for a wrong output, 4 when a fault left something unsaved, else 0. */
-export function runExitCode(doc: { run: { ok: boolean }; faults?: FaultsSection }): 0 | 1 | typeof EXIT_INCOMPLETE {
-  if (!doc.run.ok) return 1;
-  return incomplete(doc.faults) ? EXIT_INCOMPLETE : 0;
 }

@@ -9,6 +9,21 @@ export interface FiredFault {
   seconds: number;
 }
 
+/** How a fault reaches a rank: the transport's own way to kill or restart it. */
+export interface FaultTarget {
+  kill(rank: number, reason: string): void;
+  restart(rank: number, reason: string): void;
+}
+
+/** What the schedule does when a fault's point comes, on any transport; the reason names the fault and when it fired. */
+export function faultAction(target: FaultTarget, clock: () => number): (fault: TimedFault) => void {
+  return (fault) => {
+    const reason = `killed by --fault ${fault.spec} at ${clock().toFixed(3)} s`;
+    if (fault.action === 'restart') target.restart(fault.rank, reason);
+    else target.kill(fault.rank, reason);
+  };
+}
+
 /**
  * Watches a run for the points its timed faults name and fires each once. The transport
  * feeds it segments transferred, its clock and files finished, and does the killing.

@@ -1,6 +1,7 @@
 import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import pLimit from 'p-limit';
 import { InputError } from '../run/failures.js';
 
 /**
@@ -33,16 +34,26 @@ export function tempName(path: string): string {
   return `${path}.${process.pid}-${threadId}-${++written}.tmp`;
 }
 
+/**
+ * Files this thread writes at once. A worker hosting many clients that finish together
+ * (or a virtual-time run of thousands) would otherwise open more files than the process
+ * may (EMFILE) and fail a correct run.
+ */
+const WRITE_CONCURRENCY = 32;
+const writing = pLimit(WRITE_CONCURRENCY);
+
 /** Writes a temp file beside the target and renames it over, so a reader never sees half a file. */
-export async function writeAtomically(path: string, text: string): Promise<void> {
-  const temp = tempName(path);
-  try {
-    await writeFile(temp, text);
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
+export function writeAtomically(path: string, text: string): Promise<void> {
+  return writing(async () => {
+    const temp = tempName(path);
+    try {
+      await writeFile(temp, text);
+      await rename(temp, path);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+  });
 }
 
 /** Removes temp files that writers of `names` in `dir` left: one killed between write and rename leaves one. */

@@ -91,7 +91,7 @@ class LineReader {
   }
 }
 
-/** Parses one `in<R>.txt` (the format of PROTOCOL.md); linear in its size. */
+/** Parses one `in<R>.txt` (owned files, each with its segment hashes, then wanted files); linear in its size. */
 export function parseClient(file: string, text: string): ParsedClient {
   const reader = new LineReader(file, text);
   const ownedCount = reader.count('the number of owned files');

@@ -1,5 +1,6 @@
 import { buildMetrics, type MetricsDocument } from '../../reports/document.js';
 import { faultsSection } from '../faults/report.js';
+import { EXIT_OK, runExitCode } from './exit-codes.js';
 import type { Job } from '../job/inputs.js';
 import type { OutputProblem } from '../job/outputs.js';
 import type { RunResult } from './result.js';
@@ -24,7 +25,7 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
   const standby = result.trackers?.find((tracker) => tracker.rank !== 0)?.rank;
   const wantedBy = new Map<string, number>();
   for (const client of job.clients) for (const file of client.wanted) wantedBy.set(file, (wantedBy.get(file) ?? 0) + 1);
-  return buildMetrics({
+  const doc = buildMetrics({
     run: {
       inputDir: job.dir,
       outDir: run.outDir,
@@ -58,4 +59,8 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
     trackers: result.trackers,
     faults,
   });
+  // What the exit code says goes first, where a reader of --json looks.
+  const exitCode = runExitCode(doc);
+  const { schemaVersion, ...rest } = doc;
+  return { schemaVersion, ok: exitCode === EXIT_OK, exitCode, ...rest };
 }

@@ -8,9 +8,7 @@ import { join } from 'node:path';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import { RunFailure } from '../run/failures.js';
 import { loadJob } from '../job/inputs.js';
-import { verifyOutputs } from '../job/outputs.js';
-import { runMetrics } from '../run/metrics.js';
-import { runVirtual } from '../transports/virtual/transport.js';
+import { runJob } from '../run/pipeline.js';
 import type { NetworkSettings } from '../transports/virtual/network-model.js';
 
 export interface SweepTask {
@@ -60,18 +58,14 @@ async function runPair(task: SweepTask): Promise<SweepRow> {
   const outDir = await mkdtemp(join(tmpdir(), 'swarmsim-sweep-'));
   try {
     const network = { ...task.network, ranks: new Map(task.network.ranks) };
-    const result = await runVirtual(job, { strategy: task.strategy, pipeline: 'auto', outDir, seed: task.seed, network });
-    const problems = await verifyOutputs(job, outDir);
-    const doc = runMetrics(job, result, {
+    // The same pipeline as `sim run --transport virtual`: a sweep's run is that run, replayable by it.
+    const doc = await runJob(job, {
       transport: 'virtual',
-      workers: 1,
       strategy: task.strategy,
       pipeline: 'auto',
       outDir,
-      startedAt: new Date(0),
-      wallSeconds: result.virtualSeconds,
-      seed: task.seed,
-      problems,
+      stallTimeoutMs: 10_000,
+      virtual: { seed: task.seed, network },
     });
     const completions = doc.ranks.flatMap((rank) => (rank.completedSeconds === null ? [] : [rank.completedSeconds]));
     return {

@@ -1,2 +1,4 @@
-export type TransportName = 'threads' | 'tcp' | 'virtual';
+import type { TransportName } from './transport.js';
+
+export type { TransportName } from './transport.js';
 export const TRANSPORT_NAMES: readonly TransportName[] = ['threads', 'tcp', 'virtual'];

@@ -7,29 +7,14 @@
  * launcher starts `sim rank` itself (see sim/commands/rank.ts).
  */
 import { constants as osConstants } from 'node:os';
-import type { Pipeline } from '../../../ranks/download.js';
-import type { StrategyName } from '../../../ranks/strategies/index.js';
 import { RunFailure } from '../../run/failures.js';
+import { lastMeaningfulLine } from '../../run/stderr-lines.js';
 import type { Job } from '../../job/inputs.js';
 import { LocalRanks, type RankExit } from './local-ranks.js';
-import type { RunResult } from '../../run/result.js';
 import { Roles } from '../../../ranks/roles.js';
-import type { FaultPlan } from '../../faults/plan.js';
-import type { LiveRun } from '../threads/transport.js';
+import type { Transport, TransportOptions, TransportRun } from '../transport.js';
 import { TcpCoordinator } from './coordinator.js';
 import { JOB_KEY_ENV, newJobKey } from './job-key.js';
-
-export interface TcpRunOptions {
-  strategy: StrategyName;
-  pipeline: Pipeline;
-  outDir: string;
-  stallTimeoutMs: number;
-  faults?: FaultPlan;
-  trackers?: 1 | 2;
-  onStart?: (run: LiveRun) => void;
-  /** Where the coordinator's log lines go (a lost rank, a refused connection); default stderr. */
-  log?: (line: string) => void;
-}
 
 const LOOPBACK = '127.0.0.1';
 /** Local processes start in well under a second; this only bounds a broken start. */
@@ -38,11 +23,12 @@ const EXIT_GRACE_MS = 3000;
 
 function exitText(exit: RankExit): string {
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-  const said = exit.stderr.length > 0 ? `: ${exit.stderr[exit.stderr.length - 1]}` : '';
+  const last = lastMeaningfulLine(exit.stderr);
+  const said = last === '' ? '' : `: ${last}`;
   return `its process ${how}${said}`;
 }
 
-export async function runOverTcp(job: Job, options: TcpRunOptions): Promise<RunResult> {
+async function runOverTcp(job: Job, options: TransportOptions): Promise<TransportRun> {
   const key = newJobKey();
   const ranks = new LocalRanks();
   const roles = Roles.forJob(job.ranks, options.trackers ?? 1);
@@ -96,7 +82,7 @@ export async function runOverTcp(job: Job, options: TcpRunOptions): Promise<RunR
     const killed = new Set([...(result.faults?.lost ?? []), ...(result.trackers ?? []).filter((t) => t.stopped).map((t) => t.rank)]);
     const bad = exits.find((exit) => exit.code !== 0 && !exit.replaced && !killed.has(exit.rank));
     if (bad) throw new RunFailure(`rank ${bad.rank} failed after the job ended: ${exitText(bad)}`, 1);
-    return result;
+    return { result };
   } finally {
     ended = true;
     await ranks.reap(EXIT_GRACE_MS);
@@ -104,3 +90,11 @@ export async function runOverTcp(job: Job, options: TcpRunOptions): Promise<RunR
     process.off('SIGTERM', interrupted);
   }
 }
+
+export const tcpTransport: Transport = {
+  name: 'tcp',
+  summary: 'one process per rank over loopback TCP',
+  // Every client is a process of its own.
+  workersFor: (job) => job.ranks - 1,
+  run: runOverTcp,
+};

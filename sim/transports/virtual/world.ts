@@ -7,87 +7,29 @@
  * same instant: the seed, and nothing else, decides every interleaving.
  */
 import seedrandom from 'seedrandom';
-import {
-  ALARM,
-  RANK_LOST,
-  type Envelope,
-  type LostNotice,
-  type PayloadMap,
-  type RecvFilter,
-  type TransportEnvelope,
-} from '../../comm/comm.js';
-import { MailboxComm } from '../../comm/local-comm.js';
-import type { WaitState } from '../../comm/mailbox.js';
+import { ALARM, RANK_LOST, type LostNotice, type PayloadMap } from '../../comm/comm.js';
 import { EventQueue, type InFlight } from './event-queue.js';
 import type { NetworkModel } from './network-model.js';
-import type { TraceSink } from './trace.js';
+import type { LinkFaults, WorldHooks } from './hooks.js';
+import { LossyLinks } from './lossy-links.js';
+import { VirtualComm } from './virtual-comm.js';
+
+export type { LinkFaults, WorldHooks } from './hooks.js';
+export { VirtualComm } from './virtual-comm.js';
 
 /** Keys step up by at most this much per activation, so ten million activations stay exact in a double. */
 const KEY_RANGE = 2 ** 20;
-/** Deliveries between two turns of the event loop, so that output writes and progress go on. */
-const DELIVERIES_PER_TURN = 200_000;
+/**
+ * Wall milliseconds the scheduler keeps the thread before it lets the event loop turn, so
+ * that output writes and the progress display go on. Every rank waits at that point and
+ * nothing outside the world affects it, so where it pauses cannot change the run.
+ */
+const TURN_MS = 50;
+/** Instants between two looks at the clock: reading it is cheap, not free. */
+const INSTANTS_PER_CLOCK_READ = 256;
 
 /** An event that is not a message: a fault or other harness action due at its time. */
 const ACTION = -2;
-
-/**
- * A rank's Comm in virtual time: a receive that would wait tells the scheduler the rank is
- * blocked. A killed rank's comm goes dead: what it sends is lost, and it never blocks again.
- */
-export class VirtualComm<M extends PayloadMap> extends MailboxComm<M> {
-  alive = true;
-
-  constructor(
-    rank: number,
-    size: number,
-    private readonly world: VirtualWorld,
-  ) {
-    super(rank, size, (dest, tag, payload) => {
-      if (this.alive) world.send(rank, dest, tag, payload);
-    });
-  }
-
-  override recv(filter?: RecvFilter): Promise<Envelope<M> | TransportEnvelope> {
-    const letter = this.mailbox.take(filter);
-    if (letter) return Promise.resolve(letter as Envelope<M>);
-    // The waiter is registered before the scheduler moves on, so a message it delivers at
-    // once is handed over, and counted as waking this rank.
-    const waiting = this.mailbox.block(filter) as Promise<Envelope<M>>;
-    if (this.alive) this.world.blocked(this.rank);
-    return waiting;
-  }
-
-  override alarm(ms: number): void {
-    if (this.alive) this.world.alarm(this.rank, ms);
-  }
-}
-
-/** Lossy links and slow ranks, on top of the network model. */
-export interface LinkFaults {
-  /** Extra nanoseconds on every message to or from a rank. */
-  delayNs: Map<number, number>;
-  /** Per link (`from * size + to`), the share of messages dropped. */
-  dropRates: Map<number, number>;
-}
-
-export interface WorldHooks {
-  /** The tag of a delivered segment: the scheduler's measure of progress. */
-  progressTag: number;
-  /** Simulated nanoseconds without any segment delivered after which the run is a livelock. */
-  livelockNs: number;
-  /** Messages keep moving but no segment has been delivered for `livelockNs`. */
-  livelocked: (unfinished: number[]) => void;
-  /** The scheduler itself failed (a trace write, a hook). */
-  broke: (error: unknown) => void;
-  /** Every message as it is delivered, with its virtual arrival time. */
-  trace?: TraceSink;
-  /** Called after each delivery to a rank (for timelines and fault points). */
-  delivered?: (dest: number, tag: number) => void;
-  /** Every rank is blocked and no message is in flight, but some rank has not finished. */
-  deadlocked: (unfinished: number[]) => void;
-  /** Every rank has finished. */
-  finished: () => void;
-}
 
 export class VirtualWorld {
   private readonly queue = new EventQueue();
@@ -98,13 +40,7 @@ export class VirtualWorld {
   /** Per rank, how many times it was started again. */
   private readonly lives: Int32Array;
   private readonly comms: VirtualComm<PayloadMap>[] = [];
-  /** Draws which messages lossy links drop: a stream of its own, so drops never shift the ranks' streams. */
-  private readonly drops: () => number;
-  private readonly linkFaults: LinkFaults;
-  /** Messages lost on lossy links. */
-  dropped = 0;
-  /** 1 for ranks whose delivered messages are dropped (a test fault: a rank that stopped reading). */
-  private readonly deaf: Uint8Array;
+  private readonly links: LossyLinks;
   private runnable = 0;
   private finishedCount = 0;
   private seq = 0;
@@ -112,6 +48,9 @@ export class VirtualWorld {
   /** Inside the delivery loop: it goes on by itself, so nothing may start it again. */
   private delivering = false;
   private lastProgress = 0;
+  /** Instants delivered, and the wall time at which the scheduler next lets the event loop turn. */
+  private instants = 0;
+  private turnEndsAt = performance.now() + TURN_MS;
   /** Virtual nanoseconds. */
   now = 0;
   deliveredCount = 0;
@@ -124,18 +63,11 @@ export class VirtualWorld {
     linkFaults?: LinkFaults,
   ) {
     this.streams = Array.from({ length: size }, (_, rank) => seedrandom.alea(`${seed}/rank ${rank}`));
-    this.drops = seedrandom.alea(`${seed}/drops`);
-    this.linkFaults = linkFaults ?? { delayNs: new Map(), dropRates: new Map() };
+    this.links = new LossyLinks(seed, size, linkFaults);
     this.keys = new Float64Array(size);
     this.running = new Uint8Array(size);
     this.lives = new Int32Array(size);
     this.done = new Uint8Array(size);
-    this.deaf = new Uint8Array(size);
-  }
-
-  /** From now on, messages to `rank` are dropped. */
-  deafen(rank: number): void {
-    this.deaf[rank] = 1;
   }
 
   get seconds(): number {
@@ -255,17 +187,14 @@ export class VirtualWorld {
     this.over = true;
   }
 
+  /** Messages lost on lossy links. */
+  get dropped(): number {
+    return this.links.dropped;
+  }
+
   send(source: number, dest: number, tag: number, payload: unknown): void {
-    const { delayNs, dropRates } = this.linkFaults;
-    if (dropRates.size > 0) {
-      const rate = dropRates.get(source * this.size + dest);
-      if (rate !== undefined && this.drops() < rate) {
-        this.dropped++;
-        return;
-      }
-    }
-    let time = this.network.arrival(this.now, source, dest, tag);
-    if (delayNs.size > 0) time += (delayNs.get(source) ?? 0) + (delayNs.get(dest) ?? 0);
+    if (this.links.drops(source, dest)) return;
+    const time = this.network.arrival(this.now, source, dest, tag) + this.links.delay(source, dest);
     this.queue.push({ time, key: this.keys[source], seq: this.seq++, source, dest, life: this.lives[dest], tag, payload });
   }
 
@@ -313,11 +242,13 @@ export class VirtualWorld {
 
   private deliverUntilBusy(): void {
     const { queue, hooks } = this;
-    const turnEnds = this.deliveredCount + DELIVERIES_PER_TURN;
     while (this.runnable === 0 && !this.over) {
-      if (this.deliveredCount >= turnEnds) {
-        // Nothing outside the world affects it, so where it pauses cannot change the run.
-        setImmediate(() => this.step());
+      // The count goes on across calls: each call often delivers one instant and returns.
+      if (++this.instants % INSTANTS_PER_CLOCK_READ === 0 && performance.now() >= this.turnEndsAt) {
+        setImmediate(() => {
+          this.turnEndsAt = performance.now() + TURN_MS;
+          this.step();
+        });
         break;
       }
       if (this.finishedCount === this.size) {
@@ -345,7 +276,7 @@ export class VirtualWorld {
           continue;
         }
         if (event.tag === hooks.progressTag) this.lastProgress = instant;
-        if (this.done[dest] === 1 || this.deaf[dest] === 1 || event.life !== this.lives[dest]) continue;
+        if (this.done[dest] === 1 || event.life !== this.lives[dest]) continue;
         hooks.trace?.event(instant, event.source, dest, event.tag, event.payload);
         this.deliveredCount++;
         const comm = this.comms[dest];
@@ -364,11 +295,5 @@ export class VirtualWorld {
       counter.messagesIn = this.comms[rank].messagesIn;
       counter.messagesOut = this.comms[rank].messagesOut;
     });
-  }
-
-  /** What each rank's receive waits for, for deadlock reports. */
-  waitingOf(rank: number): { waiting: WaitState[]; queued: number } {
-    const mailbox = this.comms[rank].mailbox;
-    return { waiting: mailbox.waiting(), queued: mailbox.queued };
   }
 }

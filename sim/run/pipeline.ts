@@ -1,0 +1,97 @@
+/**
+ * The run pipeline, the same for every transport and every verb that runs a job (run,
+ * check, faults, sweep): check the fault plan against the job, clear the outputs, run the
+ * transport chosen from the table, read back and check every output, build the metrics
+ * document. A virtual-time run may run twice, to prove it replays event for event.
+ */
+import { join } from 'node:path';
+import { Roles } from '../../ranks/roles.js';
+import type { MetricsDocument } from '../../reports/document.js';
+import { checkPlan } from '../faults/plan.js';
+import { ensureDir, removeLeftoverTemps } from '../job/files.js';
+import type { Job } from '../job/inputs.js';
+import { clearOutputs, outputNames, verifyOutputs } from '../job/outputs.js';
+import { TRANSPORTS } from '../transports/index.js';
+import type { TransportName, TransportOptions, TransportRun } from '../transports/transport.js';
+import type { NetworkSettings } from '../transports/virtual/network-model.js';
+import { NETWORK_DEFAULTS } from '../transports/virtual/network-defaults.js';
+import { TraceComparer, TraceFile, traceLineAt, type TraceSink } from '../transports/virtual/trace.js';
+import { RunFailure } from './failures.js';
+import { runMetrics } from './metrics.js';
+
+export interface RunOptions extends Omit<TransportOptions, 'virtual'> {
+  ranks?: number;
+  /** Print the serving tracker's swarm table at the end. */
+  dumpTracker?: boolean;
+  /** Default threads. */
+  transport?: TransportName;
+  /** The virtual transport's settings. */
+  virtual?: VirtualSettings;
+}
+
+export interface VirtualSettings {
+  seed: string;
+  network: NetworkSettings;
+  /** The network flags as given (`--latency 2`, `--network file.json`), for replay commands. */
+  networkArgs?: string[];
+  /** Write every message here (JSON Lines). */
+  tracePath?: string;
+  /** Run twice and fail, naming the first differing event, if the runs differ. */
+  checkDeterminism?: boolean;
+}
+
+/** A virtual-time run's metrics must not depend on the clock: it starts at the epoch. */
+const EPOCH = new Date(0);
+
+export function defaultNetwork(): NetworkSettings {
+  return { ...NETWORK_DEFAULTS, ranks: new Map() };
+}
+
+/** Runs a loaded job, then reads back and checks every output it implies. */
+export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocument> {
+  const name = options.transport ?? 'threads';
+  const transport = await TRANSPORTS[name]();
+  const sharedWorkers = options.workers !== undefined && options.workers < job.ranks - 1;
+  if (options.faults) checkPlan(options.faults, job, Roles.forJob(job.ranks, options.trackers ?? 1), name, sharedWorkers);
+  const startedAt = new Date();
+  const started = performance.now();
+  await ensureDir(options.outDir);
+  await clearOutputs(job, options.outDir);
+  const settings = name === 'virtual' ? (options.virtual ?? { seed: '1', network: defaultNetwork() }) : undefined;
+  const run = settings ? await runVirtualTime(job, options, settings) : await transport.run(job, options);
+  // A client killed while it wrote an output leaves the write's temp file behind.
+  if (run.result.faults?.lost.length) await removeLeftoverTemps(options.outDir, outputNames(job));
+  const problems = await verifyOutputs(job, options.outDir);
+  const wallSeconds = (performance.now() - started) / 1000;
+  const clock = settings ? { startedAt: EPOCH, wallSeconds: run.virtualSeconds ?? 0, seed: settings.seed } : { startedAt, wallSeconds };
+  return runMetrics(job, run.result, { ...options, transport: name, workers: transport.workersFor(job, options), problems, ...clock });
+}
+
+/** A virtual-time run, twice under `--check-determinism`: the second must replay the first event for event. */
+async function runVirtualTime(job: Job, options: RunOptions, settings: VirtualSettings): Promise<TransportRun> {
+  const transport = await TRANSPORTS.virtual();
+  const run = (trace?: TraceSink, again = false): Promise<TransportRun> =>
+    // The second run of a determinism check shows no progress of its own: one display per command.
+    transport.run(job, {
+      ...options,
+      onStart: again ? undefined : options.onStart,
+      virtual: { seed: settings.seed, network: settings.network, trace },
+    });
+  if (!settings.checkDeterminism) return run(settings.tracePath ? new TraceFile(settings.tracePath) : undefined);
+  const path = settings.tracePath ?? join(options.outDir, 'trace.jsonl');
+  const first = new TraceFile(path, true);
+  const result = await run(first);
+  const second = new TraceComparer(first.hashes ?? []);
+  await run(second, true);
+  const expected = first.hashes?.length ?? 0;
+  const differs =
+    second.firstDifference ?? (second.events !== expected ? { index: Math.min(expected, second.events), line: '(no event)' } : undefined);
+  if (differs) {
+    throw new RunFailure(
+      `the same seed gave two different runs: event ${differs.index + 1} differs\n` +
+        `  first run:  ${(await traceLineAt(path, differs.index)) ?? '(no event)'}\n  second run: ${differs.line}`,
+      1,
+    );
+  }
+  return result;
+}

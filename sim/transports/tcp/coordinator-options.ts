@@ -1,0 +1,45 @@
+import type { Pipeline } from '../../../ranks/download.js';
+import type { StrategyName } from '../../../ranks/strategies/index.js';
+import type { TimedFault } from '../../faults/plan.js';
+import type { Job } from '../../job/inputs.js';
+import type { RunResult } from '../../run/result.js';
+import type { RankFault } from '../../rank-host/test-faults.js';
+import type { LiveRun } from '../transport.js';
+
+export interface CoordinatorOptions {
+  size: number;
+  key: Buffer;
+  /** Where rank 0 listens: the coordinator address. */
+  host: string;
+  port: number;
+  /** Named in messages and the report; rank 0 reads nothing from it. */
+  inputDir: string;
+  outDir: string;
+  strategy: StrategyName;
+  pipeline: Pipeline;
+  stallTimeoutMs: number;
+  registrationTimeoutMs: number;
+  faults?: ReadonlyMap<number, RankFault>;
+  /** 2: a standby tracker, and this coordinator as a harness of its own, not rank 0. */
+  trackers?: 1 | 2;
+  /** Kill faults due in the run, and how to kill a rank's process. */
+  timedFaults?: readonly TimedFault[];
+  killRank?: (rank: number) => void;
+  /** Starts a new process for a tracker rank (killing the old one if it still runs): `restart:` faults. */
+  restartRank?: (rank: number) => void;
+  /**
+   * A local launcher reports every rank's exit (`rankExited`): a dropped connection then
+   * waits for it, so that a process that exited with an error fails the run rather than
+   * counting as lost.
+   */
+  exitsReported?: boolean;
+  log: (line: string) => void;
+  /** Called once rank 0 listens, with its port (for launchers that start the clients). */
+  onListening?: (port: number) => void;
+  onStart?: (run: LiveRun) => void;
+}
+
+export interface CoordinatedRun {
+  job: Job;
+  result: RunResult;
+}

@@ -1,0 +1,28 @@
+import type { CoordinatorControl } from './control.js';
+import type { CoordinatorOptions } from './coordinator-options.js';
+
+/** How often clients report progress; while a fault waits for a segment count, how often then. */
+const PROGRESS_MS = 200;
+const FAULT_PROGRESS_MS = 2;
+
+export interface TableSettings extends Pick<CoordinatorOptions, 'strategy' | 'pipeline' | 'faults' | 'timedFaults'> {
+  addresses: [string, number][];
+  lost: number[];
+  trackers: 1 | 2;
+}
+
+/** What a rank is told when the job starts, or when it comes back restarted: where everyone is, and how to run. */
+export function jobTable(settings: TableSettings, rank: number, restarted: boolean): CoordinatorControl {
+  const countedFaults = (settings.timedFaults ?? []).some((fault) => fault.at.kind === 'segments');
+  return {
+    type: 'table',
+    addresses: settings.addresses,
+    strategy: settings.strategy,
+    pipeline: settings.pipeline,
+    fault: settings.faults?.get(rank) ?? null,
+    trackers: settings.trackers,
+    progressMs: countedFaults ? FAULT_PROGRESS_MS : PROGRESS_MS,
+    lost: settings.lost,
+    restarted,
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The seam every transport implements. A transport starts the ranks it is given, each with a
+ * `Comm`, carries their messages, and reports to the run's ledger what happens to them (a
+ * rank ended, lost, back; an output written). For faults it kills and restarts ranks when
+ * the fault schedule says so, and for stall reports it answers what each rank waits for.
+ * What the run's result is, which tracker served and which ranks count as lost is the
+ * ledger's to decide (sim/run/ledger.ts), never a transport's.
+ *
+ * Adding a transport: a folder under sim/transports/ with an entry file exporting a
+ * `Transport`, one line in the table in ./index.ts, and nothing imported from another
+ * transport's folder (what two transports share lives directly in sim/transports/).
+ */
+import type { Pipeline } from '../../ranks/download.js';
+import type { StrategyName } from '../../ranks/strategies/index.js';
+import type { FaultPlan } from '../faults/plan.js';
+import type { Job } from '../job/inputs.js';
+import type { RunResult } from '../run/result.js';
+import type { NetworkSettings } from './virtual/network-model.js';
+import type { TraceSink } from './virtual/trace.js';
+
+export type TransportName = 'threads' | 'tcp' | 'virtual';
+
+/** What every transport is given: the same fields, whichever it is. */
+export interface TransportOptions {
+  strategy: StrategyName;
+  pipeline: Pipeline;
+  outDir: string;
+  /** A wall-clock transport ends the run when no message moves for this long. */
+  stallTimeoutMs: number;
+  faults?: FaultPlan;
+  /** 2 adds a standby tracker after the clients. */
+  trackers?: 1 | 2;
+  /** Threads: worker threads for the clients; default one per client. */
+  workers?: number;
+  /** Called once the ranks are started, with a way to read their progress. */
+  onStart?: (run: LiveRun) => void;
+  /** Where a transport's log lines go (a lost rank, a refused connection); default stderr. */
+  log?: (line: string) => void;
+  /** Virtual time: the seed, the network model and the trace. */
+  virtual?: VirtualOptions;
+}
+
+export interface VirtualOptions {
+  seed: string;
+  network: NetworkSettings;
+  trace?: TraceSink;
+}
+
+/** A run in progress, as the live display sees it. */
+export interface LiveRun {
+  /** Segments obtained so far by each client (index rank - 1). */
+  progress(): number[];
+}
+
+/** What a run gives back: the ledger's result, and the clock it ran on. */
+export interface TransportRun {
+  result: RunResult;
+  /** Simulated seconds from the start to the last delivery, for a virtual-time run. */
+  virtualSeconds?: number;
+}
+
+/**
+ * How the fault schedule and the stall watch reach a transport's ranks: each transport
+ * implements this over its own means (a worker's termination, a process's SIGKILL, the
+ * scheduler's kill), and nothing above it knows which.
+ */
+export interface RankControl {
+  /** The rank dies at once; every other rank hears of it through the comm. */
+  kill(rank: number, reason: string): void;
+  /** The rank dies if alive and a new life of it starts (a tracker, catching up). */
+  restart(rank: number, reason: string): void;
+  /** One line per rank: what it waits for, and what it holds. */
+  waiting(): Promise<string[]>;
+}
+
+export interface Transport {
+  readonly name: TransportName;
+  /** One line for --help. */
+  readonly summary: string;
+  /** Clients per worker or process, for the metrics document. */
+  workersFor(job: Job, options: TransportOptions): number;
+  /** Runs the job to its end; a failure of the run is thrown as a `RunFailure`. */
+  run(job: Job, options: TransportOptions): Promise<TransportRun>;
+}
