@@ -1,13 +1,7 @@
-import type { FaultOutcome } from '../run/result.js';
-import type { TimedFault } from './plan.js';
+import type { FaultOutcome, FiredFault } from '../run/result.js';
 
-/** A fault that fired: what, and when (seconds on the run's clock). */
-export interface FiredFault {
-  spec: string;
-  action: TimedFault['action'];
-  rank: number;
-  seconds: number;
-}
+export type { FiredFault } from '../run/result.js';
+import type { TimedFault } from './plan.js';
 
 /** How a fault reaches a rank: the transport's own way to kill or restart it. */
 export interface FaultTarget {

@@ -1,6 +1,5 @@
 import type { PeerReport } from '../../ranks/peer.js';
 import { splitRoles, type FileSwarm, type Role } from '../../ranks/tracker.js';
-import type { FiredFault } from '../faults/schedule.js';
 import type { RankCounts } from '../../reports/document.js';
 import { Sampler, type Samples } from './timeline.js';
 
@@ -34,6 +33,14 @@ export interface TrackerSummary {
   /** A restarted tracker still waiting to catch up when the job ended: stopped, its table empty. */
   stopped?: boolean;
   swarms: SwarmSummary[];
+}
+
+/** A fault that fired: what, and when (seconds on the run's clock). */
+export interface FiredFault {
+  spec: string;
+  action: 'kill' | 'restart';
+  rank: number;
+  seconds: number;
 }
 
 /** What faults did to a run. */

@@ -13,11 +13,11 @@
  */
 import type { SwarmPayloads } from '../../../ranks/protocol.js';
 import { Roles } from '../../../ranks/roles.js';
-import { Tracker } from '../../../ranks/tracker.js';
 import { RankFailure, RunFailure } from '../../run/failures.js';
 import { InputError } from '../../job/inputs.js';
 import { MailboxComm } from '../../comm/local-comm.js';
 import { emptyPlan } from '../../faults/plan.js';
+import { TrackerHost } from '../../rank-host/rank-host.js';
 import { RunLedger, trackerEndOf } from '../../run/ledger.js';
 import { recordEnd, type EndReport } from '../../run/rank-ends.js';
 import { SwarmGrowth } from '../../run/result.js';
@@ -54,7 +54,7 @@ export class TcpCoordinator {
   /** Every rank's listener, as handed out; a restarted tracker's is replaced when it registers. */
   private addresses: [string, number][] = [];
   /** The tracker this coordinator runs as rank 0; none when it is a harness of its own. */
-  private tracker: Tracker | undefined;
+  private tracker: TrackerHost | undefined;
   /** When the tables went out: the clock of `time=` faults. */
   private epochMs = now();
   private finished = false;
@@ -160,7 +160,9 @@ export class TcpCoordinator {
       const job = this.registered.job(this.options.inputDir, this.roles.clientRanks());
       const growth = new SwarmGrowth(() => secondsSince(this.epochMs));
       // A harness of its own runs no tracker: the tracker ranks are processes like the clients.
-      const tracker = this.harness ? undefined : new Tracker(this.comm, { roles: this.roles, observe: growth.observe });
+      const tracker = this.harness
+        ? undefined
+        : new TrackerHost({ comm: this.comm, roles: this.roles, start: 'primary', observe: growth.observe });
       this.tracker = tracker;
       this.sendTables(port);
       this.started = true;
@@ -174,19 +176,16 @@ export class TcpCoordinator {
         stopStallWatch();
       };
       // The tracker in this process ends its part with its run; its table is read at the end.
-      tracker?.run().then(
-        () => this.ledger.rankFinished(0),
-        (error: unknown) => {
-          const reason = error instanceof Error ? error : new Error(String(error));
-          this.fail(new RankFailure(0, reason.message, reason.stack));
-        },
-      );
+      void tracker?.run().then((end) => {
+        if (end.type === 'failed') this.fail(new RankFailure(0, end.message, end.stack));
+        else this.ledger.rankFinished(0);
+      });
       await Promise.race([this.ledger.settled, failed]);
       await Promise.race([Promise.all(this.outputs.writes), failed]);
       // A tracker restarted as the job ended, whose new process has not even registered.
       this.lives.stopLateComers();
       this.finished = true;
-      if (tracker) this.ledger.trackerEnded(0, trackerEndOf(tracker, 0, this.comm.messagesIn, this.comm.messagesOut));
+      if (tracker) this.ledger.trackerEnded(0, trackerEndOf(tracker.tracker, 0, this.comm.messagesIn, this.comm.messagesOut));
       for (const rank of this.registered.ranks()) this.network.control(rank, { type: 'finish' } satisfies CoordinatorControl);
       this.network.close();
       return { job, result: this.ledger.result({ swarmGrowth: growth.series() }) };
@@ -236,10 +235,8 @@ export class TcpCoordinator {
       moved: () => this.network.delivered + sum(this.delivered),
       progressed: () => sum(this.obtained) + this.ledger.settledCount,
       describe: () => {
-        const { mailbox } = this.comm;
-        const own = this.tracker
-          ? [`rank 0 (tracker): ${describeWait(mailbox.waiting(), mailbox.queued)}; ${this.tracker.describe()}`]
-          : [];
+        const status = this.tracker?.status();
+        const own = status ? [`rank 0 (tracker): ${describeWait(status.waiting, status.queued)}; ${status.detail}`] : [];
         return describeProcesses(own, this.firstRank, this.ledger, this.statuses);
       },
       fail: (failure) => this.fail(failure),

@@ -1,6 +1,13 @@
 import type { Envelope, PayloadMap, RecvFilter, TransportEnvelope } from '../../comm/comm.js';
 import { MailboxComm } from '../../comm/local-comm.js';
-import type { VirtualWorld } from './world.js';
+
+/** What a rank's comm needs of the scheduler; the world implements it. */
+export interface Scheduler {
+  send(source: number, dest: number, tag: number, payload: unknown): void;
+  /** The rank waits in a receive: the scheduler may move on. */
+  blocked(rank: number): void;
+  alarm(rank: number, ms: number): void;
+}
 
 /**
  * A rank's Comm in virtual time: a receive that would wait tells the scheduler the rank is
@@ -12,7 +19,7 @@ export class VirtualComm<M extends PayloadMap> extends MailboxComm<M> {
   constructor(
     rank: number,
     size: number,
-    private readonly world: VirtualWorld,
+    private readonly world: Scheduler,
   ) {
     super(rank, size, (dest, tag, payload) => {
       if (this.alive) world.send(rank, dest, tag, payload);

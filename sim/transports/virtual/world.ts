@@ -12,7 +12,7 @@ import { EventQueue, type InFlight } from './event-queue.js';
 import type { NetworkModel } from './network-model.js';
 import type { LinkFaults, WorldHooks } from './hooks.js';
 import { LossyLinks } from './lossy-links.js';
-import { VirtualComm } from './virtual-comm.js';
+import { VirtualComm, type Scheduler } from './virtual-comm.js';
 
 export type { LinkFaults, WorldHooks } from './hooks.js';
 export { VirtualComm } from './virtual-comm.js';
@@ -31,7 +31,7 @@ const INSTANTS_PER_CLOCK_READ = 256;
 /** An event that is not a message: a fault or other harness action due at its time. */
 const ACTION = -2;
 
-export class VirtualWorld {
+export class VirtualWorld implements Scheduler {
   private readonly queue = new EventQueue();
   private readonly streams: (() => number)[];
   private readonly keys: Float64Array;
