@@ -1,6 +1,6 @@
 import type { PeerReport } from '../../ranks/peer.js';
 import { splitRoles, type FileSwarm, type Role } from '../../ranks/tracker.js';
-import type { RankCounts } from '../../reports/document.js';
+import type { RankCounts, SwarmTableRow as SwarmSummary, TrackerTable as TrackerSummary } from '../../reports/document.js';
 import { Sampler, type Samples } from './timeline.js';
 
 /** One rank's counters, gathered at the end of a run. Rank 0 (the tracker) serves no segments. */
@@ -11,29 +11,8 @@ export interface RankResult extends RankCounts {
   gaveUp?: string[];
 }
 
-/** The tracker's final view of one file: what a scrape would return. */
-export interface SwarmSummary {
-  file: string;
-  segments: number;
-  seeds: number[];
-  peers: number[];
-  completed: number;
-  /** Clients that gave the file up: some segment had no live holder. */
-  gaveUp: number[];
-}
-
-/** One tracker's state at the end: its swarm table, and whether it ever served. */
-export interface TrackerSummary {
-  rank: number;
-  role: 'primary' | 'standby';
-  /** It answered clients at some point (a standby that took over did). */
-  served: boolean;
-  /** It was dead at the end. */
-  lost: boolean;
-  /** A restarted tracker still waiting to catch up when the job ended: stopped, its table empty. */
-  stopped?: boolean;
-  swarms: SwarmSummary[];
-}
+/** The tracker's final view of one file (what a scrape would return), and a tracker's final table: the metrics document's own types. */
+export type { SwarmSummary, TrackerSummary };
 
 /** A fault that fired: what, and when (seconds on the run's clock). */
 export interface FiredFault {
