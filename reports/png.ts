@@ -1,5 +1,7 @@
 /** Draws chart specs to PNG: chart.js on @napi-rs/canvas (prebuilt, no system cairo needed). */
-import { createCanvas } from '@napi-rs/canvas';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createCanvas, type Canvas } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration, type ChartItem, type Plugin } from 'chart.js';
 import { MatrixController, MatrixElement } from 'chartjs-chart-matrix';
 import type { ChartSpec } from './charts.js';
@@ -18,7 +20,7 @@ const whiteBackground: Plugin = {
   },
 };
 
-export function renderPng(spec: ChartSpec): Buffer {
+function draw(spec: ChartSpec): { canvas: Canvas; chart: Chart } {
   const canvas = createCanvas(spec.width, spec.height);
   const config = structuredClone(spec.config);
   hydrate(config);
@@ -27,9 +29,32 @@ export function renderPng(spec: ChartSpec): Buffer {
     ...(config as unknown as ChartConfiguration),
     plugins: [whiteBackground],
   });
+  return { canvas, chart };
+}
+
+/**
+ * Draws every chart, then encodes them all at once: encoding, half the cost of a chart,
+ * runs on libuv's threads, in parallel and off the main thread. A chart is destroyed (which
+ * clears its canvas) only once its PNG is made.
+ */
+export async function renderPngs(specs: readonly ChartSpec[]): Promise<Buffer[]> {
+  const drawn = specs.map(draw);
   try {
-    return canvas.toBuffer('image/png');
+    return await Promise.all(drawn.map(({ canvas }) => canvas.encode('png')));
   } finally {
-    chart.destroy();
+    for (const { chart } of drawn) chart.destroy();
   }
+}
+
+export async function renderPng(spec: ChartSpec): Promise<Buffer> {
+  const [png] = await renderPngs([spec]);
+  return png;
+}
+
+/** Writes each chart to `<dir>/<id>.png`; returns the file names. */
+export async function writePngs(dir: string, specs: readonly ChartSpec[]): Promise<string[]> {
+  const pngs = await renderPngs(specs);
+  const names = specs.map((spec) => `${spec.id}.png`);
+  await Promise.all(names.map((name, i) => writeFile(join(dir, name), pngs[i])));
+  return names;
 }

@@ -1,23 +1,13 @@
 /** Writes a run's report folder, or a comparison of runs, from metrics documents alone. */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compareCharts, runCharts, type ChartSpec, type LabelledRun } from './charts.js';
+import { compareCharts, runCharts, type LabelledRun } from './charts.js';
 import { csv, filesCsv, matrixCsv, ranksCsv, transfersCsv } from './csv.js';
 import { ensureDir } from '../sim/job/files.js';
 import type { MetricsDocument } from './document.js';
 import { escapeHtml, fixed, htmlTable, renderPage } from './html.js';
 import { METRICS_SCHEMA } from './metrics-schema.js';
-import { renderPng } from './png.js';
-
-async function writeCharts(dir: string, charts: ChartSpec[]): Promise<string[]> {
-  const names: string[] = [];
-  for (const spec of charts) {
-    const name = `${spec.id}.png`;
-    await writeFile(join(dir, name), renderPng(spec));
-    names.push(name);
-  }
-  return names;
-}
+import { writePngs } from './png.js';
 
 function runHeader(doc: MetricsDocument): string {
   const { run, outputs } = doc;
@@ -129,7 +119,7 @@ export async function writeRunReport(dir: string, doc: MetricsDocument): Promise
   if (matrix !== undefined) files.push(['matrix.csv', matrix]);
   for (const [name, text] of files) await writeFile(join(dir, name), text);
   const charts = runCharts(doc);
-  const pngs = await writeCharts(dir, charts);
+  const pngs = await writePngs(dir, charts);
   await writeFile(join(dir, 'index.html'), renderPage('swarmsim run report', runSections(doc), charts));
   return [...files.map(([name]) => name), ...pngs, 'index.html'];
 }
@@ -138,7 +128,7 @@ export async function writeRunReport(dir: string, doc: MetricsDocument): Promise
 export async function writeCompareReport(dir: string, runs: LabelledRun[]): Promise<string[]> {
   await ensureDir(dir);
   const charts = compareCharts(runs);
-  const pngs = await writeCharts(dir, charts);
+  const pngs = await writePngs(dir, charts);
   const table = htmlTable(
     LOAD_HEADER,
     runs.map(({ label, doc }) => loadRow(label, doc)),

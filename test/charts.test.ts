@@ -98,7 +98,7 @@ describe('PNG charts', () => {
   it.each([6, 512])('decode to the stated size on a white background, with something drawn (%i clients)', async (clients) => {
     const doc = handMadeDoc(Array.from({ length: clients }, (_, i) => 1 + (i % 7)));
     for (const spec of runCharts(doc)) {
-      const png = renderPng(spec);
+      const png = await renderPng(spec);
       const image = await loadImage(png);
       expect([image.width, image.height], spec.id).toEqual([spec.width, spec.height]);
       expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');

@@ -120,6 +120,27 @@ describe('sim run', () => {
     expect(summary.ranks.reduce((n, r) => n + r.uploaded, 0)).toBe(summary.run.segmentsTransferred);
   });
 
+  it('gives each client a fault kills a worker of its own, so the clients packed beside it live on', () => {
+    const inputs = generated(['--ranks', '7', '--files', '2', '--segments', '40', '--seeders', '2', '--seed', 'alone']);
+    const result = sim('run', inputs, '--out', tempDir(), '--workers', '1', '--fault', 'kill:3@segments=10', '--json', '--quiet');
+    expect([0, 4]).toContain(result.status);
+    const summary = JSON.parse(result.stdout) as MetricsDocument;
+    // Ranks 1, 2, 4, 5, 6 in one worker, rank 3 in its own.
+    expect(summary.run.workers).toBe(2);
+    expect(summary.faults?.lost).toEqual([3]);
+    expect(summary.faults?.missing.every((missing) => missing.rank === 3)).toBe(true);
+  });
+
+  it('runs one worker per client with --workers all', () => {
+    const inputs = generated(['--ranks', '5', '--files', '2', '--segments', '10']);
+    const result = sim('run', inputs, '--out', tempDir(), '--workers', 'all', '--json', '--quiet');
+    expect(result.status).toBe(0);
+    expect((JSON.parse(result.stdout) as MetricsDocument).run.workers).toBe(4);
+    expect(sim('run', inputs, '--workers', 'some').stderr).toBe(
+      `sim: --workers: expected 'all' or a whole number from 1 to 100000, got "some"\n`,
+    );
+  });
+
   it('ends a run that goes round in circles: messages move, no segment is obtained', () => {
     const dir = writeInputs([inputText([['file1', [1, 2, 3]]], []), inputText([], ['file1']), inputText([], ['file1'])]);
     const result = sim('run', dir, '--out', tempDir(), '--fault', 'refuse:1', '--stall-timeout', '0.25', '--quiet');
@@ -342,7 +363,10 @@ describe('one meaning per flag, on every verb', () => {
     const document = JSON.parse(result.stdout) as { ok: boolean; rows: { seed: string }[] };
     expect([document.ok, document.rows.map((row) => row.seed)]).toEqual([true, ['1', '2']]);
     expect(sim('sweep', dir, '--seeds', '1', '--threads', '0').stderr).toBe(
-      'sim: --workers: expected a whole number from 1 to 100000, got "0"\n',
+      `sim: --workers: expected 'all' or a whole number from 1 to 100000, got "0"\n`,
+    );
+    expect(sim('sweep', dir, '--seeds', '1', '--workers', 'all').stderr).toBe(
+      'sim: --workers: a sweep runs this many simulations at once: expected a whole number, got "all"\n',
     );
   });
 

@@ -361,10 +361,6 @@ describe('faults in virtual time', () => {
         `sim: --fault kill:2@file-done=3:${unwanted}: client 3 does not download ${unwanted} (it wants ${job.clients[2].wanted.join(', ')})\n`,
       ],
       [
-        ['--fault', 'kill:2@segments=5', '--workers', '2'],
-        'sim: --fault kill:2@segments=5: killing a client needs a worker thread of its own: leave --workers out\n',
-      ],
-      [
         ['--fault', 'kill:0@segments=5', '--transport', 'tcp'],
         'sim: --fault kill:0@segments=5: over TCP with one tracker, rank 0 is the sim process itself: add --trackers 2 to kill it\n',
       ],

@@ -5,6 +5,7 @@ import { leastLoaded } from '../ranks/strategies/least-loaded.js';
 import { roundRobin } from '../ranks/strategies/round-robin.js';
 import { choose, rotateAfter } from '../ranks/strategies/strategy.js';
 import { Sampler } from '../sim/run/timeline.js';
+import { placeClients } from '../sim/transports/threads/placement.js';
 import { groupClients } from '../sim/transports/threads/transport.js';
 
 const everyone = (): boolean => true;
@@ -97,6 +98,14 @@ describe('groupClients', () => {
     ]);
     expect(groupClients(3, 3)).toEqual([[1], [2], [3]]);
     expect(groupClients(2, 8)).toEqual([[1], [2]]);
+  });
+});
+
+describe('placeClients', () => {
+  it('packs the clients into the workers asked for, each one a fault ends in a worker of its own', () => {
+    expect(placeClients(6, 2, new Set([3]))).toEqual([[1, 2], [4, 5, 6], [3]]);
+    expect(placeClients(3, 'all', new Set())).toEqual([[1], [2], [3]]);
+    expect(placeClients(2, 1, new Set([1, 2]))).toEqual([[1], [2]]);
   });
 });
 

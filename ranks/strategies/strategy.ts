@@ -53,8 +53,12 @@ export function rotateAfter(members: readonly number[], last: number | undefined
     }
     start = low === members.length ? 0 : low;
   }
-  out.length = 0;
-  for (let i = start; i < members.length; i++) out.push(members[i]);
-  for (let i = 0; i < start; i++) out.push(members[i]);
+  // Written in place: emptying `out` first would let V8 drop its backing store, and this
+  // runs once per request sent.
+  const count = members.length;
+  let at = 0;
+  for (let i = start; i < count; i++) out[at++] = members[i];
+  for (let i = 0; i < start; i++) out[at++] = members[i];
+  if (out.length !== count) out.length = count;
   return out;
 }

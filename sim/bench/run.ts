@@ -16,6 +16,7 @@ import { loadJob } from '../job/inputs.js';
 import { totalTransfers } from '../job/servers.js';
 import { rawPostMessageRate } from './raw-postmessage.js';
 import { rawFramedLoopbackRate } from './raw-tcp.js';
+import { buildReference, referenceTable, type BenchCase } from './reference.js';
 import { rawInProcessRate, virtualAtScale } from './virtual-scale.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
     const configurations = [
       ...STRATEGY_NAMES.map((strategy) => ({ label: strategy, args: ['--strategy', strategy], baseline: raw })),
       { label: 'round-robin, 2 workers', args: ['--strategy', 'round-robin', '--workers', '2'], baseline: raw },
+      // The widest interleavings, and what every client in a thread of its own costs.
+      { label: 'round-robin, --workers all', args: ['--strategy', 'round-robin', '--workers', 'all'], baseline: raw },
       { label: 'round-robin over tcp', args: ['--strategy', 'round-robin', '--transport', 'tcp'], baseline: rawTcp },
       // What fault tolerance costs: every tracker change replicated, replies held until acknowledged.
       { label: 'round-robin, standby', args: ['--strategy', 'round-robin', '--trackers', '2'], baseline: raw },
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
       const rate = summary.run.segmentsTransferred / processSeconds;
       const ratio = rate / baseline;
       console.log(
-        `  ${label.padEnd(22)} ${fmt(summary.run.segmentsTransferred)} transfers in ${processSeconds.toFixed(2)} s = ${fmt(rate)}/s; ` +
+        `  ${label.padEnd(26)} ${fmt(summary.run.segmentsTransferred)} transfers in ${processSeconds.toFixed(2)} s = ${fmt(rate)}/s; ` +
           `${(summary.run.messages / summary.run.segmentsTransferred).toFixed(2)} messages per transfer; ` +
           `ratio to raw ${baseline === raw ? 'postMessage' : 'framed TCP'} ${ratio.toFixed(3)}` +
           `${baseline === raw ? ` (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? 'ok' : 'BELOW TARGET'}` : ''}; ` +
@@ -94,10 +97,36 @@ async function main(): Promise<void> {
       );
     }
 
-    publicCases(work);
+    against(work);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Generated cases of the speed targets: 10 files x 100 segments, 2 seeders, 4 wanted per client. */
+function generatedCases(work: string): BenchCase[] {
+  return [16, 32, 64, 128].map((ranks) => {
+    const dir = join(work, `gen-${ranks}`);
+    const args = ['gen', dir, '--ranks', String(ranks), '--files', '10', '--segments', '100', '--seeders', '2', '--wants', '4'];
+    const gen = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+    if (gen.status !== 0) throw new Error(gen.stderr);
+    return { label: `${ranks} ranks (sim gen ${args.slice(2).join(' ')})`, dir };
+  });
+}
+
+/** The C/MPI reference beside `sim run`, on the public cases and the generated ones. */
+function against(work: string): void {
+  const { binary, missing } = buildReference(work);
+  if (!binary) {
+    console.log(`C/MPI reference: no ${missing} on this machine, skipped (Debian: apt-get install openmpi-bin libopenmpi-dev)`);
+    publicCases(work);
+    return;
+  }
+  const publicOnes = existsSync(PUBLIC_CASES)
+    ? ['test1', 'test2', 'test3', 'test4'].map((name) => ({ label: name, dir: join(PUBLIC_CASES, name) }))
+    : [];
+  if (publicOnes.length === 0) console.log(`public cases: ${PUBLIC_CASES} not found, left out`);
+  referenceTable(binary, [...publicOnes, ...generatedCases(work)], work, QUICK ? 3 : 7);
 }
 
 /** The public assignment's cases, whole process as a user waits for them. */

@@ -70,10 +70,10 @@ const SHARED = {
     default: 10,
     bad: ['--stall-timeout', '0'],
   }),
-  workers: value({
+  workers: value<number | 'all'>({
     flags: '--workers <n>',
-    help: 'threads to run in: the clients share this many worker threads (run, check; default one per client), or the sweep runs this many simulations at once (default one per core)',
-    parse: parse.wholeNumber(1, 100_000),
+    help: "threads to run in: the clients share this many worker threads (run, check, faults; 'all': one per client, the widest interleavings; default: every core but the tracker's, and a thread of its own for each client a fault kills), or the sweep runs this many simulations at once (default one per core)",
+    parse: parse.workerCount,
     aliases: ['--threads'],
     bad: ['--workers', '0'],
   }),

@@ -24,6 +24,18 @@ export function wholeNumber(min: number, max = MAX_COUNT): (text: string) => num
   };
 }
 
+/** More threads than this is never what anyone meant. */
+const MAX_WORKERS = 100_000;
+
+/** A worker count, or 'all' (one per client). */
+export function workerCount(text: string): number | 'all' {
+  if (text === 'all') return 'all';
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_WORKERS) {
+    throw new OptionValueError(`expected 'all' or a whole number from 1 to ${MAX_WORKERS}, ${got(text)}`);
+  }
+  return Number(text);
+}
+
 export function oneOf<const T extends string>(choices: readonly T[]): (text: string) => T {
   return (text) => {
     const choice = choices.find((c) => c === text);

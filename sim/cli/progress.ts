@@ -4,8 +4,11 @@
  * is printed every second. The figures are read from memory the ranks share with the main
  * thread, so showing them costs the ranks nothing.
  */
-import { SingleBar } from 'cli-progress';
+import { createRequire } from 'node:module';
 import type { LiveRun } from '../transports/transport.js';
+
+/** cli-progress costs ~25 ms to load: only a bar on a terminal needs it, so it loads then. */
+const loadBar = (): typeof import('cli-progress') => createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
 
 export type ProgressMode = 'bar' | 'lines' | 'off';
 
@@ -55,7 +58,7 @@ export function showProgress(
   const total = wanted.reduce((a, b) => a + b, 0);
   const bar =
     mode === 'bar'
-      ? new SingleBar({
+      ? new (loadBar().SingleBar)({
           stream,
           format: '{bar} {percentage}% | {value}/{total} segments | {rate}/s | {slowest}',
           hideCursor: true,

@@ -51,7 +51,7 @@ export function checkVirtualFlags(flags: VirtualFlags): void {
 }
 
 /** Packing clients into workers means nothing when each rank is a process, or all share one thread. */
-export function checkWorkersFlag(transport: TransportName, workers: number | undefined): void {
+export function checkWorkersFlag(transport: TransportName, workers: number | 'all' | undefined): void {
   if (workers !== undefined && transport !== 'threads') throw new InputError('--workers', 'applies to the threads transport only');
 }
 

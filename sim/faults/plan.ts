@@ -85,9 +85,9 @@ export function hasFaults(plan: FaultPlan | undefined): boolean {
 
 /**
  * Checks every rank, file and count a plan names against the job, and what the transport
- * can do. `sharedWorkers`: threads transport with several clients to a worker thread.
+ * can do.
  */
-export function checkPlan(plan: FaultPlan, job: Job, roles: Roles, transport: string, sharedWorkers = false): void {
+export function checkPlan(plan: FaultPlan, job: Job, roles: Roles, transport: string): void {
   const where = (spec: string): string => `--fault ${spec}`;
   const inJob = (rank: number, spec: string): void => {
     if (rank >= roles.size) throw new InputError(where(spec), `rank ${rank} is not in this ${roles.size}-rank job`);
@@ -116,9 +116,6 @@ export function checkPlan(plan: FaultPlan, job: Job, roles: Roles, transport: st
     }
     if (transport === 'threads' && fault.action === 'restart' && fault.rank !== 0) {
       throw new InputError(where(fault.spec), 'on threads only rank 0 can be restarted (use --transport virtual)');
-    }
-    if (transport === 'threads' && sharedWorkers && roles.isClient(fault.rank)) {
-      throw new InputError(where(fault.spec), 'killing a client needs a worker thread of its own: leave --workers out');
     }
     if (transport === 'tcp' && fault.rank === 0 && roles.trackers === 1) {
       throw new InputError(where(fault.spec), 'over TCP with one tracker, rank 0 is the sim process itself: add --trackers 2 to kill it');

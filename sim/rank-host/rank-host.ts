@@ -54,7 +54,11 @@ export interface ClientHostOptions extends HostOptions {
   output: OutputSink;
   /** Seconds on the run's clock, for the timeline. */
   clock: () => number;
-  /** Default: a sampler keeping 400 rows. */
+  /**
+   * Default: a sampler keeping 400 rows, whose samples the end report carries. A transport
+   * that passes its own sampler reads it itself once the run is over (rows keep coming while
+   * the client serves others), and the report carries none: reading thins every row.
+   */
   timeline?: Sampler;
 }
 
@@ -149,7 +153,8 @@ export class ClientHost implements RankHost {
     });
     const outputs = await Promise.all(this.writes);
     const { messagesIn, messagesOut } = this.options.comm;
-    const end = { report: wireReport(report), messagesIn, messagesOut, outputs, timeline: this.timeline.samples() };
+    const timeline = this.options.timeline ? [] : this.timeline.samples();
+    const end = { report: wireReport(report), messagesIn, messagesOut, outputs, timeline };
     return stranded === undefined ? { type: 'done', ...end } : { type: 'stranded', reason: stranded, ...end };
   }
 

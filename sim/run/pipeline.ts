@@ -51,8 +51,7 @@ export function defaultNetwork(): NetworkSettings {
 export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocument> {
   const name = options.transport ?? 'threads';
   const transport = await TRANSPORTS[name]();
-  const sharedWorkers = options.workers !== undefined && options.workers < job.ranks - 1;
-  if (options.faults) checkPlan(options.faults, job, Roles.forJob(job.ranks, options.trackers ?? 1), name, sharedWorkers);
+  if (options.faults) checkPlan(options.faults, job, Roles.forJob(job.ranks, options.trackers ?? 1), name);
   const startedAt = new Date();
   const started = performance.now();
   await ensureDir(options.outDir);

@@ -8,8 +8,14 @@ export type Samples = number[][];
  * stays bounded however long the run. Reading thins to `keep` rows, forced ones included.
  */
 export class Sampler {
-  private rows: Samples = [];
+  /**
+   * Rows stored flat, `1 + width` numbers each (time, then values): a virtual run keeps up
+   * to 4 x `keep` rows for every client at once, and an array per row cost ~70 bytes
+   * where a flat double costs 8.
+   */
+  private flat: number[] = [];
   private forced: boolean[] = [];
+  private width = -1;
   private lastTime = -Infinity;
 
   constructor(
@@ -22,49 +28,61 @@ export class Sampler {
     return seconds - this.lastTime >= this.minGapSeconds;
   }
 
+  /** Every row of one sampler has as many values as its first. */
   record(seconds: number, values: readonly number[], force = false): void {
     if (!force && seconds - this.lastTime < this.minGapSeconds) return;
+    if (this.width < 0) this.width = values.length;
+    else if (values.length !== this.width) throw new Error(`a timeline row of ${values.length} values among rows of ${this.width}`);
     this.lastTime = seconds;
-    this.rows.push([seconds, ...values]);
+    this.flat.push(seconds);
+    for (const value of values) this.flat.push(value);
     this.forced.push(force);
-    if (this.rows.length > 4 * this.keep) this.halve();
+    if (this.forced.length > 4 * this.keep) this.halve();
   }
 
   samples(): Samples {
-    const forcedCount = this.forced.filter(Boolean).length;
+    const rows = this.forced.length;
+    let forcedCount = 0;
+    for (const forced of this.forced) if (forced) forcedCount++;
     const room = Math.max(0, this.keep - forcedCount);
-    const unforced = this.rows.length - forcedCount;
+    const unforced = rows - forcedCount;
     // The k-th unforced row kept: evenly spaced, the first and the last among them.
     const target = (k: number): number => (unforced <= room ? k : Math.round((k * (unforced - 1)) / Math.max(1, room - 1)));
     const kept: Samples = [];
     let seen = 0;
     let taken = 0;
-    this.rows.forEach((row, i) => {
+    for (let i = 0; i < rows; i++) {
       if (this.forced[i]) {
-        kept.push(row.map(round));
-        return;
+        kept.push(this.row(i));
+        continue;
       }
       if (taken < room && seen === target(taken)) {
-        kept.push(row.map(round));
+        kept.push(this.row(i));
         taken++;
       }
       seen++;
-    });
+    }
     return kept;
   }
 
+  private row(i: number): number[] {
+    const stride = this.width + 1;
+    const row: number[] = [];
+    for (let at = i * stride; at < (i + 1) * stride; at++) row.push(round(this.flat[at]));
+    return row;
+  }
+
   private halve(): void {
-    const rows: Samples = [];
+    const stride = this.width + 1;
+    const flat: number[] = [];
     const forced: boolean[] = [];
-    let odd = false;
-    this.rows.forEach((row, i) => {
-      odd = !odd;
-      if (this.forced[i] || odd) {
-        rows.push(row);
-        forced.push(this.forced[i]);
-      }
-    });
-    this.rows = rows;
+    for (let i = 0; i < this.forced.length; i++) {
+      // Rows 0, 2, 4, ... stay, and every forced row.
+      if (!this.forced[i] && i % 2 === 1) continue;
+      for (let at = i * stride; at < (i + 1) * stride; at++) flat.push(this.flat[at]);
+      forced.push(this.forced[i]);
+    }
+    this.flat = flat;
     this.forced = forced;
     this.minGapSeconds *= 2;
   }

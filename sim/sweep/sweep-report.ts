@@ -107,8 +107,8 @@ export async function writeSweepReport(dir: string, rows: readonly SweepRow[], s
   await writeFile(join(dir, 'runs.csv'), runsCsv);
   await writeFile(join(dir, 'summary.csv'), csv(header, summaryRows));
   const charts = FIGURES.map(({ key, title }) => figureChart(summaries, key, title));
-  const { renderPng } = await import('../../reports/png.js');
-  for (const chart of charts) await writeFile(join(dir, `${chart.id}.png`), renderPng(chart));
+  const { writePngs } = await import('../../reports/png.js');
+  await writePngs(dir, charts);
   const table = htmlTable(header, summaryRows, 'Per strategy over every seed: mean, standard deviation, lowest, highest');
   await writeFile(join(dir, 'index.html'), renderPage('swarmsim sweep', [table], charts));
   return ['runs.csv', 'summary.csv', ...charts.map((chart) => `${chart.id}.png`), 'index.html'];

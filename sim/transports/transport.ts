@@ -18,6 +18,9 @@ import type { RunResult } from '../run/result.js';
 import type { NetworkSettings } from './virtual/network-model.js';
 import type { TraceSink } from './virtual/trace.js';
 
+/** A number of worker threads, or 'all': one per client, the widest interleavings (for hunting races). */
+export type WorkerCount = number | 'all';
+
 export type TransportName = 'threads' | 'tcp' | 'virtual';
 
 /** What every transport is given: the same fields, whichever it is. */
@@ -30,8 +33,8 @@ export interface TransportOptions {
   faults?: FaultPlan;
   /** 2 adds a standby tracker after the clients. */
   trackers?: 1 | 2;
-  /** Threads: worker threads for the clients; default one per client. */
-  workers?: number;
+  /** Threads: worker threads for the clients ('all': one per client); default automatic (placement.ts). */
+  workers?: WorkerCount;
   /** Called once the ranks are started, with a way to read their progress. */
   onStart?: (run: LiveRun) => void;
   /** Where a transport's log lines go (a lost rank, a refused connection); default stderr. */

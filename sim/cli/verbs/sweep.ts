@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { STRATEGY_NAMES } from '../../../ranks/strategies/index.js';
+import { InputError } from '../../run/failures.js';
 import { replayRun } from '../../run/replay.js';
 import { jsonResult, note, print, printJson } from '../print.js';
 import { verb } from '../verb.js';
@@ -13,6 +14,8 @@ export const sweepVerb = verb({
   options: ['strategy', 'seeds', 'out', 'workers', 'quiet', 'json', ...NETWORK_OPTIONS],
   defaults: { strategy: [...STRATEGY_NAMES], out: 'sweep' },
   action: async ([inputDir], flags) => {
+    if (flags.workers === 'all')
+      throw new InputError('--workers', 'a sweep runs this many simulations at once: expected a whole number, got "all"');
     const { sweepCommand } = await import('../../commands/sweep.js');
     const { textTable } = await import('../text-table.js');
     const outcome = await sweepCommand({

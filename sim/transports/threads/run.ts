@@ -17,23 +17,13 @@ import { now, secondsSince } from '../../run/timeline.js';
 import { BatchedLink, FlushQueue, RANK_BACK, receiveBatches, withNotices, type LifeNotice, type LinkNotice } from '../batched-link.js';
 import type { RankControl, TransportOptions } from '../transport.js';
 import { describeThreads } from './describe.js';
+import { placeClients, ranksEndedWithTheirThread } from './placement.js';
 import { MainThreadTracker } from './main-tracker.js';
 import type { FromWorker, HostedRank, ToWorker, WorkerSetup } from './protocol.js';
 import type { ControlClient } from './worker-control.js';
 
-const WORKER_ENTRY = new URL('./worker.js', import.meta.url);
-
-/** Client ranks 1..clients in `workers` contiguous groups of nearly equal size. */
-export function groupClients(clients: number, workers: number): number[][] {
-  const count = Math.max(1, Math.min(workers, clients));
-  const groups: number[][] = [];
-  for (let w = 0; w < count; w++) {
-    const from = Math.floor((w * clients) / count) + 1;
-    const to = Math.floor(((w + 1) * clients) / count);
-    groups.push(Array.from({ length: to - from + 1 }, (_, i) => from + i));
-  }
-  return groups;
-}
+/** The worker and all it imports, as one file (see sim/build/bundle.ts). */
+const WORKER_ENTRY = new URL('./worker.bundle.js', import.meta.url);
 
 export class ThreadsRun implements RankControl {
   readonly epochMs = now();
@@ -70,7 +60,7 @@ export class ThreadsRun implements RankControl {
     this.links = new Array<BatchedLink>(this.size);
     this.workerOf = new Int32Array(this.size).fill(-1);
     this.workerRanks = Array.from({ length: this.size - 1 }, (_, i) => i + 1);
-    const clientGroups = groupClients(roles.clients, options.workers ?? roles.clients);
+    const clientGroups = placeClients(roles.clients, options.workers, ranksEndedWithTheirThread(this.plan));
     this.groups = roles.standby === undefined ? clientGroups : [...clientGroups, [roles.standby]];
     // Started before any worker, so that nothing a worker sends can miss it.
     this.rank0 = new MainThreadTracker(roles, (dest, tag, payload) => this.links[dest].push(tag, payload), this.growth.observe, {
@@ -182,7 +172,7 @@ export class ThreadsRun implements RankControl {
     };
     const worker = new Worker(WORKER_ENTRY, { workerData: setup, transferList: hosted.map((h) => h.trackerPort) });
     const unfinished = (): number => group.find((rank) => !this.ledger.isSettled(rank)) ?? group[0];
-    const who = group.length > 1 ? ` (in the worker of ranks ${group[0]}-${group[group.length - 1]})` : '';
+    const who = group.length > 1 ? ` (in the worker of ranks ${describeRanks(group)})` : '';
     worker.on('message', (message: FromWorker) => this.onMessage(message));
     worker.on('error', (error) => this.fail(new RankFailure(unfinished(), `${error.message}${who}`, error.stack)));
     worker.on('online', () => this.online++);
@@ -260,4 +250,15 @@ export class ThreadsRun implements RankControl {
   private obtainedBy(rank: number): number {
     return Atomics.load(this.shared, 2 * rank + 1);
   }
+}
+
+/** `1-4, 6`: ranks as runs of consecutive ones. */
+function describeRanks(ranks: readonly number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < ranks.length; i++) {
+    const from = ranks[i];
+    while (i + 1 < ranks.length && ranks[i + 1] === ranks[i] + 1) i++;
+    runs.push(from === ranks[i] ? String(from) : `${from}-${ranks[i]}`);
+  }
+  return runs.join(', ');
 }

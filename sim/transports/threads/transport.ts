@@ -14,7 +14,9 @@ import { armTimeFaults, watchForStalls } from '../../run/watchdog.js';
 import type { Transport, TransportOptions, TransportRun } from '../transport.js';
 import { ThreadsRun } from './run.js';
 
-export { groupClients } from './run.js';
+import { placeClients, ranksEndedWithTheirThread } from './placement.js';
+
+export { groupClients } from './placement.js';
 
 /** How often the main thread adds up segments obtained, while a fault waits for a count. */
 const SEGMENT_POLL_MS = 2;
@@ -62,6 +64,7 @@ async function runOnThreads(job: Job, options: TransportOptions): Promise<Transp
 export const threadsTransport: Transport = {
   name: 'threads',
   summary: 'clients in worker threads, the tracker in the main thread',
-  workersFor: (job, options) => Math.min(options.workers ?? job.ranks - 1, job.ranks - 1),
+  workersFor: (job, options) =>
+    placeClients(job.ranks - 1, options.workers, ranksEndedWithTheirThread(options.faults ?? emptyPlan())).length,
   run: runOnThreads,
 };
