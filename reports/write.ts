@@ -1,13 +1,13 @@
 /** Writes a run's report folder, or a comparison of runs, from metrics documents alone. */
 import { writeFile } from 'node:fs/promises';
+import { count } from './numbers.js';
 import { join } from 'node:path';
-import { compareCharts, runCharts, type LabelledRun } from './charts.js';
+import { compareCharts, runCharts, type ChartSpec, type LabelledRun } from './charts.js';
 import { csv, filesCsv, matrixCsv, ranksCsv, transfersCsv } from './csv.js';
 import { ensureDir } from '../sim/job/files.js';
 import type { MetricsDocument } from './document.js';
 import { escapeHtml, fixed, htmlTable, renderPage } from './html.js';
 import { METRICS_SCHEMA } from './metrics-schema.js';
-import { writePngs } from './png.js';
 
 function runHeader(doc: MetricsDocument): string {
   const { run, outputs } = doc;
@@ -15,7 +15,7 @@ function runHeader(doc: MetricsDocument): string {
     ? `<span class="ok">all ${outputs.written} outputs correct</span>`
     : `<span class="bad">${outputs.problems.length} outputs wrong or missing</span>`;
   return `<p class="meta">${escapeHtml(run.inputDir)}: ${run.ranks} ranks, ${run.files} files, strategy ${escapeHtml(run.strategy)}, pipeline ${run.pipeline}, ${escapeHtml(run.transport)} transport (${run.workers} worker threads), started ${escapeHtml(run.startedAt)}</p>
-<p>${run.segmentsTransferred.toLocaleString('en-US')} segments transferred with ${run.messages.toLocaleString('en-US')} messages in ${run.wallSeconds.toFixed(3)} s; ${verdict}.</p>`;
+<p>${count(run.segmentsTransferred)} segments transferred with ${count(run.messages)} messages in ${run.wallSeconds.toFixed(3)} s; ${verdict}.</p>`;
 }
 
 function loadRow(label: string, doc: MetricsDocument): (string | number | null)[] {
@@ -105,8 +105,23 @@ function trackerSections(doc: MetricsDocument): string[] {
   ];
 }
 
-/** `<dir>/metrics.json`, its schema, CSV files, PNG charts and index.html. */
-export async function writeRunReport(dir: string, doc: MetricsDocument): Promise<string[]> {
+export interface ReportOptions {
+  /** Also draw each chart to `<id>.png`; index.html draws them in the page either way. */
+  png?: boolean;
+}
+
+/**
+ * PNGs when asked: drawing in Node loads chart.js and the canvas and takes ~0.2 s, most of
+ * what a small run's report costs, so they load only then.
+ */
+async function pngsIfAsked(dir: string, charts: ChartSpec[], options: ReportOptions): Promise<string[]> {
+  if (!options.png) return [];
+  const { writePngs } = await import('./png.js');
+  return writePngs(dir, charts);
+}
+
+/** `<dir>/metrics.json`, its schema, CSV files, index.html, and PNG charts if asked. */
+export async function writeRunReport(dir: string, doc: MetricsDocument, options: ReportOptions = {}): Promise<string[]> {
   await ensureDir(dir);
   const files: [string, string][] = [
     ['metrics.json', `${JSON.stringify(doc, null, 1)}\n`],
@@ -119,16 +134,16 @@ export async function writeRunReport(dir: string, doc: MetricsDocument): Promise
   if (matrix !== undefined) files.push(['matrix.csv', matrix]);
   for (const [name, text] of files) await writeFile(join(dir, name), text);
   const charts = runCharts(doc);
-  const pngs = await writePngs(dir, charts);
+  const pngs = await pngsIfAsked(dir, charts, options);
   await writeFile(join(dir, 'index.html'), renderPage('swarmsim run report', runSections(doc), charts));
   return [...files.map(([name]) => name), ...pngs, 'index.html'];
 }
 
 /** A side-by-side report of several runs: the load table, and charts with one series per run. */
-export async function writeCompareReport(dir: string, runs: LabelledRun[]): Promise<string[]> {
+export async function writeCompareReport(dir: string, runs: LabelledRun[], options: ReportOptions = {}): Promise<string[]> {
   await ensureDir(dir);
   const charts = compareCharts(runs);
-  const pngs = await writePngs(dir, charts);
+  const pngs = await pngsIfAsked(dir, charts, options);
   const table = htmlTable(
     LOAD_HEADER,
     runs.map(({ label, doc }) => loadRow(label, doc)),

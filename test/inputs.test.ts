@@ -1,4 +1,5 @@
 import { renameSync } from 'node:fs';
+import { naturalOrder } from '../sim/check/cases.js';
 import { describe, expect, it } from 'vitest';
 import { InputError, loadJob, parseClient } from '../sim/job/inputs.js';
 import { MAX_COUNT } from '../sim/job/limits.js';
@@ -149,5 +150,12 @@ describe('loadJob', () => {
   it('rejects a folder without inputs and a folder that does not exist', () => {
     expect(jobError([])).toMatch(/: no in<R>\.txt files found$/);
     expect(() => loadJob('/nonexistent/swarm')).toThrow('/nonexistent/swarm: no such folder');
+  });
+});
+
+describe('naturalOrder', () => {
+  it('orders case folders as a person counts them', () => {
+    const names = ['test10', 'test2', 'r03-tiny', 'test1', 'r16-kseg', 'b', 'a10b', 'a9c', 'test02'];
+    expect(names.sort(naturalOrder)).toEqual(['a9c', 'a10b', 'b', 'r03-tiny', 'r16-kseg', 'test1', 'test02', 'test2', 'test10']);
   });
 });

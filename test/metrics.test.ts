@@ -1,3 +1,4 @@
+import { count } from '../reports/numbers.js';
 import { describe, expect, it } from 'vitest';
 import { coefficientOfVariation, gini, jainIndex, maxOverMean, shareRatio } from '../reports/metrics.js';
 import { loadJob } from '../sim/job/inputs.js';
@@ -93,5 +94,11 @@ describe('servingClients', () => {
     const job = loadJob(dir);
     expect(servingClients(job)).toEqual([1, 2, 3]);
     expect(wantedSegments(job)).toEqual([0, 1, 1, 1, 0]);
+  });
+});
+
+describe('count', () => {
+  it('writes whole numbers as toLocaleString en-US does', () => {
+    for (const value of [0, 7, 999, 1000, 12345, 1234567, -4321, 1e9 + 7]) expect(count(value)).toBe(value.toLocaleString('en-US'));
   });
 });

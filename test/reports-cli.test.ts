@@ -8,19 +8,8 @@ import { progressFigures, progressLine, showProgress } from '../sim/cli/progress
 import { sim } from './helpers/cli.js';
 import { fakeTerminal, tempDir } from './helpers/files.js';
 
-const REPORT_FILES = [
-  'completion.png',
-  'files.csv',
-  'index.html',
-  'matrix.csv',
-  'matrix.png',
-  'metrics.json',
-  'metrics.schema.json',
-  'ranks.csv',
-  'swarms.png',
-  'transfers.csv',
-  'uploads.png',
-];
+const REPORT_FILES = ['files.csv', 'index.html', 'matrix.csv', 'metrics.json', 'metrics.schema.json', 'ranks.csv', 'transfers.csv'];
+const PNG_FILES = ['completion.png', 'matrix.png', 'swarms.png', 'uploads.png'];
 
 function scenario(): string {
   const dir = tempDir();
@@ -65,9 +54,13 @@ describe('sim run reports', () => {
     for (const name of readdirSync(report)) if (name !== 'metrics.json') rmSync(join(report, name));
     const result = sim('report', out);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toBe(`wrote 11 files to ${report}\n`);
+    expect(result.stdout).toBe(`wrote 7 files to ${report}\n`);
     expect(readdirSync(report).sort()).toEqual(REPORT_FILES);
     expect(readFileSync(join(report, 'metrics.json'), 'utf8')).toBe(metrics);
+    // PNGs only when asked, each a real image.
+    expect(sim('report', out, '--png').stdout).toBe(`wrote 11 files to ${report}\n`);
+    expect(readdirSync(report).sort()).toEqual([...REPORT_FILES, ...PNG_FILES].sort());
+    for (const png of PNG_FILES) expect(readFileSync(join(report, png)).subarray(1, 4).toString('latin1')).toBe('PNG');
   });
 
   it('sim report rejects a metrics.json that does not fit the schema', () => {
@@ -84,7 +77,7 @@ describe('sim run reports', () => {
 
   it('--strategy a,b runs each on the same inputs and writes the comparison', () => {
     const out = tempDir();
-    const result = sim('run', scenario(), '--out', out, '--strategy', 'round-robin,least-loaded', '--quiet', '--json');
+    const result = sim('run', scenario(), '--out', out, '--strategy', 'round-robin,least-loaded', '--png', '--quiet', '--json');
     expect(result.status).toBe(0);
     const { runs } = JSON.parse(result.stdout) as { runs: MetricsDocument[] };
     expect(runs.map((r) => r.run.strategy)).toEqual(['round-robin', 'least-loaded']);
@@ -112,7 +105,7 @@ describe('sim run reports', () => {
     expect(sim('run', inputs, '--out', a, '--quiet').status).toBe(0);
     expect(sim('run', inputs, '--out', b, '--quiet', '--strategy', 'least-loaded').status).toBe(0);
     const out = join(tempDir(), 'cmp');
-    const result = sim('compare', a, join(b, 'report', 'metrics.json'), '--out', out);
+    const result = sim('compare', a, join(b, 'report', 'metrics.json'), '--out', out, '--png');
     expect(result.stdout).toBe(`comparison of 2 runs written to ${join(out, 'index.html')}\n`);
     const page = readFileSync(join(out, 'index.html'), 'utf8');
     expect(page).toContain('<td>round-robin</td>');

@@ -14,6 +14,8 @@ export type BuiltinOptions = Omit<RunOptions, 'ranks' | 'outDir'> & {
   golden?: GoldenMode;
   /** A failing run kept for a look gets its report/ too, unless this is false (--no-report). */
   report?: boolean;
+  /** Its report gets PNG charts too. */
+  png?: boolean;
 };
 
 /** One run of swarmsim's own implementation on a case, in a temporary folder. */
@@ -52,9 +54,9 @@ export async function runBuiltinOnce(caseDir: string, options: BuiltinOptions, k
   try {
     if (run.failures.length > 0 && keep) {
       if (metrics && options.report !== false) {
-        // Rendering pulls in chart.js and the canvas: only a failing run kept for a look pays for it.
+        // Only a failing run kept for a look pays for its report.
         const { writeRunReport } = await import('../../reports/write.js');
-        await writeRunReport(join(outDir, 'report'), metrics);
+        await writeRunReport(join(outDir, 'report'), metrics, { png: options.png });
       }
       await keep(outDir);
     }

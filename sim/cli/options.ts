@@ -27,7 +27,16 @@ const SHARED = {
     help: 'nothing on stderr but errors: no progress bar or lines, no line per finished run, no summary of what a fault lost under --json',
     bad: ['--quiet=yes'],
   }),
-  report: toggle({ flags: '--no-report', help: 'do not write report/ (metrics.json, CSV, charts, index.html)', bad: ['--no-report=yes'] }),
+  report: toggle({
+    flags: '--no-report',
+    help: 'do not write report/ (metrics.json, CSV, index.html with its charts)',
+    bad: ['--no-report=yes'],
+  }),
+  png: toggle({
+    flags: '--png',
+    help: 'also draw each chart of the report to a PNG file (index.html draws them either way; drawing them in Node costs ~0.2 s)',
+    bad: ['--png=yes'],
+  }),
 
   // The job and where its results go.
   ranks: value({

@@ -5,6 +5,7 @@
  * thread, so showing them costs the ranks nothing.
  */
 import { createRequire } from 'node:module';
+import { count } from '../../reports/numbers.js';
 import type { LiveRun } from '../transports/transport.js';
 
 /** cli-progress costs ~25 ms to load: only a bar on a terminal needs it, so it loads then. */
@@ -38,12 +39,10 @@ export function progressFigures(obtained: readonly number[], wanted: readonly nu
   return { done, total, perSecond: seconds > 0 ? done / seconds : 0, slowest };
 }
 
-const number = new Intl.NumberFormat('en-US');
-
 export function progressLine(f: ProgressFigures): string {
   const percent = f.total === 0 ? 100 : Math.floor((100 * f.done) / f.total);
   const slowest = f.slowest ? `, slowest rank ${f.slowest.rank} at ${Math.floor(f.slowest.percent)}%` : '';
-  return `progress: ${number.format(f.done)}/${number.format(f.total)} segments (${percent}%), ${number.format(Math.round(f.perSecond))}/s${slowest}`;
+  return `progress: ${count(f.done)}/${count(f.total)} segments (${percent}%), ${count(Math.round(f.perSecond))}/s${slowest}`;
 }
 
 /** Starts polling; the returned function stops the display (and clears the bar). */
@@ -73,7 +72,7 @@ export function showProgress(
     const figures = progressFigures(live.progress(), wanted, (performance.now() - started) / 1000);
     if (bar) {
       const slowest = figures.slowest ? `slowest: rank ${figures.slowest.rank} (${Math.floor(figures.slowest.percent)}%)` : '';
-      bar.update(figures.done, { rate: number.format(Math.round(figures.perSecond)), slowest });
+      bar.update(figures.done, { rate: count(Math.round(figures.perSecond)), slowest });
     } else {
       stream.write(`${progressLine(figures)}\n`);
     }

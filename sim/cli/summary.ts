@@ -1,7 +1,6 @@
 import type { FaultsSection, MetricsDocument, TrackerTable } from '../../reports/document.js';
+import { count } from '../../reports/numbers.js';
 import { textTable } from './text-table.js';
-
-const number = new Intl.NumberFormat('en-US');
 
 export function formatSummary(doc: MetricsDocument): string {
   const { run, load, outputs } = doc;
@@ -9,8 +8,8 @@ export function formatSummary(doc: MetricsDocument): string {
   const rows = doc.ranks.filter((r) => r.role === 'client').map((r) => [r.rank, r.uploaded, r.downloaded, r.nacksSent, r.nacksReceived]);
   const lines = [
     `${run.ranks} ranks (tracker + ${run.ranks - 1} clients), ${run.files} files, strategy ${run.strategy}, pipeline ${run.pipeline}`,
-    `${number.format(run.segmentsTransferred)} segments transferred, ${number.format(run.messages)} messages, ` +
-      `${run.wallSeconds.toFixed(3)} s ${run.transport === 'virtual' ? `simulated, seed ${run.seed}` : 'wall'} (${number.format(rate)} segments/s)`,
+    `${count(run.segmentsTransferred)} segments transferred, ${count(run.messages)} messages, ` +
+      `${run.wallSeconds.toFixed(3)} s ${run.transport === 'virtual' ? `simulated, seed ${run.seed}` : 'wall'} (${count(rate)} segments/s)`,
     '',
     textTable(['rank', 'uploaded', 'downloaded', 'NACKs sent', 'NACKs received'], rows),
     '',

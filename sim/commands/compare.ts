@@ -7,6 +7,8 @@ export interface CompareOptions {
   outDir: string;
   /** One per run; default each run's strategy, or its folder's name when strategies repeat. */
   labels?: string[];
+  /** Also draw the charts to PNG files. */
+  png?: boolean;
 }
 
 /** Strategies name runs well unless two runs share one; then folder names do. */
@@ -35,6 +37,7 @@ export async function compareCommand(
   const files = await writeCompareReport(
     options.outDir,
     runs.map(({ doc }, i) => ({ label: labels[i], doc })),
+    { png: options.png },
   );
   return { dir: options.outDir, labels, files };
 }

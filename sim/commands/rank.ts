@@ -21,6 +21,8 @@ export interface RankCommandOptions extends WorldFlags {
   stallTimeoutMs: number;
   connectTimeoutMs: number;
   report: boolean;
+  /** Also draw the report's charts to PNG files. */
+  png?: boolean;
   faults?: ReadonlyMap<number, RankFault>;
   /** 2: a standby tracker; every rank, 0 included, is then a process under a separate coordinator. */
   trackers?: 1 | 2;
@@ -84,6 +86,6 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
   if (!options.report) return { rank: 0, doc };
   const reportDir = join(options.outDir, 'report');
   const { writeRunReport } = await import('../../reports/write.js');
-  await writeRunReport(reportDir, doc);
+  await writeRunReport(reportDir, doc, { png: options.png });
   return { rank: 0, doc, reportDir };
 }

@@ -15,6 +15,8 @@ export interface RunCommandOptions extends Omit<RunOptions, 'strategy' | 'onStar
   progress: ProgressMode;
   /** Write report/ (and compare/ for several strategies); false for --no-report. */
   report: boolean;
+  /** Also draw the report's charts to PNG files. */
+  png?: boolean;
 }
 
 export interface RunOutcome {
@@ -54,7 +56,7 @@ export async function runCommand(inputDir: string, options: RunCommandOptions): 
     const reportDir = join(outDir, 'report');
     // Rendering pulls in chart.js and the canvas: loaded only now, so it cannot slow a run.
     const { writeRunReport } = await import('../../reports/write.js');
-    await writeRunReport(reportDir, doc);
+    await writeRunReport(reportDir, doc, { png: options.png });
     reports.push(reportDir);
   }
   if (several && options.report) {
@@ -63,6 +65,7 @@ export async function runCommand(inputDir: string, options: RunCommandOptions): 
     await writeCompareReport(
       compareDir,
       runs.map((doc) => ({ label: doc.run.strategy, doc })),
+      { png: options.png },
     );
     reports.push(compareDir);
   }

@@ -23,6 +23,7 @@ export const rankVerb = verb({
     'stallTimeout',
     'connectTimeout',
     'report',
+    'png',
     'json',
     'fault',
     'trackers',
@@ -50,6 +51,7 @@ export const rankVerb = verb({
       stallTimeoutMs: flags.stallTimeout * 1000,
       connectTimeoutMs: flags.connectTimeout * 1000,
       report: flags.report,
+      png: flags.png,
       faults: flags.fault?.simple,
       trackers: flags.trackers,
     });

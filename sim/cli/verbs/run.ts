@@ -33,6 +33,7 @@ export const runVerb = verb({
     'fault',
     'dumpTracker',
     'report',
+    'png',
     ...VIRTUAL_OPTIONS,
   ],
   defaults: { out: 'out', strategy: ['round-robin'] },
@@ -55,6 +56,7 @@ export const runVerb = verb({
       faults: flags.fault,
       trackers: flags.trackers,
       report: flags.report,
+      png: flags.png,
       progress: progressMode(flags.quiet, flags.progress),
     }).catch((error: unknown) => {
       if (replay && error instanceof RunFailure) throw new RunFailure(`${error.message}\n${replay}`, error.exitCode, error.detail);
