@@ -2,8 +2,9 @@
  * The message-passing interface every rank is written against, modelled on mpi4py:
  * a rank knows its number and the job size, sends tagged payloads and receives them
  * with optional source and tag filters. Every transport implements it; rank code never
- * learns which one carries it. A payload must not be changed after it is sent: transports
- * may hold it until their next flush.
+ * learns which one carries it. A payload must not be changed after it is sent, nor once
+ * received: transports may hold it until their next flush, and may hand the receiver the
+ * very object sent (virtual time, and ranks sharing a worker thread).
  */
 
 /** Matches a message from any rank. */
