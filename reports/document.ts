@@ -109,6 +109,8 @@ export interface MetricsDocument {
     wallSeconds: number;
     /** The virtual transport's run seed. */
     seed?: string;
+    /** Seconds from the process's start to the first segment request (threads transport): the start-up a user waits through. */
+    firstRequestSeconds?: number;
     segmentsTransferred: number;
     messages: number;
     /** No output is wrong or missing, outputs a fault kept from being written aside: the top-level `ok` also counts those. */

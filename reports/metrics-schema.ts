@@ -33,7 +33,13 @@ export const METRICS_SCHEMA = {
           messages: count,
           ok: { type: 'boolean', description: 'No output is wrong or missing, outputs a fault kept from being written aside.' },
         },
-        { seed: { type: 'string', description: "the virtual transport's run seed" } },
+        {
+          seed: { type: 'string', description: "the virtual transport's run seed" },
+          firstRequestSeconds: {
+            ...seconds,
+            description: "seconds from the process's start to the first segment request (threads transport)",
+          },
+        },
       ),
       ranks: {
         type: 'array',

@@ -118,6 +118,9 @@ describe('sim run', () => {
     const summary = JSON.parse(result.stdout) as MetricsDocument;
     expect(summary.outputs.written).toBe(expectOutputsMatch(inputs, out));
     expect(summary.ranks.reduce((n, r) => n + r.uploaded, 0)).toBe(summary.run.segmentsTransferred);
+    // The start-up a user waits through: after the process started, before the run ended.
+    expect(summary.run.firstRequestSeconds).toBeGreaterThan(0);
+    expect(summary.run.firstRequestSeconds).toBeLessThan(60);
   });
 
   it('gives each client a fault kills a worker of its own, so the clients packed beside it live on', () => {

@@ -15,6 +15,8 @@ export interface RunParameters {
   startedAt: Date;
   wallSeconds: number;
   seed?: string;
+  /** Seconds from the process's start to the first segment request, where the transport can tell. */
+  firstRequestSeconds?: number;
   problems: OutputProblem[];
 }
 
@@ -37,6 +39,7 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
       startedAt: run.startedAt.toISOString(),
       wallSeconds: run.wallSeconds,
       ...(run.seed === undefined ? {} : { seed: run.seed }),
+      ...(run.firstRequestSeconds === undefined ? {} : { firstRequestSeconds: run.firstRequestSeconds }),
     },
     counters: result.ranks.map(({ downloadedFrom: _, gaveUp: __, ...counters }) => counters),
     downloadedFrom: result.ranks.map((counters) => counters.downloadedFrom),

@@ -63,7 +63,16 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
   const problems = await verifyOutputs(job, options.outDir);
   const wallSeconds = (performance.now() - started) / 1000;
   const clock = settings ? { startedAt: EPOCH, wallSeconds: run.virtualSeconds ?? 0, seed: settings.seed } : { startedAt, wallSeconds };
-  return runMetrics(job, run.result, { ...options, transport: name, workers: transport.workersFor(job, options), problems, ...clock });
+  // Measured from the process's start: what a user waits for before the first segment moves.
+  const firstRequestSeconds = run.firstRequestAt === undefined ? undefined : (run.firstRequestAt - performance.timeOrigin) / 1000;
+  return runMetrics(job, run.result, {
+    ...options,
+    transport: name,
+    workers: transport.workersFor(job, options),
+    problems,
+    firstRequestSeconds,
+    ...clock,
+  });
 }
 
 /** A virtual-time run, twice under `--check-determinism`: the second must replay the first event for event. */

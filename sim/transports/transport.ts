@@ -60,6 +60,8 @@ export interface TransportRun {
   result: RunResult;
   /** Simulated seconds from the start to the last delivery, for a virtual-time run. */
   virtualSeconds?: number;
+  /** When the first segment request was sent, absolute ms (`performance.timeOrigin + performance.now()`), where the transport can tell. */
+  firstRequestAt?: number;
 }
 
 /**

@@ -23,6 +23,8 @@ export interface WorkerSetup {
   outDir: string;
   /** Int32 pairs per rank: [messages delivered, segments obtained], read by the watchdog and the live display. */
   counters: SharedArrayBuffer;
+  /** Float64 per rank: when it sent its first segment request, absolute ms; 0 until then. */
+  firstRequests: SharedArrayBuffer;
   /** The run's start, absolute ms, so every thread's timeline shares one clock. */
   epochMs: number;
   /** 2 with a standby tracker (the last rank). */

@@ -31,6 +31,7 @@ export class ThreadsRun implements RankControl {
   private readonly size: number;
   private readonly plan: FaultPlan;
   private readonly countersBuffer: SharedArrayBuffer;
+  private readonly firstRequests: Float64Array;
   /** Int32 pairs per rank: [messages delivered, segments obtained]. */
   private readonly shared: Int32Array;
   private readonly links: BatchedLink[];
@@ -57,6 +58,7 @@ export class ThreadsRun implements RankControl {
     this.plan = options.faults ?? emptyPlan();
     this.countersBuffer = new SharedArrayBuffer(8 * this.size);
     this.shared = new Int32Array(this.countersBuffer);
+    this.firstRequests = new Float64Array(new SharedArrayBuffer(8 * this.size));
     this.links = new Array<BatchedLink>(this.size);
     this.workerOf = new Int32Array(this.size).fill(-1);
     this.workerRanks = Array.from({ length: this.size - 1 }, (_, i) => i + 1);
@@ -67,6 +69,13 @@ export class ThreadsRun implements RankControl {
       finished: () => this.settled(() => ledger.rankFinished(0)),
       failed: (error) => fail(new RankFailure(0, error.message, error.stack)),
     });
+  }
+
+  /** When the first segment request of the run went out, absolute ms; undefined if none did. */
+  firstRequestAt(): number | undefined {
+    let first: number | undefined;
+    for (const at of this.firstRequests) if (at > 0 && (first === undefined || at < first)) first = at;
+    return first;
   }
 
   /** Segments obtained so far by each client. */
@@ -166,6 +175,7 @@ export class ThreadsRun implements RankControl {
       pipeline: this.options.pipeline,
       outDir: this.options.outDir,
       counters: this.countersBuffer,
+      firstRequests: this.firstRequests.buffer as SharedArrayBuffer,
       epochMs: this.epochMs,
       trackers: this.roles.trackers,
       reportFiles: this.plan.timed.some((fault) => fault.at.kind === 'file-done'),

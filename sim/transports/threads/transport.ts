@@ -52,7 +52,7 @@ async function runOnThreads(job: Job, options: TransportOptions): Promise<Transp
     });
     await Promise.race([ledger.settled, failed]);
     run.closeBooks();
-    return { result: ledger.result({ swarmGrowth: run.growth.series() }) };
+    return { result: ledger.result({ swarmGrowth: run.growth.series() }), firstRequestAt: run.firstRequestAt() };
   } finally {
     stopWatch();
     stopTimeFaults();

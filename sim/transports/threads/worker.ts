@@ -5,14 +5,14 @@
  * ranks, wired by the main thread on first use.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { SWARM_LAYOUT, type SwarmPayloads } from '../../../ranks/protocol.js';
+import { SWARM_LAYOUT, Tag, type SwarmPayloads } from '../../../ranks/protocol.js';
 import { Roles } from '../../../ranks/roles.js';
 import { MailboxComm } from '../../comm/local-comm.js';
 import type { Letter } from '../../comm/mailbox.js';
 import { writeOutput } from '../../job/outputs.js';
 import { hostRank, type RankHost } from '../../rank-host/rank-host.js';
 import { failedReport } from '../../rank-host/reports.js';
-import { secondsSince } from '../../run/timeline.js';
+import { now, secondsSince } from '../../run/timeline.js';
 import { BACK_HEARD, BatchedLink, FlushQueue, receiveBatches, withNotices, type Flushable, type LifeNotice } from '../batched-link.js';
 import type { FromWorker, HostedRank, ToWorker, WorkerSetup } from './protocol.js';
 
@@ -25,6 +25,7 @@ const { size } = setup;
 const roles = new Roles(size, setup.trackers);
 const LAYOUT = withNotices(SWARM_LAYOUT);
 const shared = new Int32Array(setup.counters);
+const firstRequests = new Float64Array(setup.firstRequests);
 const flusher = new FlushQueue();
 
 /**
@@ -131,6 +132,7 @@ class WorkerRank {
   }
 
   private post(dest: number, tag: number, payload: unknown): void {
+    if (tag === Tag.SEGMENT_REQUEST && firstRequests[this.hosted.rank] === 0) firstRequests[this.hosted.rank] = now();
     let link = this.links[dest];
     if (!link) {
       const local = ranks.get(dest);
