@@ -33,6 +33,12 @@ export interface WorkerSetup {
   reportFiles: boolean;
 }
 
+/** Main thread → worker, first of all: the run it is part of (a worker may boot before its run is known). */
+export interface SetupMessage {
+  type: 'setup';
+  setup: WorkerSetup;
+}
+
 /**
  * Main thread → worker: the port of a newly wired client-to-client channel, or of the
  * comlink control channel, which is opened only when first needed.

@@ -3,7 +3,7 @@
  * links, carries out faults and answers stall reports. What ends the run and what its
  * result is, the ledger decides.
  */
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, type Worker } from 'node:worker_threads';
 import { SWARM_LAYOUT } from '../../../ranks/protocol.js';
 import type { Roles } from '../../../ranks/roles.js';
 import { RANK_LOST } from '../../comm/comm.js';
@@ -19,11 +19,9 @@ import type { RankControl, TransportOptions } from '../transport.js';
 import { describeThreads } from './describe.js';
 import { placeClients, ranksEndedWithTheirThread } from './placement.js';
 import { MainThreadTracker } from './main-tracker.js';
-import type { FromWorker, HostedRank, ToWorker, WorkerSetup } from './protocol.js';
+import type { FromWorker, HostedRank, SetupMessage, ToWorker, WorkerSetup } from './protocol.js';
+import { takeWorker } from './spare-workers.js';
 import type { ControlClient } from './worker-control.js';
-
-/** The worker and all it imports, as one file (see sim/build/bundle.ts). */
-const WORKER_ENTRY = new URL('./worker.bundle.js', import.meta.url);
 
 export class ThreadsRun implements RankControl {
   readonly epochMs = now();
@@ -180,12 +178,18 @@ export class ThreadsRun implements RankControl {
       trackers: this.roles.trackers,
       reportFiles: this.plan.timed.some((fault) => fault.at.kind === 'file-done'),
     };
-    const worker = new Worker(WORKER_ENTRY, { workerData: setup, transferList: hosted.map((h) => h.trackerPort) });
+    const { worker, online, early } = takeWorker();
+    worker.postMessage(
+      { type: 'setup', setup } satisfies SetupMessage,
+      hosted.map((h) => h.trackerPort),
+    );
     const unfinished = (): number => group.find((rank) => !this.ledger.isSettled(rank)) ?? group[0];
     const who = group.length > 1 ? ` (in the worker of ranks ${describeRanks(group)})` : '';
     worker.on('message', (message: FromWorker) => this.onMessage(message));
     worker.on('error', (error) => this.fail(new RankFailure(unfinished(), `${error.message}${who}`, error.stack)));
-    worker.on('online', () => this.online++);
+    if (online) this.online++;
+    else worker.on('online', () => this.online++);
+    if (early) queueMicrotask(() => this.fail(new RankFailure(unfinished(), `${early.message}${who}`, early.stack)));
     worker.on('exit', (code) => {
       if (!this.finished && group.some((rank) => !this.ledger.isSettled(rank))) {
         this.fail(new RankFailure(unfinished(), `its worker exited with code ${code} before the run ended${who}`));

@@ -4,7 +4,7 @@
  * each other directly; ranks in other threads are reached over a MessageChannel per pair of
  * ranks, wired by the main thread on first use.
  */
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import { SWARM_LAYOUT, Tag, type SwarmPayloads } from '../../../ranks/protocol.js';
 import { Roles } from '../../../ranks/roles.js';
 import { MailboxComm } from '../../comm/local-comm.js';
@@ -14,11 +14,21 @@ import { hostRank, type RankHost } from '../../rank-host/rank-host.js';
 import { failedReport } from '../../rank-host/reports.js';
 import { now, secondsSince } from '../../run/timeline.js';
 import { BACK_HEARD, BatchedLink, FlushQueue, receiveBatches, withNotices, type Flushable, type LifeNotice } from '../batched-link.js';
-import type { FromWorker, HostedRank, ToWorker, WorkerSetup } from './protocol.js';
+import type { FromWorker, HostedRank, SetupMessage, ToWorker, WorkerSetup } from './protocol.js';
 
-const setup = workerData as WorkerSetup;
 const control = parentPort;
 if (!control) throw new Error('thread-worker.js must run as a worker thread');
+
+/**
+ * The run comes as the first message: a worker may boot before its run is known
+ * (spare-workers.ts). What follows it waits in `early` until this worker's ranks exist:
+ * one listener all along, so that no message can fall between two.
+ */
+const early: ToWorker[] = [];
+let handle = (message: ToWorker): void => void early.push(message);
+const setup = await new Promise<WorkerSetup>((resolve) => {
+  control.on('message', (message: SetupMessage | ToWorker) => (message.type === 'setup' ? resolve(message.setup) : handle(message)));
+});
 const tell = (message: FromWorker): void => control.postMessage(message);
 
 const { size } = setup;
@@ -174,7 +184,7 @@ async function openControl(port: MessagePort): Promise<void> {
   });
 }
 
-control.on('message', (message: ToWorker) => {
+handle = (message) => {
   if (message.type === 'control') {
     void openControl(message.port);
     return;
@@ -182,7 +192,8 @@ control.on('message', (message: ToWorker) => {
   const rank = ranks.get(message.rank);
   if (!rank) throw new Error(`a port for rank ${message.rank}, which this worker does not host`);
   rank.attach(message.peer, message.port);
-});
+};
+for (const message of early.splice(0)) handle(message);
 
 // The main thread terminates this worker once every rank is done.
 for (const rank of ranks.values()) {

@@ -1,0 +1,46 @@
+/**
+ * Worker threads booted before a run asks for them. A worker takes ~50 ms to boot (a V8
+ * isolate and Node's bootstrap) however little it loads, and a small run waited for it:
+ * started while the CLI is still loading, the boot overlaps that instead. A spare learns
+ * its run from its first message (`SetupMessage`), so it can start before the run is known.
+ * Spares are unref'd: one never taken does not keep the process alive.
+ */
+import { Worker } from 'node:worker_threads';
+
+/** The worker and all it imports, as one file (see sim/build/bundle.ts). */
+const WORKER_ENTRY = new URL('./worker.bundle.js', import.meta.url);
+
+export interface StartedWorker {
+  worker: Worker;
+  /** It has come online already (a spare): its 'online' event has passed. */
+  online: boolean;
+  /** An error it raised before it was taken, to be reported by whoever takes it. */
+  early?: Error;
+}
+
+const spares: StartedWorker[] = [];
+
+function boot(): StartedWorker {
+  const started: StartedWorker = { worker: new Worker(WORKER_ENTRY), online: false };
+  started.worker.once('online', () => (started.online = true));
+  // Until taken nobody listens: an error must not go unhandled, and is kept for the taker.
+  started.worker.once('error', (error) => (started.early = error));
+  return started;
+}
+
+/** Starts booting workers until `count` spares wait. */
+export function warmWorkers(count: number): void {
+  while (spares.length < count) {
+    const spare = boot();
+    spare.worker.unref();
+    spares.push(spare);
+  }
+}
+
+/** A spare if one waits, else a worker booted now. */
+export function takeWorker(): StartedWorker {
+  const spare = spares.shift();
+  if (!spare) return boot();
+  spare.worker.ref();
+  return spare;
+}
