@@ -1,6 +1,6 @@
 /** Draws chart specs to PNG: chart.js on @napi-rs/canvas (prebuilt, no system cairo needed). */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeAtomically } from '../sim/job/files.js';
 import { createCanvas, type Canvas } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration, type ChartItem, type Plugin } from 'chart.js';
 import { MatrixController, MatrixElement } from 'chartjs-chart-matrix';
@@ -55,6 +55,6 @@ export async function renderPng(spec: ChartSpec): Promise<Buffer> {
 export async function writePngs(dir: string, specs: readonly ChartSpec[]): Promise<string[]> {
   const pngs = await renderPngs(specs);
   const names = specs.map((spec) => `${spec.id}.png`);
-  await Promise.all(names.map((name, i) => writeFile(join(dir, name), pngs[i])));
+  await Promise.all(names.map((name, i) => writeAtomically(join(dir, name), pngs[i])));
   return names;
 }

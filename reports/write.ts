@@ -1,10 +1,9 @@
 /** Writes a run's report folder, or a comparison of runs, from metrics documents alone. */
-import { writeFile } from 'node:fs/promises';
 import { count } from './numbers.js';
 import { join } from 'node:path';
 import { compareCharts, runCharts, type ChartSpec, type LabelledRun } from './charts.js';
 import { csv, filesCsv, matrixCsv, ranksCsv, transfersCsv } from './csv.js';
-import { ensureDir } from '../sim/job/files.js';
+import { ensureDir, writeAtomically } from '../sim/job/files.js';
 import type { MetricsDocument } from './document.js';
 import { escapeHtml, fixed, htmlTable, renderPage } from './html.js';
 import { METRICS_SCHEMA } from './metrics-schema.js';
@@ -132,10 +131,10 @@ export async function writeRunReport(dir: string, doc: MetricsDocument, options:
   ];
   const matrix = matrixCsv(doc);
   if (matrix !== undefined) files.push(['matrix.csv', matrix]);
-  for (const [name, text] of files) await writeFile(join(dir, name), text);
+  for (const [name, text] of files) await writeAtomically(join(dir, name), text);
   const charts = runCharts(doc);
   const pngs = await pngsIfAsked(dir, charts, options);
-  await writeFile(join(dir, 'index.html'), renderPage('swarmsim run report', runSections(doc), charts));
+  await writeAtomically(join(dir, 'index.html'), renderPage('swarmsim run report', runSections(doc), charts));
   return [...files.map(([name]) => name), ...pngs, 'index.html'];
 }
 
@@ -150,13 +149,13 @@ export async function writeCompareReport(dir: string, runs: LabelledRun[], optio
     'Upload spread and completion per run',
   );
   const list = `<ul>${runs.map(({ label, doc }) => `<li>${escapeHtml(label)}: ${escapeHtml(doc.run.inputDir)}, strategy ${escapeHtml(doc.run.strategy)}, ${doc.run.ranks} ranks, ${doc.run.ok ? 'outputs correct' : 'outputs wrong'}</li>`).join('')}</ul>`;
-  await writeFile(
+  await writeAtomically(
     join(dir, 'compare.csv'),
     csv(
       LOAD_HEADER,
       runs.map(({ label, doc }) => loadRow(label, doc)),
     ),
   );
-  await writeFile(join(dir, 'index.html'), renderPage('swarmsim comparison', [list, table], charts));
+  await writeAtomically(join(dir, 'index.html'), renderPage('swarmsim comparison', [list, table], charts));
   return ['compare.csv', ...pngs, 'index.html'];
 }

@@ -5,12 +5,14 @@ import { removeLeftoverTemps, tempName, writeAtomically } from '../sim/job/files
 import { tempDir } from './helpers/files.js';
 
 describe('output files', () => {
-  it('removes only the temp files that atomic writes of the named outputs left', async () => {
+  it("removes only this invocation's temp files of the named outputs", async () => {
     const dir = tempDir();
-    const names = ['client1_f', 'client1_f.1-2-3.tmp', 'client1_g.44-0-7.tmp', 'client2_f.9-9-9.tmp', 'client2_f.tmp', 'notes.1-2-3.tmp'];
-    for (const name of names) writeFileSync(join(dir, name), 'x');
+    const ours = (name: string): string => tempName(join(dir, name)).slice(dir.length + 1);
+    const kept = ['client1_f', 'client1_f.1-2-3.tmp', `client1_g.other1token.1-0-7.tmp`, ours('client2_f'), 'notes.1-2-3.tmp'];
+    const removed = [ours('client1_f'), ours('client1_g')];
+    for (const name of [...kept, ...removed]) writeFileSync(join(dir, name), 'x');
     await removeLeftoverTemps(dir, ['client1_f', 'client1_g']);
-    expect(readdirSync(dir).sort()).toEqual(['client1_f', 'client2_f.9-9-9.tmp', 'client2_f.tmp', 'notes.1-2-3.tmp']);
+    expect(readdirSync(dir).sort()).toEqual(kept.sort());
   });
 
   it('finds the temp files atomic writes make, and leaves the outputs they wrote', async () => {

@@ -7,6 +7,7 @@ import { replayRun } from '../run/replay.js';
 import { RunFailure } from '../run/failures.js';
 import { InputError, loadJob } from '../job/inputs.js';
 import { checkGolden, type GoldenMode } from './golden.js';
+import { reportFolder, writeReportOrSay } from '../run/report-writing.js';
 import { compareWithExpected, type CaseRun } from './verdict.js';
 
 export type BuiltinOptions = Omit<RunOptions, 'ranks' | 'outDir'> & {
@@ -55,8 +56,8 @@ export async function runBuiltinOnce(caseDir: string, options: BuiltinOptions, k
     if (run.failures.length > 0 && keep) {
       if (metrics && options.report !== false) {
         // Only a failing run kept for a look pays for its report.
-        const { writeRunReport } = await import('../../reports/write.js');
-        await writeRunReport(join(outDir, 'report'), metrics, { png: options.png });
+        const problem = await writeReportOrSay(reportFolder(outDir), metrics, options.png);
+        if (problem) run.failures.push({ kind: 'failed run', detail: problem });
       }
       await keep(outDir);
     }

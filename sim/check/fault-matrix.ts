@@ -6,7 +6,7 @@
  * fails in any other way (a stall, a wrong output, a missing output with no reason) is a
  * wrong cell.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Roles } from '../../ranks/roles.js';
@@ -19,7 +19,7 @@ import { addFault, emptyPlan } from '../faults/plan.js';
 import { EXIT_INCOMPLETE, runExitCode } from '../run/exit-codes.js';
 import type { Job } from '../job/inputs.js';
 import type { TransportName } from '../transports/names.js';
-import { outputName } from '../job/outputs.js';
+import { outputName, readOutput } from '../job/outputs.js';
 import { totalTransfers } from '../job/servers.js';
 
 /** How a judged run is made: everything but its faults. */
@@ -147,7 +147,8 @@ export async function judge(
     const rank = i + 1;
     for (const file of client.wanted) {
       const output = outputName(rank, file);
-      const text = await readFile(join(outDir, output), 'utf8').catch(() => undefined);
+      const read = await readOutput(join(outDir, output), job.files.get(file)?.length ?? 0);
+      const text = 'text' in read ? read.text : undefined;
       const missing = listed.get(output);
       if (text !== undefined) {
         if (missing) return `${output} is listed as missing but was written`;

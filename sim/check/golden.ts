@@ -3,7 +3,7 @@
  * the same every time for one seed, so its load figures can be committed beside a case
  * and any change to them (in the protocol, a strategy or the scheduler) shows up as a diff.
  */
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '../job/read-file.js';
 import { join } from 'node:path';
 import type { MetricsDocument } from '../../reports/document.js';
 import { writeAtomically } from '../job/files.js';
@@ -56,9 +56,10 @@ export async function checkGolden(caseDir: string, doc: MetricsDocument, mode: G
   }
   let expected: unknown;
   try {
-    expected = JSON.parse(await readFile(file, 'utf8'));
+    expected = JSON.parse(await readRegularFile(file, 64 * 2 ** 20));
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing (write it with --update)' : (error as Error).message;
+    const { code, problem } = error as { code?: string; problem?: string };
+    const reason = code === 'ENOENT' ? 'missing (write it with --update)' : (problem ?? (error as Error).message);
     return [{ kind: 'golden', detail: `${file}: ${reason}` }];
   }
   const difference = firstDifference(expected, actual, '');

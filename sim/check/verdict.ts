@@ -2,13 +2,12 @@
  * What a checked run came to, for our own implementation and for any command alike: a
  * list of classified failures, compared and reported the same way.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { create } from 'xmlbuilder2';
 import type { Job } from '../job/inputs.js';
 import { compareLines, comparableLines } from '../job/diff.js';
-import { outputName } from '../job/outputs.js';
+import { outputName, readOutput } from '../job/outputs.js';
 
 export type FailureKind = 'wrong output' | 'missing output' | 'exit code' | 'signal' | 'timeout' | 'bad input' | 'failed run' | 'golden';
 
@@ -47,17 +46,22 @@ export async function compareWithExpected(job: Job, caseDir: string, outDir: str
     for (const file of client.wanted) {
       const output = outputName(i + 1, file);
       const k = FILE_NUMBER.exec(file)?.[1];
-      const expected = k === undefined ? undefined : await readFile(join(caseDir, `out${k}.txt`), 'utf8').catch(() => undefined);
-      if (expected === undefined) {
-        failures.push({ kind: 'bad input', detail: `${output}: no expected out${k ?? '<k>'}.txt in ${caseDir}` });
+      const segments = job.files.get(file)?.length ?? 0;
+      const expected = k === undefined ? undefined : await readOutput(join(caseDir, `out${k}.txt`), segments);
+      if (expected === undefined || 'problem' in expected) {
+        const detail =
+          expected === undefined || expected.problem === 'missing'
+            ? `no expected out${k ?? '<k>'}.txt in ${caseDir}`
+            : `${join(caseDir, `out${k}.txt`)} ${expected.problem}`;
+        failures.push({ kind: 'bad input', detail: `${output}: ${detail}` });
         continue;
       }
-      const got = await readFile(join(outDir, output), 'utf8').catch(() => undefined);
-      if (got === undefined) {
-        failures.push({ kind: 'missing output', detail: `${output}: missing` });
+      const got = await readOutput(join(outDir, output), segments);
+      if ('problem' in got) {
+        failures.push({ kind: got.problem === 'missing' ? 'missing output' : 'wrong output', detail: `${output}: ${got.problem}` });
         continue;
       }
-      const difference = compareLines(comparableLines(expected), comparableLines(got));
+      const difference = compareLines(comparableLines(expected.text), comparableLines(got.text));
       if (difference) failures.push({ kind: 'wrong output', detail: `${output}: ${difference}` });
     }
   }

@@ -8,7 +8,7 @@ import { casePassed, caseStats, formatCaseLine, junitXml, type CaseResult, type 
 import { InputError } from '../job/inputs.js';
 import { writeAtomically } from '../job/files.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../run/exit-codes.js';
-import { ensureFolderOf, ensureOutputFolder } from '../cli/output-folders.js';
+import { ensureFolderOf, ensureOutputFolder } from '../job/output-folders.js';
 import { textTable } from '../cli/text-table.js';
 
 export interface CheckOptions {

@@ -1,7 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { InputError } from '../job/inputs.js';
 import { readMetrics } from '../run/metrics-file.js';
-import { ensureOutputFolder } from '../cli/output-folders.js';
+import { ensureOutputFolder } from '../job/output-folders.js';
 
 export interface CompareOptions {
   outDir: string;

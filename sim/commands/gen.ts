@@ -2,7 +2,7 @@ import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assignmentLimitProblem, suiteCase, writeCase, type GenOptions } from '../job/generate.js';
 import { InputError } from '../job/inputs.js';
-import { ensureOutputFolder } from '../cli/output-folders.js';
+import { ensureOutputFolder } from '../job/output-folders.js';
 
 export interface GenFlags {
   /** Write into a folder that already holds files, replacing the case there. */

@@ -1,8 +1,8 @@
-import { join } from 'node:path';
 import type { Pipeline } from '../../ranks/download.js';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import type { MetricsDocument } from '../../reports/document.js';
-import { ensureDir } from '../job/files.js';
+import { ensureOutputFolder } from '../job/output-folders.js';
+import { prepareReportFolders, reportFolder, writeReportOrSay } from '../run/report-writing.js';
 import { resolveWorld, type WorldFlags } from '../transports/tcp/launcher-world.js';
 import { verifyOutputs } from '../job/outputs.js';
 import { runMetrics } from '../run/metrics.js';
@@ -28,7 +28,7 @@ export interface RankCommandOptions extends WorldFlags {
   trackers?: 1 | 2;
 }
 
-export type RankOutcome = { rank: 0; doc: MetricsDocument; reportDir?: string } | { rank: number; exitCode: number };
+export type RankOutcome = { rank: 0; doc: MetricsDocument; reportDir?: string; reportProblem?: string } | { rank: number; exitCode: number };
 
 /**
  * `sim rank`: one process of a job started by a launcher. Rank 0 coordinates, runs the
@@ -55,7 +55,8 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
   }
   const startedAt = new Date();
   const started = performance.now();
-  await ensureDir(options.outDir);
+  await ensureOutputFolder('--out', options.outDir);
+  if (options.report) await prepareReportFolders('--out', [reportFolder(options.outDir)]);
   const coordinator = new TcpCoordinator({
     size: world.size,
     key,
@@ -84,8 +85,7 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
     problems,
   });
   if (!options.report) return { rank: 0, doc };
-  const reportDir = join(options.outDir, 'report');
-  const { writeRunReport } = await import('../../reports/write.js');
-  await writeRunReport(reportDir, doc, { png: options.png });
-  return { rank: 0, doc, reportDir };
+  const reportDir = reportFolder(options.outDir);
+  const reportProblem = await writeReportOrSay(reportDir, doc, options.png);
+  return reportProblem ? { rank: 0, doc, reportProblem } : { rank: 0, doc, reportDir };
 }

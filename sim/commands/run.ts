@@ -6,7 +6,8 @@ import { showProgress, type ProgressMode } from '../cli/progress.js';
 import { wantedSegments } from '../job/servers.js';
 import { runJob, type RunOptions } from '../run/pipeline.js';
 import { runExitCode, worstExitCode, type RunExitCode } from '../run/exit-codes.js';
-import { ensureOutputFolder } from '../cli/output-folders.js';
+import { ensureOutputFolder } from '../job/output-folders.js';
+import { prepareReportFolders, reportFolder, withReportProblems, writeReportOrSay } from '../run/report-writing.js';
 
 export { defaultNetwork, runJob, type RunOptions, type VirtualSettings } from '../run/pipeline.js';
 
@@ -23,6 +24,8 @@ export interface RunOutcome {
   runs: MetricsDocument[];
   /** Report folders written: one per run, then the comparison when there are several runs. */
   reports: string[];
+  /** Reports that could not be written, each naming its file and why; the run then exits 1. */
+  reportProblems: string[];
   exitCode: RunExitCode;
 }
 
@@ -35,10 +38,16 @@ export async function runCommand(inputDir: string, options: RunCommandOptions): 
   await ensureOutputFolder('--out', options.outDir);
   const wanted = wantedSegments(job);
   const several = options.strategies.length > 1;
+  const outDirOf = (strategy: StrategyName): string => (several ? join(options.outDir, strategy) : options.outDir);
+  const compareDir = join(options.outDir, 'compare');
+  if (options.report) {
+    await prepareReportFolders('--out', [...options.strategies.map((strategy) => reportFolder(outDirOf(strategy))), ...(several ? [compareDir] : [])]);
+  }
   const runs: MetricsDocument[] = [];
   const reports: string[] = [];
+  const reportProblems: string[] = [];
   for (const strategy of options.strategies) {
-    const outDir = several ? join(options.outDir, strategy) : options.outDir;
+    const outDir = outDirOf(strategy);
     let stopProgress = (): void => undefined;
     let doc: MetricsDocument;
     try {
@@ -53,21 +62,18 @@ export async function runCommand(inputDir: string, options: RunCommandOptions): 
     }
     runs.push(doc);
     if (!options.report) continue;
-    const reportDir = join(outDir, 'report');
-    // Rendering pulls in chart.js and the canvas: loaded only now, so it cannot slow a run.
-    const { writeRunReport } = await import('../../reports/write.js');
-    await writeRunReport(reportDir, doc, { png: options.png });
-    reports.push(reportDir);
+    const reportDir = reportFolder(outDir);
+    const problem = await writeReportOrSay(reportDir, doc, options.png);
+    if (problem) reportProblems.push(problem);
+    else reports.push(reportDir);
   }
   if (several && options.report) {
-    const compareDir = join(options.outDir, 'compare');
     const { writeCompareReport } = await import('../../reports/write.js');
-    await writeCompareReport(
-      compareDir,
-      runs.map((doc) => ({ label: doc.run.strategy, doc })),
-      { png: options.png },
+    const labelled = runs.map((doc) => ({ label: doc.run.strategy, doc }));
+    await writeCompareReport(compareDir, labelled, { png: options.png }).then(
+      () => reports.push(compareDir),
+      (error: unknown) => reportProblems.push(`the comparison in ${compareDir} was not written: ${(error as Error).message}`),
     );
-    reports.push(compareDir);
   }
-  return { runs, reports, exitCode: worstExitCode(runs.map(runExitCode)) };
+  return { runs, reports, reportProblems, exitCode: withReportProblems(worstExitCode(runs.map(runExitCode)), reportProblems) };
 }

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { StrategyName } from '../../ranks/strategies/index.js';
 import { loadJob } from '../job/inputs.js';
-import { ensureOutputFolder } from '../cli/output-folders.js';
+import { ensureOutputFolder } from '../job/output-folders.js';
 import { EXIT_FAILED, EXIT_OK } from '../run/exit-codes.js';
 import { summarize, writeSweepReport, type StrategySummary } from '../sweep/sweep-report.js';
 import type { SweepRow, SweepTask } from '../sweep/sweep-task.js';

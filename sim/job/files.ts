@@ -2,7 +2,8 @@ import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promise
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import pLimit from 'p-limit';
-import { InputError } from '../run/failures.js';
+import { InputError, RunFailure } from '../run/failures.js';
+import { tempToken } from './temp-token.js';
 
 /**
  * Creates a folder and its missing parents. Node's own recursive mkdir spins forever on
@@ -25,13 +26,41 @@ export async function ensureDir(dir: string): Promise<void> {
 
 let written = 0;
 
-/** A temp file of `writeAtomically`: the target's name, then process, thread and write. */
-const TEMP_FILE = /^(.+)\.\d+-\d+-\d+\.tmp$/;
-
-/** A fresh temp file name beside `path`, unique per process, thread and write. */
+/** A fresh temp file name beside `path`: this invocation's token, then process, thread and write (rank processes share the token). */
 export function tempName(path: string): string {
-  // node:crypto would cost every worker its start-up.
-  return `${path}.${process.pid}-${threadId}-${++written}.tmp`;
+  return `${path}.${tempToken}.${process.pid}-${threadId}-${++written}.tmp`;
+}
+
+/** What went wrong with a file, in words, for errors that name the file themselves. */
+export function fileProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EDQUOT':
+      return 'the disk quota is used up';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'EISDIR':
+      return 'a folder is in the way';
+    case 'ENOENT':
+      return 'its folder is gone';
+    default:
+      return code ?? (error as Error).message;
+  }
+}
+
+/** A file this program could not write: the message names it and what stopped it; the run fails (exit 1). */
+export class WriteError extends RunFailure {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(`cannot write ${path}: ${fileProblem(cause)}`, 1);
+  }
 }
 
 /**
@@ -42,24 +71,38 @@ export function tempName(path: string): string {
 const WRITE_CONCURRENCY = 32;
 const writing = pLimit(WRITE_CONCURRENCY);
 
-/** Writes a temp file beside the target and renames it over, so a reader never sees half a file. */
-export function writeAtomically(path: string, text: string): Promise<void> {
+/**
+ * Writes a temp file beside the target and renames it over, so a reader never sees half a
+ * file. The temp file is created exclusively ('wx'), so a planted file or symlink of that
+ * name is never written through, and the rename replaces a symlink at the target rather
+ * than following it: nothing outside the folder is touched. A failed write leaves no temp.
+ */
+export function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
   return writing(async () => {
     const temp = tempName(path);
     try {
-      await writeFile(temp, text);
+      await writeFile(temp, data, { flag: 'wx' });
       await rename(temp, path);
     } catch (error) {
       await unlink(temp).catch(() => undefined);
-      throw error;
+      throw new WriteError(path, error);
     }
   });
 }
 
-/** Removes temp files that writers of `names` in `dir` left: one killed between write and rename leaves one. */
+function escaped(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Removes temp files this invocation's writers of `names` left in `dir` (one killed
+ * between its write and its rename leaves one). Only names carrying this invocation's
+ * token go: a file that merely looks like a temp file is someone else's.
+ */
 export async function removeLeftoverTemps(dir: string, names: readonly string[]): Promise<void> {
+  const ours = new RegExp(`^(.+)\\.${escaped(tempToken)}\\.\\d+-\\d+-\\d+\\.tmp$`);
   const targets = new Set(names);
   const entries = await readdir(dir).catch(() => [] as string[]);
-  const leftovers = entries.filter((entry) => targets.has(TEMP_FILE.exec(entry)?.[1] ?? ''));
+  const leftovers = entries.filter((entry) => targets.has(ours.exec(entry)?.[1] ?? ''));
   await Promise.all(leftovers.map((entry) => unlink(join(dir, entry)).catch(() => undefined)));
 }

@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClientFiles, OwnedFile } from '../../ranks/protocol.js';
 import { InputError } from '../run/failures.js';
-import { MAX_COUNT, MAX_NAME_LENGTH } from './limits.js';
+import { MAX_COUNT, MAX_INPUT_BYTES, MAX_NAME_LENGTH } from './limits.js';
+import { readRegularFileSync, ReadRefusal } from './read-file.js';
 
 export { InputError } from '../run/failures.js';
 
@@ -163,12 +164,13 @@ export function inputRanks(dir: string): number[] {
   return ranks.sort((a, b) => a - b);
 }
 
-function readInput(path: string): string {
+/** An in<R>.txt's text: a regular file within the size limit, or an InputError naming it. */
+export function readInput(path: string, missing = 'missing'): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readRegularFileSync(path, MAX_INPUT_BYTES);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(path, `cannot be read (${code ?? (error as Error).message})`);
+    if (!(error instanceof ReadRefusal)) throw error;
+    throw new InputError(path, error.code === 'ENOENT' ? missing : error.problem);
   }
 }
 

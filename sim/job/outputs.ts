@@ -1,9 +1,10 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { compareLines, comparableLines } from './diff.js';
-import { removeLeftoverTemps, writeAtomically } from './files.js';
+import { writeAtomically } from './files.js';
 import type { Job } from './inputs.js';
+import { readRegularFile, ReadRefusal } from './read-file.js';
 
 export function outputName(rank: number, file: string): string {
   return `client${rank}_${file}`;
@@ -25,9 +26,7 @@ export async function writeOutput(outDir: string, rank: number, file: string, ha
  * run that cannot write one (a fault) must not pass on an old one as its own.
  */
 export async function clearOutputs(job: Job, outDir: string): Promise<void> {
-  const names = outputNames(job);
-  await Promise.all(names.map((name) => rm(join(outDir, name), { force: true })));
-  await removeLeftoverTemps(outDir, names);
+  await Promise.all(outputNames(job).map((name) => rm(join(outDir, name), { force: true })));
 }
 
 /** Every output the job implies. */
@@ -47,6 +46,24 @@ export interface OutputProblem {
 export const READ_CONCURRENCY = 32;
 
 /**
+ * The most an output of `segments` segments may take: a hash and CRLF a line, and slack for
+ * blank lines. Anything bigger is wrong whatever it holds, and is not read.
+ */
+export function outputCapBytes(segments: number): number {
+  return segments * 34 + 4096;
+}
+
+/** An output's text, or why there is none: `missing`, or what stopped it being read. */
+export async function readOutput(path: string, segments: number): Promise<{ text: string } | { problem: string }> {
+  try {
+    return { text: await readRegularFile(path, outputCapBytes(segments)) };
+  } catch (error) {
+    if (!(error instanceof ReadRefusal)) throw error;
+    return { problem: error.problem };
+  }
+}
+
+/**
  * Reads back every output the job implies and compares it with the owners' hashes. An
  * output that is not there is `missing`; one that is there but cannot be read says why,
  * so a correct run is never reported as failed for a reason that is not the output's.
@@ -58,15 +75,9 @@ export async function verifyOutputs(job: Job, outDir: string): Promise<OutputPro
     client.wanted.map((file) =>
       limit(async () => {
         const output = outputName(i + 1, file);
-        let text: string;
-        try {
-          text = await readFile(join(outDir, output), 'utf8');
-        } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          problems.push({ output, problem: code === 'ENOENT' ? 'missing' : `cannot be read (${code ?? (error as Error).message})` });
-          return;
-        }
-        const difference = compareLines(job.files.get(file) as string[], comparableLines(text));
+        const hashes = job.files.get(file) as string[];
+        const read = await readOutput(join(outDir, output), hashes.length);
+        const difference = 'problem' in read ? read.problem : compareLines(hashes, comparableLines(read.text));
         if (difference) problems.push({ output, problem: difference });
       }),
     ),

@@ -1,9 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { SCHEMA_VERSION, type MetricsDocument } from '../../reports/document.js';
 import { METRICS_SCHEMA } from '../../reports/metrics-schema.js';
 import { InputError } from '../job/inputs.js';
+import { readRegularFile, ReadRefusal } from '../job/read-file.js';
 
 const validate = new Ajv({ allErrors: false, strict: true }).compile<MetricsDocument>(METRICS_SCHEMA);
 
@@ -19,8 +20,8 @@ export async function findMetrics(path: string): Promise<string> {
 /** Reads and checks a metrics.json against the schema, with the first problem named. */
 export async function readMetrics(path: string): Promise<{ file: string; doc: MetricsDocument }> {
   const file = await findMetrics(path);
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new InputError(file, `cannot be read (${error.code ?? error.message})`);
+  const text = await readRegularFile(file, 1024 * 2 ** 20).catch((error: unknown) => {
+    throw new InputError(file, error instanceof ReadRefusal ? error.problem : String(error));
   });
   let data: unknown;
   try {

@@ -58,8 +58,8 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
   await clearOutputs(job, options.outDir);
   const settings = name === 'virtual' ? (options.virtual ?? { seed: '1', network: defaultNetwork() }) : undefined;
   const run = settings ? await runVirtualTime(job, options, settings) : await transport.run(job, options);
-  // A client killed while it wrote an output leaves the write's temp file behind.
-  if (run.result.faults?.lost.length) await removeLeftoverTemps(options.outDir, outputNames(job));
+  // A client killed, or a process that died, while it wrote an output leaves the write's temp file behind.
+  await removeLeftoverTemps(options.outDir, outputNames(job));
   const problems = await verifyOutputs(job, options.outDir);
   const wallSeconds = (performance.now() - started) / 1000;
   const clock = settings ? { startedAt: EPOCH, wallSeconds: run.virtualSeconds ?? 0, seed: settings.seed } : { startedAt, wallSeconds };

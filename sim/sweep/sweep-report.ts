@@ -1,10 +1,9 @@
 /** What a sweep writes: every run, the spread per strategy, and a chart per figure. */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { color, type ChartSpec } from '../../reports/charts.js';
 import { csv } from '../../reports/csv.js';
 import { htmlTable, renderPage } from '../../reports/html.js';
-import { ensureDir } from '../job/files.js';
+import { ensureDir, writeAtomically } from '../job/files.js';
 import type { SweepRow } from './sweep-task.js';
 
 export const FIGURES = [
@@ -104,12 +103,12 @@ export async function writeSweepReport(dir: string, rows: readonly SweepRow[], s
       return [round(f.mean), round(f.stddev), round(f.min), round(f.max)];
     }),
   ]);
-  await writeFile(join(dir, 'runs.csv'), runsCsv);
-  await writeFile(join(dir, 'summary.csv'), csv(header, summaryRows));
+  await writeAtomically(join(dir, 'runs.csv'), runsCsv);
+  await writeAtomically(join(dir, 'summary.csv'), csv(header, summaryRows));
   const charts = FIGURES.map(({ key, title }) => figureChart(summaries, key, title));
   const { writePngs } = await import('../../reports/png.js');
   await writePngs(dir, charts);
   const table = htmlTable(header, summaryRows, 'Per strategy over every seed: mean, standard deviation, lowest, highest');
-  await writeFile(join(dir, 'index.html'), renderPage('swarmsim sweep', [table], charts));
+  await writeAtomically(join(dir, 'index.html'), renderPage('swarmsim sweep', [table], charts));
   return ['runs.csv', 'summary.csv', ...charts.map((chart) => `${chart.id}.png`), 'index.html'];
 }

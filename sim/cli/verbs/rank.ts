@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { InputError } from '../../run/failures.js';
 import { EXIT_INCOMPLETE } from '../../run/exit-codes.js';
-import { ensureOutputFolder } from '../output-folders.js';
+import { ensureOutputFolder } from '../../job/output-folders.js';
 import { note, print, printJson } from '../print.js';
+import { withReportProblems } from '../../run/report-writing.js';
 import { verb } from '../verb.js';
 
 export const rankVerb = verb({
@@ -67,6 +68,7 @@ export const rankVerb = verb({
       const report = outcome.reportDir ? `\nreport: ${join(outcome.reportDir, 'index.html')}` : '';
       print(`${formatSummary(outcome.doc)}${report}\n`);
     }
-    process.exitCode = outcome.doc.exitCode ?? 0;
+    if (outcome.reportProblem) note(`sim: ${outcome.reportProblem}\n`);
+    process.exitCode = withReportProblems(outcome.doc.exitCode ?? 0, outcome.reportProblem ? [outcome.reportProblem] : []);
   },
 });

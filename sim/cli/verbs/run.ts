@@ -74,6 +74,7 @@ export const runVerb = verb({
       const reports = outcome.reports.length > 0 ? `report: ${outcome.reports.map((dir) => join(dir, 'index.html')).join(', ')}\n` : '';
       print(`${summaries.join('\n\n')}\n${reports}`);
     }
+    for (const problem of outcome.reportProblems) note(`sim: ${problem}\n`);
     if (outcome.exitCode === EXIT_FAILED && replay) note(`${replay}\n`);
     process.exitCode = outcome.exitCode;
   },

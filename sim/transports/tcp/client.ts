@@ -5,13 +5,12 @@
  * coordinator is a harness of its own and both trackers are processes like this one. Any
  * failure here is told to the coordinator, which ends the job; losing it ends this process.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SwarmPayloads } from '../../../ranks/protocol.js';
 import { Roles } from '../../../ranks/roles.js';
 import { MailboxComm } from '../../comm/local-comm.js';
 import { ensureDir } from '../../job/files.js';
-import { InputError, parseClient, type ParsedClient } from '../../job/inputs.js';
+import { InputError, parseClient, readInput, type ParsedClient } from '../../job/inputs.js';
 import { formatOutput, outputName, writeOutput } from '../../job/outputs.js';
 import { hostRank, type RankHost } from '../../rank-host/rank-host.js';
 import { failedReport, type FailedReport } from '../../rank-host/reports.js';
@@ -44,14 +43,7 @@ type Table = Extract<CoordinatorControl, { type: 'table' }>;
 
 function readOwnInput(dir: string, rank: number): ParsedClient {
   const path = join(dir, `in${rank}.txt`);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(path, code === 'ENOENT' ? `missing: rank ${rank} reads its input from here` : `cannot be read (${code})`);
-  }
-  return parseClient(path, text);
+  return parseClient(path, readInput(path, `missing: rank ${rank} reads its input from here`));
 }
 
 async function connectWithRetry(network: TcpNetwork, host: string, port: number, coordinator: number, timeoutMs: number): Promise<string> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readRegularFileSync } from '../../job/read-file.js';
 import { InputError } from '../../run/failures.js';
 
 export const JOB_KEY_ENV = 'SIM_JOB_KEY';
@@ -17,9 +17,10 @@ export function readJobKey(keyFile: string | undefined, env: NodeJS.ProcessEnv =
   if (keyFile !== undefined) {
     where = keyFile;
     try {
-      key = readFileSync(keyFile, 'utf8').trim();
+      // A key is a line; a bigger file is not one.
+      key = readRegularFileSync(keyFile, 4096).trim();
     } catch (error) {
-      throw new InputError(keyFile, `cannot read the job key file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      throw new InputError(keyFile, `cannot read the job key file: ${(error as { problem?: string }).problem ?? String(error)}`);
     }
   } else {
     const fromEnv = env[JOB_KEY_ENV];

@@ -34,7 +34,7 @@ export class OutputAssembly {
     this.parts.delete(piece.name);
     this.written(from, piece.name, piece.name.slice(own.length));
     const write = writeAtomically(join(this.outDir, piece.name), parts.join(''));
-    write.catch((error: unknown) => this.fail(new RankFailure(0, `cannot write ${piece.name}: ${(error as Error).message}`)));
+    write.catch((error: unknown) => this.fail(new RankFailure(0, (error as Error).message)));
     this.writes.push(write);
   }
 }

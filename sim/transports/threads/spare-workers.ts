@@ -6,6 +6,8 @@
  * Spares are unref'd: one never taken does not keep the process alive.
  */
 import { Worker } from 'node:worker_threads';
+// Sets the temp-file token in the environment before any worker inherits it.
+import '../../job/temp-token.js';
 
 /** The worker and all it imports, as one file (see sim/build/bundle.ts). */
 const WORKER_ENTRY = new URL('./worker.bundle.js', import.meta.url);

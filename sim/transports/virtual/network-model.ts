@@ -4,7 +4,7 @@
  * requester's earlier downloads, each link sending one segment at a time at its bandwidth.
  * Rank code itself takes no virtual time.
  */
-import { readFileSync } from 'node:fs';
+import { readRegularFileSync } from '../../job/read-file.js';
 import { Ajv } from 'ajv';
 import { Tag } from '../../../ranks/protocol.js';
 import { InputError } from '../../run/failures.js';
@@ -56,9 +56,9 @@ const SCENARIO_SCHEMA = {
 export function readScenario(path: string): Partial<NetworkSettings> {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    data = JSON.parse(readRegularFileSync(path, 64 * 2 ** 20));
   } catch (error) {
-    throw new InputError(path, `cannot read the network scenario (${(error as Error).message})`);
+    throw new InputError(path, `cannot read the network scenario (${(error as { problem?: string }).problem ?? (error as Error).message})`);
   }
   const validate = new Ajv({ strict: true }).compile<ScenarioFile>(SCENARIO_SCHEMA);
   if (!validate(data)) {

@@ -1,4 +1,5 @@
-import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { tempName, WriteError } from '../../job/files.js';
 import { createInterface } from 'node:readline';
 import { TAG_NAMES } from '../../../ranks/protocol.js';
 
@@ -37,16 +38,24 @@ export interface TraceSink {
 
 const FLUSH_CHARS = 1 << 20;
 
-/** Writes the trace to a file (buffered, synchronous writes: nothing else may interleave). */
+/**
+ * Writes the trace to a file (buffered, synchronous writes: nothing else may interleave),
+ * through a temp file renamed over it at the end, as every file this program writes.
+ */
 export class TraceFile implements TraceSink {
   private readonly fd: number;
+  private readonly temp: string;
   private buffer: string[] = [];
   private chars = 0;
   /** Hash of every line, in order, when asked to keep them. */
   readonly hashes: number[] | undefined;
 
-  constructor(path: string, keepHashes = false) {
-    this.fd = openSync(path, 'w');
+  constructor(
+    private readonly path: string,
+    keepHashes = false,
+  ) {
+    this.temp = tempName(path);
+    this.fd = this.guarded(() => openSync(this.temp, 'wx'));
     this.hashes = keepHashes ? [] : undefined;
   }
 
@@ -61,13 +70,29 @@ export class TraceFile implements TraceSink {
   close(): void {
     this.flush();
     closeSync(this.fd);
+    this.guarded(() => renameSync(this.temp, this.path));
   }
 
   private flush(): void {
     if (this.buffer.length === 0) return;
-    writeSync(this.fd, `${this.buffer.join('\n')}\n`);
+    const text = `${this.buffer.join('\n')}\n`;
+    this.guarded(() => writeSync(this.fd, text));
     this.buffer = [];
     this.chars = 0;
+  }
+
+  /** A failed write names the trace and leaves no temp file. */
+  private guarded<T>(act: () => T): T {
+    try {
+      return act();
+    } catch (error) {
+      try {
+        unlinkSync(this.temp);
+      } catch {
+        // Never made, or already gone.
+      }
+      throw new WriteError(this.path, error);
+    }
   }
 }
 

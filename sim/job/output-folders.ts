@@ -3,7 +3,7 @@
  * usage (exit 2) named after the option that asked for it, not a file system error later.
  */
 import { dirname } from 'node:path';
-import { ensureDir } from '../job/files.js';
+import { ensureDir } from './files.js';
 import { InputError } from '../run/failures.js';
 
 /** Makes `dir` and its parents; `flag` is the option that named it, or '' for an argument. */
