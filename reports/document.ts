@@ -63,6 +63,8 @@ export interface FaultsSection {
   unfired?: string[];
   /** Ranks dead at the end. */
   lost: number[];
+  /** Ranks lost that no requested fault explains, and how: each fails the run (exit 1). */
+  unasked?: { rank: number; reason: string }[];
   /** Set when every tracker was lost. */
   noTracker?: string;
   /** Messages lost on lossy links (`drop:` faults, virtual time). */

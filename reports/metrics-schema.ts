@@ -135,7 +135,12 @@ export const METRICS_SCHEMA = {
           complete: { type: 'array', items: { type: 'string' } },
           trackersAgree: { type: ['boolean', 'null'] },
         },
-        { noTracker: { type: 'string' }, dropped: count, unfired: { type: 'array', items: { type: 'string' } } },
+        {
+          noTracker: { type: 'string' },
+          dropped: count,
+          unfired: { type: 'array', items: { type: 'string' } },
+          unasked: { type: 'array', items: object({ rank: count, reason: { type: 'string' } }) },
+        },
       ),
     },
   ),

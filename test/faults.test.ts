@@ -571,7 +571,7 @@ describe('faults on threads', () => {
 });
 
 describe('faults over TCP', () => {
-  it('kill -9 of the primary tracker mid-run: the standby takes over, the job completes, no process is left', async () => {
+  it('kill -9 of the primary tracker mid-run, no fault asked: the standby takes over, the job completes, the run fails naming it', async () => {
     // Large enough that the first progress line, a second in, comes with seconds to go.
     const dir = generated(tcpJob(40000, 1, 'tcp-kill'));
     const job = loadJob(dir);
@@ -581,15 +581,18 @@ describe('faults over TCP', () => {
     process.kill(Number(processesOfRank(dir, 0)[0]), 'SIGKILL');
     const ended = await running.exited;
     expect(ended.stderr).toMatch(/^sim: coordinator: lost rank 0 \(primary tracker\): /m);
-    expect(ended.status).toBe(0);
+    // Nobody asked for the loss: the swarm survives it, and the run says it happened (exit 1).
+    expect(ended.status).toBe(1);
     const doc = JSON.parse(ended.stdout) as MetricsDocument;
     expect(doc.faults?.lost).toEqual([0]);
+    expect(doc.faults?.unasked).toEqual([{ rank: 0, reason: expect.stringMatching(/connection closed|SIGKILL/) }]);
+    expect(doc.outputs.problems).toEqual([]);
     expect(doc.trackers?.find((t) => t.rank === 6)?.served).toBe(true);
     expect(outputsOf(out)).toEqual(expectedOutputs(job));
     expect(processesWith(dir)).toEqual([]);
   });
 
-  it('kill -9 of a client process mid-run: the others finish without it, its outputs are listed, no process is left', async () => {
+  it('kill -9 of a client process mid-run, no fault asked: the others finish without it, its outputs are listed, the run fails naming it', async () => {
     const dir = generated(tcpJob(40000, 2, 'tcp-client'));
     const job = loadJob(dir);
     const out = join(dir, 'out');
@@ -604,15 +607,56 @@ describe('faults over TCP', () => {
     process.kill(Number(processesOfRank(dir, victim)[0]), 'SIGKILL');
     const ended = await running.exited;
     expect(ended.stderr).toMatch(new RegExp(`^sim: rank 0: lost rank ${victim}: `, 'm'));
-    expect(ended.status).toBe(0);
+    expect(ended.status).toBe(1);
     const doc = JSON.parse(ended.stdout) as MetricsDocument;
     expect(doc.faults?.lost).toEqual([victim]);
+    expect(doc.faults?.unasked).toEqual([{ rank: victim, reason: expect.stringContaining('SIGKILL') }]);
     const atEnd = expectWrittenCorrect(job, out);
     for (const [name] of expectedOutputs(job)) {
       if (!name.startsWith(`client${victim}_`)) expect(atEnd.has(name), name).toBe(true);
     }
+    // Its outputs are accounted for as a kill's would be; only the exit code says nobody asked.
     await expectAccurate(job, 1, doc, out, victim, 0);
     expect(processesWith(dir)).toEqual([]);
+  });
+
+  it('a client paused (SIGSTOP) for less than the stall timeout is not lost: it answers late, the run ends correct', async () => {
+    const dir = generated(tcpJob(40000, 1, 'tcp-pause'));
+    const job = loadJob(dir);
+    const out = join(dir, 'out');
+    const running = startSim(['run', dir, '--transport', 'tcp', '--out', out, '--progress', 'lines', '--json', '--stall-timeout', '8']);
+    await underWay(running);
+    const pid = Number(processesOfRank(dir, 2)[0]);
+    process.kill(pid, 'SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    process.kill(pid, 'SIGCONT');
+    const ended = await running.exited;
+    expect(ended.status, ended.stderr).toBe(0);
+    const doc = JSON.parse(ended.stdout) as MetricsDocument;
+    expect(doc.faults).toBeUndefined();
+    expect(outputsOf(out)).toEqual(expectedOutputs(job));
+  });
+
+  it('a client paused for longer than the stall timeout ends the run (exit 1) naming it, and no process is left', async () => {
+    const dir = generated(tcpJob(40000, 1, 'tcp-pause-long'));
+    const running = startSim(['run', dir, '--transport', 'tcp', '--out', join(dir, 'out'), '--progress', 'lines', '--stall-timeout', '2']);
+    await underWay(running);
+    const pid = Number(processesOfRank(dir, 2)[0]);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const ended = await running.exited;
+      expect(ended.status).toBe(1);
+      expect(ended.stderr).toMatch(/no message moved for 2 s; the run is stuck/);
+      expect(ended.stderr).toMatch(/^ {2}rank 2: did not answer within \d+ ms/m);
+    } finally {
+      // The harness ends every process of a stuck run: a stopped one is killed, not resumed.
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // Gone already.
+      }
+    }
+    expect(await waitFor(() => processesWith(dir).length === 0, 5000)).toBe(true);
   });
 
   it('--fault kill of a client over TCP, with one tracker and with two: every output correct or listed for a true reason', async () => {

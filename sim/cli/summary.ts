@@ -37,6 +37,7 @@ function faultLines(faults: FaultsSection, trackers: readonly TrackerTable[]): s
   const lines = faults.fired.map((fired) => `fault ${fired.spec} fired at ${fired.seconds.toFixed(3)} s`);
   for (const spec of faults.unfired ?? []) lines.push(`fault ${spec} did not fire: the run ended first`);
   if (faults.lost.length > 0) lines.push(`ranks lost by the end: ${faults.lost.join(', ')}`);
+  for (const { rank, reason } of faults.unasked ?? []) lines.push(`FAILED: rank ${rank} was lost with no fault asking for it: ${reason}`);
   for (const { rank } of trackers.filter((tracker) => tracker.stopped)) {
     lines.push(`rank ${rank} was restarted too late to catch up (the job had ended): stopped`);
   }

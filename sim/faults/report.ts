@@ -54,6 +54,7 @@ export function faultsSection(
       lost: outcome.lost,
       ...(outcome.noTracker ? { noTracker: outcome.noTracker } : {}),
       ...(outcome.dropped === undefined ? {} : { dropped: outcome.dropped }),
+      ...(outcome.unasked ? { unasked: outcome.unasked } : {}),
       missing,
       unavailable: [...unavailable].sort(),
       complete: complete.sort(),

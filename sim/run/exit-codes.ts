@@ -18,9 +18,12 @@ export const EXIT_INTERRUPTED = 130;
 
 export type RunExitCode = typeof EXIT_OK | typeof EXIT_FAILED | typeof EXIT_INCOMPLETE;
 
-/** A finished run's exit code: 1 for a wrong output, 4 when a fault left something unsaved, else 0. */
+/**
+ * A finished run's exit code: 1 for a wrong output or a rank lost with no fault asking for
+ * it, 4 when a requested fault left something unsaved, else 0.
+ */
 export function runExitCode(doc: { run: { ok: boolean }; faults?: FaultsSection }): RunExitCode {
-  if (!doc.run.ok) return EXIT_FAILED;
+  if (!doc.run.ok || (doc.faults?.unasked?.length ?? 0) > 0) return EXIT_FAILED;
   return incomplete(doc.faults) ? EXIT_INCOMPLETE : EXIT_OK;
 }
 

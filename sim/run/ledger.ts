@@ -58,6 +58,8 @@ export class RunLedger {
   private readonly ended = new Set<number>();
   /** Ranks dead now. A rank can be both ended and lost: killed after its part was done. */
   private readonly lost = new Set<number>();
+  /** How each lost rank was lost, as its transport saw it. */
+  private readonly lostHow = new Map<number, string>();
   private noTracker: string | undefined;
   /**
    * Which tracker serves, as the ledger follows it from losses and returns: the primary
@@ -147,9 +149,10 @@ export class RunLedger {
    * counters, table and outputs: only its process is gone. `seen` is what the harness saw
    * of it alive: a client's segments obtained.
    */
-  rankLost(rank: number, seen: { obtained?: number } = {}): void {
+  rankLost(rank: number, seen: { obtained?: number; reason?: string } = {}): void {
     if (this.lost.has(rank)) return;
     this.lost.add(rank);
+    this.lostHow.set(rank, seen.reason ?? 'lost');
     if (this.serving === rank) this.handOver(this.roles.peerTracker(rank));
     const table = this.tables.get(rank);
     if (table) table.lost = true;
@@ -239,11 +242,23 @@ export class RunLedger {
         ? {
             faults: {
               ...this.faults.outcome(this.lost, this.noTracker),
+              ...this.unaskedLosses(),
               ...(extras.dropped !== undefined ? { dropped: extras.dropped } : {}),
             },
           }
         : {}),
     };
+  }
+
+  /**
+   * The verdict rule for losses: a rank may be lost only because a requested fault asked for
+   * it (a kill or restart of it that fired, or a test fault of it). Any other loss (a process
+   * killed from outside, a link that dropped) fails the run, named with how it was lost.
+   */
+  private unaskedLosses(): { unasked?: { rank: number; reason: string }[] } {
+    const asked = new Set([...this.faults.fired.map((fired) => fired.rank), ...(this.plan?.simple.keys() ?? [])]);
+    const unasked = [...this.lost].filter((rank) => !asked.has(rank)).sort((a, b) => a - b);
+    return unasked.length === 0 ? {} : { unasked: unasked.map((rank) => ({ rank, reason: this.lostHow.get(rank) ?? 'lost' })) };
   }
 
   setCounters(rank: number, counters: RankResult): void {

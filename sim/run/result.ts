@@ -29,6 +29,8 @@ export interface FaultOutcome {
   unfired?: string[];
   /** Ranks dead at the end. */
   lost: number[];
+  /** Ranks lost that no requested fault explains (a process killed from outside, a dropped link): each fails the run. */
+  unasked?: { rank: number; reason: string }[];
   /** Set when every tracker was lost: nobody could end the job. */
   noTracker?: string;
   /** Messages lost on lossy links (virtual time). */

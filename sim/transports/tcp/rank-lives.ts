@@ -100,7 +100,7 @@ export class RankLives {
       return;
     }
     this.host.log(`lost ${roles.describe(rank)}: ${reason}`);
-    ledger.rankLost(rank, { obtained: this.host.obtained(rank) });
+    ledger.rankLost(rank, { obtained: this.host.obtained(rank), reason });
     this.host.tellLost(rank, reason);
   }
 
