@@ -659,6 +659,22 @@ describe('faults over TCP', () => {
     expect(await waitFor(() => processesWith(dir).length === 0, 5000)).toBe(true);
   });
 
+  it('rank 0 stopped mid-run: every rank process hears no heartbeat, ends naming rank 0, and is gone', async () => {
+    const dir = generated(tcpJob(40000, 1, 'tcp-stop0'));
+    const running = startSim(['run', dir, '--transport', 'tcp', '--out', join(dir, 'out'), '--progress', 'lines', '--stall-timeout', '2']);
+    await underWay(running);
+    process.kill(running.pid, 'SIGSTOP');
+    try {
+      // The silence limit is the stall timeout, never under 5 s; the ranks then close for good.
+      expect(await waitFor(() => processesWith(dir, '\x00rank\x00').length === 0, 15_000)).toBe(true);
+    } finally {
+      process.kill(running.pid, 'SIGCONT');
+    }
+    const ended = await running.exited;
+    expect(ended.status).toBe(1);
+    expect(ended.stderr).toMatch(/heard nothing from rank 0 for \d+ s: it is stopped, overloaded or unreachable/);
+  });
+
   it('--fault kill of a client over TCP, with one tracker and with two: every output correct or listed for a true reason', async () => {
     const dir = generated(SINGLE);
     const job = loadJob(dir);

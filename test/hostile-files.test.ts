@@ -109,7 +109,9 @@ describe.skipIf(!tiny)('a full disk (a tiny tmpfs; needs root)', () => {
     const result = sim('run', publicCase(), '--out', out);
     expect(result.status).toBe(1);
     expect(result.stdout).toContain('14 outputs written');
-    expect(result.stderr).toMatch(new RegExp(`the report in ${out}/report was not written: cannot write ${out}/report/\\S+: no space left on the device`));
+    expect(result.stderr).toMatch(
+      new RegExp(`the report in ${out}/report was not written: cannot write ${out}/report/\\S+: no space left on the device`),
+    );
     expect(temps(out)).toEqual([]);
     expect(existsSync(join(out, 'client1_file2'))).toBe(true);
     rmSync(out, { recursive: true });

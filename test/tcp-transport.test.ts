@@ -123,7 +123,7 @@ describe('sim rank', () => {
     expect(log).toMatch(/sim: rank 0: refused a connection from 127\.0\.0\.1:\d+: wrong job key/);
     expect(log).toMatch(/refused a connection from 127\.0\.0\.1:\d+: .*sent a frame of 1195725856 bytes, over the limit of 128/);
     expect(log).toMatch(/refused a connection from 127\.0\.0\.1:\d+: .*sent a frame of 2147483647 bytes, over the limit of 128/);
-    expect(log).toMatch(/refused a connection from 127\.0\.0\.1:\d+: no proof of the job key within 5 s/);
+    expect(log).toMatch(/refused a connection from 127\.0\.0\.1:\d+: proof of the job key did not come within 5 s/);
     // Rank 0 holds every output though each client wrote only its own.
     const all = [...outputsOf(join(dir, 'out0')).keys()];
     const own = [1, 2, 3].flatMap((rank) => [...outputsOf(join(dir, `out${rank}`)).keys()]);
@@ -142,9 +142,29 @@ describe('sim rank', () => {
     expect(ends[0].stderr).toMatch(/in2\.txt:2: expected a number of segments >= 1 for file1, got "x"/);
   });
 
+  it('a registered rank whose rank 0 stops before the table ends within its connect timeout, naming rank 0', async () => {
+    const dir = generated(['--ranks', '4', '--files', '2', '--segments', '5', '--wants', '1', '--seed', 'stopped0']);
+    const { start } = await job(dir, 4, () => ['--connect-timeout', '2']);
+    const rank0 = start(0);
+    // Rank 3 never starts: the table can never go out, and rank 0 is stopped before it could say so.
+    const clients = [1, 2].map(start);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    process.kill(rank0.pid, 'SIGSTOP');
+    try {
+      const started = Date.now();
+      const ends = await Promise.all(clients.map((client) => client.exited));
+      expect(ends.map((end) => end.status)).toEqual([1, 1]);
+      for (const end of ends) expect(end.stderr).toMatch(/rank 0 (sent no address table within 7 s|.*did not accept this rank)/);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      process.kill(rank0.pid, 'SIGKILL');
+    }
+  });
+
   it('refuses a rank started for a job of another size', async () => {
     const dir = generated(['--ranks', '4', '--files', '2', '--segments', '5', '--wants', '1', '--seed', 'size']);
-    const { start } = await job(dir, 4, (rank) => (rank === 2 ? ['--size', '5'] : []));
+    // A rank that starts after rank 0 has refused the job keeps trying to reach it until its connect timeout.
+    const { start } = await job(dir, 4, (rank) => [...(rank === 2 ? ['--size', '5'] : []), '--connect-timeout', '5']);
     const ends = await Promise.all([0, 1, 2, 3].map((rank) => start(rank).exited));
     expect(ends[0].status).toBe(2);
     expect(ends[0].stderr).toMatch(/^sim: rank 2: was started for a 5-rank job, but rank 0 for a 4-rank job/m);

@@ -1,5 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SWARM_LAYOUT, Tag } from '../ranks/protocol.js';
 import { InputError } from '../sim/run/failures.js';
 import { resolveWorld } from '../sim/transports/tcp/launcher-world.js';
@@ -7,6 +7,7 @@ import { encodeFrame, FrameError, FrameKind, FrameReader, MAX_FRAME_BYTES } from
 import { FramedSocket } from '../sim/transports/tcp/framed-socket.js';
 import { acceptHandshake, connectHandshake, HandshakeError } from '../sim/transports/tcp/handshake.js';
 import { readJobKey } from '../sim/transports/tcp/job-key.js';
+import { RefusalLog } from '../sim/transports/tcp/refusal-log.js';
 import { batchProblem, encodeInto } from '../sim/comm/wire-layout.js';
 
 describe('frames', () => {
@@ -108,15 +109,15 @@ describe('handshake', () => {
     const accepting = acceptHandshake(acceptor, Buffer.from('the-right-key-0123456'), 0);
     const connecting = connectHandshake(connector, Buffer.from('a-wrong-key-000000000'), 2, 0);
     await expect(accepting).rejects.toThrow(new HandshakeError('wrong job key'));
-    acceptor.destroy('failed the handshake');
-    await expect(connecting).rejects.toThrow('during the handshake');
+    // The acceptor says it refused, so that the connector does not take it for a busy one and retry.
+    await expect(connecting).rejects.toThrow(new HandshakeError('refused this rank: wrong job key'));
   });
 
   it('refuses a connector that stalls mid-frame once the handshake time is up', async () => {
     const { acceptor, connector } = await pair();
     connector.socket.write(Buffer.from([0, 0, 0, 69, FrameKind.PROOF, 1, 2]));
     await expect(acceptHandshake(acceptor, Buffer.from('0123456789abcdef0123'), 0, 200)).rejects.toThrow(
-      'no proof of the job key within 0.2 s',
+      'proof of the job key did not come within 0.2 s',
     );
   });
 
@@ -170,5 +171,25 @@ describe('where a rank stands', () => {
     expect(() => readJobKey(undefined, {})).toThrow(/job key: none given: set SIM_JOB_KEY/);
     expect(() => readJobKey(undefined, { SIM_JOB_KEY: 'short' })).toThrow('SIM_JOB_KEY: the job key must have at least 16 characters');
     expect(readJobKey(undefined, { SIM_JOB_KEY: ' 0123456789abcdef \n' }).toString()).toBe('0123456789abcdef');
+  });
+});
+
+describe('the log of refused connections', () => {
+  it('logs the first five, then one line per interval with a count and the last reason', () => {
+    vi.useFakeTimers();
+    try {
+      const lines: string[] = [];
+      const refusals = new RefusalLog((line) => lines.push(line));
+      for (let n = 1; n <= 4214; n++) refusals.refused(`refused a connection from 10.0.0.1:${n}: wrong job key`);
+      expect(lines).toHaveLength(5);
+      vi.advanceTimersByTime(5000);
+      expect(lines).toHaveLength(6);
+      expect(lines[5]).toBe('4209 more connections refused (the last: from 10.0.0.1:4214: wrong job key)');
+      refusals.refused('refused a connection from 10.0.0.2:1: garbage');
+      refusals.flush();
+      expect(lines.slice(6)).toEqual(['1 more connection refused (the last: from 10.0.0.2:1: garbage)']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -5,19 +5,20 @@
  * coordinator is a harness of its own and both trackers are processes like this one. Any
  * failure here is told to the coordinator, which ends the job; losing it ends this process.
  */
-import { join } from 'node:path';
 import type { SwarmPayloads } from '../../../ranks/protocol.js';
 import { Roles } from '../../../ranks/roles.js';
 import { MailboxComm } from '../../comm/local-comm.js';
 import { ensureDir } from '../../job/files.js';
-import { InputError, parseClient, readInput, type ParsedClient } from '../../job/inputs.js';
+import { InputError, type ParsedClient } from '../../job/inputs.js';
 import { formatOutput, outputName, writeOutput } from '../../job/outputs.js';
 import { hostRank, type RankHost } from '../../rank-host/rank-host.js';
 import { failedReport, type FailedReport } from '../../rank-host/reports.js';
 import { RunFailure } from '../../run/failures.js';
 import { now, secondsSince } from '../../run/timeline.js';
 import { parseCoordinatorControl, type ClientControl, type CoordinatorControl } from './control.js';
+import { CoordinatorSilence } from './heartbeat.js';
 import { TcpNetwork } from './network.js';
+import { connectWithRetry, coordinatorName, readOwnInput } from './client-setup.js';
 
 export interface ClientOptions {
   rank: number;
@@ -35,43 +36,13 @@ export interface ClientOptions {
   log: (line: string) => void;
 }
 
-const CONNECT_RETRY_MS = 100;
+/** A registered rank waits for the table this much beyond its connect timeout: the coordinator's deadline came first. */
+const TABLE_SLACK_MS = 5000;
+
 /** Outputs travel to rank 0 in pieces this size, well under the frame limit. */
 const OUTPUT_PIECE_CHARS = 1 << 20;
 
 type Table = Extract<CoordinatorControl, { type: 'table' }>;
-
-function readOwnInput(dir: string, rank: number): ParsedClient {
-  const path = join(dir, `in${rank}.txt`);
-  return parseClient(path, readInput(path, `missing: rank ${rank} reads its input from here`));
-}
-
-async function connectWithRetry(network: TcpNetwork, host: string, port: number, coordinator: number, timeoutMs: number): Promise<string> {
-  const name = coordinatorName(coordinator);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return (await network.connect(host, port, coordinator)).localAddress;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === undefined) {
-        throw new RunFailure(
-          `${name} at ${host}:${port} did not accept this rank (${(error as Error).message}); does every rank have the same job key, or was ${name} already ending the job?`,
-          1,
-        );
-      }
-      const retriable = code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT';
-      if (!retriable || Date.now() + CONNECT_RETRY_MS > deadline) {
-        throw new RunFailure(`cannot reach ${name} at ${host}:${port}: ${(error as Error).message}`, 1);
-      }
-      await new Promise((resolve) => setTimeout(resolve, CONNECT_RETRY_MS));
-    }
-  }
-}
-
-function coordinatorName(coordinator: number): string {
-  return coordinator === 0 ? 'rank 0' : 'the coordinator';
-}
 
 /** What a tracker rank registers: it owns and wants nothing. */
 const NO_FILES: ParsedClient = { file: '', owned: [], wanted: [], ownedLines: [], wantedLines: [] };
@@ -101,6 +72,7 @@ class RankProcess {
   /** This client has reported its own end: connections that drop now are others' business. */
   private selfDone = false;
   private progressTimer: NodeJS.Timeout | undefined;
+  private silence: CoordinatorSilence | undefined;
 
   constructor(private readonly options: ClientOptions) {
     const { rank, size } = options;
@@ -117,6 +89,7 @@ class RankProcess {
         if (this.roles.isTracker(peer)) this.comm.rankBack(peer);
       },
       log: options.log,
+      connectTimeoutMs: options.connectTimeoutMs,
     });
   }
 
@@ -144,8 +117,22 @@ class RankProcess {
       // A frame carries copies: the parsed hashes are read-only to everyone else.
       const owned = files.owned.map(({ name, hashes }) => ({ name, hashes: [...hashes] }));
       this.report({ type: 'register', size: options.size, host: listenAt, port: listening, files: { ...files, owned } });
-      const ready = await Promise.race([this.tableArrived, this.end]);
+      const tableWait = new AbortController();
+      const ready = await Promise.race([
+        this.tableArrived,
+        this.end,
+        this.noTableWithin(options.connectTimeoutMs + TABLE_SLACK_MS, tableWait.signal),
+      ]);
+      tableWait.abort();
       if (typeof ready === 'number') return ready;
+      this.silence = new CoordinatorSilence(ready.silenceMs, (seconds) => {
+        if (this.finished) return;
+        this.finished = true;
+        options.log(`heard nothing from ${coordinatorName(this.coordinator)} for ${seconds} s: it is stopped, overloaded or unreachable`);
+        // Nothing queued for it can be flushed: a graceful close would wait for it for ever.
+        this.network.destroy();
+        this.ended(1);
+      });
       network.setAddresses(ready.addresses);
       for (const lost of ready.lost) this.comm.rankLost(lost, 'lost before this rank started');
       return await this.runRank(ready, files);
@@ -155,6 +142,7 @@ class RankProcess {
       return error.exitCode;
     } finally {
       clearInterval(this.progressTimer);
+      this.silence?.stop();
       network.close();
     }
   }
@@ -226,6 +214,23 @@ class RankProcess {
     this.network.control(this.coordinator, message);
   }
 
+  /**
+   * The coordinator sends the table once every rank has registered, or aborts at its own
+   * registration deadline: a registered rank waits that long and a little more, then ends.
+   */
+  private noTableWithin(ms: number, signal: AbortSignal): Promise<number> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.options.log(
+          `${coordinatorName(this.coordinator)} sent no address table within ${ms / 1000} s of this rank's registration (see --connect-timeout): is it stopped, or is a rank missing?`,
+        );
+        this.network.destroy();
+        resolve(1);
+      }, ms).unref();
+      signal.addEventListener('abort', () => clearTimeout(timer));
+    });
+  }
+
   /** Tells the coordinator this rank cannot go on, and waits for its abort so the reason reaches every rank. */
   private async failed(report: FailedReport): Promise<number> {
     this.report(report);
@@ -235,6 +240,7 @@ class RankProcess {
 
   private control(from: number, body: Buffer): void {
     const message = parseCoordinatorControl(body);
+    if (from === this.coordinator) this.silence?.heard();
     if (from !== this.coordinator || typeof message === 'string') {
       this.options.log(`rank ${from} sent ${typeof message === 'string' ? message : 'a control frame only the coordinator may send'}`);
       return;
@@ -242,6 +248,8 @@ class RankProcess {
     switch (message.type) {
       case 'table':
         this.table(message);
+        break;
+      case 'alive':
         break;
       case 'describe': {
         const { mailbox } = this.comm;

@@ -86,7 +86,11 @@ const COORDINATOR_MESSAGES = messageTable({
     lost: Counts,
     /** This rank is a tracker started again after it was lost: it catches up from the serving one. */
     restarted: { type: 'boolean' },
+    /** How long the coordinator may be silent before this rank takes it for gone (heartbeat.ts). */
+    silenceMs: { type: 'integer', minimum: 1 },
   }),
+  /** The coordinator is alive: sent every second to every rank (heartbeat.ts). */
+  alive: message('alive', {}),
   describe: message('describe', {}),
   /** A rank is gone: every rank hears it, also those with no connection to it. */
   'rank-lost': message('rank-lost', { rank: Count, reason: Text }),

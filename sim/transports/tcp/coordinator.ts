@@ -25,6 +25,7 @@ import { now, secondsSince } from '../../run/timeline.js';
 import { armTimeFaults, watchForStalls } from '../../run/watchdog.js';
 import { describeWait } from '../rank-status.js';
 import { parseClientControl, type ClientControl, type CoordinatorControl } from './control.js';
+import { sendHeartbeats } from './heartbeat.js';
 import { TcpNetwork } from './network.js';
 import { Registrations } from './registrations.js';
 import { RankLives } from './rank-lives.js';
@@ -102,6 +103,7 @@ export class TcpCoordinator {
       control: (from, body) => this.control(from, body),
       lost: (peer, reason) => this.lives.connectionLost(peer, `${reason} (its process died or its host became unreachable)`),
       log: options.log,
+      connectTimeoutMs: options.registrationTimeoutMs,
     });
   }
 
@@ -171,10 +173,11 @@ export class TcpCoordinator {
       this.epochMs = now();
       const stopFaults = armTimeFaults(this.ledger.faults, this.options.timedFaults ?? [], () => secondsSince(this.epochMs));
       const stopStallWatch = this.startWatchdogs();
-      stopWatchdogs = () => {
-        stopFaults();
-        stopStallWatch();
-      };
+      const stopHeartbeats = sendHeartbeats(
+        () => this.registered.ranks(),
+        (rank, message) => this.network.control(rank, message),
+      );
+      stopWatchdogs = () => [stopFaults, stopStallWatch, stopHeartbeats].forEach((stop) => stop());
       // The tracker in this process ends its part with its run; its table is read at the end.
       void tracker?.run().then((end) => {
         if (end.type === 'failed') this.fail(new RankFailure(0, end.message, end.stack));

@@ -51,20 +51,28 @@ export class FramedSocket {
   next(timeoutMs: number, waitingFor: string): Promise<Frame> {
     if (this.ended !== undefined) return Promise.reject(new FrameError(`${this.ended} while waiting for ${waitingFor}`));
     const promise = new Promise<Frame>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiter = undefined;
-        reject(new FrameError(`no ${waitingFor} within ${timeoutMs / 1000} s`));
-      }, timeoutMs);
-      this.waiter = {
-        resolve: (frame) => {
+      // Timers run before the loop reads sockets: on a loop that was blocked past the
+      // deadline, a frame already in the socket is read first, and only then is it too late.
+      const timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (this.waiter !== waiter) return;
+            this.waiter = undefined;
+            reject(new FrameError(`${waitingFor} did not come within ${timeoutMs / 1000} s`));
+          }),
+        timeoutMs,
+      );
+      const waiter = {
+        resolve: (frame: Frame) => {
           clearTimeout(timer);
           resolve(frame);
         },
-        reject: (error) => {
+        reject: (error: Error) => {
           clearTimeout(timer);
           reject(error);
         },
       };
+      this.waiter = waiter;
     });
     this.drain();
     return promise;
@@ -85,9 +93,10 @@ export class FramedSocket {
     if (this.ended === undefined) this.socket.write(frames);
   }
 
-  /** Closes after anything written so far is flushed. */
-  finish(): void {
+  /** Closes after anything written so far is flushed; with `graceMs`, for good then even if the peer keeps its end open. */
+  finish(graceMs?: number): void {
     this.socket.end();
+    if (graceMs !== undefined) setTimeout(() => this.destroy('closed'), graceMs).unref();
   }
 
   destroy(reason: string): void {

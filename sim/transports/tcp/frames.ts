@@ -12,6 +12,12 @@ export const FrameKind = {
   PROOF: 2,
   /** Handshake: acceptor → connector, the acceptor's rank and proof. */
   WELCOME: 3,
+  /**
+   * Handshake: acceptor → connector, in place of a challenge or a welcome: a few words of
+   * why (a wrong key, a job ending). It tells a refusal, which is final, from a busy
+   * acceptor, which is worth another try; the connection then closes.
+   */
+  REFUSED: 4,
   /** Protocol messages between ranks: one JSON array of flat values (the wire layout). */
   BATCH: 10,
   /** Harness messages (registration, table, outputs, progress, end of job): one JSON object. */

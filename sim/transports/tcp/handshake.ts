@@ -5,7 +5,7 @@
  * key never travels; a recorded exchange is useless because every nonce is new.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { FrameKind, MAX_FRAME_BYTES } from './frames.js';
+import { FrameKind, MAX_FRAME_BYTES, type Frame } from './frames.js';
 import type { FramedSocket } from './framed-socket.js';
 
 const NONCE_BYTES = 32;
@@ -14,6 +14,9 @@ export const HANDSHAKE_TIMEOUT_MS = 5000;
 
 /** The remote end failed the handshake; the message is the reason to log. */
 export class HandshakeError extends Error {}
+
+/** No challenge came: the acceptor is busy or not listening yet, not refusing. Worth another try. */
+export class HandshakeBusy extends Error {}
 
 function proof(key: Buffer, role: 'connect' | 'accept', theirs: Buffer, mine: Buffer, rank: number): Buffer {
   const rankBytes = Buffer.alloc(4);
@@ -32,12 +35,27 @@ export async function acceptHandshake(socket: FramedSocket, key: Buffer, rank: n
   const theirRank = frame.body.readUInt32BE(0);
   const theirNonce = frame.body.subarray(4, 4 + NONCE_BYTES);
   const mac = frame.body.subarray(4 + NONCE_BYTES);
-  if (!timingSafeEqual(mac, proof(key, 'connect', challenge, theirNonce, theirRank))) throw new HandshakeError('wrong job key');
+  if (!timingSafeEqual(mac, proof(key, 'connect', challenge, theirNonce, theirRank))) {
+    socket.write(FrameKind.REFUSED, 'wrong job key');
+    throw new HandshakeError('wrong job key');
+  }
   const rankBytes = Buffer.alloc(4);
   rankBytes.writeUInt32BE(rank);
   socket.write(FrameKind.WELCOME, Buffer.concat([rankBytes, proof(key, 'accept', theirNonce, challenge, rank)]));
   socket.setLimit(MAX_FRAME_BYTES);
   return theirRank;
+}
+
+/**
+ * The acceptor's next frame. A refusal is final; no frame (a timeout, or a close with no
+ * refusal, as when the acceptor gave up waiting for us on a starved machine) is busy.
+ */
+async function nextOrBusy(socket: FramedSocket, timeoutMs: number, waitingFor: string): Promise<Frame> {
+  const frame = await socket.next(timeoutMs, waitingFor).catch((error: unknown) => {
+    throw new HandshakeBusy((error as Error).message);
+  });
+  if (frame.kind === FrameKind.REFUSED) throw new HandshakeError(`refused this rank: ${frame.body.toString('utf8').slice(0, 60)}`);
+  return frame;
 }
 
 /** Runs the connector's side; resolves with the acceptor's rank, which must be `expected` when given. */
@@ -48,13 +66,13 @@ export async function connectHandshake(
   expected?: number,
   timeoutMs = HANDSHAKE_TIMEOUT_MS,
 ): Promise<number> {
-  const frame = await socket.next(timeoutMs, 'a challenge');
+  const frame = await nextOrBusy(socket, timeoutMs, 'a challenge');
   if (frame.kind !== FrameKind.CHALLENGE || frame.body.length !== NONCE_BYTES) throw new HandshakeError('did not send a challenge');
   const nonce = randomBytes(NONCE_BYTES);
   const rankBytes = Buffer.alloc(4);
   rankBytes.writeUInt32BE(rank);
   socket.write(FrameKind.PROOF, Buffer.concat([rankBytes, nonce, proof(key, 'connect', frame.body, nonce, rank)]));
-  const welcome = await socket.next(timeoutMs, 'proof of the job key');
+  const welcome = await nextOrBusy(socket, timeoutMs, 'proof of the job key');
   if (welcome.kind !== FrameKind.WELCOME || welcome.body.length !== 4 + MAC_BYTES) throw new HandshakeError('refused our proof');
   const theirRank = welcome.body.readUInt32BE(0);
   if (!timingSafeEqual(welcome.body.subarray(4), proof(key, 'accept', nonce, frame.body, theirRank))) {

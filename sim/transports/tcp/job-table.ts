@@ -1,11 +1,12 @@
 import type { CoordinatorControl } from './control.js';
 import type { CoordinatorOptions } from './coordinator-options.js';
+import { ALIVE_MS } from './heartbeat.js';
 
 /** How often clients report progress; while a fault waits for a segment count, how often then. */
 const PROGRESS_MS = 200;
 const FAULT_PROGRESS_MS = 2;
 
-export interface TableSettings extends Pick<CoordinatorOptions, 'strategy' | 'pipeline' | 'faults' | 'timedFaults'> {
+export interface TableSettings extends Pick<CoordinatorOptions, 'strategy' | 'pipeline' | 'faults' | 'timedFaults' | 'stallTimeoutMs'> {
   addresses: [string, number][];
   lost: number[];
   trackers: 1 | 2;
@@ -24,5 +25,7 @@ export function jobTable(settings: TableSettings, rank: number, restarted: boole
     progressMs: countedFaults ? FAULT_PROGRESS_MS : PROGRESS_MS,
     lost: settings.lost,
     restarted,
+    // Never shorter than a few heartbeats: a busy coordinator is late, not gone.
+    silenceMs: Math.max(settings.stallTimeoutMs, 5 * ALIVE_MS),
   };
 }

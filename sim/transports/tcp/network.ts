@@ -12,11 +12,15 @@ import { batchProblem, decodeBatch, encodeInto } from '../../comm/wire-layout.js
 import { FlushQueue, type Flushable } from '../batched-link.js';
 import { FrameKind, type Frame } from './frames.js';
 import { describeAddress, FramedSocket } from './framed-socket.js';
-import { acceptHandshake, connectHandshake } from './handshake.js';
+import { acceptHandshake, connectHandshake, HandshakeError } from './handshake.js';
+import { RefusalLog } from './refusal-log.js';
+import { retryUntil } from './retry.js';
 
 /** A batch is written once it holds this many flat values, without waiting for the flush turn. */
 const BATCH_VALUES = 16_384;
 export const CONNECT_TIMEOUT_MS = 5000;
+/** How long a refused connection may stay half-open while its refusal goes out. */
+const REFUSAL_GRACE_MS = 1000;
 
 export interface NetworkEvents {
   /** A control frame from an authenticated peer (not yet schema-checked: that is the caller's job). */
@@ -27,6 +31,8 @@ export interface NetworkEvents {
   log(line: string): void;
   /** A peer whose connection had closed connected again: a new process for its rank. */
   returned?(peer: number): void;
+  /** How long a connection to a peer keeps being tried while its listener is busy; default 30 s. */
+  connectTimeoutMs?: number;
 }
 
 class PeerLink implements Flushable {
@@ -76,6 +82,7 @@ export class TcpNetwork {
   private server: Server | undefined;
   private addresses: (readonly [string, number])[] = [];
   private closing = false;
+  private readonly refusals: RefusalLog;
   /** Messages delivered from every peer, for the watchdog and progress. */
   delivered = 0;
 
@@ -88,6 +95,7 @@ export class TcpNetwork {
     private readonly events: NetworkEvents,
   ) {
     this.links = new Array<PeerLink | undefined>(size);
+    this.refusals = new RefusalLog((line) => events.log(line));
   }
 
   /** Listens on host:port (port 0: any free port); resolves with the port. */
@@ -151,6 +159,7 @@ export class TcpNetwork {
   /** Closes every connection and the listener, after flushing what is queued. */
   close(): void {
     this.closing = true;
+    this.refusals.flush();
     this.flushAll();
     this.server?.close();
     for (const socket of this.sockets) socket.finish();
@@ -159,6 +168,7 @@ export class TcpNetwork {
   /** Closes everything at once. */
   destroy(): void {
     this.closing = true;
+    this.refusals.flush();
     this.server?.close();
     for (const socket of this.sockets) socket.destroy('shut down');
   }
@@ -178,7 +188,8 @@ export class TcpNetwork {
       this.events.lost(dest, 'no address known for it');
       return;
     }
-    this.connect(address[0], address[1], dest).catch((error: unknown) => {
+    const deadline = Date.now() + (this.events.connectTimeoutMs ?? 30_000);
+    retryUntil(deadline, () => this.connect(address[0], address[1], dest)).catch((error: unknown) => {
       this.events.lost(dest, `cannot connect to ${describeAddress(address[0], address[1])}: ${(error as Error).message}`);
     });
   }
@@ -192,26 +203,34 @@ export class TcpNetwork {
   private accepted(raw: Socket): void {
     const socket = this.track(new FramedSocket(raw));
     if (this.closing) {
-      socket.destroy('shutting down');
+      socket.write(FrameKind.REFUSED, 'the job is ending');
+      socket.finish(REFUSAL_GRACE_MS);
       return;
     }
     acceptHandshake(socket, this.key, this.rank).then(
       (peer) => {
         if (peer === this.rank || peer >= this.size) {
-          this.events.log(`refused a connection from ${socket.remote}: it claims rank ${peer}, not a rank of this ${this.size}-rank job`);
+          this.refusals.refused(
+            `refused a connection from ${socket.remote}: it claims rank ${peer}, not a rank of this ${this.size}-rank job`,
+          );
           socket.destroy('bad rank');
           return;
         }
-        this.adopt(socket, peer);
+        // Adopted on its first frame: a connector whose side of the handshake timed out on a
+        // starved machine closes this connection and dials again, and a connection that never
+        // carried a frame is no link to lose.
+        socket.listen((first) => this.adopt(socket, peer, first));
       },
       (error: unknown) => {
-        this.events.log(`refused a connection from ${socket.remote}: ${(error as Error).message}`);
-        socket.destroy('failed the handshake');
+        this.refusals.refused(`refused a connection from ${socket.remote}: ${(error as Error).message}`);
+        // A refusal frame written is let out before the close; anything else ends at once.
+        if (error instanceof HandshakeError) socket.finish(REFUSAL_GRACE_MS);
+        else socket.destroy('failed the handshake');
       },
     );
   }
 
-  private adopt(socket: FramedSocket, peer: number): void {
+  private adopt(socket: FramedSocket, peer: number, first?: Frame): void {
     let link = this.links[peer];
     if (!link) this.links[peer] = link = new PeerLink(this.flusher);
     const returning = link.socket?.closed === true;
@@ -222,7 +241,7 @@ export class TcpNetwork {
       if (!this.closing) this.events.lost(peer, `its connection ${reason}`);
     });
     const deliver = (tag: number, payload: unknown): void => void this.intake.deliver({ source: peer, tag, payload });
-    socket.listen((frame: Frame) => {
+    const take = (frame: Frame): void => {
       if (frame.kind === FrameKind.CONTROL) {
         this.events.control(peer, frame.body);
         return;
@@ -246,7 +265,9 @@ export class TcpNetwork {
       const before = this.intake.delivered;
       decodeBatch(batch as unknown[], SWARM_LAYOUT, deliver);
       this.delivered += this.intake.delivered - before;
-    });
+    };
+    if (first) take(first);
+    socket.listen(take);
   }
 
   private refuse(socket: FramedSocket, peer: number, what: string): void {
@@ -259,7 +280,11 @@ export class TcpNetwork {
 export function openSocket(host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = tcpConnect({ host, port, noDelay: true });
-    const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      const error: NodeJS.ErrnoException = new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`);
+      error.code = 'ETIMEDOUT';
+      socket.destroy(error);
+    }, CONNECT_TIMEOUT_MS);
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');

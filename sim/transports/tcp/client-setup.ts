@@ -1,0 +1,37 @@
+/** What a rank process does before it joins the job: read its input, reach the coordinator. */
+import { join } from 'node:path';
+import { parseClient, readInput, type ParsedClient } from '../../job/inputs.js';
+import { RunFailure } from '../../run/failures.js';
+import type { TcpNetwork } from './network.js';
+import { retryUntil } from './retry.js';
+
+export function readOwnInput(dir: string, rank: number): ParsedClient {
+  const path = join(dir, `in${rank}.txt`);
+  return parseClient(path, readInput(path, `missing: rank ${rank} reads its input from here`));
+}
+
+export async function connectWithRetry(
+  network: TcpNetwork,
+  host: string,
+  port: number,
+  coordinator: number,
+  timeoutMs: number,
+): Promise<string> {
+  const name = coordinatorName(coordinator);
+  try {
+    return (await retryUntil(Date.now() + timeoutMs, () => network.connect(host, port, coordinator))).localAddress;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) {
+      throw new RunFailure(
+        `${name} at ${host}:${port} did not accept this rank (${(error as Error).message}); does every rank have the same job key, or was ${name} already ending the job?`,
+        1,
+      );
+    }
+    throw new RunFailure(`cannot reach ${name} at ${host}:${port}: ${(error as Error).message}`, 1);
+  }
+}
+
+export function coordinatorName(coordinator: number): string {
+  return coordinator === 0 ? 'rank 0' : 'the coordinator';
+}
