@@ -6,7 +6,7 @@ import { roundRobin } from '../ranks/strategies/round-robin.js';
 import { choose, rotateAfter } from '../ranks/strategies/strategy.js';
 import { Sampler } from '../sim/run/timeline.js';
 import { placeClients } from '../sim/transports/threads/placement.js';
-import { groupClients } from '../sim/transports/threads/transport.js';
+import { groupClients } from '../sim/transports/threads/placement.js';
 
 const everyone = (): boolean => true;
 

@@ -52,6 +52,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
   const name = options.transport ?? 'threads';
   const transport = await TRANSPORTS[name]();
   if (options.faults) checkPlan(options.faults, job, Roles.forJob(job.ranks, options.trackers ?? 1), name);
+  transport.prepare?.(job, options);
   const startedAt = new Date();
   const started = performance.now();
   await ensureDir(options.outDir);

@@ -84,6 +84,8 @@ export interface Transport {
   readonly summary: string;
   /** Clients per worker or process, for the metrics document. */
   workersFor(job: Job, options: TransportOptions): number;
+  /** Checks, before anything of the run happens, that the machine can run the job as asked (InputError otherwise). */
+  prepare?(job: Job, options: TransportOptions): void;
   /** Runs the job to its end; a failure of the run is thrown as a `RunFailure`. */
   run(job: Job, options: TransportOptions): Promise<TransportRun>;
 }

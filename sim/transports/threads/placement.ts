@@ -8,10 +8,12 @@
 import { availableParallelism } from 'node:os';
 import type { FaultPlan } from '../../faults/plan.js';
 import type { WorkerCount } from '../transport.js';
+import { addressSpaceLimit, workersThatFit } from './address-space.js';
+import { spareCount } from './spare-workers.js';
 
-/** The default worker count: every core but the main thread's, at least one. */
-export function automaticWorkers(cores = availableParallelism()): number {
-  return Math.max(1, cores - 1);
+/** The default worker count: every core but the main thread's, at least one, and no more than the address space holds. */
+export function automaticWorkers(cores = availableParallelism(), fit = workersThatFit(addressSpaceLimit(), spareCount())): number {
+  return Math.max(1, Math.min(cores - 1, fit));
 }
 
 /** Client ranks 1..clients in `workers` contiguous groups of nearly equal size. */

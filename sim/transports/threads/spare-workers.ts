@@ -8,6 +8,7 @@
 import { Worker } from 'node:worker_threads';
 // Sets the temp-file token in the environment before any worker inherits it.
 import '../../job/temp-token.js';
+import { RunFailure } from '../../run/failures.js';
 
 /** The worker and all it imports, as one file (see sim/build/bundle.ts). */
 const WORKER_ENTRY = new URL('./worker.bundle.js', import.meta.url);
@@ -22,8 +23,26 @@ export interface StartedWorker {
 
 const spares: StartedWorker[] = [];
 
+/** A worker the system would not create: what ran out, and what to do. */
+function refusedThread(error: unknown): Error {
+  // Node reports it as ERR_WORKER_INIT_FAILED with the system's code as the message.
+  const code = /\b(EAGAIN|ENOMEM)\b/.exec(`${(error as NodeJS.ErrnoException).code} ${(error as Error).message}`)?.[1];
+  if (code === undefined) return error as Error;
+  return new RunFailure(
+    `cannot start another worker thread: the system refused it (${code}: the limit on threads and processes, ulimit -u or ` +
+      `/proc/sys/kernel/threads-max, or memory, ran out); pass --workers with fewer threads`,
+    1,
+  );
+}
+
 function boot(): StartedWorker {
-  const started: StartedWorker = { worker: new Worker(WORKER_ENTRY), online: false };
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER_ENTRY);
+  } catch (error) {
+    throw refusedThread(error);
+  }
+  const started: StartedWorker = { worker, online: false };
   started.worker.once('online', () => (started.online = true));
   // Until taken nobody listens: an error must not go unhandled, and is kept for the taker.
   started.worker.once('error', (error) => (started.early = error));
@@ -37,6 +56,11 @@ export function warmWorkers(count: number): void {
     spare.worker.unref();
     spares.push(spare);
   }
+}
+
+/** Spares booted and waiting: their address space is taken already (address-space.ts). */
+export function spareCount(): number {
+  return spares.length;
 }
 
 /** A spare if one waits, else a worker booted now. */

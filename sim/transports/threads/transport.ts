@@ -7,7 +7,7 @@
 import { Roles } from '../../../ranks/roles.js';
 import { emptyPlan } from '../../faults/plan.js';
 import type { Job } from '../../job/inputs.js';
-import type { RunFailure } from '../../run/failures.js';
+import { InputError, type RunFailure } from '../../run/failures.js';
 import { RunLedger } from '../../run/ledger.js';
 import { secondsSince } from '../../run/timeline.js';
 import { armTimeFaults, watchForStalls } from '../../run/watchdog.js';
@@ -15,8 +15,8 @@ import type { Transport, TransportOptions, TransportRun } from '../transport.js'
 import { ThreadsRun } from './run.js';
 
 import { placeClients, ranksEndedWithTheirThread } from './placement.js';
-
-export { groupClients } from './placement.js';
+import { addressSpaceLimit, tooManyWorkers, workersThatFit } from './address-space.js';
+import { spareCount } from './spare-workers.js';
 
 /** How often the main thread adds up segments obtained, while a fault waits for a count. */
 const SEGMENT_POLL_MS = 2;
@@ -61,10 +61,20 @@ async function runOnThreads(job: Job, options: TransportOptions): Promise<Transp
   }
 }
 
+const workersFor = (job: Job, options: TransportOptions): number =>
+  placeClients(job.ranks - 1, options.workers, ranksEndedWithTheirThread(options.faults ?? emptyPlan())).length;
+
 export const threadsTransport: Transport = {
   name: 'threads',
   summary: 'clients in worker threads, the tracker in the main thread',
-  workersFor: (job, options) =>
-    placeClients(job.ranks - 1, options.workers, ranksEndedWithTheirThread(options.faults ?? emptyPlan())).length,
+  workersFor,
+  prepare: (job, options) => {
+    const count = workersFor(job, options);
+    const limit = addressSpaceLimit();
+    const fit = workersThatFit(limit, spareCount());
+    if (limit !== undefined && count > fit) {
+      throw new InputError(options.workers === undefined ? 'ulimit -v' : `--workers ${options.workers}`, tooManyWorkers(count, fit, limit));
+    }
+  },
   run: runOnThreads,
 };
