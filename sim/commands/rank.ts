@@ -28,7 +28,8 @@ export interface RankCommandOptions extends WorldFlags {
   trackers?: 1 | 2;
 }
 
-export type RankOutcome = { rank: 0; doc: MetricsDocument; reportDir?: string; reportProblem?: string } | { rank: number; exitCode: number };
+export type RankOutcome =
+  { rank: 0; doc: MetricsDocument; reportDir?: string; reportProblem?: string } | { rank: number; exitCode: number };
 
 /**
  * `sim rank`: one process of a job started by a launcher. Rank 0 coordinates, runs the

@@ -41,7 +41,10 @@ export async function runCommand(inputDir: string, options: RunCommandOptions): 
   const outDirOf = (strategy: StrategyName): string => (several ? join(options.outDir, strategy) : options.outDir);
   const compareDir = join(options.outDir, 'compare');
   if (options.report) {
-    await prepareReportFolders('--out', [...options.strategies.map((strategy) => reportFolder(outDirOf(strategy))), ...(several ? [compareDir] : [])]);
+    await prepareReportFolders('--out', [
+      ...options.strategies.map((strategy) => reportFolder(outDirOf(strategy))),
+      ...(several ? [compareDir] : []),
+    ]);
   }
   const runs: MetricsDocument[] = [];
   const reports: string[] = [];
