@@ -1,8 +1,11 @@
-import { connect } from 'node:net';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseClient } from '../sim/job/inputs.js';
+import { FramedSocket } from '../sim/transports/tcp/framed-socket.js';
 import { encodeFrame, FrameKind } from '../sim/transports/tcp/frames.js';
+import { connectHandshake } from '../sim/transports/tcp/handshake.js';
 import { generated, sim } from './helpers/cli.js';
 import { outputsOf } from './helpers/files.js';
 import { freePort, processesWith, startSim, waitFor } from './helpers/processes.js';
@@ -94,6 +97,39 @@ describe('sim rank', () => {
       );
     return { port, start };
   }
+
+  it('refuses an impostor with the key that sends an output in pieces bigger than its file, naming it', async () => {
+    const dir = generated(['--ranks', '3', '--files', '2', '--segments', '20', '--wants', '1', '--seed', 'impostor']);
+    const { port, start } = await job(dir, 3, () => ['--connect-timeout', '10']);
+    const rank0 = start(0);
+    const rank2 = start(2);
+    // Rank 1 is played here: it proves the key, registers with rank 1's input, then floods.
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const attempt = (): void => {
+        const raw = connect(port, '127.0.0.1', () => resolve(raw));
+        raw.once('error', () => setTimeout(attempt, 100));
+      };
+      attempt();
+      setTimeout(() => reject(new Error('rank 0 never listened')), 10_000).unref();
+    });
+    const framed = new FramedSocket(socket);
+    expect(await connectHandshake(framed, Buffer.from(KEY), 1, 0)).toBe(0);
+    const input = parseClient(join(dir, 'in1.txt'), readFileSync(join(dir, 'in1.txt'), 'utf8'));
+    const control = (message: object): void => framed.write(FrameKind.CONTROL, JSON.stringify(message));
+    const tableCame = new Promise<void>((resolve) => framed.listen((frame) => frame.kind === FrameKind.CONTROL && resolve()));
+    control({ type: 'register', size: 3, host: '127.0.0.1', port: 9, files: input });
+    await tableCame;
+    const piece = 'f'.repeat(1 << 20);
+    const name = `client1_${input.wanted[0]}`;
+    for (let n = 0; n < 300 && !framed.closed; n++) {
+      control({ type: 'output', name, text: piece, last: false });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const ends = await Promise.all([rank0.exited, rank2.exited]);
+    framed.destroy('done');
+    expect(ends[0].status).toBe(1);
+    expect(ends[0].stderr).toMatch(new RegExp(`rank 1 failed: sent ${name} in pieces more than the \\d+ bytes its segments take: refused`));
+  });
 
   it('survives a wrong key, garbage, an oversized prefix and a stalled half frame, and completes the job', async () => {
     const dir = generated(['--ranks', '4', '--files', '2', '--segments', '20', '--wants', '2', '--seed', 'hostile']);

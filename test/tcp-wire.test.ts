@@ -67,9 +67,13 @@ describe('batch schema check', () => {
       'tag 6: index must be an integer',
     );
     expect(batchProblem(batch(Tag.INIT, { files: [{ name: 'f', hashes: [1] }] }), SWARM_LAYOUT)).toBe(
-      'tag 1: files must be records whose hashes is a list of strings',
+      'tag 1: files must be records whose hashes is a list of short strings',
     );
     expect(batchProblem([Tag.SWARM_REQUEST, 'f', 'yes'], SWARM_LAYOUT)).toBe('tag 3: withHashes must be true or false');
+    // A name of a megabyte would sit in a mailbox until read: longer than any name may be.
+    expect(batchProblem(batch(Tag.SEGMENT_REQUEST, { file: 'f'.repeat(257), index: 1, hash: 'h' }), SWARM_LAYOUT)).toBe(
+      'tag 6: file must be a string of at most 256 characters',
+    );
     expect(batchProblem([42], SWARM_LAYOUT)).toBe('unknown tag 42 at position 0');
     expect(batchProblem([Tag.PEER_UPDATE], SWARM_LAYOUT)).toBe('tag 5 cut short at the end of the batch');
     expect(batchProblem({ not: 'a list' }, SWARM_LAYOUT)).toBe('a batch is not a list');
@@ -119,6 +123,20 @@ describe('handshake', () => {
     await expect(acceptHandshake(acceptor, Buffer.from('0123456789abcdef0123'), 0, 200)).rejects.toThrow(
       'proof of the job key did not come within 0.2 s',
     );
+  });
+
+  it('closes a connection whose peer leaves more than the unread limit unread', async () => {
+    const { connector } = await pair();
+    // The acceptor's end never reads: every frame written waits in the connector's buffer.
+    const body = Buffer.alloc(1 << 20);
+    let written = 0;
+    while (!connector.closed && written < 400) {
+      connector.write(FrameKind.BATCH, body);
+      written++;
+    }
+    expect(connector.closed).toBe(true);
+    expect(written).toBeGreaterThan(200);
+    expect(connector.reason).toMatch(/^was closed: it left \d+ MiB unread \(it does not read what it is sent\)$/);
   });
 
   it('refuses a frame over the handshake limit before the key is proved', async () => {

@@ -47,22 +47,29 @@ export function decodeBatch(batch: readonly unknown[], layout: AnyWireLayout, de
   return true;
 }
 
+/**
+ * No string a protocol carries is longer than this: names are at most 200 characters
+ * (sim/job/limits.ts) and hashes 32. A longer one from a peer is refused, so that a peer
+ * cannot fill a rank's mailbox with megabyte names.
+ */
+export const MAX_WIRE_STRING = 256;
+
+const isWireString = (item: unknown): boolean => typeof item === 'string' && item.length <= MAX_WIRE_STRING;
+
 function fieldProblem(value: unknown, kind: FieldKind): string | undefined {
   switch (kind) {
     case 'int':
       return Number.isSafeInteger(value) ? undefined : 'an integer';
     case 'string':
-      return typeof value === 'string' ? undefined : 'a string';
+      return isWireString(value) ? undefined : `a string of at most ${MAX_WIRE_STRING} characters`;
     case 'bool':
       return typeof value === 'boolean' ? undefined : 'true or false';
     case 'int[]':
       return Array.isArray(value) && value.every((item) => Number.isSafeInteger(item)) ? undefined : 'a list of integers';
     case 'string[]':
-      return Array.isArray(value) && value.every((item) => typeof item === 'string') ? undefined : 'a list of strings';
+      return Array.isArray(value) && value.every(isWireString) ? undefined : 'a list of short strings';
     case 'string[]?':
-      return value === null || (Array.isArray(value) && value.every((item) => typeof item === 'string'))
-        ? undefined
-        : 'null or a list of strings';
+      return value === null || (Array.isArray(value) && value.every(isWireString)) ? undefined : 'null or a list of short strings';
     default: {
       if (!Array.isArray(value)) return 'a list of records';
       for (const record of value) {

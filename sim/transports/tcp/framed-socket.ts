@@ -1,6 +1,9 @@
 import type { Socket } from 'node:net';
 import { encodeFrame, FrameError, FrameReader, type Frame, type FrameKind } from './frames.js';
 
+/** What a peer may leave unread before its connection is closed: 4 frames of the largest size. */
+export const UNREAD_LIMIT = 256 * 2 ** 20;
+
 /** Until a connection has proved it knows the job key, no frame may be longer than this. */
 export const HANDSHAKE_FRAME_LIMIT = 128;
 
@@ -85,12 +88,20 @@ export class FramedSocket {
   }
 
   write(kind: FrameKind, body: Buffer | string): void {
-    if (this.ended === undefined) this.socket.write(encodeFrame(kind, body));
+    this.writeEncoded(encodeFrame(kind, body));
   }
 
-  /** Writes frames already encoded, as one write. */
+  /**
+   * Writes frames already encoded, as one write. What the peer has not read waits here; a
+   * peer that leaves more than UNREAD_LIMIT unread is not reading at all (or is an impostor
+   * that only sends), and its connection is closed rather than let grow without bound.
+   */
   writeEncoded(frames: Buffer): void {
-    if (this.ended === undefined) this.socket.write(frames);
+    if (this.ended !== undefined) return;
+    this.socket.write(frames);
+    const unread = this.socket.writableLength;
+    if (unread > UNREAD_LIMIT)
+      this.destroy(`was closed: it left ${Math.round(unread / 2 ** 20)} MiB unread (it does not read what it is sent)`);
   }
 
   /** Closes after anything written so far is flushed; with `graceMs`, for good then even if the peer keeps its end open. */

@@ -5,7 +5,7 @@
  * it, so messages to one rank stay in order. Frames from a peer are checked (schema, size)
  * before anything is delivered; a connection that fails a check is closed.
  */
-import { connect as tcpConnect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { SWARM_LAYOUT } from '../../../ranks/protocol.js';
 import type { Mailbox } from '../../comm/mailbox.js';
 import { batchProblem, decodeBatch, encodeInto } from '../../comm/wire-layout.js';
@@ -13,12 +13,14 @@ import { FlushQueue, type Flushable } from '../batched-link.js';
 import { FrameKind, type Frame } from './frames.js';
 import { describeAddress, FramedSocket } from './framed-socket.js';
 import { acceptHandshake, connectHandshake, HandshakeError } from './handshake.js';
+import { openSocket } from './open-socket.js';
 import { RefusalLog } from './refusal-log.js';
 import { retryUntil } from './retry.js';
 
+/** Messages waiting unread in a rank's mailbox past which the peer that sent more is refused. */
+const MAX_UNREAD_LETTERS = 1_000_000;
 /** A batch is written once it holds this many flat values, without waiting for the flush turn. */
 const BATCH_VALUES = 16_384;
-export const CONNECT_TIMEOUT_MS = 5000;
 /** How long a refused connection may stay half-open while its refusal goes out. */
 const REFUSAL_GRACE_MS = 1000;
 
@@ -265,6 +267,9 @@ export class TcpNetwork {
       const before = this.intake.delivered;
       decodeBatch(batch as unknown[], SWARM_LAYOUT, deliver);
       this.delivered += this.intake.delivered - before;
+      // Bounded at the cap and one frame: honest ranks read as they go.
+      if (this.intake.queued > MAX_UNREAD_LETTERS)
+        this.refuse(socket, peer, `more messages than ${MAX_UNREAD_LETTERS} this rank holds unread`);
     };
     if (first) take(first);
     socket.listen(take);
@@ -274,25 +279,4 @@ export class TcpNetwork {
     this.events.log(`closed the connection from rank ${peer} (${socket.remote}): it sent ${what}`);
     socket.destroy(`was closed: it sent ${what}`);
   }
-}
-
-/** A TCP connection to host:port with Nagle off, or a rejection within CONNECT_TIMEOUT_MS. */
-export function openSocket(host: string, port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = tcpConnect({ host, port, noDelay: true });
-    const timer = setTimeout(() => {
-      const error: NodeJS.ErrnoException = new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`);
-      error.code = 'ETIMEDOUT';
-      socket.destroy(error);
-    }, CONNECT_TIMEOUT_MS);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-  });
 }
