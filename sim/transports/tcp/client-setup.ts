@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseClient, readInput, type ParsedClient } from '../../job/inputs.js';
 import { RunFailure } from '../../run/failures.js';
 import type { TcpNetwork } from './network.js';
-import { retryUntil } from './retry.js';
+import { coordinatorMayAnswer, retryUntil } from './retry.js';
 
 export function readOwnInput(dir: string, rank: number): ParsedClient {
   const path = join(dir, `in${rank}.txt`);
@@ -19,7 +19,7 @@ export async function connectWithRetry(
 ): Promise<string> {
   const name = coordinatorName(coordinator);
   try {
-    return (await retryUntil(Date.now() + timeoutMs, () => network.connect(host, port, coordinator))).localAddress;
+    return (await retryUntil(Date.now() + timeoutMs, coordinatorMayAnswer, () => network.connect(host, port, coordinator))).localAddress;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) {

@@ -15,7 +15,7 @@ import { describeAddress, FramedSocket } from './framed-socket.js';
 import { acceptHandshake, connectHandshake, HandshakeError } from './handshake.js';
 import { openSocket } from './open-socket.js';
 import { RefusalLog } from './refusal-log.js';
-import { retryUntil } from './retry.js';
+import { peerMayAnswer, retryUntil } from './retry.js';
 
 /** Messages waiting unread in a rank's mailbox past which the peer that sent more is refused. */
 const MAX_UNREAD_LETTERS = 1_000_000;
@@ -191,7 +191,11 @@ export class TcpNetwork {
       return;
     }
     const deadline = Date.now() + (this.events.connectTimeoutMs ?? 30_000);
-    retryUntil(deadline, () => this.connect(address[0], address[1], dest)).catch((error: unknown) => {
+    retryUntil(
+      deadline,
+      (error) => !this.closing && peerMayAnswer(error),
+      () => this.connect(address[0], address[1], dest),
+    ).catch((error: unknown) => {
       this.events.lost(dest, `cannot connect to ${describeAddress(address[0], address[1])}: ${(error as Error).message}`);
     });
   }
