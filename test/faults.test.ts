@@ -620,22 +620,34 @@ describe('faults over TCP', () => {
     expect(processesWith(dir)).toEqual([]);
   });
 
-  it('a client paused (SIGSTOP) for less than the stall timeout is not lost: it answers late, the run ends correct', async () => {
-    const dir = generated(tcpJob(40000, 1, 'tcp-pause'));
-    const job = loadJob(dir);
-    const out = join(dir, 'out');
-    const running = startSim(['run', dir, '--transport', 'tcp', '--out', out, '--progress', 'lines', '--json', '--stall-timeout', '8']);
-    await underWay(running);
-    const pid = Number(processesOfRank(dir, 2)[0]);
-    process.kill(pid, 'SIGSTOP');
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    process.kill(pid, 'SIGCONT');
-    const ended = await running.exited;
-    expect(ended.status, ended.stderr).toBe(0);
-    const doc = JSON.parse(ended.stdout) as MetricsDocument;
-    expect(doc.faults).toBeUndefined();
-    expect(outputsOf(out)).toEqual(expectedOutputs(job));
-  });
+  for (const fault of [[], ['--fault', 'kill:4@segments=20000']]) {
+    it(`a client paused (SIGSTOP) for less than the stall timeout is not lost: it answers late${fault.length ? ', beside a fault that kills another' : ''}`, async () => {
+      const dir = generated(tcpJob(40000, 1, 'tcp-pause'));
+      const job = loadJob(dir);
+      const out = join(dir, 'out');
+      const args = ['run', dir, '--transport', 'tcp', '--out', out, '--progress', 'lines', '--json', '--stall-timeout', '8', ...fault];
+      const running = startSim(args);
+      await underWay(running);
+      const pid = Number(processesOfRank(dir, 2)[0]);
+      process.kill(pid, 'SIGSTOP');
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      process.kill(pid, 'SIGCONT');
+      const ended = await running.exited;
+      const doc = JSON.parse(ended.stdout) as MetricsDocument;
+      if (fault.length === 0) {
+        expect(ended.status, ended.stderr).toBe(0);
+        expect(doc.faults).toBeUndefined();
+        expect(outputsOf(out)).toEqual(expectedOutputs(job));
+        return;
+      }
+      // Only the rank the fault asked for is lost; the paused one finished everything it wanted.
+      expect([0, 4]).toContain(ended.status);
+      expect(doc.faults?.lost).toEqual([4]);
+      expect(doc.faults?.unasked).toBeUndefined();
+      const written = expectWrittenCorrect(job, out);
+      for (const file of job.clients[1].wanted) expect(written.has(`client2_${file}`)).toBe(true);
+    });
+  }
 
   it('a client paused for longer than the stall timeout ends the run (exit 1) naming it, and no process is left', async () => {
     const dir = generated(tcpJob(40000, 1, 'tcp-pause-long'));
