@@ -41,6 +41,14 @@ describe('files planted in --out', () => {
     expect(temps(out).sort()).toEqual(lookalikes.sort());
   });
 
+  it('refuses a folder where an output goes before any rank starts (exit 2)', () => {
+    const out = tempDir();
+    mkdirSync(join(out, 'client1_file2'));
+    const result = sim('run', publicCase(), '--out', out, '--transport', 'virtual');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`sim: --out ${join(out, 'client1_file2')}: a folder is where an output of this job goes: move it away\n`);
+  });
+
   it('refuses a file where the report folder goes before any rank starts (exit 2, no output written)', () => {
     const out = tempDir();
     writeFileSync(join(out, 'report'), 'a file');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { compareLines, comparableLines } from './diff.js';
 import { writeAtomically } from './files.js';
-import type { Job } from './inputs.js';
+import { InputError, type Job } from './inputs.js';
 import { readRegularFile, ReadRefusal } from './read-file.js';
 
 export function outputName(rank: number, file: string): string {
@@ -26,7 +26,20 @@ export async function writeOutput(outDir: string, rank: number, file: string, ha
  * run that cannot write one (a fault) must not pass on an old one as its own.
  */
 export async function clearOutputs(job: Job, outDir: string): Promise<void> {
-  await Promise.all(outputNames(job).map((name) => rm(join(outDir, name), { force: true })));
+  const clear = async (path: string): Promise<void> => {
+    try {
+      // A symlink there is removed, not followed.
+      await rm(path, { force: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const folder = code === 'ERR_FS_EISDIR' || code === 'EISDIR';
+      throw new InputError(
+        `--out ${path}`,
+        folder ? 'a folder is where an output of this job goes: move it away' : `cannot remove the old output (${code})`,
+      );
+    }
+  };
+  await Promise.all(outputNames(job).map((name) => clear(join(outDir, name))));
 }
 
 /** Every output the job implies. */
