@@ -8,7 +8,7 @@ import { defaultNetwork, runJob } from '../sim/run/pipeline.js';
 import { replayRun, shellQuote } from '../sim/run/replay.js';
 import { lastMeaningfulLine } from '../sim/run/stderr-lines.js';
 import { sim } from './helpers/cli.js';
-import { fakeTerminal, hash, inputText, tempDir, writeInputs } from './helpers/files.js';
+import { fakeTerminal, filesOf, hash, inputText, tempDir, writeInputs } from './helpers/files.js';
 
 function generated(args: string[]): string {
   const dir = tempDir();
@@ -16,10 +16,6 @@ function generated(args: string[]): string {
   expect(result.stderr).toBe('');
   expect(result.status).toBe(0);
   return dir;
-}
-
-function filesOf(dir: string): Map<string, string> {
-  return new Map(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
 }
 
 /** Every wanted file of every client, byte-compared with the generated out<k>.txt. */

@@ -25,6 +25,11 @@ export function inputText(owned: [string, number[]][], wanted: string[]): string
   return `${lines.join('\n')}\n`;
 }
 
+/** Every file in a folder, by name. */
+export function filesOf(dir: string): Map<string, string> {
+  return new Map(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
+}
+
 /** Every `client<R>_<file>` output in a folder, by name. */
 export function outputsOf(dir: string): Map<string, string> {
   const names = readdirSync(dir).filter((name) => name.startsWith('client'));
