@@ -17,7 +17,7 @@ import { totalTransfers } from '../job/servers.js';
 import { rawPostMessageRate } from './raw-postmessage.js';
 import { rawFramedLoopbackRate } from './raw-tcp.js';
 import { buildReference, referenceTable, type BenchCase } from './reference.js';
-import { rawInProcessRate, virtualAtScale } from './virtual-scale.js';
+import { perTransfer, rawInProcessRate, virtualAtScale } from './virtual-scale.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 const PUBLIC_CASES = fileURLToPath(new URL('../../../../shared/fixtures/apd-2024', import.meta.url));
@@ -95,6 +95,7 @@ async function main(): Promise<void> {
           `peak RSS ${(f.peakBytes / 2 ** 30).toFixed(2)} GiB (${fmt(f.peakBytes / f.clients / 1024)} KiB per rank), ` +
           `live heap at the end ${fmt(f.liveBytes / f.clients / 1024)} KiB per rank`,
       );
+      console.log(`    ${perTransfer(f.byKind, f.transfers)}`);
     }
 
     publicCases(work);

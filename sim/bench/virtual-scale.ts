@@ -16,6 +16,17 @@ export interface ScaleFigures {
   peakBytes: number;
   /** Heap in use after a full collection at the end, the run's result still held: the live state. */
   liveBytes: number;
+  /** Messages delivered, by tag name. */
+  byKind: Record<string, number>;
+}
+
+/** "12.8 per transfer: SEGMENT_REQUEST 6.2, NACK 5.2, ...": each kind's share of a transfer's cost, largest first. */
+export function perTransfer(byKind: Record<string, number>, transfers: number): string {
+  const total = Object.values(byKind).reduce((a, b) => a + b, 0);
+  const kinds = Object.entries(byKind)
+    .sort((a, b) => b[1] - a[1])
+    .map(([kind, count]) => `${kind} ${(count / transfers).toFixed(2)}`);
+  return `${(total / transfers).toFixed(1)} messages per transfer (${kinds.join(', ')})`;
 }
 
 /** Runs one size in a child process; `gen` is the `sim gen` arguments after the folder. */
