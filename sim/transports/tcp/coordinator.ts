@@ -13,8 +13,7 @@
  */
 import type { SwarmPayloads } from '../../../ranks/protocol.js';
 import { Roles } from '../../../ranks/roles.js';
-import { RankFailure, RunFailure } from '../../run/failures.js';
-import { InputError } from '../../job/inputs.js';
+import { InputError, RankFailure, RunFailure } from '../../run/failures.js';
 import { MailboxComm } from '../../comm/local-comm.js';
 import { emptyPlan } from '../../faults/plan.js';
 import { TrackerHost } from '../../rank-host/rank-host.js';
