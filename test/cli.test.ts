@@ -337,7 +337,7 @@ describe('one meaning per flag, on every verb', () => {
     expect(result.status).toBe(0);
     const document = JSON.parse(result.stdout) as { ok: boolean; exitCode: number; cases: { strategy: string; runs: unknown[] }[] };
     expect([document.ok, document.exitCode]).toEqual([true, 0]);
-    expect(document.cases.map((c) => c.strategy)).toEqual(['round-robin', 'least-loaded']);
+    expect(document.cases.map((c) => c.strategy)).toEqual(['round-robin', 'least-loaded', 'random']);
     // With --json the case lines go to stderr, so that stdout is one document.
     expect(result.stderr).toContain(`PASS  ${dir} (least-loaded)  1/1 runs`);
     expect(result.stderr).toMatch(/check: 2 passed, 0 failed\n$/);

@@ -27,7 +27,7 @@ function client(wanted: string[], pipeline: number) {
     tracker: new TrackerLink(comm, [0]),
     wanted,
     store: new SegmentStore(),
-    strategy: STRATEGIES['round-robin'](3, 4),
+    strategy: STRATEGIES['round-robin'](3, 4, '1'),
     pipeline,
     sink: () => undefined,
   });

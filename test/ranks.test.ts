@@ -31,7 +31,7 @@ async function runSwarm(clients: ClientFiles[], strategy: StrategyName, pipeline
   const peers = clients.map(
     (files, i) =>
       new Peer(comms[i + 1], files, {
-        strategy: STRATEGIES[strategy](i + 1, size),
+        strategy: STRATEGIES[strategy](i + 1, size, '1'),
         pipeline,
         sink: (file, hashes) => outputs.set(`client${i + 1}_${file}`, hashes),
       }),
@@ -131,7 +131,7 @@ describe('a peer', () => {
   /** Rank 1 of 3, past its go-ahead; the test plays the tracker (comms[0]) and rank 2. */
   async function startedPeer(files: ClientFiles) {
     const comms = loopback<SwarmPayloads>(3);
-    const peer = new Peer(comms[1], files, { strategy: STRATEGIES['round-robin'](1, 3), pipeline: 4, sink: () => undefined });
+    const peer = new Peer(comms[1], files, { strategy: STRATEGIES['round-robin'](1, 3, '1'), pipeline: 4, sink: () => undefined });
     const running = peer.run();
     await comms[0].recv({ source: 1, tag: Tag.INIT });
     comms[0].send(1, Tag.INIT_ACK, null);

@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { vanDerCorput } from '../ranks/fresh-order.js';
 import { HoldingsGuess } from '../ranks/holdings-guess.js';
 import { leastLoaded } from '../ranks/strategies/least-loaded.js';
+import { random } from '../ranks/strategies/random.js';
 import { roundRobin } from '../ranks/strategies/round-robin.js';
+import type { MetricsDocument } from '../reports/document.js';
+import { sim } from './helpers/cli.js';
+import { outputsOf, tempDir } from './helpers/files.js';
 import { choose, rotateAfter } from '../ranks/strategies/strategy.js';
 import { Sampler } from '../sim/run/timeline.js';
-import { placeClients } from '../sim/transports/threads/placement.js';
-import { groupClients } from '../sim/transports/threads/placement.js';
+import { groupClients, placeClients } from '../sim/transports/threads/placement.js';
 
 const everyone = (): boolean => true;
 
@@ -30,6 +33,53 @@ describe('round-robin', () => {
     strategy.sent('a', 2);
     expect(choose(strategy, 'a', [1, 2, 3], everyone)).toBe(3);
     expect(choose(strategy, 'b', [1, 2, 3], everyone)).toBe(1);
+  });
+});
+
+describe('random', () => {
+  it('draws its first choice from its own seeded stream, only when a request is sent', () => {
+    const members = [1, 2, 3, 4, 5, 6, 7, 8];
+    const firsts = (seed: string): number[] => {
+      const strategy = random(3, seed);
+      return Array.from({ length: 12 }, () => {
+        const first = strategy.order('f', members, [])[0];
+        // Looking again draws nothing: the same order until a request goes out.
+        expect(strategy.order('f', members, [])[0]).toBe(first);
+        strategy.sent('f', first);
+        return first;
+      });
+    };
+    expect(firsts('1')).toEqual(firsts('1'));
+    expect(firsts('1')).not.toEqual(firsts('2'));
+    expect(new Set(firsts('1')).size).toBeGreaterThan(3);
+    expect(random(3, '1').order('f', members, []).sort()).toEqual(members);
+  });
+
+  it('in virtual time: another seed, another upload matrix, the same outputs', () => {
+    const run = (seed: string): { doc: MetricsDocument; out: string } => {
+      const out = tempDir();
+      const result = sim(
+        'run',
+        'test/suite/r16-kseg',
+        '--transport',
+        'virtual',
+        '--strategy',
+        'random',
+        '--seed',
+        seed,
+        '--out',
+        out,
+        '--json',
+        '--no-report',
+      );
+      expect(result.status, result.stderr).toBe(0);
+      return { doc: JSON.parse(result.stdout) as MetricsDocument, out };
+    };
+    const [a, again, b] = [run('1'), run('1'), run('2')];
+    const uploads = (doc: MetricsDocument): number[] => doc.ranks.map((rank) => rank.uploaded);
+    expect(uploads(again.doc)).toEqual(uploads(a.doc));
+    expect(uploads(b.doc)).not.toEqual(uploads(a.doc));
+    expect(outputsOf(b.out)).toEqual(outputsOf(a.out));
   });
 });
 

@@ -1,4 +1,5 @@
 import { leastLoaded } from './least-loaded.js';
+import { random } from './random.js';
 import { roundRobin } from './round-robin.js';
 import type { StrategyFactory } from './strategy.js';
 
@@ -7,6 +8,7 @@ export type { SourceStrategy, StrategyFactory } from './strategy.js';
 const FACTORIES = {
   'round-robin': () => roundRobin(),
   'least-loaded': () => leastLoaded(),
+  random: (rank, _size, seed) => random(rank, seed),
 } satisfies Record<string, StrategyFactory>;
 
 export type StrategyName = keyof typeof FACTORIES;

@@ -25,7 +25,8 @@ export interface SourceStrategy {
   cost?(holder: number): number;
 }
 
-export type StrategyFactory = (rank: number, size: number) => SourceStrategy;
+/** One strategy per client; `seed` is the run's, for strategies that draw (each rank draws its own stream). */
+export type StrategyFactory = (rank: number, size: number, seed: string) => SourceStrategy;
 
 /** The member the strategy would ask first among those `eligible` allows, if any. */
 export function choose(

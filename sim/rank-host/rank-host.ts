@@ -48,6 +48,8 @@ interface HostOptions {
 export interface ClientHostOptions extends HostOptions {
   files: ClientFiles;
   strategy: StrategyName;
+  /** The run's seed, for a strategy that draws (`random`): virtual time passes its own; default '1'. */
+  seed?: string;
   pipeline: Pipeline;
   /** Ask again a segment request unanswered this long (lossy links); default never. */
   requestTimeoutMs?: number;
@@ -107,7 +109,7 @@ export class ClientHost implements RankHost {
     this.writeFailed = new Promise<never>((_, reject) => (this.failWrite = reject));
     this.writeFailed.catch(() => undefined);
     this.peer = new Peer(comm, options.files, {
-      strategy: STRATEGIES[options.strategy](comm.rank, comm.size),
+      strategy: STRATEGIES[options.strategy](comm.rank, comm.size, options.seed ?? '1'),
       pipeline: options.pipeline,
       standby: options.roles.standby,
       requestTimeoutMs: options.requestTimeoutMs,

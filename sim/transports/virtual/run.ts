@@ -216,6 +216,7 @@ export class VirtualRun implements RankControl {
       fault: this.plan.simple.get(rank),
       files: { owned: client.owned, wanted: client.wanted },
       strategy: this.options.strategy,
+      seed: this.options.virtual.seed,
       pipeline: this.options.pipeline,
       requestTimeoutMs: this.plan.drops.length > 0 ? REQUEST_TIMEOUT_MS : undefined,
       clock: () => this.world.seconds,
