@@ -14,6 +14,7 @@ import { runCommand } from './commands/run.js';
 import { sweepCommand, type SweepOutcome } from './commands/sweep.js';
 import { addFault, emptyPlan, type FaultPlan } from './faults/plan.js';
 import type { GenOptions } from './job/generate.js';
+import { RunFailure } from './run/failures.js';
 import { defaultNetwork, type VirtualSettings } from './run/pipeline.js';
 import type { TransportName, WorkerCount } from './transports/transport.js';
 
@@ -78,6 +79,7 @@ export async function runSwarm(inputDir: string, settings: RunSettings = {}): Pr
     report: settings.report ?? false,
     progress: 'off',
   });
+  if (outcome.reportProblems.length > 0) throw new RunFailure(outcome.reportProblems.join('\n'), 1);
   return outcome.runs[0];
 }
 

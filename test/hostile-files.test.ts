@@ -1,5 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,6 +67,28 @@ describe('files planted in --out', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(`sim: --out ${join(out, 'report')}: exists and is not a folder\n`);
     expect(readdirSync(out)).toEqual(['report']);
+  });
+});
+
+describe('devices the user names', () => {
+  it('writes a trace to /dev/stdout and JUnit to /dev/null in place, leaving the devices as they were', () => {
+    const traced = sim(
+      'run',
+      publicCase(),
+      '--transport',
+      'virtual',
+      '--trace',
+      '/dev/stdout',
+      '--out',
+      tempDir(),
+      '--no-report',
+      '--quiet',
+    );
+    expect(traced.status, traced.stderr).toBe(0);
+    expect(traced.stdout).toMatch(/^\{"t":0\.\d+,"from":\d,"to":0,"tag":"INIT"/);
+    expect(sim('check', 'test/suite/r03-tiny', '--junit', '/dev/null').status).toBe(0);
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect(readdirSync('/dev').filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 });
 

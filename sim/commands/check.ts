@@ -6,7 +6,7 @@ import { findCases } from '../check/cases.js';
 import { killAllRunning, runExecOnce, type ExecOptions } from '../check/exec.js';
 import { casePassed, caseStats, formatCaseLine, junitXml, type CaseResult, type CaseRun } from '../check/verdict.js';
 import { InputError } from '../job/inputs.js';
-import { writeAtomically } from '../job/files.js';
+import { writeUserFile } from '../job/files.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../run/exit-codes.js';
 import { ensureFolderOf, ensureOutputFolder } from '../job/output-folders.js';
 import { textTable } from '../cli/text-table.js';
@@ -129,7 +129,7 @@ export async function checkCommand(options: CheckOptions): Promise<CheckOutcome>
       if (checked.builtin) builtin.push(checked.builtin);
     }
     if (options.junit) {
-      await writeAtomically(options.junit, junitXml(results, options.exec ? `sim check --exec ${options.exec.command}` : 'sim check'));
+      await writeUserFile(options.junit, junitXml(results, options.exec ? `sim check --exec ${options.exec.command}` : 'sim check'));
     }
     if (builtin.length > 0) options.write(`\n${sideBySide(results, builtin)}\n`);
     const passed = results.filter(casePassed).length;

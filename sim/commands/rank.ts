@@ -4,7 +4,8 @@ import type { MetricsDocument } from '../../reports/document.js';
 import { ensureOutputFolder } from '../job/output-folders.js';
 import { prepareReportFolders, reportFolder, writeReportOrSay } from '../run/report-writing.js';
 import { resolveWorld, type WorldFlags } from '../transports/tcp/launcher-world.js';
-import { verifyOutputs } from '../job/outputs.js';
+import { outputNames, verifyOutputs } from '../job/outputs.js';
+import { removeLeftoverTemps } from '../job/files.js';
 import { runMetrics } from '../run/metrics.js';
 import type { RankFault } from '../rank-host/test-faults.js';
 import { runTcpClient } from '../transports/tcp/client.js';
@@ -73,6 +74,8 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
     log,
   });
   const { job, result } = await coordinator.run();
+  // A rank killed between writing an output and renaming it leaves the temp file.
+  await removeLeftoverTemps(options.outDir, outputNames(job));
   const problems = await verifyOutputs(job, options.outDir);
   const wallSeconds = (performance.now() - started) / 1000;
   const doc = runMetrics(job, result, {

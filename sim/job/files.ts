@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -26,9 +27,14 @@ export async function ensureDir(dir: string): Promise<void> {
 
 let written = 0;
 
-/** A fresh temp file name beside `path`: this invocation's token, then process, thread and write (rank processes share the token). */
+/**
+ * A fresh temp file name beside `path`: this invocation's token, then process, thread and
+ * write, in base 36 so that the longest output name (MAX_NAME_LENGTH and `client<R>_`)
+ * still fits a file system's 255 bytes. Rank processes a local launch starts inherit the
+ * token; under mpirun each has its own.
+ */
 export function tempName(path: string): string {
-  return `${path}.${tempToken}.${process.pid}-${threadId}-${++written}.tmp`;
+  return `${path}.${tempToken}.${process.pid.toString(36)}-${threadId.toString(36)}-${(++written).toString(36)}.tmp`;
 }
 
 /** What went wrong with a file, in words, for errors that name the file themselves. */
@@ -90,6 +96,53 @@ export function writeAtomically(path: string, data: string | Uint8Array): Promis
   });
 }
 
+/**
+ * Whether a path the user named is a device or FIFO (`/dev/null`, `/dev/stdout`, a pipe):
+ * it is written into where it is, since a rename over it would replace the device. Only
+ * for paths the user named (`--junit`, `--trace`): a file swarmsim names itself is never
+ * written through whatever is planted there.
+ */
+export function isSpecialFile(path: string): boolean {
+  try {
+    const target = statSync(path);
+    return target.isCharacterDevice() || target.isFIFO() || target.isSocket();
+  } catch {
+    return false;
+  }
+}
+
+const STANDARD_STREAMS = new Map<string, NodeJS.WriteStream>([
+  ['/dev/stdout', process.stdout],
+  ['/dev/fd/1', process.stdout],
+  ['/proc/self/fd/1', process.stdout],
+  ['/dev/stderr', process.stderr],
+  ['/dev/fd/2', process.stderr],
+  ['/proc/self/fd/2', process.stderr],
+]);
+
+/**
+ * This process's own stdout or stderr, when the user named it so: written through the
+ * stream itself, since it may be a socket that cannot be opened by its /proc name (ENXIO).
+ */
+export function standardStream(path: string): NodeJS.WriteStream | undefined {
+  return STANDARD_STREAMS.get(path);
+}
+
+/** A file the user named: written into in place if it is a device or FIFO, else atomically. */
+export async function writeUserFile(path: string, data: string | Uint8Array): Promise<void> {
+  const stream = standardStream(path);
+  if (stream) {
+    stream.write(data);
+    return;
+  }
+  if (!isSpecialFile(path)) return writeAtomically(path, data);
+  try {
+    await writeFile(path, data);
+  } catch (error) {
+    throw new WriteError(path, error);
+  }
+}
+
 function escaped(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -100,7 +153,7 @@ function escaped(text: string): string {
  * token go: a file that merely looks like a temp file is someone else's.
  */
 export async function removeLeftoverTemps(dir: string, names: readonly string[]): Promise<void> {
-  const ours = new RegExp(`^(.+)\\.${escaped(tempToken)}\\.\\d+-\\d+-\\d+\\.tmp$`);
+  const ours = new RegExp(`^(.+)\\.${escaped(tempToken)}\\.[0-9a-z]+-[0-9a-z]+-[0-9a-z]+\\.tmp$`);
   const targets = new Set(names);
   const entries = await readdir(dir).catch(() => [] as string[]);
   const leftovers = entries.filter((entry) => targets.has(ours.exec(entry)?.[1] ?? ''));

@@ -59,11 +59,12 @@ export interface OutputProblem {
 export const READ_CONCURRENCY = 32;
 
 /**
- * The most an output of `segments` segments may take: a hash and CRLF a line, and slack for
- * blank lines. Anything bigger is wrong whatever it holds, and is not read.
+ * The most an output of `segments` segments may be read at: a guard against a huge or
+ * endless file, not a check of its form. Outputs compare as `diff -w` does, so a line may
+ * carry any white space: four times a hash line each, and a MiB of slack.
  */
 export function outputCapBytes(segments: number): number {
-  return segments * 34 + 4096;
+  return segments * 4 * 34 + 2 ** 20;
 }
 
 /** An output's text, or why there is none: `missing`, or what stopped it being read. */

@@ -4,7 +4,7 @@
  * device such as /dev/zero never ends, and a sparse file of gigabytes would be read whole
  * before any check: each is refused from its `fstat`, before a byte is read.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /** Why a file was not read; `problem` reads after the file's name. */
@@ -41,17 +41,36 @@ function checkStat(path: string, stat: { isFile(): boolean; size: number }, maxB
   }
 }
 
-/** The text of a regular file of at most `maxBytes`, or a ReadRefusal saying why not. */
-export function readRegularFileSync(path: string, maxBytes: number): string {
+/**
+ * The text of a regular file of at most `maxBytes`, or a ReadRefusal saying why not. With
+ * `pipes`, a FIFO is read too (`--job-key-file <(pass show job)`): a writer is there, and
+ * what it writes is cut off past `maxBytes`.
+ */
+export function readRegularFileSync(path: string, maxBytes: number, pipes = false): string {
   let fd: number | undefined;
   try {
     fd = openSync(path, FLAGS);
-    checkStat(path, fstatSync(fd), maxBytes);
+    const stat = fstatSync(fd);
+    if (pipes && stat.isFIFO()) return readPipe(path, maxBytes);
+    checkStat(path, stat, maxBytes);
     return readFileSync(fd, 'utf8');
   } catch (error) {
     throw refusal(path, error);
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function readPipe(path: string, maxBytes: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (let read = 1; read > 0 && length <= maxBytes; length += read) read = readSync(fd, buffer, length, maxBytes + 1 - length, null);
+    if (length > maxBytes) throw new ReadRefusal(path, `holds more than the ${sizeInWords(maxBytes)} it may hold here`);
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -6,11 +6,11 @@
  */
 export const TEMP_TOKEN_ENV = 'SWARMSIM_TEMP_TOKEN';
 
-const TOKEN = /^[a-z0-9]{6,24}$/;
+const TOKEN = /^[a-z0-9]{6,12}$/;
 
 function drawToken(): string {
   // node:crypto would cost every worker its start-up; the token need only differ per invocation.
-  return `${process.pid.toString(36)}${Math.random().toString(36).slice(2, 10)}`.slice(0, 24).padEnd(6, '0');
+  return `${process.pid.toString(36)}${Math.random().toString(36).slice(2, 10)}`.slice(0, 12).padEnd(6, '0');
 }
 
 function token(): string {

@@ -159,7 +159,7 @@ export class TcpCoordinator {
       this.options.onListening?.(port);
       await Promise.race([this.registered.all(), failed]);
       const job = this.registered.job(this.options.inputDir, this.roles.clientRanks());
-      this.outputs.expect(job);
+      await Promise.race([this.outputs.expect(job), failed]);
       const growth = new SwarmGrowth(() => secondsSince(this.epochMs));
       // A harness of its own runs no tracker: the tracker ranks are processes like the clients.
       const tracker = this.harness

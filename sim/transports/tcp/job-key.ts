@@ -18,7 +18,7 @@ export function readJobKey(keyFile: string | undefined, env: NodeJS.ProcessEnv =
     where = keyFile;
     try {
       // A key is a line; a bigger file is not one.
-      key = readRegularFileSync(keyFile, 4096).trim();
+      key = readRegularFileSync(keyFile, 4096, true).trim();
     } catch (error) {
       throw new InputError(keyFile, `cannot read the job key file: ${(error as { problem?: string }).problem ?? String(error)}`);
     }

@@ -147,9 +147,15 @@ export class TcpNetwork {
    */
   async connect(host: string, port: number, expected?: number): Promise<{ peer: number; localAddress: string }> {
     const socket = await openSocket(host, port);
+    if (this.closing) {
+      socket.destroy();
+      throw new Error('the network closed while connecting');
+    }
     const framed = this.track(new FramedSocket(socket));
     try {
       const peer = await connectHandshake(framed, this.key, this.rank, expected);
+      // Closed meanwhile (the coordinator went silent, the job ended): a late link would keep the process alive.
+      if (this.closing) throw new Error('the network closed while connecting');
       this.adopt(framed, peer);
       return { peer, localAddress: socket.localAddress ?? host };
     } catch (error) {

@@ -1,24 +1,22 @@
 import { join } from 'node:path';
 import { writeAtomically } from '../../job/files.js';
 import type { Job } from '../../job/inputs.js';
-import { outputCapBytes, outputName } from '../../job/outputs.js';
+import { clearOutputs, outputCapBytes, outputName } from '../../job/outputs.js';
 import { RankFailure } from '../../run/failures.js';
 import type { ClientControl } from './control.js';
 
 type OutputPiece = Extract<ClientControl, { type: 'output' }>;
 
-/** Pieces of unfinished outputs held at once, over every client: far above what honest clients hold. */
-const UNFINISHED_LIMIT = 256 * 2 ** 20;
-
 /**
  * Outputs over TCP arrive in pieces, each client sending only its own; the coordinator
- * writes each whole file atomically once its last piece has come. What is held is bounded:
- * a client may send only the outputs it wants, each no bigger than its file's segments
- * take, and all unfinished pieces together no more than UNFINISHED_LIMIT.
+ * writes each whole file atomically once its last piece has come. What is held is bounded
+ * by the job: a client may send only the outputs it wants, each no bigger than its file's
+ * segments take (`outputCapBytes`), and one at a time, as a client sends an output's
+ * pieces one after another; so at most one output per client is ever unfinished.
  */
 export class OutputAssembly {
-  private readonly parts = new Map<string, { texts: string[]; chars: number }>();
-  private unfinished = 0;
+  /** Per client rank, the output it is sending now. */
+  private readonly sending = new Map<number, { name: string; texts: string[]; chars: number }>();
   /** Per client rank, the outputs it may send and the most each may take. */
   private caps = new Map<number, Map<string, number>>();
   readonly writes: Promise<void>[] = [];
@@ -29,8 +27,13 @@ export class OutputAssembly {
     private readonly fail: (failure: RankFailure) => void,
   ) {}
 
-  /** The job is known once every rank has registered: from then on outputs may come. */
-  expect(job: Job): void {
+  /**
+   * The job is known once every rank has registered: from then on outputs may come. Its
+   * outputs an earlier run left in the folder go first (under a launcher nothing else
+   * clears them), so that one this run does not write cannot pass as its own.
+   */
+  async expect(job: Job): Promise<void> {
+    await clearOutputs(job, this.outDir);
     this.caps = new Map(
       job.clients.map((client, i) => [
         i + 1,
@@ -45,24 +48,24 @@ export class OutputAssembly {
       this.fail(new RankFailure(from, `sent an output named ${piece.name.slice(0, 60)}, which is not one it wants`));
       return;
     }
-    const held = this.parts.get(piece.name) ?? { texts: [], chars: 0 };
+    const current = this.sending.get(from);
+    if (current && current.name !== piece.name) {
+      this.fail(new RankFailure(from, `sent a piece of ${piece.name} before the last piece of ${current.name}: refused`));
+      return;
+    }
+    const held = current ?? { name: piece.name, texts: [], chars: 0 };
     held.texts.push(piece.text);
     held.chars += piece.text.length;
-    this.unfinished += piece.text.length;
-    if (held.chars > cap || this.unfinished > UNFINISHED_LIMIT) {
-      const over =
-        held.chars > cap ? `more than the ${cap} bytes its segments take` : `past ${UNFINISHED_LIMIT} bytes of unfinished outputs`;
-      this.fail(new RankFailure(from, `sent ${piece.name} in pieces ${over}: refused`));
-      this.parts.delete(piece.name);
-      this.unfinished -= held.chars;
+    if (held.chars > cap) {
+      this.sending.delete(from);
+      this.fail(new RankFailure(from, `sent ${piece.name} in pieces more than the ${cap} bytes its segments take: refused`));
       return;
     }
     if (!piece.last) {
-      this.parts.set(piece.name, held);
+      this.sending.set(from, held);
       return;
     }
-    this.parts.delete(piece.name);
-    this.unfinished -= held.chars;
+    this.sending.delete(from);
     this.written(from, piece.name, piece.name.slice(`client${from}_`.length));
     const write = writeAtomically(join(this.outDir, piece.name), held.texts.join(''));
     write.catch((error: unknown) => this.fail(new RankFailure(0, (error as Error).message)));

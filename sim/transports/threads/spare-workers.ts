@@ -58,9 +58,12 @@ export function warmWorkers(count: number): void {
   }
 }
 
-/** Spares booted and waiting: their address space is taken already (address-space.ts). */
+/**
+ * Spares online and waiting: their address space is taken already (address-space.ts). One
+ * still booting reserves its heap on its own thread, maybe not yet: it does not count.
+ */
 export function spareCount(): number {
-  return spares.length;
+  return spares.filter((spare) => spare.online).length;
 }
 
 /** A spare if one waits, else a worker booted now. */

@@ -56,7 +56,7 @@ const SCENARIO_SCHEMA = {
 export function readScenario(path: string): Partial<NetworkSettings> {
   let data: unknown;
   try {
-    data = JSON.parse(readRegularFileSync(path, 64 * 2 ** 20));
+    data = JSON.parse(readRegularFileSync(path, 64 * 2 ** 20, true));
   } catch (error) {
     throw new InputError(path, `cannot read the network scenario (${(error as { problem?: string }).problem ?? (error as Error).message})`);
   }

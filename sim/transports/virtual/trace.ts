@@ -1,5 +1,5 @@
 import { closeSync, createReadStream, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { tempName, WriteError } from '../../job/files.js';
+import { isSpecialFile, standardStream, tempName, WriteError } from '../../job/files.js';
 import { createInterface } from 'node:readline';
 import { TAG_NAMES } from '../../../ranks/protocol.js';
 
@@ -40,11 +40,15 @@ const FLUSH_CHARS = 1 << 20;
 
 /**
  * Writes the trace to a file (buffered, synchronous writes: nothing else may interleave),
- * through a temp file renamed over it at the end, as every file this program writes.
+ * through a temp file renamed over it at the end, as every file this program writes; into
+ * a device or FIFO the user named (`--trace /dev/stdout`) directly.
  */
 export class TraceFile implements TraceSink {
-  private readonly fd: number;
-  private readonly temp: string;
+  private fd: number | undefined;
+  /** The temp file written, or undefined when writing straight into a device or FIFO. */
+  private readonly temp: string | undefined;
+  /** Set when the trace goes to this process's stdout or stderr. */
+  private readonly stream: NodeJS.WriteStream | undefined;
   private buffer: string[] = [];
   private chars = 0;
   /** Hash of every line, in order, when asked to keep them. */
@@ -54,8 +58,9 @@ export class TraceFile implements TraceSink {
     private readonly path: string,
     keepHashes = false,
   ) {
-    this.temp = tempName(path);
-    this.fd = this.guarded(() => openSync(this.temp, 'wx'));
+    this.stream = standardStream(path);
+    this.temp = this.stream || isSpecialFile(path) ? undefined : tempName(path);
+    if (!this.stream) this.fd = this.guarded(() => (this.temp === undefined ? openSync(path, 'w') : openSync(this.temp, 'wx')));
     this.hashes = keepHashes ? [] : undefined;
   }
 
@@ -68,26 +73,39 @@ export class TraceFile implements TraceSink {
   }
 
   close(): void {
+    if (this.stream) return this.flush();
+    // After a failed write the trace is abandoned: its failure has been said already.
+    if (this.fd === undefined) return;
     this.flush();
-    closeSync(this.fd);
-    this.guarded(() => renameSync(this.temp, this.path));
+    this.closeFile();
+    const temp = this.temp;
+    if (temp !== undefined) this.guarded(() => renameSync(temp, this.path));
   }
 
   private flush(): void {
     if (this.buffer.length === 0) return;
     const text = `${this.buffer.join('\n')}\n`;
-    this.guarded(() => writeSync(this.fd, text));
+    const fd = this.fd;
+    if (this.stream) this.stream.write(text);
+    else if (fd !== undefined) this.guarded(() => writeSync(fd, text));
+    else return;
     this.buffer = [];
     this.chars = 0;
   }
 
-  /** A failed write names the trace and leaves no temp file. */
+  private closeFile(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  /** A failed write names the trace and leaves no temp file, nor an open one. */
   private guarded<T>(act: () => T): T {
     try {
       return act();
     } catch (error) {
+      this.closeFile();
       try {
-        unlinkSync(this.temp);
+        if (this.temp !== undefined) unlinkSync(this.temp);
       } catch {
         // Never made, or already gone.
       }
