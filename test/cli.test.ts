@@ -340,7 +340,7 @@ describe('one meaning per flag, on every verb', () => {
     expect(document.cases.map((c) => c.strategy)).toEqual(['round-robin', 'least-loaded', 'random']);
     // With --json the case lines go to stderr, so that stdout is one document.
     expect(result.stderr).toContain(`PASS  ${dir} (least-loaded)  1/1 runs`);
-    expect(result.stderr).toMatch(/check: 2 passed, 0 failed\n$/);
+    expect(result.stderr).toMatch(/check: 3 passed, 0 failed\n$/);
   });
 
   it('faults --strategy a,b runs the matrix with each; --json lists every run', () => {
