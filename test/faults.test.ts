@@ -524,6 +524,21 @@ describe('faults on threads', () => {
     }
   });
 
+  it('rank 0 restarted at the last transfer after its standby was killed: the run always ends, nothing waits for the newcomer', () => {
+    const dir = generated(SHARED);
+    const job = loadJob(dir);
+    // Clients that hear of rank 0's loss before its return find no tracker alive and stop;
+    // the newcomer, left with nobody to rejoin it, must not keep the run open (it used to, 1 run in 5).
+    const plan = ['--fault', `kill:${job.ranks}@segments=10`, '--fault', `restart:0@segments=${transfersOf(job)}`];
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const out = join(dir, `late${attempt}`);
+      const result = run(dir, out, '--trackers', '2', '--stall-timeout', '5', ...plan);
+      expect([0, 4], result.stderr).toContain(result.status);
+      expect(result.doc?.faults?.lost).toContain(job.ranks);
+      expectWrittenCorrect(job, out);
+    }
+  });
+
   it('rank 0 restarted twice, the second time even before the standby heard of the first: what the standby sent its first new life never reaches its second', () => {
     const dir = generated(SHARED);
     const job = loadJob(dir);

@@ -229,9 +229,13 @@ export class ThreadsRun implements RankControl {
     this.stopLateNewcomer();
   }
 
-  /** Every other rank has ended, and rank 0 was restarted too late to catch up: it would wait for ever. */
+  /**
+   * Every other rank has ended, and rank 0 was restarted: nothing can reach it any more, and
+   * it would wait for ever, whether for a catch-up (it came too late) or for clients to
+   * rejoin (they found no tracker alive while it restarted, the standby lost, and stopped).
+   */
   private stopLateNewcomer(): void {
-    if (this.ledger.isSettled(0) || !this.rank0.tracker.awaitingCatchUp || !this.ledger.othersSettled(0)) return;
+    if (this.ledger.isSettled(0) || this.rank0Life === 0 || !this.ledger.othersSettled(0)) return;
     this.ledger.rankFinished(0);
   }
 
