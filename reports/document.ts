@@ -101,7 +101,10 @@ export interface MetricsDocument {
     transport: string;
     /** Threads the clients ran in (threads transport). */
     workers: number;
+    /** The strategy's label: a built-in's name, or the label of a user's module. */
     strategy: string;
+    /** The user's strategy module, when the strategy is one. */
+    strategyModule?: string;
     pipeline: number | 'auto';
     ranks: number;
     files: number;

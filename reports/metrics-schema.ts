@@ -35,6 +35,7 @@ export const METRICS_SCHEMA = {
         },
         {
           seed: { type: 'string', description: "the virtual transport's run seed" },
+          strategyModule: { type: 'string', description: "the path of the user's strategy module, when the strategy is one" },
           firstRequestSeconds: {
             ...seconds,
             description: "seconds from the process's start to the first segment request (threads transport)",

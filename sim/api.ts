@@ -7,6 +7,7 @@
  */
 import type { Pipeline } from '../ranks/download.js';
 import { STRATEGY_NAMES, type StrategyName } from '../ranks/strategies/index.js';
+import { parseChoice, StrategyChoiceError, type StrategyChoice } from './strategies/choice.js';
 import type { MetricsDocument } from '../reports/document.js';
 import { checkCommand, type CheckOutcome } from './commands/check.js';
 import { genCommand } from './commands/gen.js';
@@ -14,7 +15,7 @@ import { runCommand } from './commands/run.js';
 import { sweepCommand, type SweepOutcome } from './commands/sweep.js';
 import { addFault, emptyPlan, type FaultPlan } from './faults/plan.js';
 import type { GenOptions } from './job/generate.js';
-import { RunFailure } from './run/failures.js';
+import { InputError, RunFailure } from './run/failures.js';
 import { defaultNetwork, type VirtualSettings } from './run/pipeline.js';
 import type { TransportName, WorkerCount } from './transports/transport.js';
 
@@ -28,6 +29,8 @@ export type { SweepRow } from './sweep/sweep-task.js';
 export type { GenOptions } from './job/generate.js';
 export type { TransportName, WorkerCount } from './transports/transport.js';
 export { InputError, RunFailure } from './run/failures.js';
+export { defineStrategy } from './strategies/define.js';
+export type { SourceStrategy, StrategyContext, StrategyDefinition, DefinedStrategy } from './strategies/define.js';
 export { STRATEGY_NAMES };
 
 /** How a run goes: the options of `sim run`, named as the CLI's flags are. */
@@ -38,8 +41,8 @@ export interface RunSettings {
   ranks?: number;
   /** Default `threads`. */
   transport?: TransportName;
-  /** Default `round-robin`. */
-  strategy?: StrategyName;
+  /** A built-in strategy, or a module's path (`./mine.js`, `label=./mine.js`) exporting `defineStrategy(...)`; default `round-robin`. */
+  strategy?: StrategyRef;
   pipeline?: Pipeline;
   /** Threads: worker threads for the clients, or 'all'. */
   workers?: WorkerCount;
@@ -52,6 +55,24 @@ export interface RunSettings {
   seed?: string;
   /** Write `<out>/report/`; default false here (the CLI's default is true). */
   report?: boolean;
+}
+
+/** A built-in strategy's name, or a module's path as `--strategy` takes it (relative to the working folder). */
+export type StrategyRef = StrategyName | (string & {});
+
+function choicesOf(refs: readonly StrategyRef[]): StrategyChoice[] {
+  const choices = refs.map((ref) => {
+    try {
+      return parseChoice(ref);
+    } catch (error) {
+      if (error instanceof StrategyChoiceError) throw new InputError('strategy', error.message);
+      throw error;
+    }
+  });
+  const labels = choices.map((choice) => choice.label);
+  const twice = labels.find((label, i) => labels.indexOf(label) !== i);
+  if (twice !== undefined) throw new InputError('strategy', `${twice} is named twice`);
+  return choices;
 }
 
 function faultPlan(specs: readonly string[] | undefined): FaultPlan | undefined {
@@ -69,7 +90,7 @@ export async function runSwarm(inputDir: string, settings: RunSettings = {}): Pr
     outDir: settings.out ?? 'out',
     ranks: settings.ranks,
     transport: settings.transport,
-    strategies: [settings.strategy ?? 'round-robin'],
+    strategies: choicesOf([settings.strategy ?? 'round-robin']),
     pipeline: settings.pipeline ?? 'auto',
     workers: settings.workers,
     stallTimeoutMs: (settings.stallTimeoutSeconds ?? 10) * 1000,
@@ -95,7 +116,7 @@ export interface CheckSettings extends Pick<RunSettings, 'transport' | 'pipeline
   /** Runs of each case; default 1. */
   repeat?: number;
   /** Default ['round-robin']. */
-  strategies?: StrategyName[];
+  strategies?: StrategyRef[];
   /** Where each case's line goes; default nowhere. */
   write?: (text: string) => void;
 }
@@ -105,7 +126,7 @@ export async function checkCases(roots: string | readonly string[], settings: Ch
   return checkCommand({
     roots: typeof roots === 'string' ? [roots] : [...roots],
     repeat: settings.repeat ?? 1,
-    strategies: settings.strategies ?? ['round-robin'],
+    strategies: choicesOf(settings.strategies ?? ['round-robin']),
     builtin: {
       transport: settings.transport,
       virtual: virtualOf(settings),
@@ -119,8 +140,8 @@ export async function checkCases(roots: string | readonly string[], settings: Ch
 }
 
 export interface SweepSettings {
-  /** Default every strategy. */
-  strategies?: StrategyName[];
+  /** Default every built-in strategy. */
+  strategies?: StrategyRef[];
   /** Default 1..10. */
   seeds?: string[];
   /** Where the sweep's report goes; default `sweep`. */
@@ -133,7 +154,7 @@ export interface SweepSettings {
 export async function sweep(inputDir: string, settings: SweepSettings = {}): Promise<SweepOutcome> {
   return sweepCommand({
     inputDir,
-    strategies: settings.strategies ?? [...STRATEGY_NAMES],
+    strategies: choicesOf(settings.strategies ?? STRATEGY_NAMES),
     seeds: settings.seeds ?? Array.from({ length: 10 }, (_, i) => String(i + 1)),
     network: defaultNetwork(),
     outDir: settings.out ?? 'sweep',

@@ -394,7 +394,7 @@ describe('what the CLI shows', () => {
     try {
       const doc = await runJob(job, {
         transport: 'virtual',
-        strategy: 'round-robin',
+        strategy: { label: 'round-robin' },
         pipeline: 'auto',
         outDir: tempDir(),
         stallTimeoutMs: 10_000,
@@ -453,7 +453,14 @@ describe('what the CLI shows', () => {
     expect(shellQuote('drop:1->3=5%')).toBe("'drop:1->3=5%'");
     expect(shellQuote("it's")).toBe("'it'\\''s'");
     expect(
-      replayRun({ inputDir: 'in dir', transport: 'virtual', seed: '7', trackers: 2, strategy: 'least-loaded', faults: ['drop:1->2=5%'] }),
+      replayRun({
+        inputDir: 'in dir',
+        transport: 'virtual',
+        seed: '7',
+        trackers: 2,
+        strategy: { label: 'least-loaded' },
+        faults: ['drop:1->2=5%'],
+      }),
     ).toBe("sim run 'in dir' --transport virtual --seed 7 --trackers 2 --strategy least-loaded --fault 'drop:1->2=5%'");
     expect(replayRun({ inputDir: 'd', transport: 'tcp', seed: '7' })).toBe('sim run d --transport tcp');
   });

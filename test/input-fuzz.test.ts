@@ -92,7 +92,7 @@ describe('the input parser under mutated inputs', () => {
     for (const [n, job] of accepted.entries()) {
       const doc = await runJob(job, {
         transport: 'virtual',
-        strategy: 'round-robin',
+        strategy: { label: 'round-robin' },
         pipeline: 'auto',
         outDir: join(dir, `out${n}`),
         stallTimeoutMs: 10_000,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Tag, type SwarmPayloads } from '../ranks/protocol.js';
 import { Roles } from '../ranks/roles.js';
+import { STRATEGIES } from '../ranks/strategies/index.js';
 import type { MailboxComm } from '../sim/comm/local-comm.js';
 import { ClientHost, TrackerHost, type OutputSink } from '../sim/rank-host/rank-host.js';
 import { withTestFault, type RankFault } from '../sim/rank-host/test-faults.js';
@@ -18,7 +19,7 @@ function client(comm: MailboxComm<SwarmPayloads>, options: { fault?: RankFault; 
     roles,
     fault: options.fault,
     files: owner ? { owned: [{ name: 'f', hashes: HASHES }], wanted: [] } : { owned: [], wanted: ['f'] },
-    strategy: 'round-robin',
+    strategy: STRATEGIES['round-robin'],
     pipeline: 2,
     clock: () => 0,
     output: options.output ?? ((file) => Promise.resolve(`client${comm.rank}_${file}`)),

@@ -28,7 +28,7 @@ const counter: TraceSink = {
 const outDir = await mkdtemp(join(tmpdir(), 'swarmsim-scale-'));
 const started = performance.now();
 const { result } = await runVirtual(job, {
-  strategy: 'round-robin',
+  strategy: { label: 'round-robin' },
   pipeline: 'auto',
   outDir,
   stallTimeoutMs: 10_000,

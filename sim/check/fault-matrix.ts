@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Roles } from '../../ranks/roles.js';
-import type { StrategyName } from '../../ranks/strategies/index.js';
+import type { StrategyChoice } from '../strategies/choice.js';
 import type { MetricsDocument } from '../../reports/document.js';
 import { runJob, defaultNetwork } from '../run/pipeline.js';
 import { compareLines, comparableLines } from '../job/diff.js';
@@ -26,7 +26,7 @@ import { totalTransfers } from '../job/servers.js';
 export interface RunSettings {
   transport: TransportName;
   trackers: 1 | 2;
-  strategy: StrategyName;
+  strategy: StrategyChoice;
   seed: string;
 }
 

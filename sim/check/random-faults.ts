@@ -8,6 +8,7 @@
 import seedrandom from 'seedrandom';
 import { Roles } from '../../ranks/roles.js';
 import { STRATEGY_NAMES } from '../../ranks/strategies/index.js';
+import { builtinChoice } from '../strategies/choice.js';
 import type { Job } from '../job/inputs.js';
 import { totalTransfers } from '../job/servers.js';
 import type { TransportName } from '../transports/names.js';
@@ -54,7 +55,7 @@ export function drawPlans(job: Job, transport: TransportName, count: number, see
       specs.push(`drop:${from}->${to}=${1 + below(30)}%`);
     }
     if (transport === 'virtual' && random() < 0.2) specs.push(`delay:${below(roles.size)}=${1 + below(50)}ms`);
-    const settings: RunSettings = { transport, trackers, strategy: pick(STRATEGY_NAMES), seed: String(below(1_000_000)) };
+    const settings: RunSettings = { transport, trackers, strategy: builtinChoice(pick(STRATEGY_NAMES)), seed: String(below(1_000_000)) };
     plans.push({ settings, specs });
   }
   return plans;

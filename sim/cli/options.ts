@@ -6,7 +6,8 @@
  */
 import { FAULT_FORMS } from '../faults/plan.js';
 import { NETWORK_DEFAULTS } from '../transports/virtual/network-defaults.js';
-import { STRATEGY_NAMES, type StrategyName } from '../../ranks/strategies/index.js';
+import { STRATEGY_NAMES } from '../../ranks/strategies/index.js';
+import type { StrategyChoice } from '../strategies/choice.js';
 import { TRANSPORT_NAMES, type TransportName } from '../transports/names.js';
 import { toggle, value } from './option-table.js';
 import * as parse from './parsers.js';
@@ -59,9 +60,9 @@ const SHARED = {
     default: 'threads',
     bad: ['--transport', 'pigeon'],
   }),
-  strategy: value<StrategyName[]>({
+  strategy: value<StrategyChoice[]>({
     flags: '--strategy <names>',
-    help: `how a client picks the holder to ask: ${STRATEGY_NAMES.join(', ')}; several, comma-separated, or all, run one after another`,
+    help: `how a client picks the holder to ask: ${STRATEGY_NAMES.join(', ')}, or a module's path (./mine.js, or label=./mine.js: see defineStrategy); several, comma-separated, or all, run one after another`,
     parse: parse.strategyList,
     bad: ['--strategy', 'random-walk'],
   }),

@@ -4,7 +4,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
-import { STRATEGY_NAMES, isStrategyName, type StrategyName } from '../../ranks/strategies/index.js';
+import { parseChoices, StrategyChoiceError, type StrategyChoice } from '../strategies/choice.js';
 import { addFault, emptyPlan, type FaultPlan } from '../faults/plan.js';
 import { MAX_COUNT } from '../job/limits.js';
 import { parseAddress } from '../transports/tcp/launcher-world.js';
@@ -75,16 +75,14 @@ export function positiveNumber(text: string): number {
   return value;
 }
 
-/** `a,b`; `all` is every built-in strategy. */
-export function strategyList(text: string): StrategyName[] {
-  if (text === 'all') return [...STRATEGY_NAMES];
-  const names = text.split(',').map((name) => name.trim());
-  const choose = `choose from ${STRATEGY_NAMES.join(', ')}, or all`;
-  for (const [i, name] of names.entries()) {
-    if (!isStrategyName(name)) throw new OptionValueError(`unknown strategy ${JSON.stringify(name)}; ${choose}`);
-    if (names.indexOf(name) !== i) throw new OptionValueError(`${name} is named twice`);
+/** `a,b,./mine.js,label=./other.js`; `all` is every built-in strategy. */
+export function strategyList(text: string): StrategyChoice[] {
+  try {
+    return parseChoices(text);
+  } catch (error) {
+    if (error instanceof StrategyChoiceError) throw new OptionValueError(error.message);
+    throw error;
   }
-  return names.filter(isStrategyName);
 }
 
 /** `S` or `MIN-MAX` segments. */

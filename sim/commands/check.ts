@@ -1,6 +1,7 @@
 import { cp } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { StrategyName } from '../../ranks/strategies/index.js';
+import type { StrategyChoice } from '../strategies/choice.js';
+import { checkChoices } from '../strategies/load.js';
 import { runBuiltinOnce, type BuiltinOptions } from '../check/builtin.js';
 import { findCases } from '../check/cases.js';
 import { killAllRunning, runExecOnce, type ExecOptions } from '../check/exec.js';
@@ -16,7 +17,7 @@ export interface CheckOptions {
   repeat: number;
   /** Swarmsim's own runs, each case once per strategy (with `exec`, only the first, for `compareBuiltin`). */
   builtin: Omit<BuiltinOptions, 'strategy'>;
-  strategies: StrategyName[];
+  strategies: StrategyChoice[];
   /** Check this command instead of swarmsim's own implementation. */
   exec?: ExecOptions;
   /** With `exec`: also run swarmsim's own implementation and show both side by side. */
@@ -86,10 +87,10 @@ async function checkCase(c: number, dir: string, options: CheckOptions): Promise
     });
   };
   const atOnce = options.builtin.transport === 'virtual' || options.exec ? 1 : BUILTIN_RUNS_AT_ONCE;
-  const builtinRuns = (strategy: StrategyName, keep: boolean): Promise<CaseRun[]> =>
+  const builtinRuns = (strategy: StrategyChoice, keep: boolean): Promise<CaseRun[]> =>
     repeatRuns(
       options.repeat,
-      (i) => runBuiltinOnce(dir, { ...options.builtin, strategy }, keep ? keeper(several ? `-${strategy}` : '', i) : undefined),
+      (i) => runBuiltinOnce(dir, { ...options.builtin, strategy }, keep ? keeper(several ? `-${strategy.label}` : '', i) : undefined),
       atOnce,
     );
   const exec = options.exec;
@@ -102,7 +103,7 @@ async function checkCase(c: number, dir: string, options: CheckOptions): Promise
   }
   const results: CaseResult[] = [];
   for (const strategy of options.strategies) {
-    results.push({ dir, name: basename(dir), ...(several ? { strategy } : {}), runs: await builtinRuns(strategy, true) });
+    results.push({ dir, name: basename(dir), ...(several ? { strategy: strategy.label } : {}), runs: await builtinRuns(strategy, true) });
   }
   return { results };
 }
@@ -111,6 +112,8 @@ async function checkCase(c: number, dir: string, options: CheckOptions): Promise
 export async function checkCommand(options: CheckOptions): Promise<CheckOutcome> {
   const cases = await findCases(options.roots);
   if (cases.length === 0) throw new InputError(options.roots.join(' '), 'no case folder (one holding in*.txt) found');
+  // Before the first case: a bad module is the command's input error, not each case's failure.
+  await checkChoices(options.strategies, 3);
   if (options.keepFailures) await ensureOutputFolder('--keep-failures', options.keepFailures);
   if (options.junit) await ensureFolderOf('--junit', options.junit);
   const onSignal = (): void => {

@@ -4,10 +4,11 @@
  * printed. With several strategies, the whole matrix or every plan runs with each in turn.
  */
 import { Roles } from '../../ranks/roles.js';
-import type { StrategyName } from '../../ranks/strategies/index.js';
+import { builtinChoice, type StrategyChoice } from '../strategies/choice.js';
 import { DEFAULT_POINTS, faultMatrix, formatMatrix, judgedRun, type MatrixCell } from '../check/fault-matrix.js';
 import { drawPlans, replayCommand, type RandomRun } from '../check/random-faults.js';
 import { loadJob, type Job } from '../job/inputs.js';
+import { checkChoices } from '../strategies/load.js';
 import { textTable } from '../cli/text-table.js';
 import { EXIT_FAILED, EXIT_OK } from '../run/exit-codes.js';
 import type { TransportName } from '../transports/names.js';
@@ -16,7 +17,7 @@ export interface FaultsCommandOptions {
   transport: TransportName;
   trackers: 1 | 2;
   /** The matrix runs with each of these; random plans draw one unless given. */
-  strategies?: StrategyName[];
+  strategies?: StrategyChoice[];
   seed: string;
   /** Run this many random plans (per strategy) instead of the matrix. */
   random?: number;
@@ -46,7 +47,7 @@ export interface FaultsOutcome {
 
 const verdict = (run: { wrong?: string; outcome: string }): string => (run.wrong ? `WRONG: ${run.wrong}` : `exit ${run.outcome}`);
 
-async function randomRuns(job: Job, inputDir: string, options: FaultsCommandOptions, strategy?: StrategyName): Promise<FaultRun[]> {
+async function randomRuns(job: Job, inputDir: string, options: FaultsCommandOptions, strategy?: StrategyChoice): Promise<FaultRun[]> {
   const { write, progress } = options;
   const runs: RandomRun[] = [];
   for (const plan of drawPlans(job, options.transport, options.random ?? 0, options.seed)) {
@@ -64,10 +65,10 @@ async function randomRuns(job: Job, inputDir: string, options: FaultsCommandOpti
     .sort(([a], [b]) => a - b)
     .map(([code, n]) => `exit ${code}: ${n}`)
     .join(', ');
-  const which = strategy ? ` with ${strategy}` : '';
+  const which = strategy ? ` with ${strategy.label}` : '';
   write(`random faults${which}: ${runs.length - wrong.length} of ${runs.length} runs right (${tally})\n`);
   return runs.map((run) => ({
-    strategy: run.settings.strategy,
+    strategy: run.settings.strategy.label,
     specs: run.specs,
     exitCode: run.exitCode,
     outcome: run.outcome,
@@ -75,7 +76,7 @@ async function randomRuns(job: Job, inputDir: string, options: FaultsCommandOpti
   }));
 }
 
-async function matrixRuns(job: Job, options: FaultsCommandOptions, strategy: StrategyName, named: boolean): Promise<FaultRun[]> {
+async function matrixRuns(job: Job, options: FaultsCommandOptions, strategy: StrategyChoice, named: boolean): Promise<FaultRun[]> {
   const { write, progress } = options;
   const settings = { transport: options.transport, trackers: options.trackers, strategy, seed: options.seed };
   const cells: MatrixCell[] = await faultMatrix(job, { ...settings, points: DEFAULT_POINTS }, (cell) =>
@@ -83,13 +84,13 @@ async function matrixRuns(job: Job, options: FaultsCommandOptions, strategy: Str
   );
   const roles = Roles.forJob(job.ranks, options.trackers);
   const header = ['killed rank', ...DEFAULT_POINTS.map((p) => `${p.label} (${Math.round(p.share * 100)}% of transfers)`)];
-  if (named) write(`strategy ${strategy}:\n`);
+  if (named) write(`strategy ${strategy.label}:\n`);
   write(`${textTable(header, formatMatrix(cells, roles, DEFAULT_POINTS), true)}\n`);
   const wrong = cells.filter((cell) => cell.wrong);
   for (const cell of wrong) write(`WRONG ${cell.spec}: ${cell.wrong}\n`);
-  write(`faults${named ? ` with ${strategy}` : ''}: ${cells.length - wrong.length} of ${cells.length} runs right\n`);
+  write(`faults${named ? ` with ${strategy.label}` : ''}: ${cells.length - wrong.length} of ${cells.length} runs right\n`);
   return cells.map((cell) => ({
-    strategy,
+    strategy: strategy.label,
     specs: [cell.spec],
     point: cell.point,
     exitCode: cell.exitCode,
@@ -101,11 +102,12 @@ async function matrixRuns(job: Job, options: FaultsCommandOptions, strategy: Str
 /** Runs the matrix or the random plans, for each strategy in turn. */
 export async function faultsCommand(inputDir: string, options: FaultsCommandOptions): Promise<FaultsOutcome> {
   const job = loadJob(inputDir);
+  await checkChoices(options.strategies ?? [], job.ranks);
   const runs: FaultRun[] = [];
   if (options.random !== undefined) {
     for (const strategy of options.strategies ?? [undefined]) runs.push(...(await randomRuns(job, inputDir, options, strategy)));
   } else {
-    const strategies = options.strategies ?? ['round-robin'];
+    const strategies = options.strategies ?? [builtinChoice('round-robin')];
     for (const strategy of strategies) runs.push(...(await matrixRuns(job, options, strategy, strategies.length > 1)));
   }
   return { runs, exitCode: runs.some((run) => run.wrong) ? EXIT_FAILED : EXIT_OK };

@@ -1,5 +1,4 @@
 import type { Pipeline } from '../../ranks/download.js';
-import type { StrategyName } from '../../ranks/strategies/index.js';
 import type { MetricsDocument } from '../../reports/document.js';
 import { ensureOutputFolder } from '../job/output-folders.js';
 import { prepareReportFolders, reportFolder, writeReportOrSay } from '../run/report-writing.js';
@@ -8,6 +7,8 @@ import { outputNames, verifyOutputs } from '../job/outputs.js';
 import { removeLeftoverTemps } from '../job/files.js';
 import { runMetrics } from '../run/metrics.js';
 import type { RankFault } from '../rank-host/test-faults.js';
+import type { StrategyChoice } from '../strategies/choice.js';
+import { checkChoice } from '../strategies/load.js';
 import { runTcpClient } from '../transports/tcp/client.js';
 import { TcpCoordinator } from '../transports/tcp/coordinator.js';
 import { readJobKey } from '../transports/tcp/job-key.js';
@@ -17,7 +18,7 @@ export interface RankCommandOptions extends WorldFlags {
   outDir: string;
   bind?: string;
   jobKeyFile?: string;
-  strategy: StrategyName;
+  strategy: StrategyChoice;
   pipeline: Pipeline;
   stallTimeoutMs: number;
   connectTimeoutMs: number;
@@ -57,6 +58,7 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
   }
   const startedAt = new Date();
   const started = performance.now();
+  await checkChoice(options.strategy, world.size);
   await ensureOutputFolder('--out', options.outDir);
   if (options.report) await prepareReportFolders('--out', [reportFolder(options.outDir)]);
   const coordinator = new TcpCoordinator({

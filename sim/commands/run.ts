@@ -1,18 +1,19 @@
 import { join } from 'node:path';
-import type { StrategyName } from '../../ranks/strategies/index.js';
 import type { MetricsDocument } from '../../reports/document.js';
 import { loadJob } from '../job/inputs.js';
+import { checkChoices } from '../strategies/load.js';
 import { showProgress, type ProgressMode } from '../cli/progress.js';
 import { wantedSegments } from '../job/servers.js';
 import { runJob, type RunOptions } from '../run/pipeline.js';
 import { runExitCode, worstExitCode, type RunExitCode } from '../run/exit-codes.js';
 import { ensureOutputFolder } from '../job/output-folders.js';
+import type { StrategyChoice } from '../strategies/choice.js';
 import { prepareReportFolders, reportFolder, withReportProblems, writeReportOrSay } from '../run/report-writing.js';
 
 export { defaultNetwork, runJob, type RunOptions, type VirtualSettings } from '../run/pipeline.js';
 
 export interface RunCommandOptions extends Omit<RunOptions, 'strategy' | 'onStart'> {
-  strategies: StrategyName[];
+  strategies: StrategyChoice[];
   progress: ProgressMode;
   /** Write report/ (and compare/ for several strategies); false for --no-report. */
   report: boolean;
@@ -35,10 +36,11 @@ export interface RunOutcome {
  */
 export async function runCommand(inputDir: string, options: RunCommandOptions): Promise<RunOutcome> {
   const job = loadJob(inputDir, options.ranks);
+  await checkChoices(options.strategies, job.ranks);
   await ensureOutputFolder('--out', options.outDir);
   const wanted = wantedSegments(job);
   const several = options.strategies.length > 1;
-  const outDirOf = (strategy: StrategyName): string => (several ? join(options.outDir, strategy) : options.outDir);
+  const outDirOf = (strategy: StrategyChoice): string => (several ? join(options.outDir, strategy.label) : options.outDir);
   const compareDir = join(options.outDir, 'compare');
   if (options.report) {
     await prepareReportFolders('--out', [

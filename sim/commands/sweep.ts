@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { StrategyName } from '../../ranks/strategies/index.js';
+import type { StrategyChoice } from '../strategies/choice.js';
 import { loadJob } from '../job/inputs.js';
+import { checkChoices } from '../strategies/load.js';
 import { ensureOutputFolder } from '../job/output-folders.js';
 import { EXIT_FAILED, EXIT_OK } from '../run/exit-codes.js';
 import { summarize, writeSweepReport, type StrategySummary } from '../sweep/sweep-report.js';
@@ -10,7 +11,7 @@ import type { NetworkSettings } from '../transports/virtual/network-model.js';
 
 export interface SweepOptions {
   inputDir: string;
-  strategies: StrategyName[];
+  strategies: StrategyChoice[];
   seeds: string[];
   network: NetworkSettings;
   outDir: string;
@@ -32,7 +33,8 @@ export interface SweepOutcome {
 }
 
 export async function sweepCommand(options: SweepOptions): Promise<SweepOutcome> {
-  loadJob(options.inputDir);
+  const job = loadJob(options.inputDir);
+  await checkChoices(options.strategies, job.ranks);
   await ensureOutputFolder('--out', options.outDir);
   const pairs = options.strategies.flatMap((strategy) => options.seeds.map((seed) => ({ strategy, seed })));
   // A thread more than there are pairs would only idle.

@@ -11,7 +11,7 @@ import type { Pipeline } from '../../ranks/download.js';
 import { NoTrackerLeft, Peer } from '../../ranks/peer.js';
 import type { ClientFiles, SwarmPayloads } from '../../ranks/protocol.js';
 import type { Roles } from '../../ranks/roles.js';
-import { STRATEGIES, type StrategyName } from '../../ranks/strategies/index.js';
+import type { StrategyFactory } from '../../ranks/strategies/index.js';
 import { Tracker, type SwarmObserver, type TrackerStart } from '../../ranks/tracker.js';
 import type { MailboxComm } from '../comm/local-comm.js';
 import type { Mailbox } from '../comm/mailbox.js';
@@ -47,7 +47,8 @@ interface HostOptions {
 
 export interface ClientHostOptions extends HostOptions {
   files: ClientFiles;
-  strategy: StrategyName;
+  /** The transport loads it (sim/strategies/load.ts): a user's module is imported asynchronously. */
+  strategy: StrategyFactory;
   /** The run's seed, for a strategy that draws (`random`): virtual time passes its own; default '1'. */
   seed?: string;
   pipeline: Pipeline;
@@ -109,7 +110,7 @@ export class ClientHost implements RankHost {
     this.writeFailed = new Promise<never>((_, reject) => (this.failWrite = reject));
     this.writeFailed.catch(() => undefined);
     this.peer = new Peer(comm, options.files, {
-      strategy: STRATEGIES[options.strategy](comm.rank, comm.size, options.seed ?? '1'),
+      strategy: options.strategy(comm.rank, comm.size, options.seed ?? '1'),
       pipeline: options.pipeline,
       standby: options.roles.standby,
       requestTimeoutMs: options.requestTimeoutMs,

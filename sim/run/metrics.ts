@@ -4,12 +4,13 @@ import { EXIT_OK, runExitCode } from './exit-codes.js';
 import type { Job } from '../job/inputs.js';
 import type { OutputProblem } from '../job/outputs.js';
 import type { RunResult } from './result.js';
+import type { StrategyChoice } from '../strategies/choice.js';
 import { servingClients, wantedSegments } from '../job/servers.js';
 
 export interface RunParameters {
   transport: string;
   workers: number;
-  strategy: string;
+  strategy: StrategyChoice;
   pipeline: number | 'auto';
   outDir: string;
   startedAt: Date;
@@ -33,7 +34,8 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
       outDir: run.outDir,
       transport: run.transport,
       workers: run.workers,
-      strategy: run.strategy,
+      strategy: run.strategy.label,
+      ...(run.strategy.module === undefined ? {} : { strategyModule: run.strategy.module }),
       pipeline: run.pipeline,
       ranks: job.ranks,
       startedAt: run.startedAt.toISOString(),

@@ -1,6 +1,6 @@
 /**
  * The run pipeline, the same for every transport and every verb that runs a job (run,
- * check, faults, sweep): check the fault plan against the job, clear the outputs, run the
+ * check, faults, sweep): check the fault plan and the strategy against the job, clear the outputs, run the
  * transport chosen from the table, read back and check every output, build the metrics
  * document. A virtual-time run may run twice, to prove it replays event for event.
  */
@@ -11,6 +11,7 @@ import { checkPlan } from '../faults/plan.js';
 import { ensureDir, removeLeftoverTemps } from '../job/files.js';
 import type { Job } from '../job/inputs.js';
 import { clearOutputs, outputNames, verifyOutputs } from '../job/outputs.js';
+import { checkChoice } from '../strategies/load.js';
 import { TRANSPORTS } from '../transports/index.js';
 import type { TransportName, TransportOptions, TransportRun } from '../transports/transport.js';
 import type { NetworkSettings } from '../transports/virtual/network-model.js';
@@ -53,6 +54,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
   const transport = await TRANSPORTS[name]();
   if (options.faults) checkPlan(options.faults, job, Roles.forJob(job.ranks, options.trackers ?? 1), name);
   transport.prepare?.(job, options);
+  await checkChoice(options.strategy, job.ranks);
   const startedAt = new Date();
   const started = performance.now();
   await ensureDir(options.outDir);

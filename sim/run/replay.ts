@@ -3,6 +3,7 @@
  * virtual-time run, a failing case of `sim check`, a wrong plan of `sim faults --random`,
  * a failed pair of `sim sweep`. Built here alone, so every one quotes the same way.
  */
+import { choiceArgument, type StrategyChoice } from '../strategies/choice.js';
 
 /** Arguments made only of these characters need no quotes in any POSIX shell. */
 const PLAIN = /^[\w./:=,@+-]+$/;
@@ -23,7 +24,7 @@ export interface ReplayedRun {
   /** The run seed; only virtual-time runs are replayed by it. */
   seed?: string;
   trackers?: number;
-  strategy?: string;
+  strategy?: StrategyChoice;
   faults?: readonly string[];
   /** The network flags as given, e.g. `--latency 2`. */
   networkArgs?: readonly string[];
@@ -40,7 +41,7 @@ export function replayRun(run: ReplayedRun): string {
     run.transport,
     ...flag('--seed', run.transport === 'virtual' ? run.seed : undefined),
     ...flag('--trackers', run.trackers),
-    ...flag('--strategy', run.strategy),
+    ...flag('--strategy', run.strategy && choiceArgument(run.strategy)),
     ...(run.faults ?? []).flatMap((spec) => ['--fault', spec]),
     ...(run.networkArgs ?? []),
   ]);

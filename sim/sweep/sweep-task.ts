@@ -5,15 +5,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StrategyName } from '../../ranks/strategies/index.js';
 import { RunFailure } from '../run/failures.js';
 import { loadJob } from '../job/inputs.js';
 import { runJob } from '../run/pipeline.js';
+import type { StrategyChoice } from '../strategies/choice.js';
 import type { NetworkSettings } from '../transports/virtual/network-model.js';
 
 export interface SweepTask {
   inputDir: string;
-  strategy: StrategyName;
+  strategy: StrategyChoice;
   seed: string;
   /** Per-rank links travel as entries: a Map does not survive the trip to a worker as JSON would. */
   network: Omit<NetworkSettings, 'ranks'> & { ranks: [number, { uploadMbps?: number; downloadMbps?: number }][] };
@@ -40,7 +40,7 @@ export default async function runSweepTask(task: SweepTask): Promise<SweepRow> {
   } catch (error) {
     if (!(error instanceof RunFailure)) throw error;
     return {
-      strategy: task.strategy,
+      strategy: task.strategy.label,
       seed: task.seed,
       ok: false,
       jain: NaN,
@@ -69,7 +69,7 @@ async function runPair(task: SweepTask): Promise<SweepRow> {
     });
     const completions = doc.ranks.flatMap((rank) => (rank.completedSeconds === null ? [] : [rank.completedSeconds]));
     return {
-      strategy: task.strategy,
+      strategy: task.strategy.label,
       seed: task.seed,
       ok: doc.run.ok,
       jain: doc.load.jain,

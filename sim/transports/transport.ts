@@ -11,10 +11,10 @@
  * transport's folder (what two transports share lives directly in sim/transports/).
  */
 import type { Pipeline } from '../../ranks/download.js';
-import type { StrategyName } from '../../ranks/strategies/index.js';
 import type { FaultPlan } from '../faults/plan.js';
 import type { Job } from '../job/inputs.js';
 import type { RunResult } from '../run/result.js';
+import type { StrategyChoice } from '../strategies/choice.js';
 import type { NetworkSettings } from './virtual/network-model.js';
 import type { TraceSink } from './virtual/trace.js';
 
@@ -25,7 +25,7 @@ export type TransportName = 'threads' | 'tcp' | 'virtual';
 
 /** What every transport is given: the same fields, whichever it is. */
 export interface TransportOptions {
-  strategy: StrategyName;
+  strategy: StrategyChoice;
   pipeline: Pipeline;
   outDir: string;
   /** A wall-clock transport ends the run when no message moves for this long. */

@@ -1,3 +1,4 @@
+import { builtinChoice } from '../../strategies/choice.js';
 import { InputError } from '../../run/failures.js';
 import { jsonResult, note, print, printJson } from '../print.js';
 import { verb } from '../verb.js';
@@ -27,7 +28,7 @@ export const checkVerb = verb({
     'json',
     ...VIRTUAL_OPTIONS,
   ],
-  defaults: { strategy: ['round-robin'] },
+  defaults: { strategy: [builtinChoice('round-robin')] },
   action: async (roots, flags) => {
     if (flags.compareBuiltin && !flags.exec) throw new InputError('--compare-builtin', 'goes with --exec');
     if (flags.exec && flags.strategy.length > 1) {

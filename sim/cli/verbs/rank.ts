@@ -1,3 +1,4 @@
+import { builtinChoice } from '../../strategies/choice.js';
 import { join } from 'node:path';
 import { InputError } from '../../run/failures.js';
 import { EXIT_INCOMPLETE } from '../../run/exit-codes.js';
@@ -29,7 +30,7 @@ export const rankVerb = verb({
     'fault',
     'trackers',
   ],
-  defaults: { out: 'out', strategy: ['round-robin'] },
+  defaults: { out: 'out', strategy: [builtinChoice('round-robin')] },
   // Set by `sim run --transport tcp` for its own ranks (and by tests): under a launcher, rank 0 coordinates.
   hidden: ['fault', 'trackers'],
   action: async ([inputDir], flags) => {

@@ -1,3 +1,4 @@
+import { builtinChoice } from '../../strategies/choice.js';
 import { join } from 'node:path';
 import { RunFailure } from '../../run/failures.js';
 import { EXIT_FAILED, EXIT_INCOMPLETE } from '../../run/exit-codes.js';
@@ -36,7 +37,7 @@ export const runVerb = verb({
     'png',
     ...VIRTUAL_OPTIONS,
   ],
-  defaults: { out: 'out', strategy: ['round-robin'] },
+  defaults: { out: 'out', strategy: [builtinChoice('round-robin')] },
   action: async ([inputDir], flags) => {
     checkWorkersFlag(flags.transport, flags.workers);
     checkVirtualFlags(flags);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { STRATEGY_NAMES } from '../../../ranks/strategies/index.js';
+import { BUILTIN_CHOICES } from '../../strategies/choice.js';
 import { InputError } from '../../run/failures.js';
 import { replayRun } from '../../run/replay.js';
 import { jsonResult, note, print, printJson } from '../print.js';
@@ -12,7 +12,7 @@ export const sweepVerb = verb({
     'run every (strategy, seed) pair as an independent virtual-time simulation, on every core, and compare the strategies: mean and spread of load and completion, as CSV and charts',
   args: [{ name: '<input-dir>', help: 'folder holding in1.txt .. in<N-1>.txt' }],
   options: ['strategy', 'seeds', 'out', 'workers', 'quiet', 'json', ...NETWORK_OPTIONS],
-  defaults: { strategy: [...STRATEGY_NAMES], out: 'sweep' },
+  defaults: { strategy: [...BUILTIN_CHOICES], out: 'sweep' },
   action: async ([inputDir], flags) => {
     if (flags.workers === 'all')
       throw new InputError('--workers', 'a sweep runs this many simulations at once: expected a whole number, got "all"');
@@ -35,7 +35,13 @@ export const sweepVerb = verb({
             ),
     });
     for (const row of outcome.rows.filter((r) => r.problem !== undefined)) {
-      const replay = replayRun({ inputDir, transport: 'virtual', seed: row.seed, strategy: row.strategy, networkArgs: networkArgs(flags) });
+      const replay = replayRun({
+        inputDir,
+        transport: 'virtual',
+        seed: row.seed,
+        strategy: flags.strategy.find((choice) => choice.label === row.strategy),
+        networkArgs: networkArgs(flags),
+      });
       note(`sim: ${row.strategy}, seed ${row.seed}: ${row.problem}\nreplay: ${replay}\n`);
     }
     const report = join(flags.out, 'index.html');

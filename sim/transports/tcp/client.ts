@@ -4,7 +4,9 @@
  * sent to the coordinator, so no shared file system is needed. With a standby tracker the
  * coordinator is a harness of its own and both trackers are processes like this one. Any
  * failure here is told to the coordinator, which ends the job; losing it ends this process.
+
  */
+import type { StrategyFactory } from '../../../ranks/strategies/index.js';
 import type { SwarmPayloads } from '../../../ranks/protocol.js';
 import { Roles } from '../../../ranks/roles.js';
 import { MailboxComm } from '../../comm/local-comm.js';
@@ -15,6 +17,7 @@ import { hostRank, type RankHost } from '../../rank-host/rank-host.js';
 import { failedReport, type FailedReport } from '../../rank-host/reports.js';
 import { RunFailure } from '../../run/failures.js';
 import { now, secondsSince } from '../../run/timeline.js';
+import { strategyFactory } from '../../strategies/load.js';
 import { parseCoordinatorControl, type ClientControl, type CoordinatorControl } from './control.js';
 import { CoordinatorSilence } from './heartbeat.js';
 import { TcpNetwork } from './network.js';
@@ -160,7 +163,7 @@ class RankProcess {
       });
     } else {
       await ensureDir(this.options.outDir);
-      host = this.clientHost(ready, files);
+      host = this.clientHost(ready, files, await strategyFactory(ready.strategy));
     }
     this.host = host;
     const end = await Promise.race([host.run(), this.end]);
@@ -172,7 +175,7 @@ class RankProcess {
     return await this.end;
   }
 
-  private clientHost(ready: Table, files: ParsedClient): RankHost {
+  private clientHost(ready: Table, files: ParsedClient, strategy: StrategyFactory): RankHost {
     const { rank, outDir } = this.options;
     const epochMs = now();
     const host = hostRank({
@@ -181,7 +184,7 @@ class RankProcess {
       roles: this.roles,
       fault: ready.fault,
       files,
-      strategy: ready.strategy,
+      strategy,
       pipeline: ready.pipeline,
       clock: () => secondsSince(epochMs),
       output: (file, hashes) => {

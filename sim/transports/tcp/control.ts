@@ -10,7 +10,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Pipeline } from '../../../ranks/download.js';
-import { STRATEGY_NAMES, type StrategyName } from '../../../ranks/strategies/index.js';
 import type { ParsedClient } from '../../job/inputs.js';
 import {
   closed,
@@ -28,6 +27,13 @@ import { RANK_FAULTS, type RankFault } from '../../rank-host/test-faults.js';
 const Port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
 const Strings = { type: 'array', items: Text } as const;
 const Counts = { type: 'array', items: Count } as const;
+/** A strategy choice (strategies/choice.ts): a built-in's name, or a label and a module each rank process imports. */
+const Strategy = {
+  type: 'object',
+  properties: { label: { type: 'string', minLength: 1, maxLength: 64 }, module: { type: 'string', minLength: 1, maxLength: 4096 } },
+  required: ['label'],
+  additionalProperties: false,
+} as const;
 
 /** A client's parsed `in<R>.txt`. */
 const ParsedInput = closed({
@@ -76,7 +82,7 @@ const COORDINATOR_MESSAGES = messageTable({
       type: 'array',
       items: { type: 'array', items: [Text, { type: 'integer', minimum: 0, maximum: 65535 }], minItems: 2, maxItems: 2 },
     },
-    strategy: oneOf<StrategyName>(STRATEGY_NAMES),
+    strategy: Strategy,
     pipeline: { anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1 }] },
     fault: { anyOf: [{ type: 'null' }, oneOf<RankFault>(RANK_FAULTS)] },
     trackers: { enum: [1, 2] },

@@ -1,9 +1,9 @@
 import type { Pipeline } from '../../../ranks/download.js';
-import type { StrategyName } from '../../../ranks/strategies/index.js';
 import type { TimedFault } from '../../faults/plan.js';
 import type { Job } from '../../job/inputs.js';
 import type { RunResult } from '../../run/result.js';
 import type { RankFault } from '../../rank-host/test-faults.js';
+import type { StrategyChoice } from '../../strategies/choice.js';
 import type { LiveRun } from '../transport.js';
 
 export interface CoordinatorOptions {
@@ -15,7 +15,7 @@ export interface CoordinatorOptions {
   /** Named in messages and the report; rank 0 reads nothing from it. */
   inputDir: string;
   outDir: string;
-  strategy: StrategyName;
+  strategy: StrategyChoice;
   pipeline: Pipeline;
   stallTimeoutMs: number;
   registrationTimeoutMs: number;

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Pipeline } from '../../../ranks/download.js';
 import type { ClientFiles } from '../../../ranks/protocol.js';
-import type { StrategyName } from '../../../ranks/strategies/index.js';
+import type { StrategyChoice } from '../../strategies/choice.js';
 import type { DoneReport, FailedReport, FileDoneReport, StrandedReport, TrackerDoneReport } from '../../rank-host/reports.js';
 import type { RankFault } from '../../rank-host/test-faults.js';
 
@@ -18,7 +18,7 @@ export interface HostedRank {
 export interface WorkerSetup {
   size: number;
   hosted: HostedRank[];
-  strategy: StrategyName;
+  strategy: StrategyChoice;
   pipeline: Pipeline;
   outDir: string;
   /** Int32 pairs per rank: [messages delivered, segments obtained], read by the watchdog and the live display. */

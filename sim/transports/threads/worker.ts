@@ -13,6 +13,7 @@ import { writeOutput } from '../../job/outputs.js';
 import { hostRank, type RankHost } from '../../rank-host/rank-host.js';
 import { failedReport } from '../../rank-host/reports.js';
 import { now, secondsSince } from '../../run/timeline.js';
+import { strategyFactory } from '../../strategies/load.js';
 import { BACK_HEARD, BatchedLink, FlushQueue, receiveBatches, withNotices, type Flushable, type LifeNotice } from '../batched-link.js';
 import type { FromWorker, HostedRank, SetupMessage, ToWorker, WorkerSetup } from './protocol.js';
 
@@ -37,6 +38,8 @@ const LAYOUT = withNotices(SWARM_LAYOUT);
 const shared = new Int32Array(setup.counters);
 const firstRequests = new Float64Array(setup.firstRequests);
 const flusher = new FlushQueue();
+// Loaded before any rank exists: a user's module is imported once per worker.
+const strategy = await strategyFactory(setup.strategy);
 
 /**
  * Messages to a rank of this worker, delivered on the same event-loop turn as a port's
@@ -87,7 +90,7 @@ class WorkerRank {
             ...common,
             role: 'client',
             files: hosted.files,
-            strategy: setup.strategy,
+            strategy,
             pipeline: setup.pipeline,
             clock: () => secondsSince(setup.epochMs),
             output: (file, hashes) => {

@@ -4,6 +4,7 @@
  * what the result is.
  */
 import { Tag, type SwarmPayloads } from '../../../ranks/protocol.js';
+import type { StrategyFactory } from '../../../ranks/strategies/index.js';
 import type { Roles } from '../../../ranks/roles.js';
 import type { TrackerStart } from '../../../ranks/tracker.js';
 import { emptyPlan, type FaultPlan } from '../../faults/plan.js';
@@ -58,6 +59,7 @@ export class VirtualRun implements RankControl {
     private readonly roles: Roles,
     private readonly options: TransportOptions & { virtual: VirtualOptions },
     private readonly ledger: RunLedger,
+    private readonly strategy: StrategyFactory,
   ) {
     this.plan = options.faults ?? emptyPlan();
     this.ended = new Promise((resolve) => (this.settle = resolve));
@@ -215,7 +217,7 @@ export class VirtualRun implements RankControl {
       roles: this.roles,
       fault: this.plan.simple.get(rank),
       files: { owned: client.owned, wanted: client.wanted },
-      strategy: this.options.strategy,
+      strategy: this.strategy,
       seed: this.options.virtual.seed,
       pipeline: this.options.pipeline,
       requestTimeoutMs: this.plan.drops.length > 0 ? REQUEST_TIMEOUT_MS : undefined,

@@ -7,6 +7,7 @@
 import { Roles } from '../../../ranks/roles.js';
 import type { Job } from '../../job/inputs.js';
 import { RunLedger } from '../../run/ledger.js';
+import { strategyFactory } from '../../strategies/load.js';
 import { NETWORK_DEFAULTS } from './network-defaults.js';
 import type { Transport, TransportOptions, TransportRun, VirtualOptions } from '../transport.js';
 import { VirtualRun } from './run.js';
@@ -19,7 +20,8 @@ export async function runVirtual(job: Job, options: TransportOptions): Promise<T
   const roles = Roles.forJob(job.ranks, options.trackers ?? 1);
   let clock = (): number => 0;
   const ledger = new RunLedger(roles, options.faults, () => clock());
-  const run = new VirtualRun(job, roles, { ...options, virtual: options.virtual ?? defaultVirtualOptions() }, ledger);
+  const strategy = await strategyFactory(options.strategy);
+  const run = new VirtualRun(job, roles, { ...options, virtual: options.virtual ?? defaultVirtualOptions() }, ledger, strategy);
   clock = () => run.world.seconds;
   ledger.carryOutFaultsWith(run);
   options.onStart?.({ progress: () => run.progress() });
