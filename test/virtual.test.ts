@@ -130,6 +130,8 @@ describe('sim sweep', () => {
       'index.html',
       'jain.png',
       'maxOverMean.png',
+      'medianCompletionSeconds.png',
+      'messages.png',
       'runs.csv',
       'summary.csv',
     ]);

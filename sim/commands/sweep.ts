@@ -5,7 +5,8 @@ import { loadJob } from '../job/inputs.js';
 import { checkChoices } from '../strategies/load.js';
 import { ensureOutputFolder } from '../job/output-folders.js';
 import { EXIT_FAILED, EXIT_OK } from '../run/exit-codes.js';
-import { summarize, writeSweepReport, type StrategySummary } from '../sweep/sweep-report.js';
+import { summarize, type StrategySummary } from '../sweep/compare.js';
+import { writeSweepReport } from '../sweep/sweep-report.js';
 import type { SweepRow, SweepTask } from '../sweep/sweep-task.js';
 import type { NetworkSettings } from '../transports/virtual/network-model.js';
 

@@ -54,10 +54,9 @@ export function parseChoice(text: string, cwd = process.cwd()): StrategyChoice {
   return { label: named, module };
 }
 
-/** `a,b,./c.js`; `all` is every built-in strategy. A label may be used once. */
+/** `a,b,./c.js`; `all` is every built-in strategy (`all,./mine.js` adds a module to them). A label may be used once. */
 export function parseChoices(text: string, cwd = process.cwd()): StrategyChoice[] {
-  if (text.trim() === 'all') return [...BUILTIN_CHOICES];
-  const choices = text.split(',').map((part) => parseChoice(part.trim(), cwd));
+  const choices = text.split(',').flatMap((part) => (part.trim() === 'all' ? BUILTIN_CHOICES : [parseChoice(part.trim(), cwd)]));
   for (const [i, choice] of choices.entries()) {
     if (choices.findIndex((other) => other.label === choice.label) !== i) throw new StrategyChoiceError(`${choice.label} is named twice`);
   }

@@ -1,52 +1,34 @@
-/** What a sweep writes: every run, the spread per strategy, and a chart per figure. */
+/** What a sweep writes: every run, each strategy's figures with their intervals and the best marked, and a chart per figure. */
 import { join } from 'node:path';
 import { color, type ChartSpec } from '../../reports/charts.js';
 import { csv } from '../../reports/csv.js';
 import { htmlTable, renderPage } from '../../reports/html.js';
 import { ensureDir, writeAtomically } from '../job/files.js';
+import { FIGURES, type FigureKey, type Spread, type StrategySummary } from './compare.js';
 import type { SweepRow } from './sweep-task.js';
 
-export const FIGURES = [
-  { key: 'jain', title: "Jain's index of uploads (1 = even)" },
-  { key: 'maxOverMean', title: 'Busiest uploader over the mean' },
-  { key: 'completionSeconds', title: 'Last client done (simulated seconds)' },
-] as const;
+/** The mark beside a best figure, in the page and in the printed table. */
+export const BEST_MARK = '★';
+export const BEST_LEGEND = `${BEST_MARK} best, or not told apart from the best (their 95% intervals overlap)`;
 
-export interface Spread {
-  mean: number;
-  stddev: number;
-  min: number;
-  max: number;
+/** `0.812 ± 0.024`, the interval's half-width after the sign; a single seed has no interval. */
+export function meanWithInterval(figure: Spread, digits: number): string {
+  if (figure.n === 0) return 'n/a';
+  const mean = figure.mean.toFixed(digits);
+  return Number.isFinite(figure.ci95) ? `${mean} ± ${figure.ci95.toFixed(digits)}` : mean;
 }
 
-export function spread(values: readonly number[]): Spread {
-  if (values.length === 0) return { mean: NaN, stddev: NaN, min: NaN, max: NaN };
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, values.length - 1);
-  return { mean, stddev: Math.sqrt(variance), min: Math.min(...values), max: Math.max(...values) };
+/** One cell per figure, each marked when the strategy is best at it. */
+export function figureCells(summary: StrategySummary): string[] {
+  return FIGURES.map(
+    ({ key, digits }) => `${meanWithInterval(summary.figures[key], digits)}${summary.best.includes(key) ? ` ${BEST_MARK}` : ''}`,
+  );
 }
 
-export interface StrategySummary {
-  strategy: string;
-  runs: number;
-  failed: number;
-  figures: Record<(typeof FIGURES)[number]['key'], Spread>;
-}
+export const FIGURE_HEADERS = FIGURES.map(({ label, better }) => `${label}, mean ± 95% CI (${better} is better)`);
 
-export function summarize(rows: readonly SweepRow[]): StrategySummary[] {
-  const strategies = [...new Set(rows.map((row) => row.strategy))];
-  return strategies.map((strategy) => {
-    const mine = rows.filter((row) => row.strategy === strategy);
-    // A failed run has no figures; the spread is over the runs that finished.
-    const finished = mine.filter((row) => row.problem === undefined);
-    const figures = Object.fromEntries(
-      FIGURES.map(({ key }) => [key, spread(finished.map((row) => row[key]))]),
-    ) as StrategySummary['figures'];
-    return { strategy, runs: mine.length, failed: mine.filter((row) => !row.ok).length, figures };
-  });
-}
-
-function figureChart(summaries: readonly StrategySummary[], key: (typeof FIGURES)[number]['key'], title: string): ChartSpec {
+function figureChart(summaries: readonly StrategySummary[], key: FigureKey, title: string): ChartSpec {
+  const interval = (f: Spread): [number, number] => (Number.isFinite(f.ci95) ? [f.mean - f.ci95, f.mean + f.ci95] : [f.mean, f.mean]);
   return {
     id: key,
     title,
@@ -57,12 +39,8 @@ function figureChart(summaries: readonly StrategySummary[], key: (typeof FIGURES
       data: {
         labels: summaries.map((s) => s.strategy),
         datasets: [
-          { label: 'mean', data: summaries.map((s) => s.figures[key].mean), backgroundColor: color(0) },
-          {
-            label: 'lowest to highest seed',
-            data: summaries.map((s) => [s.figures[key].min, s.figures[key].max]),
-            backgroundColor: color(1),
-          },
+          { label: 'mean over the seeds', data: summaries.map((s) => s.figures[key].mean), backgroundColor: color(0) },
+          { label: '95% confidence interval', data: summaries.map((s) => interval(s.figures[key])), backgroundColor: color(1) },
         ],
       },
       options: { animation: false, plugins: { title: { display: true, text: title } } },
@@ -72,43 +50,68 @@ function figureChart(summaries: readonly StrategySummary[], key: (typeof FIGURES
 
 const round = (value: number): number | null => (Number.isFinite(value) ? Math.round(value * 1e6) / 1e6 : null);
 
-export async function writeSweepReport(dir: string, rows: readonly SweepRow[], summaries: readonly StrategySummary[]): Promise<string[]> {
-  await ensureDir(dir);
-  const runsCsv = csv(
-    ['strategy', 'seed', 'ok', 'jain', 'max_over_mean', 'completion_seconds', 'transfers', 'messages', 'problem'],
+function runsCsv(rows: readonly SweepRow[]): string {
+  return csv(
+    [
+      'strategy',
+      'seed',
+      'ok',
+      'jain',
+      'max_over_mean',
+      'median_completion_seconds',
+      'completion_seconds',
+      'transfers',
+      'messages',
+      'problem',
+    ],
     rows.map((r) => [
       r.strategy,
       r.seed,
       r.ok,
       round(r.jain),
       round(r.maxOverMean),
+      round(r.medianCompletionSeconds),
       round(r.completionSeconds),
       r.transfers,
       r.messages,
       r.problem ?? '',
     ]),
   );
+}
+
+/** Machine-readable: every figure's mean, interval, spread and whether it is best. */
+function summaryCsv(summaries: readonly StrategySummary[]): string {
   const header = [
     'strategy',
     'runs',
     'failed',
-    ...FIGURES.flatMap(({ key }) => [`${key}_mean`, `${key}_stddev`, `${key}_min`, `${key}_max`]),
+    ...FIGURES.flatMap(({ key }) => ['mean', 'ci95', 'stddev', 'min', 'max', 'best'].map((what) => `${key}_${what}`)),
   ];
-  const summaryRows = summaries.map((s) => [
+  const rows = summaries.map((s) => [
     s.strategy,
     s.runs,
     s.failed,
     ...FIGURES.flatMap(({ key }) => {
       const f = s.figures[key];
-      return [round(f.mean), round(f.stddev), round(f.min), round(f.max)];
+      return [round(f.mean), round(f.ci95), round(f.stddev), round(f.min), round(f.max), s.best.includes(key)];
     }),
   ]);
-  await writeAtomically(join(dir, 'runs.csv'), runsCsv);
-  await writeAtomically(join(dir, 'summary.csv'), csv(header, summaryRows));
-  const charts = FIGURES.map(({ key, title }) => figureChart(summaries, key, title));
+  return csv(header, rows);
+}
+
+export async function writeSweepReport(dir: string, rows: readonly SweepRow[], summaries: readonly StrategySummary[]): Promise<string[]> {
+  await ensureDir(dir);
+  await writeAtomically(join(dir, 'runs.csv'), runsCsv(rows));
+  await writeAtomically(join(dir, 'summary.csv'), summaryCsv(summaries));
+  const charts = FIGURES.map(({ key, label }) => figureChart(summaries, key, label));
   const { writePngs } = await import('../../reports/png.js');
   await writePngs(dir, charts);
-  const table = htmlTable(header, summaryRows, 'Per strategy over every seed: mean, standard deviation, lowest, highest');
+  const seeds = Math.max(0, ...summaries.map((s) => s.runs));
+  const table = htmlTable(
+    ['Strategy', 'Runs correct', ...FIGURE_HEADERS],
+    summaries.map((s) => [s.strategy, `${s.runs - s.failed} of ${s.runs}`, ...figureCells(s)]),
+    `Per strategy over ${seeds} seeds. ${BEST_LEGEND}.`,
+  );
   await writeAtomically(join(dir, 'index.html'), renderPage('swarmsim sweep', [table], charts));
   return ['runs.csv', 'summary.csv', ...charts.map((chart) => `${chart.id}.png`), 'index.html'];
 }

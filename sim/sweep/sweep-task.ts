@@ -27,6 +27,8 @@ export interface SweepRow {
   maxOverMean: number;
   /** When the last client held all its wanted files, in simulated seconds. */
   completionSeconds: number;
+  /** When the median client did (the middle one, or the mean of the two middle ones). */
+  medianCompletionSeconds: number;
   transfers: number;
   messages: number;
   /** Why the run failed (a stall, a failed rank), when it did. */
@@ -46,11 +48,19 @@ export default async function runSweepTask(task: SweepTask): Promise<SweepRow> {
       jain: NaN,
       maxOverMean: NaN,
       completionSeconds: NaN,
+      medianCompletionSeconds: NaN,
       transfers: 0,
       messages: 0,
       problem: error.message,
     };
   }
+}
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 async function runPair(task: SweepTask): Promise<SweepRow> {
@@ -75,6 +85,7 @@ async function runPair(task: SweepTask): Promise<SweepRow> {
       jain: doc.load.jain,
       maxOverMean: doc.load.maxOverMean,
       completionSeconds: completions.length > 0 ? Math.max(...completions) : 0,
+      medianCompletionSeconds: median(completions),
       transfers: doc.run.segmentsTransferred,
       messages: doc.run.messages,
     };

@@ -48,15 +48,14 @@ export const sweepVerb = verb({
     if (flags.json) {
       printJson(jsonResult(outcome.exitCode, { rows: outcome.rows, summaries: outcome.summaries, report }));
     } else {
-      const pm = (f: { mean: number; stddev: number }, digits: number): string => `${f.mean.toFixed(digits)} ± ${f.stddev.toFixed(digits)}`;
-      const rows = outcome.summaries.map((s) => [
-        s.strategy,
-        `${s.runs - s.failed}/${s.runs}`,
-        pm(s.figures.jain, 3),
-        pm(s.figures.maxOverMean, 2),
-        pm(s.figures.completionSeconds, 2),
-      ]);
-      print(`${textTable(['strategy', 'correct', "Jain's index", 'max/mean', 'last client done (s)'], rows, true)}\nreport: ${report}\n`);
+      const { BEST_LEGEND, figureCells } = await import('../../sweep/sweep-report.js');
+      const rows = outcome.summaries.map((s) => [s.strategy, `${s.runs - s.failed}/${s.runs}`, ...figureCells(s)]);
+      const header = ['strategy', 'correct', "Jain's index", 'max/mean', 'median done (s)', 'last done (s)', 'messages'];
+      const compared = outcome.summaries.length > 1 && outcome.summaries.some((s) => s.best.length > 0);
+      const legend = compared
+        ? `mean ± 95% confidence interval over the seeds; ${BEST_LEGEND}\n`
+        : 'mean ± 95% confidence interval over the seeds\n';
+      print(`${textTable(header, rows, true)}\n${legend}report: ${report}\n`);
     }
     process.exitCode = outcome.exitCode;
   },
