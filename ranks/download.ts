@@ -77,10 +77,10 @@ export class DownloadActivity {
    * some of it), and ask it again for every swarm still needed (an answer the lost tracker
    * owed may never come).
    */
-  rejoin(owned: OwnedFile[]): void {
+  rejoin(owned: OwnedFile[], uploadKbps: number): void {
     const completed: string[] = [];
     for (const file of this.files.values()) if (file.finished) completed.push(file.name);
-    this.tracker.send(Tag.REJOIN, { owned, completed, gaveUp: this.counters.gaveUp, done: this.done });
+    this.tracker.send(Tag.REJOIN, { owned, completed, gaveUp: this.counters.gaveUp, done: this.done, uploadKbps });
     for (const file of this.active) this.askSwarm(file, false);
     for (const file of this.files.values()) if (!file.started) this.askSwarm(file, true);
   }
@@ -103,6 +103,7 @@ export class DownloadActivity {
     const file = this.files.get(reply.file);
     if (!file) throw new ProtocolError(`swarm reply for ${reply.file}, which this client does not want`);
     if (file.givenUp) return;
+    this.runs.heard(reply);
     file.listed(this.membersOf(reply));
     if (!file.started) {
       // Owners are checked before a run starts, so no hashes means every owner was lost.

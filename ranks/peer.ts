@@ -15,6 +15,8 @@ export interface PeerOptions {
   standby?: number;
   /** Ask again a segment request unanswered for this long (for lossy links); default never. */
   requestTimeoutMs?: number;
+  /** The upload rate this client announces to the tracker; default 0, not known. */
+  uploadKbps?: number;
 }
 
 export interface PeerReport extends DownloadCounters {
@@ -33,6 +35,7 @@ export class Peer {
   private readonly tracker: TrackerLink;
   private readonly trackers: number[];
   private started = false;
+  private readonly uploadKbps: number;
 
   constructor(
     private readonly comm: SwarmComm,
@@ -40,6 +43,7 @@ export class Peer {
     options: PeerOptions,
   ) {
     for (const file of files.owned) this.store.addOwned(file);
+    this.uploadKbps = Math.max(0, Math.round(options.uploadKbps ?? 0));
     this.trackers = options.standby === undefined ? [TRACKER] : [TRACKER, options.standby];
     this.tracker = new TrackerLink(comm, this.trackers);
     this.upload = new UploadActivity(comm, this.store);
@@ -99,13 +103,13 @@ export class Peer {
   /** Sends the owned files and waits for the go-ahead, turning to the standby if the tracker is lost. */
   private async register(): Promise<void> {
     const comm = this.comm;
-    this.tracker.send(Tag.INIT, { files: this.files.owned });
+    this.tracker.send(Tag.INIT, { files: this.files.owned, uploadKbps: this.uploadKbps });
     for (;;) {
       const message = await comm.recv({ source: this.tracker.serving, tag: Tag.INIT_ACK });
       if (message.tag === Tag.INIT_ACK) return;
       if (message.tag === RANK_LOST) {
         this.trackerLost(message.source, message.payload.reason);
-        this.tracker.send(Tag.INIT, { files: this.files.owned });
+        this.tracker.send(Tag.INIT, { files: this.files.owned, uploadKbps: this.uploadKbps });
       }
     }
   }
@@ -113,7 +117,7 @@ export class Peer {
   private lost(rank: number, reason: string): void {
     if (rank === this.tracker.serving) {
       this.trackerLost(rank, reason);
-      this.download.rejoin(this.files.owned);
+      this.download.rejoin(this.files.owned, this.uploadKbps);
     } else if (!this.trackers.includes(rank)) {
       this.download.peerLost(rank);
     }

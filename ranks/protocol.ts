@@ -57,14 +57,16 @@ export interface SegmentReply {
 }
 
 export type SwarmPayloads = {
-  [Tag.INIT]: { files: OwnedFile[] };
+  /** `uploadKbps`: the upload rate this client announces (0: not known), for strategies that weigh holders by it. */
+  [Tag.INIT]: { files: OwnedFile[]; uploadKbps: number };
   [Tag.INIT_ACK]: null;
   /**
    * `withHashes: false` is a refresh: the client already has the hashes and wants only
    * the current members, which keeps the periodic refresh small for large files.
    */
   [Tag.SWARM_REQUEST]: { file: string; withHashes: boolean };
-  [Tag.SWARM_REPLY]: { file: string; seeds: number[]; peers: number[]; hashes: readonly string[] | null };
+  /** `rates`: the upload rate each member announced, seeds then peers (0: not known). */
+  [Tag.SWARM_REPLY]: { file: string; seeds: number[]; peers: number[]; rates: number[]; hashes: readonly string[] | null };
   [Tag.PEER_UPDATE]: { file: string };
   [Tag.SEGMENT_REQUEST]: { file: string; index: number; hash: string };
   [Tag.ACK]: SegmentReply;
@@ -73,7 +75,7 @@ export type SwarmPayloads = {
   [Tag.CLIENT_GOT_ALL_FILES]: null;
   [Tag.TERMINATE]: null;
   /** Owned files, wanted files complete and given up, and whether the client has finished them all. */
-  [Tag.REJOIN]: { owned: OwnedFile[]; completed: string[]; gaveUp: string[]; done: boolean };
+  [Tag.REJOIN]: { owned: OwnedFile[]; completed: string[]; gaveUp: string[]; done: boolean; uploadKbps: number };
   [Tag.FILE_UNAVAILABLE]: { file: string };
   [Tag.REPLICATE]: ReplicatedChange;
   [Tag.REPLICA_ACK]: { seq: number };
@@ -83,7 +85,7 @@ export type SwarmPayloads = {
 /**
  * What changes a tracker's state, in the order the primary applied it. One flat record
  * for every kind, unused fields empty, so it travels in the wire layout:
- * - `register`: `rank` owns `files` (seed of each);
+ * - `register`: `rank` owns `files` (seed of each) and announced `uploadKbps`;
  * - `peer` / `seed`: `rank` joined `file` in that role; `complete`: it downloaded the whole file;
  * - `give-up`: `rank` gave `file` up; `done`: `rank` has finished; `drop`: `rank` is gone;
  * - `go`: the go-ahead was given.
@@ -94,6 +96,7 @@ export interface TrackerChange {
   rank: number;
   file: string;
   files: OwnedFile[];
+  uploadKbps: number;
 }
 export interface ReplicatedChange extends TrackerChange {
   seq: number;
@@ -119,6 +122,7 @@ export const SWARM_LAYOUT = {
         ],
       },
     ],
+    ['uploadKbps', 'int'],
   ],
   [Tag.INIT_ACK]: null,
   [Tag.SWARM_REQUEST]: [
@@ -129,6 +133,7 @@ export const SWARM_LAYOUT = {
     ['file', 'string'],
     ['seeds', 'int[]'],
     ['peers', 'int[]'],
+    ['rates', 'int[]'],
     ['hashes', 'string[]?'],
   ],
   [Tag.PEER_UPDATE]: [['file', 'string']],
@@ -155,6 +160,7 @@ export const SWARM_LAYOUT = {
     ['completed', 'string[]'],
     ['gaveUp', 'string[]'],
     ['done', 'bool'],
+    ['uploadKbps', 'int'],
   ],
   [Tag.FILE_UNAVAILABLE]: [['file', 'string']],
   [Tag.REPLICATE]: [
@@ -171,6 +177,7 @@ export const SWARM_LAYOUT = {
         ],
       },
     ],
+    ['uploadKbps', 'int'],
   ],
   [Tag.REPLICA_ACK]: [['seq', 'int']],
   [Tag.CATCH_UP]: null,

@@ -1,7 +1,7 @@
 import type { DownloadCounters } from './download-counters.js';
 import type { FileDownload } from './file-download.js';
 import type { InFlight } from './in-flight.js';
-import { Tag, type SwarmComm } from './protocol.js';
+import { Tag, type SwarmComm, type SwarmPayloads } from './protocol.js';
 import type { SourceStrategy } from './strategies/index.js';
 
 /** Segments asked of one holder in one go, at most, before choosing again. */
@@ -56,6 +56,14 @@ export class RequestRuns {
 
   answered(holder: number, load: number): void {
     this.strategy.answered(holder, load);
+  }
+
+  /** A swarm reply: tell the strategy the rate each member announced, if it weighs members by it. */
+  heard(reply: SwarmPayloads[typeof Tag.SWARM_REPLY]): void {
+    if (!this.strategy.heard) return;
+    const { seeds, peers, rates } = reply;
+    for (let i = 0; i < seeds.length; i++) this.strategy.heard(seeds[i], rates[i] ?? 0);
+    for (let i = 0; i < peers.length; i++) this.strategy.heard(peers[i], rates[seeds.length + i] ?? 0);
   }
 
   /** Requests to these holders will not be answered. */

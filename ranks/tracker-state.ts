@@ -28,6 +28,8 @@ export class TrackerState {
   readonly registered = new Set<number>();
   readonly done = new Set<number>();
   readonly gone = new Set<number>();
+  /** What each client announced as its upload rate at registration, when it did (> 0). */
+  readonly uploadKbps = new Map<number, number>();
   started = false;
 
   constructor(private readonly observe: SwarmObserver = () => undefined) {}
@@ -37,6 +39,7 @@ export class TrackerState {
     switch (change.kind) {
       case 'register':
         this.registered.add(rank);
+        if (change.uploadKbps > 0) this.uploadKbps.set(rank, change.uploadKbps);
         for (const { name, hashes } of change.files) {
           let swarm = this.swarms.get(name);
           if (!swarm) this.swarms.set(name, (swarm = { hashes, members: new Map(), completedBy: new Set(), gaveUpBy: new Set() }));

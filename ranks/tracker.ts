@@ -133,7 +133,7 @@ export class Tracker {
     if (!this.state.started) {
       // A client rejoining after a failover proves the go-ahead was given: no need to wait.
       while (!this.state.started && !this.everyoneRegistered()) this.handle(comm.tryRecv() ?? (await comm.recv()));
-      if (!this.state.started) replicator.commit({ kind: 'go', rank: comm.rank, file: '', files: [] });
+      if (!this.state.started) replicator.commit({ kind: 'go', rank: comm.rank, file: '', files: [], uploadKbps: 0 });
       for (const client of this.liveClients()) replicator.reply(client, Tag.INIT_ACK, null);
     }
     // The standby acknowledges everything before the end, so both trackers end alike.
@@ -189,7 +189,8 @@ export class Tracker {
     if (!unknown || this.everyoneRegistered()) return false;
     // Its own registration is news for everyone else: take it now, the rest when all are in.
     if (message.tag === Tag.REJOIN && !this.state.registered.has(message.source)) {
-      (this.replicator as Replicator).commit({ kind: 'register', rank: message.source, file: '', files: message.payload.owned });
+      const { owned: files, uploadKbps } = message.payload;
+      (this.replicator as Replicator).commit({ kind: 'register', rank: message.source, file: '', files, uploadKbps });
       return !this.everyoneRegistered() && this.aboutUnknownFile(message);
     }
     return true;
@@ -198,11 +199,11 @@ export class Tracker {
   private apply(message: SwarmMessage): void {
     const replicator = this.replicator as Replicator;
     const { source } = message;
-    const commit = (kind: ReplicatedChange['kind'], file = '', files: OwnedFile[] = []): void =>
-      replicator.commit({ kind, rank: source, file, files });
+    const commit = (kind: ReplicatedChange['kind'], file = '', files: OwnedFile[] = [], uploadKbps = 0): void =>
+      replicator.commit({ kind, rank: source, file, files, uploadKbps });
     switch (message.tag) {
       case Tag.INIT:
-        if (!this.state.registered.has(source)) commit('register', '', message.payload.files);
+        if (!this.state.registered.has(source)) commit('register', '', message.payload.files, message.payload.uploadKbps);
         // A client that did not hear the go-ahead before a failover asks again.
         if (this.state.started) replicator.reply(source, Tag.INIT_ACK, null);
         break;
@@ -211,12 +212,13 @@ export class Tracker {
         const swarm = this.swarmOf(file, source);
         if (!swarm) {
           // Its only owners were lost before they registered: an empty swarm says so.
-          replicator.reply(source, Tag.SWARM_REPLY, { file, seeds: [], peers: [], hashes: [] });
+          replicator.reply(source, Tag.SWARM_REPLY, { file, seeds: [], peers: [], rates: [], hashes: [] });
           break;
         }
         if (!swarm.members.has(source)) commit('peer', file);
         const { seeds, peers } = splitRoles(swarm.members);
-        replicator.reply(source, Tag.SWARM_REPLY, { file, seeds, peers, hashes: withHashes ? swarm.hashes : null });
+        const rates = this.ratesOf(seeds, peers);
+        replicator.reply(source, Tag.SWARM_REPLY, { file, seeds, peers, rates, hashes: withHashes ? swarm.hashes : null });
         break;
       }
       case Tag.PEER_UPDATE:
@@ -232,9 +234,9 @@ export class Tracker {
         if (!this.state.done.has(source)) commit('done');
         break;
       case Tag.REJOIN: {
-        const { owned, completed, gaveUp, done } = message.payload;
+        const { owned, completed, gaveUp, done, uploadKbps } = message.payload;
         // A tracker that took over before it was in step may have missed the registration, or the go-ahead.
-        if (!this.state.registered.has(source)) commit('register', '', owned);
+        if (!this.state.registered.has(source)) commit('register', '', owned, uploadKbps);
         if (!this.state.started) commit('go');
         for (const file of completed) if (this.swarmOf(file, source)?.completedBy.has(source) === false) commit('complete', file);
         for (const file of gaveUp) if (this.swarmOf(file, source)?.gaveUpBy.has(source) === false) commit('give-up', file);
@@ -260,6 +262,11 @@ export class Tracker {
       default:
         throw new ProtocolError(`tracker got unexpected ${TAG_NAMES[message.tag] ?? message.tag} from rank ${source}`);
     }
+  }
+
+  private ratesOf(seeds: readonly number[], peers: readonly number[]): number[] {
+    const rates = this.state.uploadKbps;
+    return rates.size === 0 ? seeds.concat(peers).map(() => 0) : seeds.concat(peers).map((rank) => rates.get(rank) ?? 0);
   }
 
   /**

@@ -68,10 +68,10 @@ describe.each(STRATEGY_NAMES)('a swarm with %s', (strategy) => {
 });
 
 describe('the tracker', () => {
-  it('keeps only hashes and swarms, never which segments a client holds', async () => {
+  it('keeps only hashes, swarms and announced rates, never which segments a client holds', async () => {
     const { tracker } = await runSwarm(clients, 'round-robin', 8);
     const data = Object.entries(tracker.state).filter(([, value]) => typeof value !== 'function');
-    expect(data.map(([key]) => key).sort()).toEqual(['done', 'gone', 'registered', 'started', 'swarms']);
+    expect(data.map(([key]) => key).sort()).toEqual(['done', 'gone', 'registered', 'started', 'swarms', 'uploadKbps']);
     for (const swarm of tracker.swarms.values()) {
       expect(Object.keys(swarm).sort()).toEqual(['completedBy', 'gaveUpBy', 'hashes', 'members']);
       for (const [rank, role] of swarm.members) {
@@ -97,11 +97,18 @@ describe('the tracker', () => {
     const tracker = new Tracker(comms[0], { roles: new Roles(3, 1) });
     const running = tracker.run();
     const owned = { name: 'f', hashes: ['a'.repeat(32), 'b'.repeat(32)] };
-    comms[1].send(0, Tag.INIT, { files: [owned] });
-    comms[2].send(0, Tag.INIT, { files: [] });
+    // Each announced rate travels with the member: rank 2 announced none.
+    comms[1].send(0, Tag.INIT, { files: [owned], uploadKbps: 5000 });
+    comms[2].send(0, Tag.INIT, { files: [], uploadKbps: 0 });
     await comms[2].recv({ source: 0, tag: Tag.INIT_ACK });
     comms[2].send(0, Tag.SWARM_REQUEST, { file: 'f', withHashes: true });
-    expect((await comms[2].recv({ tag: Tag.SWARM_REPLY })).payload).toEqual({ file: 'f', seeds: [1], peers: [2], hashes: owned.hashes });
+    expect((await comms[2].recv({ tag: Tag.SWARM_REPLY })).payload).toEqual({
+      file: 'f',
+      seeds: [1],
+      peers: [2],
+      rates: [5000, 0],
+      hashes: owned.hashes,
+    });
     comms[2].send(0, Tag.SWARM_REQUEST, { file: 'f', withHashes: false });
     expect((await comms[2].recv({ tag: Tag.SWARM_REPLY })).payload).toMatchObject({ hashes: null });
     comms[2].send(0, Tag.SINGLE_FILE_DOWNLOAD_COMPLETED, { file: 'f' });
@@ -120,8 +127,8 @@ describe('the tracker', () => {
   it('rejects a request for a file nobody owns', async () => {
     const comms = loopback<SwarmPayloads>(3);
     const running = new Tracker(comms[0], { roles: new Roles(3, 1) }).run();
-    comms[1].send(0, Tag.INIT, { files: [] });
-    comms[2].send(0, Tag.INIT, { files: [] });
+    comms[1].send(0, Tag.INIT, { files: [], uploadKbps: 0 });
+    comms[2].send(0, Tag.INIT, { files: [], uploadKbps: 0 });
     comms[1].send(0, Tag.SWARM_REQUEST, { file: 'ghost', withHashes: true });
     await expect(running).rejects.toThrow('rank 1 asked about ghost, which no client owns');
   });
@@ -181,8 +188,8 @@ describe('a standby tracker', () => {
 
   it('gets every change in order, and no client hears of a change before the standby acknowledged it', async () => {
     const { comms } = pair();
-    comms[1].send(0, Tag.INIT, { files: [owned] });
-    comms[2].send(0, Tag.INIT, { files: [] });
+    comms[1].send(0, Tag.INIT, { files: [owned], uploadKbps: 0 });
+    comms[2].send(0, Tag.INIT, { files: [], uploadKbps: 0 });
     const changes = [];
     for (let i = 0; i < 3; i++) changes.push(await payloadFrom(comms[3], 0, Tag.REPLICATE));
     expect(changes.map(({ seq, kind, rank }) => [seq, kind, rank])).toEqual([
@@ -206,9 +213,9 @@ describe('a standby tracker', () => {
     const comms = loopback<SwarmPayloads>(4);
     const standby = new Tracker(comms[3], { roles: new Roles(4, 2), start: 'standby' });
     const running = standby.run();
-    const change = (seq: number, kind: ChangeKind, rank: number, files: OwnedFile[] = []) =>
-      comms[0].send(3, Tag.REPLICATE, { seq, kind, rank, file: '', files });
-    change(1, 'register', 1, [owned]);
+    const change = (seq: number, kind: ChangeKind, rank: number, files: OwnedFile[] = [], uploadKbps = 0) =>
+      comms[0].send(3, Tag.REPLICATE, { seq, kind, rank, file: '', files, uploadKbps });
+    change(1, 'register', 1, [owned], 7000);
     change(2, 'register', 2);
     change(3, 'go', 0);
     // One acknowledgement per batch, each covering everything before it.
@@ -217,8 +224,8 @@ describe('a standby tracker', () => {
     expect(acked).toBe(3);
     comms[3].rankLost(0, 'test');
     // Client 2 finished f before the primary died, but the primary never replicated it.
-    comms[2].send(3, Tag.REJOIN, { owned: [], completed: ['f'], gaveUp: [], done: true });
-    comms[1].send(3, Tag.REJOIN, { owned: [owned], completed: [], gaveUp: [], done: true });
+    comms[2].send(3, Tag.REJOIN, { owned: [], completed: ['f'], gaveUp: [], done: true, uploadKbps: 0 });
+    comms[1].send(3, Tag.REJOIN, { owned: [owned], completed: [], gaveUp: [], done: true, uploadKbps: 0 });
     await running;
     expect(standby.served).toBe(true);
     expect(standby.swarms.get('f')?.members).toEqual(
@@ -227,13 +234,14 @@ describe('a standby tracker', () => {
         [2, 'seed'],
       ]),
     );
+    expect(standby.state.uploadKbps).toEqual(new Map([[1, 7000]]));
     expect((await comms[1].recv({ source: 3, tag: Tag.TERMINATE })).tag).toBe(Tag.TERMINATE);
   });
 
   it('refuses a change out of order', async () => {
     const comms = loopback<SwarmPayloads>(4);
     const running = new Tracker(comms[3], { roles: new Roles(4, 2), start: 'standby' }).run();
-    comms[0].send(3, Tag.REPLICATE, { seq: 2, kind: 'go', rank: 0, file: '', files: [] });
+    comms[0].send(3, Tag.REPLICATE, { seq: 2, kind: 'go', rank: 0, file: '', files: [], uploadKbps: 0 });
     await expect(running).rejects.toThrow('tracker got change 2 after change 0');
   });
 });

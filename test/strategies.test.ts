@@ -1,12 +1,15 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { vanDerCorput } from '../ranks/fresh-order.js';
 import { HoldingsGuess } from '../ranks/holdings-guess.js';
+import { bandwidth } from '../ranks/strategies/bandwidth.js';
 import { leastLoaded } from '../ranks/strategies/least-loaded.js';
 import { random } from '../ranks/strategies/random.js';
 import { roundRobin } from '../ranks/strategies/round-robin.js';
 import type { MetricsDocument } from '../reports/document.js';
 import { sim } from './helpers/cli.js';
-import { outputsOf, tempDir } from './helpers/files.js';
+import { inputText, outputsOf, tempDir, writeInputs } from './helpers/files.js';
 import { choose, rotateAfter } from '../ranks/strategies/strategy.js';
 import { Sampler } from '../sim/run/timeline.js';
 import { groupClients, placeClients } from '../sim/transports/threads/placement.js';
@@ -80,6 +83,85 @@ describe('random', () => {
     expect(uploads(again.doc)).toEqual(uploads(a.doc));
     expect(uploads(b.doc)).not.toEqual(uploads(a.doc));
     expect(outputsOf(b.out)).toEqual(outputsOf(a.out));
+  });
+});
+
+describe('bandwidth', () => {
+  it('asks each holder in proportion to the rate it announced, spread out in time', () => {
+    const strategy = bandwidth();
+    strategy.heard?.(2, 3000);
+    strategy.heard?.(5, 1000);
+    const picks: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const holder = choose(strategy, 'f', [2, 5], everyone);
+      if (holder === undefined) throw new Error('no holder');
+      strategy.sent('f', holder);
+      picks.push(holder);
+    }
+    // Smooth weighted round-robin: 3 to 1, the slow holder's turns between the fast one's.
+    expect(picks).toEqual([2, 2, 5, 2, 2, 2, 5, 2]);
+    // Looking changes nothing: the same order until a request goes out.
+    expect(strategy.order('f', [2, 5], [])).toEqual(strategy.order('f', [2, 5], []));
+  });
+
+  it('counts a member that announced nothing as the mean, and is round-robin when none did', () => {
+    const blind = bandwidth();
+    const picks = Array.from({ length: 6 }, () => {
+      const holder = blind.order('f', [1, 2, 3], [])[0];
+      blind.sent('f', holder);
+      return holder;
+    });
+    expect(picks).toEqual([1, 2, 3, 1, 2, 3]);
+    const mixed = bandwidth();
+    mixed.heard?.(1, 4000);
+    mixed.heard?.(2, 0);
+    mixed.heard?.(3, 2000);
+    const counts = new Map<number, number>();
+    for (let i = 0; i < 90; i++) {
+      const holder = mixed.order('f', [1, 2, 3], [])[0];
+      mixed.sent('f', holder);
+      counts.set(holder, (counts.get(holder) ?? 0) + 1);
+    }
+    expect(counts).toEqual(
+      new Map([
+        [1, 40],
+        [2, 30],
+        [3, 20],
+      ]),
+    );
+  });
+
+  it('in virtual time: the fastest seed serves most, and the swarm finishes sooner than round-robin', () => {
+    const dir = tempDir();
+    const seed = inputText([['file1', Array.from({ length: 60 }, (_, i) => i)]], []);
+    writeInputs([seed, seed, ...Array.from({ length: 6 }, () => inputText([], ['file1']))], dir);
+    const network = join(dir, 'fast-seed.json');
+    writeFileSync(network, JSON.stringify({ ranks: [{ ranks: '1', uploadMbps: 400 }] }));
+    const run = (strategy: string): MetricsDocument => {
+      const result = sim(
+        'run',
+        dir,
+        '--transport',
+        'virtual',
+        '--strategy',
+        strategy,
+        '--network',
+        network,
+        '--out',
+        tempDir(),
+        '--json',
+        '--no-report',
+      );
+      expect(result.status, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as MetricsDocument;
+    };
+    const [weighed, plain] = [run('bandwidth'), run('round-robin')];
+    const uploads = (doc: MetricsDocument): number[] => doc.ranks.map((rank) => rank.uploaded);
+    const last = (doc: MetricsDocument): number => Math.max(...doc.ranks.map((rank) => rank.completedSeconds ?? 0));
+    // Rank 1 uploads 20 times as fast as everyone else.
+    expect(uploads(weighed)[1]).toBeGreaterThan(0.75 * weighed.run.segmentsTransferred);
+    expect(uploads(weighed)[1]).toBeGreaterThan(2 * uploads(plain)[1]);
+    expect(last(weighed)).toBeLessThan(last(plain) / 2);
   });
 });
 

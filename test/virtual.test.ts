@@ -110,10 +110,11 @@ describe('sim sweep', () => {
     expect(first.stdout).toMatch(/^round-robin +3\/3 +0\.\d{3} ± 0\.\d{3}/m);
     expect(first.stdout).toMatch(/^least-loaded +3\/3 /m);
     expect(first.stdout).toMatch(/^random +3\/3 /m);
+    expect(first.stdout).toMatch(/^bandwidth +3\/3 /m);
     const runs = readFileSync(join(dir, 'a', 'runs.csv'), 'utf8')
       .trim()
       .split('\n');
-    expect(runs).toHaveLength(10);
+    expect(runs).toHaveLength(13);
     expect(runs.slice(1).map((line) => line.split(',').slice(0, 3).join(','))).toEqual([
       'round-robin,1,true',
       'round-robin,2,true',
@@ -124,6 +125,9 @@ describe('sim sweep', () => {
       'random,1,true',
       'random,2,true',
       'random,3,true',
+      'bandwidth,1,true',
+      'bandwidth,2,true',
+      'bandwidth,3,true',
     ]);
     expect(readdirSync(join(dir, 'a')).sort()).toEqual([
       'completionSeconds.png',

@@ -1,3 +1,4 @@
+import { bandwidth } from './bandwidth.js';
 import { leastLoaded } from './least-loaded.js';
 import { random } from './random.js';
 import { roundRobin } from './round-robin.js';
@@ -9,6 +10,7 @@ const FACTORIES = {
   'round-robin': () => roundRobin(),
   'least-loaded': () => leastLoaded(),
   random: (rank, _size, seed) => random(rank, seed),
+  bandwidth: () => bandwidth(),
 } satisfies Record<string, StrategyFactory>;
 
 export type StrategyName = keyof typeof FACTORIES;

@@ -18,6 +18,11 @@ export interface SourceStrategy {
   /** A request to `holder` will not be answered (it timed out, or the holder is gone). */
   abandoned(holder: number): void;
   /**
+   * A swarm reply said what `member` announced as its upload rate when it registered, in
+   * kbit/s (0: it did not say). Called before `order` sees the reply's members.
+   */
+  heard?(member: number, uploadKbps: number): void;
+  /**
    * What asking `holder` costs, if the strategy ranks holders. When present, the download
    * activity looks a few segments ahead for the segment whose best holder costs least;
    * when absent, segments are taken in order.

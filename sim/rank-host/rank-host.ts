@@ -54,6 +54,8 @@ export interface ClientHostOptions extends HostOptions {
   pipeline: Pipeline;
   /** Ask again a segment request unanswered this long (lossy links); default never. */
   requestTimeoutMs?: number;
+  /** The upload rate the client announces (virtual time: its link's); default 0, not known. */
+  uploadKbps?: number;
   output: OutputSink;
   /** Seconds on the run's clock, for the timeline. */
   clock: () => number;
@@ -114,6 +116,7 @@ export class ClientHost implements RankHost {
       pipeline: options.pipeline,
       standby: options.roles.standby,
       requestTimeoutMs: options.requestTimeoutMs,
+      uploadKbps: options.uploadKbps,
       sink: (file, hashes) => this.finished(file, hashes),
     });
   }

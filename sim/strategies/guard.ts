@@ -24,8 +24,10 @@ export function checkedStrategy(value: unknown, module: string): SourceStrategy 
   const missing = METHODS.filter((name) => typeof candidate[name] !== 'function');
   if (missing.length > 0)
     throw new StrategyFault(module, `the object create() returned has no ${missing.map((name) => `${name}()`).join(', ')}`);
-  if (candidate.cost !== undefined && typeof candidate.cost !== 'function') {
-    throw new StrategyFault(module, `cost must be a function when present, got ${describe(candidate.cost)}`);
+  for (const name of ['cost', 'heard']) {
+    if (candidate[name] !== undefined && typeof candidate[name] !== 'function') {
+      throw new StrategyFault(module, `${name} must be a function when present, got ${describe(candidate[name])}`);
+    }
   }
   return value as SourceStrategy;
 }
@@ -58,6 +60,7 @@ export function guarded(inner: SourceStrategy, module: string): SourceStrategy {
     answered: (holder, load) => call('answered()', () => inner.answered(holder, load)),
     abandoned: (holder) => call('abandoned()', () => inner.abandoned(holder)),
   };
+  if (inner.heard) strategy.heard = (member, uploadKbps) => call('heard()', () => inner.heard?.(member, uploadKbps));
   if (inner.cost) {
     strategy.cost = (holder) => {
       const cost = call('cost()', () => inner.cost?.(holder));
