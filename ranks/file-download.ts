@@ -169,6 +169,15 @@ export class FileDownload {
     return !this.refusedBy.get(segment)?.has(member) && (!this.trustGuess || this.guess.mayHold(member, segment, this.obtained));
   }
 
+  /** Members known to hold the segment (seeds, and members whose reported runs cover it) that have not refused it. */
+  knownHolders(segment: number): number {
+    let count = 0;
+    for (const member of this.swarm) {
+      if (this.guess.knownToHold(member, segment, this.obtained) && !this.refusedBy.get(segment)?.has(member)) count++;
+    }
+    return count;
+  }
+
   /** A SEGMENT_REQUEST for `segment` goes to `holder`; a segment taken from the retry queue must be taken first. */
   asked(segment: number, holder: number): void {
     this.askedOf[segment] = holder;

@@ -25,7 +25,16 @@ export class HoldingsGuess {
 
   mayHold(rank: number, index: number, progress: number): boolean {
     const slot = this.slots.get(rank);
-    if (slot === undefined) return true;
+    return slot === undefined || this.covers(slot, index, progress);
+  }
+
+  /** Unlike `mayHold`, a member never heard from is not known to hold anything. */
+  knownToHold(rank: number, index: number, progress: number): boolean {
+    const slot = this.slots.get(rank);
+    return slot !== undefined && this.covers(slot, index, progress);
+  }
+
+  private covers(slot: number, index: number, progress: number): boolean {
     const at = 3 * slot;
     const held = this.runs[at + 1];
     if (held >= this.segments) return true;

@@ -8,6 +8,8 @@ import type { SourceStrategy } from './strategies/index.js';
 const RUN_LENGTH = 8;
 /** How many not-yet-requested segments a strategy with costs may choose among. */
 const LOOKAHEAD = 16;
+/** ... and one that asks for the rarest first: rarity shows at the edges of others' runs, which a wider window reaches. */
+const RARE_LOOKAHEAD = 64;
 
 /** What one turn at a file did: sent a run, found nothing askable, or proved a segment lost. */
 export type Turn = 'sent' | 'stuck' | 'lost';
@@ -38,7 +40,9 @@ export class RequestRuns {
       const retried = this.requestRetries(file);
       if (retried !== 'stuck') return retried;
     }
-    const window = file.freshSegments(this.lookahead, LOOKAHEAD);
+    const window = this.strategy.rarestFirst
+      ? rarestFirst(file, file.freshSegments(this.lookahead, RARE_LOOKAHEAD))
+      : file.freshSegments(this.lookahead, LOOKAHEAD);
     const first = this.pickFresh(file, window);
     if (!first) return 'stuck';
     const holder = first.holder;
@@ -149,4 +153,18 @@ export class RequestRuns {
     this.strategy.sent(file.name, holder);
     this.comm.send(holder, Tag.SEGMENT_REQUEST, { file: file.name, index: segment, hash: file.hashes[segment] });
   }
+}
+
+/**
+ * The window sorted by how many members are known to hold each segment, fewest first; a
+ * segment no member is known to hold goes last (only a probe of an unheard member could
+ * find it). The sort is stable: equally rare segments keep their order.
+ */
+function rarestFirst(file: FileDownload, window: number[]): number[] {
+  const rarity = new Map<number, number>();
+  for (const segment of window) {
+    const holders = file.knownHolders(segment);
+    rarity.set(segment, holders === 0 ? Infinity : holders);
+  }
+  return window.sort((a, b) => (rarity.get(a) as number) - (rarity.get(b) as number));
 }

@@ -3,6 +3,8 @@ import { DownloadActivity } from '../ranks/download.js';
 import { FileDownload } from '../ranks/file-download.js';
 import { InFlight } from '../ranks/in-flight.js';
 import { Losses } from '../ranks/losses.js';
+import { newDownloadCounters } from '../ranks/download-counters.js';
+import { RequestRuns } from '../ranks/request-runs.js';
 import { Tag, type SwarmPayloads } from '../ranks/protocol.js';
 import { SegmentStore } from '../ranks/segment-store.js';
 import { STRATEGIES } from '../ranks/strategies/index.js';
@@ -262,5 +264,34 @@ describe('a file download', () => {
     expect(b.giveUp()).toEqual([1]);
     expect(b.nextRetry).toBeUndefined();
     expect(inFlight.total).toBe(0);
+  });
+});
+
+describe('rarest-first', () => {
+  /** A file of 12 segments listed with seed 1 and peers 2 and 3, whose replies said: 2 holds 4-7, 3 holds 6-9. */
+  function requestsAfterReplies(strategyName: 'rarest-first' | 'round-robin'): string[] {
+    const sent: string[] = [];
+    const comm = new MailboxComm<SwarmPayloads>(4, 5, (dest, tag, payload) => {
+      if (tag === Tag.SEGMENT_REQUEST) sent.push(`${(payload as { index: number }).index}->${dest}`);
+    });
+    const inFlight = new InFlight(16, false);
+    inFlight.wanted(12);
+    const file = new FileDownload('f', new Losses(), inFlight);
+    file.begin(hashes('f', 12), 0);
+    file.listed([1, 2, 3]);
+    file.refreshed([1]);
+    file.asked(0, 2);
+    file.answered(0, 2, 4, 4);
+    file.asked(1, 3);
+    file.answered(1, 3, 6, 4);
+    const runs = new RequestRuns(comm, STRATEGIES[strategyName](4, 5, '1'), inFlight, newDownloadCounters());
+    expect(runs.turn(file)).toBe('sent');
+    return sent;
+  }
+
+  it('asks first for the segments fewest members are known to hold', () => {
+    // Known holders: 2-3 and 10-11 only the seed; 4-5 two; 6-7 three; 8-9 two.
+    expect(requestsAfterReplies('rarest-first')).toEqual(['2->1', '3->1', '10->1', '11->1']);
+    expect(requestsAfterReplies('round-robin')).toEqual(['2->1', '3->1', '4->1', '5->1']);
   });
 });

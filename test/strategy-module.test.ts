@@ -130,7 +130,10 @@ describe('a bad strategy module', () => {
     ['round-robin=./x.js', /round-robin is a built-in strategy's name/],
     [`${EXAMPLE},least-asked=${EXAMPLE}`, /least-asked is named twice/],
     ['bad label=./x.js', /strategy label "bad label" must be/],
-    ['fastest', /unknown strategy "fastest"; choose from round-robin, least-loaded, random, bandwidth, or all, or give a module's path/],
+    [
+      'fastest',
+      /unknown strategy "fastest"; choose from round-robin, least-loaded, random, bandwidth, rarest-first, or all, or give a module's path/,
+    ],
   ])('--strategy %s is an option error', (value, message) => {
     const result = sim('run', CASE, '--strategy', value, '--out', tempDir());
     expect(result.status).toBe(2);
@@ -169,6 +172,12 @@ describe('the guard around a module', () => {
       { label: 'fast', module: '/w/a/b.js' },
       { label: 'c', module: '/w/c.mjs' },
     ]);
-    expect(parseChoices('all').map((choice) => choice.label)).toEqual(['round-robin', 'least-loaded', 'random', 'bandwidth']);
+    expect(parseChoices('all').map((choice) => choice.label)).toEqual([
+      'round-robin',
+      'least-loaded',
+      'random',
+      'bandwidth',
+      'rarest-first',
+    ]);
   });
 });

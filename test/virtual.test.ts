@@ -111,10 +111,11 @@ describe('sim sweep', () => {
     expect(first.stdout).toMatch(/^least-loaded +3\/3 /m);
     expect(first.stdout).toMatch(/^random +3\/3 /m);
     expect(first.stdout).toMatch(/^bandwidth +3\/3 /m);
+    expect(first.stdout).toMatch(/^rarest-first +3\/3 /m);
     const runs = readFileSync(join(dir, 'a', 'runs.csv'), 'utf8')
       .trim()
       .split('\n');
-    expect(runs).toHaveLength(13);
+    expect(runs).toHaveLength(16);
     expect(runs.slice(1).map((line) => line.split(',').slice(0, 3).join(','))).toEqual([
       'round-robin,1,true',
       'round-robin,2,true',
@@ -128,6 +129,9 @@ describe('sim sweep', () => {
       'bandwidth,1,true',
       'bandwidth,2,true',
       'bandwidth,3,true',
+      'rarest-first,1,true',
+      'rarest-first,2,true',
+      'rarest-first,3,true',
     ]);
     expect(readdirSync(join(dir, 'a')).sort()).toEqual([
       'completionSeconds.png',

@@ -1,6 +1,7 @@
 import { bandwidth } from './bandwidth.js';
 import { leastLoaded } from './least-loaded.js';
 import { random } from './random.js';
+import { rarestFirst } from './rarest-first.js';
 import { roundRobin } from './round-robin.js';
 import type { StrategyFactory } from './strategy.js';
 
@@ -11,6 +12,7 @@ const FACTORIES = {
   'least-loaded': () => leastLoaded(),
   random: (rank, _size, seed) => random(rank, seed),
   bandwidth: () => bandwidth(),
+  'rarest-first': () => rarestFirst(),
 } satisfies Record<string, StrategyFactory>;
 
 export type StrategyName = keyof typeof FACTORIES;

@@ -23,6 +23,13 @@ export interface SourceStrategy {
    */
   heard?(member: number, uploadKbps: number): void;
   /**
+   * Ask first for the segments the fewest members are known to hold (seeds, and members
+   * whose replies reported runs that cover them), among the next few never asked for; by
+   * default segments go in order. The tracker knows nothing of segments: this is what the
+   * replies said.
+   */
+  readonly rarestFirst?: boolean;
+  /**
    * What asking `holder` costs, if the strategy ranks holders. When present, the download
    * activity looks a few segments ahead for the segment whose best holder costs least;
    * when absent, segments are taken in order.

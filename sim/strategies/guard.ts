@@ -42,6 +42,7 @@ export function guarded(inner: SourceStrategy, module: string): SourceStrategy {
     }
   };
   const strategy: SourceStrategy = {
+    rarestFirst: inner.rarestFirst === true,
     order(file, members, out) {
       const order = call('order()', () => inner.order(file, members, out));
       if (!Array.isArray(order))
