@@ -46,6 +46,7 @@ export class DownloadActivity {
   private readonly losses = new Losses();
   private readonly inFlight: InFlight;
   private readonly runs: RequestRuns;
+  private alarmDue = 0;
 
   constructor(options: DownloadOptions) {
     this.comm = options.comm;
@@ -69,7 +70,7 @@ export class DownloadActivity {
       return;
     }
     for (const file of this.files.values()) this.askSwarm(file, true);
-    if (this.timeoutMs !== undefined) this.comm.alarm(this.timeoutMs);
+    if (this.timeoutMs !== undefined) this.setAlarm(this.timeoutMs);
   }
 
   /**
@@ -94,9 +95,16 @@ export class DownloadActivity {
   /** Requests unanswered since the alarm before last are asked again (a message may have been dropped). */
   onAlarm(): void {
     if (this.timeoutMs === undefined || this.done) return;
+    // The upload activity sets alarms too: one due more than half a period from now is not this one's.
+    if (this.comm.now() < this.alarmDue - this.timeoutMs / 2) return;
     const expired = this.inFlight.alarm();
     for (const file of this.active) this.runs.abandoned(file.timedOut(expired));
-    this.comm.alarm(this.timeoutMs);
+    this.setAlarm(this.timeoutMs);
+  }
+
+  private setAlarm(ms: number): void {
+    this.alarmDue = this.comm.now() + ms;
+    this.comm.alarm(ms);
   }
 
   onSwarm(reply: SwarmPayloads[typeof Tag.SWARM_REPLY]): void {

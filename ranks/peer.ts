@@ -17,6 +17,8 @@ export interface PeerOptions {
   requestTimeoutMs?: number;
   /** The upload rate this client announces to the tracker; default 0, not known. */
   uploadKbps?: number;
+  /** A client that never uploads (`--free-riders`): it refuses every request. */
+  freeRider?: boolean;
 }
 
 export interface PeerReport extends DownloadCounters {
@@ -46,7 +48,13 @@ export class Peer {
     this.uploadKbps = Math.max(0, Math.round(options.uploadKbps ?? 0));
     this.trackers = options.standby === undefined ? [TRACKER] : [TRACKER, options.standby];
     this.tracker = new TrackerLink(comm, this.trackers);
-    this.upload = new UploadActivity(comm, this.store);
+    const { strategy } = options;
+    const downloadedFrom = (rank: number): number => this.download.counters.downloadedFrom.get(rank) ?? 0;
+    this.upload = new UploadActivity(comm, this.store, {
+      freeRider: options.freeRider,
+      priority:
+        strategy.uploadPriority && ((requester) => strategy.uploadPriority?.(requester, downloadedFrom(requester), comm.now()) ?? 0),
+    });
     this.download = new DownloadActivity({
       comm,
       tracker: this.tracker,
@@ -73,7 +81,7 @@ export class Peer {
       }
       switch (message.tag) {
         case Tag.SEGMENT_REQUEST:
-          this.upload.serve(message.source, message.payload);
+          this.upload.take(message.source, message.payload);
           break;
         case Tag.ACK:
         case Tag.NACK:
@@ -89,7 +97,9 @@ export class Peer {
           this.lost(message.source, message.payload.reason);
           break;
         case ALARM:
+          // One alarm for two activities: each acts only on the alarms it set (see each onAlarm).
           this.download.onAlarm();
+          this.upload.onAlarm();
           break;
         case Tag.INIT_ACK:
           // A go-ahead repeated by a tracker that took over.

@@ -105,6 +105,8 @@ export interface MetricsDocument {
     strategy: string;
     /** The user's strategy module, when the strategy is one. */
     strategyModule?: string;
+    /** Clients that never uploaded (`--free-riders`), when there were any. */
+    freeRiders?: number[];
     pipeline: number | 'auto';
     ranks: number;
     files: number;

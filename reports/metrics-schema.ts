@@ -36,6 +36,7 @@ export const METRICS_SCHEMA = {
         {
           seed: { type: 'string', description: "the virtual transport's run seed" },
           strategyModule: { type: 'string', description: "the path of the user's strategy module, when the strategy is one" },
+          freeRiders: { type: 'array', items: { type: 'integer', minimum: 1 }, description: 'clients that never uploaded (--free-riders)' },
           firstRequestSeconds: {
             ...seconds,
             description: "seconds from the process's start to the first segment request (threads transport)",

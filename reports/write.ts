@@ -6,15 +6,17 @@ import { csv, filesCsv, matrixCsv, ranksCsv, transfersCsv } from './csv.js';
 import { ensureDir, writeAtomically } from '../sim/job/files.js';
 import type { MetricsDocument } from './document.js';
 import { escapeHtml, fixed, htmlTable, renderPage } from './html.js';
+import { freeRiderSentence } from './free-riders.js';
 import { METRICS_SCHEMA } from './metrics-schema.js';
 
 function runHeader(doc: MetricsDocument): string {
   const { run, outputs } = doc;
+  const riders = freeRiderSentence(doc);
   const verdict = run.ok
     ? `<span class="ok">all ${outputs.written} outputs correct</span>`
     : `<span class="bad">${outputs.problems.length} outputs wrong or missing</span>`;
   return `<p class="meta">${escapeHtml(run.inputDir)}: ${run.ranks} ranks, ${run.files} files, strategy ${escapeHtml(run.strategy)}, pipeline ${run.pipeline}, ${escapeHtml(run.transport)} transport (${run.workers} worker threads), started ${escapeHtml(run.startedAt)}</p>
-<p>${count(run.segmentsTransferred)} segments transferred with ${count(run.messages)} messages in ${run.wallSeconds.toFixed(3)} s; ${verdict}.</p>`;
+<p>${count(run.segmentsTransferred)} segments transferred with ${count(run.messages)} messages in ${run.wallSeconds.toFixed(3)} s; ${verdict}.</p>${riders ? `\n<p>${escapeHtml(riders)}.</p>` : ''}`;
 }
 
 function loadRow(label: string, doc: MetricsDocument): (string | number | null)[] {

@@ -49,6 +49,8 @@ export interface RunSettings {
   /** End the run when no message moves for this long; default 10. */
   stallTimeoutSeconds?: number;
   trackers?: 1 | 2;
+  /** Clients that never upload, as `--free-riders`; default 0. */
+  freeRiders?: number;
   /** `--fault` specs, as on the command line (`kill:3@segments=100`). */
   faults?: readonly string[];
   /** Virtual time: the seed; default '1'. */
@@ -91,6 +93,7 @@ export async function runSwarm(inputDir: string, settings: RunSettings = {}): Pr
     ranks: settings.ranks,
     transport: settings.transport,
     strategies: choicesOf([settings.strategy ?? 'round-robin']),
+    freeRiderCount: settings.freeRiders,
     pipeline: settings.pipeline ?? 'auto',
     workers: settings.workers,
     stallTimeoutMs: (settings.stallTimeoutSeconds ?? 10) * 1000,
@@ -148,6 +151,8 @@ export interface SweepSettings {
   out?: string;
   /** Simulations at once; default one per core. */
   workers?: number;
+  /** Clients that never upload, as `--free-riders`; default 0. */
+  freeRiders?: number;
 }
 
 /** Runs the job once per (strategy, seed) in virtual time, in parallel, and writes the comparison report. */
@@ -155,6 +160,7 @@ export async function sweep(inputDir: string, settings: SweepSettings = {}): Pro
   return sweepCommand({
     inputDir,
     strategies: choicesOf(settings.strategies ?? STRATEGY_NAMES),
+    freeRiderCount: settings.freeRiders,
     seeds: settings.seeds ?? Array.from({ length: 10 }, (_, i) => String(i + 1)),
     network: defaultNetwork(),
     outDir: settings.out ?? 'sweep',

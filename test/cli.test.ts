@@ -337,10 +337,17 @@ describe('one meaning per flag, on every verb', () => {
     expect(result.status).toBe(0);
     const document = JSON.parse(result.stdout) as { ok: boolean; exitCode: number; cases: { strategy: string; runs: unknown[] }[] };
     expect([document.ok, document.exitCode]).toEqual([true, 0]);
-    expect(document.cases.map((c) => c.strategy)).toEqual(['round-robin', 'least-loaded', 'random', 'bandwidth', 'rarest-first']);
+    expect(document.cases.map((c) => c.strategy)).toEqual([
+      'round-robin',
+      'least-loaded',
+      'random',
+      'bandwidth',
+      'rarest-first',
+      'tit-for-tat',
+    ]);
     // With --json the case lines go to stderr, so that stdout is one document.
     expect(result.stderr).toContain(`PASS  ${dir} (least-loaded)  1/1 runs`);
-    expect(result.stderr).toMatch(/check: 5 passed, 0 failed\n$/);
+    expect(result.stderr).toMatch(/check: 6 passed, 0 failed\n$/);
   });
 
   it('faults --strategy a,b runs the matrix with each; --json lists every run', () => {

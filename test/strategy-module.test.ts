@@ -132,7 +132,7 @@ describe('a bad strategy module', () => {
     ['bad label=./x.js', /strategy label "bad label" must be/],
     [
       'fastest',
-      /unknown strategy "fastest"; choose from round-robin, least-loaded, random, bandwidth, rarest-first, or all, or give a module's path/,
+      /unknown strategy "fastest"; choose from round-robin, least-loaded, random, bandwidth, rarest-first, tit-for-tat, or all, or give a module's path/,
     ],
   ])('--strategy %s is an option error', (value, message) => {
     const result = sim('run', CASE, '--strategy', value, '--out', tempDir());
@@ -178,6 +178,7 @@ describe('the guard around a module', () => {
       'random',
       'bandwidth',
       'rarest-first',
+      'tit-for-tat',
     ]);
   });
 });

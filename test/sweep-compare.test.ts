@@ -64,6 +64,6 @@ describe("a sweep's comparison", () => {
     const summary = readFileSync(join(out, 'summary.csv'), 'utf8').split('\n');
     expect(summary[0]).toContain('jain_mean,jain_ci95,jain_stddev,jain_min,jain_max,jain_best');
     // A header, one line per built-in strategy, and the last line's end.
-    expect(summary).toHaveLength(7);
+    expect(summary).toHaveLength(8);
   });
 });

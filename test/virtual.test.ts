@@ -112,10 +112,11 @@ describe('sim sweep', () => {
     expect(first.stdout).toMatch(/^random +3\/3 /m);
     expect(first.stdout).toMatch(/^bandwidth +3\/3 /m);
     expect(first.stdout).toMatch(/^rarest-first +3\/3 /m);
+    expect(first.stdout).toMatch(/^tit-for-tat +3\/3 /m);
     const runs = readFileSync(join(dir, 'a', 'runs.csv'), 'utf8')
       .trim()
       .split('\n');
-    expect(runs).toHaveLength(16);
+    expect(runs).toHaveLength(19);
     expect(runs.slice(1).map((line) => line.split(',').slice(0, 3).join(','))).toEqual([
       'round-robin,1,true',
       'round-robin,2,true',
@@ -132,6 +133,9 @@ describe('sim sweep', () => {
       'rarest-first,1,true',
       'rarest-first,2,true',
       'rarest-first,3,true',
+      'tit-for-tat,1,true',
+      'tit-for-tat,2,true',
+      'tit-for-tat,3,true',
     ]);
     expect(readdirSync(join(dir, 'a')).sort()).toEqual([
       'completionSeconds.png',

@@ -3,6 +3,7 @@ import { leastLoaded } from './least-loaded.js';
 import { random } from './random.js';
 import { rarestFirst } from './rarest-first.js';
 import { roundRobin } from './round-robin.js';
+import { titForTat } from './tit-for-tat.js';
 import type { StrategyFactory } from './strategy.js';
 
 export type { SourceStrategy, StrategyFactory } from './strategy.js';
@@ -13,6 +14,7 @@ const FACTORIES = {
   random: (rank, _size, seed) => random(rank, seed),
   bandwidth: () => bandwidth(),
   'rarest-first': () => rarestFirst(),
+  'tit-for-tat': () => titForTat(),
 } satisfies Record<string, StrategyFactory>;
 
 export type StrategyName = keyof typeof FACTORIES;

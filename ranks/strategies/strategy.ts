@@ -30,6 +30,15 @@ export interface SourceStrategy {
    */
   readonly rarestFirst?: boolean;
   /**
+   * The upload side, when present: the client chokes. Its upload slots (ranks/upload.ts)
+   * go to the requesters of highest priority, given out again every second of the
+   * transport's clock while requests wait; a choked requester's requests wait for a slot.
+   * `receivedFrom` is how many segments this client has downloaded from `requester`;
+   * `nowMs` is the transport's clock (simulated time in virtual time). Without it, every
+   * request is answered at once.
+   */
+  uploadPriority?(requester: number, receivedFrom: number, nowMs: number): number;
+  /**
    * What asking `holder` costs, if the strategy ranks holders. When present, the download
    * activity looks a few segments ahead for the segment whose best holder costs least;
    * when absent, segments are taken in order.

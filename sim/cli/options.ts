@@ -66,6 +66,13 @@ const SHARED = {
     parse: parse.strategyList,
     bad: ['--strategy', 'random-walk'],
   }),
+  freeRiders: value({
+    flags: '--free-riders <k>',
+    help: 'this many clients never upload (the highest-ranked of those that own nothing): what tit-for-tat punishes; the summary shows their completion apart',
+    parse: parse.wholeNumber(0),
+    default: 0,
+    bad: ['--free-riders', '-1'],
+  }),
   pipeline: value<number | 'auto'>({
     flags: '--pipeline <n>',
     help: "segment requests a client keeps in flight ('auto': one per 20 segments wanted, 8 to 256)",

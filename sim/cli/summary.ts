@@ -1,3 +1,4 @@
+import { freeRiderSentence } from '../../reports/free-riders.js';
 import type { FaultsSection, MetricsDocument, TrackerTable } from '../../reports/document.js';
 import { count } from '../../reports/numbers.js';
 import { textTable } from './text-table.js';
@@ -21,6 +22,8 @@ export function formatSummary(doc: MetricsDocument): string {
     lines.push(`${outputs.problems.length} of the expected outputs are wrong:`);
     for (const { output, problem } of outputs.problems) lines.push(`  ${output}: ${problem}`);
   }
+  const riders = freeRiderSentence(doc);
+  if (riders) lines.push(riders);
   if (doc.faults) lines.push('', ...faultLines(doc.faults, doc.trackers ?? []));
   return lines.join('\n');
 }

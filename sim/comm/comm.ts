@@ -73,6 +73,11 @@ export interface Comm<M extends PayloadMap> {
    * transport), delivers an ALARM message to this rank: the way to time out a wait.
    */
   alarm(ms: number): void;
+  /**
+   * Milliseconds on the transport's clock (simulated time on the virtual transport, so a
+   * run that reads it still replays); only differences between two readings mean anything.
+   */
+  now(): number;
   /** Whether the transport has reported `rank` lost (and not started again since). */
   isLost(rank: number): boolean;
 }

@@ -52,6 +52,10 @@ export class MailboxComm<M extends PayloadMap> implements Comm<M> {
     return this.mailbox.take(filter) as Envelope<M> | undefined;
   }
 
+  now(): number {
+    return performance.now();
+  }
+
   alarm(ms: number): void {
     setTimeout(() => this.mailbox.deliver({ source: this.rank, tag: ALARM, payload: null }), ms).unref();
   }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { MetricsDocument } from '../../reports/document.js';
+import { chooseFreeRiders } from '../job/free-riders.js';
 import { loadJob } from '../job/inputs.js';
 import { checkChoices } from '../strategies/load.js';
 import { showProgress, type ProgressMode } from '../cli/progress.js';
@@ -12,8 +13,10 @@ import { prepareReportFolders, reportFolder, withReportProblems, writeReportOrSa
 
 export { defaultNetwork, runJob, type RunOptions, type VirtualSettings } from '../run/pipeline.js';
 
-export interface RunCommandOptions extends Omit<RunOptions, 'strategy' | 'onStart'> {
+export interface RunCommandOptions extends Omit<RunOptions, 'strategy' | 'onStart' | 'freeRiders'> {
   strategies: StrategyChoice[];
+  /** `--free-riders K`: chosen from the job (sim/job/free-riders.ts). */
+  freeRiderCount?: number;
   progress: ProgressMode;
   /** Write report/ (and compare/ for several strategies); false for --no-report. */
   report: boolean;
@@ -37,6 +40,7 @@ export interface RunOutcome {
 export async function runCommand(inputDir: string, options: RunCommandOptions): Promise<RunOutcome> {
   const job = loadJob(inputDir, options.ranks);
   await checkChoices(options.strategies, job.ranks);
+  const freeRiders = chooseFreeRiders(job, options.freeRiderCount ?? 0);
   await ensureOutputFolder('--out', options.outDir);
   const wanted = wantedSegments(job);
   const several = options.strategies.length > 1;
@@ -59,6 +63,7 @@ export async function runCommand(inputDir: string, options: RunCommandOptions): 
       doc = await runJob(job, {
         ...options,
         strategy,
+        freeRiders,
         outDir,
         onStart: (live) => (stopProgress = showProgress(live, wanted, options.progress)),
       });

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { StrategyChoice } from '../strategies/choice.js';
+import { chooseFreeRiders } from '../job/free-riders.js';
 import { loadJob } from '../job/inputs.js';
 import { checkChoices } from '../strategies/load.js';
 import { ensureOutputFolder } from '../job/output-folders.js';
@@ -11,6 +12,8 @@ import type { SweepRow, SweepTask } from '../sweep/sweep-task.js';
 import type { NetworkSettings } from '../transports/virtual/network-model.js';
 
 export interface SweepOptions {
+  /** `--free-riders K`, the same clients in every run. */
+  freeRiderCount?: number;
   inputDir: string;
   strategies: StrategyChoice[];
   seeds: string[];
@@ -37,6 +40,7 @@ export async function sweepCommand(options: SweepOptions): Promise<SweepOutcome>
   const job = loadJob(options.inputDir);
   await checkChoices(options.strategies, job.ranks);
   await ensureOutputFolder('--out', options.outDir);
+  const freeRiders = chooseFreeRiders(job, options.freeRiderCount ?? 0);
   const pairs = options.strategies.flatMap((strategy) => options.seeds.map((seed) => ({ strategy, seed })));
   // A thread more than there are pairs would only idle.
   const threads = Math.min(options.workers ?? availableParallelism(), pairs.length);
@@ -50,7 +54,7 @@ export async function sweepCommand(options: SweepOptions): Promise<SweepOutcome>
   try {
     const rows = await Promise.all(
       pairs.map(async ({ strategy, seed }) => {
-        const row = await pool.run({ inputDir: options.inputDir, strategy, seed, network });
+        const row = await pool.run({ inputDir: options.inputDir, strategy, seed, network, freeRiders });
         options.onRow?.(row, ++done, pairs.length);
         return row;
       }),

@@ -56,6 +56,7 @@ export interface ClientHostOptions extends HostOptions {
   requestTimeoutMs?: number;
   /** The upload rate the client announces (virtual time: its link's); default 0, not known. */
   uploadKbps?: number;
+  freeRider?: boolean;
   output: OutputSink;
   /** Seconds on the run's clock, for the timeline. */
   clock: () => number;
@@ -117,6 +118,7 @@ export class ClientHost implements RankHost {
       standby: options.roles.standby,
       requestTimeoutMs: options.requestTimeoutMs,
       uploadKbps: options.uploadKbps,
+      freeRider: options.freeRider,
       sink: (file, hashes) => this.finished(file, hashes),
     });
   }

@@ -99,6 +99,10 @@ class FaultyComm implements SwarmComm {
     this.inner.alarm(ms);
   }
 
+  now(): number {
+    return this.inner.now();
+  }
+
   isLost(rank: number): boolean {
     return this.inner.isLost(rank);
   }

@@ -11,6 +11,7 @@ export interface RunParameters {
   transport: string;
   workers: number;
   strategy: StrategyChoice;
+  freeRiders?: readonly number[];
   pipeline: number | 'auto';
   outDir: string;
   startedAt: Date;
@@ -36,6 +37,7 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
       workers: run.workers,
       strategy: run.strategy.label,
       ...(run.strategy.module === undefined ? {} : { strategyModule: run.strategy.module }),
+      ...(run.freeRiders && run.freeRiders.length > 0 ? { freeRiders: [...run.freeRiders] } : {}),
       pipeline: run.pipeline,
       ranks: job.ranks,
       startedAt: run.startedAt.toISOString(),

@@ -24,7 +24,7 @@ export function checkedStrategy(value: unknown, module: string): SourceStrategy 
   const missing = METHODS.filter((name) => typeof candidate[name] !== 'function');
   if (missing.length > 0)
     throw new StrategyFault(module, `the object create() returned has no ${missing.map((name) => `${name}()`).join(', ')}`);
-  for (const name of ['cost', 'heard']) {
+  for (const name of ['cost', 'heard', 'uploadPriority']) {
     if (candidate[name] !== undefined && typeof candidate[name] !== 'function') {
       throw new StrategyFault(module, `${name} must be a function when present, got ${describe(candidate[name])}`);
     }
@@ -61,6 +61,15 @@ export function guarded(inner: SourceStrategy, module: string): SourceStrategy {
     answered: (holder, load) => call('answered()', () => inner.answered(holder, load)),
     abandoned: (holder) => call('abandoned()', () => inner.abandoned(holder)),
   };
+  if (inner.uploadPriority) {
+    strategy.uploadPriority = (requester, receivedFrom, nowMs) => {
+      const priority = call('uploadPriority()', () => inner.uploadPriority?.(requester, receivedFrom, nowMs));
+      if (typeof priority !== 'number' || Number.isNaN(priority)) {
+        throw new StrategyFault(module, `uploadPriority(${requester}) returned ${describe(priority)}, expected a number`);
+      }
+      return priority;
+    };
+  }
   if (inner.heard) strategy.heard = (member, uploadKbps) => call('heard()', () => inner.heard?.(member, uploadKbps));
   if (inner.cost) {
     strategy.cost = (holder) => {

@@ -15,6 +15,7 @@ export interface SweepTask {
   inputDir: string;
   strategy: StrategyChoice;
   seed: string;
+  freeRiders: number[];
   /** Per-rank links travel as entries: a Map does not survive the trip to a worker as JSON would. */
   network: Omit<NetworkSettings, 'ranks'> & { ranks: [number, { uploadMbps?: number; downloadMbps?: number }][] };
 }
@@ -72,6 +73,7 @@ async function runPair(task: SweepTask): Promise<SweepRow> {
     const doc = await runJob(job, {
       transport: 'virtual',
       strategy: task.strategy,
+      freeRiders: task.freeRiders,
       pipeline: 'auto',
       outDir,
       stallTimeoutMs: 10_000,

@@ -31,6 +31,8 @@ export interface TransportOptions {
   /** A wall-clock transport ends the run when no message moves for this long. */
   stallTimeoutMs: number;
   faults?: FaultPlan;
+  /** Clients that never upload (`--free-riders`): each refuses every request. */
+  freeRiders?: readonly number[];
   /** 2 adds a standby tracker after the clients. */
   trackers?: 1 | 2;
   /** Threads: worker threads for the clients ('all': one per client); default automatic (placement.ts). */

@@ -11,7 +11,7 @@ export const sweepVerb = verb({
   description:
     'run every (strategy, seed) pair as an independent virtual-time simulation, on every core, and compare the strategies: mean and spread of load and completion, as CSV and charts',
   args: [{ name: '<input-dir>', help: 'folder holding in1.txt .. in<N-1>.txt' }],
-  options: ['strategy', 'seeds', 'out', 'workers', 'quiet', 'json', ...NETWORK_OPTIONS],
+  options: ['strategy', 'freeRiders', 'seeds', 'out', 'workers', 'quiet', 'json', ...NETWORK_OPTIONS],
   defaults: { strategy: [...BUILTIN_CHOICES], out: 'sweep' },
   action: async ([inputDir], flags) => {
     if (flags.workers === 'all')
@@ -21,6 +21,7 @@ export const sweepVerb = verb({
     const outcome = await sweepCommand({
       inputDir,
       strategies: flags.strategy,
+      freeRiderCount: flags.freeRiders,
       seeds: flags.seeds,
       network: await networkSettings(flags),
       outDir: flags.out,

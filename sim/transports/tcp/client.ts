@@ -185,6 +185,7 @@ class RankProcess {
       fault: ready.fault,
       files,
       strategy,
+      freeRider: ready.freeRider,
       pipeline: ready.pipeline,
       clock: () => secondsSince(epochMs),
       output: (file, hashes) => {

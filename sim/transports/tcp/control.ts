@@ -83,6 +83,8 @@ const COORDINATOR_MESSAGES = messageTable({
       items: { type: 'array', items: [Text, { type: 'integer', minimum: 0, maximum: 65535 }], minItems: 2, maxItems: 2 },
     },
     strategy: Strategy,
+    /** This client never uploads (`--free-riders`). */
+    freeRider: { type: 'boolean' },
     pipeline: { anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1 }] },
     fault: { anyOf: [{ type: 'null' }, oneOf<RankFault>(RANK_FAULTS)] },
     trackers: { enum: [1, 2] },

@@ -16,6 +16,7 @@ export interface CoordinatorOptions {
   inputDir: string;
   outDir: string;
   strategy: StrategyChoice;
+  freeRiders?: readonly number[];
   pipeline: Pipeline;
   stallTimeoutMs: number;
   registrationTimeoutMs: number;

@@ -6,7 +6,10 @@ import { ALIVE_MS } from './heartbeat.js';
 const PROGRESS_MS = 200;
 const FAULT_PROGRESS_MS = 2;
 
-export interface TableSettings extends Pick<CoordinatorOptions, 'strategy' | 'pipeline' | 'faults' | 'timedFaults' | 'stallTimeoutMs'> {
+export interface TableSettings extends Pick<
+  CoordinatorOptions,
+  'strategy' | 'freeRiders' | 'pipeline' | 'faults' | 'timedFaults' | 'stallTimeoutMs'
+> {
   addresses: [string, number][];
   lost: number[];
   trackers: 1 | 2;
@@ -19,6 +22,7 @@ export function jobTable(settings: TableSettings, rank: number, restarted: boole
     type: 'table',
     addresses: settings.addresses,
     strategy: settings.strategy,
+    freeRider: settings.freeRiders?.includes(rank) ?? false,
     pipeline: settings.pipeline,
     fault: settings.faults?.get(rank) ?? null,
     trackers: settings.trackers,

@@ -47,6 +47,7 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
     inputDir: job.dir,
     outDir: options.outDir,
     strategy: options.strategy,
+    freeRiders: options.freeRiders,
     pipeline: options.pipeline,
     stallTimeoutMs: options.stallTimeoutMs,
     registrationTimeoutMs: REGISTRATION_TIMEOUT_MS,

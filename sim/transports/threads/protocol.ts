@@ -13,6 +13,7 @@ export interface HostedRank {
   /** The rank's end of its channel to rank 0. */
   trackerPort: MessagePort;
   fault?: RankFault;
+  freeRider?: boolean;
 }
 
 export interface WorkerSetup {

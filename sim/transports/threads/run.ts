@@ -143,7 +143,14 @@ export class ThreadsRun implements RankControl {
         this.workerOf[rank] = w;
         const client = this.job.clients[rank - 1] ?? { owned: [], wanted: [] };
         const role = rank === this.roles.standby ? 'standby' : 'client';
-        return { rank, role, files: { owned: client.owned, wanted: client.wanted }, trackerPort: port2, fault: this.plan.simple.get(rank) };
+        return {
+          rank,
+          role,
+          files: { owned: client.owned, wanted: client.wanted },
+          trackerPort: port2,
+          fault: this.plan.simple.get(rank),
+          freeRider: this.options.freeRiders?.includes(rank),
+        };
       });
       this.spawn(group, hosted);
     }

@@ -91,6 +91,7 @@ class WorkerRank {
             role: 'client',
             files: hosted.files,
             strategy,
+            freeRider: hosted.freeRider,
             pipeline: setup.pipeline,
             clock: () => secondsSince(setup.epochMs),
             output: (file, hashes) => {

@@ -221,6 +221,7 @@ export class VirtualRun implements RankControl {
       seed: this.options.virtual.seed,
       pipeline: this.options.pipeline,
       requestTimeoutMs: this.plan.drops.length > 0 ? REQUEST_TIMEOUT_MS : undefined,
+      freeRider: this.options.freeRiders?.includes(rank),
       uploadKbps: 1000 * (this.options.virtual.network.ranks.get(rank)?.uploadMbps ?? this.options.virtual.network.uploadMbps),
       clock: () => this.world.seconds,
       timeline,

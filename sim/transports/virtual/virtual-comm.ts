@@ -7,6 +7,8 @@ export interface Scheduler {
   /** The rank waits in a receive: the scheduler may move on. */
   blocked(rank: number): void;
   alarm(rank: number, ms: number): void;
+  /** Virtual nanoseconds. */
+  readonly now: number;
 }
 
 /**
@@ -34,6 +36,10 @@ export class VirtualComm<M extends PayloadMap> extends MailboxComm<M> {
     const waiting = this.mailbox.block(filter) as Promise<Envelope<M>>;
     if (this.alive) this.world.blocked(this.rank);
     return waiting;
+  }
+
+  override now(): number {
+    return this.world.now / 1e6;
   }
 
   override alarm(ms: number): void {
