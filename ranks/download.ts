@@ -1,3 +1,4 @@
+import { Alarms } from './alarms.js';
 import { newDownloadCounters, type DownloadCounters } from './download-counters.js';
 import { FileDownload } from './file-download.js';
 import { InFlight, type Pipeline } from './in-flight.js';
@@ -24,6 +25,8 @@ export interface DownloadOptions {
   sink: FileSink;
   /** A request unanswered for between one and two of these is asked again; undefined: never. */
   timeoutMs?: number;
+  /** Shared with the upload activity (alarms.ts); default one of its own. */
+  alarms?: Alarms;
 }
 
 /**
@@ -46,7 +49,7 @@ export class DownloadActivity {
   private readonly losses = new Losses();
   private readonly inFlight: InFlight;
   private readonly runs: RequestRuns;
-  private alarmDue = 0;
+  private readonly alarms: Alarms;
 
   constructor(options: DownloadOptions) {
     this.comm = options.comm;
@@ -54,6 +57,7 @@ export class DownloadActivity {
     this.store = options.store;
     this.sink = options.sink;
     this.timeoutMs = options.timeoutMs;
+    this.alarms = options.alarms ?? new Alarms(options.comm);
     this.inFlight = new InFlight(options.pipeline, options.timeoutMs !== undefined);
     this.runs = new RequestRuns(options.comm, options.strategy, this.inFlight, this.counters);
     for (const name of options.wanted) this.files.set(name, new FileDownload(name, this.losses, this.inFlight));
@@ -95,16 +99,13 @@ export class DownloadActivity {
   /** Requests unanswered since the alarm before last are asked again (a message may have been dropped). */
   onAlarm(): void {
     if (this.timeoutMs === undefined || this.done) return;
-    // The upload activity sets alarms too: one due more than half a period from now is not this one's.
-    if (this.comm.now() < this.alarmDue - this.timeoutMs / 2) return;
     const expired = this.inFlight.alarm();
     for (const file of this.active) this.runs.abandoned(file.timedOut(expired));
     this.setAlarm(this.timeoutMs);
   }
 
   private setAlarm(ms: number): void {
-    this.alarmDue = this.comm.now() + ms;
-    this.comm.alarm(ms);
+    this.alarms.set('download', ms);
   }
 
   onSwarm(reply: SwarmPayloads[typeof Tag.SWARM_REPLY]): void {

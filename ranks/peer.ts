@@ -1,4 +1,5 @@
 import { ALARM, RANK_LOST } from '../sim/comm/comm.js';
+import { Alarms } from './alarms.js';
 import { DownloadActivity, type DownloadCounters, type FileSink, type Pipeline } from './download.js';
 import { ProtocolError, Tag, TAG_NAMES, TRACKER, type ClientFiles, type SwarmComm } from './protocol.js';
 import { SegmentStore } from './segment-store.js';
@@ -38,6 +39,7 @@ export class Peer {
   private readonly trackers: number[];
   private started = false;
   private readonly uploadKbps: number;
+  private readonly alarms: Alarms;
 
   constructor(
     private readonly comm: SwarmComm,
@@ -45,15 +47,21 @@ export class Peer {
     options: PeerOptions,
   ) {
     for (const file of files.owned) this.store.addOwned(file);
-    this.uploadKbps = Math.max(0, Math.round(options.uploadKbps ?? 0));
+    this.alarms = new Alarms(comm);
+    // A free rider announces no rate: a strategy that weighs holders by rate would only collect its refusals.
+    this.uploadKbps = options.freeRider ? 0 : Math.max(0, Math.round(options.uploadKbps ?? 0));
     this.trackers = options.standby === undefined ? [TRACKER] : [TRACKER, options.standby];
     this.tracker = new TrackerLink(comm, this.trackers);
     const { strategy } = options;
     const downloadedFrom = (rank: number): number => this.download.counters.downloadedFrom.get(rank) ?? 0;
     this.upload = new UploadActivity(comm, this.store, {
+      alarms: this.alarms,
       freeRider: options.freeRider,
+      // A free rider refuses at once: making a requester wait for a slot only to be refused helps nobody.
       priority:
-        strategy.uploadPriority && ((requester) => strategy.uploadPriority?.(requester, downloadedFrom(requester), comm.now()) ?? 0),
+        options.freeRider || !strategy.uploadPriority
+          ? undefined
+          : (requester) => strategy.uploadPriority?.(requester, downloadedFrom(requester), comm.now()) ?? 0,
     });
     this.download = new DownloadActivity({
       comm,
@@ -64,6 +72,7 @@ export class Peer {
       pipeline: options.pipeline,
       sink: options.sink,
       timeoutMs: options.requestTimeoutMs,
+      alarms: this.alarms,
     });
   }
 
@@ -97,9 +106,10 @@ export class Peer {
           this.lost(message.source, message.payload.reason);
           break;
         case ALARM:
-          // One alarm for two activities: each acts only on the alarms it set (see each onAlarm).
-          this.download.onAlarm();
-          this.upload.onAlarm();
+          for (const owner of this.alarms.fired()) {
+            if (owner === 'download') this.download.onAlarm();
+            else this.upload.onAlarm();
+          }
           break;
         case Tag.INIT_ACK:
           // A go-ahead repeated by a tracker that took over.
@@ -130,6 +140,7 @@ export class Peer {
       this.download.rejoin(this.files.owned, this.uploadKbps);
     } else if (!this.trackers.includes(rank)) {
       this.download.peerLost(rank);
+      this.upload.peerLost(rank);
     }
   }
 

@@ -1,3 +1,4 @@
+import { Alarms } from './alarms.js';
 import { Tag, type SwarmComm, type SwarmPayloads } from './protocol.js';
 import type { SegmentStore } from './segment-store.js';
 
@@ -17,6 +18,8 @@ export interface UploadOptions {
    * request is always answered, only later). Without it, each request is answered at once.
    */
   priority?: (requester: number) => number;
+  /** Shared with the download activity (alarms.ts); default one of its own. */
+  alarms?: Alarms;
 }
 
 /** The upload activity: answers each segment request with ACK or NACK. */
@@ -30,13 +33,15 @@ export class UploadActivity {
   /** Requesters heard since the slots were last given out: the candidates for them. */
   private readonly recent = new Set<number>();
   private alarmSet = false;
-  private alarmDue = 0;
+  private readonly alarms: Alarms;
 
   constructor(
     private readonly comm: SwarmComm,
     private readonly store: SegmentStore,
     private readonly options: UploadOptions = {},
-  ) {}
+  ) {
+    this.alarms = options.alarms ?? new Alarms(comm);
+  }
 
   /** A request was read: answered now, unless this holder chokes its requester. */
   take(requester: number, request: SegmentRequest): void {
@@ -49,11 +54,17 @@ export class UploadActivity {
     if (!this.alarmSet) this.setAlarm();
   }
 
+  /** A requester is lost: its waiting requests will never be read, and its slot is free. */
+  peerLost(rank: number): void {
+    this.unchoked.delete(rank);
+    this.recent.delete(rank);
+    if (this.waiting.some(({ requester }) => requester === rank)) this.waiting = this.waiting.filter(({ requester }) => requester !== rank);
+  }
+
   /** The rechoke: the slots go to the requesters of highest priority, and their waiting requests are answered. */
   onAlarm(): void {
     const priority = this.options.priority;
-    // The download activity sets alarms too: one due more than half a period from now is not this one's.
-    if (!priority || !this.alarmSet || this.comm.now() < this.alarmDue - RECHOKE_MS / 2) return;
+    if (!priority || !this.alarmSet) return;
     this.alarmSet = false;
     // Those who have waited come first among equals (the sort is stable), then the others in the order heard: never by rank.
     const candidates = new Set(this.waiting.map(({ requester }) => requester));
@@ -74,8 +85,7 @@ export class UploadActivity {
 
   private setAlarm(): void {
     this.alarmSet = true;
-    this.alarmDue = this.comm.now() + RECHOKE_MS;
-    this.comm.alarm(RECHOKE_MS);
+    this.alarms.set('upload', RECHOKE_MS);
   }
 
   private serve(requester: number, request: SegmentRequest): void {

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Alarms } from '../ranks/alarms.js';
 import { SegmentStore } from '../ranks/segment-store.js';
 import { Tag, type SwarmPayloads } from '../ranks/protocol.js';
 import { RECHOKE_MS, UPLOAD_SLOTS, UploadActivity } from '../ranks/upload.js';
@@ -102,26 +103,30 @@ describe('choking (the upload side of tit-for-tat)', () => {
     const comm = new MailboxComm<SwarmPayloads>(1, 8, (dest, tag) => sent.push(`${tag === Tag.ACK ? 'ACK' : 'NACK'}->${dest}`));
     let clock = 0;
     comm.now = () => clock;
-    const alarms: number[] = [];
-    comm.alarm = (ms) => void alarms.push(ms);
+    const armed: number[] = [];
+    comm.alarm = (ms) => void armed.push(ms);
     const store = new SegmentStore();
     store.addOwned({ name: 'f', hashes: [hash(0)] });
     // Requester 7 has given most, then 6; 2 to 5 nothing.
-    const upload = new UploadActivity(comm, store, { priority: (requester) => (requester >= 6 ? requester : 0) });
+    const alarms = new Alarms(comm);
+    const upload = new UploadActivity(comm, store, { alarms, priority: (requester) => (requester >= 6 ? requester : 0) });
     const ask = (requester: number): void => upload.take(requester, { file: 'f', index: 0, hash: hash(0) });
     for (const requester of [2, 3, 4, 5, 6, 7]) ask(requester);
     expect(UPLOAD_SLOTS).toBe(4);
     expect(sent).toEqual(['ACK->2', 'ACK->3', 'ACK->4', 'ACK->5']);
-    expect(alarms).toEqual([RECHOKE_MS]);
-    // An alarm that is not its own (due far from now) changes nothing.
-    upload.onAlarm();
-    expect(sent).toHaveLength(4);
+    expect(armed).toEqual([RECHOKE_MS]);
+    // The download's timeout alarm, due later, is told apart: an alarm now is not the upload's yet.
+    alarms.set('download', 2 * RECHOKE_MS);
+    expect(alarms.fired()).toEqual([]);
     clock = RECHOKE_MS;
+    expect(alarms.fired()).toEqual(['upload']);
     upload.onAlarm();
     // 7 and 6 take two of the slots, 2 and 3 (heard first among those who gave nothing) the others.
     expect(sent.slice(4)).toEqual(['ACK->6', 'ACK->7']);
     ask(5);
     ask(2);
     expect(sent.slice(6)).toEqual(['ACK->2']);
+    clock = 2 * RECHOKE_MS;
+    expect(alarms.fired()).toEqual(['download', 'upload']);
   });
 });

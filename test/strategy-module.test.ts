@@ -90,12 +90,26 @@ describe('a bad strategy module', () => {
     [
       'whose create() throws',
       () => strategyModule('nocreate.js', "export default defineStrategy({ create() { throw new Error('no config'); } });"),
-      /nocreate\.js: create\(\) threw: no config/,
+      /nocreate\.js: create\(\) for rank 1 threw: no config/,
     ],
     [
       'whose strategy lacks methods',
       () => strategyModule('partial.js', 'export default defineStrategy({ create: () => ({ order: (_f, m) => [...m] }) });'),
       /partial\.js: the object create\(\) returned has no sent\(\), answered\(\), abandoned\(\)$/m,
+    ],
+    [
+      'whose create() throws for one client only',
+      () =>
+        strategyModule(
+          'rank5.js',
+          "export default defineStrategy({ create: ({ rank }) => { if (rank === 5) throw new Error('not five'); return { order: (_f, m, out) => { out.length = 0; out.push(...m); return out; }, sent() {}, answered() {}, abandoned() {} }; } });",
+        ),
+      /rank5\.js: create\(\) for rank 5 threw: not five/,
+    ],
+    [
+      'whose create() is async',
+      () => strategyModule('later.js', 'export default defineStrategy({ async create() { return {}; } });'),
+      /later\.js: create\(\) returned a Promise: it must return the strategy itself/,
     ],
   ];
 
@@ -125,7 +139,20 @@ describe('a bad strategy module', () => {
     }
   });
 
+  it('that leaves a holder out of its order ends the run naming the module, instead of waiting for ever', () => {
+    const module = strategyModule(
+      'shy.js',
+      'export default defineStrategy({ create: () => ({ order: (_f, m) => m.slice(1), sent() {}, answered() {}, abandoned() {} }) });',
+    );
+    const result = sim('run', CASE, '--transport', 'virtual', '--strategy', module, '--out', tempDir(), '--no-report');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /strategy module .*shy\.js: order\(\) for file\d returned \d+ ranks, expected each of the \d+ holders once/,
+    );
+  });
+
   it.each([
+    ['compare=./x.js', /compare is the comparison's folder/],
     ['mine=foo', /"foo" is not a path to a module/],
     ['round-robin=./x.js', /round-robin is a built-in strategy's name/],
     [`${EXAMPLE},least-asked=${EXAMPLE}`, /least-asked is named twice/],

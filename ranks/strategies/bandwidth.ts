@@ -33,6 +33,7 @@ export function bandwidth(): SourceStrategy {
     order(file, members, out) {
       const credit = credits.get(file);
       const score = (member: number): number => (credit?.get(member) ?? 0) + weight(member);
+      // Kept for `sent`, which is not given the members: it changes no order `order` gives.
       listed.set(file, members);
       out.length = 0;
       for (const member of members) out.push(member);

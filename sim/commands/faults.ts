@@ -102,7 +102,7 @@ async function matrixRuns(job: Job, options: FaultsCommandOptions, strategy: Str
 /** Runs the matrix or the random plans, for each strategy in turn. */
 export async function faultsCommand(inputDir: string, options: FaultsCommandOptions): Promise<FaultsOutcome> {
   const job = loadJob(inputDir);
-  await checkChoices(options.strategies ?? [], job.ranks);
+  await checkChoices(options.strategies ?? [], job.ranks, job.clients.length);
   const runs: FaultRun[] = [];
   if (options.random !== undefined) {
     for (const strategy of options.strategies ?? [undefined]) runs.push(...(await randomRuns(job, inputDir, options, strategy)));

@@ -39,7 +39,7 @@ export interface RunOutcome {
  */
 export async function runCommand(inputDir: string, options: RunCommandOptions): Promise<RunOutcome> {
   const job = loadJob(inputDir, options.ranks);
-  await checkChoices(options.strategies, job.ranks);
+  await checkChoices(options.strategies, job.ranks, job.clients.length);
   const freeRiders = chooseFreeRiders(job, options.freeRiderCount ?? 0);
   await ensureOutputFolder('--out', options.outDir);
   const wanted = wantedSegments(job);

@@ -38,7 +38,7 @@ export interface SweepOutcome {
 
 export async function sweepCommand(options: SweepOptions): Promise<SweepOutcome> {
   const job = loadJob(options.inputDir);
-  await checkChoices(options.strategies, job.ranks);
+  await checkChoices(options.strategies, job.ranks, job.clients.length);
   await ensureOutputFolder('--out', options.outDir);
   const freeRiders = chooseFreeRiders(job, options.freeRiderCount ?? 0);
   const pairs = options.strategies.flatMap((strategy) => options.seeds.map((seed) => ({ strategy, seed })));

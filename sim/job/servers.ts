@@ -9,9 +9,10 @@ function add(map: Map<string, number[]>, key: string, rank: number): void {
 /**
  * The clients that could serve someone: an owner of a file another client wants, or a
  * downloader of a file that some other client also wants. Load figures are taken over
- * these only, since a client nobody could ask is not unfairly idle.
+ * these only, since a client nobody could ask is not unfairly idle; nor is a free rider,
+ * which chose not to serve (its 0 would say only that it rode free).
  */
-export function servingClients(job: Job): number[] {
+export function servingClients(job: Job, freeRiders: readonly number[] = []): number[] {
   const wantedBy = new Map<string, number[]>();
   const ownedBy = new Map<string, number[]>();
   job.clients.forEach((client, i) => {
@@ -23,6 +24,7 @@ export function servingClients(job: Job): number[] {
     for (const owner of ownedBy.get(name) ?? []) could.add(owner);
     if (downloaders.length > 1) for (const rank of downloaders) could.add(rank);
   }
+  for (const rank of freeRiders) could.delete(rank);
   return [...could].sort((a, b) => a - b);
 }
 

@@ -48,7 +48,7 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
     counters: result.ranks.map(({ downloadedFrom: _, gaveUp: __, ...counters }) => counters),
     downloadedFrom: result.ranks.map((counters) => counters.downloadedFrom),
     wantedSegments: wantedSegments(job),
-    servers: servingClients(job),
+    servers: servingClients(job, run.freeRiders),
     files: result.swarms.map((swarm) => ({
       name: swarm.file,
       segments: swarm.segments,

@@ -54,7 +54,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
   const transport = await TRANSPORTS[name]();
   if (options.faults) checkPlan(options.faults, job, Roles.forJob(job.ranks, options.trackers ?? 1), name);
   transport.prepare?.(job, options);
-  await checkChoice(options.strategy, job.ranks);
+  await checkChoice(options.strategy, job.ranks, job.clients.length);
   const startedAt = new Date();
   const started = performance.now();
   await ensureDir(options.outDir);

@@ -25,6 +25,8 @@ export interface ReplayedRun {
   seed?: string;
   trackers?: number;
   strategy?: StrategyChoice;
+  /** `--free-riders K`; 0 is left out. */
+  freeRiders?: number;
   faults?: readonly string[];
   /** The network flags as given, e.g. `--latency 2`. */
   networkArgs?: readonly string[];
@@ -42,6 +44,7 @@ export function replayRun(run: ReplayedRun): string {
     ...flag('--seed', run.transport === 'virtual' ? run.seed : undefined),
     ...flag('--trackers', run.trackers),
     ...flag('--strategy', run.strategy && choiceArgument(run.strategy)),
+    ...flag('--free-riders', run.freeRiders || undefined),
     ...(run.faults ?? []).flatMap((spec) => ['--fault', spec]),
     ...(run.networkArgs ?? []),
   ]);

@@ -51,6 +51,12 @@ export function parseChoice(text: string, cwd = process.cwd()): StrategyChoice {
   }
   if (isStrategyName(named))
     throw new StrategyChoiceError(`${named} is a built-in strategy's name; label the module another way (mine=${rest})`);
+  // Several strategies run into folders named by label, beside the comparison's.
+  if (named === 'compare') {
+    throw new StrategyChoiceError(
+      `compare is the comparison's folder when several strategies run; label the module another way (mine=${rest})`,
+    );
+  }
   return { label: named, module };
 }
 

@@ -18,6 +18,8 @@ const METHODS = ['order', 'sent', 'answered', 'abandoned'] as const;
 
 /** What `create` returned, checked to be a strategy. */
 export function checkedStrategy(value: unknown, module: string): SourceStrategy {
+  if (value instanceof Promise)
+    throw new StrategyFault(module, 'create() returned a Promise: it must return the strategy itself (no async)');
   if (typeof value !== 'object' || value === null)
     throw new StrategyFault(module, `create() returned ${describe(value)}, expected an object`);
   const candidate = value as Record<string, unknown>;
@@ -44,7 +46,8 @@ export function guarded(inner: SourceStrategy, module: string): SourceStrategy {
   const strategy: SourceStrategy = {
     rarestFirst: inner.rarestFirst === true,
     order(file, members, out) {
-      const order = call('order()', () => inner.order(file, members, out));
+      // A copy: a module that sorts what it is given must not reorder the client's own list.
+      const order = call('order()', () => inner.order(file, [...members], out));
       if (!Array.isArray(order))
         throw new StrategyFault(module, `order() for ${file} returned ${describe(order)}, expected an array of ranks`);
       for (const rank of order) {
@@ -54,6 +57,13 @@ export function guarded(inner: SourceStrategy, module: string): SourceStrategy {
             `order() for ${file} returned ${describe(rank)}, which is not a holder of it (holders: ${list(members)})`,
           );
         }
+      }
+      // Every member once: one left out would never be asked, and with all left out the client would wait for ever.
+      if (order.length !== members.length || new Set(order).size !== members.length) {
+        throw new StrategyFault(
+          module,
+          `order() for ${file} returned ${order.length} ranks, expected each of the ${members.length} holders once (holders: ${list(members)})`,
+        );
       }
       return order as number[];
     },

@@ -23,23 +23,37 @@ export async function strategyFactory(choice: StrategyChoice): Promise<StrategyF
   }
   const module = choice.module;
   const definition = await loadModule(module);
-  return (rank, size, seed) => guarded(checkedStrategy(definition.create({ rank, size, seed }), module), module);
+  return (rank, size, seed) => {
+    let created: unknown;
+    try {
+      created = definition.create({ rank, size, seed });
+    } catch (error) {
+      throw new StrategyFault(module, `create() for rank ${rank} threw: ${message(error)}`);
+    }
+    return guarded(checkedStrategy(created, module), module);
+  };
 }
 
-/** Loads the module and creates one strategy, as the first client would: every problem found before the run. */
-export async function checkChoice(choice: StrategyChoice, size: number): Promise<void> {
+/**
+ * Loads the module and creates each client's strategy, as the transports will (a module
+ * is asked once per client): every problem of loading or creating is found before the run.
+ */
+export async function checkChoice(choice: StrategyChoice, size: number, clients = size - 1): Promise<void> {
   const factory = await strategyFactory(choice);
-  try {
-    factory(1, size, '1');
-  } catch (error) {
-    if (error instanceof StrategyFault) throw new InputError(error.module, error.detail);
-    throw new InputError(choice.module ?? '--strategy', `create() threw: ${message(error)}`);
+  if (!choice.module) return;
+  for (let rank = 1; rank <= clients; rank++) {
+    try {
+      factory(rank, size, '1');
+    } catch (error) {
+      if (error instanceof StrategyFault) throw new InputError(error.module, error.detail);
+      throw error;
+    }
   }
 }
 
 /** Every choice of a command checked at once, before its first run: a bad second module must not wait for the first run's end. */
-export async function checkChoices(choices: readonly StrategyChoice[], size: number): Promise<void> {
-  for (const choice of choices) await checkChoice(choice, size);
+export async function checkChoices(choices: readonly StrategyChoice[], size: number, clients = size - 1): Promise<void> {
+  for (const choice of choices) await checkChoice(choice, size, clients);
 }
 
 function loadModule(module: string): Promise<DefinedStrategy> {

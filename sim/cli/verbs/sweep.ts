@@ -41,6 +41,7 @@ export const sweepVerb = verb({
         transport: 'virtual',
         seed: row.seed,
         strategy: flags.strategy.find((choice) => choice.label === row.strategy),
+        freeRiders: flags.freeRiders,
         networkArgs: networkArgs(flags),
       });
       note(`sim: ${row.strategy}, seed ${row.seed}: ${row.problem}\nreplay: ${replay}\n`);
