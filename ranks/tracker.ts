@@ -266,7 +266,7 @@ export class Tracker {
 
   private ratesOf(seeds: readonly number[], peers: readonly number[]): number[] {
     const rates = this.state.uploadKbps;
-    return rates.size === 0 ? seeds.concat(peers).map(() => 0) : seeds.concat(peers).map((rank) => rates.get(rank) ?? 0);
+    return seeds.concat(peers).map((rank) => rates.get(rank) ?? 0);
   }
 
   /**

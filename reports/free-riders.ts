@@ -1,5 +1,6 @@
 /** The free riders' completion beside the other clients': what a strategy that punishes free riding should widen. */
 import type { MetricsDocument } from './document.js';
+import { median } from './numbers.js';
 
 export interface Completion {
   /** Clients in the group that finished. */
@@ -16,10 +17,7 @@ export interface FreeRiderCompletion {
 
 function completion(times: number[]): Completion | undefined {
   if (times.length === 0) return undefined;
-  times.sort((a, b) => a - b);
-  const middle = times.length >> 1;
-  const medianSeconds = times.length % 2 === 1 ? times[middle] : (times[middle - 1] + times[middle]) / 2;
-  return { done: times.length, medianSeconds, lastSeconds: times[times.length - 1] };
+  return { done: times.length, medianSeconds: median(times), lastSeconds: Math.max(...times) };
 }
 
 /** Undefined when the run had no free riders. */

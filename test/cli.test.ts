@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MetricsDocument } from '../reports/document.js';
+import { STRATEGY_NAMES } from '../ranks/strategies/index.js';
 import { showProgress } from '../sim/cli/progress.js';
 import { loadJob } from '../sim/job/inputs.js';
 import { defaultNetwork, runJob } from '../sim/run/pipeline.js';
@@ -337,14 +338,8 @@ describe('one meaning per flag, on every verb', () => {
     expect(result.status).toBe(0);
     const document = JSON.parse(result.stdout) as { ok: boolean; exitCode: number; cases: { strategy: string; runs: unknown[] }[] };
     expect([document.ok, document.exitCode]).toEqual([true, 0]);
-    expect(document.cases.map((c) => c.strategy)).toEqual([
-      'round-robin',
-      'least-loaded',
-      'random',
-      'bandwidth',
-      'rarest-first',
-      'tit-for-tat',
-    ]);
+    expect(document.cases.map((c) => c.strategy)).toEqual(STRATEGY_NAMES);
+    expect(STRATEGY_NAMES).toHaveLength(6);
     // With --json the case lines go to stderr, so that stdout is one document.
     expect(result.stderr).toContain(`PASS  ${dir} (least-loaded)  1/1 runs`);
     expect(result.stderr).toMatch(/check: 6 passed, 0 failed\n$/);

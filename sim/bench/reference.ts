@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median } from '../check/verdict.js';
+import { median } from '../../reports/numbers.js';
 
 const SOURCE = fileURLToPath(new URL('../../../sim/bench/reference/swarm.c', import.meta.url));
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STRATEGY_NAMES } from '../../ranks/strategies/index.js';
 import type { MetricsDocument } from '../../reports/document.js';
-import { median } from '../check/verdict.js';
+import { median } from '../../reports/numbers.js';
 import { loadJob } from '../job/inputs.js';
 import { totalTransfers } from '../job/servers.js';
 import { rawPostMessageRate } from './raw-postmessage.js';

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { create } from 'xmlbuilder2';
+import { median } from '../../reports/numbers.js';
 import type { Job } from '../job/inputs.js';
 import { compareLines, comparableLines } from '../job/diff.js';
 import { outputName, readOutput } from '../job/outputs.js';
@@ -66,12 +67,6 @@ export async function compareWithExpected(job: Job, caseDir: string, outDir: str
     }
   }
   return failures;
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = values.slice().sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** "timeout x2, wrong output x1": the failure kinds seen over a case's runs. */

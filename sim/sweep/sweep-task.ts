@@ -2,6 +2,7 @@
  * One (strategy, seed) simulation of a sweep, run in a piscina worker: a whole virtual-time
  * run in a temporary folder, its outputs checked, reduced to the figures a sweep compares.
  */
+import { median } from '../../reports/numbers.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,13 +58,6 @@ export default async function runSweepTask(task: SweepTask): Promise<SweepRow> {
   }
 }
 
-function median(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 async function runPair(task: SweepTask): Promise<SweepRow> {
   const job = loadJob(task.inputDir);
   const outDir = await mkdtemp(join(tmpdir(), 'swarmsim-sweep-'));
@@ -87,7 +81,7 @@ async function runPair(task: SweepTask): Promise<SweepRow> {
       jain: doc.load.jain,
       maxOverMean: doc.load.maxOverMean,
       completionSeconds: completions.length > 0 ? Math.max(...completions) : 0,
-      medianCompletionSeconds: median(completions),
+      medianCompletionSeconds: completions.length > 0 ? median(completions) : 0,
       transfers: doc.run.segmentsTransferred,
       messages: doc.run.messages,
     };
