@@ -608,7 +608,8 @@ describe('faults over TCP', () => {
   });
 
   it('kill -9 of a client process mid-run, no fault asked: the others finish without it, its outputs are listed, the run fails naming it', async () => {
-    const dir = generated(tcpJob(40000, 2, 'tcp-client'));
+    // Two seeders serve twice as fast: twice the segments keep its first progress line mid-run.
+    const dir = generated(tcpJob(80000, 2, 'tcp-client'));
     const job = loadJob(dir);
     const out = join(dir, 'out');
     const running = startSim(['run', dir, '--transport', 'tcp', '--out', out, '--progress', 'lines', '--json']);
