@@ -7,6 +7,7 @@ import { ProtocolError, Tag, type OwnedFile, type SwarmComm, type SwarmPayloads 
 import { RequestRuns } from './request-runs.js';
 import type { SegmentStore } from './segment-store.js';
 import type { SourceStrategy } from './strategies/index.js';
+import { UNKNOWN_START } from './swarm-view.js';
 import type { TrackerLink } from './tracker-link.js';
 
 export type { DownloadCounters } from './download-counters.js';
@@ -113,14 +114,16 @@ export class DownloadActivity {
     if (!file) throw new ProtocolError(`swarm reply for ${reply.file}, which this client does not want`);
     if (file.givenUp) return;
     this.runs.heard(reply);
-    file.listed(this.membersOf(reply));
+    const { members, arrivals } = this.membersOf(reply);
+    file.listed(members, arrivals);
     if (!file.started) {
       // Owners are checked before a run starts, so no hashes means every owner was lost.
       if (reply.hashes?.length === 0) {
         this.giveUp(file);
         return;
       }
-      this.begin(file, reply.hashes, reply.peers.indexOf(this.comm.rank));
+      const mine = reply.peers.indexOf(this.comm.rank);
+      this.begin(file, reply.hashes, mine < 0 ? 0 : (reply.arrivals[mine] ?? 0));
     }
     file.refreshed(reply.seeds);
   }
@@ -201,10 +204,15 @@ export class DownloadActivity {
     this.active.push(file);
   }
 
-  private membersOf(reply: SwarmPayloads[typeof Tag.SWARM_REPLY]): number[] {
+  /** The members to ask, sorted by rank, and each one's arrival (UNKNOWN_START for seeds). */
+  private membersOf(reply: SwarmPayloads[typeof Tag.SWARM_REPLY]): { members: number[]; arrivals: Int32Array } {
     const self = this.comm.rank;
-    const members = reply.seeds.concat(reply.peers).filter((rank) => rank !== self && !this.losses.has(rank));
-    return members.sort((a, b) => a - b);
+    const { seeds, peers } = reply;
+    const arrivalOf = new Map<number, number>();
+    peers.forEach((rank, i) => arrivalOf.set(rank, reply.arrivals[i] ?? UNKNOWN_START));
+    const members = seeds.concat(peers).filter((rank) => rank !== self && !this.losses.has(rank));
+    members.sort((a, b) => a - b);
+    return { members, arrivals: Int32Array.from(members, (rank) => arrivalOf.get(rank) ?? UNKNOWN_START) };
   }
 
   private gotSegment(file: FileDownload, index: number, holder: number): void {

@@ -3,6 +3,7 @@ import { HoldingsGuess } from './holdings-guess.js';
 import type { InFlight } from './in-flight.js';
 import type { Losses } from './losses.js';
 import { UPDATE_EVERY } from './protocol.js';
+import { SwarmView, UNKNOWN_START } from './swarm-view.js';
 
 /** Marks a segment not in flight in `askedOf`. */
 const NOBODY = -1;
@@ -14,7 +15,7 @@ const NOBODY = -1;
  */
 export class FileDownload {
   private segmentHashes: readonly string[] = [];
-  private swarm: number[] = [];
+  private readonly swarm = new SwarmView();
   private missing = 0;
   private obtainedSinceUpdate = 0;
   /** This file's requests in flight; `InFlight` counts them over every file. */
@@ -63,7 +64,7 @@ export class FileDownload {
 
   /** The swarm members to ask, sorted by rank, this client and lost clients left out. */
   get members(): readonly number[] {
-    return this.swarm;
+    return this.swarm.members;
   }
 
   get segmentsMissing(): number {
@@ -105,11 +106,11 @@ export class FileDownload {
     this.swarmAsked = true;
   }
 
-  /** A SWARM_REPLY listed these members. */
-  listed(members: number[]): void {
+  /** A SWARM_REPLY listed these members (sorted by rank), each with its arrival (UNKNOWN_START: a seed, or not said). */
+  listed(members: number[], arrivals: Int32Array = new Int32Array(members.length).fill(UNKNOWN_START)): void {
     this.swarmAsked = false;
     this.membersEpoch = this.swarmEpoch;
-    this.swarm = members;
+    this.swarm.listed(members, arrivals, this.obtained);
   }
 
   /** The first SWARM_REPLY brought the hashes; returns the segment this download starts at. */
@@ -122,6 +123,7 @@ export class FileDownload {
     if (this.requests.timesOut) this.askedTick = new Int32Array(count);
     this.fresh = new FreshOrder(count, arrival);
     this.guess = new HoldingsGuess(count);
+    this.swarm.sized(count);
     // Begun after a loss, a file is asked of every member, as one begun before it is from then on.
     this.trustGuess = this.losses.epoch === 0;
     return this.fresh.offset;
@@ -138,7 +140,7 @@ export class FileDownload {
 
   /** Client `rank` is lost: it is asked nothing more; returns the holders of the requests abandoned. */
   memberLost(rank: number): number[] {
-    this.swarm = this.swarm.filter((member) => member !== rank);
+    this.swarm.remove(rank);
     this.trustGuess = false;
     this.refusedBy.clear();
     this.retry.push(...this.parked);
@@ -166,13 +168,17 @@ export class FileDownload {
 
   /** The member may hold the segment and has not refused it. */
   askable(member: number, segment: number): boolean {
-    return !this.refusedBy.get(segment)?.has(member) && (!this.trustGuess || this.guess.mayHold(member, segment, this.obtained));
+    return (
+      !this.refusedBy.get(segment)?.has(member) &&
+      (!this.trustGuess ||
+        this.guess.mayHold(member, segment, this.obtained, this.swarm.startOf(member), this.swarm.progressAtListing(member)))
+    );
   }
 
   /** Members known to hold the segment (seeds, and members whose reported runs cover it) that have not refused it. */
   knownHolders(segment: number): number {
     let count = 0;
-    for (const member of this.swarm) {
+    for (const member of this.swarm.members) {
       if (this.guess.knownToHold(member, segment, this.obtained) && !this.refusedBy.get(segment)?.has(member)) count++;
     }
     return count;
@@ -248,12 +254,12 @@ export class FileDownload {
   provenLost(segment: number): boolean {
     if (!this.listedSinceLatestLoss) return false;
     const refusers = this.refusedBy.get(segment);
-    return this.swarm.every((member) => refusers?.has(member) === true);
+    return this.swarm.members.every((member) => refusers?.has(member) === true);
   }
 
   /** The proof of `provenLost` for every segment at once: nobody is left to ask. */
   get nobodyLeft(): boolean {
-    return this.listedSinceLatestLoss && this.swarm.length === 0;
+    return this.listedSinceLatestLoss && this.swarm.members.length === 0;
   }
 
   private get listedSinceLatestLoss(): boolean {

@@ -6,6 +6,18 @@ export function vanDerCorput(k: number): number {
 }
 
 /**
+ * Where the download of a client that arrived `arrival`-th (counted from 0 among the file's
+ * downloaders) starts in a file of `segments`. Downloaders start at different points so that
+ * early on they hold different segments and can serve each other instead of all asking the
+ * seeds for the same ones: the k-th starts at the k-th point of the van der Corput sequence
+ * (0, 1/2, 1/4, 3/4, ...), in the widest gap left. The tracker lists every peer's arrival,
+ * so every member can work this out for every other.
+ */
+export function startOffset(arrival: number, segments: number): number {
+  return Math.floor(vanDerCorput(Math.max(0, arrival)) * segments);
+}
+
+/**
  * The order in which one download asks for segments it never asked for: every segment
  * once, rotated to start at `offset`. A segment asked once never comes back here (a
  * refused one is retried through the file's retry queue instead).
@@ -21,11 +33,7 @@ export class FreshOrder {
   /** `arrival`: how many downloaders joined the swarm before this one. */
   constructor(segments: number, arrival: number) {
     this.requested = new Uint8Array(segments);
-    // Downloaders start at different points of the file so that early on they hold
-    // different segments and can serve each other instead of all asking the seeds for the
-    // same ones. The k-th to join starts at the k-th point of the van der Corput sequence
-    // (0, 1/2, 1/4, 3/4, ...): each newcomer starts in the widest gap left.
-    this.offset = Math.floor(vanDerCorput(Math.max(0, arrival)) * segments);
+    this.offset = startOffset(arrival, segments);
   }
 
   markRequested(segment: number): void {

@@ -3,7 +3,9 @@
  * holder's gap-free run (`from`, `held`); between replies the run is assumed to grow as
  * fast as this client's own download (`progress`, its segments obtained of the file), so a
  * member is asked again once it has probably caught up, and each NACK corrects the guess.
- * Members never heard from are assumed to hold anything: asking them is how we learn.
+ * A peer never heard from is assumed to have begun where its arrival puts it and to have
+ * kept pace with this client since it began: asking blindly cost a refusal per member and
+ * segment, most of a swarm's messages. A member whose start is not known may hold anything.
  * Only members heard from take room (three numbers each), so a client's state does not
  * grow with the size of the job.
  */
@@ -23,9 +25,11 @@ export class HoldingsGuess {
     this.set(rank, from, held, progress);
   }
 
-  mayHold(rank: number, index: number, progress: number): boolean {
+  /** `start`: where the member began its download, or a negative number when that is not known. */
+  mayHold(rank: number, index: number, progress: number, start: number, since = 0): boolean {
     const slot = this.slots.get(rank);
-    return slot === undefined || this.covers(slot, index, progress);
+    if (slot !== undefined) return this.covers(slot, index, progress);
+    return start < 0 || (index - start + this.segments) % this.segments < progress - since;
   }
 
   /** Unlike `mayHold`, a member never heard from is not known to hold anything. */

@@ -65,8 +65,19 @@ export type SwarmPayloads = {
    * the current members, which keeps the periodic refresh small for large files.
    */
   [Tag.SWARM_REQUEST]: { file: string; withHashes: boolean };
-  /** `rates`: the upload rate each member announced, seeds then peers (0: not known). */
-  [Tag.SWARM_REPLY]: { file: string; seeds: number[]; peers: number[]; rates: number[]; hashes: readonly string[] | null };
+  /**
+   * `rates`: the upload rate each member announced, seeds then peers (0: not known).
+   * `arrivals`: per peer, how many downloaders had joined the swarm before it: where it
+   * began its download, so others can guess what it holds before they ask it.
+   */
+  [Tag.SWARM_REPLY]: {
+    file: string;
+    seeds: number[];
+    peers: number[];
+    rates: number[];
+    arrivals: number[];
+    hashes: readonly string[] | null;
+  };
   [Tag.PEER_UPDATE]: { file: string };
   [Tag.SEGMENT_REQUEST]: { file: string; index: number; hash: string };
   [Tag.ACK]: SegmentReply;
@@ -134,6 +145,7 @@ export const SWARM_LAYOUT = {
     ['seeds', 'int[]'],
     ['peers', 'int[]'],
     ['rates', 'int[]'],
+    ['arrivals', 'int[]'],
     ['hashes', 'string[]?'],
   ],
   [Tag.PEER_UPDATE]: [['file', 'string']],

@@ -13,6 +13,12 @@ export interface FileSwarm {
   readonly completedBy: Set<number>;
   /** Clients that gave the file up because some segment had no live holder. */
   readonly gaveUpBy: Set<number>;
+  /**
+   * Per client that joined as a downloader, how many had joined before it: its arrival,
+   * which fixes where it begins (ranks/fresh-order.ts). Kept when it becomes a seed or is
+   * dropped, so numbers are never given twice.
+   */
+  readonly arrivals: Map<number, number>;
 }
 
 /** Told of every change of a swarm: a client joined `file` in `role`, became its seed, or left (role undefined). */
@@ -31,6 +37,8 @@ export class TrackerState {
   /** What each client announced as its upload rate at registration, when it did (> 0). */
   readonly uploadKbps = new Map<number, number>();
   started = false;
+  /** Clients done and not gone: with `gone`, what `settled` counts, kept as changes come (it is asked once per message). */
+  private doneLive = 0;
 
   constructor(private readonly observe: SwarmObserver = () => undefined) {}
 
@@ -42,13 +50,19 @@ export class TrackerState {
         if (change.uploadKbps > 0) this.uploadKbps.set(rank, change.uploadKbps);
         for (const { name, hashes } of change.files) {
           let swarm = this.swarms.get(name);
-          if (!swarm) this.swarms.set(name, (swarm = { hashes, members: new Map(), completedBy: new Set(), gaveUpBy: new Set() }));
+          if (!swarm)
+            this.swarms.set(
+              name,
+              (swarm = { hashes, members: new Map(), completedBy: new Set(), gaveUpBy: new Set(), arrivals: new Map() }),
+            );
           this.setRole(name, swarm, rank, 'seed');
         }
         break;
       case 'peer': {
         const swarm = this.swarms.get(file);
-        if (swarm && !swarm.members.has(rank) && !this.gone.has(rank)) this.setRole(file, swarm, rank, 'peer');
+        if (!swarm || swarm.members.has(rank) || this.gone.has(rank)) break;
+        this.setRole(file, swarm, rank, 'peer');
+        if (!swarm.arrivals.has(rank)) swarm.arrivals.set(rank, swarm.arrivals.size);
         break;
       }
       case 'seed':
@@ -63,9 +77,12 @@ export class TrackerState {
         this.swarms.get(file)?.gaveUpBy.add(rank);
         break;
       case 'done':
+        if (!this.done.has(rank) && !this.gone.has(rank)) this.doneLive++;
         this.done.add(rank);
         break;
       case 'drop':
+        if (this.gone.has(rank)) break;
+        if (this.done.has(rank)) this.doneLive--;
         this.gone.add(rank);
         for (const [name, swarm] of this.swarms) {
           if (swarm.members.delete(rank)) this.observe(name, rank, undefined);
@@ -79,9 +96,7 @@ export class TrackerState {
 
   /** Every client of `clients` has finished or is gone. */
   settled(clients: number): boolean {
-    let count = this.gone.size;
-    for (const rank of this.done) if (!this.gone.has(rank)) count++;
-    return count >= clients;
+    return this.gone.size + this.doneLive >= clients;
   }
 
   private setRole(file: string, swarm: FileSwarm, rank: number, role: Role): void {

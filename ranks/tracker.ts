@@ -212,13 +212,14 @@ export class Tracker {
         const swarm = this.swarmOf(file, source);
         if (!swarm) {
           // Its only owners were lost before they registered: an empty swarm says so.
-          replicator.reply(source, Tag.SWARM_REPLY, { file, seeds: [], peers: [], rates: [], hashes: [] });
+          replicator.reply(source, Tag.SWARM_REPLY, { file, seeds: [], peers: [], rates: [], arrivals: [], hashes: [] });
           break;
         }
         if (!swarm.members.has(source)) commit('peer', file);
         const { seeds, peers } = splitRoles(swarm.members);
         const rates = this.ratesOf(seeds, peers);
-        replicator.reply(source, Tag.SWARM_REPLY, { file, seeds, peers, rates, hashes: withHashes ? swarm.hashes : null });
+        const arrivals = peers.map((rank) => swarm.arrivals.get(rank) ?? 0);
+        replicator.reply(source, Tag.SWARM_REPLY, { file, seeds, peers, rates, arrivals, hashes: withHashes ? swarm.hashes : null });
         break;
       }
       case Tag.PEER_UPDATE:

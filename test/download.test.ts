@@ -57,8 +57,8 @@ describe('the download activity', () => {
   it('goes on with the other files in the same turn when it gives one up', () => {
     const { download, sent, requests, ack } = client(['big', 'small'], 8);
     download.start();
-    download.onSwarm({ file: 'big', seeds: [1], peers: [], rates: [], hashes: hashes('big', 40) });
-    download.onSwarm({ file: 'small', seeds: [2], peers: [], rates: [], hashes: hashes('small', 6) });
+    download.onSwarm({ file: 'big', seeds: [1], peers: [], rates: [], arrivals: [], hashes: hashes('big', 40) });
+    download.onSwarm({ file: 'small', seeds: [2], peers: [], rates: [], arrivals: [], hashes: hashes('small', 6) });
     download.pump();
     const first = requests();
     ack(first.slice(0, 4));
@@ -78,7 +78,7 @@ describe('the download activity', () => {
       .slice(sinceLoss)
       .filter(({ tag, payload }) => tag === Tag.SWARM_REQUEST && (payload as { file: string }).file === 'small');
     expect(askedSwarm.map(({ payload }) => payload)).toEqual([{ file: 'small', withHashes: false }]);
-    download.onSwarm({ file: 'small', seeds: [], peers: [3], rates: [], hashes: null });
+    download.onSwarm({ file: 'small', seeds: [], peers: [3], rates: [], arrivals: [], hashes: null });
     const beforeTurn = sent.length;
     // Nothing is in flight: this turn both gives `small` up and asks for more of `big`.
     download.pump();
@@ -97,13 +97,13 @@ describe('the download activity', () => {
     download.start();
     // A client lost before the first swarm of `f` arrives: nothing of `f` was in flight.
     download.peerLost(1);
-    download.onSwarm({ file: 'f', seeds: [], peers: [2], rates: [], hashes: hashes('f', 4) });
+    download.onSwarm({ file: 'f', seeds: [], peers: [2], rates: [], arrivals: [], hashes: hashes('f', 4) });
     download.pump();
     // Rank 2 holds nothing of `f`; its NACKs say so, but the swarm was listed before the loss.
     nack(requests());
     download.pump();
     expect(requests()).toEqual([]);
-    download.onSwarm({ file: 'f', seeds: [], peers: [2], rates: [], hashes: null });
+    download.onSwarm({ file: 'f', seeds: [], peers: [2], rates: [], arrivals: [], hashes: null });
     download.pump();
     const again = requests();
     expect(again.length).toBeGreaterThan(0);

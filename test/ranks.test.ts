@@ -68,16 +68,19 @@ describe.each(STRATEGY_NAMES)('a swarm with %s', (strategy) => {
 });
 
 describe('the tracker', () => {
-  it('keeps only hashes, swarms and announced rates, never which segments a client holds', async () => {
+  it('keeps only hashes, swarms, arrivals and announced rates, never which segments a client holds', async () => {
     const { tracker } = await runSwarm(clients, 'round-robin', 8);
     const data = Object.entries(tracker.state).filter(([, value]) => typeof value !== 'function');
-    expect(data.map(([key]) => key).sort()).toEqual(['done', 'gone', 'registered', 'started', 'swarms', 'uploadKbps']);
-    for (const swarm of tracker.swarms.values()) {
-      expect(Object.keys(swarm).sort()).toEqual(['completedBy', 'gaveUpBy', 'hashes', 'members']);
+    expect(data.map(([key]) => key).sort()).toEqual(['done', 'doneLive', 'gone', 'registered', 'started', 'swarms', 'uploadKbps']);
+    for (const [file, swarm] of tracker.swarms) {
+      expect(Object.keys(swarm).sort()).toEqual(['arrivals', 'completedBy', 'gaveUpBy', 'hashes', 'members']);
       for (const [rank, role] of swarm.members) {
         expect(typeof rank).toBe('number');
         expect(['seed', 'peer']).toContain(role);
       }
+      // An arrival is a downloader's place in the order of joining, nothing about segments: 0, 1, 2, ...
+      const downloaders = clients.filter((c) => c.wanted.includes(file)).length;
+      expect([...swarm.arrivals.values()].sort((a, b) => a - b)).toEqual([...Array(downloaders).keys()]);
     }
   });
 
@@ -107,6 +110,7 @@ describe('the tracker', () => {
       seeds: [1],
       peers: [2],
       rates: [5000, 0],
+      arrivals: [0],
       hashes: owned.hashes,
     });
     comms[2].send(0, Tag.SWARM_REQUEST, { file: 'f', withHashes: false });

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { vanDerCorput } from '../ranks/fresh-order.js';
+import { startOffset, vanDerCorput } from '../ranks/fresh-order.js';
+import { UNKNOWN_START } from '../ranks/swarm-view.js';
 import { HoldingsGuess } from '../ranks/holdings-guess.js';
 import { bandwidth } from '../ranks/strategies/bandwidth.js';
 import { leastLoaded } from '../ranks/strategies/least-loaded.js';
@@ -206,19 +207,28 @@ describe('least-loaded', () => {
 describe('HoldingsGuess', () => {
   it('trusts a reported run, grows it with our own progress, and assumes the unknown may hold anything', () => {
     const guess = new HoldingsGuess(10);
-    expect(guess.mayHold(1, 9, 0)).toBe(true);
+    expect(guess.mayHold(1, 9, 0, UNKNOWN_START)).toBe(true);
     guess.report(1, 8, 3, 0);
-    expect([8, 9, 0].map((i) => guess.mayHold(1, i, 0))).toEqual([true, true, true]);
-    expect(guess.mayHold(1, 1, 0)).toBe(false);
-    expect(guess.mayHold(1, 1, 1)).toBe(true);
+    // Once heard from, where it began no longer matters: its reported run does.
+    expect([8, 9, 0].map((i) => guess.mayHold(1, i, 0, 4))).toEqual([true, true, true]);
+    expect(guess.mayHold(1, 1, 0, UNKNOWN_START)).toBe(false);
+    expect(guess.mayHold(1, 1, 1, UNKNOWN_START)).toBe(true);
     guess.seed(2);
-    expect(guess.mayHold(2, 5, 0)).toBe(true);
+    expect(guess.mayHold(2, 5, 0, UNKNOWN_START)).toBe(true);
+  });
+
+  it('guesses a peer never heard from holds a run from where it began, as long as our progress since it was listed', () => {
+    const guess = new HoldingsGuess(10);
+    // Began at 8, listed when we had 2 segments: at 2 it holds nothing yet; at 5, three segments 8, 9, 0.
+    expect([8, 9].map((i) => guess.mayHold(3, i, 2, 8, 2))).toEqual([false, false]);
+    expect([7, 8, 9, 0, 1].map((i) => guess.mayHold(3, i, 5, 8, 2))).toEqual([false, true, true, true, false]);
   });
 });
 
 describe('vanDerCorput', () => {
   it('puts each newcomer in the widest gap', () => {
     expect([0, 1, 2, 3, 4, 5, 6, 7].map(vanDerCorput)).toEqual([0, 0.5, 0.25, 0.75, 0.125, 0.625, 0.375, 0.875]);
+    expect([0, 1, 2, 3].map((arrival) => startOffset(arrival, 80))).toEqual([0, 40, 20, 60]);
   });
 });
 

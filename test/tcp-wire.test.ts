@@ -56,7 +56,7 @@ describe('batch schema check', () => {
     const good = [
       ...batch(Tag.INIT, { files: [{ name: 'file1', hashes: ['a', 'b'] }], uploadKbps: 0 }),
       ...batch(Tag.INIT_ACK, null),
-      ...batch(Tag.SWARM_REPLY, { file: 'file1', seeds: [1], peers: [], rates: [0], hashes: null }),
+      ...batch(Tag.SWARM_REPLY, { file: 'file1', seeds: [1], peers: [], rates: [0], arrivals: [], hashes: null }),
       ...batch(Tag.ACK, { file: 'file1', index: 3, load: 0, from: 0, held: 4 }),
     ];
     expect(batchProblem(good, SWARM_LAYOUT)).toBeUndefined();

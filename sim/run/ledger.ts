@@ -58,6 +58,8 @@ export class RunLedger {
   private readonly ended = new Set<number>();
   /** Ranks dead now. A rank can be both ended and lost: killed after its part was done. */
   private readonly lost = new Set<number>();
+  /** Ended or lost: kept as they change rather than counted, since every end asks how many. */
+  private readonly settledRanks = new Set<number>();
   /** How each lost rank was lost, as its transport saw it. */
   private readonly lostHow = new Map<number, string>();
   private noTracker: string | undefined;
@@ -152,6 +154,7 @@ export class RunLedger {
   rankLost(rank: number, seen: { obtained?: number; reason?: string } = {}): void {
     if (this.lost.has(rank)) return;
     this.lost.add(rank);
+    this.settledRanks.add(rank);
     this.lostHow.set(rank, seen.reason ?? 'lost');
     if (this.serving === rank) this.handOver(this.roles.peerTracker(rank));
     const table = this.tables.get(rank);
@@ -173,6 +176,7 @@ export class RunLedger {
     this.servedThisLife.delete(rank);
     if (this.serving === undefined) this.handOver(rank);
     this.ended.delete(rank);
+    this.settledRanks.delete(rank);
     this.tables.delete(rank);
     delete this.counters[rank];
   }
@@ -206,20 +210,17 @@ export class RunLedger {
 
   /** Ended or lost: nothing more is expected of it. */
   isSettled(rank: number): boolean {
-    return this.ended.has(rank) || this.lost.has(rank);
+    return this.settledRanks.has(rank);
   }
 
   /** Ranks ended or lost, for the livelock watch: a rank settling is progress. */
   get settledCount(): number {
-    let count = 0;
-    for (let rank = 0; rank < this.roles.size; rank++) if (this.isSettled(rank)) count++;
-    return count;
+    return this.settledRanks.size;
   }
 
   /** Ranks not yet settled but `rank`: a restarted tracker checks whether it is the last one left. */
   othersSettled(rank: number): boolean {
-    for (let other = 0; other < this.roles.size; other++) if (other !== rank && !this.isSettled(other)) return false;
-    return true;
+    return this.settledRanks.size - (this.settledRanks.has(rank) ? 1 : 0) === this.roles.size - 1;
   }
 
   get lostRanks(): number[] {
@@ -285,6 +286,7 @@ export class RunLedger {
 
   private end(rank: number): void {
     this.ended.add(rank);
+    this.settledRanks.add(rank);
     this.check();
   }
 
