@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
 /** Entry points, relative to dist/, each bundled beside itself as `<name>.bundle.js`. */
-export const BUNDLED_ENTRIES = ['sim/transports/threads/worker.js'] as const;
+export const BUNDLED_ENTRIES = ['sim/transports/threads/worker.js', 'sim/job/output-thread.js'] as const;
 
 const dist = fileURLToPath(new URL('../../', import.meta.url));
 

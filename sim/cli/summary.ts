@@ -6,13 +6,12 @@ import { textTable } from './text-table.js';
 export function formatSummary(doc: MetricsDocument): string {
   const { run, load, outputs } = doc;
   const rate = run.wallSeconds > 0 ? Math.round(run.segmentsTransferred / run.wallSeconds) : 0;
-  const rows = doc.ranks.filter((r) => r.role === 'client').map((r) => [r.rank, r.uploaded, r.downloaded, r.nacksSent, r.nacksReceived]);
   const lines = [
     `${run.ranks} ranks (tracker + ${run.ranks - 1} clients), ${run.files} files, strategy ${run.strategy}, pipeline ${run.pipeline}`,
     `${count(run.segmentsTransferred)} segments transferred, ${count(run.messages)} messages, ` +
       `${run.wallSeconds.toFixed(3)} s ${run.transport === 'virtual' ? `simulated, seed ${run.seed}` : 'wall'} (${count(rate)} segments/s)`,
     '',
-    textTable(['rank', 'uploaded', 'downloaded', 'NACKs sent', 'NACKs received'], rows),
+    ...clientTable(doc),
     '',
     `uploads over the ${load.servers.length} clients that could serve: max/mean ${load.maxOverMean.toFixed(2)}, Jain's index ${load.jain.toFixed(3)}`,
   ];
@@ -26,6 +25,22 @@ export function formatSummary(doc: MetricsDocument): string {
   if (riders) lines.push(riders);
   if (doc.faults) lines.push('', ...faultLines(doc.faults, doc.trackers ?? []));
   return lines.join('\n');
+}
+
+/** Clients the summary's table shows one by one; a larger job shows its busiest uploaders. */
+const TABLE_CLIENTS = 40;
+const BUSIEST_SHOWN = 20;
+
+function clientTable(doc: MetricsDocument): string[] {
+  const clients = doc.ranks.filter((r) => r.role === 'client');
+  const shown = clients.length <= TABLE_CLIENTS ? clients : clients.slice().sort((a, b) => b.uploaded - a.uploaded || a.rank - b.rank);
+  const rows = shown.slice(0, clients.length <= TABLE_CLIENTS ? clients.length : BUSIEST_SHOWN);
+  const table = textTable(
+    ['rank', 'uploaded', 'downloaded', 'NACKs sent', 'NACKs received'],
+    rows.map((r) => [r.rank, r.uploaded, r.downloaded, r.nacksSent, r.nacksReceived]),
+  );
+  if (rows.length === clients.length) return [table];
+  return [`the ${rows.length} clients that uploaded most, of ${count(clients.length)} (every client: report/ranks.csv, or --json):`, table];
 }
 
 /** Complete outputs named in the summary; metrics.json lists them all. */

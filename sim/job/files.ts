@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -94,6 +94,25 @@ export function writeAtomically(path: string, data: string | Uint8Array): Promis
       throw new WriteError(path, error);
     }
   });
+}
+
+/**
+ * `writeAtomically` for a thread that does nothing else (the output thread): the same
+ * exclusive temp file and rename, without a trip through the thread pool for each step.
+ */
+export function writeAtomicallySync(path: string, data: string | Uint8Array): void {
+  const temp = tempName(path);
+  try {
+    writeFileSync(temp, data, { flag: 'wx' });
+    renameSync(temp, path);
+  } catch (error) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Never created, or gone already.
+    }
+    throw new WriteError(path, error);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { compareLines, comparableLines } from './diff.js';
@@ -39,7 +39,12 @@ export async function clearOutputs(job: Job, outDir: string): Promise<void> {
       );
     }
   };
-  await Promise.all(outputNames(job).map((name) => clear(join(outDir, name))));
+  // One look at the folder instead of a removal per output: a fresh folder holds none of a
+  // million-output job's names, and trying each one cost more than the run.
+  const present = new Set(await readdir(outDir).catch(() => [] as string[]));
+  const old = outputNames(job).filter((name) => present.has(name));
+  const limit = pLimit(READ_CONCURRENCY);
+  await Promise.all(old.map((name) => limit(() => clear(join(outDir, name)))));
 }
 
 /** Every output the job implies. */

@@ -31,7 +31,7 @@ export async function runVirtual(job: Job, options: TransportOptions): Promise<T
   process.off('beforeExit', run.drained);
   run.world.stop();
   options.virtual?.trace?.close();
-  const written = await Promise.all(run.outputs.written);
+  const written = await run.outputs.finished().finally(() => run.outputs.close());
   if (failure) throw failure;
   for (const name of written) ledger.outputWritten(name);
   run.closeBooks();
