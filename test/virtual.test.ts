@@ -2,8 +2,11 @@ import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STRATEGY_NAMES } from '../ranks/strategies/index.js';
-import { EventQueue } from '../sim/transports/virtual/event-queue.js';
+import { EventQueue, type InFlight } from '../sim/transports/virtual/event-queue.js';
 import { TraceComparer, lineHash, traceLine } from '../sim/transports/virtual/trace.js';
+import { loadJob } from '../sim/job/inputs.js';
+import { defaultNetwork } from '../sim/run/pipeline.js';
+import { runVirtual } from '../sim/transports/virtual/transport.js';
 import { generated, sim } from './helpers/cli.js';
 import { inputText, outputsOf, tempDir, writeInputs } from './helpers/files.js';
 
@@ -173,24 +176,63 @@ describe('golden load figures', () => {
   });
 });
 
+describe('where the scheduler pauses', () => {
+  it('never changes the run: pausing at every chance and never give one trace', async () => {
+    const job = loadJob('test/suite/r64-wide');
+    const traceWith = async (turnMs: number): Promise<string[]> => {
+      const lines: string[] = [];
+      const trace = { event: (...event: Parameters<typeof traceLine>) => void lines.push(traceLine(...event)), close: () => undefined };
+      await runVirtual(job, {
+        strategy: { label: 'tit-for-tat' },
+        pipeline: 'auto',
+        outDir: tempDir(),
+        stallTimeoutMs: 10_000,
+        virtual: { seed: '1', network: defaultNetwork(), trace, turnMs },
+      });
+      return lines;
+    };
+    const never = await traceWith(Infinity);
+    const always = await traceWith(0);
+    expect(never.length).toBeGreaterThan(10_000);
+    // The first line that differs, rather than 16,000 lines of diff.
+    const first = never.findIndex((line, i) => line !== always[i]);
+    expect({ first, line: never[first] ?? null, other: always[first] ?? null }).toEqual({ first: -1, line: null, other: null });
+    expect(always).toHaveLength(never.length);
+  });
+});
+
 describe('event queue and trace comparison', () => {
   it('pops events by time, then key, then send order', () => {
     const queue = new EventQueue();
-    const events = Array.from({ length: 500 }, (_, i) => ({
+    const events = Array.from({ length: 5000 }, (_, i) => ({
       time: (i * 7919) % 50,
       key: (i * 104729) % 3,
-      seq: i,
-      source: 0,
-      dest: 1,
-      life: 0,
-      tag: 1,
-      payload: null,
+      source: i % 7,
+      dest: i,
+      life: i % 2,
+      tag: i % 11,
+      payload: { i },
     }));
-    for (const event of events) queue.push(event);
-    const popped = [];
-    for (let event = queue.pop(); event; event = queue.pop()) popped.push(event);
-    const sorted = [...events].sort((a, b) => a.time - b.time || a.key - b.key || a.seq - b.seq);
-    expect(popped).toEqual(sorted);
+    // Pushed in send order, some popped between pushes, so slots are reused as the heap grows.
+    const popped: InFlight[] = [];
+    const take = (): boolean => {
+      const event: InFlight = { time: 0, key: 0, source: 0, dest: 0, life: 0, tag: 0, payload: null };
+      if (!queue.pop(event)) return false;
+      popped.push(event);
+      return true;
+    };
+    for (const { time, key, source, dest, life, tag, payload } of events) {
+      queue.push(time, key, source, dest, life, tag, payload);
+      if (dest % 5 === 4) take();
+    }
+    while (take());
+    expect(queue.size).toBe(0);
+    expect(popped).toHaveLength(events.length);
+    // What was popped between pushes was the least of what had been pushed; the rest comes in order.
+    const rest = popped.slice(events.filter((e) => e.dest % 5 === 4).length);
+    const sorted = [...rest].sort((a, b) => a.time - b.time || a.key - b.key || a.dest - b.dest);
+    expect(rest).toEqual(sorted);
+    expect(new Set(popped.map((e) => e.payload))).toEqual(new Set(events.map((e) => e.payload)));
   });
 
   it('names the first event where a second run differs', () => {

@@ -49,6 +49,12 @@ export interface VirtualOptions {
   seed: string;
   network: NetworkSettings;
   trace?: TraceSink;
+  /**
+   * Wall milliseconds the scheduler keeps the thread before the event loop turns (default
+   * 50). Where it pauses must never change a run: tests pause it as often as it can (0) and
+   * never (Infinity) and compare.
+   */
+  turnMs?: number;
 }
 
 /** A run in progress, as the live display sees it. */

@@ -13,6 +13,8 @@ export interface WorldHooks {
   progressTag: number;
   /** Simulated nanoseconds without any segment delivered after which the run is a livelock. */
   livelockNs: number;
+  /** Wall milliseconds the scheduler keeps the thread before the event loop turns; default 50. */
+  turnMs?: number;
   /** Messages keep moving but no segment has been delivered for `livelockNs`. */
   livelocked: (unfinished: number[]) => void;
   /** The scheduler itself failed (a trace write, a hook). */

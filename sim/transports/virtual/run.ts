@@ -180,6 +180,7 @@ export class VirtualRun implements RankControl {
       },
       progressTag: Tag.ACK,
       livelockNs: LIVELOCK_SECONDS * 1e9,
+      turnMs: this.options.virtual.turnMs,
       livelocked: (unfinished) => {
         const heading = `at ${this.world.seconds.toFixed(3)} s of virtual time messages still moved, but no segment had been delivered for ${LIVELOCK_SECONDS} simulated seconds`;
         this.settle(new StallFailure(0, this.describe(unfinished), undefined, heading));

@@ -33,6 +33,8 @@ const ACTION = -2;
 
 export class VirtualWorld implements Scheduler {
   private readonly queue = new EventQueue();
+  /** Where the delivery loop reads each event it takes off the queue. */
+  private readonly popped: InFlight = { time: 0, key: 0, source: 0, dest: 0, life: 0, tag: 0, payload: null };
   private readonly streams: (() => number)[];
   private readonly keys: Float64Array;
   private readonly running: Uint8Array;
@@ -43,14 +45,16 @@ export class VirtualWorld implements Scheduler {
   private readonly links: LossyLinks;
   private runnable = 0;
   private finishedCount = 0;
-  private seq = 0;
   private over = false;
   /** Inside the delivery loop: it goes on by itself, so nothing may start it again. */
   private delivering = false;
   private lastProgress = 0;
   /** Instants delivered, and the wall time at which the scheduler next lets the event loop turn. */
   private instants = 0;
-  private turnEndsAt = performance.now() + TURN_MS;
+  private turnEndsAt: number;
+  private readonly turnMs: number;
+  /** Back from a turn of the event loop: the next instant is delivered before another. */
+  private resuming = false;
   /** Virtual nanoseconds. */
   now = 0;
   deliveredCount = 0;
@@ -68,6 +72,8 @@ export class VirtualWorld implements Scheduler {
     this.running = new Uint8Array(size);
     this.lives = new Int32Array(size);
     this.done = new Uint8Array(size);
+    this.turnMs = hooks.turnMs ?? TURN_MS;
+    this.turnEndsAt = performance.now() + this.turnMs;
   }
 
   get seconds(): number {
@@ -127,16 +133,7 @@ export class VirtualWorld implements Scheduler {
     const notice: LostNotice = { reason };
     for (let dest = 0; dest < this.size; dest++) {
       if (dest === rank || this.done[dest] === 1) continue;
-      this.queue.push({
-        time: this.now + this.network.latency(rank, dest),
-        key: this.keys[rank],
-        seq: this.seq++,
-        source: rank,
-        dest,
-        life: this.lives[dest],
-        tag: RANK_LOST,
-        payload: notice,
-      });
+      this.queue.push(this.now + this.network.latency(rank, dest), this.keys[rank], rank, dest, this.lives[dest], RANK_LOST, notice);
     }
     // Killed while it ran (a fault fired from its own code): it will never block, so it stops counting now.
     if (this.running[rank] === 1) this.blocked(rank);
@@ -166,20 +163,11 @@ export class VirtualWorld implements Scheduler {
   /** Runs `action` at `seconds` of virtual time, between deliveries. */
   at(seconds: number, action: () => void): void {
     const time = Math.max(this.now, Math.round(seconds * 1e9));
-    this.queue.push({ time, key: 0, seq: this.seq++, source: ACTION, dest: ACTION, life: 0, tag: ACTION, payload: action });
+    this.queue.push(time, 0, ACTION, ACTION, 0, ACTION, action);
   }
 
   alarm(rank: number, ms: number): void {
-    this.queue.push({
-      time: this.now + Math.max(1, Math.round(ms * 1e6)),
-      key: this.keys[rank],
-      seq: this.seq++,
-      source: rank,
-      dest: rank,
-      life: this.lives[rank],
-      tag: ALARM,
-      payload: null,
-    });
+    this.queue.push(this.now + Math.max(1, Math.round(ms * 1e6)), this.keys[rank], rank, rank, this.lives[rank], ALARM, null);
   }
 
   /** Ends the run: nothing more is delivered. */
@@ -195,14 +183,24 @@ export class VirtualWorld implements Scheduler {
   send(source: number, dest: number, tag: number, payload: unknown): void {
     if (this.links.drops(source, dest)) return;
     const time = this.network.arrival(this.now, source, dest, tag) + this.links.delay(source, dest);
-    this.queue.push({ time, key: this.keys[source], seq: this.seq++, source, dest, life: this.lives[dest], tag, payload });
+    this.queue.push(time, this.keys[source], source, dest, this.lives[dest], tag, payload);
   }
 
   blocked(rank: number): void {
     if (this.running[rank] === 0) return;
     this.running[rank] = 0;
-    if (--this.runnable === 0 && !this.delivering) this.step();
+    // Delivered on the next microtask, not now: the rank blocking here has not yet awaited
+    // the receive it is returning, and a letter for it delivered now would resolve that
+    // receive before the await, putting its continuation after every rank woken with it
+    // instead of in delivery order. Stepping from here or after a turn of the event loop
+    // then ordered one instant two ways, so where the scheduler paused changed the run
+    // (1 run in 20 of a tit-for-tat case differed).
+    if (--this.runnable === 0 && !this.delivering) queueMicrotask(this.stepSoon);
   }
+
+  private readonly stepSoon = (): void => {
+    if (this.runnable === 0 && !this.delivering) this.step();
+  };
 
   private wake(rank: number): void {
     if (this.running[rank] === 1) return;
@@ -240,13 +238,28 @@ export class VirtualWorld implements Scheduler {
     }
   }
 
+  /**
+   * Whether to let the event loop turn before the next instant: every `turnMs` of wall
+   * time, looked at every INSTANTS_PER_CLOCK_READ instants (the count goes on across calls:
+   * each often delivers one instant and returns), or before every instant when `turnMs` is
+   * 0; never twice in a row.
+   */
+  private pauseDue(): boolean {
+    if (this.resuming) {
+      this.resuming = false;
+      return false;
+    }
+    if (this.turnMs > 0 && ++this.instants % INSTANTS_PER_CLOCK_READ !== 0) return false;
+    return performance.now() >= this.turnEndsAt;
+  }
+
   private deliverUntilBusy(): void {
     const { queue, hooks } = this;
     while (this.runnable === 0 && !this.over) {
-      // The count goes on across calls: each call often delivers one instant and returns.
-      if (++this.instants % INSTANTS_PER_CLOCK_READ === 0 && performance.now() >= this.turnEndsAt) {
+      if (this.pauseDue()) {
         setImmediate(() => {
-          this.turnEndsAt = performance.now() + TURN_MS;
+          this.turnEndsAt = performance.now() + this.turnMs;
+          this.resuming = true;
           this.step();
         });
         break;
@@ -268,23 +281,23 @@ export class VirtualWorld implements Scheduler {
         break;
       }
       this.now = instant;
+      const event = this.popped;
       while (queue.nextTime === instant) {
-        const event = queue.pop() as InFlight;
-        const dest = event.dest;
+        queue.pop(event);
+        const { dest, source, tag, payload } = event;
         if (dest === ACTION) {
-          (event.payload as () => void)();
+          (payload as () => void)();
           continue;
         }
-        if (event.tag === hooks.progressTag) this.lastProgress = instant;
+        if (tag === hooks.progressTag) this.lastProgress = instant;
         if (this.done[dest] === 1 || event.life !== this.lives[dest]) continue;
-        hooks.trace?.event(instant, event.source, dest, event.tag, event.payload);
+        hooks.trace?.event(instant, source, dest, tag, payload);
         this.deliveredCount++;
         const comm = this.comms[dest];
-        // The event carries source, tag and payload: it is the letter, no copy needed.
         const woke =
-          event.tag === RANK_LOST ? comm.rankLost(event.source, (event.payload as LostNotice).reason) : comm.mailbox.deliver(event);
+          tag === RANK_LOST ? comm.rankLost(source, (payload as LostNotice).reason) : comm.mailbox.deliver({ source, tag, payload });
         if (woke) this.wake(dest);
-        hooks.delivered?.(dest, event.tag);
+        hooks.delivered?.(dest, tag);
       }
     }
   }
