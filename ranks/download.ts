@@ -135,7 +135,7 @@ export class DownloadActivity {
         return;
       }
       const mine = reply.peers.indexOf(this.comm.rank);
-      this.begin(file, reply.hashes, mine < 0 ? 0 : (reply.arrivals[mine] ?? 0));
+      this.begin(file, reply.hashes, reply.arrivals[mine] ?? 0);
     }
     file.refreshed(reply.seeds);
   }
@@ -217,15 +217,25 @@ export class DownloadActivity {
     this.active.push(file);
   }
 
-  /** The members to ask, sorted by rank, and each one's arrival (UNKNOWN_START for seeds). */
+  /**
+   * The members to ask and each one's arrival (UNKNOWN_START for seeds): the reply's seeds
+   * and peers, each sorted by rank, merged; this client and lost ones left out.
+   */
   private membersOf(reply: SwarmPayloads[typeof Tag.SWARM_REPLY]): { members: number[]; arrivals: Int32Array } {
     const self = this.comm.rank;
     const { seeds, peers } = reply;
-    const arrivalOf = new Map<number, number>();
-    peers.forEach((rank, i) => arrivalOf.set(rank, reply.arrivals[i] ?? UNKNOWN_START));
-    const members = seeds.concat(peers).filter((rank) => rank !== self && !this.losses.has(rank));
-    members.sort((a, b) => a - b);
-    return { members, arrivals: Int32Array.from(members, (rank) => arrivalOf.get(rank) ?? UNKNOWN_START) };
+    const members: number[] = [];
+    const arrivals = new Int32Array(seeds.length + peers.length);
+    let s = 0;
+    let p = 0;
+    while (s < seeds.length || p < peers.length) {
+      const seed = p === peers.length || (s < seeds.length && seeds[s] < peers[p]);
+      const rank = seed ? seeds[s++] : peers[p++];
+      if (rank === self || this.losses.has(rank)) continue;
+      arrivals[members.length] = seed ? UNKNOWN_START : (reply.arrivals[p - 1] ?? UNKNOWN_START);
+      members.push(rank);
+    }
+    return { members, arrivals: arrivals.subarray(0, members.length) };
   }
 
   private gotSegment(file: FileDownload, index: number, holder: number): void {

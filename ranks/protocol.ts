@@ -72,10 +72,11 @@ export type SwarmPayloads = {
    */
   [Tag.SWARM_REPLY]: {
     file: string;
-    seeds: number[];
-    peers: number[];
-    rates: number[];
-    arrivals: number[];
+    /** Sorted by rank, as `peers` is. */
+    seeds: readonly number[];
+    peers: readonly number[];
+    rates: readonly number[];
+    arrivals: readonly number[];
     hashes: readonly string[] | null;
   };
   [Tag.PEER_UPDATE]: { file: string };

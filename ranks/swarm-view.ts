@@ -11,9 +11,8 @@ export const UNKNOWN_START = -1;
  */
 export class SwarmView {
   private list: number[] = [];
+  /** Per member, its arrival (UNKNOWN_START for seeds): 4 bytes each, as a client keeps one per member of each file. */
   private arrivals: Int32Array = new Int32Array(0);
-  /** Per member, where it began (UNKNOWN_START for seeds); filled once the file's size is known. */
-  private starts: Int32Array = new Int32Array(0);
   private segments = 0;
   /**
    * Per listing that named a later arrival than any before it: that arrival, and this
@@ -27,57 +26,46 @@ export class SwarmView {
     return this.list;
   }
 
-  /**
-   * A listing: `members` sorted by rank, each with its arrival (UNKNOWN_START when it is not
-   * a peer or the listing did not say).
-   */
+  /** A listing: `members` to ask, sorted by rank, each with its arrival (UNKNOWN_START for seeds). */
   listed(members: number[], arrivals: Int32Array, progress: number): void {
     let latest = -1;
-    for (let i = 0; i < arrivals.length; i++) latest = Math.max(latest, arrivals[i]);
+    for (let i = 0; i < arrivals.length; i++) if (arrivals[i] > latest) latest = arrivals[i];
     const marks = this.watermarks;
     if (latest >= 0 && (marks.length === 0 || latest > marks[marks.length - 2])) marks.push(latest, progress);
     this.list = members;
     this.arrivals = arrivals;
-    this.starts = this.startsOf(arrivals);
   }
 
   /** The file's size became known (its download began). */
   sized(segments: number): void {
     this.segments = segments;
-    this.starts = this.startsOf(this.arrivals);
   }
 
-  /** Client `rank` is lost: it leaves the listing. */
+  /** Client `rank` is lost: it leaves the members to ask. */
   remove(rank: number): void {
     const at = this.indexOf(rank);
     if (at < 0) return;
-    this.list = this.list.filter((member) => member !== rank);
-    const keep = (_: number, i: number): boolean => i !== at;
-    this.arrivals = this.arrivals.filter(keep);
-    this.starts = this.starts.filter(keep);
+    this.list = this.list.filter((_, i) => i !== at);
+    this.arrivals = this.arrivals.filter((_, i) => i !== at);
+  }
+
+  /** Where `member` began its download, or UNKNOWN_START. */
+  startOf(member: number): number {
+    const arrival = this.arrivalOf(member);
+    return arrival < 0 || this.segments === 0 ? UNKNOWN_START : startOffset(arrival, this.segments);
   }
 
   /** This client's progress when `member` was first listed (0 if not known). */
   progressAtListing(member: number): number {
-    const at = this.indexOf(member);
-    if (at < 0) return 0;
-    const arrival = this.arrivals[at];
+    const arrival = this.arrivalOf(member);
     const marks = this.watermarks;
     for (let i = 0; i < marks.length; i += 2) if (marks[i] >= arrival) return marks[i + 1];
     return 0;
   }
 
-  /** Where `member` began its download, or UNKNOWN_START. */
-  startOf(member: number): number {
+  private arrivalOf(member: number): number {
     const at = this.indexOf(member);
-    return at < 0 ? UNKNOWN_START : this.starts[at];
-  }
-
-  private startsOf(arrivals: Int32Array): Int32Array {
-    const starts = new Int32Array(arrivals.length).fill(UNKNOWN_START);
-    if (this.segments === 0) return starts;
-    for (let i = 0; i < arrivals.length; i++) if (arrivals[i] >= 0) starts[i] = startOffset(arrivals[i], this.segments);
-    return starts;
+    return at < 0 ? UNKNOWN_START : this.arrivals[at];
   }
 
   private indexOf(rank: number): number {

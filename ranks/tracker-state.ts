@@ -1,4 +1,5 @@
 import type { TrackerChange } from './protocol.js';
+import { SwarmListing } from './swarm-listing.js';
 
 export type Role = 'seed' | 'peer';
 
@@ -14,11 +15,10 @@ export interface FileSwarm {
   /** Clients that gave the file up because some segment had no live holder. */
   readonly gaveUpBy: Set<number>;
   /**
-   * Per client that joined as a downloader, how many had joined before it: its arrival,
-   * which fixes where it begins (ranks/fresh-order.ts). Kept when it becomes a seed or is
-   * dropped, so numbers are never given twice.
+   * `members` as a swarm reply lists them, sorted, each peer with its arrival: how many
+   * downloaders had joined before it, which fixes where it begins (ranks/fresh-order.ts).
    */
-  readonly arrivals: Map<number, number>;
+  readonly listing: SwarmListing;
 }
 
 /** Told of every change of a swarm: a client joined `file` in `role`, became its seed, or left (role undefined). */
@@ -53,7 +53,7 @@ export class TrackerState {
           if (!swarm)
             this.swarms.set(
               name,
-              (swarm = { hashes, members: new Map(), completedBy: new Set(), gaveUpBy: new Set(), arrivals: new Map() }),
+              (swarm = { hashes, members: new Map(), completedBy: new Set(), gaveUpBy: new Set(), listing: new SwarmListing() }),
             );
           this.setRole(name, swarm, rank, 'seed');
         }
@@ -62,7 +62,6 @@ export class TrackerState {
         const swarm = this.swarms.get(file);
         if (!swarm || swarm.members.has(rank) || this.gone.has(rank)) break;
         this.setRole(file, swarm, rank, 'peer');
-        if (!swarm.arrivals.has(rank)) swarm.arrivals.set(rank, swarm.arrivals.size);
         break;
       }
       case 'seed':
@@ -85,7 +84,9 @@ export class TrackerState {
         if (this.done.has(rank)) this.doneLive--;
         this.gone.add(rank);
         for (const [name, swarm] of this.swarms) {
-          if (swarm.members.delete(rank)) this.observe(name, rank, undefined);
+          if (!swarm.members.delete(rank)) continue;
+          swarm.listing.remove(rank);
+          this.observe(name, rank, undefined);
         }
         break;
       case 'go':
@@ -100,8 +101,10 @@ export class TrackerState {
   }
 
   private setRole(file: string, swarm: FileSwarm, rank: number, role: Role): void {
-    if (swarm.members.get(rank) === role) return;
+    const previous = swarm.members.get(rank);
+    if (previous === role) return;
     swarm.members.set(rank, role);
+    swarm.listing.set(rank, role, previous);
     this.observe(file, rank, role);
   }
 }

@@ -2,7 +2,7 @@ import { ALARM, RANK_LOST } from '../sim/comm/comm.js';
 import { ProtocolError, Tag, TAG_NAMES, type OwnedFile, type ReplicatedChange, type SwarmComm, type SwarmMessage } from './protocol.js';
 import { Replicator } from './replication.js';
 import type { Roles } from './roles.js';
-import { splitRoles, TrackerState, type FileSwarm, type SwarmObserver } from './tracker-state.js';
+import { TrackerState, type FileSwarm, type SwarmObserver } from './tracker-state.js';
 
 export { splitRoles, type FileSwarm, type Role, type SwarmObserver } from './tracker-state.js';
 
@@ -216,9 +216,8 @@ export class Tracker {
           break;
         }
         if (!swarm.members.has(source)) commit('peer', file);
-        const { seeds, peers } = splitRoles(swarm.members);
-        const rates = this.ratesOf(seeds, peers);
-        const arrivals = peers.map((rank) => swarm.arrivals.get(rank) ?? 0);
+        const { seeds, peers, arrivals } = swarm.listing;
+        const rates = swarm.listing.ratesOf(this.state.uploadKbps);
         replicator.reply(source, Tag.SWARM_REPLY, { file, seeds, peers, rates, arrivals, hashes: withHashes ? swarm.hashes : null });
         break;
       }
@@ -263,11 +262,6 @@ export class Tracker {
       default:
         throw new ProtocolError(`tracker got unexpected ${TAG_NAMES[message.tag] ?? message.tag} from rank ${source}`);
     }
-  }
-
-  private ratesOf(seeds: readonly number[], peers: readonly number[]): number[] {
-    const rates = this.state.uploadKbps;
-    return seeds.concat(peers).map((rank) => rates.get(rank) ?? 0);
   }
 
   /**

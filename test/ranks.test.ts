@@ -73,14 +73,18 @@ describe('the tracker', () => {
     const data = Object.entries(tracker.state).filter(([, value]) => typeof value !== 'function');
     expect(data.map(([key]) => key).sort()).toEqual(['done', 'doneLive', 'gone', 'registered', 'started', 'swarms', 'uploadKbps']);
     for (const [file, swarm] of tracker.swarms) {
-      expect(Object.keys(swarm).sort()).toEqual(['arrivals', 'completedBy', 'gaveUpBy', 'hashes', 'members']);
+      expect(Object.keys(swarm).sort()).toEqual(['completedBy', 'gaveUpBy', 'hashes', 'listing', 'members']);
       for (const [rank, role] of swarm.members) {
         expect(typeof rank).toBe('number');
         expect(['seed', 'peer']).toContain(role);
       }
-      // An arrival is a downloader's place in the order of joining, nothing about segments: 0, 1, 2, ...
+      // The listing is the members again, sorted; an arrival is a downloader's place in the order of joining.
       const downloaders = clients.filter((c) => c.wanted.includes(file)).length;
-      expect([...swarm.arrivals.values()].sort((a, b) => a - b)).toEqual([...Array(downloaders).keys()]);
+      expect(swarm.listing.joined).toBe(downloaders);
+      expect([...swarm.listing.seeds, ...swarm.listing.peers].sort((a, b) => a - b)).toEqual(
+        [...swarm.members.keys()].sort((a, b) => a - b),
+      );
+      expect(swarm.listing.seeds).toEqual([...swarm.listing.seeds].sort((a, b) => a - b));
     }
   });
 
