@@ -168,11 +168,15 @@ export class FileDownload {
 
   /** The member may hold the segment and has not refused it. */
   askable(member: number, segment: number): boolean {
-    return (
-      !this.refusedBy.get(segment)?.has(member) &&
-      (!this.trustGuess ||
-        this.guess.mayHold(member, segment, this.obtained, this.swarm.startOf(member), this.swarm.progressAtListing(member)))
-    );
+    return this.askableAt(this.swarm.indexOf(member), segment, member);
+  }
+
+  /** `askable` for the member at `index` of `members` (-1: not listed, and `member` says who). */
+  askableAt(index: number, segment: number, member = this.swarm.members[index]): boolean {
+    if (this.refusedBy.size > 0 && this.refusedBy.get(segment)?.has(member)) return false;
+    if (!this.trustGuess) return true;
+    const swarm = this.swarm;
+    return this.guess.mayHold(member, segment, this.obtained, swarm.startAt(index), swarm.progressAtListingAt(index));
   }
 
   /** Members known to hold the segment (seeds, and members whose reported runs cover it) that have not refused it. */

@@ -14,7 +14,15 @@ export function vanDerCorput(k: number): number {
  * so every member can work this out for every other.
  */
 export function startOffset(arrival: number, segments: number): number {
-  return Math.floor(vanDerCorput(Math.max(0, arrival)) * segments);
+  // vanDerCorput(arrival) as a fraction reversed / scale, in integers: this runs each time
+  // a client wonders what a member never heard from holds.
+  let reversed = 0;
+  let scale = 1;
+  for (let k = Math.max(0, arrival); k > 0; k >>>= 1) {
+    reversed = 2 * reversed + (k & 1);
+    scale *= 2;
+  }
+  return Math.floor((reversed * segments) / scale);
 }
 
 /**
@@ -42,13 +50,16 @@ export class FreshOrder {
 
   /** Fills `out` with up to `limit` segments never requested, in order. */
   next(out: number[], limit: number): number[] {
-    out.length = 0;
     const count = this.requested.length;
     while (this.issued < count && this.requested[(this.offset + this.issued) % count] === 1) this.issued++;
-    for (let at = this.issued; at < count && out.length < limit; at++) {
+    // Written in place, the length set last: emptying `out` first lets V8 drop its backing
+    // store, and this runs once per run of requests.
+    let taken = 0;
+    for (let at = this.issued; at < count && taken < limit; at++) {
       const segment = (this.offset + at) % count;
-      if (this.requested[segment] === 0) out.push(segment);
+      if (this.requested[segment] === 0) out[taken++] = segment;
     }
+    if (out.length !== taken) out.length = taken;
     return out;
   }
 }

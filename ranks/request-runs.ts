@@ -14,14 +14,29 @@ const RARE_LOOKAHEAD = 64;
 /** What one turn at a file did: sent a run, found nothing askable, or proved a segment lost. */
 export type Turn = 'sent' | 'stuck' | 'lost';
 
+/** Whom a client asks, in turn: the strategy's own order, or the file's members from `start` on, wrapping. */
+interface AskOrder {
+  members: readonly number[];
+  /** -1: `members` is the strategy's order; else the index in the file's members the rotation starts at. */
+  start: number;
+}
+
+/**
+ * Scratch for fresh segments, `SourceStrategy.order` and the order in use, reused to spare
+ * an allocation per run, and shared by every client of the thread (a client's own took
+ * ~1.2 KiB, which a million clients cannot each keep): a turn uses them from start to end
+ * without yielding, so no other client's turn runs in between.
+ */
+const FRESH_SCRATCH: number[] = [];
+const ORDER_SCRATCH: number[] = [];
+const ASK_ORDER: AskOrder = { members: ORDER_SCRATCH, start: -1 };
+
 /**
  * Asks holders for runs of segments, one file's turn at a time, as the source strategy
  * prefers; and keeps the strategy told of every request sent, answered and abandoned.
  */
 export class RequestRuns {
-  /** Scratch arrays for fresh segments and `SourceStrategy.order`, reused to spare allocations per run. */
-  private readonly lookahead: number[] = [];
-  private readonly order: number[] = [];
+  private readonly lookahead = FRESH_SCRATCH;
 
   constructor(
     private readonly comm: SwarmComm,
@@ -80,12 +95,12 @@ export class RequestRuns {
     let holder: number | undefined;
     let sent = 0;
     const limit = this.runLimit(file);
-    const order = this.strategy.order(file.name, file.members, this.order);
+    const order = this.askOrder(file);
     for (;;) {
       const segment = file.nextRetry;
       if (segment === undefined || sent >= limit || this.inFlight.full) break;
       if (holder === undefined) {
-        const found = order.find((member) => file.askable(member, segment));
+        const found = firstAskable(file, order, segment);
         if (found === undefined) {
           if (file.provenLost(segment)) return 'lost';
           file.parkNextRetry();
@@ -108,17 +123,18 @@ export class RequestRuns {
    * what it has before a busy seed is asked); otherwise segments go in order.
    */
   private pickFresh(file: FileDownload, window: readonly number[]): { segment: number; holder: number } | undefined {
-    const order = this.strategy.order(file.name, file.members, this.order);
     const cost = this.strategy.cost;
     if (!cost) {
+      const order = this.askOrder(file);
       for (const segment of window) {
-        const holder = order.find((member) => file.askable(member, segment));
+        const holder = firstAskable(file, order, segment);
         if (holder !== undefined) return { segment, holder };
       }
       return undefined;
     }
     // Members come cheapest first: the first askable one is a segment's best holder, and no
     // later segment can beat a holder that costs what the cheapest member does.
+    const order = this.strategy.order(file.name, file.members, ORDER_SCRATCH);
     const cheapest = order.length > 0 ? cost(order[0]) : 0;
     let bestSegment = -1;
     let bestHolder = -1;
@@ -139,6 +155,19 @@ export class RequestRuns {
     return bestSegment < 0 ? undefined : { segment: bestSegment, holder: bestHolder };
   }
 
+  /** The order to ask the file's members in: a rotation of them when the strategy has one, so they are not copied. */
+  private askOrder(file: FileDownload): AskOrder {
+    const rotation = this.strategy.rotation;
+    if (rotation) {
+      ASK_ORDER.members = file.members;
+      ASK_ORDER.start = rotation(file.name, file.members);
+    } else {
+      ASK_ORDER.members = this.strategy.order(file.name, file.members, ORDER_SCRATCH);
+      ASK_ORDER.start = -1;
+    }
+    return ASK_ORDER;
+  }
+
   /**
    * A run never takes more than an even share of what is missing, so a small file is not
    * taken whole from one member when others can serve (README.md, The protocol).
@@ -153,6 +182,22 @@ export class RequestRuns {
     this.strategy.sent(file.name, holder);
     this.comm.send(holder, Tag.SEGMENT_REQUEST, { file: file.name, index: segment, hash: file.hashes[segment] });
   }
+}
+
+/**
+ * The first member in `order` that may be asked for `segment`. A loop, not `find`: it runs
+ * for every segment looked at, and a closure each was garbage. Walking a rotation, each
+ * member's place in the file's list is known, and it need not be searched for.
+ */
+function firstAskable(file: FileDownload, order: AskOrder, segment: number): number | undefined {
+  const { members, start } = order;
+  const count = members.length;
+  if (start < 0) {
+    for (let i = 0; i < count; i++) if (file.askable(members[i], segment)) return members[i];
+    return undefined;
+  }
+  for (let k = 0, i = start; k < count; k++, i = i + 1 === count ? 0 : i + 1) if (file.askableAt(i, segment)) return members[i];
+  return undefined;
 }
 
 /**

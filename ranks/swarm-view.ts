@@ -49,26 +49,23 @@ export class SwarmView {
     this.arrivals = this.arrivals.filter((_, i) => i !== at);
   }
 
-  /** Where `member` began its download, or UNKNOWN_START. */
-  startOf(member: number): number {
-    const arrival = this.arrivalOf(member);
+  /** Where the member at `index` of `members` began its download, or UNKNOWN_START (also for -1: not listed). */
+  startAt(index: number): number {
+    const arrival = index < 0 ? UNKNOWN_START : this.arrivals[index];
     return arrival < 0 || this.segments === 0 ? UNKNOWN_START : startOffset(arrival, this.segments);
   }
 
-  /** This client's progress when `member` was first listed (0 if not known). */
-  progressAtListing(member: number): number {
-    const arrival = this.arrivalOf(member);
+  /** This client's progress when the member at `index` was first listed (0 if not known). */
+  progressAtListingAt(index: number): number {
+    if (index < 0) return 0;
+    const arrival = this.arrivals[index];
     const marks = this.watermarks;
     for (let i = 0; i < marks.length; i += 2) if (marks[i] >= arrival) return marks[i + 1];
     return 0;
   }
 
-  private arrivalOf(member: number): number {
-    const at = this.indexOf(member);
-    return at < 0 ? UNKNOWN_START : this.arrivals[at];
-  }
-
-  private indexOf(rank: number): number {
+  /** Where `rank` is in `members`, or -1. */
+  indexOf(rank: number): number {
     const list = this.list;
     let low = 0;
     let high = list.length;

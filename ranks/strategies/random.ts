@@ -11,6 +11,7 @@ export function random(rank: number, seed: string): SourceStrategy {
   const stream = seedrandom(`${seed}/random/${rank}`);
   let draw = stream();
   return {
+    rotation: (_file, members) => Math.floor(draw * members.length),
     order(_file, members, out) {
       const count = members.length;
       const start = Math.floor(draw * count);

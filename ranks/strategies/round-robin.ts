@@ -1,4 +1,4 @@
-import { rotateAfter, type SourceStrategy } from './strategy.js';
+import { rotateAfter, startAfter, type SourceStrategy } from './strategy.js';
 
 /**
  * The reference rule: per file, ask the swarm members in turn; the download activity skips
@@ -8,6 +8,7 @@ export function roundRobin(): SourceStrategy {
   const lastAsked = new Map<string, number>();
   return {
     order: (file, members, out) => rotateAfter(members, lastAsked.get(file), out),
+    rotation: (file, members) => startAfter(members, lastAsked.get(file)),
     sent(file, holder) {
       lastAsked.set(file, holder);
     },

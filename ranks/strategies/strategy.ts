@@ -39,6 +39,14 @@ export interface SourceStrategy {
    */
   uploadPriority?(requester: number, receivedFrom: number, nowMs: number): number;
   /**
+   * When present, the order is `members` rotated to start at the index this returns, and
+   * it must agree with `order`: the client then walks its own list from there instead of
+   * having it copied for every request it sends (the copy of a 200-member swarm was a
+   * third of what a request cost at 100,000 clients). Like `order`, it must not change the
+   * strategy's state.
+   */
+  rotation?(file: string, members: readonly number[]): number;
+  /**
    * What asking `holder` costs, if the strategy ranks holders. When present, the download
    * activity looks a few segments ahead for the segment whose best holder costs least;
    * when absent, segments are taken in order.
@@ -59,22 +67,25 @@ export function choose(
   return strategy.order(file, members, []).find(eligible);
 }
 
+/** Where `rotateAfter` starts: the index of the first member of higher rank than `last`, or 0. */
+export function startAfter(members: readonly number[], last: number | undefined): number {
+  if (last === undefined) return 0;
+  let low = 0;
+  let high = members.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (members[mid] > last) high = mid;
+    else low = mid + 1;
+  }
+  return low === members.length ? 0 : low;
+}
+
 /**
  * `members` (sorted by rank) rotated to start after the member used last: the first
  * member of higher rank, or the first one when there is none.
  */
 export function rotateAfter(members: readonly number[], last: number | undefined, out: number[]): number[] {
-  let start = 0;
-  if (last !== undefined) {
-    let low = 0;
-    let high = members.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (members[mid] > last) high = mid;
-      else low = mid + 1;
-    }
-    start = low === members.length ? 0 : low;
-  }
+  const start = startAfter(members, last);
   // Written in place: emptying `out` first would let V8 drop its backing store, and this
   // runs once per request sent.
   const count = members.length;

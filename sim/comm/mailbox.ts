@@ -7,12 +7,6 @@ export interface Letter {
   payload: unknown;
 }
 
-interface Waiter {
-  source: number;
-  tag: number;
-  resolve: (letter: Letter) => void;
-}
-
 /** What a rank is blocked on, for stall reports. */
 export interface WaitState {
   source: number;
@@ -34,26 +28,33 @@ function matches(letter: Letter, source: number, tag: number): boolean {
  *   without being queued.
  * Queued letters live in an array consumed from `head`; taking from the middle (a
  * filtered receive skipping earlier letters) splices, which only happens off the hot
- * path (start-up handshakes).
+ * path (start-up handshakes). Blocked receivers live in three parallel arrays rather than
+ * an object each: a rank blocks once per message it waits for, and in virtual time that
+ * garbage was a sixth of what a message cost.
  */
 export class Mailbox {
   private queue: Letter[] = [];
   private head = 0;
-  private waiters: Waiter[] = [];
+  /** Blocked receivers, oldest first: what each waits for, and how to wake it. */
+  private readonly waitSources: number[] = [];
+  private readonly waitTags: number[] = [];
+  private readonly waitResolves: ((letter: Letter) => void)[] = [];
+  /** The filter of the receive being registered, read by `register` (one bound function, not a closure per receive). */
+  private blockingSource = ANY_SOURCE;
+  private blockingTag = ANY_TAG;
   /** Letters ever delivered, matched or not. */
   delivered = 0;
 
   /** Queues a letter, or hands it to a blocked receiver; true when it woke one. */
   deliver(letter: Letter): boolean {
     this.delivered++;
-    const waiters = this.waiters;
-    for (let i = 0; i < waiters.length; i++) {
-      const w = waiters[i];
-      if (matches(letter, w.source, w.tag)) {
-        waiters.splice(i, 1);
-        w.resolve(letter);
-        return true;
-      }
+    const sources = this.waitSources;
+    for (let i = 0; i < sources.length; i++) {
+      if (!matches(letter, sources[i], this.waitTags[i])) continue;
+      const resolve = this.waitResolves[i];
+      this.unblock(i);
+      resolve(letter);
+      return true;
     }
     this.queue.push(letter);
     return false;
@@ -84,14 +85,34 @@ export class Mailbox {
 
   /** Registers a receiver for the next matching letter; the caller has found none queued. */
   block(filter?: RecvFilter): Promise<Letter> {
-    const source = filter?.source ?? ANY_SOURCE;
-    const tag = filter?.tag ?? ANY_TAG;
-    return new Promise((resolve) => this.waiters.push({ source, tag, resolve }));
+    this.blockingSource = filter?.source ?? ANY_SOURCE;
+    this.blockingTag = filter?.tag ?? ANY_TAG;
+    return new Promise(this.register);
+  }
+
+  private readonly register = (resolve: (letter: Letter) => void): void => {
+    this.waitSources.push(this.blockingSource);
+    this.waitTags.push(this.blockingTag);
+    this.waitResolves.push(resolve);
+  };
+
+  /** Takes waiter `i` off the lists; the last one (the usual case: one receive at a time) without a splice. */
+  private unblock(i: number): void {
+    const last = this.waitSources.length - 1;
+    if (i === last) {
+      this.waitSources.pop();
+      this.waitTags.pop();
+      this.waitResolves.pop();
+      return;
+    }
+    this.waitSources.splice(i, 1);
+    this.waitTags.splice(i, 1);
+    this.waitResolves.splice(i, 1);
   }
 
   /** The filters of receives now blocked, oldest first. */
   waiting(): WaitState[] {
-    return this.waiters.map(({ source, tag }) => ({ source, tag }));
+    return this.waitSources.map((source, i) => ({ source, tag: this.waitTags[i] }));
   }
 
   get queued(): number {

@@ -8,6 +8,8 @@ import type { OutputsWritten, ToOutputThread } from './output-thread.js';
 import { formatOutput, outputName } from './outputs.js';
 
 const THREAD_ENTRY = new URL('./output-thread.bundle.js', import.meta.url);
+/** Run from the TypeScript sources (the tests), no bundle exists: outputs are written in this thread. */
+const THREAD_BUILT = existsSync(fileURLToPath(THREAD_ENTRY));
 /** Outputs sent to the output thread in one message, at most. */
 const BATCH = 512;
 
@@ -37,7 +39,7 @@ export class OutputWriter {
   /** Writes `client<rank>_<file>`; resolves with its name once it is on disk. */
   write(outDir: string, rank: number, file: string, hashes: readonly string[]): Promise<string> {
     const name = outputName(rank, file);
-    if (!existsSync(fileURLToPath(THREAD_ENTRY))) return this.writeHere(join(outDir, name), name, hashes);
+    if (!THREAD_BUILT) return this.writeHere(join(outDir, name), name, hashes);
     const key = this.textKey(file, hashes);
     if (this.batch && this.batch.dir !== outDir) this.flush();
     const batch = (this.batch ??= this.newBatch(outDir));

@@ -166,9 +166,10 @@ export class VirtualRun implements RankControl {
   private hooks(): WorldHooks {
     return {
       trace: this.options.virtual.trace,
+      // A client's count of segments changes only with an ACK: the timeline is sampled then, not at every message.
       delivered: (dest, tag) => {
-        if (!this.roles.isClient(dest)) return;
-        if (tag === Tag.ACK && !this.ledger.faults.idle) this.ledger.faults.segments(++this.segments);
+        if (tag !== Tag.ACK || !this.roles.isClient(dest)) return;
+        if (!this.ledger.faults.idle) this.ledger.faults.segments(++this.segments);
         this.clients[dest - 1].sample();
       },
       finished: () => this.settle(),
