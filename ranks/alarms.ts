@@ -13,12 +13,13 @@ const SLACK_MS = 1;
  * pending, and `fired` hands out those due by now.
  */
 export class Alarms {
-  private readonly due = new Map<AlarmOwner, number>();
+  /** Made when the first alarm is set: clients without timeouts or choking never set one. */
+  private due: Map<AlarmOwner, number> | undefined;
 
   constructor(private readonly comm: SwarmComm) {}
 
   set(owner: AlarmOwner, ms: number): void {
-    this.due.set(owner, this.comm.now() + ms);
+    (this.due ??= new Map()).set(owner, this.comm.now() + ms);
     this.comm.alarm(ms);
   }
 
@@ -26,10 +27,12 @@ export class Alarms {
   fired(): AlarmOwner[] {
     const now = this.comm.now();
     const owners: AlarmOwner[] = [];
-    for (const [owner, due] of this.due) {
+    const pending = this.due;
+    if (!pending) return owners;
+    for (const [owner, due] of pending) {
       if (due > now + SLACK_MS) continue;
       owners.push(owner);
-      this.due.delete(owner);
+      pending.delete(owner);
     }
     return owners;
   }

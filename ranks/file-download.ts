@@ -5,6 +5,9 @@ import type { Losses } from './losses.js';
 import { UPDATE_EVERY } from './protocol.js';
 import { SwarmView, UNKNOWN_START } from './swarm-view.js';
 
+/** Shared by every download not begun: empty, so never written. */
+const NO_SEGMENTS = new Int32Array(0);
+
 /** Marks a segment not in flight in `askedOf`. */
 const NOBODY = -1;
 
@@ -23,9 +26,9 @@ export class FileDownload {
   private swarmAsked = false;
   private gaveUp = false;
   /** Per segment: who it is asked of (NOBODY when not in flight), in which loss epoch, at which tick. */
-  private askedOf = new Int32Array(0);
-  private askedEpoch = new Int32Array(0);
-  private askedTick = new Int32Array(0);
+  private askedOf = NO_SEGMENTS;
+  private askedEpoch = NO_SEGMENTS;
+  private askedTick = NO_SEGMENTS;
   /** The loss epoch the oldest unanswered swarm request was sent in, and that of `swarm`. */
   private swarmEpoch = 0;
   private membersEpoch = -1;
@@ -37,8 +40,8 @@ export class FileDownload {
   private readonly retry: number[] = [];
   /** Segments that every member refused; asked again once a fresh swarm is listed. */
   private readonly parked: number[] = [];
-  /** Per segment, the members whose refusal counts towards proving it lost. */
-  private readonly refusedBy = new Map<number, Set<number>>();
+  /** Per segment, the members whose refusal counts towards proving it lost; made at the first refusal. */
+  private refusedBy: Map<number, Set<number>> | undefined;
 
   constructor(
     readonly name: string,
@@ -133,7 +136,7 @@ export class FileDownload {
   refreshed(seeds: readonly number[]): void {
     for (const seed of seeds) this.guess.seed(seed);
     if (this.parked.length === 0) return;
-    for (const segment of this.parked) this.refusedBy.delete(segment);
+    for (const segment of this.parked) this.refusedBy?.delete(segment);
     this.retry.push(...this.parked);
     this.parked.length = 0;
   }
@@ -142,7 +145,7 @@ export class FileDownload {
   memberLost(rank: number): number[] {
     this.swarm.remove(rank);
     this.trustGuess = false;
-    this.refusedBy.clear();
+    this.refusedBy = undefined;
     this.retry.push(...this.parked);
     this.parked.length = 0;
     return this.abandonWhere((holder) => holder === rank);
@@ -173,7 +176,7 @@ export class FileDownload {
 
   /** `askable` for the member at `index` of `members` (-1: not listed, and `member` says who). */
   askableAt(index: number, segment: number, member = this.swarm.members[index]): boolean {
-    if (this.refusedBy.size > 0 && this.refusedBy.get(segment)?.has(member)) return false;
+    if (this.refusedBy?.get(segment)?.has(member)) return false;
     if (!this.trustGuess) return true;
     const swarm = this.swarm;
     return this.guess.mayHold(member, segment, this.obtained, swarm.startAt(index), swarm.progressAtListingAt(index));
@@ -183,7 +186,7 @@ export class FileDownload {
   knownHolders(segment: number): number {
     let count = 0;
     for (const member of this.swarm.members) {
-      if (this.guess.knownToHold(member, segment, this.obtained) && !this.refusedBy.get(segment)?.has(member)) count++;
+      if (this.guess.knownToHold(member, segment, this.obtained) && !this.refusedBy?.get(segment)?.has(member)) count++;
     }
     return count;
   }
@@ -224,7 +227,7 @@ export class FileDownload {
 
   /** The answer was ACK; true when it is time to send the tracker a PEER_UPDATE. */
   arrived(segment: number): boolean {
-    this.refusedBy.delete(segment);
+    this.refusedBy?.delete(segment);
     this.missing--;
     if (this.missing === 0 || ++this.obtainedSinceUpdate < UPDATE_EVERY) return false;
     this.obtainedSinceUpdate = 0;
@@ -234,8 +237,9 @@ export class FileDownload {
   /** The answer was NACK: the segment waits for another holder. */
   refused(segment: number, holder: number): void {
     if (this.askedEpoch[segment] === this.losses.epoch) {
-      let refusers = this.refusedBy.get(segment);
-      if (!refusers) this.refusedBy.set(segment, (refusers = new Set()));
+      const refusedBy = (this.refusedBy ??= new Map());
+      let refusers = refusedBy.get(segment);
+      if (!refusers) refusedBy.set(segment, (refusers = new Set()));
       refusers.add(holder);
     }
     this.retry.push(segment);
@@ -257,7 +261,7 @@ export class FileDownload {
    */
   provenLost(segment: number): boolean {
     if (!this.listedSinceLatestLoss) return false;
-    const refusers = this.refusedBy.get(segment);
+    const refusers = this.refusedBy?.get(segment);
     return this.swarm.members.every((member) => refusers?.has(member) === true);
   }
 

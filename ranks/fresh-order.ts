@@ -25,6 +25,9 @@ export function startOffset(arrival: number, segments: number): number {
   return Math.floor((reversed * segments) / scale);
 }
 
+/** Shared by every order of an empty file (a download not begun): empty, so never written. */
+const NOTHING_REQUESTED = new Uint8Array(0);
+
 /**
  * The order in which one download asks for segments it never asked for: every segment
  * once, rotated to start at `offset`. A segment asked once never comes back here (a
@@ -40,7 +43,7 @@ export class FreshOrder {
 
   /** `arrival`: how many downloaders joined the swarm before this one. */
   constructor(segments: number, arrival: number) {
-    this.requested = new Uint8Array(segments);
+    this.requested = segments === 0 ? NOTHING_REQUESTED : new Uint8Array(segments);
     this.offset = startOffset(arrival, segments);
   }
 

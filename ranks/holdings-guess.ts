@@ -9,11 +9,14 @@
  * Only members heard from take room (three numbers each), so a client's state does not
  * grow with the size of the job.
  */
+/** Shared by every guess that has heard nothing yet: empty, so never written. */
+const NO_RUNS = new Int32Array(0);
+
 export class HoldingsGuess {
-  /** Member → its slot in `runs`. */
-  private readonly slots = new Map<number, number>();
+  /** Member → its slot in `runs`; made at the first report (a client holds two per file it wants, a million clients two million). */
+  private slots: Map<number, number> | undefined;
   /** Per slot: from, held, progress when reported. */
-  private runs = new Int32Array(0);
+  private runs = NO_RUNS;
 
   constructor(private readonly segments: number) {}
 
@@ -27,14 +30,14 @@ export class HoldingsGuess {
 
   /** `start`: where the member began its download, or a negative number when that is not known. */
   mayHold(rank: number, index: number, progress: number, start: number, since = 0): boolean {
-    const slot = this.slots.get(rank);
+    const slot = this.slots?.get(rank);
     if (slot !== undefined) return this.covers(slot, index, progress);
     return start < 0 || (index - start + this.segments) % this.segments < progress - since;
   }
 
   /** Unlike `mayHold`, a member never heard from is not known to hold anything. */
   knownToHold(rank: number, index: number, progress: number): boolean {
-    const slot = this.slots.get(rank);
+    const slot = this.slots?.get(rank);
     return slot !== undefined && this.covers(slot, index, progress);
   }
 
@@ -47,10 +50,11 @@ export class HoldingsGuess {
   }
 
   private set(rank: number, from: number, held: number, progress: number): void {
-    let slot = this.slots.get(rank);
+    const slots = (this.slots ??= new Map());
+    let slot = slots.get(rank);
     if (slot === undefined) {
-      slot = this.slots.size;
-      this.slots.set(rank, slot);
+      slot = slots.size;
+      slots.set(rank, slot);
       if (3 * (slot + 1) > this.runs.length) {
         const grown = new Int32Array(Math.max(24, 2 * this.runs.length));
         grown.set(this.runs);

@@ -3,6 +3,9 @@ import { startOffset } from './fresh-order.js';
 /** A member whose start is not known: a seed, or a listing that did not say. */
 export const UNKNOWN_START = -1;
 
+/** Shared by every view not yet listed: empty, so never written. */
+const NO_ARRIVALS = new Int32Array(0);
+
 /**
  * One file's latest swarm listing as a downloader keeps it: the members to ask, sorted by
  * rank (itself and lost clients left out), and where each peer began its download. A peer
@@ -12,7 +15,7 @@ export const UNKNOWN_START = -1;
 export class SwarmView {
   private list: number[] = [];
   /** Per member, its arrival (UNKNOWN_START for seeds): 4 bytes each, as a client keeps one per member of each file. */
-  private arrivals: Int32Array = new Int32Array(0);
+  private arrivals: Int32Array = NO_ARRIVALS;
   private segments = 0;
   /**
    * Per listing that named a later arrival than any before it: that arrival, and this

@@ -22,8 +22,8 @@ export type Post = (dest: number, tag: number, payload: unknown) => void;
 export class MailboxComm<M extends PayloadMap> implements Comm<M> {
   readonly mailbox = new Mailbox();
   messagesOut = 0;
-  /** Ranks the transport reported lost: messages to them go nowhere. */
-  private readonly lostRanks = new Set<number>();
+  /** Ranks the transport reported lost: messages to them go nowhere. Made at the first loss (most ranks see none). */
+  private lostRanks: Set<number> | undefined;
 
   constructor(
     readonly rank: number,
@@ -35,7 +35,7 @@ export class MailboxComm<M extends PayloadMap> implements Comm<M> {
     if (!Number.isInteger(dest) || dest < 0 || dest >= this.size || dest === this.rank) {
       throw new RangeError(`rank ${this.rank}: cannot send to rank ${dest} (job has ${this.size} ranks)`);
     }
-    if (this.lostRanks.size > 0 && this.lostRanks.has(dest)) return;
+    if (this.lostRanks?.has(dest)) return;
     this.messagesOut++;
     this.post(dest, tag, payload);
   }
@@ -62,18 +62,18 @@ export class MailboxComm<M extends PayloadMap> implements Comm<M> {
 
   /** The transport learned `rank` is gone: tell this rank, once, and drop what it sends there. */
   rankLost(rank: number, reason: string): boolean {
-    if (rank === this.rank || this.lostRanks.has(rank)) return false;
-    this.lostRanks.add(rank);
+    if (rank === this.rank || this.lostRanks?.has(rank)) return false;
+    (this.lostRanks ??= new Set()).add(rank);
     return this.mailbox.deliver({ source: rank, tag: RANK_LOST, payload: { reason } });
   }
 
   isLost(rank: number): boolean {
-    return this.lostRanks.has(rank);
+    return this.lostRanks?.has(rank) === true;
   }
 
   /** A lost rank was started again: messages to it go through once more. */
   rankBack(rank: number): void {
-    this.lostRanks.delete(rank);
+    this.lostRanks?.delete(rank);
   }
 
   get messagesIn(): number {

@@ -26,13 +26,31 @@ export interface GeneratedScenario {
 
 type Random = () => number;
 
-function pick(random: Random, from: number[], count: number): number[] {
-  const pool = from.slice();
-  for (let i = 0; i < count && i < pool.length; i++) {
-    const j = i + Math.floor(random() * (pool.length - i));
-    [pool[i], pool[j]] = [pool[j], pool[i]];
+/**
+ * `count` of the `size` values `at(0)`, `at(1)`, ..., drawn as a partial Fisher-Yates
+ * shuffle of them would, sorted. Only the places swapped are kept, so a draw from a million
+ * clients costs what a draw from ten does (a copy of the pool per draw made a
+ * million-client case take hours).
+ */
+function pick(random: Random, size: number, at: (i: number) => number, count: number): number[] {
+  const swapped = new Map<number, number>();
+  const valueAt = (i: number): number => swapped.get(i) ?? at(i);
+  const chosen: number[] = [];
+  for (let i = 0; i < count && i < size; i++) {
+    const j = i + Math.floor(random() * (size - i));
+    const [first, second] = [valueAt(i), valueAt(j)];
+    swapped.set(i, second);
+    swapped.set(j, first);
+    chosen.push(second);
   }
-  return pool.slice(0, Math.min(count, pool.length)).sort((a, b) => a - b);
+  return chosen.sort((a, b) => a - b);
+}
+
+/** The i-th of 1, 2, 3, ... that is not in `skipped` (sorted). */
+function nthNotIn(skipped: readonly number[], i: number): number {
+  let value = i + 1;
+  for (const skip of skipped) if (skip <= value) value++;
+  return value;
 }
 
 /** The hashes of file k, regenerated from the seed whenever needed rather than kept. */
@@ -57,19 +75,19 @@ export function generate(options: GenOptions): GeneratedScenario {
   const fileIds = Array.from({ length: options.files }, (_, i) => i + 1);
   const { min, max } = options.segments;
   const segmentCounts = fileIds.map(() => min + Math.floor(random() * (max - min + 1)));
-  const owned = new Map<number, number[]>(clients.map((rank) => [rank, []]));
-  for (const k of fileIds) for (const owner of pick(random, clients, options.seeders)) owned.get(owner)?.push(k);
+  const owned = new Map<number, number[]>();
+  for (const k of fileIds) {
+    for (const owner of pick(random, clients.length, (i) => i + 1, options.seeders)) {
+      const mine = owned.get(owner);
+      if (mine) mine.push(k);
+      else owned.set(owner, [k]);
+    }
+  }
   const inputs = clients.map((rank) => {
+    // Files are handed out in order, so each client's list is sorted.
     const mine = owned.get(rank) ?? [];
-    const ownSet = new Set(mine);
     const idle = rank > clients.length - (options.idle ?? 0);
-    const wanted = idle
-      ? []
-      : pick(
-          random,
-          fileIds.filter((k) => !ownSet.has(k)),
-          options.wants,
-        );
+    const wanted = idle ? [] : pick(random, options.files - mine.length, (i) => nthNotIn(mine, i), options.wants);
     const lines: string[] = [String(mine.length)];
     for (const k of mine) {
       lines.push(`file${k} ${segmentCounts[k - 1]}`);
@@ -86,7 +104,11 @@ export function generate(options: GenOptions): GeneratedScenario {
 export async function writeCase(dir: string, options: GenOptions): Promise<{ inputs: number; files: number }> {
   const scenario = generate(options);
   await ensureDir(dir);
-  for (const [i, text] of scenario.inputs.entries()) await writeAtomically(join(dir, `in${i + 1}.txt`), text);
+  // A thousand at a time: one at a time left a million-client case waiting on the disk for each.
+  for (let from = 0; from < scenario.inputs.length; from += 1000) {
+    const slice = scenario.inputs.slice(from, from + 1000);
+    await Promise.all(slice.map((text, i) => writeAtomically(join(dir, `in${from + i + 1}.txt`), text)));
+  }
   for (const [i, count] of scenario.segmentCounts.entries()) {
     await writeAtomically(join(dir, `out${i + 1}.txt`), formatOutput(fileHashes(options.seed, i + 1, count)));
   }
