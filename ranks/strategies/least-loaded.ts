@@ -1,4 +1,9 @@
-import { rotateAfter, type SourceStrategy } from './strategy.js';
+import { startAfter, type SourceStrategy } from './strategy.js';
+
+/** Room for a member's place in the round-robin order, below its estimate, in one sort key. */
+const PLACES = 2 ** 21;
+/** Sort keys, shared by the thread's clients: `order` runs to its end without yielding. */
+let keys = new Float64Array(256);
 
 /**
  * Ask the holder that has served the fewest segments. A holder's load is known only from
@@ -14,8 +19,22 @@ export function leastLoaded(): SourceStrategy {
   const estimate = (holder: number): number => (reported.get(holder) ?? 0) + (unanswered.get(holder) ?? 0);
   return {
     order(file, members, out) {
-      // The sort is stable, so equal estimates keep the round-robin order.
-      return rotateAfter(members, lastAsked.get(file), out).sort((a, b) => estimate(a) - estimate(b));
+      // Each member's key is its estimate, then its place in the round-robin order, so one
+      // numeric sort of plain numbers gives estimates in order and ties in round-robin
+      // order; sorting the members with a comparator looked their estimates up ~20 times
+      // each, and made this strategy five times slower than round-robin.
+      const count = members.length;
+      const start = startAfter(members, lastAsked.get(file));
+      if (keys.length < count) keys = new Float64Array(2 * count);
+      const sorted = keys.subarray(0, count);
+      for (let place = 0; place < count; place++) sorted[place] = estimate(members[(start + place) % count]) * PLACES + place;
+      sorted.sort();
+      for (let i = 0; i < count; i++) {
+        const place = ((sorted[i] % PLACES) + PLACES) % PLACES;
+        out[i] = members[(start + place) % count];
+      }
+      if (out.length !== count) out.length = count;
+      return out;
     },
     sent(file, holder) {
       lastAsked.set(file, holder);

@@ -2,7 +2,7 @@
  * `npm run bench`: swarm throughput against the raw postMessage rate measured in the same
  * run, and the wall time of the public assignment cases. Ratios, not absolute numbers,
  * are what compare across machines. `npm run bench -- --quick` leaves out the
- * 100,000-rank virtual run (about 25 minutes here).
+ * 100,000-client virtual run; `-- --million` adds one of a million clients.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,12 +17,14 @@ import { totalTransfers } from '../job/servers.js';
 import { rawPostMessageRate } from './raw-postmessage.js';
 import { rawFramedLoopbackRate } from './raw-tcp.js';
 import { buildReference, referenceTable, type BenchCase } from './reference.js';
-import { perTransfer, rawInProcessRate, virtualAtScale } from './virtual-scale.js';
+import { printVirtualScale } from './virtual-scale.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 const PUBLIC_CASES = fileURLToPath(new URL('../../../../shared/fixtures/apd-2024', import.meta.url));
 const TARGET_RATIO = 0.2;
 const QUICK = process.argv.includes('--quick');
+/** Also a million clients in virtual time (about half an hour, and most of this machine's memory). */
+const MILLION = process.argv.includes('--million');
 
 function sim(args: string[]): { summary: MetricsDocument; processSeconds: number } {
   const started = performance.now();
@@ -80,23 +82,7 @@ async function main(): Promise<void> {
       );
     }
 
-    const rawLocal = await rawInProcessRate(2_000_000);
-    console.log(`virtual time, one thread; raw in-process hand-off between two tasks: ${fmt(rawLocal)} messages/s`);
-    // One file per 100 clients keeps swarms near 40 members: a client's cost per request
-    // grows with its swarm (it orders every member), not with the job.
-    for (const ranks of QUICK ? [1_001, 10_001] : [1_001, 10_001, 100_001]) {
-      const files = Math.round(ranks / 100);
-      const gen = [String(ranks), String(files), '20', '2'];
-      const f = virtualAtScale(join(work, `virtual-${ranks}`), gen);
-      const rate = f.transfers / f.seconds;
-      console.log(
-        `  ${fmt(f.clients)} clients (${files} files x 20 segments, 2 wanted at most): ${fmt(f.transfers)} transfers in ${f.seconds.toFixed(1)} s = ${fmt(rate)}/s; ` +
-          `${fmt(f.messages / f.seconds)} messages/s, ratio to raw ${(f.messages / f.seconds / rawLocal).toFixed(3)}; ` +
-          `peak RSS ${(f.peakBytes / 2 ** 30).toFixed(2)} GiB (${fmt(f.peakBytes / f.clients / 1024)} KiB per rank), ` +
-          `live heap at the end ${fmt(f.liveBytes / f.clients / 1024)} KiB per rank`,
-      );
-      console.log(`    ${perTransfer(f.byKind, f.transfers)}`);
-    }
+    await printVirtualScale(QUICK, MILLION);
 
     publicCases(work);
     against(work);
