@@ -6,12 +6,13 @@
  * run seed) a step of its key per activation, which orders messages that arrive at the
  * same instant: the seed, and nothing else, decides every interleaving.
  */
-import seedrandom from 'seedrandom';
 import { ALARM, RANK_LOST, type LostNotice, type PayloadMap } from '../../comm/comm.js';
 import { EventQueue, type InFlight } from './event-queue.js';
 import type { NetworkModel } from './network-model.js';
 import type { LinkFaults, WorldHooks } from './hooks.js';
 import { LossyLinks } from './lossy-links.js';
+import { Pauses } from './pauses.js';
+import { RankStreams } from './streams.js';
 import { VirtualComm, type Scheduler } from './virtual-comm.js';
 
 export type { LinkFaults, WorldHooks } from './hooks.js';
@@ -19,15 +20,6 @@ export { VirtualComm } from './virtual-comm.js';
 
 /** Keys step up by at most this much per activation, so ten million activations stay exact in a double. */
 const KEY_RANGE = 2 ** 20;
-/**
- * Wall milliseconds the scheduler keeps the thread before it lets the event loop turn, so
- * that output writes and the progress display go on. Every rank waits at that point and
- * nothing outside the world affects it, so where it pauses cannot change the run.
- */
-const TURN_MS = 50;
-/** Instants between two looks at the clock: reading it is cheap, not free. */
-const INSTANTS_PER_CLOCK_READ = 256;
-
 /** An event that is not a message: a fault or other harness action due at its time. */
 const ACTION = -2;
 
@@ -35,7 +27,7 @@ export class VirtualWorld implements Scheduler {
   private readonly queue = new EventQueue();
   /** Where the delivery loop reads each event it takes off the queue. */
   private readonly popped: InFlight = { time: 0, key: 0, source: 0, dest: 0, life: 0, tag: 0, payload: null };
-  private readonly streams: (() => number)[];
+  private readonly streams: RankStreams;
   private readonly keys: Float64Array;
   private readonly running: Uint8Array;
   private readonly done: Uint8Array;
@@ -49,12 +41,7 @@ export class VirtualWorld implements Scheduler {
   /** Inside the delivery loop: it goes on by itself, so nothing may start it again. */
   private delivering = false;
   private lastProgress = 0;
-  /** Instants delivered, and the wall time at which the scheduler next lets the event loop turn. */
-  private instants = 0;
-  private turnEndsAt: number;
-  private readonly turnMs: number;
-  /** Back from a turn of the event loop: the next instant is delivered before another. */
-  private resuming = false;
+  private readonly pauses: Pauses;
   /** Virtual nanoseconds. */
   now = 0;
   deliveredCount = 0;
@@ -66,14 +53,13 @@ export class VirtualWorld implements Scheduler {
     private readonly hooks: WorldHooks,
     linkFaults?: LinkFaults,
   ) {
-    this.streams = Array.from({ length: size }, (_, rank) => seedrandom.alea(`${seed}/rank ${rank}`));
+    this.streams = new RankStreams(seed, size);
     this.links = new LossyLinks(seed, size, linkFaults);
     this.keys = new Float64Array(size);
     this.running = new Uint8Array(size);
     this.lives = new Int32Array(size);
     this.done = new Uint8Array(size);
-    this.turnMs = hooks.turnMs ?? TURN_MS;
-    this.turnEndsAt = performance.now() + this.turnMs;
+    this.pauses = new Pauses(hooks.turnMs);
   }
 
   get seconds(): number {
@@ -208,7 +194,7 @@ export class VirtualWorld implements Scheduler {
     this.runnable++;
     // A random step up: one rank's keys only grow, so at a tie its later messages never pass
     // its earlier ones, while ties between ranks still fall as the seed says.
-    this.keys[rank] += 1 + Math.floor(this.streams[rank]() * KEY_RANGE);
+    this.keys[rank] += 1 + Math.floor(this.streams.draw(rank) * KEY_RANGE);
   }
 
   private finish(rank: number): void {
@@ -238,28 +224,12 @@ export class VirtualWorld implements Scheduler {
     }
   }
 
-  /**
-   * Whether to let the event loop turn before the next instant: every `turnMs` of wall
-   * time, looked at every INSTANTS_PER_CLOCK_READ instants (the count goes on across calls:
-   * each often delivers one instant and returns), or before every instant when `turnMs` is
-   * 0; never twice in a row.
-   */
-  private pauseDue(): boolean {
-    if (this.resuming) {
-      this.resuming = false;
-      return false;
-    }
-    if (this.turnMs > 0 && ++this.instants % INSTANTS_PER_CLOCK_READ !== 0) return false;
-    return performance.now() >= this.turnEndsAt;
-  }
-
   private deliverUntilBusy(): void {
     const { queue, hooks } = this;
     while (this.runnable === 0 && !this.over) {
-      if (this.pauseDue()) {
+      if (this.pauses.due()) {
         setImmediate(() => {
-          this.turnEndsAt = performance.now() + this.turnMs;
-          this.resuming = true;
+          this.pauses.resumed();
           this.step();
         });
         break;
