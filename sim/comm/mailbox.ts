@@ -7,6 +7,12 @@ export interface Letter {
   payload: unknown;
 }
 
+interface Waiter {
+  source: number;
+  tag: number;
+  resolve: (letter: Letter) => void;
+}
+
 /** What a rank is blocked on, for stall reports. */
 export interface WaitState {
   source: number;
@@ -28,17 +34,20 @@ function matches(letter: Letter, source: number, tag: number): boolean {
  *   without being queued.
  * Queued letters live in an array consumed from `head`; taking from the middle (a
  * filtered receive skipping earlier letters) splices, which only happens off the hot
- * path (start-up handshakes). Blocked receivers live in three parallel arrays rather than
- * an object each: a rank blocks once per message it waits for, and in virtual time that
- * garbage was a sixth of what a message cost.
+ * path (start-up handshakes). The oldest blocked receiver lives in fields of the mailbox
+ * itself, any later ones in a list: a rank blocks once per message it waits for, almost
+ * always with one receive at a time, and an object per block was a sixth of what a message
+ * cost in virtual time, where a list of them cost a cache miss more per delivery.
  */
 export class Mailbox {
   private queue: Letter[] = [];
   private head = 0;
-  /** Blocked receivers, oldest first: what each waits for, and how to wake it. */
-  private readonly waitSources: number[] = [];
-  private readonly waitTags: number[] = [];
-  private readonly waitResolves: ((letter: Letter) => void)[] = [];
+  /** The oldest blocked receiver: what it waits for, and how to wake it (undefined: none). */
+  private firstSource = ANY_SOURCE;
+  private firstTag = ANY_TAG;
+  private firstResolve: ((letter: Letter) => void) | undefined;
+  /** Receivers blocked after it, oldest first. */
+  private later: Waiter[] | undefined;
   /** The filter of the receive being registered, read by `register` (one bound function, not a closure per receive). */
   private blockingSource = ANY_SOURCE;
   private blockingTag = ANY_TAG;
@@ -48,13 +57,20 @@ export class Mailbox {
   /** Queues a letter, or hands it to a blocked receiver; true when it woke one. */
   deliver(letter: Letter): boolean {
     this.delivered++;
-    const sources = this.waitSources;
-    for (let i = 0; i < sources.length; i++) {
-      if (!matches(letter, sources[i], this.waitTags[i])) continue;
-      const resolve = this.waitResolves[i];
-      this.unblock(i);
+    const resolve = this.firstResolve;
+    if (resolve !== undefined && matches(letter, this.firstSource, this.firstTag)) {
+      this.promote();
       resolve(letter);
       return true;
+    }
+    const later = this.later;
+    if (later) {
+      for (let i = 0; i < later.length; i++) {
+        if (!matches(letter, later[i].source, later[i].tag)) continue;
+        const [waiter] = later.splice(i, 1);
+        waiter.resolve(letter);
+        return true;
+      }
     }
     this.queue.push(letter);
     return false;
@@ -91,28 +107,27 @@ export class Mailbox {
   }
 
   private readonly register = (resolve: (letter: Letter) => void): void => {
-    this.waitSources.push(this.blockingSource);
-    this.waitTags.push(this.blockingTag);
-    this.waitResolves.push(resolve);
+    if (this.firstResolve === undefined) {
+      this.firstSource = this.blockingSource;
+      this.firstTag = this.blockingTag;
+      this.firstResolve = resolve;
+    } else {
+      (this.later ??= []).push({ source: this.blockingSource, tag: this.blockingTag, resolve });
+    }
   };
 
-  /** Takes waiter `i` off the lists; the last one (the usual case: one receive at a time) without a splice. */
-  private unblock(i: number): void {
-    const last = this.waitSources.length - 1;
-    if (i === last) {
-      this.waitSources.pop();
-      this.waitTags.pop();
-      this.waitResolves.pop();
-      return;
-    }
-    this.waitSources.splice(i, 1);
-    this.waitTags.splice(i, 1);
-    this.waitResolves.splice(i, 1);
+  /** The oldest receiver is woken: the next one, if any, takes its place. */
+  private promote(): void {
+    const next = this.later?.shift();
+    this.firstSource = next?.source ?? ANY_SOURCE;
+    this.firstTag = next?.tag ?? ANY_TAG;
+    this.firstResolve = next?.resolve;
   }
 
   /** The filters of receives now blocked, oldest first. */
   waiting(): WaitState[] {
-    return this.waitSources.map((source, i) => ({ source, tag: this.waitTags[i] }));
+    if (this.firstResolve === undefined) return [];
+    return [{ source: this.firstSource, tag: this.firstTag }, ...(this.later ?? []).map(({ source, tag }) => ({ source, tag }))];
   }
 
   get queued(): number {
