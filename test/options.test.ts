@@ -92,3 +92,18 @@ describe('every option of every verb refuses a bad value before anything starts'
     expect(wrong).toEqual([]);
   }, 300_000);
 });
+
+describe('--help', () => {
+  it('shows every default as a person reads it, a strategy by its name', async () => {
+    const helps = await limited(
+      VERBS.map((verb) => () => simAsync([verb.name, '--help'], process.env)),
+      2,
+    );
+    for (const { status, stdout } of helps) {
+      expect(status).toBe(0);
+      expect(stdout.replace(/\s+/g, ' ')).not.toContain('[object Object]');
+    }
+    const run = helps[VERBS.findIndex((verb) => verb.name === 'run')].stdout.replace(/\s+/g, ' ');
+    expect(run).toMatch(/--strategy <names> .*? \(default: round-robin\)/);
+  });
+});

@@ -17,7 +17,10 @@ const entry = (key: OptionKey): OptionEntry => OPTIONS[key];
 
 /** How a default reads in --help. */
 function described(value: unknown): string {
-  return Array.isArray(value) ? value.join(',') : String(value);
+  // A strategy choice is an object: --help shows its label, not [object Object].
+  const one = (item: unknown): string =>
+    typeof item === 'object' && item !== null && 'label' in item ? String((item as { label: unknown }).label) : String(item);
+  return Array.isArray(value) ? value.map(one).join(',') : one(value);
 }
 
 function commanderOption(key: OptionKey, verbDefault: unknown, hidden: boolean): Option {
