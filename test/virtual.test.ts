@@ -2,6 +2,7 @@ import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STRATEGY_NAMES } from '../ranks/strategies/index.js';
+import type { MetricsDocument } from '../reports/document.js';
 import { EventQueue, type InFlight } from '../sim/transports/virtual/event-queue.js';
 import { TraceComparer, lineHash, traceLine } from '../sim/transports/virtual/trace.js';
 import { loadJob } from '../sim/job/inputs.js';
@@ -92,6 +93,19 @@ describe('virtual time', () => {
     expect(slow).toBeCloseTo(bits / 10e6, 0);
     expect(slow / fast).toBeGreaterThan(9);
     expect(slow / fast).toBeLessThan(11);
+  });
+
+  it('asks a lossy link again without flooding a busy holder: the request timeout backs off', () => {
+    const run = (...faults: string[]): { status: number | null; messages: number } => {
+      const result = sim('run', 'test/suite/r16-kseg', '--transport', 'virtual', '--out', tempDir(), '--no-report', '--json', ...faults);
+      return { status: result.status, messages: (JSON.parse(result.stdout) as MetricsDocument).run.messages };
+    };
+    const clean = run();
+    // A fixed 2 s timeout, shorter than the queue at a busy seed, re-sent requests that were
+    // only waiting, which lengthened the queue: this run crawled for minutes.
+    const lossy = run('--fault', 'drop:3->4=5%');
+    expect([clean.status, lossy.status]).toEqual([0, 0]);
+    expect(lossy.messages).toBeLessThan(3 * clean.messages);
   });
 
   it('refuses a network scenario that is not one, naming the file', () => {
