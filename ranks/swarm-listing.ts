@@ -1,4 +1,7 @@
-import type { Role } from './tracker-state.js';
+import { indexIn, lowerBound } from './sorted.js';
+
+/** A member of a swarm: a seed holds the whole file, a peer some of it. */
+export type Role = 'seed' | 'peer';
 
 /**
  * A swarm as SWARM_REPLY lists it: seeds and peers, each sorted by rank, each peer with its
@@ -24,7 +27,7 @@ export class SwarmListing {
     if (role === 'seed') {
       this.seeds = inserted(this.seeds, rank, rank);
     } else {
-      const at = insertAt(this.peers, rank);
+      const at = lowerBound(this.peers, rank);
       this.peers = spliced(this.peers, at, rank);
       this.arrivals = spliced(this.arrivals, at, this.joined++);
     }
@@ -55,25 +58,8 @@ export class SwarmListing {
   }
 }
 
-/** Where `rank` goes in the sorted `list`. */
-function insertAt(list: readonly number[], rank: number): number {
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (list[mid] < rank) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-function indexIn(list: readonly number[], rank: number): number {
-  const at = insertAt(list, rank);
-  return list[at] === rank ? at : -1;
-}
-
 function inserted(list: readonly number[], rank: number, value: number): number[] {
-  return spliced(list, insertAt(list, rank), value);
+  return spliced(list, lowerBound(list, rank), value);
 }
 
 function spliced(list: readonly number[], at: number, value: number): number[] {

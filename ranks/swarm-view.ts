@@ -1,4 +1,5 @@
 import { startOffset } from './fresh-order.js';
+import { indexIn } from './sorted.js';
 
 /** A member whose start is not known: a seed, or a listing that did not say. */
 export const UNKNOWN_START = -1;
@@ -69,14 +70,6 @@ export class SwarmView {
 
   /** Where `rank` is in `members`, or -1. */
   indexOf(rank: number): number {
-    const list = this.list;
-    let low = 0;
-    let high = list.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (list[mid] < rank) low = mid + 1;
-      else high = mid;
-    }
-    return low < list.length && list[low] === rank ? low : -1;
+    return indexIn(this.list, rank);
   }
 }

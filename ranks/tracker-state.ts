@@ -1,7 +1,7 @@
 import type { TrackerChange } from './protocol.js';
-import { SwarmListing } from './swarm-listing.js';
+import { SwarmListing, type Role } from './swarm-listing.js';
 
-export type Role = 'seed' | 'peer';
+export type { Role } from './swarm-listing.js';
 
 /**
  * Everything a tracker knows of a file. It never records which segments a client holds:

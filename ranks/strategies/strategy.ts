@@ -1,3 +1,5 @@
+import { lowerBound } from '../sorted.js';
+
 /**
  * Source choice: which swarm member a client asks for a segment. One instance per
  * client, shared by all its downloads; the download activity tells it what it sent and
@@ -70,14 +72,9 @@ export function choose(
 /** Where `rotateAfter` starts: the index of the first member of higher rank than `last`, or 0. */
 export function startAfter(members: readonly number[], last: number | undefined): number {
   if (last === undefined) return 0;
-  let low = 0;
-  let high = members.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (members[mid] > last) high = mid;
-    else low = mid + 1;
-  }
-  return low === members.length ? 0 : low;
+  // Ranks are whole numbers: the first of higher rank is the first not below last + 1.
+  const start = lowerBound(members, last + 1);
+  return start === members.length ? 0 : start;
 }
 
 /**
