@@ -5,6 +5,8 @@ import { InFlight, type Pipeline } from './in-flight.js';
 import { Losses } from './losses.js';
 import { ProtocolError, Tag, type OwnedFile, type SwarmComm, type SwarmPayloads } from './protocol.js';
 import { RequestRuns } from './request-runs.js';
+import { RequestTimeout } from './request-timeout.js';
+import { indexIn } from './sorted.js';
 import type { SegmentStore } from './segment-store.js';
 import type { SourceStrategy } from './strategies/index.js';
 import { UNKNOWN_START } from './swarm-view.js';
@@ -12,14 +14,6 @@ import type { TrackerLink } from './tracker-link.js';
 
 export type { DownloadCounters } from './download-counters.js';
 export type { Pipeline } from './in-flight.js';
-
-/**
- * The request timeout grows at most to this many times its start (see `timeoutMs`): a
- * request lost on a lossy link waits up to two timeouts before it is asked again, and at
- * 64 times a few losses in a row outlasted the 600 simulated seconds after which a run
- * without progress counts as a livelock (2 of 2,000 random fault plans).
- */
-const MAX_BACKOFF = 8;
 
 /** Where a finished file goes; the harness decides how it is written. */
 export type FileSink = (file: string, hashes: readonly string[]) => void;
@@ -49,15 +43,8 @@ export class DownloadActivity {
   private readonly tracker: TrackerLink;
   private readonly store: SegmentStore;
   private readonly sink: FileSink;
-  /**
-   * How long a request may go unanswered (between one and two of these) before it is asked
-   * again; doubled each time an answer comes to a request already given up, up to
-   * MAX_BACKOFF times the start. A fixed timeout shorter than the queue at a busy holder
-   * re-sent requests that were only waiting, which lengthened the queue further: the run
-   * slowed to a crawl (a 5% lossy link on r16-kseg made 7,000 segments in a minute).
-   */
-  private timeoutMs: number | undefined;
-  private readonly startTimeoutMs: number;
+  /** Requests unanswered this long are asked again (lossy links); undefined: never. */
+  private readonly timeout: RequestTimeout | undefined;
   private readonly files = new Map<string, FileDownload>();
   /** Files begun and neither finished nor given up, taken in turn by `pump`. */
   private readonly active: FileDownload[] = [];
@@ -73,8 +60,7 @@ export class DownloadActivity {
     this.tracker = options.tracker;
     this.store = options.store;
     this.sink = options.sink;
-    this.timeoutMs = options.timeoutMs;
-    this.startTimeoutMs = options.timeoutMs ?? 0;
+    this.timeout = options.timeoutMs === undefined ? undefined : new RequestTimeout(options.timeoutMs);
     this.alarms = options.alarms ?? new Alarms(options.comm);
     this.inFlight = new InFlight(options.pipeline, options.timeoutMs !== undefined);
     this.runs = new RequestRuns(options.comm, options.strategy, this.inFlight, this.counters);
@@ -92,7 +78,7 @@ export class DownloadActivity {
       return;
     }
     for (const file of this.files.values()) this.askSwarm(file, true);
-    if (this.timeoutMs !== undefined) this.setAlarm(this.timeoutMs);
+    if (this.timeout) this.setAlarm(this.timeout.ms);
   }
 
   /**
@@ -116,10 +102,10 @@ export class DownloadActivity {
 
   /** Requests unanswered since the alarm before last are asked again (a message may have been dropped). */
   onAlarm(): void {
-    if (this.timeoutMs === undefined || this.done) return;
+    if (!this.timeout || this.done) return;
     const expired = this.inFlight.alarm();
     for (const file of this.active) this.runs.abandoned(file.timedOut(expired));
-    this.setAlarm(this.timeoutMs);
+    this.setAlarm(this.timeout.ms);
   }
 
   private setAlarm(ms: number): void {
@@ -139,7 +125,7 @@ export class DownloadActivity {
         this.giveUp(file);
         return;
       }
-      const mine = reply.peers.indexOf(this.comm.rank);
+      const mine = indexIn(reply.peers, this.comm.rank);
       this.begin(file, reply.hashes, reply.arrivals[mine] ?? 0);
     }
     file.refreshed(reply.seeds);
@@ -150,9 +136,9 @@ export class DownloadActivity {
     const index = reply.index;
     if (!file || !file.awaits(index, holder)) {
       // Once requests can be abandoned, the answer to one may still come.
-      if (file && (this.losses.epoch > 0 || this.timeoutMs !== undefined)) {
+      if (file && (this.losses.epoch > 0 || this.timeout)) {
         this.counters.lateReplies++;
-        if (this.timeoutMs !== undefined) this.timeoutMs = Math.min(2 * this.timeoutMs, MAX_BACKOFF * this.startTimeoutMs);
+        this.timeout?.lateAnswer(this.inFlight.tick);
         return;
       }
       throw new ProtocolError(`${acked ? 'ACK' : 'NACK'} from rank ${holder} for ${reply.file}[${index}], which was not asked of it`);

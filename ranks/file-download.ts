@@ -178,8 +178,11 @@ export class FileDownload {
   askableAt(index: number, segment: number, member = this.swarm.members[index]): boolean {
     if (this.refusedBy?.get(segment)?.has(member)) return false;
     if (!this.trustGuess) return true;
+    // Most members asked about have been heard from: where one began is worked out only for the others.
+    const heard = this.guess.heardHolds(member, segment, this.obtained);
+    if (heard !== undefined) return heard;
     const swarm = this.swarm;
-    return this.guess.mayHold(member, segment, this.obtained, swarm.startAt(index), swarm.progressAtListingAt(index));
+    return this.guess.unheardHolds(segment, this.obtained, swarm.startAt(index), swarm.progressAtListingAt(index));
   }
 
   /** Members known to hold the segment (seeds, and members whose reported runs cover it) that have not refused it. */

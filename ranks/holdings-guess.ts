@@ -28,10 +28,22 @@ export class HoldingsGuess {
     this.set(rank, from, held, progress);
   }
 
-  /** `start`: where the member began its download, or a negative number when that is not known. */
+  /**
+   * `start`: where the member began its download, or a negative number when that is not
+   * known; `since`: this client's progress when the member was first listed.
+   */
   mayHold(rank: number, index: number, progress: number, start: number, since = 0): boolean {
+    return this.heardHolds(rank, index, progress) ?? this.unheardHolds(index, progress, start, since);
+  }
+
+  /** Whether a member heard from holds the segment, by its reported run; undefined for one never heard from. */
+  heardHolds(rank: number, index: number, progress: number): boolean | undefined {
     const slot = this.slots?.get(rank);
-    if (slot !== undefined) return this.covers(slot, index, progress);
+    return slot === undefined ? undefined : this.covers(slot, index, progress);
+  }
+
+  /** The guess for a member never heard from (see `mayHold`). */
+  unheardHolds(index: number, progress: number, start: number, since: number): boolean {
     return start < 0 || (index - start + this.segments) % this.segments < progress - since;
   }
 

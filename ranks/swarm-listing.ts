@@ -25,7 +25,7 @@ export class SwarmListing {
     if (previous === 'peer') this.removePeer(rank);
     else if (previous === 'seed') this.seeds = without(this.seeds, indexIn(this.seeds, rank));
     if (role === 'seed') {
-      this.seeds = inserted(this.seeds, rank, rank);
+      this.seeds = spliced(this.seeds, lowerBound(this.seeds, rank), rank);
     } else {
       const at = lowerBound(this.peers, rank);
       this.peers = spliced(this.peers, at, rank);
@@ -56,10 +56,6 @@ export class SwarmListing {
     this.peers = without(this.peers, at);
     this.arrivals = without(this.arrivals, at);
   }
-}
-
-function inserted(list: readonly number[], rank: number, value: number): number[] {
-  return spliced(list, lowerBound(list, rank), value);
 }
 
 function spliced(list: readonly number[], at: number, value: number): number[] {

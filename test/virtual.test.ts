@@ -242,7 +242,7 @@ describe('event queue and trace comparison', () => {
     while (take());
     expect(queue.size).toBe(0);
     expect(popped).toHaveLength(events.length);
-    // What was popped between pushes was the least of what had been pushed; the rest comes in order.
+    // Whatever was popped between pushes, what is left comes out in order.
     const rest = popped.slice(events.filter((e) => e.dest % 5 === 4).length);
     const sorted = [...rest].sort((a, b) => a.time - b.time || a.key - b.key || a.dest - b.dest);
     expect(rest).toEqual(sorted);

@@ -9,8 +9,9 @@ export interface SourceStrategy {
   /**
    * The members (given sorted by rank) in the order this strategy would ask them; the
    * download activity asks the first that has not refused the segment and probably holds
-   * it. Writes into `out`, which the caller reuses, and must not change the strategy's
-   * state: the activity may look at several segments before sending one request.
+   * it. Writes into `out`, which the caller reuses (every client of the thread shares it:
+   * keep nothing of it past the call), and must not change the strategy's state: the
+   * activity may look at several segments before sending one request.
    */
   order(file: string, members: readonly number[], out: number[]): number[];
   /** A request for a segment of `file` went to `holder`. */
@@ -32,7 +33,7 @@ export interface SourceStrategy {
    */
   readonly rarestFirst?: boolean;
   /**
-   * The upload side, when present: the client chokes. Its upload slots (ranks/upload.ts)
+   * The upload side, when present: the client chokes. Its upload slots (ranks/choke.ts)
    * go to the requesters of highest priority, given out again every second of the
    * transport's clock while requests wait; a choked requester's requests wait for a slot.
    * `receivedFrom` is how many segments this client has downloaded from `requester`;
@@ -83,8 +84,8 @@ export function startAfter(members: readonly number[], last: number | undefined)
  */
 export function rotateAfter(members: readonly number[], last: number | undefined, out: number[]): number[] {
   const start = startAfter(members, last);
-  // Written in place: emptying `out` first would let V8 drop its backing store, and this
-  // runs once per request sent.
+  // Written in place: emptying `out` first would let V8 drop its backing store, and a
+  // strategy that orders by more than rotation calls this once per request.
   const count = members.length;
   let at = 0;
   for (let i = start; i < count; i++) out[at++] = members[i];

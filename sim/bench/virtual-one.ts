@@ -46,6 +46,10 @@ export function messagesByKind(doc: MetricsDocument): Record<string, number> {
     SINGLE_FILE_DOWNLOAD_COMPLETED: finished,
   };
   kinds.PEER_UPDATE = doc.run.messages - Object.values(kinds).reduce((a, b) => a + b, 0);
+  // At most one per 10 segments obtained: a count outside that would say these sums are wrong.
+  if (kinds.PEER_UPDATE < 0 || kinds.PEER_UPDATE > doc.run.segmentsTransferred / 10) {
+    throw new Error(`the message counts do not add up: ${kinds.PEER_UPDATE} left for PEER_UPDATE`);
+  }
   return kinds;
 }
 

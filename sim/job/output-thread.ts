@@ -33,8 +33,13 @@ if (port) {
     const failed: OutputsWritten['failed'] = [];
     message.names.forEach((name, i) => {
       const path = join(message.dir, name);
+      const text = texts.get(message.files[i]);
+      if (text === undefined) {
+        failed.push({ name, message: `cannot write ${path}: the output thread was given no text for ${message.files[i]}` });
+        return;
+      }
       try {
-        writeAtomicallySync(path, texts.get(message.files[i]) ?? '');
+        writeAtomicallySync(path, text);
       } catch (error) {
         failed.push({ name, message: error instanceof WriteError ? error.message : `cannot write ${path}: ${fileProblem(error)}` });
       }

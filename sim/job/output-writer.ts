@@ -34,12 +34,15 @@ export class OutputWriter {
   private batches = 0;
   private readonly names: string[] = [];
   private failure: unknown;
+  /** The thread died: nothing sent to it will be answered, and every write fails with this. */
+  private dead: RunFailure | undefined;
   private idle: (() => void) | undefined;
 
   /** Writes `client<rank>_<file>`; resolves with its name once it is on disk. */
   write(outDir: string, rank: number, file: string, hashes: readonly string[]): Promise<string> {
     const name = outputName(rank, file);
     if (!THREAD_BUILT) return this.writeHere(join(outDir, name), name, hashes);
+    if (this.dead) return Promise.reject(this.dead);
     const key = this.textKey(file, hashes);
     if (this.batch && this.batch.dir !== outDir) this.flush();
     const batch = (this.batch ??= this.newBatch(outDir));
@@ -60,8 +63,9 @@ export class OutputWriter {
 
   /** Stops the thread; outputs not yet written will not be. */
   close(): void {
-    void this.thread?.terminate();
+    const thread = this.thread;
     this.thread = undefined;
+    void thread?.terminate();
   }
 
   private writeHere(path: string, name: string, hashes: readonly string[]): Promise<string> {
@@ -97,6 +101,10 @@ export class OutputWriter {
     const batch = this.batch;
     if (!batch || batch.names.length === 0) return;
     this.batch = undefined;
+    if (this.dead) {
+      for (const pending of batch.waiting) pending.reject(this.dead);
+      return;
+    }
     const id = ++this.batches;
     this.inFlight.set(id, { names: batch.names, waiting: batch.waiting });
     this.post({ kind: 'write', batch: id, dir: batch.dir, names: batch.names, files: batch.files });
@@ -106,7 +114,9 @@ export class OutputWriter {
     if (!this.thread) {
       this.thread = new Worker(THREAD_ENTRY);
       this.thread.on('message', (answer: OutputsWritten) => this.written(answer));
-      this.thread.on('error', (error) => this.failAll(new RunFailure(`the output thread failed: ${error.message}`, 1)));
+      this.thread.on('error', (error) => this.died(`failed: ${error.message}`));
+      // It never exits by itself: one that does (out of memory, say) answers nothing more.
+      this.thread.on('exit', (code) => this.died(`exited with code ${code}`));
     }
     // Kept alive only while writes are owed: a run that fails midway must not hang on it.
     this.thread.ref();
@@ -131,10 +141,16 @@ export class OutputWriter {
     this.settle();
   }
 
-  private failAll(error: unknown): void {
+  /** The thread is gone: what it owed, and every write from now on, fails naming why. */
+  private died(why: string): void {
+    if (this.dead || !this.thread) return;
+    const error = new RunFailure(`the output thread ${why}`, 1);
+    this.dead = error;
+    this.thread = undefined;
     this.failure ??= error;
     for (const { waiting } of this.inFlight.values()) for (const pending of waiting) pending.reject(error);
     this.inFlight.clear();
+    if (this.batch) this.flush();
     this.settle();
   }
 

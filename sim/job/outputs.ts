@@ -44,7 +44,12 @@ export async function clearOutputs(job: Job, outDir: string): Promise<void> {
   };
   // One look at the folder instead of a removal per output: a fresh folder holds none of a
   // million-output job's names, and trying each one cost more than the run.
-  const present = new Set(await readdir(outDir).catch(() => [] as string[]));
+  const present = new Set(
+    await readdir(outDir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [] as string[];
+      throw new InputError(`--out ${outDir}`, `cannot list the folder to clear old outputs (${error.code})`);
+    }),
+  );
   const old = outputNames(job).filter((name) => present.has(name));
   const limit = pLimit(REMOVE_CONCURRENCY);
   await Promise.all(old.map((name) => limit(() => clear(join(outDir, name)))));

@@ -3,6 +3,7 @@
  * holder, a cost that is not a number all end the rank with an error naming the module
  * and the call, at the first bad answer, instead of a request sent to a stranger.
  */
+import { indexIn } from '../../ranks/sorted.js';
 import type { SourceStrategy } from '../../ranks/strategies/strategy.js';
 
 export class StrategyFault extends Error {
@@ -94,16 +95,7 @@ export function guarded(inner: SourceStrategy, module: string): SourceStrategy {
 
 /** `members` is sorted by rank (the interface says so), so a search keeps a long swarm cheap. */
 function isMember(members: readonly number[], rank: unknown): boolean {
-  if (typeof rank !== 'number') return false;
-  let low = 0;
-  let high = members.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >> 1;
-    if (members[mid] === rank) return true;
-    if (members[mid] < rank) low = mid + 1;
-    else high = mid - 1;
-  }
-  return false;
+  return typeof rank === 'number' && indexIn(members, rank) >= 0;
 }
 
 function list(members: readonly number[]): string {

@@ -166,7 +166,8 @@ export class VirtualRun implements RankControl {
   private hooks(): WorldHooks {
     return {
       trace: this.options.virtual.trace,
-      // A client's count of segments changes only with an ACK: the timeline is sampled then, not at every message.
+      // A client's count of segments changes only when it handles an ACK: the timeline is sampled as each ACK arrives
+      // (the count before it, as sampling at every message took the count before that message), not at every message.
       delivered: (dest, tag) => {
         if (tag !== Tag.ACK || !this.roles.isClient(dest)) return;
         if (!this.ledger.faults.idle) this.ledger.faults.segments(++this.segments);

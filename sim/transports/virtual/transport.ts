@@ -31,8 +31,15 @@ export async function runVirtual(job: Job, options: TransportOptions): Promise<T
   process.off('beforeExit', run.drained);
   run.world.stop();
   options.virtual?.trace?.close();
-  const written = await run.outputs.finished().finally(() => run.outputs.close());
+  // The run's own failure explains more than an output it left unwritten: it goes first.
+  const outputs = await run.outputs.finished().then(
+    (names) => ({ names, failed: undefined }),
+    (error: unknown) => ({ names: [] as string[], failed: error }),
+  );
+  run.outputs.close();
   if (failure) throw failure;
+  if (outputs.failed !== undefined) throw outputs.failed;
+  const written = outputs.names;
   for (const name of written) ledger.outputWritten(name);
   run.closeBooks();
   const plan = options.faults;

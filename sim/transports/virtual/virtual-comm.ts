@@ -31,8 +31,8 @@ export class VirtualComm<M extends PayloadMap> extends MailboxComm<M> {
   override recv(filter?: RecvFilter): Promise<Envelope<M> | TransportEnvelope> {
     const letter = this.mailbox.take(filter);
     if (letter) return Promise.resolve(letter as Envelope<M>);
-    // The waiter is registered before the scheduler moves on, so a message it delivers at
-    // once is handed over, and counted as waking this rank.
+    // The waiter is registered before the scheduler hears this rank block, so a message it
+    // delivers next is handed over, and counted as waking this rank.
     const waiting = this.mailbox.block(filter) as Promise<Envelope<M>>;
     if (this.alive) this.world.blocked(this.rank);
     return waiting;
