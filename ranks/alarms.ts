@@ -1,7 +1,7 @@
 import type { SwarmComm } from './protocol.js';
 
-/** What sets an alarm in a client: the download's request timeout, the upload's rechoke. */
-export type AlarmOwner = 'download' | 'upload';
+/** What sets an alarm in a client: the download's request timeout, the upload's rechoke, and churn's arrival and departure. */
+export type AlarmOwner = 'download' | 'upload' | 'arrival' | 'leave';
 
 /** An alarm counts as due this close to its time: a wall-clock timer may fire a hair early by another clock. */
 const SLACK_MS = 1;

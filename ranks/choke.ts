@@ -45,6 +45,13 @@ export class Choke {
     if (this.waiting.some(({ requester }) => requester === rank)) this.waiting = this.waiting.filter(({ requester }) => requester !== rank);
   }
 
+  /** Every waiting request, taken off: the holder answers them all at once (it is leaving). */
+  release(): { requester: number; request: SegmentRequest }[] {
+    const waiting = this.waiting;
+    this.waiting = [];
+    return waiting;
+  }
+
   /** The rechoke: the slots go to the requesters of highest priority, and their waiting requests are answered. */
   onAlarm(): void {
     if (!this.alarmSet) return;

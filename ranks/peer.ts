@@ -20,6 +20,10 @@ export interface PeerOptions {
   uploadKbps?: number;
   /** A client that never uploads (`--free-riders`): it refuses every request. */
   freeRider?: boolean;
+  /** Arrive this long after the start (`--arrivals`): the client registers only then. Default 0. */
+  arriveMs?: number;
+  /** Leave the swarm this long after finishing every wanted file (`--seed-time`); default never. */
+  seedTimeMs?: number;
 }
 
 export interface PeerReport extends DownloadCounters {
@@ -38,15 +42,19 @@ export class Peer {
   private readonly tracker: TrackerLink;
   private readonly trackers: number[];
   private started = false;
+  private arrived = false;
+  /** Whether the client will leave (`--seed-time`), has its alarm set, or has left. */
+  private departure: 'never' | 'staying' | 'due' | 'left';
   private readonly uploadKbps: number;
   private readonly alarms: Alarms;
 
   constructor(
     private readonly comm: SwarmComm,
     private readonly files: ClientFiles,
-    options: PeerOptions,
+    private readonly options: PeerOptions,
   ) {
     for (const file of files.owned) this.store.addOwned(file);
+    this.departure = options.seedTimeMs === undefined ? 'never' : 'staying';
     this.alarms = new Alarms(comm);
     // A free rider announces no rate: a strategy that weighs holders by rate would only collect its refusals.
     this.uploadKbps = options.freeRider ? 0 : Math.max(0, Math.round(options.uploadKbps ?? 0));
@@ -78,10 +86,16 @@ export class Peer {
 
   async run(): Promise<PeerReport> {
     const comm = this.comm;
+    if ((this.options.arriveMs ?? 0) > 0) await this.arrive(this.options.arriveMs ?? 0);
+    this.arrived = true;
     await this.register();
     this.started = true;
     this.download.start();
     for (;;) {
+      if (this.departure === 'staying' && this.download.done) {
+        this.departure = 'due';
+        this.alarms.set('leave', this.options.seedTimeMs ?? 0);
+      }
       // Handle everything that has arrived, then refill the pipeline, then wait.
       let message = comm.tryRecv();
       if (!message) {
@@ -108,8 +122,12 @@ export class Peer {
         case ALARM:
           for (const owner of this.alarms.fired()) {
             if (owner === 'download') this.download.onAlarm();
+            else if (owner === 'leave') this.leave();
             else this.upload.onAlarm();
           }
+          break;
+        case Tag.PEER_LEFT:
+          if (this.departure !== 'left') this.peerGone(message.payload.rank);
           break;
         case Tag.INIT_ACK:
           // A go-ahead repeated by a tracker that took over.
@@ -134,14 +152,50 @@ export class Peer {
     }
   }
 
+  /**
+   * Waits out the client's arrival time. The tracker hears first that it comes later, so the
+   * go-ahead does not wait for it; nobody else knows of it yet, so only a loss can come.
+   */
+  private async arrive(ms: number): Promise<void> {
+    this.tracker.send(Tag.ARRIVES_LATER, null);
+    this.alarms.set('arrival', ms);
+    for (;;) {
+      const message = await this.comm.recv();
+      if (message.tag === ALARM) {
+        if (this.alarms.fired().includes('arrival')) return;
+      } else if (message.tag === RANK_LOST) {
+        if (message.source === this.tracker.serving) {
+          this.trackerLost(message.source, message.payload.reason);
+          this.tracker.send(Tag.ARRIVES_LATER, null);
+        } else if (!this.trackers.includes(message.source)) this.peerGone(message.source);
+      } else {
+        throw new ProtocolError(
+          `unexpected ${TAG_NAMES[message.tag] ?? message.tag} from rank ${message.source} before this client arrived`,
+        );
+      }
+    }
+  }
+
+  /** Seeded long enough: the tracker drops this client and tells the others; it answers what was already asked of it, refusing. */
+  private leave(): void {
+    this.departure = 'left';
+    this.tracker.send(Tag.BYE, null);
+    this.upload.leave();
+  }
+
   private lost(rank: number, reason: string): void {
     if (rank === this.tracker.serving) {
       this.trackerLost(rank, reason);
-      this.download.rejoin(this.files.owned, this.uploadKbps);
-    } else if (!this.trackers.includes(rank)) {
-      this.download.peerLost(rank);
-      this.upload.peerLost(rank);
-    }
+      // A client that left has nothing to tell a tracker that took over but that it left.
+      if (this.departure === 'left') this.tracker.send(Tag.BYE, null);
+      else this.download.rejoin(this.files.owned, this.uploadKbps);
+    } else if (!this.trackers.includes(rank)) this.peerGone(rank);
+  }
+
+  /** A client lost or left: stop asking it, ask others for what it owed. */
+  private peerGone(rank: number): void {
+    this.download.peerLost(rank);
+    this.upload.peerLost(rank);
   }
 
   private trackerLost(rank: number, reason: string): void {
@@ -155,7 +209,9 @@ export class Peer {
 
   /** What the download activity is waiting for, for stall reports. */
   describe(): string {
+    if (!this.arrived) return 'has not arrived yet (--arrivals)';
     if (!this.started) return 'has not had the go-ahead yet';
+    if (this.departure === 'left') return 'left the swarm after seeding (--seed-time); waiting for TERMINATE';
     if (this.download.done) return 'all wanted files downloaded; serving until TERMINATE';
     const { shown, total } = this.download.describeInFlight(5);
     const refused = this.download.refusedEverywhere;

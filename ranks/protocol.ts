@@ -27,6 +27,12 @@ export const Tag = {
   REPLICA_ACK: 15,
   /** A restarted tracker asks the serving one for its whole log. */
   CATCH_UP: 16,
+  /** A client that arrives later (`--arrivals`): the go-ahead does not wait for its registration. */
+  ARRIVES_LATER: 17,
+  /** A client that finished and seeded its while (`--seed-time`) leaves the swarm. */
+  BYE: 18,
+  /** Tracker → the members of a leaver's swarms: stop asking `rank`, as if it were lost. */
+  PEER_LEFT: 19,
 } as const;
 
 export type Tag = (typeof Tag)[keyof typeof Tag];
@@ -92,6 +98,9 @@ export type SwarmPayloads = {
   [Tag.REPLICATE]: ReplicatedChange;
   [Tag.REPLICA_ACK]: { seq: number };
   [Tag.CATCH_UP]: null;
+  [Tag.ARRIVES_LATER]: null;
+  [Tag.BYE]: null;
+  [Tag.PEER_LEFT]: { rank: number };
 };
 
 /**
@@ -100,9 +109,10 @@ export type SwarmPayloads = {
  * - `register`: `rank` owns `files` (seed of each) and announced `uploadKbps`;
  * - `peer` / `seed`: `rank` joined `file` in that role; `complete`: it downloaded the whole file;
  * - `give-up`: `rank` gave `file` up; `done`: `rank` has finished; `drop`: `rank` is gone;
- * - `go`: the go-ahead was given.
+ * - `go`: the go-ahead was given;
+ * - `later`: `rank` arrives later, so the go-ahead does not wait for it; `leave`: `rank` finished and left.
  */
-export type ChangeKind = 'register' | 'peer' | 'seed' | 'complete' | 'give-up' | 'done' | 'drop' | 'go';
+export type ChangeKind = 'register' | 'peer' | 'seed' | 'complete' | 'give-up' | 'done' | 'drop' | 'go' | 'later' | 'leave';
 export interface TrackerChange {
   kind: ChangeKind;
   rank: number;
@@ -194,6 +204,9 @@ export const SWARM_LAYOUT = {
   ],
   [Tag.REPLICA_ACK]: [['seq', 'int']],
   [Tag.CATCH_UP]: null,
+  [Tag.ARRIVES_LATER]: null,
+  [Tag.BYE]: null,
+  [Tag.PEER_LEFT]: [['rank', 'int']],
 } as const satisfies WireLayout<SwarmPayloads>;
 
 export type SwarmComm = Comm<SwarmPayloads>;

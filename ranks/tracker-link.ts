@@ -8,7 +8,9 @@ type ToTracker =
   | typeof Tag.SINGLE_FILE_DOWNLOAD_COMPLETED
   | typeof Tag.CLIENT_GOT_ALL_FILES
   | typeof Tag.FILE_UNAVAILABLE
-  | typeof Tag.REJOIN;
+  | typeof Tag.REJOIN
+  | typeof Tag.ARRIVES_LATER
+  | typeof Tag.BYE;
 
 /** A client's way to the tracker that serves now, and to the other one when it is lost. */
 export class TrackerLink {

@@ -34,6 +34,10 @@ export class TrackerState {
   readonly registered = new Set<number>();
   readonly done = new Set<number>();
   readonly gone = new Set<number>();
+  /** Clients that said they arrive later and have not registered yet (`--arrivals`). */
+  readonly later = new Set<number>();
+  /** Clients that finished and left the swarm (`--seed-time`): still done, never listed again. */
+  readonly left = new Set<number>();
   /** What each client announced as its upload rate at registration, when it did (> 0). */
   readonly uploadKbps = new Map<number, number>();
   started = false;
@@ -47,6 +51,7 @@ export class TrackerState {
     switch (change.kind) {
       case 'register':
         this.registered.add(rank);
+        this.later.delete(rank);
         if (change.uploadKbps > 0) this.uploadKbps.set(rank, change.uploadKbps);
         for (const { name, hashes } of change.files) {
           let swarm = this.swarms.get(name);
@@ -60,7 +65,7 @@ export class TrackerState {
         break;
       case 'peer': {
         const swarm = this.swarms.get(file);
-        if (!swarm || swarm.members.has(rank) || this.gone.has(rank)) break;
+        if (!swarm || swarm.members.has(rank) || this.absent(rank)) break;
         this.setRole(file, swarm, rank, 'peer');
         break;
       }
@@ -68,30 +73,62 @@ export class TrackerState {
       case 'complete': {
         const swarm = this.swarms.get(file);
         if (!swarm || this.gone.has(rank)) break;
-        this.setRole(file, swarm, rank, 'seed');
         if (change.kind === 'complete') swarm.completedBy.add(rank);
+        // A leaver's report may come after its BYE (different tags are not ordered): it is not listed again.
+        if (!this.left.has(rank)) this.setRole(file, swarm, rank, 'seed');
         break;
       }
       case 'give-up':
         this.swarms.get(file)?.gaveUpBy.add(rank);
         break;
       case 'done':
-        if (!this.done.has(rank) && !this.gone.has(rank)) this.doneLive++;
-        this.done.add(rank);
+        this.markDone(rank);
         break;
       case 'drop':
         if (this.gone.has(rank)) break;
         if (this.done.has(rank)) this.doneLive--;
         this.gone.add(rank);
-        for (const [name, swarm] of this.swarms) {
-          if (!swarm.members.delete(rank)) continue;
-          swarm.listing.remove(rank);
-          this.observe(name, rank, undefined);
-        }
+        this.later.delete(rank);
+        this.unlist(rank);
+        break;
+      case 'leave':
+        // Only a client that finished leaves, so its BYE stands for CLIENT_GOT_ALL_FILES if that is still on its way.
+        if (this.gone.has(rank) || this.left.has(rank)) break;
+        this.markDone(rank);
+        this.left.add(rank);
+        this.unlist(rank);
+        break;
+      case 'later':
+        if (!this.registered.has(rank) && !this.gone.has(rank)) this.later.add(rank);
         break;
       case 'go':
         this.started = true;
         break;
+    }
+  }
+
+  /** Gone, or left: never listed in a swarm again. */
+  absent(rank: number): boolean {
+    return this.gone.has(rank) || this.left.has(rank);
+  }
+
+  /** The swarms `rank` was in, now without it. */
+  swarmsOf(rank: number): FileSwarm[] {
+    const found: FileSwarm[] = [];
+    for (const swarm of this.swarms.values()) if (swarm.members.has(rank)) found.push(swarm);
+    return found;
+  }
+
+  private markDone(rank: number): void {
+    if (!this.done.has(rank) && !this.gone.has(rank)) this.doneLive++;
+    this.done.add(rank);
+  }
+
+  private unlist(rank: number): void {
+    for (const [name, swarm] of this.swarms) {
+      if (!swarm.members.delete(rank)) continue;
+      swarm.listing.remove(rank);
+      this.observe(name, rank, undefined);
     }
   }
 

@@ -2,6 +2,7 @@ import { ALARM, RANK_LOST } from '../sim/comm/comm.js';
 import { ProtocolError, Tag, TAG_NAMES, type OwnedFile, type ReplicatedChange, type SwarmComm, type SwarmMessage } from './protocol.js';
 import { Replicator } from './replication.js';
 import type { Roles } from './roles.js';
+import { tellLeft } from './departures.js';
 import { TrackerState, type FileSwarm, type SwarmObserver } from './tracker-state.js';
 
 export { splitRoles, type FileSwarm, type Role, type SwarmObserver } from './tracker-state.js';
@@ -70,6 +71,8 @@ export class Tracker {
     const parts = [
       `serving: ${state.registered.size} of ${this.roles.clients} clients registered, ${state.done.size} done, ${state.gone.size} gone`,
     ];
+    if (state.later.size > 0) parts.push(`${state.later.size} yet to arrive`);
+    if (state.left.size > 0) parts.push(`${state.left.size} left after seeding`);
     const held = this.replicator.describe();
     if (held) parts.push(held);
     if (this.deferred.length > 0) parts.push(`${this.deferred.length} messages held until every live client has registered`);
@@ -132,15 +135,23 @@ export class Tracker {
     const clients = this.roles.clients;
     if (!this.state.started) {
       // A client rejoining after a failover proves the go-ahead was given: no need to wait.
-      while (!this.state.started && !this.everyoneRegistered()) this.handle(comm.tryRecv() ?? (await comm.recv()));
+      while (!this.state.started && !this.readyToStart()) this.handle(comm.tryRecv() ?? (await comm.recv()));
       if (!this.state.started) replicator.commit({ kind: 'go', rank: comm.rank, file: '', files: [], uploadKbps: 0 });
-      for (const client of this.liveClients()) replicator.reply(client, Tag.INIT_ACK, null);
+      // A client yet to arrive hears the go-ahead in answer to its INIT, once it has sent it.
+      for (const client of this.liveClients()) if (this.state.registered.has(client)) replicator.reply(client, Tag.INIT_ACK, null);
     }
     // The standby acknowledges everything before the end, so both trackers end alike.
     while (!this.state.settled(clients) || !replicator.synced) this.handle(comm.tryRecv() ?? (await comm.recv()));
     for (const client of this.liveClients()) comm.send(client, Tag.TERMINATE, null);
     const follower = replicator.follower;
     if (follower !== undefined) comm.send(follower, Tag.TERMINATE, null);
+  }
+
+  /** Every client that is here has registered: the others are gone or said they arrive later. */
+  private readyToStart(): boolean {
+    const { registered, gone, later } = this.state;
+    for (let rank = 1; rank <= this.roles.clients; rank++) if (!registered.has(rank) && !gone.has(rank) && !later.has(rank)) return false;
+    return true;
   }
 
   private everyoneRegistered(): boolean {
@@ -160,10 +171,11 @@ export class Tracker {
       return;
     }
     this.apply(message);
-    if (this.deferred.length > 0 && this.everyoneRegistered()) {
+    // A late arrival's registration may name the file a held message is about.
+    if (this.deferred.length > 0 && (message.tag === Tag.INIT || this.everyoneRegistered())) {
       const deferred = this.deferred;
       this.deferred = [];
-      for (const held of deferred) this.apply(held);
+      for (const held of deferred) this.handle(held);
     }
   }
 
@@ -241,6 +253,15 @@ export class Tracker {
         for (const file of completed) if (this.swarmOf(file, source)?.completedBy.has(source) === false) commit('complete', file);
         for (const file of gaveUp) if (this.swarmOf(file, source)?.gaveUpBy.has(source) === false) commit('give-up', file);
         if (done && !this.state.done.has(source)) commit('done');
+        break;
+      }
+      case Tag.ARRIVES_LATER:
+        if (!this.state.registered.has(source)) commit('later');
+        break;
+      case Tag.BYE: {
+        const swarms = this.state.swarmsOf(source);
+        commit('leave');
+        tellLeft(this.comm, this.roles, swarms, source);
         break;
       }
       case Tag.REPLICA_ACK:

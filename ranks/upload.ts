@@ -19,12 +19,14 @@ export class UploadActivity {
   nacksSent = 0;
   /** Only a client whose strategy ranks requesters chokes: the others answer at once and keep no choke state. */
   private readonly choke: Choke | undefined;
+  private refusing: boolean;
 
   constructor(
     private readonly comm: SwarmComm,
     private readonly store: SegmentStore,
     private readonly options: UploadOptions = {},
   ) {
+    this.refusing = options.freeRider === true;
     const priority = options.priority;
     if (priority)
       this.choke = new Choke(priority, options.alarms ?? new Alarms(comm), (requester, request) => this.serve(requester, request));
@@ -32,13 +34,23 @@ export class UploadActivity {
 
   /** A request was read: answered now, unless this holder chokes its requester. */
   take(requester: number, request: SegmentRequest): void {
-    if (this.choke) this.choke.take(requester, request);
+    if (this.choke && !this.refusing) this.choke.take(requester, request);
     else this.serve(requester, request);
   }
 
   /** A requester is lost: its waiting requests will never be read, and its slot is free. */
   peerLost(rank: number): void {
     this.choke?.peerLost(rank);
+  }
+
+  /**
+   * The client left the swarm (`--seed-time`): from now on it refuses every request, as a
+   * free rider does, and those waiting for a slot are refused at once. A request sent before
+   * the requester heard of the departure still gets its answer: the protocol answers every one.
+   */
+  leave(): void {
+    this.refusing = true;
+    for (const { requester, request } of this.choke?.release() ?? []) this.serve(requester, request);
   }
 
   /** The rechoke (see Choke). */
@@ -48,7 +60,7 @@ export class UploadActivity {
 
   private serve(requester: number, request: SegmentRequest): void {
     const { file, index } = request;
-    const stored = this.options.freeRider ? undefined : this.store.file(file);
+    const stored = this.refusing ? undefined : this.store.file(file);
     // ACK only for that segment of that file with that hash.
     const acked = stored !== undefined && stored.held[index] === 1 && stored.hashes[index] === request.hash;
     if (acked) this.uploaded++;

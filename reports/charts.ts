@@ -47,7 +47,7 @@ export function groupLabel(group: readonly number[]): string {
 
 const clientsOf = (doc: MetricsDocument): RankMetrics[] => doc.ranks.filter((r) => r.role === 'client');
 
-function axes(x: string, y: string, xType = 'category'): Record<string, unknown> {
+export function axes(x: string, y: string, xType = 'category'): Record<string, unknown> {
   return {
     x: { type: xType, title: { display: true, text: x }, ...(xType === 'linear' ? { min: 0 } : {}) },
     // Every y axis here counts things (segments, clients, members): no fractional ticks.
@@ -55,7 +55,7 @@ function axes(x: string, y: string, xType = 'category'): Record<string, unknown>
   };
 }
 
-function options(title: string, scales: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function options(title: string, scales: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     animation: false,
     responsive: false,
@@ -67,7 +67,13 @@ function options(title: string, scales: Record<string, unknown>, extra: Record<s
 }
 
 /** A chart of the usual wide size. */
-function wideChart(id: string, title: string, type: string, data: ChartConfig['data'], chartOptions: Record<string, unknown>): ChartSpec {
+export function wideChart(
+  id: string,
+  title: string,
+  type: string,
+  data: ChartConfig['data'],
+  chartOptions: Record<string, unknown>,
+): ChartSpec {
   return { id, title, ...WIDE, config: { type, data, options: chartOptions } };
 }
 
@@ -193,7 +199,7 @@ function endTime(docs: readonly MetricsDocument[]): number {
 
 const grid = (end: number): number[] => Array.from({ length: GRID_POINTS + 1 }, (_, i) => (end * i) / GRID_POINTS);
 
-function lineDataset(
+export function lineDataset(
   label: string,
   points: { x: number; y: number }[],
   i: number,

@@ -107,6 +107,10 @@ export interface MetricsDocument {
     strategyModule?: string;
     /** Clients that never uploaded (`--free-riders`), when there were any. */
     freeRiders?: number[];
+    /** `--arrivals` as given, when clients arrived over time or left. */
+    arrivals?: string;
+    /** `--seed-time`: how long a client that finished stayed before it left. */
+    seedTimeSeconds?: number;
     pipeline: number | 'auto';
     ranks: number;
     files: number;
@@ -140,6 +144,15 @@ export interface MetricsDocument {
   trackers?: TrackerTable[];
   /** Present when the run had faults or a standby tracker. */
   faults?: FaultsSection;
+  /** Present when clients arrived over time or left (`--arrivals`, `--seed-time`). */
+  churn?: ChurnSection;
+}
+
+export interface ChurnSection {
+  /** Per client (index rank - 1): seconds after the start at which it arrived. */
+  arrivalSeconds: number[];
+  /** [seconds, clients in some swarm] rows: the swarm's size over time. */
+  clients: Samples;
 }
 
 /** What a run hands over to become a document. */
@@ -161,6 +174,7 @@ export interface MetricsInput {
   lost?: readonly number[];
   trackers?: TrackerTable[];
   faults?: FaultsSection;
+  churn?: ChurnSection;
 }
 
 function completedAt(samples: Samples, wanted: number): number | null {
@@ -211,5 +225,6 @@ export function buildMetrics(input: MetricsInput): MetricsDocument {
     outputs: input.outputs,
     ...(input.trackers ? { trackers: input.trackers } : {}),
     ...(input.faults ? { faults: input.faults } : {}),
+    ...(input.churn ? { churn: input.churn } : {}),
   };
 }

@@ -37,6 +37,8 @@ export const METRICS_SCHEMA = {
           seed: { type: 'string', description: "the virtual transport's run seed" },
           strategyModule: { type: 'string', description: "the path of the user's strategy module, when the strategy is one" },
           freeRiders: { type: 'array', items: { type: 'integer', minimum: 1 }, description: 'clients that never uploaded (--free-riders)' },
+          arrivals: { type: 'string', description: 'when clients arrived (--arrivals), when they arrived over time or left' },
+          seedTimeSeconds: { ...seconds, description: 'how long a client that finished stayed before it left (--seed-time)' },
           firstRequestSeconds: {
             ...seconds,
             description: "seconds from the process's start to the first segment request (threads transport)",
@@ -143,6 +145,13 @@ export const METRICS_SCHEMA = {
           unfired: { type: 'array', items: { type: 'string' } },
           unasked: { type: 'array', items: object({ rank: count, reason: { type: 'string' } }) },
         },
+      ),
+      churn: object(
+        {
+          arrivalSeconds: { type: 'array', items: seconds, description: 'per client (index rank - 1): when it arrived' },
+          clients: { ...samples(2), description: '[seconds, clients in some swarm]: the swarm size over time' },
+        },
+        {},
       ),
     },
   ),

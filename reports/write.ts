@@ -7,16 +7,17 @@ import { ensureDir, writeAtomically } from '../sim/job/files.js';
 import type { MetricsDocument } from './document.js';
 import { escapeHtml, fixed, htmlTable, renderPage } from './html.js';
 import { freeRiderSentence } from './free-riders.js';
+import { churnCharts, churnSentence } from './churn.js';
 import { METRICS_SCHEMA } from './metrics-schema.js';
 
 function runHeader(doc: MetricsDocument): string {
   const { run, outputs } = doc;
-  const riders = freeRiderSentence(doc);
+  const notes = [freeRiderSentence(doc), churnSentence(doc)].filter((note) => note !== undefined);
   const verdict = run.ok
     ? `<span class="ok">all ${outputs.written} outputs correct</span>`
     : `<span class="bad">${outputs.problems.length} outputs wrong or missing</span>`;
   return `<p class="meta">${escapeHtml(run.inputDir)}: ${run.ranks} ranks, ${run.files} files, strategy ${escapeHtml(run.strategy)}, pipeline ${run.pipeline}, ${escapeHtml(run.transport)} transport (${run.workers} worker threads), started ${escapeHtml(run.startedAt)}</p>
-<p>${count(run.segmentsTransferred)} segments transferred with ${count(run.messages)} messages in ${run.wallSeconds.toFixed(3)} s; ${verdict}.</p>${riders ? `\n<p>${escapeHtml(riders)}.</p>` : ''}`;
+<p>${count(run.segmentsTransferred)} segments transferred with ${count(run.messages)} messages in ${run.wallSeconds.toFixed(3)} s; ${verdict}.</p>${notes.map((note) => `\n<p>${escapeHtml(note)}.</p>`).join('')}`;
 }
 
 function loadRow(label: string, doc: MetricsDocument): (string | number | null)[] {
@@ -134,7 +135,7 @@ export async function writeRunReport(dir: string, doc: MetricsDocument, options:
   const matrix = matrixCsv(doc);
   if (matrix !== undefined) files.push(['matrix.csv', matrix]);
   for (const [name, text] of files) await writeAtomically(join(dir, name), text);
-  const charts = runCharts(doc);
+  const charts = [...runCharts(doc), ...churnCharts(doc)];
   const pngs = await pngsIfAsked(dir, charts, options);
   await writeAtomically(join(dir, 'index.html'), renderPage('swarmsim run report', runSections(doc), charts));
   return [...files.map(([name]) => name), ...pngs, 'index.html'];

@@ -15,6 +15,7 @@ import { runCommand } from './commands/run.js';
 import { sweepCommand, type SweepOutcome } from './commands/sweep.js';
 import { addFault, emptyPlan, type FaultPlan } from './faults/plan.js';
 import type { GenOptions } from './job/generate.js';
+import { ARRIVAL_FORMS, parseArrivalSpec, type ArrivalSpec } from './job/arrivals.js';
 import { InputError, RunFailure } from './run/failures.js';
 import { defaultNetwork, type VirtualSettings } from './run/pipeline.js';
 import type { TransportName, WorkerCount } from './transports/transport.js';
@@ -53,6 +54,10 @@ export interface RunSettings {
   freeRiders?: number;
   /** `--fault` specs, as on the command line (`kill:3@segments=100`). */
   faults?: readonly string[];
+  /** When clients arrive, as `--arrivals`: `flash` (default), `poisson:RATE` or `file:FILE`. */
+  arrivals?: string;
+  /** As `--seed-time`: a client that finished stays this long, then leaves; default never. */
+  seedTimeSeconds?: number;
   /** Virtual time: the seed; default '1'. */
   seed?: string;
   /** Write `<out>/report/`; default false here (the CLI's default is true). */
@@ -86,6 +91,16 @@ function virtualOf(settings: RunSettings): VirtualSettings | undefined {
   return settings.transport === 'virtual' ? { seed: settings.seed ?? '1', network: defaultNetwork() } : undefined;
 }
 
+function churnSettings(settings: RunSettings): { arrivals?: ArrivalSpec; seedTimeSeconds?: number } {
+  const arrivals = settings.arrivals === undefined ? undefined : parseArrivalSpec(settings.arrivals);
+  if (settings.arrivals !== undefined && !arrivals)
+    throw new InputError('arrivals', `expected ${ARRIVAL_FORMS}, got ${JSON.stringify(settings.arrivals)}`);
+  const seedTime = settings.seedTimeSeconds;
+  if (seedTime !== undefined && !(Number.isFinite(seedTime) && seedTime >= 0))
+    throw new InputError('seedTimeSeconds', `expected a number of seconds, 0 or more, got ${seedTime}`);
+  return { arrivals, seedTimeSeconds: seedTime };
+}
+
 /** Runs the job in `inputDir` once, checks every output, and returns the run's metrics document. */
 export async function runSwarm(inputDir: string, settings: RunSettings = {}): Promise<MetricsDocument> {
   const outcome = await runCommand(inputDir, {
@@ -94,6 +109,7 @@ export async function runSwarm(inputDir: string, settings: RunSettings = {}): Pr
     transport: settings.transport,
     strategies: choicesOf([settings.strategy ?? 'round-robin']),
     freeRiderCount: settings.freeRiders,
+    ...churnSettings(settings),
     pipeline: settings.pipeline ?? 'auto',
     workers: settings.workers,
     stallTimeoutMs: (settings.stallTimeoutSeconds ?? 10) * 1000,

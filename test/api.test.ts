@@ -41,6 +41,32 @@ describe("the library ('swarmsim')", () => {
     expect(lines.join('')).toMatch(/PASS/);
   });
 
+  it('runs churn as `sim run --arrivals --seed-time` does', async () => {
+    const out = tempDir();
+    const doc = await runSwarm('inputs', { transport: 'virtual', arrivals: 'poisson:3', seedTimeSeconds: 60, out: join(out, 'api') });
+    const cli = sim(
+      'run',
+      'inputs',
+      '--transport',
+      'virtual',
+      '--arrivals',
+      'poisson:3',
+      '--seed-time',
+      '60',
+      '--out',
+      join(out, 'cli'),
+      '--json',
+      '--no-report',
+    );
+    expect(cli.status).toBe(0);
+    const fromCli = JSON.parse(cli.stdout) as MetricsDocument;
+    expect(doc.churn).toEqual(fromCli.churn);
+    expect(doc.churn?.arrivalSeconds).toHaveLength(5);
+    expect(doc.run.seedTimeSeconds).toBe(60);
+    await expect(runSwarm('inputs', { arrivals: 'poisson:-1', out: tempDir() })).rejects.toThrow('arrivals: expected flash, poisson:RATE');
+    await expect(runSwarm('inputs', { seedTimeSeconds: -1, out: tempDir() })).rejects.toBeInstanceOf(InputError);
+  });
+
   it('throws bad input as an InputError before anything runs', async () => {
     await expect(runSwarm('inputs', { faults: ['kill:99@segments=1'], out: tempDir() })).rejects.toBeInstanceOf(InputError);
     await expect(runSwarm('/nonexistent/case', { out: tempDir() })).rejects.toThrow('/nonexistent/case: no such folder');

@@ -71,7 +71,17 @@ describe('the tracker', () => {
   it('keeps only hashes, swarms, arrivals and announced rates, never which segments a client holds', async () => {
     const { tracker } = await runSwarm(clients, 'round-robin', 8);
     const data = Object.entries(tracker.state).filter(([, value]) => typeof value !== 'function');
-    expect(data.map(([key]) => key).sort()).toEqual(['done', 'doneLive', 'gone', 'registered', 'started', 'swarms', 'uploadKbps']);
+    expect(data.map(([key]) => key).sort()).toEqual([
+      'done',
+      'doneLive',
+      'gone',
+      'later',
+      'left',
+      'registered',
+      'started',
+      'swarms',
+      'uploadKbps',
+    ]);
     for (const [file, swarm] of tracker.swarms) {
       expect(Object.keys(swarm).sort()).toEqual(['completedBy', 'gaveUpBy', 'hashes', 'listing', 'members']);
       for (const [rank, role] of swarm.members) {

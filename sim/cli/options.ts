@@ -10,6 +10,7 @@ import { STRATEGY_NAMES } from '../../ranks/strategies/index.js';
 import type { StrategyChoice } from '../strategies/choice.js';
 import { TRANSPORT_NAMES, type TransportName } from '../transports/names.js';
 import { toggle, value } from './option-table.js';
+import { ARRIVAL_FORMS, type ArrivalSpec } from '../job/arrivals.js';
 import * as parse from './parsers.js';
 import { VERB_OPTIONS } from './verb-options.js';
 
@@ -72,6 +73,18 @@ const SHARED = {
     parse: parse.wholeNumber(0),
     default: 0,
     bad: ['--free-riders', '-1'],
+  }),
+  arrivals: value<ArrivalSpec>({
+    flags: '--arrivals <spec>',
+    help: `when clients arrive: ${ARRIVAL_FORMS}; drawn from the seed, exact in virtual time, by the wall clock on threads and tcp`,
+    parse: parse.arrivals,
+    bad: ['--arrivals', 'poisson:0'],
+  }),
+  seedTime: value({
+    flags: '--seed-time <seconds>',
+    help: 'a client that has every wanted file stays this long, then leaves the swarm with a BYE (a graceful departure: nothing is reported lost)',
+    parse: parse.secondsOrZero,
+    bad: ['--seed-time', '-1'],
   }),
   pipeline: value<number | 'auto'>({
     flags: '--pipeline <n>',

@@ -1,4 +1,5 @@
 import { freeRiderSentence } from '../../reports/free-riders.js';
+import { churnSentence } from '../../reports/churn.js';
 import type { FaultsSection, MetricsDocument, TrackerTable } from '../../reports/document.js';
 import { count } from '../../reports/numbers.js';
 import { textTable } from './text-table.js';
@@ -23,6 +24,8 @@ export function formatSummary(doc: MetricsDocument): string {
   }
   const riders = freeRiderSentence(doc);
   if (riders) lines.push(riders);
+  const churn = churnSentence(doc);
+  if (churn) lines.push(churn);
   if (doc.faults) lines.push('', ...faultLines(doc.faults, doc.trackers ?? []));
   return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { MetricsDocument } from '../../reports/document.js';
 import { chooseFreeRiders } from '../job/free-riders.js';
+import { churnOf, type ArrivalSpec } from '../job/arrivals.js';
 import { loadJob } from '../job/inputs.js';
 import { checkChoices } from '../strategies/load.js';
 import { showProgress, type ProgressMode } from '../cli/progress.js';
@@ -13,7 +14,10 @@ import { prepareReportFolders, reportFolder, withReportProblems, writeReportOrSa
 
 export { defaultNetwork, runJob, type RunOptions, type VirtualSettings } from '../run/pipeline.js';
 
-export interface RunCommandOptions extends Omit<RunOptions, 'strategy' | 'onStart' | 'freeRiders'> {
+export interface RunCommandOptions extends Omit<RunOptions, 'strategy' | 'onStart' | 'freeRiders' | 'churn'> {
+  /** `--arrivals` and `--seed-time`: the schedule is drawn from the job and the seed (sim/job/arrivals.ts). */
+  arrivals?: ArrivalSpec;
+  seedTimeSeconds?: number;
   strategies: StrategyChoice[];
   /** `--free-riders K`: chosen from the job (sim/job/free-riders.ts). */
   freeRiderCount?: number;
@@ -41,6 +45,13 @@ export async function runCommand(inputDir: string, options: RunCommandOptions): 
   const job = loadJob(inputDir, options.ranks);
   await checkChoices(options.strategies, job.ranks, job.clients.length);
   const freeRiders = chooseFreeRiders(job, options.freeRiderCount ?? 0);
+  const churn = churnOf(job, {
+    arrivals: options.arrivals,
+    seedTimeSeconds: options.seedTimeSeconds,
+    seed: options.virtual?.seed ?? '1',
+    wallClock: (options.transport ?? 'threads') !== 'virtual',
+    stallTimeoutMs: options.stallTimeoutMs,
+  });
   await ensureOutputFolder('--out', options.outDir);
   const wanted = wantedSegments(job);
   const several = options.strategies.length > 1;
@@ -64,6 +75,7 @@ export async function runCommand(inputDir: string, options: RunCommandOptions): 
         ...options,
         strategy,
         freeRiders,
+        churn,
         outDir,
         onStart: (live) => (stopProgress = showProgress(live, wanted, options.progress)),
       });

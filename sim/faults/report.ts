@@ -14,6 +14,7 @@ export function faultsSection(
   job: Job,
   result: RunResult,
   problems: OutputProblem[],
+  departures = false,
 ): { faults: FaultsSection; problems: OutputProblem[] } {
   const outcome = result.faults ?? { fired: [], lost: [] };
   const lost = new Set(outcome.lost);
@@ -38,7 +39,8 @@ export function faultsSection(
       let why: Pick<MissingOutput, 'kind' | 'reason'> | undefined;
       if (lost.has(rank))
         why = { kind: 'client-lost', reason: `client ${rank} was lost${killedBy.has(rank) ? ` (--fault ${killedBy.get(rank)})` : ''}` };
-      else if (gaveUp.has(output)) why = { kind: 'unavailable', reason: `no live client held every segment of ${file}` };
+      else if (gaveUp.has(output))
+        why = { kind: 'unavailable', reason: `no live client${departures ? ' still in the swarm' : ''} held every segment of ${file}` };
       else if (outcome.noTracker) why = { kind: 'no-tracker', reason: 'unfinished when every tracker was lost' };
       if (!why) continue;
       if (why.kind === 'unavailable') unavailable.add(file);

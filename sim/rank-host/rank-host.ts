@@ -57,6 +57,10 @@ export interface ClientHostOptions extends HostOptions {
   /** The upload rate the client announces (virtual time: its link's); default 0, not known. */
   uploadKbps?: number;
   freeRider?: boolean;
+  /** Register this long after the start (`--arrivals`); default at once. */
+  arriveMs?: number;
+  /** Leave this long after finishing (`--seed-time`); default never. */
+  seedTimeMs?: number;
   output: OutputSink;
   /** Seconds on the run's clock, for the timeline. */
   clock: () => number;
@@ -119,6 +123,8 @@ export class ClientHost implements RankHost {
       requestTimeoutMs: options.requestTimeoutMs,
       uploadKbps: options.uploadKbps,
       freeRider: options.freeRider,
+      arriveMs: options.arriveMs,
+      seedTimeMs: options.seedTimeMs,
       sink: (file, hashes) => this.finished(file, hashes),
     });
   }

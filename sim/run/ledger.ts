@@ -45,6 +45,7 @@ export function trackerEndOf(tracker: Tracker, rank: number, messagesIn = 0, mes
 /** What the transport adds to the result: the parts only it can see. */
 export interface ResultExtras {
   swarmGrowth: RunResult['swarmGrowth'];
+  swarmSize?: RunResult['swarmSize'];
   /** Messages lost on lossy links (virtual time). */
   dropped?: number;
 }
@@ -238,6 +239,7 @@ export class RunLedger {
       outputs: [...this.outputs].sort(),
       progress: this.timelines,
       swarmGrowth: extras.swarmGrowth,
+      swarmSize: extras.swarmSize,
       trackers,
       ...(faulty
         ? {

@@ -5,6 +5,7 @@ import type { Job } from '../job/inputs.js';
 import type { OutputProblem } from '../job/outputs.js';
 import type { RunResult } from './result.js';
 import type { StrategyChoice } from '../strategies/choice.js';
+import type { Churn } from '../transports/transport.js';
 import { servingClients, wantedSegments } from '../job/servers.js';
 
 export interface RunParameters {
@@ -12,6 +13,7 @@ export interface RunParameters {
   workers: number;
   strategy: StrategyChoice;
   freeRiders?: readonly number[];
+  churn?: Churn;
   pipeline: number | 'auto';
   outDir: string;
   startedAt: Date;
@@ -24,8 +26,15 @@ export interface RunParameters {
 
 /** The run's metrics document, from the job and what the transport gathered. */
 export function runMetrics(job: Job, result: RunResult, run: RunParameters): MetricsDocument {
-  // With faults, outputs missing for a known reason are reported as such, not as wrong.
-  const { faults, problems } = result.faults ? faultsSection(job, result, run.problems) : { faults: undefined, problems: run.problems };
+  // With faults, outputs missing for a known reason are reported as such, not as wrong; a
+  // client leaving (--seed-time) can leave a file without a holder as a fault can.
+  const departures = run.churn?.seedTimeMs !== undefined;
+  const section =
+    result.faults || departures
+      ? faultsSection(job, { ...result, faults: result.faults ?? { fired: [], lost: [] } }, run.problems, departures)
+      : { faults: undefined, problems: run.problems };
+  // Departures alone that left nothing unsaved make no fault section.
+  const { faults, problems } = !result.faults && section.faults?.missing.length === 0 ? { ...section, faults: undefined } : section;
   const standby = result.trackers?.find((tracker) => tracker.rank !== 0)?.rank;
   const wantedBy = new Map<string, number>();
   for (const client of job.clients) for (const file of client.wanted) wantedBy.set(file, (wantedBy.get(file) ?? 0) + 1);
@@ -38,6 +47,7 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
       strategy: run.strategy.label,
       ...(run.strategy.module === undefined ? {} : { strategyModule: run.strategy.module }),
       ...(run.freeRiders && run.freeRiders.length > 0 ? { freeRiders: [...run.freeRiders] } : {}),
+      ...(run.churn ? churnParameters(run.churn) : {}),
       pipeline: run.pipeline,
       ranks: job.ranks,
       startedAt: run.startedAt.toISOString(),
@@ -65,9 +75,14 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
     lost: result.faults?.lost,
     trackers: result.trackers,
     faults,
+    ...(run.churn ? { churn: { arrivalSeconds: run.churn.arrivalMs.map((ms) => ms / 1000), clients: result.swarmSize ?? [] } } : {}),
   });
   // What the exit code says goes first, where a reader of --json looks.
   const exitCode = runExitCode(doc);
   const { schemaVersion, ...rest } = doc;
   return { schemaVersion, ok: exitCode === EXIT_OK, exitCode, ...rest };
+}
+
+function churnParameters(churn: Churn): { arrivals: string; seedTimeSeconds?: number } {
+  return { arrivals: churn.label, ...(churn.seedTimeMs === undefined ? {} : { seedTimeSeconds: churn.seedTimeMs / 1000 }) };
 }

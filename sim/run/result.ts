@@ -46,6 +46,8 @@ export interface RunResult {
   progress: Samples[];
   /** Per file: [seconds, seeds, peers] rows, one per change of its swarm. */
   swarmGrowth: { file: string; samples: Samples }[];
+  /** [seconds, clients in some swarm] rows, one per change: the swarm's size as arrivals and departures move it. */
+  swarmSize?: Samples;
   /** Every tracker's final table (one, or two with a standby). */
   trackers?: TrackerSummary[];
   faults?: FaultOutcome;
@@ -54,6 +56,10 @@ export interface RunResult {
 /** Follows the tracker's swarm changes as a time series per file (main thread only). */
 export class SwarmGrowth {
   private readonly files = new Map<string, { seeds: number; peers: number; roles: Map<number, Role>; sampler: Sampler }>();
+
+  /** Per client, the swarms it is in; a client in none is not in the swarm. */
+  private readonly memberships = new Map<number, number>();
+  private readonly size = new Sampler(0);
 
   constructor(private readonly clock: () => number) {}
 
@@ -69,7 +75,20 @@ export class SwarmGrowth {
     if (role) entry.roles.set(rank, role);
     else entry.roles.delete(rank);
     entry.sampler.record(this.clock(), [entry.seeds, entry.peers], true);
+    if (before === undefined || role === undefined) this.member(rank, role === undefined ? -1 : 1);
   };
+
+  private member(rank: number, change: 1 | -1): void {
+    const before = this.memberships.get(rank) ?? 0;
+    const after = before + change;
+    if (after === 0) this.memberships.delete(rank);
+    else this.memberships.set(rank, after);
+    if (before === 0 || after === 0) this.size.record(this.clock(), [this.memberships.size], true);
+  }
+
+  clients(): Samples {
+    return this.size.samples();
+  }
 
   series(): { file: string; samples: Samples }[] {
     return [...this.files]

@@ -33,6 +33,8 @@ export interface TransportOptions {
   faults?: FaultPlan;
   /** Clients that never upload (`--free-riders`): each refuses every request. */
   freeRiders?: readonly number[];
+  /** Clients that arrive later, and leave after seeding (`--arrivals`, `--seed-time`). */
+  churn?: Churn;
   /** 2 adds a standby tracker after the clients. */
   trackers?: 1 | 2;
   /** Threads: worker threads for the clients ('all': one per client); default automatic (placement.ts). */
@@ -43,6 +45,23 @@ export interface TransportOptions {
   log?: (line: string) => void;
   /** Virtual time: the seed, the network model and the trace. */
   virtual?: VirtualOptions;
+}
+
+/**
+ * When each client arrives (milliseconds after the start on the transport's clock, index
+ * rank - 1) and how long one that finished stays before it leaves (none: until the end).
+ */
+export interface Churn {
+  arrivalMs: readonly number[];
+  seedTimeMs?: number;
+  /** `--arrivals` as given, for the report. */
+  label: string;
+}
+
+/** One client's part of the churn, as its host takes it. */
+export function clientChurn(churn: Churn | undefined, rank: number): { arriveMs?: number; seedTimeMs?: number } {
+  if (!churn) return {};
+  return { arriveMs: churn.arrivalMs[rank - 1] ?? 0, seedTimeMs: churn.seedTimeMs };
 }
 
 export interface VirtualOptions {

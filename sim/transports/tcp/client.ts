@@ -4,7 +4,6 @@
  * sent to the coordinator, so no shared file system is needed. With a standby tracker the
  * coordinator is a harness of its own and both trackers are processes like this one. Any
  * failure here is told to the coordinator, which ends the job; losing it ends this process.
-
  */
 import type { StrategyFactory } from '../../../ranks/strategies/index.js';
 import type { SwarmPayloads } from '../../../ranks/protocol.js';
@@ -186,6 +185,8 @@ class RankProcess {
       files,
       strategy,
       freeRider: ready.freeRider,
+      arriveMs: ready.arriveMs,
+      seedTimeMs: ready.seedTimeMs ?? undefined,
       pipeline: ready.pipeline,
       clock: () => secondsSince(epochMs),
       output: (file, hashes) => {

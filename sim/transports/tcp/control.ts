@@ -85,6 +85,10 @@ const COORDINATOR_MESSAGES = messageTable({
     strategy: Strategy,
     /** This client never uploads (`--free-riders`). */
     freeRider: { type: 'boolean' },
+    /** Register this long after the start (`--arrivals`). */
+    arriveMs: { type: 'integer', minimum: 0 },
+    /** Leave this long after finishing (`--seed-time`); null: never. */
+    seedTimeMs: { anyOf: [{ type: 'null' }, { type: 'integer', minimum: 0 }] },
     pipeline: { anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1 }] },
     fault: { anyOf: [{ type: 'null' }, oneOf<RankFault>(RANK_FAULTS)] },
     trackers: { enum: [1, 2] },

@@ -4,7 +4,7 @@ import type { Job } from '../../job/inputs.js';
 import type { RunResult } from '../../run/result.js';
 import type { RankFault } from '../../rank-host/test-faults.js';
 import type { StrategyChoice } from '../../strategies/choice.js';
-import type { LiveRun } from '../transport.js';
+import type { Churn, LiveRun } from '../transport.js';
 
 export interface CoordinatorOptions {
   size: number;
@@ -17,6 +17,7 @@ export interface CoordinatorOptions {
   outDir: string;
   strategy: StrategyChoice;
   freeRiders?: readonly number[];
+  churn?: Churn;
   pipeline: Pipeline;
   stallTimeoutMs: number;
   registrationTimeoutMs: number;

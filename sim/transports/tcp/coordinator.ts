@@ -191,7 +191,7 @@ export class TcpCoordinator {
       if (tracker) this.ledger.trackerEnded(0, trackerEndOf(tracker.tracker, 0, this.comm.messagesIn, this.comm.messagesOut));
       for (const rank of this.registered.ranks()) this.network.control(rank, { type: 'finish' } satisfies CoordinatorControl);
       this.network.close();
-      return { job, result: this.ledger.result({ swarmGrowth: growth.series() }) };
+      return { job, result: this.ledger.result({ swarmGrowth: growth.series(), swarmSize: growth.clients() }) };
     } catch (error) {
       if (error instanceof RunFailure || error instanceof InputError) this.abortAll(error);
       else this.network.destroy();

@@ -1,6 +1,7 @@
 import type { CoordinatorControl } from './control.js';
 import type { CoordinatorOptions } from './coordinator-options.js';
 import { ALIVE_MS } from './heartbeat.js';
+import { clientChurn } from '../transport.js';
 
 /** How often clients report progress; while a fault waits for a segment count, how often then. */
 const PROGRESS_MS = 200;
@@ -8,7 +9,7 @@ const FAULT_PROGRESS_MS = 2;
 
 export interface TableSettings extends Pick<
   CoordinatorOptions,
-  'strategy' | 'freeRiders' | 'pipeline' | 'faults' | 'timedFaults' | 'stallTimeoutMs'
+  'strategy' | 'freeRiders' | 'churn' | 'pipeline' | 'faults' | 'timedFaults' | 'stallTimeoutMs'
 > {
   addresses: [string, number][];
   lost: number[];
@@ -23,6 +24,8 @@ export function jobTable(settings: TableSettings, rank: number, restarted: boole
     addresses: settings.addresses,
     strategy: settings.strategy,
     freeRider: settings.freeRiders?.includes(rank) ?? false,
+    arriveMs: clientChurn(settings.churn, rank).arriveMs ?? 0,
+    seedTimeMs: settings.churn?.seedTimeMs ?? null,
     pipeline: settings.pipeline,
     fault: settings.faults?.get(rank) ?? null,
     trackers: settings.trackers,

@@ -48,6 +48,7 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
     outDir: options.outDir,
     strategy: options.strategy,
     freeRiders: options.freeRiders,
+    churn: options.churn,
     pipeline: options.pipeline,
     stallTimeoutMs: options.stallTimeoutMs,
     registrationTimeoutMs: REGISTRATION_TIMEOUT_MS,

@@ -14,6 +14,8 @@ export interface HostedRank {
   trackerPort: MessagePort;
   fault?: RankFault;
   freeRider?: boolean;
+  arriveMs?: number;
+  seedTimeMs?: number;
 }
 
 export interface WorkerSetup {

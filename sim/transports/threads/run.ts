@@ -15,7 +15,7 @@ import { recordEnd } from '../../run/rank-ends.js';
 import { SwarmGrowth } from '../../run/result.js';
 import { now, secondsSince } from '../../run/timeline.js';
 import { BatchedLink, FlushQueue, RANK_BACK, receiveBatches, withNotices, type LifeNotice, type LinkNotice } from '../batched-link.js';
-import type { RankControl, TransportOptions } from '../transport.js';
+import { clientChurn, type RankControl, type TransportOptions } from '../transport.js';
 import { describeThreads } from './describe.js';
 import { placeClients, ranksEndedWithTheirThread } from './placement.js';
 import { MainThreadTracker } from './main-tracker.js';
@@ -150,6 +150,7 @@ export class ThreadsRun implements RankControl {
           trackerPort: port2,
           fault: this.plan.simple.get(rank),
           freeRider: this.options.freeRiders?.includes(rank),
+          ...clientChurn(this.options.churn, rank),
         };
       });
       this.spawn(group, hosted);

@@ -52,7 +52,10 @@ async function runOnThreads(job: Job, options: TransportOptions): Promise<Transp
     });
     await Promise.race([ledger.settled, failed]);
     run.closeBooks();
-    return { result: ledger.result({ swarmGrowth: run.growth.series() }), firstRequestAt: run.firstRequestAt() };
+    return {
+      result: ledger.result({ swarmGrowth: run.growth.series(), swarmSize: run.growth.clients() }),
+      firstRequestAt: run.firstRequestAt(),
+    };
   } finally {
     stopWatch();
     stopTimeFaults();

@@ -92,6 +92,8 @@ class WorkerRank {
             files: hosted.files,
             strategy,
             freeRider: hosted.freeRider,
+            arriveMs: hosted.arriveMs,
+            seedTimeMs: hosted.seedTimeMs,
             pipeline: setup.pipeline,
             clock: () => secondsSince(setup.epochMs),
             output: (file, hashes) => {

@@ -17,7 +17,7 @@ import { recordEnd } from '../../run/rank-ends.js';
 import { clientCounters, SwarmGrowth } from '../../run/result.js';
 import { Sampler } from '../../run/timeline.js';
 import { describeWait } from '../rank-status.js';
-import type { RankControl, TransportOptions, VirtualOptions } from '../transport.js';
+import { clientChurn, type RankControl, type TransportOptions, type VirtualOptions } from '../transport.js';
 import { NetworkModel } from './network-model.js';
 import { VirtualWorld, type LinkFaults, type WorldHooks } from './world.js';
 
@@ -225,6 +225,7 @@ export class VirtualRun implements RankControl {
       pipeline: this.options.pipeline,
       requestTimeoutMs: this.plan.drops.length > 0 ? REQUEST_TIMEOUT_MS : undefined,
       freeRider: this.options.freeRiders?.includes(rank),
+      ...clientChurn(this.options.churn, rank),
       uploadKbps: 1000 * (this.options.virtual.network.ranks.get(rank)?.uploadMbps ?? this.options.virtual.network.uploadMbps),
       clock: () => this.world.seconds,
       timeline,

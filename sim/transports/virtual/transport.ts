@@ -45,6 +45,7 @@ export async function runVirtual(job: Job, options: TransportOptions): Promise<T
   const plan = options.faults;
   const result = ledger.result({
     swarmGrowth: run.growth.series(),
+    swarmSize: run.growth.clients(),
     dropped: plan && plan.drops.length > 0 ? run.world.dropped : undefined,
   });
   // In one thread every message is counted where it is sent and received.

@@ -1,0 +1,193 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { MetricsDocument } from '../reports/document.js';
+import { sim } from './helpers/cli.js';
+import { inputText, tempDir, writeInputs } from './helpers/files.js';
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * Ranks 1-3 share a small file A (rank 1 owns it, 2 and 3 want it), so they finish early;
+ * ranks 4 and 5 trade two large files, B and C, and finish late. Under --seed-time 2 the
+ * first three leave mid-run, and nothing the others need leaves with them.
+ */
+function earlyLeavers(): string {
+  return writeInputs([
+    inputText([['fileA', range(5)]], []),
+    inputText([], ['fileA']),
+    inputText([], ['fileA']),
+    inputText([['fileB', range(200)]], ['fileC']),
+    inputText([['fileC', range(200)]], ['fileB']),
+  ]);
+}
+
+interface Run {
+  status: number | null;
+  stderr: string;
+  doc: MetricsDocument;
+  trace: { t: number; from: number; to: number; tag: string }[];
+}
+
+function run(dir: string, ...args: string[]): Run {
+  const out = tempDir();
+  const tracePath = join(out, 'trace.jsonl');
+  const result = sim('run', dir, '--out', out, '--json', '--no-report', '--transport', 'virtual', '--trace', tracePath, ...args);
+  const doc = JSON.parse(result.stdout) as MetricsDocument;
+  const trace = readFileSync(tracePath, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Run['trace'][number]);
+  return { status: result.status, stderr: result.stderr, doc, trace };
+}
+
+describe('churn: clients that leave after seeding (--seed-time)', () => {
+  it('a graceful departure loses nothing, where a kill at the same moment is a loss', () => {
+    const dir = earlyLeavers();
+    const left = run(dir, '--seed-time', '2');
+    expect(left.status, left.stderr).toBe(0);
+    expect(left.doc.outputs.problems).toEqual([]);
+    expect(left.doc.faults).toBeUndefined();
+    const byes = left.trace.filter((e) => e.tag === 'BYE').map((e) => e.from);
+    expect(byes.sort()).toEqual([1, 2, 3]);
+    // The tracker tells the members of the leaver's swarm, and a leaver serves nothing after its BYE.
+    const byeAt = new Map(left.trace.filter((e) => e.tag === 'BYE').map((e) => [e.from, e.t]));
+    expect(left.trace.some((e) => e.tag === 'PEER_LEFT' && e.to === 2)).toBe(true);
+    for (const [rank, at] of byeAt) expect(left.trace.filter((e) => e.from === rank && e.tag === 'ACK' && e.t > at)).toEqual([]);
+    const bye1 = byeAt.get(1) ?? 0;
+    expect(bye1).toBeGreaterThanOrEqual(2);
+    // The swarm shrinks to the two traders.
+    const sizes = left.doc.churn?.clients ?? [];
+    expect(Math.max(...sizes.map((row) => row[1]))).toBe(5);
+    expect(sizes[sizes.length - 1]?.[1]).toBe(2);
+    expect(left.doc.run.seedTimeSeconds).toBe(2);
+
+    const killed = run(dir, '--fault', `kill:1@time=${bye1.toFixed(3)}s`);
+    expect(killed.status, killed.stderr).toBe(0);
+    expect(killed.doc.faults?.lost).toEqual([1]);
+    expect(left.doc.ranks.some((r) => r.lost)).toBe(false);
+    expect(killed.trace.some((e) => e.tag === 'BYE')).toBe(false);
+  });
+
+  it('ends with exit 4 when the last holder of a file leaves before every wanted copy exists', () => {
+    const dir = writeInputs([inputText([['fileA', range(300)]], []), inputText([], ['fileA']), inputText([], ['fileA'])]);
+    const result = run(dir, '--seed-time', '0.5');
+    expect(result.status, result.stderr).toBe(4);
+    expect(result.doc.exitCode).toBe(4);
+    expect(result.doc.faults?.lost).toEqual([]);
+    expect(result.doc.faults?.unasked).toBeUndefined();
+    expect(result.doc.faults?.missing.map((m) => [m.output, m.kind])).toEqual([
+      ['client2_fileA', 'unavailable'],
+      ['client3_fileA', 'unavailable'],
+    ]);
+  });
+});
+
+describe('churn: clients that arrive over time (--arrivals)', () => {
+  const dir = (): string =>
+    writeInputs([
+      inputText([['fileA', range(40)]], []),
+      ...range(5).map(() => inputText([], ['fileA'])),
+      inputText([['fileB', range(10)]], ['fileA']),
+    ]);
+
+  it('draws the arrivals from the seed: the same seed, the same run; another seed, other arrivals', () => {
+    const input = dir();
+    const first = run(input, '--arrivals', 'poisson:2', '--seed', '7');
+    const again = run(input, '--arrivals', 'poisson:2', '--seed', '7');
+    const other = run(input, '--arrivals', 'poisson:2', '--seed', '8');
+    for (const r of [first, again, other]) expect(r.status, r.stderr).toBe(0);
+    const same = (doc: MetricsDocument): string => JSON.stringify({ ...doc, run: { ...doc.run, outDir: '' } });
+    expect(same(again.doc)).toBe(same(first.doc));
+    expect(again.trace).toEqual(first.trace);
+    const arrivals = first.doc.churn?.arrivalSeconds ?? [];
+    expect(arrivals).toHaveLength(7);
+    expect(arrivals[0]).toBe(0);
+    expect(other.doc.churn?.arrivalSeconds).not.toEqual(arrivals);
+    // Each client registers no sooner than it arrives; the go-ahead did not wait for the late ones.
+    for (const [i, at] of arrivals.entries()) {
+      const init = first.trace.find((e) => e.tag === 'INIT' && e.from === i + 1);
+      expect(init?.t).toBeGreaterThanOrEqual(at);
+    }
+    const firstAck = first.trace.find((e) => e.tag === 'INIT_ACK')?.t ?? Infinity;
+    expect(firstAck).toBeLessThan(Math.max(...arrivals));
+  });
+
+  it('takes arrivals from a file; a request for a file whose only owner is yet to arrive waits for it', () => {
+    const input = dir();
+    const schedule = join(tempDir(), 'arrivals.txt');
+    writeFileSync(schedule, '# rank seconds\n7 3\n1 1.5\n');
+    const result = run(input, '--arrivals', `file:${schedule}`);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.doc.churn?.arrivalSeconds).toEqual([1.5, 0, 0, 0, 0, 0, 3]);
+    expect(result.trace.find((e) => e.tag === 'INIT' && e.from === 1)?.t).toBeGreaterThanOrEqual(1.5);
+    // Nobody obtains a segment of fileA before its owner has arrived.
+    expect(result.trace.find((e) => e.tag === 'ACK')?.t).toBeGreaterThanOrEqual(1.5);
+  });
+
+  // Who leaves when on a wall clock depends on the machine's speed: the departures themselves are tested in virtual time.
+  it.each(['threads', 'tcp'])('runs on %s by the wall clock, every output right', (transport) => {
+    const out = tempDir();
+    const result = sim(
+      'run',
+      dir(),
+      '--transport',
+      transport,
+      '--arrivals',
+      'poisson:40',
+      '--seed-time',
+      '5',
+      '--out',
+      out,
+      '--json',
+      '--no-report',
+    );
+    expect(result.status, result.stderr).toBe(0);
+    const doc = JSON.parse(result.stdout) as MetricsDocument;
+    expect(doc.outputs.problems).toEqual([]);
+    expect(doc.outputs.written).toBe(6);
+    expect(doc.run.arrivals).toBe('poisson:40');
+    expect(doc.churn?.arrivalSeconds).toHaveLength(7);
+  });
+});
+
+describe('churn options', () => {
+  const input = (): string => writeInputs([inputText([['fileA', range(4)]], []), inputText([], ['fileA'])]);
+
+  it.each([
+    [['--arrivals', 'poisson:0'], '--arrivals: expected flash, poisson:RATE'],
+    [['--arrivals', 'sometimes'], '--arrivals: expected flash, poisson:RATE'],
+    [['--seed-time', '-1'], '--seed-time: expected a number of seconds, 0 or more'],
+    [['--seed-time', 'soon'], '--seed-time: expected a number of seconds'],
+  ])('%j is refused before anything runs', (args, message) => {
+    const out = join(tempDir(), 'out');
+    const result = sim('run', input(), '--out', out, ...args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    ['2 1\n2 3\n', ':2: rank 2 is listed twice (first on line 1)'],
+    ['5 1\n', ':1: rank 5 is not a client (clients are ranks 1 to 2)'],
+    ['\n1 -3\n', ':2: expected "RANK SECONDS"'],
+    ['1\n', ':1: expected "RANK SECONDS"'],
+  ])('an arrivals file %j is refused naming its line', (text, message) => {
+    const schedule = join(tempDir(), 'arrivals.txt');
+    writeFileSync(schedule, text);
+    const result = sim('run', input(), '--transport', 'virtual', '--out', tempDir(), '--arrivals', `file:${schedule}`);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`${schedule}${message}`);
+  });
+
+  it('refuses, on a wall clock, a gap between arrivals the stall watch would take for a stall', () => {
+    const schedule = join(tempDir(), 'arrivals.txt');
+    writeFileSync(schedule, '2 12\n');
+    const result = sim('run', input(), '--out', tempDir(), '--arrivals', `file:${schedule}`);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('12.000 s pass between two arrivals, as long as --stall-timeout (10 s)');
+    const missing = sim('run', input(), '--out', tempDir(), '--arrivals', 'file:/no/such/arrivals.txt');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('--arrivals: /no/such/arrivals.txt: missing');
+  });
+});
