@@ -91,7 +91,7 @@ function virtualOf(settings: RunSettings): VirtualSettings | undefined {
   return settings.transport === 'virtual' ? { seed: settings.seed ?? '1', network: defaultNetwork() } : undefined;
 }
 
-function churnSettings(settings: RunSettings): { arrivals?: ArrivalSpec; seedTimeSeconds?: number } {
+function churnSettings(settings: Pick<RunSettings, 'arrivals' | 'seedTimeSeconds'>): { arrivals?: ArrivalSpec; seedTimeSeconds?: number } {
   const arrivals = settings.arrivals === undefined ? undefined : parseArrivalSpec(settings.arrivals);
   if (settings.arrivals !== undefined && !arrivals)
     throw new InputError('arrivals', `expected ${ARRIVAL_FORMS}, got ${JSON.stringify(settings.arrivals)}`);
@@ -169,6 +169,9 @@ export interface SweepSettings {
   workers?: number;
   /** Clients that never upload, as `--free-riders`; default 0. */
   freeRiders?: number;
+  /** As `--arrivals` and `--seed-time` (see RunSettings); each seed draws its own arrivals. */
+  arrivals?: string;
+  seedTimeSeconds?: number;
 }
 
 /** Runs the job once per (strategy, seed) in virtual time, in parallel, and writes the comparison report. */
@@ -177,6 +180,7 @@ export async function sweep(inputDir: string, settings: SweepSettings = {}): Pro
     inputDir,
     strategies: choicesOf(settings.strategies ?? STRATEGY_NAMES),
     freeRiderCount: settings.freeRiders,
+    ...churnSettings(settings),
     seeds: settings.seeds ?? Array.from({ length: 10 }, (_, i) => String(i + 1)),
     network: defaultNetwork(),
     outDir: settings.out ?? 'sweep',

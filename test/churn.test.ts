@@ -191,3 +191,26 @@ describe('churn options', () => {
     expect(missing.stderr).toContain('--arrivals: /no/such/arrivals.txt: missing');
   });
 });
+
+describe('churn in a sweep', () => {
+  it('draws each seed its own arrivals, and refuses a bad arrivals file before any run', () => {
+    const input = writeInputs([inputText([['fileA', range(30)]], []), ...range(4).map(() => inputText([], ['fileA']))]);
+    const args = ['--strategy', 'round-robin', '--seeds', '1..3', '--json', '--quiet'];
+    const flash = sim('sweep', input, ...args, '--out', tempDir());
+    const late = sim('sweep', input, ...args, '--out', tempDir(), '--arrivals', 'poisson:0.2', '--seed-time', '60');
+    expect(flash.status, flash.stderr).toBe(0);
+    expect(late.status, late.stderr).toBe(0);
+    type Rows = { rows: { seed: string; ok: boolean; completionSeconds: number }[] };
+    const flashRows = (JSON.parse(flash.stdout) as Rows).rows;
+    const lateRows = (JSON.parse(late.stdout) as Rows).rows;
+    expect(lateRows.every((row) => row.ok)).toBe(true);
+    // Arrivals 5 s apart on average: the last client cannot finish as early as in a flash crowd, and the seeds differ.
+    for (const [i, row] of lateRows.entries()) expect(row.completionSeconds).toBeGreaterThan(flashRows[i].completionSeconds);
+    expect(new Set(lateRows.map((row) => row.completionSeconds)).size).toBe(3);
+    const schedule = join(tempDir(), 'arrivals.txt');
+    writeFileSync(schedule, '9 1\n');
+    const bad = sim('sweep', input, ...args, '--out', tempDir(), '--arrivals', `file:${schedule}`);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(`${schedule}:1: rank 9 is not a client`);
+  });
+});

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { StrategyChoice } from '../strategies/choice.js';
 import { chooseFreeRiders } from '../job/free-riders.js';
+import { churnOf, type ArrivalSpec } from '../job/arrivals.js';
 import { loadJob } from '../job/inputs.js';
 import { checkChoices } from '../strategies/load.js';
 import { ensureOutputFolder } from '../job/output-folders.js';
@@ -14,6 +15,9 @@ import type { NetworkSettings } from '../transports/virtual/network-model.js';
 export interface SweepOptions {
   /** `--free-riders K`, the same clients in every run. */
   freeRiderCount?: number;
+  /** `--arrivals` and `--seed-time`, drawn per seed. */
+  arrivals?: ArrivalSpec;
+  seedTimeSeconds?: number;
   inputDir: string;
   strategies: StrategyChoice[];
   seeds: string[];
@@ -41,6 +45,9 @@ export async function sweepCommand(options: SweepOptions): Promise<SweepOutcome>
   await checkChoices(options.strategies, job.ranks, job.clients.length);
   await ensureOutputFolder('--out', options.outDir);
   const freeRiders = chooseFreeRiders(job, options.freeRiderCount ?? 0);
+  const { arrivals, seedTimeSeconds } = options;
+  // An arrivals file is read here first, so that a bad one is refused before any run starts.
+  churnOf(job, { arrivals, seedTimeSeconds, seed: '1', wallClock: false, stallTimeoutMs: 0 });
   const pairs = options.strategies.flatMap((strategy) => options.seeds.map((seed) => ({ strategy, seed })));
   // A thread more than there are pairs would only idle.
   const threads = Math.min(options.workers ?? availableParallelism(), pairs.length);
@@ -54,7 +61,7 @@ export async function sweepCommand(options: SweepOptions): Promise<SweepOutcome>
   try {
     const rows = await Promise.all(
       pairs.map(async ({ strategy, seed }) => {
-        const row = await pool.run({ inputDir: options.inputDir, strategy, seed, network, freeRiders });
+        const row = await pool.run({ inputDir: options.inputDir, strategy, seed, network, freeRiders, arrivals, seedTimeSeconds });
         options.onRow?.(row, ++done, pairs.length);
         return row;
       }),

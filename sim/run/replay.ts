@@ -27,6 +27,9 @@ export interface ReplayedRun {
   strategy?: StrategyChoice;
   /** `--free-riders K`; 0 is left out. */
   freeRiders?: number;
+  /** `--arrivals` as given, and `--seed-time`. */
+  arrivals?: string;
+  seedTime?: number;
   faults?: readonly string[];
   /** The network flags as given, e.g. `--latency 2`. */
   networkArgs?: readonly string[];
@@ -45,6 +48,8 @@ export function replayRun(run: ReplayedRun): string {
     ...flag('--trackers', run.trackers),
     ...flag('--strategy', run.strategy && choiceArgument(run.strategy)),
     ...flag('--free-riders', run.freeRiders || undefined),
+    ...flag('--arrivals', run.arrivals),
+    ...flag('--seed-time', run.seedTime),
     ...(run.faults ?? []).flatMap((spec) => ['--fault', spec]),
     ...(run.networkArgs ?? []),
   ]);

@@ -11,12 +11,19 @@ import { loadJob } from '../job/inputs.js';
 import { runJob } from '../run/pipeline.js';
 import type { StrategyChoice } from '../strategies/choice.js';
 import type { NetworkSettings } from '../transports/virtual/network-model.js';
+import { churnOf, type ArrivalSpec } from '../job/arrivals.js';
+
+/** Virtual time ends a stuck run in simulated time; a wall-clock timeout only has to be given. */
+const STALL_TIMEOUT_MS = 10_000;
 
 export interface SweepTask {
   inputDir: string;
   strategy: StrategyChoice;
   seed: string;
   freeRiders: number[];
+  /** `--arrivals` and `--seed-time`: each seed draws its own arrivals. */
+  arrivals?: ArrivalSpec;
+  seedTimeSeconds?: number;
   /** Per-rank links travel as entries: a Map does not survive the trip to a worker as JSON would. */
   network: Omit<NetworkSettings, 'ranks'> & { ranks: [number, { uploadMbps?: number; downloadMbps?: number }][] };
 }
@@ -63,14 +70,17 @@ async function runPair(task: SweepTask): Promise<SweepRow> {
   const outDir = await mkdtemp(join(tmpdir(), 'swarmsim-sweep-'));
   try {
     const network = { ...task.network, ranks: new Map(task.network.ranks) };
+    const { arrivals, seedTimeSeconds, seed } = task;
+    const churn = churnOf(job, { arrivals, seedTimeSeconds, seed, wallClock: false, stallTimeoutMs: STALL_TIMEOUT_MS });
     // The same pipeline as `sim run --transport virtual`: a sweep's run is that run, replayable by it.
     const doc = await runJob(job, {
       transport: 'virtual',
       strategy: task.strategy,
       freeRiders: task.freeRiders,
+      churn,
       pipeline: 'auto',
       outDir,
-      stallTimeoutMs: 10_000,
+      stallTimeoutMs: STALL_TIMEOUT_MS,
       virtual: { seed: task.seed, network },
     });
     const completions = doc.ranks.flatMap((rank) => (rank.completedSeconds === null ? [] : [rank.completedSeconds]));

@@ -4,6 +4,7 @@ import { InputError } from '../../run/failures.js';
 import { replayRun } from '../../run/replay.js';
 import { jsonResult, note, print, printJson } from '../print.js';
 import { verb } from '../verb.js';
+import { describeArrivals } from '../../job/arrivals.js';
 import { NETWORK_OPTIONS, networkArgs, networkSettings } from '../virtual-flags.js';
 
 export const sweepVerb = verb({
@@ -11,7 +12,7 @@ export const sweepVerb = verb({
   description:
     'run every (strategy, seed) pair as an independent virtual-time simulation, on every core, and compare the strategies: mean and spread of load and completion, as CSV and charts',
   args: [{ name: '<input-dir>', help: 'folder holding in1.txt .. in<N-1>.txt' }],
-  options: ['strategy', 'freeRiders', 'seeds', 'out', 'workers', 'quiet', 'json', ...NETWORK_OPTIONS],
+  options: ['strategy', 'freeRiders', 'arrivals', 'seedTime', 'seeds', 'out', 'workers', 'quiet', 'json', ...NETWORK_OPTIONS],
   defaults: { strategy: [...BUILTIN_CHOICES], out: 'sweep' },
   action: async ([inputDir], flags) => {
     if (flags.workers === 'all')
@@ -22,6 +23,8 @@ export const sweepVerb = verb({
       inputDir,
       strategies: flags.strategy,
       freeRiderCount: flags.freeRiders,
+      arrivals: flags.arrivals,
+      seedTimeSeconds: flags.seedTime,
       seeds: flags.seeds,
       network: await networkSettings(flags),
       outDir: flags.out,
@@ -42,6 +45,8 @@ export const sweepVerb = verb({
         seed: row.seed,
         strategy: flags.strategy.find((choice) => choice.label === row.strategy),
         freeRiders: flags.freeRiders,
+        arrivals: flags.arrivals && describeArrivals(flags.arrivals),
+        seedTime: flags.seedTime,
         networkArgs: networkArgs(flags),
       });
       note(`sim: ${row.strategy}, seed ${row.seed}: ${row.problem}\nreplay: ${replay}\n`);
