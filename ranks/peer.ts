@@ -92,14 +92,13 @@ export class Peer {
     this.started = true;
     this.download.start();
     for (;;) {
-      if (this.departure === 'staying' && this.download.done) {
-        this.departure = 'due';
-        this.alarms.set('leave', this.options.seedTimeMs ?? 0);
-      }
+      this.stayOrGo();
       // Handle everything that has arrived, then refill the pipeline, then wait.
       let message = comm.tryRecv();
       if (!message) {
         this.download.pump();
+        // Pumping may give up the last file: the wait for the next message may be long.
+        this.stayOrGo();
         message = await comm.recv();
       }
       switch (message.tag) {
@@ -158,11 +157,14 @@ export class Peer {
    */
   private async arrive(ms: number): Promise<void> {
     this.tracker.send(Tag.ARRIVES_LATER, null);
+    const due = this.comm.now() + ms;
     this.alarms.set('arrival', ms);
     for (;;) {
       const message = await this.comm.recv();
       if (message.tag === ALARM) {
         if (this.alarms.fired().includes('arrival')) return;
+        // A wall-clock timer that fired early by another clock: wait out the rest.
+        this.alarms.set('arrival', Math.max(0, due - this.comm.now()));
       } else if (message.tag === RANK_LOST) {
         if (message.source === this.tracker.serving) {
           this.trackerLost(message.source, message.payload.reason);
@@ -176,7 +178,14 @@ export class Peer {
     }
   }
 
-  /** Seeded long enough: the tracker drops this client and tells the others; it answers what was already asked of it, refusing. */
+  /** With `--seed-time`, a client that has every wanted file sets the alarm of its departure. */
+  private stayOrGo(): void {
+    if (this.departure !== 'staying' || !this.download.done) return;
+    this.departure = 'due';
+    this.alarms.set('leave', this.options.seedTimeMs ?? 0);
+  }
+
+  /** Seeded long enough: the tracker drops this client and tells the others; what is still asked of it is answered PEER_LEFT. */
   private leave(): void {
     this.departure = 'left';
     this.tracker.send(Tag.BYE, null);

@@ -107,6 +107,19 @@ export class TrackerState {
     }
   }
 
+  /**
+   * Every client of `clients` has registered, or is gone or left (a leaver that a tracker
+   * taking over never heard register has nothing to register); with `orLater`, a client
+   * that said it arrives later counts too: the go-ahead does not wait for it.
+   */
+  allRegistered(clients: number, orLater: boolean): boolean {
+    for (let rank = 1; rank <= clients; rank++) {
+      if (this.registered.has(rank) || this.gone.has(rank) || this.left.has(rank)) continue;
+      if (!orLater || !this.later.has(rank)) return false;
+    }
+    return true;
+  }
+
   /** Gone, or left: never listed in a swarm again. */
   absent(rank: number): boolean {
     return this.gone.has(rank) || this.left.has(rank);

@@ -135,7 +135,7 @@ export class Tracker {
     const clients = this.roles.clients;
     if (!this.state.started) {
       // A client rejoining after a failover proves the go-ahead was given: no need to wait.
-      while (!this.state.started && !this.readyToStart()) this.handle(comm.tryRecv() ?? (await comm.recv()));
+      while (!this.state.started && !this.state.allRegistered(this.roles.clients, true)) this.handle(comm.tryRecv() ?? (await comm.recv()));
       if (!this.state.started) replicator.commit({ kind: 'go', rank: comm.rank, file: '', files: [], uploadKbps: 0 });
       // A client yet to arrive hears the go-ahead in answer to its INIT, once it has sent it.
       for (const client of this.liveClients()) if (this.state.registered.has(client)) replicator.reply(client, Tag.INIT_ACK, null);
@@ -147,18 +147,8 @@ export class Tracker {
     if (follower !== undefined) comm.send(follower, Tag.TERMINATE, null);
   }
 
-  /** Every client that is here has registered: the others are gone or said they arrive later. */
-  private readyToStart(): boolean {
-    const { registered, gone, later } = this.state;
-    for (let rank = 1; rank <= this.roles.clients; rank++) if (!registered.has(rank) && !gone.has(rank) && !later.has(rank)) return false;
-    return true;
-  }
-
   private everyoneRegistered(): boolean {
-    for (let rank = 1; rank <= this.roles.clients; rank++) {
-      if (!this.state.registered.has(rank) && !this.state.gone.has(rank)) return false;
-    }
-    return true;
+    return this.state.allRegistered(this.roles.clients, false);
   }
 
   private liveClients(): number[] {
@@ -172,7 +162,7 @@ export class Tracker {
     }
     this.apply(message);
     // A late arrival's registration may name the file a held message is about.
-    if (this.deferred.length > 0 && (message.tag === Tag.INIT || this.everyoneRegistered())) {
+    if (this.deferred.length > 0 && (message.tag === Tag.INIT || message.tag === Tag.REJOIN || this.everyoneRegistered())) {
       const deferred = this.deferred;
       this.deferred = [];
       for (const held of deferred) this.handle(held);
@@ -259,6 +249,9 @@ export class Tracker {
         if (!this.state.registered.has(source)) commit('later');
         break;
       case Tag.BYE: {
+        if (this.state.left.has(source)) break;
+        // A client that left proves the go-ahead was given, to a tracker that took over before it was in step.
+        if (!this.state.started) commit('go');
         const swarms = this.state.swarmsOf(source);
         commit('leave');
         tellLeft(this.comm, this.roles, swarms, source);
@@ -287,11 +280,13 @@ export class Tracker {
 
   /**
    * The file's swarm. Owners are checked before a job starts, so an unknown file is a
-   * protocol error, unless a client was lost: its files may never have been registered.
+   * protocol error, unless a client was lost or left: a tracker that took over may never
+   * have heard its files registered.
    */
   private swarmOf(file: string, asker: number): FileSwarm | undefined {
     const swarm = this.state.swarms.get(file);
-    if (!swarm && this.state.gone.size === 0) throw new ProtocolError(`rank ${asker} asked about ${file}, which no client owns`);
+    if (!swarm && this.state.gone.size === 0 && this.state.left.size === 0)
+      throw new ProtocolError(`rank ${asker} asked about ${file}, which no client owns`);
     return swarm;
   }
 }

@@ -19,14 +19,13 @@ export class UploadActivity {
   nacksSent = 0;
   /** Only a client whose strategy ranks requesters chokes: the others answer at once and keep no choke state. */
   private readonly choke: Choke | undefined;
-  private refusing: boolean;
+  private left = false;
 
   constructor(
     private readonly comm: SwarmComm,
     private readonly store: SegmentStore,
     private readonly options: UploadOptions = {},
   ) {
-    this.refusing = options.freeRider === true;
     const priority = options.priority;
     if (priority)
       this.choke = new Choke(priority, options.alarms ?? new Alarms(comm), (requester, request) => this.serve(requester, request));
@@ -34,7 +33,7 @@ export class UploadActivity {
 
   /** A request was read: answered now, unless this holder chokes its requester. */
   take(requester: number, request: SegmentRequest): void {
-    if (this.choke && !this.refusing) this.choke.take(requester, request);
+    if (this.choke && !this.left) this.choke.take(requester, request);
     else this.serve(requester, request);
   }
 
@@ -44,12 +43,13 @@ export class UploadActivity {
   }
 
   /**
-   * The client left the swarm (`--seed-time`): from now on it refuses every request, as a
-   * free rider does, and those waiting for a slot are refused at once. A request sent before
-   * the requester heard of the departure still gets its answer: the protocol answers every one.
+   * The client left the swarm (`--seed-time`): a request sent before its requester heard so
+   * is answered PEER_LEFT, never NACK. A NACK says "I lack it", and a leaver may hold the
+   * segment: counted as a refusal, it could let the requester prove a live holder's segment
+   * lost (FileDownload.provenLost), where PEER_LEFT starts a new loss epoch instead.
    */
   leave(): void {
-    this.refusing = true;
+    this.left = true;
     for (const { requester, request } of this.choke?.release() ?? []) this.serve(requester, request);
   }
 
@@ -59,8 +59,9 @@ export class UploadActivity {
   }
 
   private serve(requester: number, request: SegmentRequest): void {
+    if (this.left) return this.comm.send(requester, Tag.PEER_LEFT, { rank: this.comm.rank });
     const { file, index } = request;
-    const stored = this.refusing ? undefined : this.store.file(file);
+    const stored = this.options.freeRider ? undefined : this.store.file(file);
     // ACK only for that segment of that file with that hash.
     const acked = stored !== undefined && stored.held[index] === 1 && stored.hashes[index] === request.hash;
     if (acked) this.uploaded++;

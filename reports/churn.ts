@@ -17,13 +17,20 @@ function completions(doc: MetricsDocument): { rank: number; arrived: number; too
   );
 }
 
+/** The largest of many (a spread of a million arguments would overflow the stack); 0 for none. */
+function largest(values: readonly number[]): number {
+  let most = 0;
+  for (const value of values) most = Math.max(most, value);
+  return most;
+}
+
 /** One sentence for the summary and the report; undefined without churn. */
 export function churnSentence(doc: MetricsDocument): string | undefined {
   const churn = doc.churn;
   if (!churn) return undefined;
-  const lastArrival = Math.max(0, ...churn.arrivalSeconds);
+  const lastArrival = largest(churn.arrivalSeconds);
   const sizes = churn.clients.map((row) => row[1]);
-  const peak = sizes.length > 0 ? Math.max(...sizes) : 0;
+  const peak = largest(sizes);
   const end = sizes.length > 0 ? sizes[sizes.length - 1] : 0;
   const took = completions(doc).map((c) => c.took);
   const stay =
@@ -31,7 +38,7 @@ export function churnSentence(doc: MetricsDocument): string | undefined {
       ? 'clients stayed to the end'
       : `a client that finished stayed ${doc.run.seedTimeSeconds} s, then left`;
   const median_ =
-    took.length > 0 ? `; from arrival to last file: median ${median(took).toFixed(3)} s, longest ${Math.max(...took).toFixed(3)} s` : '';
+    took.length > 0 ? `; from arrival to last file: median ${median(took).toFixed(3)} s, longest ${largest(took).toFixed(3)} s` : '';
   return `churn: arrivals ${doc.run.arrivals ?? 'flash'} (the last at ${lastArrival.toFixed(3)} s); ${stay}; swarm size at most ${peak}, ${end} at the end${median_}`;
 }
 

@@ -16,6 +16,7 @@ import { sweepCommand, type SweepOutcome } from './commands/sweep.js';
 import { addFault, emptyPlan, type FaultPlan } from './faults/plan.js';
 import type { GenOptions } from './job/generate.js';
 import { ARRIVAL_FORMS, parseArrivalSpec, type ArrivalSpec } from './job/arrivals.js';
+import { MAX_SECONDS } from './job/limits.js';
 import { InputError, RunFailure } from './run/failures.js';
 import { defaultNetwork, type VirtualSettings } from './run/pipeline.js';
 import type { TransportName, WorkerCount } from './transports/transport.js';
@@ -96,8 +97,8 @@ function churnSettings(settings: Pick<RunSettings, 'arrivals' | 'seedTimeSeconds
   if (settings.arrivals !== undefined && !arrivals)
     throw new InputError('arrivals', `expected ${ARRIVAL_FORMS}, got ${JSON.stringify(settings.arrivals)}`);
   const seedTime = settings.seedTimeSeconds;
-  if (seedTime !== undefined && !(Number.isFinite(seedTime) && seedTime >= 0))
-    throw new InputError('seedTimeSeconds', `expected a number of seconds, 0 or more, got ${seedTime}`);
+  if (seedTime !== undefined && !(seedTime >= 0 && seedTime <= MAX_SECONDS))
+    throw new InputError('seedTimeSeconds', `expected a number of seconds, 0 or more, at most ${MAX_SECONDS}, got ${seedTime}`);
   return { arrivals, seedTimeSeconds: seedTime };
 }
 

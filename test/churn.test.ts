@@ -2,6 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MetricsDocument } from '../reports/document.js';
+import type { ChangeKind } from '../ranks/protocol.js';
+import { TrackerState } from '../ranks/tracker-state.js';
 import { sim } from './helpers/cli.js';
 import { inputText, tempDir, writeInputs } from './helpers/files.js';
 
@@ -53,7 +55,9 @@ describe('churn: clients that leave after seeding (--seed-time)', () => {
     // The tracker tells the members of the leaver's swarm, and a leaver serves nothing after its BYE.
     const byeAt = new Map(left.trace.filter((e) => e.tag === 'BYE').map((e) => [e.from, e.t]));
     expect(left.trace.some((e) => e.tag === 'PEER_LEFT' && e.to === 2)).toBe(true);
-    for (const [rank, at] of byeAt) expect(left.trace.filter((e) => e.from === rank && e.tag === 'ACK' && e.t > at)).toEqual([]);
+    // After its BYE a leaver answers only PEER_LEFT: a NACK would say it lacks a segment it may hold.
+    for (const [rank, at] of byeAt)
+      expect(left.trace.filter((e) => e.from === rank && (e.tag === 'ACK' || e.tag === 'NACK') && e.t > at)).toEqual([]);
     const bye1 = byeAt.get(1) ?? 0;
     expect(bye1).toBeGreaterThanOrEqual(2);
     // The swarm shrinks to the two traders.
@@ -66,7 +70,32 @@ describe('churn: clients that leave after seeding (--seed-time)', () => {
     expect(killed.status, killed.stderr).toBe(0);
     expect(killed.doc.faults?.lost).toEqual([1]);
     expect(left.doc.ranks.some((r) => r.lost)).toBe(false);
+    expect(killed.doc.ranks.filter((r) => r.lost).map((r) => r.rank)).toEqual([1]);
     expect(killed.trace.some((e) => e.tag === 'BYE')).toBe(false);
+  });
+
+  it.each([
+    ['before the leavers leave', '1s'],
+    ['after they left', '3s'],
+  ])('leaves right when the standby tracker takes over %s', (_, at) => {
+    const result = run(earlyLeavers(), '--seed-time', '2', '--trackers', '2', '--fault', `kill:0@time=${at}`);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.doc.faults?.lost).toEqual([0]);
+    expect(result.doc.faults?.missing).toEqual([]);
+    expect(result.doc.outputs.problems).toEqual([]);
+    // A leaver says BYE to the tracker that serves; one that left before the takeover says it again to the standby (rank 6).
+    const byes = result.trace.filter((e) => e.tag === 'BYE');
+    const killedAt = at === '1s' ? 1 : 3;
+    for (const leaver of [1, 2, 3]) {
+      const told = byes.filter((e) => e.from === leaver).map((e) => [e.t < killedAt ? 'before' : 'after', e.to]);
+      expect(told[told.length - 1]).toEqual(['after', 6]);
+      if (told.length > 1)
+        expect(told).toEqual([
+          ['before', 0],
+          ['after', 6],
+        ]);
+    }
+    if (at === '3s') expect(byes.filter((e) => e.to === 0).length).toBeGreaterThan(0);
   });
 
   it('ends with exit 4 when the last holder of a file leaves before every wanted copy exists', () => {
@@ -151,6 +180,36 @@ describe('churn: clients that arrive over time (--arrivals)', () => {
   });
 });
 
+describe('churn on a wall clock', () => {
+  /**
+   * Ranks 2-4 want the small file A of rank 1, finish in well under a second, and leave 2 s
+   * later; rank 1 also wants file H, whose owner (rank 5) arrives only at 3 s, so the run
+   * lasts past their departure, and A keeps its owner to the end.
+   */
+  it.each(['threads', 'tcp'])('clients leave mid-run on %s, and every output is right', (transport) => {
+    const input = writeInputs([
+      inputText([['fileA', range(5)]], ['fileH']),
+      ...range(3).map(() => inputText([], ['fileA'])),
+      inputText([['fileH', range(5)]], []),
+    ]);
+    const schedule = join(tempDir(), 'arrivals.txt');
+    writeFileSync(schedule, '5 3\n');
+    const args = ['--transport', transport, '--arrivals', `file:${schedule}`, '--seed-time', '2', '--json', '--no-report'];
+    const result = sim('run', input, ...args, '--out', tempDir());
+    expect(result.status, result.stderr).toBe(0);
+    const doc = JSON.parse(result.stdout) as MetricsDocument;
+    expect(doc.outputs.problems).toEqual([]);
+    expect(doc.outputs.written).toBe(4);
+    expect(doc.faults).toBeUndefined();
+    // Four in the swarm, one left after the departures, two once the owner of H arrives.
+    const sizes = (doc.churn?.clients ?? []).map((row) => row[1]);
+    expect(Math.max(...sizes)).toBe(4);
+    expect(sizes.slice(sizes.indexOf(4))).toContain(1);
+    expect(sizes[sizes.length - 1]).toBe(2);
+    expect(doc.ranks[1].completedSeconds).toBeGreaterThanOrEqual(3);
+  });
+});
+
 describe('churn options', () => {
   const input = (): string => writeInputs([inputText([['fileA', range(4)]], []), inputText([], ['fileA'])]);
 
@@ -212,5 +271,47 @@ describe('churn in a sweep', () => {
     const bad = sim('sweep', input, ...args, '--out', tempDir(), '--arrivals', `file:${schedule}`);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain(`${schedule}:1: rank 9 is not a client`);
+  });
+});
+
+describe("the tracker's state under churn", () => {
+  const change = (kind: ChangeKind, rank: number, file = '', files: { name: string; hashes: string[] }[] = []) => ({
+    kind,
+    rank,
+    file,
+    files,
+    uploadKbps: 0,
+  });
+
+  it('never lists a leaver again, whatever comes after its BYE, and counts it done', () => {
+    const state = new TrackerState();
+    state.apply(change('register', 1, '', [{ name: 'fileA', hashes: ['a'] }]));
+    state.apply(change('peer', 2, 'fileA'));
+    state.apply(change('leave', 2));
+    expect(state.left.has(2) && state.done.has(2)).toBe(true);
+    expect(state.settled(2)).toBe(false);
+    // Its completion, sent before the BYE, may come after it: counted, not listed.
+    state.apply(change('complete', 2, 'fileA'));
+    state.apply(change('peer', 2, 'fileA'));
+    state.apply(change('done', 2));
+    const swarm = state.swarms.get('fileA');
+    expect([...(swarm?.members.keys() ?? [])]).toEqual([1]);
+    expect(swarm?.completedBy.has(2)).toBe(true);
+    expect([...(swarm?.listing.peers ?? [])]).toEqual([]);
+    state.apply(change('done', 1));
+    expect(state.settled(2)).toBe(true);
+  });
+
+  it('lets the go-ahead skip a client that arrives later, until it registers', () => {
+    const state = new TrackerState();
+    state.apply(change('later', 2));
+    expect(state.allRegistered(2, true)).toBe(false);
+    state.apply(change('register', 1));
+    expect(state.allRegistered(2, true)).toBe(true);
+    expect(state.allRegistered(2, false)).toBe(false);
+    state.apply(change('register', 2));
+    state.apply(change('later', 2));
+    expect(state.later.size).toBe(0);
+    expect(state.allRegistered(2, false)).toBe(true);
   });
 });

@@ -6,7 +6,7 @@ import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseChoices, StrategyChoiceError, type StrategyChoice } from '../strategies/choice.js';
 import { addFault, emptyPlan, type FaultPlan } from '../faults/plan.js';
-import { MAX_COUNT } from '../job/limits.js';
+import { MAX_COUNT, MAX_SECONDS } from '../job/limits.js';
 import { ARRIVAL_FORMS, parseArrivalSpec, type ArrivalSpec } from '../job/arrivals.js';
 import { parseAddress } from '../transports/tcp/launcher-world.js';
 
@@ -57,9 +57,6 @@ export function pipeline(text: string): number | 'auto' {
     throw new OptionValueError(`expected auto or a whole number from 1 to 4096, ${got(text)}`);
   return value;
 }
-
-/** Timers hold at most 2^31 - 1 ms (24.8 days); a longer wait would fire at once. */
-export const MAX_SECONDS = 2_000_000;
 
 export function seconds(text: string): number {
   const value = Number(text);

@@ -6,9 +6,26 @@
  */
 import seedrandom from 'seedrandom';
 import { InputError } from '../run/failures.js';
-import type { Churn } from '../transports/transport.js';
+import { MAX_SECONDS } from './limits.js';
 import type { Job } from './inputs.js';
 import { readRegularFileSync, ReadRefusal } from './read-file.js';
+
+/**
+ * When each client arrives (milliseconds after the start on the transport's clock, index
+ * rank - 1) and how long one that finished stays before it leaves (none: until the end).
+ */
+export interface Churn {
+  arrivalMs: readonly number[];
+  seedTimeMs?: number;
+  /** `--arrivals` as given, for the report. */
+  label: string;
+}
+
+/** One client's part of the churn, as its host takes it. */
+export function clientChurn(churn: Churn | undefined, rank: number): { arriveMs?: number; seedTimeMs?: number } {
+  if (!churn) return {};
+  return { arriveMs: churn.arrivalMs[rank - 1] ?? 0, seedTimeMs: churn.seedTimeMs };
+}
 
 export type ArrivalSpec = { kind: 'flash' } | { kind: 'poisson'; rate: number } | { kind: 'file'; path: string };
 
@@ -39,6 +56,12 @@ export function arrivalSeconds(job: Job, spec: ArrivalSpec, seed: string): numbe
   const random = seedrandom.alea(`arrivals/${seed}`);
   const times = [0];
   for (let i = 1; i < clients; i++) times.push(times[i - 1] - Math.log(1 - random()) / spec.rate);
+  const last = times[times.length - 1] ?? 0;
+  if (last > MAX_SECONDS)
+    throw new InputError(
+      '--arrivals',
+      `poisson:${spec.rate} has the last client arrive at ${Math.round(last)} s, past ${MAX_SECONDS} s: raise the rate`,
+    );
   return times.map((t) => Math.round(t * 1000) / 1000);
 }
 
@@ -60,10 +83,10 @@ function fromFile(path: string, clients: number): number[] {
     const fields = line.split(/\s+/);
     const rank = Number(fields[0]);
     const seconds = Number(fields[1]);
-    if (fields.length !== 2 || !/^\d+$/.test(fields[0]) || !Number.isFinite(seconds) || seconds < 0 || fields[1] === '')
+    if (fields.length !== 2 || !/^\d+$/.test(fields[0]) || !(seconds >= 0 && seconds <= MAX_SECONDS) || fields[1] === '')
       throw new InputError(
         '--arrivals',
-        `${where}: expected "RANK SECONDS" (a client's rank, then seconds after the start, 0 or more), got ${JSON.stringify(line)}`,
+        `${where}: expected "RANK SECONDS" (a client's rank, then seconds after the start, 0 to ${MAX_SECONDS}), got ${JSON.stringify(line)}`,
       );
     if (rank < 1 || rank > clients)
       throw new InputError('--arrivals', `${where}: rank ${rank} is not a client (clients are ranks 1 to ${clients})`);
@@ -89,7 +112,8 @@ export function churnOf(
   const seconds = arrivals ? arrivalSeconds(job, arrivals, options.seed) : new Array<number>(job.clients.length).fill(0);
   if (options.wallClock) {
     const sorted = [0, ...seconds].sort((a, b) => a - b);
-    const gap = Math.max(...sorted.slice(1).map((t, i) => t - sorted[i]));
+    let gap = 0;
+    for (let i = 1; i < sorted.length; i++) gap = Math.max(gap, sorted[i] - sorted[i - 1]);
     if (gap * 1000 >= options.stallTimeoutMs)
       throw new InputError(
         '--arrivals',

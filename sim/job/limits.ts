@@ -7,3 +7,5 @@ export const MAX_COUNT = 10_000_000;
  * bigger one (a sparse file of gigabytes, say) is refused from its size, before it is read.
  */
 export const MAX_INPUT_BYTES = 256 * 2 ** 20;
+/** Timers hold at most 2^31 - 1 ms (24.8 days); a longer wait would fire at once. */
+export const MAX_SECONDS = 2_000_000;

@@ -5,7 +5,7 @@ import type { Job } from '../job/inputs.js';
 import type { OutputProblem } from '../job/outputs.js';
 import type { RunResult } from './result.js';
 import type { StrategyChoice } from '../strategies/choice.js';
-import type { Churn } from '../transports/transport.js';
+import type { Churn } from '../job/arrivals.js';
 import { servingClients, wantedSegments } from '../job/servers.js';
 
 export interface RunParameters {

@@ -12,6 +12,7 @@
  */
 import type { Pipeline } from '../../ranks/download.js';
 import type { FaultPlan } from '../faults/plan.js';
+import type { Churn } from '../job/arrivals.js';
 import type { Job } from '../job/inputs.js';
 import type { RunResult } from '../run/result.js';
 import type { StrategyChoice } from '../strategies/choice.js';
@@ -45,23 +46,6 @@ export interface TransportOptions {
   log?: (line: string) => void;
   /** Virtual time: the seed, the network model and the trace. */
   virtual?: VirtualOptions;
-}
-
-/**
- * When each client arrives (milliseconds after the start on the transport's clock, index
- * rank - 1) and how long one that finished stays before it leaves (none: until the end).
- */
-export interface Churn {
-  arrivalMs: readonly number[];
-  seedTimeMs?: number;
-  /** `--arrivals` as given, for the report. */
-  label: string;
-}
-
-/** One client's part of the churn, as its host takes it. */
-export function clientChurn(churn: Churn | undefined, rank: number): { arriveMs?: number; seedTimeMs?: number } {
-  if (!churn) return {};
-  return { arriveMs: churn.arrivalMs[rank - 1] ?? 0, seedTimeMs: churn.seedTimeMs };
 }
 
 export interface VirtualOptions {

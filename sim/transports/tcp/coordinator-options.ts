@@ -4,7 +4,8 @@ import type { Job } from '../../job/inputs.js';
 import type { RunResult } from '../../run/result.js';
 import type { RankFault } from '../../rank-host/test-faults.js';
 import type { StrategyChoice } from '../../strategies/choice.js';
-import type { Churn, LiveRun } from '../transport.js';
+import type { Churn } from '../../job/arrivals.js';
+import type { LiveRun } from '../transport.js';
 
 export interface CoordinatorOptions {
   size: number;

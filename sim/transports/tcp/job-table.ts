@@ -1,7 +1,7 @@
 import type { CoordinatorControl } from './control.js';
 import type { CoordinatorOptions } from './coordinator-options.js';
 import { ALIVE_MS } from './heartbeat.js';
-import { clientChurn } from '../transport.js';
+import { clientChurn } from '../../job/arrivals.js';
 
 /** How often clients report progress; while a fault waits for a segment count, how often then. */
 const PROGRESS_MS = 200;

@@ -17,7 +17,8 @@ import { recordEnd } from '../../run/rank-ends.js';
 import { clientCounters, SwarmGrowth } from '../../run/result.js';
 import { Sampler } from '../../run/timeline.js';
 import { describeWait } from '../rank-status.js';
-import { clientChurn, type RankControl, type TransportOptions, type VirtualOptions } from '../transport.js';
+import { clientChurn } from '../../job/arrivals.js';
+import type { RankControl, TransportOptions, VirtualOptions } from '../transport.js';
 import { NetworkModel } from './network-model.js';
 import { VirtualWorld, type LinkFaults, type WorldHooks } from './world.js';
 
