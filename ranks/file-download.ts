@@ -252,7 +252,8 @@ export class FileDownload {
    * No live client holds `segment`, nor ever will: every member of a swarm listed after the
    * latest loss refused it since. A NACK proves only that its holder lacked the segment
    * when it answered. But holders never lose segments, a client joins a swarm before it can
-   * hold any of the file, and a swarm loses a member only when that member is lost; so every
+   * hold any of the file, and a swarm loses a member only when that member is lost or leaves
+   * (`--seed-time`; a leaver never refuses, it answers PEER_LEFT, which is a loss here); so every
    * live client that held the segment when this client learnt of the latest loss is in that
    * listing, and could not have refused since. The epochs enforce each step: a refusal
    * counts only if its request was sent in the current epoch (`refused`); refusals are

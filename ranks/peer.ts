@@ -185,7 +185,7 @@ export class Peer {
     this.alarms.set('leave', this.options.seedTimeMs ?? 0);
   }
 
-  /** Seeded long enough: the tracker drops this client and tells the others; what is still asked of it is answered PEER_LEFT. */
+  /** Seeded long enough: the tracker drops this client from every swarm; what is still asked of it is answered PEER_LEFT. */
   private leave(): void {
     this.departure = 'left';
     this.tracker.send(Tag.BYE, null);

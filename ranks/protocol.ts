@@ -31,7 +31,7 @@ export const Tag = {
   ARRIVES_LATER: 17,
   /** A client that finished and seeded its while (`--seed-time`) leaves the swarm. */
   BYE: 18,
-  /** Tracker → the members of a leaver's swarms: stop asking `rank`, as if it were lost. */
+  /** A leaver's answer to a segment request: `rank` has left, stop asking it, as if it were lost. */
   PEER_LEFT: 19,
 } as const;
 

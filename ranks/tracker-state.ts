@@ -43,10 +43,18 @@ export class TrackerState {
   started = false;
   /** Clients done and not gone: with `gone`, what `settled` counts, kept as changes come (it is asked once per message). */
   private doneLive = 0;
+  /** Clients registered, gone or left, counted as changes come: `allRegistered` is asked once per message held. */
+  private accounted = 0;
 
   constructor(private readonly observe: SwarmObserver = () => undefined) {}
 
   apply(change: TrackerChange): void {
+    const accounted = this.accountedFor(change.rank);
+    this.change(change);
+    if (!accounted && this.accountedFor(change.rank)) this.accounted++;
+  }
+
+  private change(change: TrackerChange): void {
     const { rank, file } = change;
     switch (change.kind) {
       case 'register':
@@ -96,6 +104,7 @@ export class TrackerState {
         if (this.gone.has(rank) || this.left.has(rank)) break;
         this.markDone(rank);
         this.left.add(rank);
+        this.later.delete(rank);
         this.unlist(rank);
         break;
       case 'later':
@@ -113,11 +122,12 @@ export class TrackerState {
    * that said it arrives later counts too: the go-ahead does not wait for it.
    */
   allRegistered(clients: number, orLater: boolean): boolean {
-    for (let rank = 1; rank <= clients; rank++) {
-      if (this.registered.has(rank) || this.gone.has(rank) || this.left.has(rank)) continue;
-      if (!orLater || !this.later.has(rank)) return false;
-    }
-    return true;
+    // `later` holds only clients not accounted for: registering, going and leaving take them off it.
+    return this.accounted + (orLater ? this.later.size : 0) >= clients;
+  }
+
+  private accountedFor(rank: number): boolean {
+    return this.registered.has(rank) || this.gone.has(rank) || this.left.has(rank);
   }
 
   /** Gone, or left: never listed in a swarm again. */
@@ -125,7 +135,7 @@ export class TrackerState {
     return this.gone.has(rank) || this.left.has(rank);
   }
 
-  /** The swarms `rank` was in, now without it. */
+  /** The swarms `rank` is in. */
   swarmsOf(rank: number): FileSwarm[] {
     const found: FileSwarm[] = [];
     for (const swarm of this.swarms.values()) if (swarm.members.has(rank)) found.push(swarm);

@@ -33,6 +33,8 @@ export class Tracker {
   private replicator: Replicator | undefined;
   /** Messages held until every live client has registered (see aboutUnknownFile). */
   private deferred: SwarmMessage[] = [];
+  /** Files known when the held messages were last looked at: only a new one can release any. */
+  private filesKnown = 0;
   /** True once this tracker has served (rather than only followed). */
   served = false;
 
@@ -162,7 +164,8 @@ export class Tracker {
     }
     this.apply(message);
     // A late arrival's registration may name the file a held message is about.
-    if (this.deferred.length > 0 && (message.tag === Tag.INIT || message.tag === Tag.REJOIN || this.everyoneRegistered())) {
+    if (this.deferred.length > 0 && (this.state.swarms.size > this.filesKnown || this.everyoneRegistered())) {
+      this.filesKnown = this.state.swarms.size;
       const deferred = this.deferred;
       this.deferred = [];
       for (const held of deferred) this.handle(held);

@@ -72,6 +72,7 @@ describe('the tracker', () => {
     const { tracker } = await runSwarm(clients, 'round-robin', 8);
     const data = Object.entries(tracker.state).filter(([, value]) => typeof value !== 'function');
     expect(data.map(([key]) => key).sort()).toEqual([
+      'accounted',
       'done',
       'doneLive',
       'gone',

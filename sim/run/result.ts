@@ -59,7 +59,9 @@ export class SwarmGrowth {
 
   /** Per client, the swarms it is in; a client in none is not in the swarm. */
   private readonly memberships = new Map<number, number>();
+  /** Thinned as it grows (a row per join would be a row per client); the peak is kept apart, exactly. */
   private readonly size = new Sampler(0);
+  private peak: [number, number] | undefined;
 
   constructor(private readonly clock: () => number) {}
 
@@ -83,11 +85,19 @@ export class SwarmGrowth {
     const after = before + change;
     if (after === 0) this.memberships.delete(rank);
     else this.memberships.set(rank, after);
-    if (before === 0 || after === 0) this.size.record(this.clock(), [this.memberships.size], true);
+    if (before !== 0 && after !== 0) return;
+    const now = this.clock();
+    const clients = this.memberships.size;
+    this.size.record(now, [clients]);
+    if (!this.peak || clients > this.peak[1]) this.peak = [now, clients];
   }
 
+  /** [seconds, clients in some swarm] rows, thinned, with the peak among them. */
   clients(): Samples {
-    return this.size.samples();
+    const rows = this.size.samples();
+    const peak = this.peak;
+    if (!peak || rows.some(([t, n]) => t === peak[0] && n === peak[1])) return rows;
+    return [...rows, peak].sort((a, b) => a[0] - b[0]);
   }
 
   series(): { file: string; samples: Samples }[] {

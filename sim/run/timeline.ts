@@ -6,6 +6,8 @@ export type Samples = number[][];
  * matter, such as a client finishing a file), which are always kept. When more than four
  * times `keep` rows pile up, every other unforced row goes and the gap doubles, so memory
  * stays bounded however long the run. Reading thins to `keep` rows, forced ones included.
+ * Rows mostly forced do not thin: the next thinning then waits until they have doubled,
+ * so that recording stays O(1) a row (thinning at every row was quadratic).
  */
 export class Sampler {
   /**
@@ -17,6 +19,8 @@ export class Sampler {
   private forced: boolean[] = [];
   private width = -1;
   private lastTime = -Infinity;
+  /** Rows that trigger the next thinning, once forced rows have outgrown four times `keep`. */
+  private limit = 0;
 
   constructor(
     private minGapSeconds = 0.001,
@@ -37,7 +41,7 @@ export class Sampler {
     this.flat.push(seconds);
     for (const value of values) this.flat.push(value);
     this.forced.push(force);
-    if (this.forced.length > 4 * this.keep) this.halve();
+    if (this.forced.length > Math.max(4 * this.keep, this.limit)) this.halve();
   }
 
   samples(): Samples {
@@ -85,6 +89,7 @@ export class Sampler {
     this.flat = flat;
     this.forced = forced;
     this.minGapSeconds *= 2;
+    this.limit = 2 * forced.length;
   }
 }
 
