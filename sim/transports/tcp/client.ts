@@ -17,7 +17,7 @@ import { failedReport, type FailedReport } from '../../rank-host/reports.js';
 import { RunFailure } from '../../run/failures.js';
 import { now, secondsSince } from '../../run/timeline.js';
 import { strategyFactory } from '../../strategies/load.js';
-import { parseCoordinatorControl, type ClientControl, type CoordinatorControl } from './control.js';
+import { parseCoordinatorControl, tableChurn, type ClientControl, type CoordinatorControl } from './control.js';
 import { CoordinatorSilence } from './heartbeat.js';
 import { TcpNetwork } from './network.js';
 import { connectWithRetry, coordinatorName, readOwnInput } from './client-setup.js';
@@ -185,8 +185,7 @@ class RankProcess {
       files,
       strategy,
       freeRider: ready.freeRider,
-      arriveMs: ready.arriveMs,
-      seedTimeMs: ready.seedTimeMs ?? undefined,
+      ...tableChurn(ready),
       pipeline: ready.pipeline,
       clock: () => secondsSince(epochMs),
       output: (file, hashes) => {

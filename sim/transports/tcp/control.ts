@@ -153,3 +153,8 @@ export function parseCoordinatorControl(body: Buffer): CoordinatorControl | stri
   coordinatorValidators ??= compileAll<CoordinatorControl>(COORDINATOR_MESSAGES);
   return parse(body, coordinatorValidators);
 }
+
+/** A client's churn as its table carries it, for its rank host (null: it never leaves). */
+export function tableChurn(table: Extract<CoordinatorControl, { type: 'table' }>): { arriveMs: number; seedTimeMs?: number } {
+  return { arriveMs: table.arriveMs, seedTimeMs: table.seedTimeMs ?? undefined };
+}
