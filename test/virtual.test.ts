@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { STRATEGY_NAMES } from '../ranks/strategies/index.js';
 import type { MetricsDocument } from '../reports/document.js';
 import { EventQueue, type InFlight } from '../sim/transports/virtual/event-queue.js';
-import { TraceComparer, lineHash, traceLine } from '../sim/transports/virtual/trace.js';
+import { TraceComparer, lineHash, traceLine } from '../sim/trace/trace.js';
 import { loadJob } from '../sim/job/inputs.js';
 import { defaultNetwork } from '../sim/run/pipeline.js';
 import { runVirtual } from '../sim/transports/virtual/transport.js';

@@ -16,7 +16,7 @@ import { TRANSPORTS } from '../transports/index.js';
 import type { TransportName, TransportOptions, TransportRun } from '../transports/transport.js';
 import type { NetworkSettings } from '../transports/virtual/network-model.js';
 import { NETWORK_DEFAULTS } from '../transports/virtual/network-defaults.js';
-import { TraceComparer, TraceFile, traceLineAt, type TraceSink } from '../transports/virtual/trace.js';
+import { TraceComparer, TraceFile, traceLineAt, type TraceSink } from '../trace/trace.js';
 import { RunFailure } from './failures.js';
 import { runMetrics } from './metrics.js';
 

@@ -17,7 +17,7 @@ import type { Job } from '../job/inputs.js';
 import type { RunResult } from '../run/result.js';
 import type { StrategyChoice } from '../strategies/choice.js';
 import type { NetworkSettings } from './virtual/network-model.js';
-import type { TraceSink } from './virtual/trace.js';
+import type { TraceSink } from '../trace/trace.js';
 
 /** A number of worker threads, or 'all': one per client, the widest interleavings (for hunting races). */
 export type WorkerCount = number | 'all';

@@ -1,4 +1,4 @@
-import type { TraceSink } from './trace.js';
+import type { TraceSink } from '../../trace/trace.js';
 
 /** Lossy links and slow ranks, on top of the network model. */
 export interface LinkFaults {

@@ -1,7 +1,7 @@
 import { closeSync, createReadStream, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { isSpecialFile, standardStream, tempName, WriteError } from '../../job/files.js';
+import { isSpecialFile, standardStream, tempName, WriteError } from '../job/files.js';
 import { createInterface } from 'node:readline';
-import { TAG_NAMES } from '../../../ranks/protocol.js';
+import { TAG_NAMES } from '../../ranks/protocol.js';
 
 /** What a trace records of one message, in a line of JSON Lines. */
 export function traceLine(timeNs: number, source: number, dest: number, tag: number, payload: unknown): string {
