@@ -26,6 +26,7 @@ function loadRow(label: string, doc: MetricsDocument): (string | number | null)[
   return [
     label,
     fixed(load.jain),
+    fixed(load.jainBound ?? null),
     fixed(load.gini),
     fixed(load.maxOverMean, 2),
     fixed(load.coefficientOfVariation),
@@ -39,6 +40,7 @@ function loadRow(label: string, doc: MetricsDocument): (string | number | null)[
 const LOAD_HEADER = [
   'run',
   "Jain's index",
+  'best possible',
   'Gini',
   'max/mean',
   'coeff. of variation',
