@@ -11,7 +11,7 @@ import {
   threadEvent,
   type FlowEnd,
 } from './perfetto-events.js';
-import { Lanes, RequestBook, type OpenRequest } from './requests.js';
+import { Lanes, RequestBook, type Closed } from './requests.js';
 import { short, type TraceSink } from './trace.js';
 import { TraceWriter } from './writer.js';
 
@@ -59,23 +59,23 @@ export class PerfettoTrace implements TraceSink {
         return this.asked(timeNs, source, dest, payload as Segment);
       case Tag.ACK:
       case Tag.NACK:
-        return this.answered(timeNs, this.requests.answer(dest, source, payload as Segment), tag);
+        return this.ended(this.requests.answer(dest, source, payload as Segment, timeNs, TAG_NAMES[tag]));
       case Tag.PEER_LEFT:
         // The leaver's own answer to a request; the tracker's notice of a leaver is an instant.
-        if ((payload as { rank: number }).rank === source) return this.answered(timeNs, this.requests.answer(dest, source), tag);
+        if ((payload as { rank: number }).rank === source) return this.ended(this.requests.left(dest, source, timeNs));
         break;
       case Tag.INIT:
         this.owns(timeNs, source, (payload as { files: OwnedFile[] }).files);
         break;
       case RANK_LOST:
-        for (const request of this.requests.between(dest, source)) this.answered(timeNs, request, tag);
+        this.ended(this.requests.between(dest, source, timeNs));
         break;
     }
     if (tag !== ALARM) this.emit(instantEvent(dest, timeNs, TAG_NAMES[tag] ?? String(tag), source, short(payload)));
   }
 
   close(): void {
-    for (const request of this.requests.drain()) this.answered(this.lastNs, request, undefined);
+    this.ended(this.requests.drain(this.lastNs));
     this.writer.write('\n]}\n');
     this.writer.close();
   }
@@ -86,22 +86,22 @@ export class PerfettoTrace implements TraceSink {
     this.requests.add({ requester, holder, file: segment.file, index: segment.index, startNs: timeNs, requesterLane, holderLane });
   }
 
-  /** Writes a request's slices, and for an ACK its arrow and the requester's new count; `tag` undefined: never answered. */
-  private answered(endNs: number, request: OpenRequest | undefined, tag: number | undefined): void {
-    if (!request) return;
-    const { requester, holder, startNs } = request;
-    this.lanes.free(requester, request.requesterLane);
-    this.lanes.free(holder, request.holderLane);
-    const name = `${request.file}[${request.index}]`;
-    const reply = JSON.stringify(tag === undefined ? 'none' : (TAG_NAMES[tag] ?? String(tag)));
-    const from: FlowEnd = { rank: holder, tid: this.tid(holder, request.holderLane), ns: startNs };
-    const to: FlowEnd = { rank: requester, tid: this.tid(requester, request.requesterLane), ns: startNs };
-    const slice = { name, startNs, endNs };
-    this.emit(sliceEvent({ ...slice, category: 'serve', ...from, args: `{"requester":${requester},"reply":${reply}}` }));
-    this.emit(sliceEvent({ ...slice, category: 'request', ...to, args: `{"holder":${holder},"reply":${reply}}` }));
-    if (tag !== Tag.ACK) return;
-    this.emit(flowEvents(++this.flows, from, to));
-    this.count(requester, endNs, 1);
+  /** Writes each request's slices, and for an ACK its arrow and the requester's new count. */
+  private ended(closed: readonly Closed[]): void {
+    for (const { request, endNs, reply } of closed) {
+      const { requester, holder, startNs } = request;
+      this.lanes.free(requester, request.requesterLane);
+      this.lanes.free(holder, request.holderLane);
+      const from: FlowEnd = { rank: holder, tid: this.tid(holder, request.holderLane), ns: startNs };
+      const to: FlowEnd = { rank: requester, tid: this.tid(requester, request.requesterLane), ns: startNs };
+      const slice = { name: `${request.file}[${request.index}]`, startNs, endNs };
+      const answer = JSON.stringify(reply);
+      this.emit(sliceEvent({ ...slice, category: 'serve', ...from, args: `{"requester":${requester},"reply":${answer}}` }));
+      this.emit(sliceEvent({ ...slice, category: 'request', ...to, args: `{"holder":${holder},"reply":${answer}}` }));
+      if (reply !== 'ACK') continue;
+      this.emit(flowEvents(++this.flows, from, to));
+      this.count(requester, endNs, 1);
+    }
   }
 
   private owns(timeNs: number, client: number, files: readonly OwnedFile[]): void {
