@@ -143,7 +143,7 @@ const SHARED = {
   }),
   trace: value({
     flags: '--trace <file>',
-    help: `${VIRTUAL} write every message delivered to this JSON Lines file`,
+    help: `${VIRTUAL} write every message delivered to this file (JSON Lines, or as --trace-format says)`,
     parse: parse.nonEmpty('a file'),
     bad: ['--trace', '/proc/nope/trace.jsonl'],
   }),
