@@ -14,21 +14,14 @@ export function rankName(rank: number, standby: number | undefined): string {
   return `client ${rank}`;
 }
 
-/** Names a rank's process and its first lane, and sorts the processes by rank. */
+/** Names a rank's process and its first lane. */
 export function processEvents(rank: number, name: string): string {
-  return (
-    `{"ph":"M","name":"process_name","pid":${rank},"tid":${rank},"args":{"name":${JSON.stringify(name)}}},` +
-    `{"ph":"M","name":"process_sort_index","pid":${rank},"tid":${rank},"args":{"sort_index":${rank}}},` +
-    threadEvent(rank, rank, name, 0)
-  );
+  return `{"ph":"M","name":"process_name","pid":${rank},"tid":${rank},"args":{"name":${JSON.stringify(name)}}},${threadEvent(rank, rank, name)}`;
 }
 
 /** Names a lane of a rank's process. */
-export function threadEvent(rank: number, tid: number, name: string, lane: number): string {
-  return (
-    `{"ph":"M","name":"thread_name","pid":${rank},"tid":${tid},"args":{"name":${JSON.stringify(name)}}},` +
-    `{"ph":"M","name":"thread_sort_index","pid":${rank},"tid":${tid},"args":{"sort_index":${lane}}}`
-  );
+export function threadEvent(rank: number, tid: number, name: string): string {
+  return `{"ph":"M","name":"thread_name","pid":${rank},"tid":${tid},"args":{"name":${JSON.stringify(name)}}}`;
 }
 
 export interface Slice {

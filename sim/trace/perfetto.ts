@@ -128,7 +128,7 @@ export class PerfettoTrace implements TraceSink {
     let tid = tids[lane - 1];
     if (tid === undefined) {
       tid = tids[lane - 1] = this.nextTid++;
-      this.emit(threadEvent(rank, tid, `${this.name(rank)} (lane ${lane + 1})`, lane));
+      this.emit(threadEvent(rank, tid, `${this.name(rank)} (lane ${lane + 1})`));
     }
     return tid;
   }
