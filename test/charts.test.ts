@@ -1,15 +1,9 @@
 import { createCanvas, loadImage, type Image } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
-import {
-  compareCharts,
-  completionChart,
-  groupLabel,
-  groupRanks,
-  matrixChart,
-  runCharts,
-  swarmChart,
-  uploadsChart,
-} from '../reports/charts.js';
+import { groupLabel, groupRanks } from '../reports/chart-kit.js';
+import { completionChart, runCharts, swarmChart, uploadsChart } from '../reports/charts.js';
+import { compareCharts } from '../reports/compare-charts.js';
+import { matrixChart } from '../reports/heat-map.js';
 import { renderPng } from '../reports/png.js';
 import { handMadeDoc } from './helpers/metrics.js';
 
