@@ -27,6 +27,11 @@ export function figureCells(summary: StrategySummary): string[] {
 
 export const FIGURE_HEADERS = FIGURES.map(({ label, better }) => `${label}, mean ± 95% CI (${better} is better)`);
 
+/** A bar chart per figure: each strategy's mean and its 95% interval. */
+export function sweepCharts(summaries: readonly StrategySummary[]): ChartSpec[] {
+  return FIGURES.map((figure) => figureChart(summaries, figure));
+}
+
 function figureChart(summaries: readonly StrategySummary[], { key, label, better }: (typeof FIGURES)[number]): ChartSpec {
   const interval = (f: Spread): [number, number] => (Number.isFinite(f.ci95) ? [f.mean - f.ci95, f.mean + f.ci95] : [f.mean, f.mean]);
   return {
@@ -44,7 +49,7 @@ function figureChart(summaries: readonly StrategySummary[], { key, label, better
           { label: '95% confidence interval of the mean', data: summaries.map((s) => interval(s.figures[key])), backgroundColor: color(1) },
         ],
       },
-      options: options(`${label}: mean ± 95% CI (${better} is better)`, {
+      options: options(`${label}, mean ± 95% CI`, {
         x: { type: 'category', title: { display: true, text: 'strategy' } },
         y: { type: 'linear', beginAtZero: true, title: { display: true, text: label } },
       }),
@@ -107,7 +112,7 @@ export async function writeSweepReport(dir: string, rows: readonly SweepRow[], s
   await ensureDir(dir);
   await writeAtomically(join(dir, 'runs.csv'), runsCsv(rows));
   await writeAtomically(join(dir, 'summary.csv'), summaryCsv(summaries));
-  const charts = FIGURES.map((figure) => figureChart(summaries, figure));
+  const charts = sweepCharts(summaries);
   const { writePngs } = await import('../../reports/png.js');
   await writePngs(dir, charts);
   const seeds = Math.max(0, ...summaries.map((s) => s.runs));
