@@ -58,9 +58,11 @@ export function timeAxis(docs: readonly MetricsDocument[]): TimeAxis {
   return min === 0 ? { min: 0, startup: 0 } : { min, startup: first };
 }
 
-/** The x scale of a time chart, and the option that draws its start-up band. */
+/** The x scale of a time chart. */
 export function timeScale(axis: TimeAxis, title = 'seconds since start'): Record<string, unknown> {
-  return { type: 'linear', min: axis.min, title: { display: true, text: title } };
+  // The axis start is rarely a round tick, and labelled with the next tick's digits it reads as a repeat of it.
+  const bound = axis.min > 0 ? { ticks: { includeBounds: false } } : {};
+  return { type: 'linear', min: axis.min, ...bound, title: { display: true, text: title } };
 }
 
 /** Plugin options for the band: none when the axis starts at 0. */
