@@ -22,6 +22,7 @@ import {
 } from './chart-kit.js';
 import { matrixChart } from './heat-map.js';
 import { endTime, grid, timeAxis, valueAt } from './time-axis.js';
+import { jainText } from './numbers.js';
 
 const MAX_LINES = 20;
 const MAX_FILES = 12;
@@ -37,8 +38,8 @@ export function uploadsChart(doc: MetricsDocument): ChartSpec {
   const grouped = groups[0]?.length > 1;
   const uploads = groups.map((g) => mean(g.map((rank) => byRank.get(rank)?.uploaded ?? 0)));
   const serving = groups.map((g) => g.some((rank) => byRank.get(rank)?.couldServe));
-  const { jain, maxOverMean } = doc.load;
-  const title = `Uploads per client: Jain's index ${jain.toFixed(3)}, max/mean ${maxOverMean.toFixed(2)}`;
+  const { maxOverMean } = doc.load;
+  const title = `Uploads per client: ${jainText(doc.load)}, max/mean ${maxOverMean.toFixed(2)}`;
   return wideChart(
     'uploads',
     'Uploads per client',

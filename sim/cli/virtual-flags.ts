@@ -2,7 +2,7 @@
  * The flags only some transports read: refused with the others rather than ignored, and
  * turned into the virtual transport's settings (defaults, then the scenario file, then flags).
  */
-import type { VirtualSettings } from '../run/pipeline.js';
+import type { TraceRequest, VirtualSettings } from '../run/pipeline.js';
 import { InputError } from '../run/failures.js';
 import type { TraceFormat } from '../trace/formats.js';
 import type { TransportName } from '../transports/names.js';
@@ -37,14 +37,17 @@ export function networkArgs(flags: NetworkFlags): string[] {
   return given.flatMap(([flag, value]) => (value === undefined ? [] : [flag, String(value)]));
 }
 
-/** Flags that only the virtual transport reads are refused elsewhere. */
-export function checkVirtualFlags(flags: VirtualFlags): void {
+/**
+ * Flags that only the virtual transport reads are refused elsewhere. `--trace` is one of
+ * them for a verb that runs many jobs (`sim check`: one file for every run), not for `sim run`.
+ */
+export function checkVirtualFlags(flags: VirtualFlags, traceOnAnyTransport = false): void {
   if (flags.traceFormat !== undefined && flags.trace === undefined)
     throw new InputError('--trace-format', 'needs --trace <file>, the file it is the format of');
   if (flags.transport === 'virtual') return;
   const given = [
     ['--seed', flags.seed !== undefined],
-    ['--trace', flags.trace !== undefined],
+    ['--trace', flags.trace !== undefined && !traceOnAnyTransport],
     ['--check-determinism', flags.checkDeterminism],
     ...networkArgs(flags)
       .filter((_, i) => i % 2 === 0)
@@ -79,12 +82,15 @@ export async function virtualSettings(flags: VirtualFlags): Promise<VirtualSetti
   if (flags.transport !== 'virtual') return undefined;
   return {
     seed: flags.seed ?? '1',
-    tracePath: flags.trace,
-    traceFormat: flags.traceFormat,
     checkDeterminism: flags.checkDeterminism,
     network: await networkSettings(flags),
     networkArgs: networkArgs(flags),
   };
+}
+
+/** `--trace` and `--trace-format` as the pipeline takes them. */
+export function traceRequest(flags: VirtualFlags): TraceRequest | undefined {
+  return flags.trace === undefined ? undefined : { path: flags.trace, format: flags.traceFormat ?? 'jsonl' };
 }
 
 /** The network model's options, as every verb that runs in virtual time takes them. */

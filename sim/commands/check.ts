@@ -116,6 +116,7 @@ export async function checkCommand(options: CheckOptions): Promise<CheckOutcome>
   await checkChoices(options.strategies, 3);
   if (options.keepFailures) await ensureOutputFolder('--keep-failures', options.keepFailures);
   if (options.junit) await ensureFolderOf('--junit', options.junit);
+  if (options.builtin.trace) await ensureFolderOf('--trace', options.builtin.trace.path);
   const onSignal = (): void => {
     killAllRunning();
     process.exit(EXIT_INTERRUPTED);

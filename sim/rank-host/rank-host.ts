@@ -28,6 +28,7 @@ import {
   type WireReport,
 } from './reports.js';
 import { faultAtStart, withTestFault, type ExitEnd, type RankFault } from './test-faults.js';
+import { recordDeliveries, type TraceFlush } from '../trace/recorder.js';
 
 export type { ExitEnd } from './test-faults.js';
 
@@ -43,6 +44,22 @@ interface HostOptions {
   roles: Roles;
   /** `refuse` and `stall` act on any rank's comm; `crash` and `exit` on a client as it starts. */
   fault?: RankFault | null;
+  /** A traced run on a wall clock: where the messages delivered to this rank go (sim/trace/recorder.ts). */
+  trace?: TraceFlush;
+}
+
+/**
+ * Records what is delivered to the rank from its host's making, when the run is traced;
+ * `ended` hands over what is held, so that it goes out before the rank's end is told.
+ */
+function traceOf(options: HostOptions): { ended<T>(end: T): T } {
+  const recorder = options.trace && recordDeliveries(options.comm.mailbox, options.comm.rank, options.trace);
+  return {
+    ended: (end) => {
+      recorder?.flush();
+      return end;
+    },
+  };
 }
 
 export interface ClientHostOptions extends HostOptions {
@@ -109,8 +126,10 @@ export class ClientHost implements RankHost {
   /** Rejects when an output cannot be written (disk full, a bad folder): the rank has failed. */
   private readonly writeFailed: Promise<never>;
   private failWrite: (error: unknown) => void = () => undefined;
+  private readonly trace: ReturnType<typeof traceOf>;
 
   constructor(private readonly options: ClientHostOptions) {
+    this.trace = traceOf(options);
     const { comm, reads } = withTestFault(options.comm, options.fault);
     this.reads = reads;
     this.timeline = options.timeline ?? new Sampler();
@@ -148,6 +167,10 @@ export class ClientHost implements RankHost {
   }
 
   async run(): Promise<ClientEnd> {
+    return this.trace.ended(await this.hosted());
+  }
+
+  private async hosted(): Promise<ClientEnd> {
     try {
       const exit = faultAtStart(this.options.fault);
       if (exit) return exit;
@@ -186,8 +209,10 @@ export class TrackerHost implements RankHost {
   readonly tracker: Tracker;
   private readonly reads: Mailbox;
   readonly obtained = 0;
+  private readonly trace: ReturnType<typeof traceOf>;
 
   constructor(private readonly options: TrackerHostOptions) {
+    this.trace = traceOf(options);
     const { comm, reads } = withTestFault(options.comm, options.fault);
     this.reads = reads;
     const observe = options.observe;
@@ -212,10 +237,17 @@ export class TrackerHost implements RankHost {
     try {
       await tracker.run();
     } catch (error) {
-      return failedReport(error);
+      return this.trace.ended(failedReport(error));
     }
     const { messagesIn, messagesOut } = this.options.comm;
     const swarms = summarizeSwarms(tracker.state);
-    return { type: 'tracker-done', served: tracker.served, follower: tracker.follower ?? null, swarms, messagesIn, messagesOut };
+    return this.trace.ended({
+      type: 'tracker-done',
+      served: tracker.served,
+      follower: tracker.follower ?? null,
+      swarms,
+      messagesIn,
+      messagesOut,
+    } as const);
   }
 }

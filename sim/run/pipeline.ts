@@ -21,7 +21,14 @@ import { TraceComparer, TraceFile, traceLineAt, type TraceSink } from '../trace/
 import { RunFailure } from './failures.js';
 import { runMetrics } from './metrics.js';
 
-export interface RunOptions extends Omit<TransportOptions, 'virtual'> {
+/** `--trace FILE --trace-format F`: where every message delivered is written, on any transport. */
+export interface TraceRequest {
+  path: string;
+  format: TraceFormat;
+}
+
+export interface RunOptions extends Omit<TransportOptions, 'virtual' | 'trace'> {
+  trace?: TraceRequest;
   ranks?: number;
   /** Print the serving tracker's swarm table at the end. */
   dumpTracker?: boolean;
@@ -36,10 +43,6 @@ export interface VirtualSettings {
   network: NetworkSettings;
   /** The network flags as given (`--latency 2`, `--network file.json`), for replay commands. */
   networkArgs?: string[];
-  /** Write every message here. */
-  tracePath?: string;
-  /** The trace file's format; default jsonl. */
-  traceFormat?: TraceFormat;
   /** Run twice and fail, naming the first differing event, if the runs differ. */
   checkDeterminism?: boolean;
 }
@@ -55,15 +58,19 @@ export function defaultNetwork(): NetworkSettings {
 export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocument> {
   const name = options.transport ?? 'threads';
   const transport = await TRANSPORTS[name]();
-  if (options.faults) checkPlan(options.faults, job, Roles.forJob(job.ranks, options.trackers ?? 1), name);
-  transport.prepare?.(job, options);
+  const roles = Roles.forJob(job.ranks, options.trackers ?? 1);
+  // The trace is opened once the run is sure to start; `--trace`'s request is no sink yet.
+  const untraced: TransportOptions = { ...options, trace: undefined };
+  if (options.faults) checkPlan(options.faults, job, roles, name);
+  transport.prepare?.(job, untraced);
   await checkChoice(options.strategy, job.ranks, job.clients.length);
   const startedAt = new Date();
   const started = performance.now();
   await ensureDir(options.outDir);
   await clearOutputs(job, options.outDir);
   const settings = name === 'virtual' ? (options.virtual ?? { seed: '1', network: defaultNetwork() }) : undefined;
-  const run = settings ? await runVirtualTime(job, options, settings) : await transport.run(job, options);
+  const trace = options.trace && !settings ? openTrace(options.trace.path, options.trace.format, roles) : undefined;
+  const run = settings ? await runVirtualTime(job, options, settings) : await transport.run(job, { ...untraced, trace });
   // A client killed, or a process that died, while it wrote an output leaves the write's temp file behind.
   await removeLeftoverTemps(options.outDir, outputNames(job));
   const problems = await verifyOutputs(job, options.outDir);
@@ -74,7 +81,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
   return runMetrics(job, run.result, {
     ...options,
     transport: name,
-    workers: transport.workersFor(job, options),
+    workers: transport.workersFor(job, untraced),
     problems,
     firstRequestSeconds,
     ...clock,
@@ -89,16 +96,17 @@ async function runVirtualTime(job: Job, options: RunOptions, settings: VirtualSe
     transport.run(job, {
       ...options,
       onStart: again ? undefined : options.onStart,
-      virtual: { seed: settings.seed, network: settings.network, trace },
+      virtual: { seed: settings.seed, network: settings.network },
+      trace,
     });
-  const format = settings.traceFormat ?? 'jsonl';
+  const request = options.trace;
   const roles = (): Roles => Roles.forJob(job.ranks, options.trackers ?? 1);
-  if (!settings.checkDeterminism) return run(settings.tracePath === undefined ? undefined : openTrace(settings.tracePath, format, roles()));
+  if (!settings.checkDeterminism) return run(request && openTrace(request.path, request.format, roles()));
   // The check compares JSON Lines and quotes the first run's line: a trace in another format goes beside that file.
-  const jsonl = format === 'jsonl' ? settings.tracePath : undefined;
+  const jsonl = request?.format === 'jsonl' ? request.path : undefined;
   const path = jsonl ?? join(options.outDir, 'trace.jsonl');
   const first = new TraceFile(path, true);
-  const other = settings.tracePath !== undefined && format !== 'jsonl' ? openTrace(settings.tracePath, format, roles()) : undefined;
+  const other = request && request.format !== 'jsonl' ? openTrace(request.path, request.format, roles()) : undefined;
   const result = await run(other ? new TeeSink([first, other]) : first);
   const second = new TraceComparer(first.hashes ?? []);
   await run(second, true);

@@ -44,14 +44,19 @@ export interface TransportOptions {
   onStart?: (run: LiveRun) => void;
   /** Where a transport's log lines go (a lost rank, a refused connection); default stderr. */
   log?: (line: string) => void;
-  /** Virtual time: the seed, the network model and the trace. */
+  /** Virtual time: the seed and the network model. */
   virtual?: VirtualOptions;
+  /**
+   * Where every message delivered goes (`--trace`), closed by the transport at the run's end.
+   * Virtual time hands each delivery over as its scheduler makes it; a transport on a wall
+   * clock has each rank record its own and merges them (sim/trace/recorder.ts).
+   */
+  trace?: TraceSink;
 }
 
 export interface VirtualOptions {
   seed: string;
   network: NetworkSettings;
-  trace?: TraceSink;
   /**
    * Wall milliseconds the scheduler keeps the thread before the event loop turns (default
    * 50). Where it pauses must never change a run: tests pause it as often as it can (0) and

@@ -2,7 +2,7 @@ import { builtinChoice } from '../../strategies/choice.js';
 import { InputError } from '../../run/failures.js';
 import { jsonResult, note, print, printJson } from '../print.js';
 import { verb } from '../verb.js';
-import { checkVirtualFlags, checkWorkersFlag, VIRTUAL_OPTIONS, virtualSettings } from '../virtual-flags.js';
+import { checkVirtualFlags, checkWorkersFlag, traceRequest, VIRTUAL_OPTIONS, virtualSettings } from '../virtual-flags.js';
 
 export const checkVerb = verb({
   name: 'check',
@@ -49,6 +49,7 @@ export const checkVerb = verb({
       builtin: {
         transport: flags.transport,
         virtual: await virtualSettings(flags),
+        trace: traceRequest(flags),
         golden: flags.update ? 'update' : flags.golden ? 'compare' : undefined,
         pipeline: flags.pipeline,
         stallTimeoutMs: flags.stallTimeout * 1000,

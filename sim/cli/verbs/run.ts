@@ -6,7 +6,7 @@ import { replayTyped } from '../../run/replay.js';
 import { jsonResult, note, print, printJson } from '../print.js';
 import type { ProgressMode } from '../progress.js';
 import { verb } from '../verb.js';
-import { checkVirtualFlags, checkWorkersFlag, VIRTUAL_OPTIONS, virtualSettings } from '../virtual-flags.js';
+import { checkVirtualFlags, checkWorkersFlag, traceRequest, VIRTUAL_OPTIONS, virtualSettings } from '../virtual-flags.js';
 
 export function progressMode(quiet: boolean, mode: ProgressMode | 'auto'): ProgressMode {
   if (quiet) return 'off';
@@ -43,13 +43,14 @@ export const runVerb = verb({
   defaults: { out: 'out', strategy: [builtinChoice('round-robin')] },
   action: async ([inputDir], flags) => {
     checkWorkersFlag(flags.transport, flags.workers);
-    checkVirtualFlags(flags);
+    checkVirtualFlags(flags, true);
     const virtual = await virtualSettings(flags);
     // A virtual-time run replays event for event: the command that does it goes under a failure.
     const replay = virtual ? `replay: ${replayTyped(process.argv.slice(2), virtual.seed)}` : undefined;
     const { runCommand } = await import('../../commands/run.js');
     const outcome = await runCommand(inputDir, {
       virtual,
+      trace: traceRequest(flags),
       ranks: flags.ranks,
       transport: flags.transport,
       outDir: flags.out,

@@ -21,6 +21,7 @@ import { parseCoordinatorControl, tableChurn, type ClientControl, type Coordinat
 import { CoordinatorSilence } from './heartbeat.js';
 import { TcpNetwork } from './network.js';
 import { connectWithRetry, coordinatorName, readOwnInput } from './client-setup.js';
+import type { TraceFlush, TraceRecord } from '../../trace/recorder.js';
 
 export interface ClientOptions {
   rank: number;
@@ -154,12 +155,7 @@ class RankProcess {
     const { rank } = this.options;
     let host: RankHost;
     if (this.isTracker) {
-      host = hostRank({
-        comm: this.comm,
-        roles: this.roles,
-        fault: ready.fault,
-        role: ready.restarted ? 'restarted' : rank === 0 ? 'primary' : 'standby',
-      });
+      host = hostRank({ ...this.hostOptions(ready), role: ready.restarted ? 'restarted' : rank === 0 ? 'primary' : 'standby' });
     } else {
       await ensureDir(this.options.outDir);
       host = this.clientHost(ready, files, await strategyFactory(ready.strategy));
@@ -178,10 +174,8 @@ class RankProcess {
     const { rank, outDir } = this.options;
     const epochMs = now();
     const host = hostRank({
+      ...this.hostOptions(ready),
       role: 'client',
-      comm: this.comm,
-      roles: this.roles,
-      fault: ready.fault,
       files,
       strategy,
       freeRider: ready.freeRider,
@@ -204,6 +198,12 @@ class RankProcess {
       host.sample();
     }, ready.progressMs);
     return host;
+  }
+
+  /** What every rank's host takes, tracker or client; a traced run's deliveries go to the coordinator. */
+  private hostOptions(ready: Table): { comm: MailboxComm<SwarmPayloads>; roles: Roles; fault: Table['fault']; trace?: TraceFlush } {
+    const trace = ready.trace ? (records: TraceRecord[]) => this.report({ type: 'trace', records }) : undefined;
+    return { comm: this.comm, roles: this.roles, fault: ready.fault, trace };
   }
 
   /** Sends an output to the coordinator in pieces, the last one marked. */

@@ -51,6 +51,14 @@ const registrationMatchesInput: [Same<keyof FromSchema<typeof ParsedInput>, keyo
 ];
 void registrationMatchesInput;
 
+/** [absolute ms, source, dest, tag, what the trace keeps of the payload]. */
+const TraceRecordSchema = {
+  type: 'array',
+  items: [{ type: 'number' }, Count, Count, Count, {}],
+  minItems: 5,
+  maxItems: 5,
+} as const;
+
 /** Client → coordinator. */
 const CLIENT_MESSAGES = messageTable({
   done: RANK_REPORTS.done,
@@ -66,6 +74,8 @@ const CLIENT_MESSAGES = messageTable({
   progress: message('progress', { delivered: Count, obtained: Count }),
   /** An output file, in pieces well under the frame limit; the last one says so. */
   output: message('output', { name: OutputName, text: Text, last: { type: 'boolean' } }),
+  /** Messages delivered to this rank (`--trace`), as sim/trace/recorder.ts records them. */
+  trace: message('trace', { records: { type: 'array', items: TraceRecordSchema } }),
 });
 export type ClientControl = MessageOf<typeof CLIENT_MESSAGES>;
 
@@ -100,6 +110,8 @@ const COORDINATOR_MESSAGES = messageTable({
     restarted: { type: 'boolean' },
     /** How long the coordinator may be silent before this rank takes it for gone (heartbeat.ts). */
     silenceMs: { type: 'integer', minimum: 1 },
+    /** Send the coordinator every message delivered to this rank (`--trace`). */
+    trace: { type: 'boolean' },
   }),
   /** The coordinator is alive: sent every second to every rank (heartbeat.ts). */
   alive: message('alive', {}),

@@ -6,6 +6,7 @@ import type { RankFault } from '../../rank-host/test-faults.js';
 import type { StrategyChoice } from '../../strategies/choice.js';
 import type { Churn } from '../../job/arrivals.js';
 import type { LiveRun } from '../transport.js';
+import type { TraceFlush } from '../../trace/recorder.js';
 
 export interface CoordinatorOptions {
   size: number;
@@ -40,6 +41,8 @@ export interface CoordinatorOptions {
   /** Called once rank 0 listens, with its port (for launchers that start the clients). */
   onListening?: (port: number) => void;
   onStart?: (run: LiveRun) => void;
+  /** A traced run (`--trace`): where the messages delivered to each rank go, rank 0's here and the others' sent in. */
+  traced?: TraceFlush;
 }
 
 export interface CoordinatedRun {

@@ -164,7 +164,7 @@ export class TcpCoordinator {
       // A harness of its own runs no tracker: the tracker ranks are processes like the clients.
       const tracker = this.harness
         ? undefined
-        : new TrackerHost({ comm: this.comm, roles: this.roles, start: 'primary', observe: growth.observe });
+        : new TrackerHost({ comm: this.comm, roles: this.roles, start: 'primary', observe: growth.observe, trace: this.options.traced });
       this.tracker = tracker;
       this.sendTables(port);
       this.started = true;
@@ -255,8 +255,7 @@ export class TcpCoordinator {
     }
     switch (message.type) {
       case 'register':
-        this.register(from, message);
-        break;
+        return this.register(from, message);
       case 'failed':
         this.fail(
           message.code === 2 ? new InputError(`rank ${from}`, message.message) : new RankFailure(from, message.message, message.stack),
@@ -271,8 +270,7 @@ export class TcpCoordinator {
         if (!this.ledger.faults.idle && !this.finished) this.ledger.faults.segments(this.obtained.reduce((a, b) => a + b, 0));
         break;
       case 'output':
-        this.outputs.take(from, message);
-        break;
+        return this.outputs.take(from, message);
       case 'stranded':
       case 'done':
       case 'tracker-done':
@@ -281,6 +279,8 @@ export class TcpCoordinator {
       case 'status':
         this.statuses.answered(from, message);
         break;
+      case 'trace':
+        return this.options.traced?.(message.records);
     }
   }
 

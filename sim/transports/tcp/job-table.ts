@@ -9,7 +9,7 @@ const FAULT_PROGRESS_MS = 2;
 
 export interface TableSettings extends Pick<
   CoordinatorOptions,
-  'strategy' | 'freeRiders' | 'churn' | 'pipeline' | 'faults' | 'timedFaults' | 'stallTimeoutMs'
+  'strategy' | 'freeRiders' | 'churn' | 'pipeline' | 'faults' | 'timedFaults' | 'stallTimeoutMs' | 'traced'
 > {
   addresses: [string, number][];
   lost: number[];
@@ -32,6 +32,7 @@ export function jobTable(settings: TableSettings, rank: number, restarted: boole
     progressMs: countedFaults ? FAULT_PROGRESS_MS : PROGRESS_MS,
     lost: settings.lost,
     restarted,
+    trace: settings.traced !== undefined,
     // Never shorter than a few heartbeats: a busy coordinator is late, not gone.
     silenceMs: Math.max(settings.stallTimeoutMs, 5 * ALIVE_MS),
   };

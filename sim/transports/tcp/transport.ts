@@ -6,6 +6,8 @@
  * can die without taking the run with it. The same ranks run across hosts when a
  * launcher starts `sim rank` itself (see sim/commands/rank.ts).
  */
+import { TraceCollector } from '../../trace/recorder.js';
+import { now } from '../../run/timeline.js';
 import { constants as osConstants } from 'node:os';
 import { RunFailure } from '../../run/failures.js';
 import { lastMeaningfulLine } from '../../run/stderr-lines.js';
@@ -34,6 +36,7 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
   const roles = Roles.forJob(job.ranks, options.trackers ?? 1);
   const size = roles.size;
   let ended = false;
+  const trace = options.trace && new TraceCollector(options.trace, now());
   const coordinator = new TcpCoordinator({
     size,
     trackers: roles.trackers,
@@ -55,6 +58,7 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
     faults: options.faults?.simple,
     log: options.log ?? ((line) => process.stderr.write(`sim: ${roles.trackers === 2 ? 'coordinator' : 'rank 0'}: ${line}\n`)),
     onStart: options.onStart,
+    traced: trace?.add,
     onListening: (port) => {
       // With one tracker, rank 0 is this process; with two, every rank is a process.
       const processes = Array.from({ length: roles.trackers === 2 ? size : size - 1 }, (_, i) => (roles.trackers === 2 ? i : i + 1));
@@ -90,6 +94,8 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
     await ranks.reap(EXIT_GRACE_MS);
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
+    // Written whatever the run's end: a failed run's trace shows how it got there.
+    trace?.finish();
   }
 }
 

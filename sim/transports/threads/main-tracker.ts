@@ -9,12 +9,15 @@ import type { SwarmObserver, Tracker, TrackerStart } from '../../../ranks/tracke
 import { MailboxComm, type Post } from '../../comm/local-comm.js';
 import { TrackerHost } from '../../rank-host/rank-host.js';
 import type { LinkInbox } from '../batched-link.js';
+import type { TraceFlush } from '../../trace/recorder.js';
 
 export interface MainThreadTrackerEvents {
   /** The live incarnation finished its run. */
   finished: () => void;
   /** The live incarnation threw. */
   failed: (error: Error) => void;
+  /** A traced run: where each life's deliveries go. */
+  traced?: TraceFlush;
 }
 
 export class MainThreadTracker {
@@ -75,7 +78,7 @@ export class MainThreadTracker {
     });
     for (const rank of lost) comm.rankLost(rank, 'lost before this tracker started again');
     this.comm = comm;
-    this.host = new TrackerHost({ comm, roles: this.roles, start, observe: this.observe });
+    this.host = new TrackerHost({ comm, roles: this.roles, start, observe: this.observe, trace: this.events.traced });
     void this.host.run().then((end) => {
       if (!this.live(comm)) return;
       if (end.type === 'tracker-done') return this.events.finished();

@@ -4,6 +4,7 @@ import type { ClientFiles } from '../../../ranks/protocol.js';
 import type { StrategyChoice } from '../../strategies/choice.js';
 import type { DoneReport, FailedReport, FileDoneReport, StrandedReport, TrackerDoneReport } from '../../rank-host/reports.js';
 import type { RankFault } from '../../rank-host/test-faults.js';
+import type { TraceRecord } from '../../trace/recorder.js';
 
 /** A rank hosted by a worker: a client, or the standby tracker. */
 export interface HostedRank {
@@ -34,6 +35,8 @@ export interface WorkerSetup {
   trackers: 1 | 2;
   /** Tell the main thread of every file finished (a fault waits for one). */
   reportFiles: boolean;
+  /** Send the main thread every message delivered (`--trace`). */
+  trace: boolean;
 }
 
 /** Main thread → worker, first of all: the run it is part of (a worker may boot before its run is known). */
@@ -55,4 +58,5 @@ type WorkerReport = (DoneReport | StrandedReport | FailedReport | TrackerDoneRep
  * Worker → main thread, unprompted: a rank's reports, or a request for a channel to rank
  * `peer`. The stall answer goes over the control channel instead (worker-control.ts).
  */
-export type FromWorker = { type: 'connect'; rank: number; peer: number } | WorkerReport;
+export type FromWorker =
+  { type: 'connect'; rank: number; peer: number } | { type: 'trace'; rank: number; records: TraceRecord[] } | WorkerReport;

@@ -23,6 +23,7 @@ import { MainThreadTracker } from './main-tracker.js';
 import type { FromWorker, HostedRank, SetupMessage, ToWorker, WorkerSetup } from './protocol.js';
 import { takeWorker } from './spare-workers.js';
 import type { ControlClient } from './worker-control.js';
+import { TraceCollector } from '../../trace/recorder.js';
 
 export class ThreadsRun implements RankControl {
   readonly epochMs = now();
@@ -45,6 +46,8 @@ export class ThreadsRun implements RankControl {
   private rank0Life = 0;
   private online = 0;
   finished = false;
+  /** `--trace`: every rank's deliveries, merged at the end. */
+  readonly trace: TraceCollector | undefined;
 
   constructor(
     private readonly job: Job,
@@ -63,10 +66,12 @@ export class ThreadsRun implements RankControl {
     this.workerRanks = Array.from({ length: this.size - 1 }, (_, i) => i + 1);
     const clientGroups = placeClients(roles.clients, options.workers, ranksEndedWithTheirThread(this.plan));
     this.groups = roles.standby === undefined ? clientGroups : [...clientGroups, [roles.standby]];
+    this.trace = options.trace && new TraceCollector(options.trace, this.epochMs);
     // Started before any worker, so that nothing a worker sends can miss it.
     this.rank0 = new MainThreadTracker(roles, (dest, tag, payload) => this.links[dest].push(tag, payload), this.growth.observe, {
       finished: () => this.settled(() => ledger.rankFinished(0)),
       failed: (error) => fail(new RankFailure(0, error.message, error.stack)),
+      traced: this.trace?.add,
     });
   }
 
@@ -186,6 +191,7 @@ export class ThreadsRun implements RankControl {
       epochMs: this.epochMs,
       trackers: this.roles.trackers,
       reportFiles: this.plan.timed.some((fault) => fault.at.kind === 'file-done'),
+      trace: this.trace !== undefined,
     };
     const { worker, online, early } = takeWorker();
     worker.postMessage(
@@ -213,6 +219,8 @@ export class ThreadsRun implements RankControl {
     switch (message.type) {
       case 'connect':
         return this.connect(rank, message.peer);
+      case 'trace':
+        return this.trace?.add(message.records);
       case 'done':
       case 'stranded':
       case 'tracker-done':

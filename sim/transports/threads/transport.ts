@@ -61,6 +61,8 @@ async function runOnThreads(job: Job, options: TransportOptions): Promise<Transp
     stopTimeFaults();
     for (const timer of timers) clearTimeout(timer);
     await run.close();
+    // Written whatever the run's end: a failed run's trace shows how it got there.
+    run.trace?.finish();
   }
 }
 

@@ -166,7 +166,7 @@ export class VirtualRun implements RankControl {
 
   private hooks(): WorldHooks {
     return {
-      trace: this.options.virtual.trace,
+      trace: this.options.trace,
       // A client's count of segments changes only when it handles an ACK: the timeline is sampled as each ACK arrives
       // (the count before it, as sampling at every message took the count before that message), not at every message.
       delivered: (dest, tag) => {

@@ -30,7 +30,7 @@ export async function runVirtual(job: Job, options: TransportOptions): Promise<T
   const failure = await run.ended;
   process.off('beforeExit', run.drained);
   run.world.stop();
-  options.virtual?.trace?.close();
+  options.trace?.close();
   // The run's own failure explains more than an output it left unwritten: it goes first.
   const outputs = await run.outputs.finished().then(
     (names) => ({ names, failed: undefined }),
