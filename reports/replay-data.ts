@@ -239,7 +239,8 @@ export class ReplayBuilder {
       transport: run.transport,
       strategy: run.strategy,
       simulated: run.transport === 'virtual',
-      duration: Math.max(this.lastTime, 1e-3),
+      // Times travel as 32-bit floats: the last may round up past the 64-bit one.
+      duration: Math.max(this.lastTime, Math.fround(this.lastTime), 1e-3),
       ranks: run.ranks,
       clients: this.clients,
       files: this.files,

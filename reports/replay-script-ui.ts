@@ -96,6 +96,7 @@ function startReplay(data) {
   const canvas = $('replay');
   const r = makeReplay(data, MAX_ROWS);
   const view = { r, canvas, L: makeLayout(canvas, r), selected: -1, playing: false, window: data.duration >= 20 ? 1 : data.duration / 20 };
+  canvas.dataset.rows = String(r.rows);
   const slider = $('time');
   slider.max = String(data.duration);
   slider.addEventListener('input', () => seekView(view, Number(slider.value)));
