@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { MetricsDocument } from '../../reports/document.js';
 import { ReplayBuilder, type ClientHoldings, type ReplayData } from '../../reports/replay-data.js';
-import { InputError, loadJob } from '../job/inputs.js';
+import { InputError, loadJob, type Job } from '../job/inputs.js';
 import { WriteError, writeUserFile } from '../job/files.js';
 import { readMetrics } from '../run/metrics-file.js';
 import { readTrace } from '../trace/read.js';
@@ -33,7 +33,7 @@ async function runFolder(path: string, metricsFile: string): Promise<string> {
 
 /** What each client held at the start and wanted, from the run's own inputs. */
 function holdingsOf(doc: MetricsDocument): Map<number, ClientHoldings> {
-  let job;
+  let job: Job;
   try {
     job = loadJob(doc.run.inputDir);
   } catch (error) {

@@ -6,7 +6,7 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { TraceProblem, type TraceRecord } from '../../reports/replay-data.js';
-import { InputError } from '../run/failures.js';
+import { InputError } from '../job/inputs.js';
 
 /** A line of a trace, checked: `{"t":seconds,"from":R,"to":R,"tag":"ACK","p":"file3[12]"}`. */
 function recordOf(line: string): TraceRecord | string {
@@ -32,7 +32,7 @@ function recordOf(line: string): TraceRecord | string {
 export async function readTrace(path: string, named: string, take: (record: TraceRecord) => void): Promise<number> {
   const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch((error: NodeJS.ErrnoException) => {
     const problem = error.code === 'ENOENT' ? 'missing' : `cannot be read (${error.code ?? error.message})`;
-    throw new InputError(named, `${problem}: expected a trace written by sim run --trace`);
+    throw new InputError(named, `${problem}: expected the trace of the run (sim run ... --trace ${path}), or name one with --trace`);
   });
   let lineNumber = 0;
   try {
