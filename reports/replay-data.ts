@@ -114,8 +114,10 @@ export class ReplayBuilder {
   private readonly files: ReplayData['files'] = [];
   private readonly clientIndex = new Map<number, number>();
   private readonly clients: number[];
-  /** Per client: a byte per segment of the run, 1 once held. */
-  private readonly held: Uint8Array[];
+  /** Per client: the files it owns, held whole from the start. */
+  private readonly owned: Set<number>[];
+  /** Per client, per file it downloads from: a byte per segment, 1 once held (a client holds only its own files' segments). */
+  private readonly held: Map<number, Uint8Array>[];
   private readonly wantedLeft: number[];
   private readonly completion: number[];
   private readonly inSwarm: Uint8Array;
@@ -134,7 +136,8 @@ export class ReplayBuilder {
     }
     this.clients = doc.ranks.filter((rank) => rank.role === 'client').map((rank) => rank.rank);
     this.clients.forEach((rank, i) => this.clientIndex.set(rank, i));
-    this.held = this.clients.map((rank) => this.startingHoldings(rank));
+    this.owned = this.clients.map((rank) => new Set(this.ownedOf(rank)));
+    this.held = this.clients.map((rank) => new Map(this.wantedOf(rank).map((f) => [f, new Uint8Array(this.files[f].segments)])));
     this.wantedLeft = this.clients.map((rank) => this.wantedOf(rank).reduce((n, f) => n + this.files[f].segments, 0));
     this.completion = this.wantedLeft.map(() => -1);
     this.inSwarm = new Uint8Array(this.clients.length);
@@ -151,12 +154,6 @@ export class ReplayBuilder {
   private wantedOf(rank: number): number[] {
     const owned = new Set(this.ownedOf(rank));
     return this.filesOf(this.holdings.get(rank)?.wanted).filter((file) => !owned.has(file));
-  }
-
-  private startingHoldings(rank: number): Uint8Array {
-    const held = new Uint8Array(this.files.reduce((n, file) => n + file.segments, 0));
-    for (const file of this.ownedOf(rank)) held.fill(1, this.files[file].offset, this.files[file].offset + this.files[file].segments);
-    return held;
   }
 
   /** The global segment index a payload such as `file3[12]` names. */
@@ -198,12 +195,30 @@ export class ReplayBuilder {
 
   private ack(t: number, uploader: number, downloader: number, seg: number): void {
     const client = this.client(downloader);
-    const held = this.held[client];
-    if (held[seg]) return this.columns.push(t, ReplayKind.REPEAT, uploader, downloader, seg);
-    held[seg] = 1;
+    const file = this.fileAt(seg);
+    if (this.owned[client].has(file)) return this.columns.push(t, ReplayKind.REPEAT, uploader, downloader, seg);
+    let held = this.held[client].get(file);
+    // A segment of a file the client never asked for counts as gained, not towards its completion.
+    const wanted = held !== undefined;
+    if (!held) this.held[client].set(file, (held = new Uint8Array(this.files[file].segments)));
+    const index = seg - this.files[file].offset;
+    if (held[index]) return this.columns.push(t, ReplayKind.REPEAT, uploader, downloader, seg);
+    held[index] = 1;
     this.transfers++;
     this.columns.push(t, ReplayKind.TRANSFER, uploader, downloader, seg);
-    if (--this.wantedLeft[client] === 0) this.completion[client] = t;
+    if (wanted && --this.wantedLeft[client] === 0) this.completion[client] = t;
+  }
+
+  /** The file a global segment index falls in. */
+  private fileAt(seg: number): number {
+    let lo = 0;
+    let hi = this.files.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.files[mid].offset <= seg) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
   private swarm(t: number, rank: number, inside: 0 | 1): void {
@@ -212,16 +227,6 @@ export class ReplayBuilder {
     if (client === undefined || this.inSwarm[client] === inside) return;
     this.inSwarm[client] = inside;
     this.columns.push(t, inside ? ReplayKind.JOIN : ReplayKind.LEAVE, rank, 0, -1);
-  }
-
-  /** Per client (same order as `clients`): wanted segments held at the end. */
-  wantedHeld(): number[] {
-    return this.clients.map((rank, i) => this.wantedOf(rank).reduce((n, f) => n + this.countHeld(i, f), 0));
-  }
-
-  private countHeld(client: number, file: number): number {
-    const { offset, segments } = this.files[file];
-    return this.held[client].subarray(offset, offset + segments).reduce((n, b) => n + b, 0);
   }
 
   finish(): ReplayData {

@@ -45,7 +45,8 @@ function stripLine(r, L, row, pixels, at) {
     let rgb = NOTHING;
     if (relevant > 0) {
       const o = owned / relevant;
-      const d = (held - owned) / relevant;
+      // A segment of a file its client never wanted may arrive (never in a correct run): kept within the bar.
+      const d = Math.min(1 - o, (held - owned) / relevant);
       const m = 1 - o - d;
       rgb = [0, 1, 2].map((c) => o * OWNED[c] + d * GOT[c] + m * MISSING[c]);
     }

@@ -104,10 +104,17 @@ describe('ReplayBuilder', () => {
     builder.add(ack(0.5, 0));
     builder.add(ack(0.4, 0));
     builder.add({ t: 0.6, from: 9, to: 0, tag: 'PEER_UPDATE', p: 'x' });
+    // A segment of a file client 2 never wanted is gained, but does not finish it.
+    builder.add({ t: 0.7, from: 1, to: 2, tag: 'ACK', p: `${doc.files[1].name}[0]` });
+    builder.add(ack(0.75, 1));
+    expect(builder.finish().completion).toEqual([-1, -1]);
+    builder.add(ack(0.8, 2));
     const data = builder.finish();
     const events = decoded(data);
-    expect([...events.kind]).toEqual([ReplayKind.JOIN, ReplayKind.TRANSFER, ReplayKind.REPEAT]);
-    expect([...events.t]).toEqual([0, 0.5, 0.5]);
-    expect(builder.transfers).toBe(1);
+    const { TRANSFER, REPEAT, JOIN } = ReplayKind;
+    expect([...events.kind]).toEqual([JOIN, TRANSFER, REPEAT, TRANSFER, TRANSFER, TRANSFER]);
+    expect([...events.t]).toEqual([0, 0.5, 0.5, 0.7, 0.75, 0.8].map(Math.fround));
+    expect(builder.transfers).toBe(4);
+    expect(data.completion).toEqual([-1, 0.8]);
   });
 });
