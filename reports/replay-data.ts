@@ -25,7 +25,10 @@ export interface ClientHoldings {
 export const ReplayKind = {
   /** A segment reached a downloader that did not hold it: from = uploader, to = downloader. */
   TRANSFER: 0,
-  /** An ACK for a segment the downloader held already (a late answer to an abandoned request). */
+  /**
+   * An ACK the downloader does not count: for a segment it held already (a late answer to an
+   * abandoned request), from a rank it was told is lost, or reaching it after it was lost.
+   */
   REPEAT: 1,
   /** from = the client that refused, to = the requester. */
   NACK: 2,
@@ -121,6 +124,9 @@ export class ReplayBuilder {
   private readonly wantedLeft: number[];
   private readonly completion: number[];
   private readonly inSwarm: Uint8Array;
+  /** Ranks lost, and `downloader:uploader` pairs where the downloader was told the uploader is. */
+  private readonly lost = new Set<number>();
+  private readonly toldLost = new Set<string>();
   private lastTime = 0;
   transfers = 0;
 
@@ -190,13 +196,18 @@ export class ReplayBuilder {
         return this.swarm(t, from, 1);
       case 'BYE':
         return this.swarm(t, from, 0);
+      case 'RANK_LOST':
+        return this.rankLost(t, from, to);
     }
   }
 
   private ack(t: number, uploader: number, downloader: number, seg: number): void {
     const client = this.client(downloader);
     const file = this.fileAt(seg);
-    if (this.owned[client].has(file)) return this.columns.push(t, ReplayKind.REPEAT, uploader, downloader, seg);
+    // Traces are written in delivery order, so these are sure; an ACK the client dropped as
+    // the late answer to a request it had given up on is not: it counts as a transfer.
+    const ignored = this.lost.has(downloader) || this.toldLost.has(`${downloader}:${uploader}`);
+    if (ignored || this.owned[client].has(file)) return this.columns.push(t, ReplayKind.REPEAT, uploader, downloader, seg);
     let held = this.held[client].get(file);
     // A segment of a file the client never asked for counts as gained, not towards its completion.
     const wanted = held !== undefined;
@@ -219,6 +230,13 @@ export class ReplayBuilder {
       else hi = mid - 1;
     }
     return lo;
+  }
+
+  /** `rank` is lost and `told` is told so: `told` takes no more answers from it, and `rank` leaves the swarm. */
+  private rankLost(t: number, rank: number, told: number): void {
+    this.lost.add(rank);
+    this.toldLost.add(`${told}:${rank}`);
+    this.swarm(t, rank, 0);
   }
 
   private swarm(t: number, rank: number, inside: 0 | 1): void {
