@@ -204,8 +204,8 @@ export class ReplayBuilder {
   private ack(t: number, uploader: number, downloader: number, seg: number): void {
     const client = this.client(downloader);
     const file = this.fileAt(seg);
-    // Traces are written in delivery order, so these are sure; an ACK the client dropped as
-    // the late answer to a request it had given up on is not: it counts as a transfer.
+    // These two are sure from the trace alone; an ACK a client dropped as the late answer to
+    // a request it had given up on (after a loss or a departure) is not, and counts.
     const ignored = this.lost.has(downloader) || this.toldLost.has(`${downloader}:${uploader}`);
     if (ignored || this.owned[client].has(file)) return this.columns.push(t, ReplayKind.REPEAT, uploader, downloader, seg);
     let held = this.held[client].get(file);

@@ -117,4 +117,29 @@ describe('ReplayBuilder', () => {
     expect(builder.transfers).toBe(4);
     expect(data.completion).toEqual([-1, 0.8]);
   });
+
+  it('counts no ACK from a rank its downloader was told is lost, nor one reaching a lost rank; a lost client leaves the swarm', () => {
+    const doc = handMadeDoc([3, 3, 3]);
+    const wants = { owned: [], wanted: [doc.files[0].name] };
+    const builder = new ReplayBuilder(
+      doc,
+      new Map([
+        [1, { owned: [doc.files[0].name], wanted: [] }],
+        [2, wants],
+        [3, wants],
+      ]),
+    );
+    const ack = (t: number, from: number, to: number, index: number) => ({ t, from, to, tag: 'ACK', p: `${doc.files[0].name}[${index}]` });
+    for (const rank of [1, 2, 3]) builder.add({ t: 0, from: rank, to: 0, tag: 'INIT', p: '' });
+    builder.add(ack(0.1, 1, 2, 0));
+    builder.add({ t: 0.2, from: 1, to: 2, tag: 'RANK_LOST', p: '' });
+    builder.add(ack(0.3, 1, 2, 1));
+    builder.add(ack(0.3, 1, 3, 1));
+    builder.add({ t: 0.4, from: 3, to: 2, tag: 'RANK_LOST', p: '' });
+    builder.add(ack(0.5, 2, 3, 0));
+    const { kind } = decoded(builder.finish());
+    const { TRANSFER, REPEAT, JOIN, LEAVE } = ReplayKind;
+    expect([...kind]).toEqual([JOIN, JOIN, JOIN, TRANSFER, LEAVE, REPEAT, TRANSFER, LEAVE, REPEAT]);
+    expect(builder.transfers).toBe(2);
+  });
 });
