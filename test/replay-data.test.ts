@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MetricsDocument } from '../reports/document.js';
-import { ReplayBuilder, ReplayKind, type ReplayData } from '../reports/replay-data.js';
+import { ReplayBuilder, ReplayKind, type ClientHoldings, type ReplayData } from '../reports/replay-data.js';
 import { replayData } from '../sim/commands/view.js';
 import { tempDir } from './helpers/files.js';
 import { handMadeDoc } from './helpers/metrics.js';
@@ -120,10 +120,10 @@ describe('ReplayBuilder', () => {
 
   it('counts no ACK from a rank its downloader was told is lost, nor one reaching a lost rank; a lost client leaves the swarm', () => {
     const doc = handMadeDoc([3, 3, 3]);
-    const wants = { owned: [], wanted: [doc.files[0].name] };
+    const wants: ClientHoldings = { owned: [], wanted: [doc.files[0].name] };
     const builder = new ReplayBuilder(
       doc,
-      new Map([
+      new Map<number, ClientHoldings>([
         [1, { owned: [doc.files[0].name], wanted: [] }],
         [2, wants],
         [3, wants],
