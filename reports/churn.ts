@@ -3,9 +3,10 @@
  * how long each client took from its arrival to its last file, so a reader sees whether
  * late arrivals are served as well as the first ones.
  */
-import { axes, lineDataset, options, wideChart, type ChartSpec } from './charts.js';
+import { countScale, lineDataset, options, timeOptions, wideChart, type ChartSpec } from './chart-kit.js';
 import type { MetricsDocument } from './document.js';
 import { median } from './numbers.js';
+import { timeAxis } from './time-axis.js';
 
 /** Per client that finished: [arrival, seconds from arrival to completion]. */
 function completions(doc: MetricsDocument): { rank: number; arrived: number; took: number }[] {
@@ -59,10 +60,8 @@ export function churnCharts(doc: MetricsDocument): ChartSpec[] {
         ),
       ],
     },
-    options(
-      'Clients in the swarm over time (arrivals add, departures and losses take away)',
-      axes('seconds since start', 'clients', 'linear'),
-    ),
+    timeOptions('Clients in the swarm over time (arrivals add, departures and losses take away)', timeAxis([doc]), countScale('clients')),
+    'A plateau means arrivals and departures balanced; a steady fall means clients left faster than they came.',
   );
   const points = completions(doc).map(({ arrived, took }) => ({ x: arrived, y: took }));
   const scatter = wideChart(
@@ -74,6 +73,7 @@ export function churnCharts(doc: MetricsDocument): ChartSpec[] {
       x: { type: 'linear', min: 0, title: { display: true, text: 'arrived at (seconds since start)' } },
       y: { type: 'linear', beginAtZero: true, title: { display: true, text: 'seconds to complete' } },
     }),
+    'Points that rise to the right mean late arrivals waited longer than the first ones.',
   );
   return [size, scatter];
 }

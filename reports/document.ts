@@ -138,7 +138,11 @@ export interface MetricsDocument {
     swarms: { file: string; samples: Samples }[];
   };
   /** Upload spread over the clients that could serve. */
-  load: LoadFigures & { servers: number[] };
+  load: LoadFigures & {
+    servers: number[];
+    /** The highest Jain's index any schedule could reach (`reports/spread-bound.ts`); absent when not known. */
+    jainBound?: number;
+  };
   outputs: { written: number; problems: { output: string; problem: string }[] };
   /** Every tracker's final swarm table (absent in documents of older versions). */
   trackers?: TrackerTable[];
@@ -164,6 +168,8 @@ export interface MetricsInput {
   downloadedFrom: (readonly (readonly [number, number])[])[];
   wantedSegments: readonly number[];
   servers: readonly number[];
+  /** The best possible Jain's index, when the run can be held to it (no faults). */
+  jainBound?: number | null;
   files: FileMetrics[];
   progress: Samples[];
   swarmGrowth: { file: string; samples: Samples }[];
@@ -221,7 +227,11 @@ export function buildMetrics(input: MetricsInput): MetricsDocument {
       clients: input.progress.map((samples, i) => ({ rank: i + 1, samples })),
       swarms: input.swarmGrowth,
     },
-    load: { ...loadFigures(uploads), servers: [...input.servers] },
+    load: {
+      ...loadFigures(uploads),
+      servers: [...input.servers],
+      ...(input.jainBound === undefined || input.jainBound === null ? {} : { jainBound: input.jainBound }),
+    },
     outputs: input.outputs,
     ...(input.trackers ? { trackers: input.trackers } : {}),
     ...(input.faults ? { faults: input.faults } : {}),

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ChartSpec } from './charts.js';
-import { hydrate } from './hydrate.js';
+import type { ChartSpec } from './chart-kit.js';
+import { PAGE_FUNCTIONS } from './hydrate.js';
 
 function libraryFile(specifier: string, file: string): string {
   const entry = fileURLToPath(import.meta.resolve(specifier));
@@ -29,27 +29,35 @@ export function escapeHtml(text: string): string {
 
 export type Cell = string | number | null;
 
+/** A table in a box of its own that scrolls sideways when the table is wider than the screen. */
 export function htmlTable(header: string[], rows: Cell[][], caption?: string): string {
   const cell = (value: Cell): string => (value === null ? '&ndash;' : escapeHtml(String(value)));
   return [
-    '<table>',
+    '<div class="table-box"><table>',
     caption ? `<caption>${escapeHtml(caption)}</caption>` : '',
     `<thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>`,
     `<tbody>${rows.map((row) => `<tr>${row.map((v) => `<td>${cell(v)}</td>`).join('')}</tr>`).join('')}</tbody>`,
-    '</table>',
+    '</table></div>',
   ].join('');
 }
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; background: #fff; padding: 0 1rem; }
 h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
+h1, p, li, summary { overflow-wrap: break-word; }
 .meta { color: #555; }
-table { border-collapse: collapse; margin: .5rem 0 1rem; font-variant-numeric: tabular-nums; }
+.table-box { max-width: 100%; overflow-x: auto; margin: .5rem 0 1rem; }
+table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
 th, td { border-bottom: 1px solid #ddd; padding: .25rem .7rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
-.scroll { max-height: 24rem; overflow: auto; display: inline-block; }
-figure { margin: 1rem 0 2rem; } canvas { max-width: 100%; height: auto !important; }
+.scroll { max-height: 24rem; max-width: 100%; overflow: auto; margin: .5rem 0 1rem; }
+.scroll .table-box { overflow: visible; margin: 0; }
+figure { margin: 1rem 0 2.5rem; }
+.chart { position: relative; width: 100%; min-height: 280px; }
+.chart canvas { display: block; }
+figcaption { color: #555; margin-top: .4rem; }
+@media (max-width: 600px) { body { margin: 1rem auto; padding: 0 .6rem; } th, td { padding: .2rem .45rem; } }
 .ok { color: #2a7a2a; } .bad { color: #b22; }
 `;
 
@@ -62,7 +70,7 @@ export function renderPage(title: string, sections: string[], charts: ChartSpec[
   const figures = charts
     .map(
       (spec) =>
-        `<figure><canvas id="chart-${escapeHtml(spec.id)}" width="${spec.width}" height="${spec.height}" aria-label="${escapeHtml(spec.title)}"></canvas></figure>`,
+        `<figure><div class="chart" style="max-width: ${spec.width}px; aspect-ratio: ${spec.width} / ${spec.height}"><canvas id="chart-${escapeHtml(spec.id)}" role="img" aria-label="${escapeHtml(spec.title)}"></canvas></div><figcaption>${escapeHtml(spec.caption)}</figcaption></figure>`,
     )
     .join('\n');
   const specs = JSON.stringify(charts).replace(/</g, '\\u003c');
@@ -81,10 +89,15 @@ ${sections.join('\n')}
 ${figures}
 <script>${inlineLibraries()}</script>
 <script>
-${hydrate.toString()}
+${PAGE_FUNCTIONS.map((f) => f.toString()).join('\n')}
 Chart.register(window['chartjs-chart-matrix'].MatrixController, window['chartjs-chart-matrix'].MatrixElement);
 for (const spec of ${specs}) {
   hydrate(spec.config);
+  // The chart fills its box instead of being scaled down with it, so its text keeps its size on a narrow screen.
+  spec.config.options.responsive = true;
+  spec.config.options.maintainAspectRatio = false;
+  const title = spec.config.options.plugins.title;
+  if (title) title.font = (context) => ({ size: context.chart.width < 600 ? 13 : 16 });
   new Chart(document.getElementById('chart-' + spec.id), spec.config);
 }
 </script>

@@ -81,15 +81,26 @@ export const METRICS_SCHEMA = {
         clients: { type: 'array', items: object({ rank: count, samples: samples(2) }), description: '[seconds, segments held]' },
         swarms: { type: 'array', items: object({ file: { type: 'string' }, samples: samples(3) }), description: '[seconds, seeds, peers]' },
       }),
-      load: object({
-        servers: { type: 'array', items: count, description: 'The clients the figures are taken over.' },
-        jain: { type: 'number', minimum: 0, maximum: 1 },
-        gini: { type: 'number', minimum: 0, maximum: 1 },
-        maxOverMean: fraction,
-        coefficientOfVariation: fraction,
-        mean: fraction,
-        max: count,
-      }),
+      load: object(
+        {
+          servers: { type: 'array', items: count, description: 'The clients the figures are taken over.' },
+          jain: { type: 'number', minimum: 0, maximum: 1 },
+          gini: { type: 'number', minimum: 0, maximum: 1 },
+          maxOverMean: fraction,
+          coefficientOfVariation: fraction,
+          mean: fraction,
+          max: count,
+        },
+        {
+          jainBound: {
+            type: 'number',
+            minimum: 0,
+            maximum: 1,
+            description:
+              "The highest Jain's index any schedule could reach, given who owns and who wants what (ignoring when segments arrive); absent after faults, or for a job too large to solve.",
+          },
+        },
+      ),
       outputs: object({
         written: count,
         problems: { type: 'array', items: object({ output: { type: 'string' }, problem: { type: 'string' } }) },

@@ -15,3 +15,8 @@ export function median(values: readonly number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+
+/** Jain's index as the summary and the report say it: beside the best any schedule could reach, when known. */
+export function jainText(load: { jain: number; jainBound?: number }): string {
+  return `Jain's index ${load.jain.toFixed(3)}${load.jainBound === undefined ? '' : ` of a possible ${load.jainBound.toFixed(3)}`}`;
+}

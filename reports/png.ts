@@ -4,8 +4,8 @@ import { writeAtomically } from '../sim/job/files.js';
 import { createCanvas, type Canvas } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration, type ChartItem, type Plugin } from 'chart.js';
 import { MatrixController, MatrixElement } from 'chartjs-chart-matrix';
-import type { ChartSpec } from './charts.js';
-import { hydrate } from './hydrate.js';
+import type { ChartSpec } from './chart-kit.js';
+import { hydrate, type HydratedConfig } from './hydrate.js';
 
 Chart.register(...registerables, MatrixController, MatrixElement);
 
@@ -22,12 +22,12 @@ const whiteBackground: Plugin = {
 
 function draw(spec: ChartSpec): { canvas: Canvas; chart: Chart } {
   const canvas = createCanvas(spec.width, spec.height);
-  const config = structuredClone(spec.config);
+  const config: HydratedConfig = structuredClone(spec.config);
   hydrate(config);
   // chart.js is typed for the DOM; the skia context implements the same 2D API.
   const chart = new Chart(canvas.getContext('2d') as unknown as ChartItem, {
     ...(config as unknown as ChartConfiguration),
-    plugins: [whiteBackground],
+    plugins: [whiteBackground, ...((config.plugins ?? []) as unknown as Plugin[])],
   });
   return { canvas, chart };
 }

@@ -1,7 +1,9 @@
 /** Writes a run's report folder, or a comparison of runs, from metrics documents alone. */
 import { count } from './numbers.js';
 import { join } from 'node:path';
-import { compareCharts, runCharts, type ChartSpec, type LabelledRun } from './charts.js';
+import type { ChartSpec } from './chart-kit.js';
+import { runCharts } from './charts.js';
+import { compareCharts, type LabelledRun } from './compare-charts.js';
 import { csv, filesCsv, matrixCsv, ranksCsv, transfersCsv } from './csv.js';
 import { ensureDir, writeAtomically } from '../sim/job/files.js';
 import type { MetricsDocument } from './document.js';
@@ -26,6 +28,7 @@ function loadRow(label: string, doc: MetricsDocument): (string | number | null)[
   return [
     label,
     fixed(load.jain),
+    fixed(load.jainBound ?? null),
     fixed(load.gini),
     fixed(load.maxOverMean, 2),
     fixed(load.coefficientOfVariation),
@@ -39,6 +42,7 @@ function loadRow(label: string, doc: MetricsDocument): (string | number | null)[
 const LOAD_HEADER = [
   'run',
   "Jain's index",
+  'best possible',
   'Gini',
   'max/mean',
   'coeff. of variation',

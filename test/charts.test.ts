@@ -1,15 +1,13 @@
 import { createCanvas, loadImage, type Image } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
-import {
-  compareCharts,
-  completionChart,
-  groupLabel,
-  groupRanks,
-  matrixChart,
-  runCharts,
-  swarmChart,
-  uploadsChart,
-} from '../reports/charts.js';
+import { groupLabel, groupRanks } from '../reports/chart-kit.js';
+import { completionChart, runCharts, swarmChart, uploadsChart } from '../reports/charts.js';
+import { compareCharts } from '../reports/compare-charts.js';
+import { matrixChart, shareMatrixScale } from '../reports/heat-map.js';
+import { heatScale, hydrate, type HydratedConfig } from '../reports/hydrate.js';
+import { firstTransferSeconds, timeAxis } from '../reports/time-axis.js';
+import { summarize } from '../sim/sweep/compare.js';
+import { sweepCharts } from '../sim/sweep/sweep-report.js';
 import { renderPng } from '../reports/png.js';
 import { handMadeDoc } from './helpers/metrics.js';
 
@@ -88,6 +86,87 @@ describe('chart figures (golden values, not pixels)', () => {
     ]);
   });
 
+  it('time axes start just before the first transfer, and the band says how long start-up took', () => {
+    // handMadeDoc: the first client first holds a segment at 0.5 s; the last sample is at 1 + 2/30 s.
+    const doc = handMadeDoc([3, 3, 3]);
+    expect(firstTransferSeconds([doc])).toBe(0.5);
+    const axis = timeAxis([doc]);
+    expect(axis.startup).toBe(0.5);
+    expect(axis.min).toBeCloseTo(0.46, 10);
+    for (const spec of [completionChart(doc), swarmChart(doc)]) {
+      const { scales, plugins } = spec.config.options as { scales: { x: { min: number } }; plugins: Record<string, unknown> };
+      expect(scales.x.min, spec.id).toBe(axis.min);
+      expect(plugins.swarmsimStartup, spec.id).toEqual({ seconds: 0.5, label: 'start-up took 0.5 s' });
+    }
+  });
+
+  it('time axes start at 0, with no band, when the first transfer is at 0 or there is none', () => {
+    const doc = handMadeDoc([3, 3]);
+    doc.timeline.clients[0].samples[0] = [0, 1];
+    expect(timeAxis([doc])).toEqual({ min: 0, startup: 0 });
+    const idle = handMadeDoc([0, 0]);
+    expect(firstTransferSeconds([idle])).toBeUndefined();
+    const { plugins } = completionChart(idle).config.options as { plugins: Record<string, unknown> };
+    expect(plugins.swarmsimStartup).toBeUndefined();
+  });
+
+  it('heat map: the colour scale runs from the smallest cell to the largest', () => {
+    const cells = datasets(matrixChart(handMadeDoc([1, 5, 2])))[0] as unknown as {
+      data: { v: number }[];
+      swarmsimMin: number;
+      swarmsimMax: number;
+    };
+    const counts = cells.data.map((c) => c.v);
+    expect([cells.swarmsimMin, cells.swarmsimMax]).toEqual([Math.min(...counts), Math.max(...counts)]);
+    expect(cells.swarmsimMax).toBeGreaterThan(cells.swarmsimMin);
+  });
+
+  it('comparison: every heat map is shaded on one scale, the largest and smallest over all runs', () => {
+    const alone = [handMadeDoc([2, 2]), handMadeDoc([30, 1])].map(
+      (doc) => datasets(matrixChart(doc))[0] as unknown as Record<string, number>,
+    );
+    expect(alone.map((d) => d.swarmsimMax)).toEqual([2, 30]);
+    const specs = compareCharts([
+      { label: 'a', doc: handMadeDoc([2, 2]) },
+      { label: 'b', doc: handMadeDoc([30, 1]) },
+    ]);
+    const scales = specs.filter((s) => s.config.type === 'matrix').map((s) => datasets(s)[0] as unknown as Record<string, number>);
+    expect(scales.map((d) => [d.swarmsimMin, d.swarmsimMax])).toEqual([
+      [1, 30],
+      [1, 30],
+    ]);
+    // Charts that are not heat maps come back as they were.
+    const uploads = compareCharts([{ label: 'a', doc: handMadeDoc([2, 2]) }])[0];
+    expect(shareMatrixScale([uploads])).toEqual([uploads]);
+  });
+
+  it('every chart has a one-line caption', () => {
+    const doc = handMadeDoc([3, 4, 5]);
+    const specs = [...runCharts(doc), ...compareCharts([{ label: 'a', doc }])];
+    for (const spec of specs) expect(spec.caption, spec.id).toMatch(/^[A-Z][^\n]{20,140}\.$/);
+  });
+
+  it('sweep charts are titled with labels a person reads, not column names', () => {
+    const row = (strategy: string, seed: number, jain: number) => ({
+      strategy,
+      seed: String(seed),
+      ok: true,
+      jain,
+      maxOverMean: 1.5,
+      medianCompletionSeconds: 2,
+      completionSeconds: 3,
+      transfers: 10,
+      messages: 40 + seed,
+    });
+    const specs = sweepCharts(summarize([row('a', 1, 0.9), row('a', 2, 0.8), row('b', 1, 0.5), row('b', 2, 0.6)]));
+    const titles = specs.map((s) => (s.config.options.plugins as { title: { text: string } }).title.text);
+    expect(titles[0]).toBe("Jain's index of uploads (1 = even), mean ± 95% CI");
+    for (const [i, title] of titles.entries()) {
+      expect(title).not.toMatch(/_|jain|maxOverMean|Seconds/);
+      expect(specs[i].caption).toMatch(/(Taller|Shorter) bars are better/);
+    }
+  });
+
   it('groups ranks evenly and names groups by their ends', () => {
     expect(groupRanks([1, 2, 3, 4, 5], 2).map(groupLabel)).toEqual(['1-3', '4-5']);
     expect(groupRanks([7], 4).map(groupLabel)).toEqual(['7']);
@@ -106,5 +185,86 @@ describe('PNG charts', () => {
       expect(corner, spec.id).toEqual([255, 255, 255, 255]);
       expect(share, spec.id).toBeGreaterThan(0.01);
     }
+  });
+});
+
+/** A 2D context that records what was written where. */
+function recordingChart(cells: { x: number; y: number; width: number; height: number }[], counts: number[]) {
+  const texts: { text: string; x: number; y: number }[] = [];
+  const ctx = {
+    fillStyle: '' as unknown,
+    strokeStyle: '' as unknown,
+    font: '',
+    textAlign: '',
+    textBaseline: '',
+    lineWidth: 1,
+    save: () => {},
+    restore: () => {},
+    fillRect: () => {},
+    strokeRect: () => {},
+    fillText: (text: string, x: number, y: number) => texts.push({ text, x, y }),
+    measureText: (text: string) => ({ width: 6 * text.length }),
+    createLinearGradient: () => ({ addColorStop: () => {} }),
+  };
+  const chart = {
+    ctx,
+    chartArea: { left: 50, right: 350, top: 40, bottom: 340 },
+    scales: {},
+    data: { datasets: [{ data: counts.map((v) => ({ x: '1', y: '1', v })) }] },
+    getDatasetMeta: () => ({ data: cells }),
+  };
+  return { chart, texts };
+}
+
+describe('the heat map plugin', () => {
+  it('writes a count in each cell big enough for it, and the scale with its two ends', () => {
+    const { chart, texts } = recordingChart(
+      [
+        { x: 50, y: 40, width: 40, height: 30 },
+        { x: 90, y: 40, width: 8, height: 8 },
+      ],
+      [12, 3],
+    );
+    const plugin = heatScale(3, 12);
+    plugin.afterDatasetsDraw?.(chart);
+    expect(texts).toEqual([{ text: '12', x: 70, y: 55 }]);
+    texts.length = 0;
+    plugin.afterDraw?.(chart);
+    expect(texts.map((t) => t.text)).toEqual(['segments', '12', '3']);
+    // Right of the map, the largest count at the top.
+    expect(texts.every((t) => t.x > chart.chartArea.right)).toBe(true);
+    expect(texts[1].y).toBeLessThan(texts[2].y);
+  });
+
+  it('is added by hydrate to heat maps only, and the start-up band to charts that have one', () => {
+    const doc = handMadeDoc([3, 3, 3]);
+    const ids = (spec: { config: unknown }): string[] => {
+      const config = structuredClone(spec.config) as HydratedConfig;
+      hydrate(config);
+      return (config.plugins ?? []).map((p) => p.id);
+    };
+    expect(ids(matrixChart(doc))).toEqual(['swarmsimHeatScale']);
+    expect(ids(completionChart(doc))).toEqual(['swarmsimStartup']);
+    expect(ids(uploadsChart(doc))).toEqual([]);
+  });
+});
+
+/** Pixels in a column band of an image that are clearly blue (the heat map's hue). */
+async function bluePixels(png: Buffer, fromRight: number, width: number): Promise<number> {
+  const image = await loadImage(png);
+  const canvas = createCanvas(image.width, image.height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(image, 0, 0);
+  const { data } = ctx.getImageData(image.width - fromRight, 0, width, image.height);
+  let blue = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i + 2] - data[i] > 40) blue++;
+  return blue;
+}
+
+describe('the heat map PNG', () => {
+  it('draws its colour scale right of the map', async () => {
+    const png = await renderPng(matrixChart(handMadeDoc([4, 8, 12, 16])));
+    // The scale lies in the room kept right of the map.
+    expect(await bluePixels(png, 84, 84)).toBeGreaterThan(500);
   });
 });

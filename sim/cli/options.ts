@@ -9,6 +9,7 @@ import { NETWORK_DEFAULTS } from '../transports/virtual/network-defaults.js';
 import { STRATEGY_NAMES } from '../../ranks/strategies/index.js';
 import type { StrategyChoice } from '../strategies/choice.js';
 import { TRANSPORT_NAMES, type TransportName } from '../transports/names.js';
+import { TRACE_FORMATS, type TraceFormat } from '../trace/formats.js';
 import { toggle, value } from './option-table.js';
 import { ARRIVAL_FORMS, type ArrivalSpec } from '../job/arrivals.js';
 import * as parse from './parsers.js';
@@ -142,9 +143,15 @@ const SHARED = {
   }),
   trace: value({
     flags: '--trace <file>',
-    help: `${VIRTUAL} write every message delivered to this JSON Lines file`,
+    help: `${VIRTUAL} write every message delivered to this file (JSON Lines, or as --trace-format says)`,
     parse: parse.nonEmpty('a file'),
     bad: ['--trace', '/proc/nope/trace.jsonl'],
+  }),
+  traceFormat: value<TraceFormat>({
+    flags: '--trace-format <format>',
+    help: `${VIRTUAL} the --trace file's format: jsonl (a line of JSON per message) or perfetto (Chrome trace event JSON for ui.perfetto.dev or chrome://tracing: a track per rank, a slice per segment request, an arrow per segment sent, a counter of segments held) (default jsonl)`,
+    parse: parse.oneOf(TRACE_FORMATS),
+    bad: ['--trace-format', 'chrome'],
   }),
   checkDeterminism: toggle({
     flags: '--check-determinism',

@@ -1,7 +1,7 @@
 import { freeRiderSentence } from '../../reports/free-riders.js';
 import { churnSentence } from '../../reports/churn.js';
 import type { FaultsSection, MetricsDocument, TrackerTable } from '../../reports/document.js';
-import { count } from '../../reports/numbers.js';
+import { count, jainText } from '../../reports/numbers.js';
 import { textTable } from './text-table.js';
 
 export function formatSummary(doc: MetricsDocument): string {
@@ -14,7 +14,7 @@ export function formatSummary(doc: MetricsDocument): string {
     '',
     ...clientTable(doc),
     '',
-    `uploads over the ${load.servers.length} clients that could serve: max/mean ${load.maxOverMean.toFixed(2)}, Jain's index ${load.jain.toFixed(3)}`,
+    `uploads over the ${load.servers.length} clients that could serve: max/mean ${load.maxOverMean.toFixed(2)}, ${jainText(load)}`,
   ];
   if (outputs.problems.length === 0) {
     lines.push(`${outputs.written} outputs written to ${run.outDir}, all correct`);

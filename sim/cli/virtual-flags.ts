@@ -4,6 +4,7 @@
  */
 import type { VirtualSettings } from '../run/pipeline.js';
 import { InputError } from '../run/failures.js';
+import type { TraceFormat } from '../trace/formats.js';
 import type { TransportName } from '../transports/names.js';
 import type { NetworkSettings } from '../transports/virtual/network-model.js';
 import { NETWORK_DEFAULTS } from '../transports/virtual/network-defaults.js';
@@ -20,6 +21,7 @@ export interface VirtualFlags extends NetworkFlags {
   readonly transport: TransportName;
   readonly seed: string | undefined;
   readonly trace: string | undefined;
+  readonly traceFormat: TraceFormat | undefined;
   readonly checkDeterminism: boolean;
 }
 
@@ -37,6 +39,8 @@ export function networkArgs(flags: NetworkFlags): string[] {
 
 /** Flags that only the virtual transport reads are refused elsewhere. */
 export function checkVirtualFlags(flags: VirtualFlags): void {
+  if (flags.traceFormat !== undefined && flags.trace === undefined)
+    throw new InputError('--trace-format', 'needs --trace <file>, the file it is the format of');
   if (flags.transport === 'virtual') return;
   const given = [
     ['--seed', flags.seed !== undefined],
@@ -76,6 +80,7 @@ export async function virtualSettings(flags: VirtualFlags): Promise<VirtualSetti
   return {
     seed: flags.seed ?? '1',
     tracePath: flags.trace,
+    traceFormat: flags.traceFormat,
     checkDeterminism: flags.checkDeterminism,
     network: await networkSettings(flags),
     networkArgs: networkArgs(flags),
@@ -86,4 +91,4 @@ export async function virtualSettings(flags: VirtualFlags): Promise<VirtualSetti
 export const NETWORK_OPTIONS = ['latency', 'upload', 'download', 'segmentSize', 'network'] as const;
 
 /** The virtual transport's options: the seed, the trace, the determinism check and the network model. */
-export const VIRTUAL_OPTIONS = ['seed', 'trace', 'checkDeterminism', ...NETWORK_OPTIONS] as const;
+export const VIRTUAL_OPTIONS = ['seed', 'trace', 'traceFormat', 'checkDeterminism', ...NETWORK_OPTIONS] as const;

@@ -1,9 +1,25 @@
 import type { Job } from './inputs.js';
 
-function add(map: Map<string, number[]>, key: string, rank: number): void {
-  const list = map.get(key);
-  if (list) list.push(rank);
-  else map.set(key, [rank]);
+/** Who owns and who wants one file, by rank: what the best possible spread is computed from. */
+export interface FileHolding {
+  segments: number;
+  owners: number[];
+  wanters: number[];
+}
+
+/** Per file the job names: its segments, who owns it and who wants it (ranks, in order). */
+export function fileHolders(job: Job): Map<string, FileHolding> {
+  const files = new Map<string, FileHolding>();
+  const entry = (name: string): FileHolding => {
+    let found = files.get(name);
+    if (!found) files.set(name, (found = { segments: job.files.get(name)?.length ?? 0, owners: [], wanters: [] }));
+    return found;
+  };
+  job.clients.forEach((client, i) => {
+    for (const { name } of client.owned) entry(name).owners.push(i + 1);
+    for (const name of client.wanted) entry(name).wanters.push(i + 1);
+  });
+  return files;
 }
 
 /**
@@ -13,16 +29,11 @@ function add(map: Map<string, number[]>, key: string, rank: number): void {
  * which chose not to serve (its 0 would say only that it rode free).
  */
 export function servingClients(job: Job, freeRiders: readonly number[] = []): number[] {
-  const wantedBy = new Map<string, number[]>();
-  const ownedBy = new Map<string, number[]>();
-  job.clients.forEach((client, i) => {
-    for (const name of client.wanted) add(wantedBy, name, i + 1);
-    for (const { name } of client.owned) add(ownedBy, name, i + 1);
-  });
   const could = new Set<number>();
-  for (const [name, downloaders] of wantedBy) {
-    for (const owner of ownedBy.get(name) ?? []) could.add(owner);
-    if (downloaders.length > 1) for (const rank of downloaders) could.add(rank);
+  for (const { owners, wanters } of fileHolders(job).values()) {
+    if (wanters.length === 0) continue;
+    for (const owner of owners) could.add(owner);
+    if (wanters.length > 1) for (const rank of wanters) could.add(rank);
   }
   for (const rank of freeRiders) could.delete(rank);
   return [...could].sort((a, b) => a - b);

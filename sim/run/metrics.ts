@@ -6,7 +6,8 @@ import type { OutputProblem } from '../job/outputs.js';
 import type { RunResult } from './result.js';
 import type { StrategyChoice } from '../strategies/choice.js';
 import type { Churn } from '../job/arrivals.js';
-import { servingClients, wantedSegments } from '../job/servers.js';
+import { fileHolders, servingClients, wantedSegments } from '../job/servers.js';
+import { bestJain } from '../../reports/spread-bound.js';
 
 export interface RunParameters {
   transport: string;
@@ -36,8 +37,8 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
   // Departures alone that left nothing unsaved make no fault section.
   const { faults, problems } = !result.faults && section.faults?.missing.length === 0 ? { ...section, faults: undefined } : section;
   const standby = result.trackers?.find((tracker) => tracker.rank !== 0)?.rank;
-  const wantedBy = new Map<string, number>();
-  for (const client of job.clients) for (const file of client.wanted) wantedBy.set(file, (wantedBy.get(file) ?? 0) + 1);
+  const holders = fileHolders(job);
+  const servers = servingClients(job, run.freeRiders);
   const doc = buildMetrics({
     run: {
       inputDir: job.dir,
@@ -58,14 +59,15 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
     counters: result.ranks.map(({ downloadedFrom: _, gaveUp: __, ...counters }) => counters),
     downloadedFrom: result.ranks.map((counters) => counters.downloadedFrom),
     wantedSegments: wantedSegments(job),
-    servers: servingClients(job, run.freeRiders),
+    servers,
+    jainBound: spreadComparable(result) ? bestJain(holders.values(), servers) : null,
     files: result.swarms.map((swarm) => ({
       name: swarm.file,
       segments: swarm.segments,
       seeds: swarm.seeds.length,
       peers: swarm.peers.length,
       completed: swarm.completed,
-      wantedBy: wantedBy.get(swarm.file) ?? 0,
+      wantedBy: holders.get(swarm.file)?.wanters.length ?? 0,
     })),
     progress: result.progress,
     swarmGrowth: result.swarmGrowth,
@@ -85,4 +87,13 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
 
 function churnParameters(churn: Churn): { arrivals: string; seedTimeSeconds?: number } {
   return { arrivals: churn.label, ...(churn.seedTimeMs === undefined ? {} : { seedTimeSeconds: churn.seedTimeMs / 1000 }) };
+}
+
+/**
+ * Whether the run's uploads can be held to the best possible spread: a fault that killed,
+ * restarted or dropped makes some segments go twice or not at all, which the bound does not model.
+ */
+function spreadComparable(result: RunResult): boolean {
+  const faults = result.faults;
+  return !faults || (faults.fired.length === 0 && faults.lost.length === 0 && !faults.dropped);
 }

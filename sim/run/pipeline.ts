@@ -16,6 +16,7 @@ import { TRANSPORTS } from '../transports/index.js';
 import type { TransportName, TransportOptions, TransportRun } from '../transports/transport.js';
 import type { NetworkSettings } from '../transports/virtual/network-model.js';
 import { NETWORK_DEFAULTS } from '../transports/virtual/network-defaults.js';
+import { openTrace, TeeSink, type TraceFormat } from '../trace/formats.js';
 import { TraceComparer, TraceFile, traceLineAt, type TraceSink } from '../trace/trace.js';
 import { RunFailure } from './failures.js';
 import { runMetrics } from './metrics.js';
@@ -35,8 +36,10 @@ export interface VirtualSettings {
   network: NetworkSettings;
   /** The network flags as given (`--latency 2`, `--network file.json`), for replay commands. */
   networkArgs?: string[];
-  /** Write every message here (JSON Lines). */
+  /** Write every message here. */
   tracePath?: string;
+  /** The trace file's format; default jsonl. */
+  traceFormat?: TraceFormat;
   /** Run twice and fail, naming the first differing event, if the runs differ. */
   checkDeterminism?: boolean;
 }
@@ -88,10 +91,15 @@ async function runVirtualTime(job: Job, options: RunOptions, settings: VirtualSe
       onStart: again ? undefined : options.onStart,
       virtual: { seed: settings.seed, network: settings.network, trace },
     });
-  if (!settings.checkDeterminism) return run(settings.tracePath ? new TraceFile(settings.tracePath) : undefined);
-  const path = settings.tracePath ?? join(options.outDir, 'trace.jsonl');
+  const format = settings.traceFormat ?? 'jsonl';
+  const roles = (): Roles => Roles.forJob(job.ranks, options.trackers ?? 1);
+  if (!settings.checkDeterminism) return run(settings.tracePath === undefined ? undefined : openTrace(settings.tracePath, format, roles()));
+  // The check compares JSON Lines and quotes the first run's line: a trace in another format goes beside that file.
+  const jsonl = format === 'jsonl' ? settings.tracePath : undefined;
+  const path = jsonl ?? join(options.outDir, 'trace.jsonl');
   const first = new TraceFile(path, true);
-  const result = await run(first);
+  const other = settings.tracePath !== undefined && format !== 'jsonl' ? openTrace(settings.tracePath, format, roles()) : undefined;
+  const result = await run(other ? new TeeSink([first, other]) : first);
   const second = new TraceComparer(first.hashes ?? []);
   await run(second, true);
   const expected = first.hashes?.length ?? 0;

@@ -1,10 +1,10 @@
 /** What a sweep writes: every run, each strategy's figures with their intervals and the best marked, and a chart per figure. */
 import { join } from 'node:path';
-import { color, type ChartSpec } from '../../reports/charts.js';
+import { color, options, type ChartSpec } from '../../reports/chart-kit.js';
 import { csv } from '../../reports/csv.js';
 import { htmlTable, renderPage } from '../../reports/html.js';
 import { ensureDir, writeAtomically } from '../job/files.js';
-import { FIGURES, type FigureKey, type Spread, type StrategySummary } from './compare.js';
+import { FIGURES, type Spread, type StrategySummary } from './compare.js';
 import type { SweepRow } from './sweep-task.js';
 
 /** The mark beside a best figure, in the page and in the printed table. */
@@ -27,23 +27,32 @@ export function figureCells(summary: StrategySummary): string[] {
 
 export const FIGURE_HEADERS = FIGURES.map(({ label, better }) => `${label}, mean ± 95% CI (${better} is better)`);
 
-function figureChart(summaries: readonly StrategySummary[], key: FigureKey, title: string): ChartSpec {
+/** A bar chart per figure: each strategy's mean and its 95% interval. */
+export function sweepCharts(summaries: readonly StrategySummary[]): ChartSpec[] {
+  return FIGURES.map((figure) => figureChart(summaries, figure));
+}
+
+function figureChart(summaries: readonly StrategySummary[], { key, label, better }: (typeof FIGURES)[number]): ChartSpec {
   const interval = (f: Spread): [number, number] => (Number.isFinite(f.ci95) ? [f.mean - f.ci95, f.mean + f.ci95] : [f.mean, f.mean]);
   return {
     id: key,
-    title,
+    title: label,
     width: 800,
     height: 400,
+    caption: `${better === 'higher' ? 'Taller' : 'Shorter'} bars are better; strategies whose orange intervals overlap are not told apart by these seeds.`,
     config: {
       type: 'bar',
       data: {
         labels: summaries.map((s) => s.strategy),
         datasets: [
           { label: 'mean over the seeds', data: summaries.map((s) => s.figures[key].mean), backgroundColor: color(0) },
-          { label: '95% confidence interval', data: summaries.map((s) => interval(s.figures[key])), backgroundColor: color(1) },
+          { label: '95% confidence interval of the mean', data: summaries.map((s) => interval(s.figures[key])), backgroundColor: color(1) },
         ],
       },
-      options: { animation: false, plugins: { title: { display: true, text: title } } },
+      options: options(`${label}, mean ± 95% CI`, {
+        x: { type: 'category', title: { display: true, text: 'strategy' } },
+        y: { type: 'linear', beginAtZero: true, title: { display: true, text: label } },
+      }),
     },
   };
 }
@@ -103,7 +112,7 @@ export async function writeSweepReport(dir: string, rows: readonly SweepRow[], s
   await ensureDir(dir);
   await writeAtomically(join(dir, 'runs.csv'), runsCsv(rows));
   await writeAtomically(join(dir, 'summary.csv'), summaryCsv(summaries));
-  const charts = FIGURES.map(({ key, label }) => figureChart(summaries, key, label));
+  const charts = sweepCharts(summaries);
   const { writePngs } = await import('../../reports/png.js');
   await writePngs(dir, charts);
   const seeds = Math.max(0, ...summaries.map((s) => s.runs));

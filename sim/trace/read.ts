@@ -42,7 +42,11 @@ export async function readTrace(path: string, named: string, take: (record: Trac
       lineNumber++;
       if (line.trim() === '') continue;
       const record = recordOf(line);
-      if (typeof record === 'string') throw new InputError(`${named}:${lineNumber}`, `${record}: expected a trace line`);
+      if (typeof record === 'string') {
+        // A Perfetto trace (--trace-format perfetto) is one JSON document, not a line per message.
+        const hint = line.includes('traceEvents') ? ', as --trace-format jsonl (the default) writes it, not perfetto' : '';
+        throw new InputError(`${named}:${lineNumber}`, `${record}: expected a trace line${hint}`);
+      }
       try {
         take(record);
       } catch (error) {

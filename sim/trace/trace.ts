@@ -1,7 +1,7 @@
-import { closeSync, createReadStream, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { isSpecialFile, standardStream, tempName, WriteError } from '../job/files.js';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { TAG_NAMES } from '../../ranks/protocol.js';
+import { TraceWriter } from './writer.js';
 
 /** What a trace records of one message, in a line of JSON Lines. */
 export function traceLine(timeNs: number, source: number, dest: number, tag: number, payload: unknown): string {
@@ -10,7 +10,7 @@ export function traceLine(timeNs: number, source: number, dest: number, tag: num
 }
 
 /** A few words of a payload: its file and segment when it has them. */
-function short(payload: unknown): string {
+export function short(payload: unknown): string {
   if (payload === null || typeof payload !== 'object') return '';
   const record = payload as { file?: unknown; index?: unknown; files?: unknown; seeds?: unknown; peers?: unknown };
   if (typeof record.file === 'string') {
@@ -36,81 +36,25 @@ export interface TraceSink {
   close(): void;
 }
 
-const FLUSH_CHARS = 1 << 20;
-
-/**
- * Writes the trace to a file (buffered, synchronous writes: nothing else may interleave),
- * through a temp file renamed over it at the end, as every file this program writes; into
- * a device or FIFO the user named (`--trace /dev/stdout`) directly.
- */
+/** Writes the trace as JSON Lines, one line per message delivered (see TraceWriter for how). */
 export class TraceFile implements TraceSink {
-  private fd: number | undefined;
-  /** The temp file written, or undefined when writing straight into a device or FIFO. */
-  private readonly temp: string | undefined;
-  /** Set when the trace goes to this process's stdout or stderr. */
-  private readonly stream: NodeJS.WriteStream | undefined;
-  private buffer: string[] = [];
-  private chars = 0;
+  private readonly writer: TraceWriter;
   /** Hash of every line, in order, when asked to keep them. */
   readonly hashes: number[] | undefined;
 
-  constructor(
-    private readonly path: string,
-    keepHashes = false,
-  ) {
-    this.stream = standardStream(path);
-    this.temp = this.stream || isSpecialFile(path) ? undefined : tempName(path);
-    if (!this.stream) this.fd = this.guarded(() => (this.temp === undefined ? openSync(path, 'w') : openSync(this.temp, 'wx')));
+  constructor(path: string, keepHashes = false) {
+    this.writer = new TraceWriter(path);
     this.hashes = keepHashes ? [] : undefined;
   }
 
   event(timeNs: number, source: number, dest: number, tag: number, payload: unknown): void {
     const line = traceLine(timeNs, source, dest, tag, payload);
     this.hashes?.push(lineHash(line));
-    this.buffer.push(line);
-    this.chars += line.length + 1;
-    if (this.chars >= FLUSH_CHARS) this.flush();
+    this.writer.write(`${line}\n`);
   }
 
   close(): void {
-    if (this.stream) return this.flush();
-    // After a failed write the trace is abandoned: its failure has been said already.
-    if (this.fd === undefined) return;
-    this.flush();
-    this.closeFile();
-    const temp = this.temp;
-    if (temp !== undefined) this.guarded(() => renameSync(temp, this.path));
-  }
-
-  private flush(): void {
-    if (this.buffer.length === 0) return;
-    const text = `${this.buffer.join('\n')}\n`;
-    const fd = this.fd;
-    if (this.stream) this.stream.write(text);
-    else if (fd !== undefined) this.guarded(() => writeSync(fd, text));
-    else return;
-    this.buffer = [];
-    this.chars = 0;
-  }
-
-  private closeFile(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-  }
-
-  /** A failed write names the trace and leaves no temp file, nor an open one. */
-  private guarded<T>(act: () => T): T {
-    try {
-      return act();
-    } catch (error) {
-      this.closeFile();
-      try {
-        if (this.temp !== undefined) unlinkSync(this.temp);
-      } catch {
-        // Never made, or already gone.
-      }
-      throw new WriteError(this.path, error);
-    }
+    this.writer.close();
   }
 }
 
