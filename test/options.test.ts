@@ -6,6 +6,7 @@ import { OPTIONS, type OptionKey } from '../sim/cli/options.js';
 import { VERBS } from '../sim/cli/verbs/index.js';
 import { CLI_PATH, generated } from './helpers/cli.js';
 import { tempDir } from './helpers/files.js';
+import { tracedRun } from './helpers/replay.js';
 
 interface Outcome {
   status: number | null;
@@ -64,6 +65,7 @@ describe('every option of every verb refuses a bad value before anything starts'
       rank: [dir, '--rank', '1', '--size', '3', '--coordinator', '127.0.0.1:9', '--connect-timeout', '1', '--out', join(tempDir(), 'rank')],
       report: [dir],
       compare: [dir, dir, '--out', join(tempDir(), 'compare')],
+      view: [tracedRun(3, 1, '2', 'options').out],
     };
   });
 

@@ -1,4 +1,4 @@
-/** The options that only one verb takes (check, faults, sweep, gen, rank, compare); the table is ./options.ts. */
+/** The options that only one verb takes (check, faults, sweep, gen, rank, compare, view); the table is ./options.ts. */
 import { toggle, value } from './option-table.js';
 import * as parse from './parsers.js';
 
@@ -148,5 +148,19 @@ export const VERB_OPTIONS = {
     help: 'comma-separated labels, one per run (default: strategy, or folder name when strategies repeat)',
     parse: parse.labelList,
     bad: ['--labels', 'a,,b'],
+  }),
+
+  // sim view.
+  replayTrace: value({
+    flags: '--trace <file>',
+    help: 'the trace to replay, as sim run --trace wrote it (default: <run-dir>/trace.jsonl)',
+    parse: parse.nonEmpty('a file'),
+    bad: ['--trace', '/proc/nope/trace.jsonl'],
+  }),
+  replayOut: value({
+    flags: '--out <file>',
+    help: 'where to write the page (default: <run-dir>/replay.html)',
+    parse: parse.nonEmpty('a file'),
+    bad: ['--out', '/proc/nope/replay.html'],
   }),
 };

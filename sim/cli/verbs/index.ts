@@ -7,5 +7,6 @@ import { rankVerb } from './rank.js';
 import { compareVerb, reportVerb } from './report.js';
 import { runVerb } from './run.js';
 import { sweepVerb } from './sweep.js';
+import { viewVerb } from './view.js';
 
-export const VERBS: readonly Verb[] = [runVerb, reportVerb, compareVerb, genVerb, checkVerb, faultsVerb, sweepVerb, rankVerb];
+export const VERBS: readonly Verb[] = [runVerb, reportVerb, compareVerb, genVerb, checkVerb, faultsVerb, sweepVerb, viewVerb, rankVerb];
