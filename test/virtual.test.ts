@@ -201,7 +201,8 @@ describe('where the scheduler pauses', () => {
         pipeline: 'auto',
         outDir: tempDir(),
         stallTimeoutMs: 10_000,
-        virtual: { seed: '1', network: defaultNetwork(), trace, turnMs },
+        virtual: { seed: '1', network: defaultNetwork(), turnMs },
+        trace,
       });
       return lines;
     };

@@ -143,13 +143,13 @@ const SHARED = {
   }),
   trace: value({
     flags: '--trace <file>',
-    help: `${VIRTUAL} write every message delivered to this file (JSON Lines, or as --trace-format says)`,
+    help: 'write every message delivered to this file (JSON Lines, or as --trace-format says): in simulated time, or on threads and TCP each rank records its own on the wall clock (sim check: virtual time only)',
     parse: parse.nonEmpty('a file'),
     bad: ['--trace', '/proc/nope/trace.jsonl'],
   }),
   traceFormat: value<TraceFormat>({
     flags: '--trace-format <format>',
-    help: `${VIRTUAL} the --trace file's format: jsonl (a line of JSON per message) or perfetto (Chrome trace event JSON for ui.perfetto.dev or chrome://tracing: a track per rank, a slice per segment request, an arrow per segment sent, a counter of segments held) (default jsonl)`,
+    help: `the --trace file's format: jsonl (a line of JSON per message) or perfetto (Chrome trace event JSON for ui.perfetto.dev or chrome://tracing: a track per rank, a slice per segment request, an arrow per segment sent, a counter of segments held) (default jsonl)`,
     parse: parse.oneOf(TRACE_FORMATS),
     bad: ['--trace-format', 'chrome'],
   }),

@@ -42,8 +42,7 @@ export function networkArgs(flags: NetworkFlags): string[] {
  * them for a verb that runs many jobs (`sim check`: one file for every run), not for `sim run`.
  */
 export function checkVirtualFlags(flags: VirtualFlags, traceOnAnyTransport = false): void {
-  if (flags.traceFormat !== undefined && flags.trace === undefined)
-    throw new InputError('--trace-format', 'needs --trace <file>, the file it is the format of');
+  checkTraceFlags(flags);
   if (flags.transport === 'virtual') return;
   const given = [
     ['--seed', flags.seed !== undefined],
@@ -88,8 +87,14 @@ export async function virtualSettings(flags: VirtualFlags): Promise<VirtualSetti
   };
 }
 
+/** A format says how to write a file: without the file it says nothing. */
+export function checkTraceFlags(flags: Pick<VirtualFlags, 'trace' | 'traceFormat'>): void {
+  if (flags.traceFormat !== undefined && flags.trace === undefined)
+    throw new InputError('--trace-format', 'needs --trace <file>, the file it is the format of');
+}
+
 /** `--trace` and `--trace-format` as the pipeline takes them. */
-export function traceRequest(flags: VirtualFlags): TraceRequest | undefined {
+export function traceRequest(flags: Pick<VirtualFlags, 'trace' | 'traceFormat'>): TraceRequest | undefined {
   return flags.trace === undefined ? undefined : { path: flags.trace, format: flags.traceFormat ?? 'jsonl' };
 }
 

@@ -1,6 +1,11 @@
 import type { Pipeline } from '../../ranks/download.js';
 import type { MetricsDocument } from '../../reports/document.js';
-import { ensureOutputFolder } from '../job/output-folders.js';
+import { ensureFolderOf, ensureOutputFolder } from '../job/output-folders.js';
+import { Roles } from '../../ranks/roles.js';
+import type { TraceRequest } from '../run/pipeline.js';
+import { now } from '../run/timeline.js';
+import { openTrace } from '../trace/formats.js';
+import { TraceCollector } from '../trace/recorder.js';
 import { prepareReportFolders, reportFolder, writeReportOrSay } from '../run/report-writing.js';
 import { resolveWorld, type WorldFlags } from '../transports/tcp/launcher-world.js';
 import { outputNames, verifyOutputs } from '../job/outputs.js';
@@ -28,6 +33,8 @@ export interface RankCommandOptions extends WorldFlags {
   faults?: ReadonlyMap<number, RankFault>;
   /** 2: a standby tracker; every rank, 0 included, is then a process under a separate coordinator. */
   trackers?: 1 | 2;
+  /** Rank 0 writes every rank's deliveries here. */
+  trace?: TraceRequest;
 }
 
 export type RankOutcome =
@@ -61,6 +68,9 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
   await checkChoice(options.strategy, world.size);
   await ensureOutputFolder('--out', options.outDir);
   if (options.report) await prepareReportFolders('--out', [reportFolder(options.outDir)]);
+  if (options.trace) await ensureFolderOf('--trace', options.trace.path);
+  const trace =
+    options.trace && new TraceCollector(openTrace(options.trace.path, options.trace.format, Roles.forJob(world.size, 1)), now());
   const coordinator = new TcpCoordinator({
     size: world.size,
     key,
@@ -74,8 +84,9 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
     registrationTimeoutMs: options.connectTimeoutMs,
     faults: options.faults,
     log,
+    traced: trace?.add,
   });
-  const { job, result } = await coordinator.run();
+  const { job, result } = await coordinator.run().finally(() => trace?.finish());
   // A rank killed between writing an output and renaming it leaves the temp file.
   await removeLeftoverTemps(options.outDir, outputNames(job));
   const problems = await verifyOutputs(job, options.outDir);

@@ -6,12 +6,13 @@ import { ensureOutputFolder } from '../../job/output-folders.js';
 import { note, print, printJson } from '../print.js';
 import { withReportProblems } from '../../run/report-writing.js';
 import { verb } from '../verb.js';
+import { checkTraceFlags, traceRequest } from '../virtual-flags.js';
 
 export const rankVerb = verb({
   name: 'rank',
   description:
     'one rank of a job over TCP, as a launcher starts it (mpirun -np 6 sim rank inputs/ --coordinator host0:7077); ' +
-    'rank 0 runs the tracker and writes, checks and reports every output',
+    'rank 0 runs the tracker and writes, checks and reports every output (and the trace, which every rank sends it)',
   args: [{ name: '<input-dir>', help: "folder holding this rank's in<R>.txt (each host reads its own)" }],
   options: [
     'rank',
@@ -29,6 +30,8 @@ export const rankVerb = verb({
     'json',
     'fault',
     'trackers',
+    'trace',
+    'traceFormat',
   ],
   defaults: { out: 'out', strategy: [builtinChoice('round-robin')] },
   // Set by `sim run --transport tcp` for its own ranks (and by tests): under a launcher, rank 0 coordinates.
@@ -38,6 +41,7 @@ export const rankVerb = verb({
     if (more.length > 0) throw new InputError('--strategy', 'one strategy: rank 0 hands it to every client');
     const timed = flags.fault && (flags.fault.timed.length > 0 || flags.fault.delays.size > 0 || flags.fault.drops.length > 0);
     if (timed) throw new InputError('--fault', 'sim rank takes only crash:, exit:, stall: and refuse: faults; timed faults need sim run');
+    checkTraceFlags(flags);
     await ensureOutputFolder('--out', flags.out);
     const { rankCommand } = await import('../../commands/rank.js');
     const outcome = await rankCommand({
@@ -56,6 +60,7 @@ export const rankVerb = verb({
       png: flags.png,
       faults: flags.fault?.simple,
       trackers: flags.trackers,
+      trace: traceRequest(flags),
     });
     if (!('doc' in outcome)) {
       process.exitCode = outcome.exitCode;
