@@ -1,3 +1,5 @@
+import type { MetricsDocument } from '../reports/document.js';
+import { escapeHtml } from '../reports/html.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,7 +61,16 @@ describe("a sweep's comparison", () => {
     expect(result.stdout).toMatch(/^strategy +correct +Jain's index +max\/mean +median done \(s\) +last done \(s\) +messages$/m);
     expect(result.stdout).toMatch(/^least-loaded +5\/5 +0\.\d{3} ± 0\.\d{3} ★/m);
     expect(result.stdout).toMatch(/★ best, or not told apart from the best/);
+    // The case's best possible spread, the same as a run of it reports.
+    const bound = (
+      JSON.parse(
+        sim('run', 'test/suite/r08-small', '--transport', 'virtual', '--out', tempDir(), '--json', '--no-report').stdout,
+      ) as MetricsDocument
+    ).load.jainBound;
+    const sentence = `Jain's index could reach ${bound?.toFixed(3)} on this case at best (any schedule, ignoring when segments arrive).`;
+    expect(result.stdout).toContain(`\n${sentence}\nreport: `);
     const page = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(page).toContain(escapeHtml(sentence));
     expect(page).toContain('Jain&#39;s index of uploads (1 = even), mean ± 95% CI (higher is better)');
     const summary = readFileSync(join(out, 'summary.csv'), 'utf8').split('\n');
     expect(summary[0]).toContain('jain_mean,jain_ci95,jain_stddev,jain_min,jain_max,jain_best');

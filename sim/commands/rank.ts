@@ -1,6 +1,6 @@
 import type { Pipeline } from '../../ranks/download.js';
 import type { MetricsDocument } from '../../reports/document.js';
-import { ensureFolderOf, ensureOutputFolder } from '../job/output-folders.js';
+import { ensureOutputFolder } from '../job/output-folders.js';
 import { Roles } from '../../ranks/roles.js';
 import type { TraceRequest } from '../run/pipeline.js';
 import { now } from '../run/timeline.js';
@@ -68,7 +68,6 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
   await checkChoice(options.strategy, world.size);
   await ensureOutputFolder('--out', options.outDir);
   if (options.report) await prepareReportFolders('--out', [reportFolder(options.outDir)]);
-  if (options.trace) await ensureFolderOf('--trace', options.trace.path);
   const trace =
     options.trace && new TraceCollector(openTrace(options.trace.path, options.trace.format, Roles.forJob(world.size, 1)), now());
   const coordinator = new TcpCoordinator({

@@ -7,6 +7,7 @@ import { loadJob } from '../job/inputs.js';
 import { checkChoices } from '../strategies/load.js';
 import { ensureOutputFolder } from '../job/output-folders.js';
 import { EXIT_FAILED, EXIT_OK } from '../run/exit-codes.js';
+import { jainBoundOf } from '../run/metrics.js';
 import { summarize, type StrategySummary } from '../sweep/compare.js';
 import { writeSweepReport } from '../sweep/sweep-report.js';
 import type { SweepRow, SweepTask } from '../sweep/sweep-task.js';
@@ -36,6 +37,8 @@ export interface SweepOutcome {
   rows: SweepRow[];
   summaries: StrategySummary[];
   files: string[];
+  /** The best Jain's index any schedule could reach on the case; null when not known. */
+  jainBound: number | null;
   /** 1 when some run failed or wrote a wrong output. */
   exitCode: typeof EXIT_OK | typeof EXIT_FAILED;
 }
@@ -67,8 +70,9 @@ export async function sweepCommand(options: SweepOptions): Promise<SweepOutcome>
       }),
     );
     const summaries = summarize(rows);
-    const files = await writeSweepReport(options.outDir, rows, summaries);
-    return { rows, summaries, files, exitCode: summaries.some((s) => s.failed > 0) ? EXIT_FAILED : EXIT_OK };
+    const jainBound = jainBoundOf(job, freeRiders);
+    const files = await writeSweepReport(options.outDir, rows, summaries, jainBound);
+    return { rows, summaries, files, jainBound, exitCode: summaries.some((s) => s.failed > 0) ? EXIT_FAILED : EXIT_OK };
   } finally {
     await pool.destroy();
   }

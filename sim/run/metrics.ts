@@ -60,7 +60,7 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
     downloadedFrom: result.ranks.map((counters) => counters.downloadedFrom),
     wantedSegments: wantedSegments(job),
     servers,
-    jainBound: spreadComparable(result) ? bestJain(holders.values(), servers) : null,
+    jainBound: spreadComparable(result) ? jainBoundOf(job, run.freeRiders) : null,
     files: result.swarms.map((swarm) => ({
       name: swarm.file,
       segments: swarm.segments,
@@ -87,6 +87,11 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
 
 function churnParameters(churn: Churn): { arrivals: string; seedTimeSeconds?: number } {
   return { arrivals: churn.label, ...(churn.seedTimeMs === undefined ? {} : { seedTimeSeconds: churn.seedTimeMs / 1000 }) };
+}
+
+/** The best Jain's index any schedule could reach on the job, over the clients that could serve (free riders left out). */
+export function jainBoundOf(job: Job, freeRiders: readonly number[] = []): number | null {
+  return bestJain(fileHolders(job).values(), servingClients(job, freeRiders));
 }
 
 /**

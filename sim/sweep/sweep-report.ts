@@ -108,7 +108,19 @@ function summaryCsv(summaries: readonly StrategySummary[]): string {
   return csv(header, rows);
 }
 
-export async function writeSweepReport(dir: string, rows: readonly SweepRow[], summaries: readonly StrategySummary[]): Promise<string[]> {
+/** What the best possible spread says beside a sweep's table, when it is known. */
+export function boundSentence(jainBound: number | null): string {
+  return jainBound === null
+    ? ''
+    : `Jain's index could reach ${jainBound.toFixed(3)} on this case at best (any schedule, ignoring when segments arrive).`;
+}
+
+export async function writeSweepReport(
+  dir: string,
+  rows: readonly SweepRow[],
+  summaries: readonly StrategySummary[],
+  jainBound: number | null = null,
+): Promise<string[]> {
   await ensureDir(dir);
   await writeAtomically(join(dir, 'runs.csv'), runsCsv(rows));
   await writeAtomically(join(dir, 'summary.csv'), summaryCsv(summaries));
@@ -119,7 +131,7 @@ export async function writeSweepReport(dir: string, rows: readonly SweepRow[], s
   const table = htmlTable(
     ['Strategy', 'Runs correct', ...FIGURE_HEADERS],
     summaries.map((s) => [s.strategy, `${s.runs - s.failed} of ${s.runs}`, ...figureCells(s)]),
-    `Per strategy over ${seeds} seeds. ${BEST_LEGEND}.`,
+    `Per strategy over ${seeds} seeds. ${BEST_LEGEND}. ${boundSentence(jainBound)}`.trim(),
   );
   await writeAtomically(join(dir, 'index.html'), renderPage('swarmsim sweep', [table], charts));
   return ['runs.csv', 'summary.csv', ...charts.map((chart) => `${chart.id}.png`), 'index.html'];

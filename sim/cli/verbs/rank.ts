@@ -2,7 +2,7 @@ import { builtinChoice } from '../../strategies/choice.js';
 import { join } from 'node:path';
 import { InputError } from '../../run/failures.js';
 import { EXIT_INCOMPLETE } from '../../run/exit-codes.js';
-import { ensureOutputFolder } from '../../job/output-folders.js';
+import { ensureFolderOf, ensureOutputFolder } from '../../job/output-folders.js';
 import { note, print, printJson } from '../print.js';
 import { withReportProblems } from '../../run/report-writing.js';
 import { verb } from '../verb.js';
@@ -43,6 +43,8 @@ export const rankVerb = verb({
     if (timed) throw new InputError('--fault', 'sim rank takes only crash:, exit:, stall: and refuse: faults; timed faults need sim run');
     checkTraceFlags(flags);
     await ensureOutputFolder('--out', flags.out);
+    // Every rank gets the launcher's one command line: each makes the folder, as it does --out's, though rank 0 alone writes.
+    if (flags.trace !== undefined) await ensureFolderOf('--trace', flags.trace);
     const { rankCommand } = await import('../../commands/rank.js');
     const outcome = await rankCommand({
       inputDir,

@@ -55,14 +55,15 @@ export const sweepVerb = verb({
     if (flags.json) {
       printJson(jsonResult(outcome.exitCode, { rows: outcome.rows, summaries: outcome.summaries, report }));
     } else {
-      const { BEST_LEGEND, figureCells } = await import('../../sweep/sweep-report.js');
+      const { BEST_LEGEND, boundSentence, figureCells } = await import('../../sweep/sweep-report.js');
       const rows = outcome.summaries.map((s) => [s.strategy, `${s.runs - s.failed}/${s.runs}`, ...figureCells(s)]);
       const header = ['strategy', 'correct', "Jain's index", 'max/mean', 'median done (s)', 'last done (s)', 'messages'];
       const compared = outcome.summaries.length > 1 && outcome.summaries.some((s) => s.best.length > 0);
       const legend = compared
         ? `mean ± 95% confidence interval over the seeds; ${BEST_LEGEND}\n`
         : 'mean ± 95% confidence interval over the seeds\n';
-      print(`${textTable(header, rows, true)}\n${legend}report: ${report}\n`);
+      const bound = outcome.jainBound === null ? '' : `${boundSentence(outcome.jainBound)}\n`;
+      print(`${textTable(header, rows, true)}\n${legend}${bound}report: ${report}\n`);
     }
     process.exitCode = outcome.exitCode;
   },
