@@ -229,7 +229,10 @@ export function bestJain(files: Iterable<FileHolders>, servers: readonly number[
     for (const h of order) {
       if (settled[h]) continue;
       let reached: number[] | undefined;
-      while ((reached = flow.improve(h)) === undefined) improved = true;
+      while ((reached = flow.improve(h)) === undefined) {
+        improved = true;
+        if (flow.work > WORK_LIMIT) return null;
+      }
       for (const client of reached) if (flow.uploads[client] <= flow.uploads[h]) settled[client] = 1;
       if (flow.work > WORK_LIMIT) return null;
     }

@@ -95,5 +95,35 @@ describe('a trace on a wall clock', () => {
     const run = sim('run', 'inputs', '--trace', '/proc/nope/trace.jsonl', '--out', tempDir(), '--no-report');
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/^sim: --trace \/proc\/nope\/trace\.jsonl: cannot create the folder/);
+    const folder = tempDir();
+    const onFolder = sim('run', 'inputs', '--trace', folder, '--out', tempDir(), '--no-report');
+    expect({ status: onFolder.status, stderr: onFolder.stderr }).toEqual({
+      status: 2,
+      stderr: `sim: --trace ${folder}: is a folder: name a file\n`,
+    });
+    const out = tempDir();
+    const clash = sim(
+      'run',
+      'inputs',
+      '--transport',
+      'virtual',
+      '--out',
+      out,
+      '--trace',
+      join(out, 'trace.jsonl'),
+      '--trace-format',
+      'perfetto',
+      '--check-determinism',
+      '--no-report',
+    );
+    expect({ status: clash.status, stderr: clash.stderr }).toEqual({
+      status: 2,
+      stderr: `sim: --trace: ${join(out, 'trace.jsonl')} is where --check-determinism keeps the JSON Lines it compares: name another file\n`,
+    });
+    const two = sim('run', 'inputs', '--strategy', 'round-robin,least-loaded', '--trace', join(tempDir(), 't.jsonl'), '--out', tempDir());
+    expect({ status: two.status, stderr: two.stderr }).toEqual({
+      status: 2,
+      stderr: 'sim: --trace: one file holds one run: give one --strategy\n',
+    });
   });
 });

@@ -26,6 +26,14 @@ describe('sim view', () => {
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
   });
 
+  it('finds the run folder, its trace and where the page goes from the folder, its report/ or its metrics.json alike', () => {
+    for (const named of [out, join(out, 'report'), join(out, 'report', 'metrics.json')]) {
+      const result = sim('view', named, '--json');
+      expect(result.status, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ file: join(out, 'replay.html'), trace: join(out, 'trace.jsonl') });
+    }
+  });
+
   it('refuses a missing run folder, trace or inputs, or a broken trace line, in one line with exit 2', () => {
     const empty = tempDir();
     expect(sim('view', empty)).toMatchObject({

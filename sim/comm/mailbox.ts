@@ -53,13 +53,10 @@ export class Mailbox {
   private blockingTag = ANY_TAG;
   /** Letters ever delivered, matched or not. */
   delivered = 0;
-  /** Sees every letter as it is delivered (a traced run on a wall clock); unset, it costs one check. */
-  observer: ((letter: Letter) => void) | undefined;
 
   /** Queues a letter, or hands it to a blocked receiver; true when it woke one. */
   deliver(letter: Letter): boolean {
     this.delivered++;
-    this.observer?.(letter);
     const resolve = this.firstResolve;
     if (resolve !== undefined && matches(letter, this.firstSource, this.firstTag)) {
       this.promote();

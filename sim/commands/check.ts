@@ -9,7 +9,7 @@ import { casePassed, caseStats, formatCaseLine, junitXml, type CaseResult, type 
 import { InputError } from '../job/inputs.js';
 import { writeUserFile } from '../job/files.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../run/exit-codes.js';
-import { ensureFolderOf, ensureOutputFolder } from '../job/output-folders.js';
+import { ensureFileTarget, ensureOutputFolder } from '../job/output-folders.js';
 import { textTable } from '../cli/text-table.js';
 
 export interface CheckOptions {
@@ -115,8 +115,8 @@ export async function checkCommand(options: CheckOptions): Promise<CheckOutcome>
   // Before the first case: a bad module is the command's input error, not each case's failure.
   await checkChoices(options.strategies, 3);
   if (options.keepFailures) await ensureOutputFolder('--keep-failures', options.keepFailures);
-  if (options.junit) await ensureFolderOf('--junit', options.junit);
-  if (options.builtin.trace) await ensureFolderOf('--trace', options.builtin.trace.path);
+  if (options.junit) await ensureFileTarget('--junit', options.junit);
+  if (options.builtin.trace) await ensureFileTarget('--trace', options.builtin.trace.path);
   const onSignal = (): void => {
     killAllRunning();
     process.exit(EXIT_INTERRUPTED);

@@ -85,7 +85,13 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
     log,
     traced: trace?.add,
   });
-  const { job, result } = await coordinator.run().finally(() => trace?.finish());
+  const { job, result } = await coordinator.run().then(
+    (run) => (trace?.finish(), run),
+    (error: unknown) => {
+      trace?.finish(true);
+      throw error;
+    },
+  );
   // A rank killed between writing an output and renaming it leaves the temp file.
   await removeLeftoverTemps(options.outDir, outputNames(job));
   const problems = await verifyOutputs(job, options.outDir);

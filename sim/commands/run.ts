@@ -8,7 +8,7 @@ import { showProgress, type ProgressMode } from '../cli/progress.js';
 import { wantedSegments } from '../job/servers.js';
 import { runJob, type RunOptions } from '../run/pipeline.js';
 import { runExitCode, worstExitCode, type RunExitCode } from '../run/exit-codes.js';
-import { ensureFolderOf, ensureOutputFolder } from '../job/output-folders.js';
+import { ensureFileTarget, ensureOutputFolder } from '../job/output-folders.js';
 import type { StrategyChoice } from '../strategies/choice.js';
 import { prepareReportFolders, reportFolder, withReportProblems, writeReportOrSay } from '../run/report-writing.js';
 
@@ -53,7 +53,7 @@ export async function runCommand(inputDir: string, options: RunCommandOptions): 
     stallTimeoutMs: options.stallTimeoutMs,
   });
   await ensureOutputFolder('--out', options.outDir);
-  if (options.trace) await ensureFolderOf('--trace', options.trace.path);
+  if (options.trace) await ensureFileTarget('--trace', options.trace.path);
   const wanted = wantedSegments(job);
   const several = options.strategies.length > 1;
   const outDirOf = (strategy: StrategyChoice): string => (several ? join(options.outDir, strategy.label) : options.outDir);

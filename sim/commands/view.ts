@@ -1,5 +1,4 @@
-import { stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { MetricsDocument } from '../../reports/document.js';
 import { ReplayBuilder, type ClientHoldings, type ReplayData } from '../../reports/replay-data.js';
 import { InputError, loadJob, type Job } from '../job/inputs.js';
@@ -23,12 +22,10 @@ export interface ViewResult {
   transfers: number;
 }
 
-/** The folder a run was written to, from what the user named: the folder, its report/, or its metrics.json. */
-async function runFolder(path: string, metricsFile: string): Promise<string> {
-  const info = await stat(path).catch(() => undefined);
-  if (info?.isDirectory()) return path;
+/** The folder a run was written to (its --out), from where its metrics.json was found: in it, or in its report/. */
+function runFolder(metricsFile: string): string {
   const folder = dirname(metricsFile);
-  return folder.endsWith('report') ? dirname(folder) : folder;
+  return basename(folder) === 'report' ? dirname(folder) : folder;
 }
 
 /** What each client held at the start and wanted, from the run's own inputs. */
@@ -59,7 +56,7 @@ export async function replayData(doc: MetricsDocument, tracePath: string, named:
  */
 export async function viewCommand(runDir: string, options: ViewOptions = {}): Promise<ViewResult> {
   const { file: metricsFile, doc } = await readMetrics(runDir);
-  const folder = await runFolder(runDir, metricsFile);
+  const folder = runFolder(metricsFile);
   const trace = options.trace ?? join(folder, 'trace.jsonl');
   const named = options.trace === undefined ? `${trace} (the default --trace)` : `--trace ${trace}`;
   const { data, transfers } = await replayData(doc, trace, named);

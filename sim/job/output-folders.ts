@@ -2,6 +2,7 @@
  * Where results go, made ready before anything runs: a folder that cannot be made is bad
  * usage (exit 2) named after the option that asked for it, not a file system error later.
  */
+import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ensureDir } from './files.js';
 import { InputError } from '../run/failures.js';
@@ -26,4 +27,11 @@ export async function ensureFolderOf(flag: string, file: string): Promise<void> 
     if (error instanceof InputError) throw new InputError(`${flag} ${file}`, error.problem);
     throw error;
   }
+}
+
+/** Makes the folder of a file `flag` names, and refuses a name that is a folder: writing over it would fail only at the end. */
+export async function ensureFileTarget(flag: string, file: string): Promise<void> {
+  await ensureFolderOf(flag, file);
+  const info = await stat(file).catch(() => undefined);
+  if (info?.isDirectory()) throw new InputError(`${flag} ${file}`, 'is a folder: name a file');
 }

@@ -56,7 +56,7 @@ function traceOf(options: HostOptions): { ended<T>(end: T): T } {
   const recorder = options.trace && recordDeliveries(options.comm.mailbox, options.comm.rank, options.trace);
   return {
     ended: (end) => {
-      recorder?.flush();
+      recorder?.stop();
       return end;
     },
   };

@@ -6,7 +6,7 @@ import type { OutputProblem } from '../job/outputs.js';
 import type { RunResult } from './result.js';
 import type { StrategyChoice } from '../strategies/choice.js';
 import type { Churn } from '../job/arrivals.js';
-import { fileHolders, servingClients, wantedSegments } from '../job/servers.js';
+import { fileHolders, servingClients, totalTransfers, wantedSegments } from '../job/servers.js';
 import { bestJain } from '../../reports/spread-bound.js';
 
 export interface RunParameters {
@@ -60,7 +60,7 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
     downloadedFrom: result.ranks.map((counters) => counters.downloadedFrom),
     wantedSegments: wantedSegments(job),
     servers,
-    jainBound: spreadComparable(result) ? jainBoundOf(job, run.freeRiders) : null,
+    jainBound: spreadComparable(job, result) ? jainBoundOf(job, run.freeRiders) : null,
     files: result.swarms.map((swarm) => ({
       name: swarm.file,
       segments: swarm.segments,
@@ -95,10 +95,13 @@ export function jainBoundOf(job: Job, freeRiders: readonly number[] = []): numbe
 }
 
 /**
- * Whether the run's uploads can be held to the best possible spread: a fault that killed,
- * restarted or dropped makes some segments go twice or not at all, which the bound does not model.
+ * Whether the run's uploads can be held to the best possible spread, whose model sends each
+ * wanted segment to each client that wants it once: not after a fault that killed, restarted
+ * or dropped, nor when the uploads add up to anything else (a leaver's file lost, a late
+ * answer dropped and the segment sent again).
  */
-function spreadComparable(result: RunResult): boolean {
+function spreadComparable(job: Job, result: RunResult): boolean {
   const faults = result.faults;
-  return !faults || (faults.fired.length === 0 && faults.lost.length === 0 && !faults.dropped);
+  if (faults && (faults.fired.length > 0 || faults.lost.length > 0 || faults.dropped)) return false;
+  return result.ranks.reduce((sum, rank) => sum + rank.uploaded, 0) === totalTransfers(job);
 }

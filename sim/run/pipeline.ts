@@ -4,7 +4,7 @@
  * transport chosen from the table, read back and check every output, build the metrics
  * document. A virtual-time run may run twice, to prove it replays event for event.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Roles } from '../../ranks/roles.js';
 import type { MetricsDocument } from '../../reports/document.js';
 import { checkPlan } from '../faults/plan.js';
@@ -18,7 +18,7 @@ import type { NetworkSettings } from '../transports/virtual/network-model.js';
 import { NETWORK_DEFAULTS } from '../transports/virtual/network-defaults.js';
 import { openTrace, TeeSink, type TraceFormat } from '../trace/formats.js';
 import { TraceComparer, TraceFile, traceLineAt, type TraceSink } from '../trace/trace.js';
-import { RunFailure } from './failures.js';
+import { InputError, RunFailure } from './failures.js';
 import { runMetrics } from './metrics.js';
 
 /** `--trace FILE --trace-format F`: where every message delivered is written, on any transport. */
@@ -70,7 +70,13 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
   await clearOutputs(job, options.outDir);
   const settings = name === 'virtual' ? (options.virtual ?? { seed: '1', network: defaultNetwork() }) : undefined;
   const trace = options.trace && !settings ? openTrace(options.trace.path, options.trace.format, roles) : undefined;
-  const run = settings ? await runVirtualTime(job, options, settings) : await transport.run(job, { ...untraced, trace });
+  const run = settings
+    ? await runVirtualTime(job, options, settings, roles)
+    : await transport.run(job, { ...untraced, trace }).catch((error: unknown) => {
+        // A transport that failed before it took the trace leaves it open: closed here (a sink closes once), quietly.
+        closeQuietly(trace);
+        throw error;
+      });
   // A client killed, or a process that died, while it wrote an output leaves the write's temp file behind.
   await removeLeftoverTemps(options.outDir, outputNames(job));
   const problems = await verifyOutputs(job, options.outDir);
@@ -88,8 +94,17 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
   });
 }
 
+/** Closes a sink after a failed run: the run's failure is the one to tell, not the trace's. */
+function closeQuietly(sink: TraceSink | undefined): void {
+  try {
+    sink?.close();
+  } catch {
+    // The run's own failure is being reported.
+  }
+}
+
 /** A virtual-time run, twice under `--check-determinism`: the second must replay the first event for event. */
-async function runVirtualTime(job: Job, options: RunOptions, settings: VirtualSettings): Promise<TransportRun> {
+async function runVirtualTime(job: Job, options: RunOptions, settings: VirtualSettings, roles: Roles): Promise<TransportRun> {
   const transport = await TRANSPORTS.virtual();
   const run = (trace?: TraceSink, again = false): Promise<TransportRun> =>
     // The second run of a determinism check shows no progress of its own: one display per command.
@@ -100,13 +115,20 @@ async function runVirtualTime(job: Job, options: RunOptions, settings: VirtualSe
       trace,
     });
   const request = options.trace;
-  const roles = (): Roles => Roles.forJob(job.ranks, options.trackers ?? 1);
-  if (!settings.checkDeterminism) return run(request && openTrace(request.path, request.format, roles()));
+  if (!settings.checkDeterminism) return run(request && openTrace(request.path, request.format, roles));
   // The check compares JSON Lines and quotes the first run's line: a trace in another format goes beside that file.
   const jsonl = request?.format === 'jsonl' ? request.path : undefined;
   const path = jsonl ?? join(options.outDir, 'trace.jsonl');
+  if (request && request.format !== 'jsonl' && resolve(request.path) === resolve(path))
+    throw new InputError('--trace', `${path} is where --check-determinism keeps the JSON Lines it compares: name another file`);
   const first = new TraceFile(path, true);
-  const other = request && request.format !== 'jsonl' ? openTrace(request.path, request.format, roles()) : undefined;
+  let other: TraceSink | undefined;
+  try {
+    other = request && request.format !== 'jsonl' ? openTrace(request.path, request.format, roles) : undefined;
+  } catch (error) {
+    closeQuietly(first);
+    throw error;
+  }
   const result = await run(other ? new TeeSink([first, other]) : first);
   const second = new TraceComparer(first.hashes ?? []);
   await run(second, true);

@@ -41,6 +41,7 @@ export class PerfettoTrace implements TraceSink {
   private flows = 0;
   private lastNs = 0;
   private separator = '';
+  private closed = false;
 
   constructor(
     path: string,
@@ -59,6 +60,8 @@ export class PerfettoTrace implements TraceSink {
         return this.asked(timeNs, source, dest, payload as Segment);
       case Tag.ACK:
       case Tag.NACK:
+        // Every ACK counts, matched or not: on a wall clock a request's record can come out of order or be missing.
+        if (tag === Tag.ACK) this.count(dest, timeNs, 1);
         return this.ended(this.requests.answer(dest, source, payload as Segment, timeNs, TAG_NAMES[tag]));
       case Tag.PEER_LEFT:
         // The leaver's own answer to a request; the tracker's notice of a leaver is an instant.
@@ -75,6 +78,9 @@ export class PerfettoTrace implements TraceSink {
   }
 
   close(): void {
+    // Closed once: a harness closes the sink whatever the run's end, after a transport may have.
+    if (this.closed) return;
+    this.closed = true;
     this.ended(this.requests.drain(this.lastNs));
     this.writer.write('\n]}\n');
     this.writer.close();
@@ -86,7 +92,7 @@ export class PerfettoTrace implements TraceSink {
     this.requests.add({ requester, holder, file: segment.file, index: segment.index, startNs: timeNs, requesterLane, holderLane });
   }
 
-  /** Writes each request's slices, and for an ACK its arrow and the requester's new count. */
+  /** Writes each request's slices, and for an ACK its arrow. */
   private ended(closed: readonly Closed[]): void {
     for (const { request, endNs, reply } of closed) {
       const { requester, holder, startNs } = request;
@@ -98,9 +104,7 @@ export class PerfettoTrace implements TraceSink {
       const answer = JSON.stringify(reply);
       this.emit(sliceEvent({ ...slice, category: 'serve', ...from, args: `{"requester":${requester},"reply":${answer}}` }));
       this.emit(sliceEvent({ ...slice, category: 'request', ...to, args: `{"holder":${holder},"reply":${answer}}` }));
-      if (reply !== 'ACK') continue;
-      this.emit(flowEvents(++this.flows, from, to));
-      this.count(requester, endNs, 1);
+      if (reply === 'ACK') this.emit(flowEvents(++this.flows, from, to));
     }
   }
 

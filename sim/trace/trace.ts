@@ -13,10 +13,13 @@ export function traceLine(timeNs: number, source: number, dest: number, tag: num
 export function short(payload: unknown): string {
   if (payload === null || typeof payload !== 'object') return '';
   const record = payload as { file?: unknown; index?: unknown; files?: unknown; seeds?: unknown; peers?: unknown };
+  // A swarm's members as delivered, or as their counts (what a wall-clock trace carries of them).
+  const members = (list: unknown): number | undefined => (Array.isArray(list) ? list.length : typeof list === 'number' ? list : undefined);
   if (typeof record.file === 'string') {
     if (typeof record.index === 'number') return `${record.file}[${record.index}]`;
-    if (Array.isArray(record.seeds) && Array.isArray(record.peers))
-      return `${record.file} seeds=${record.seeds.length} peers=${record.peers.length}`;
+    const seeds = members(record.seeds);
+    const peers = members(record.peers);
+    if (seeds !== undefined && peers !== undefined) return `${record.file} seeds=${seeds} peers=${peers}`;
     return record.file;
   }
   if (Array.isArray(record.files)) return `${record.files.length} files`;

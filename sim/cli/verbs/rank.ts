@@ -2,7 +2,7 @@ import { builtinChoice } from '../../strategies/choice.js';
 import { join } from 'node:path';
 import { InputError } from '../../run/failures.js';
 import { EXIT_INCOMPLETE } from '../../run/exit-codes.js';
-import { ensureFolderOf, ensureOutputFolder } from '../../job/output-folders.js';
+import { ensureFileTarget, ensureOutputFolder } from '../../job/output-folders.js';
 import { note, print, printJson } from '../print.js';
 import { withReportProblems } from '../../run/report-writing.js';
 import { verb } from '../verb.js';
@@ -44,7 +44,7 @@ export const rankVerb = verb({
     checkTraceFlags(flags);
     await ensureOutputFolder('--out', flags.out);
     // Every rank gets the launcher's one command line: each makes the folder, as it does --out's, though rank 0 alone writes.
-    if (flags.trace !== undefined) await ensureFolderOf('--trace', flags.trace);
+    if (flags.trace !== undefined) await ensureFileTarget('--trace', flags.trace);
     const { rankCommand } = await import('../../commands/rank.js');
     const outcome = await rankCommand({
       inputDir,

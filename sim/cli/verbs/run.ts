@@ -1,6 +1,6 @@
 import { builtinChoice } from '../../strategies/choice.js';
 import { join } from 'node:path';
-import { RunFailure } from '../../run/failures.js';
+import { InputError, RunFailure } from '../../run/failures.js';
 import { EXIT_FAILED, EXIT_INCOMPLETE } from '../../run/exit-codes.js';
 import { replayTyped } from '../../run/replay.js';
 import { jsonResult, note, print, printJson } from '../print.js';
@@ -44,6 +44,8 @@ export const runVerb = verb({
   action: async ([inputDir], flags) => {
     checkWorkersFlag(flags.transport, flags.workers);
     checkVirtualFlags(flags, true);
+    if (flags.trace !== undefined && flags.strategy.length > 1)
+      throw new InputError('--trace', 'one file holds one run: give one --strategy');
     const virtual = await virtualSettings(flags);
     // A virtual-time run replays event for event: the command that does it goes under a failure.
     const replay = virtual ? `replay: ${replayTyped(process.argv.slice(2), virtual.seed)}` : undefined;

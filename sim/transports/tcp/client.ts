@@ -21,7 +21,7 @@ import { parseCoordinatorControl, tableChurn, type ClientControl, type Coordinat
 import { CoordinatorSilence } from './heartbeat.js';
 import { TcpNetwork } from './network.js';
 import { connectWithRetry, coordinatorName, readOwnInput } from './client-setup.js';
-import type { TraceFlush, TraceRecord } from '../../trace/recorder.js';
+import type { TraceFlush, DeliveryRecord } from '../../trace/recorder.js';
 
 export interface ClientOptions {
   rank: number;
@@ -202,7 +202,7 @@ class RankProcess {
 
   /** What every rank's host takes, tracker or client; a traced run's deliveries go to the coordinator. */
   private hostOptions(ready: Table): { comm: MailboxComm<SwarmPayloads>; roles: Roles; fault: Table['fault']; trace?: TraceFlush } {
-    const trace = ready.trace ? (records: TraceRecord[]) => this.report({ type: 'trace', records }) : undefined;
+    const trace = ready.trace ? (records: DeliveryRecord[]) => this.report({ type: 'trace', records }) : undefined;
     return { comm: this.comm, roles: this.roles, fault: ready.fault, trace };
   }
 

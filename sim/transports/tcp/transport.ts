@@ -76,10 +76,14 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
   const interrupted = (signal: NodeJS.Signals): void => {
     ranks.signal(signal);
     // The shell's convention: 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM).
-    void ranks.reap(500).finally(() => process.exit(128 + osConstants.signals[signal]));
+    void ranks.reap(500).finally(() => {
+      trace?.finish(true);
+      process.exit(128 + osConstants.signals[signal]);
+    });
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
+  let failed = true;
   try {
     const { result } = await coordinator.run();
     ended = true;
@@ -88,6 +92,7 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
     const killed = new Set([...(result.faults?.lost ?? []), ...(result.trackers ?? []).filter((t) => t.stopped).map((t) => t.rank)]);
     const bad = exits.find((exit) => exit.code !== 0 && !exit.replaced && !killed.has(exit.rank));
     if (bad) throw new RunFailure(`rank ${bad.rank} failed after the job ended: ${exitText(bad)}`, 1);
+    failed = false;
     return { result };
   } finally {
     ended = true;
@@ -95,7 +100,7 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
     // Written whatever the run's end: a failed run's trace shows how it got there.
-    trace?.finish();
+    trace?.finish(failed);
   }
 }
 

@@ -4,7 +4,7 @@ import type { ClientFiles } from '../../../ranks/protocol.js';
 import type { StrategyChoice } from '../../strategies/choice.js';
 import type { DoneReport, FailedReport, FileDoneReport, StrandedReport, TrackerDoneReport } from '../../rank-host/reports.js';
 import type { RankFault } from '../../rank-host/test-faults.js';
-import type { TraceRecord } from '../../trace/recorder.js';
+import type { DeliveryRecord } from '../../trace/recorder.js';
 
 /** A rank hosted by a worker: a client, or the standby tracker. */
 export interface HostedRank {
@@ -59,4 +59,4 @@ type WorkerReport = (DoneReport | StrandedReport | FailedReport | TrackerDoneRep
  * `peer`. The stall answer goes over the control channel instead (worker-control.ts).
  */
 export type FromWorker =
-  { type: 'connect'; rank: number; peer: number } | { type: 'trace'; rank: number; records: TraceRecord[] } | WorkerReport;
+  { type: 'connect'; rank: number; peer: number } | { type: 'trace'; rank: number; records: DeliveryRecord[] } | WorkerReport;

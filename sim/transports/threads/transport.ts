@@ -35,6 +35,7 @@ async function runOnThreads(job: Job, options: TransportOptions): Promise<Transp
   const timers: NodeJS.Timeout[] = [];
   let stopWatch = (): void => undefined;
   let stopTimeFaults = (): void => undefined;
+  let succeeded = false;
   try {
     run.start();
     options.onStart?.({ progress: () => run.progress() });
@@ -52,17 +53,16 @@ async function runOnThreads(job: Job, options: TransportOptions): Promise<Transp
     });
     await Promise.race([ledger.settled, failed]);
     run.closeBooks();
-    return {
-      result: ledger.result({ swarmGrowth: run.growth.series(), swarmSize: run.growth.clients() }),
-      firstRequestAt: run.firstRequestAt(),
-    };
+    const result = ledger.result({ swarmGrowth: run.growth.series(), swarmSize: run.growth.clients() });
+    succeeded = true;
+    return { result, firstRequestAt: run.firstRequestAt() };
   } finally {
     stopWatch();
     stopTimeFaults();
     for (const timer of timers) clearTimeout(timer);
     await run.close();
     // Written whatever the run's end: a failed run's trace shows how it got there.
-    run.trace?.finish();
+    run.trace?.finish(!succeeded);
   }
 }
 

@@ -16,7 +16,7 @@ import { now, secondsSince } from '../../run/timeline.js';
 import { strategyFactory } from '../../strategies/load.js';
 import { BACK_HEARD, BatchedLink, FlushQueue, receiveBatches, withNotices, type Flushable, type LifeNotice } from '../batched-link.js';
 import type { FromWorker, HostedRank, SetupMessage, ToWorker, WorkerSetup } from './protocol.js';
-import type { TraceRecord } from '../../trace/recorder.js';
+import type { DeliveryRecord } from '../../trace/recorder.js';
 
 const control = parentPort;
 if (!control) throw new Error('thread-worker.js must run as a worker thread');
@@ -83,7 +83,7 @@ class WorkerRank {
     this.delivered = 2 * rank;
     this.obtained = 2 * rank + 1;
     this.comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => this.post(dest, tag, payload));
-    const trace = setup.trace ? (records: TraceRecord[]) => tell({ type: 'trace', rank, records }) : undefined;
+    const trace = setup.trace ? (records: DeliveryRecord[]) => tell({ type: 'trace', rank, records }) : undefined;
     const common = { comm: this.comm, roles, fault: hosted.fault, trace };
     this.host =
       hosted.role === 'standby'
