@@ -15,8 +15,7 @@ import { runCommand } from './commands/run.js';
 import { sweepCommand, type SweepOutcome } from './commands/sweep.js';
 import { addFault, emptyPlan, type FaultPlan } from './faults/plan.js';
 import type { GenOptions } from './job/generate.js';
-import { ARRIVAL_FORMS, parseArrivalSpec, type ArrivalSpec } from './job/arrivals.js';
-import { MAX_SECONDS } from './job/limits.js';
+import { arrivalSpec, seedTimeSeconds, ValueProblem, type ArrivalSpec } from './job/arrivals.js';
 import { InputError, RunFailure } from './run/failures.js';
 import { defaultNetwork, type VirtualSettings } from './run/pipeline.js';
 import type { TransportName, WorkerCount } from './transports/transport.js';
@@ -92,14 +91,21 @@ function virtualOf(settings: RunSettings): VirtualSettings | undefined {
   return settings.transport === 'virtual' ? { seed: settings.seed ?? '1', network: defaultNetwork() } : undefined;
 }
 
+/** The library's churn settings, checked as the options are, with the same words (sim/job/arrivals.ts). */
 function churnSettings(settings: Pick<RunSettings, 'arrivals' | 'seedTimeSeconds'>): { arrivals?: ArrivalSpec; seedTimeSeconds?: number } {
-  const arrivals = settings.arrivals === undefined ? undefined : parseArrivalSpec(settings.arrivals);
-  if (settings.arrivals !== undefined && !arrivals)
-    throw new InputError('arrivals', `expected ${ARRIVAL_FORMS}, got ${JSON.stringify(settings.arrivals)}`);
-  const seedTime = settings.seedTimeSeconds;
-  if (seedTime !== undefined && !(seedTime >= 0 && seedTime <= MAX_SECONDS))
-    throw new InputError('seedTimeSeconds', `expected a number of seconds, 0 or more, at most ${MAX_SECONDS}, got ${seedTime}`);
-  return { arrivals, seedTimeSeconds: seedTime };
+  const checked = <T>(field: string, check: () => T): T => {
+    try {
+      return check();
+    } catch (error) {
+      if (error instanceof ValueProblem) throw new InputError(field, error.message);
+      throw error;
+    }
+  };
+  const { arrivals, seedTimeSeconds: seedTime } = settings;
+  return {
+    arrivals: arrivals === undefined ? undefined : checked('arrivals', () => arrivalSpec(arrivals)),
+    seedTimeSeconds: seedTime === undefined ? undefined : checked('seedTimeSeconds', () => seedTimeSeconds(seedTime)),
+  };
 }
 
 /** Runs the job in `inputDir` once, checks every output, and returns the run's metrics document. */

@@ -84,7 +84,7 @@ const SHARED = {
   seedTime: value({
     flags: '--seed-time <seconds>',
     help: 'a client that has every wanted file stays this long, then leaves the swarm with a BYE (a graceful departure: nothing is reported lost)',
-    parse: parse.secondsOrZero,
+    parse: parse.seedTime,
     bad: ['--seed-time', '-1'],
   }),
   pipeline: value<number | 'auto'>({

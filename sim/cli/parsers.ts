@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { parseChoices, StrategyChoiceError, type StrategyChoice } from '../strategies/choice.js';
 import { addFault, emptyPlan, type FaultPlan } from '../faults/plan.js';
 import { MAX_COUNT, MAX_SECONDS } from '../job/limits.js';
-import { ARRIVAL_FORMS, parseArrivalSpec, type ArrivalSpec } from '../job/arrivals.js';
+import { arrivalSpec, seedTimeSeconds, ValueProblem, type ArrivalSpec } from '../job/arrivals.js';
 import { parseAddress } from '../transports/tcp/launcher-world.js';
 
 /** A value an option cannot take; the message says what it expected. */
@@ -66,20 +66,24 @@ export function seconds(text: string): number {
   return value;
 }
 
-/** Like `seconds`, but 0 is allowed: at once. */
-export function secondsOrZero(text: string): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > MAX_SECONDS) {
-    throw new OptionValueError(`expected a number of seconds, 0 or more, at most ${MAX_SECONDS}, ${got(text)}`);
+/** A check shared with the library, its problem as the option's. */
+function asOption<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof ValueProblem) throw new OptionValueError(error.message);
+    throw error;
   }
-  return value;
 }
 
 /** `flash`, `poisson:RATE` or `file:FILE`. */
 export function arrivals(text: string): ArrivalSpec {
-  const spec = parseArrivalSpec(text);
-  if (!spec) throw new OptionValueError(`expected ${ARRIVAL_FORMS}, ${got(text)}`);
-  return spec;
+  return asOption(() => arrivalSpec(text));
+}
+
+/** Seconds a finished client stays; 0 is allowed: it leaves at once. */
+export function seedTime(text: string): number {
+  return asOption(() => seedTimeSeconds(text.trim() === '' ? NaN : Number(text), JSON.stringify(text)));
 }
 
 export function positiveNumber(text: string): number {

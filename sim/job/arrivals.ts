@@ -31,6 +31,23 @@ export type ArrivalSpec = { kind: 'flash' } | { kind: 'poisson'; rate: number } 
 
 export const ARRIVAL_FORMS = 'flash, poisson:RATE (clients a second, in rank order) or file:FILE (lines "RANK SECONDS")';
 
+/** A value the option table and the library refuse alike: what was expected, in one wording for both. */
+export class ValueProblem extends Error {}
+
+/** `--arrivals` (or the library's `arrivals`) as a spec; a ValueProblem when it is none of the forms. */
+export function arrivalSpec(text: string): ArrivalSpec {
+  const spec = parseArrivalSpec(text);
+  if (!spec) throw new ValueProblem(`expected ${ARRIVAL_FORMS}, got ${JSON.stringify(text)}`);
+  return spec;
+}
+
+/** `--seed-time` (or `seedTimeSeconds`): 0 or more seconds, within the timers' limit; a ValueProblem otherwise. */
+export function seedTimeSeconds(seconds: number, given = String(seconds)): number {
+  if (!(seconds >= 0 && seconds <= MAX_SECONDS))
+    throw new ValueProblem(`expected a number of seconds, 0 or more, at most ${MAX_SECONDS}, got ${given}`);
+  return seconds;
+}
+
 /** The option's text as a spec; undefined when it is none of the forms (the caller says what was expected). */
 export function parseArrivalSpec(text: string): ArrivalSpec | undefined {
   if (text === 'flash') return { kind: 'flash' };
