@@ -6,6 +6,7 @@ import type { ChangeKind } from '../ranks/protocol.js';
 import { TrackerState } from '../ranks/tracker-state.js';
 import { sim } from './helpers/cli.js';
 import { inputText, tempDir, writeInputs } from './helpers/files.js';
+import { leaversCase } from './helpers/churn.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -74,17 +75,8 @@ describe('churn: clients that leave after seeding (--seed-time)', () => {
   });
 
   it('a leaver answers PEER_LEFT to what is still asked of it, and is not asked again', () => {
-    // Ranks 2-9 share fileA and leave as soon as they have it, while the slower ones may still
-    // ask them; rank 1 keeps fileA to the end, waiting for fileH, whose owner arrives at 60 s
-    // and, wanting nothing, leaves at once: fileH alone is lost, and the run says so (exit 4).
-    const input = writeInputs([
-      inputText([['fileA', range(200)]], ['fileH']),
-      ...range(8).map(() => inputText([], ['fileA'])),
-      inputText([['fileH', range(1)]], []),
-    ]);
-    const schedule = join(tempDir(), 'arrivals.txt');
-    writeFileSync(schedule, '10 60\n');
-    const result = run(input, '--seed-time', '0', '--arrivals', `file:${schedule}`);
+    const { input, flags } = leaversCase();
+    const result = run(input, ...flags);
     expect(result.status, result.stderr).toBe(4);
     expect(result.doc.outputs.problems).toEqual([]);
     expect(result.doc.faults?.missing.map((m) => m.output)).toEqual(['client1_fileH']);

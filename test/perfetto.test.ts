@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MetricsDocument } from '../reports/document.js';
@@ -8,7 +8,8 @@ import { RANK_LOST } from '../sim/comm/comm.js';
 import { loadJob } from '../sim/job/inputs.js';
 import { PerfettoTrace } from '../sim/trace/perfetto.js';
 import { generated, sim } from './helpers/cli.js';
-import { inputText, tempDir, writeInputs } from './helpers/files.js';
+import { tempDir } from './helpers/files.js';
+import { leaversCase } from './helpers/churn.js';
 
 interface TraceEvent {
   ph: string;
@@ -132,14 +133,8 @@ describe('--trace-format perfetto', () => {
   });
 
   it('closes the slices of requests a leaver answers PEER_LEFT, beside the JSON Lines of a determinism check', () => {
-    const input = writeInputs([
-      inputText([['fileA', range(200)]], ['fileH']),
-      ...range(8).map(() => inputText([], ['fileA'])),
-      inputText([['fileH', range(1)]], []),
-    ]);
-    const schedule = join(tempDir(), 'arrivals.txt');
-    writeFileSync(schedule, '10 60\n');
-    const { status, stderr, events, out } = run(input, '--seed-time', '0', '--arrivals', `file:${schedule}`, '--check-determinism');
+    const { input, flags } = leaversCase();
+    const { status, stderr, events, out } = run(input, ...flags, '--check-determinism');
     expect(status, stderr).toBe(4);
     const lines = readFileSync(join(out, 'trace.jsonl'), 'utf8')
       .trim()

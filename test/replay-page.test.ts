@@ -1,14 +1,12 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { pathToFileURL } from 'node:url';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, launchChromium, SCREENSHOTS } from './helpers/browser.js';
 import type { MetricsDocument } from '../reports/document.js';
 import { sim } from './helpers/cli.js';
 import { tracedRun } from './helpers/replay.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = fileURLToPath(new URL('../out/screenshots/', import.meta.url));
 
 /** `sim view` on a fresh traced run: the page's path and the run. */
 function viewed(ranks: number, files: number, segments: string, seed: string): { page: string; out: string; doc: MetricsDocument } {
@@ -88,22 +86,11 @@ function countedFromTrace(trace: string, rank: number, time: number): Record<str
 const counters = (panel: Record<string, string | undefined>): Record<string, number> =>
   Object.fromEntries(['uploaded', 'downloaded', 'requests', 'nacksSent', 'nacksReceived'].map((key) => [key, Number(panel[key])]));
 
-describe.skipIf(!existsSync(CHROMIUM))('the replay page in headless Chromium', () => {
+describe.skipIf(!HAS_CHROMIUM)('the replay page in headless Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-      ],
-    });
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { Chart as ChartJs } from 'chart.js';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, launchChromium, SCREENSHOTS } from './helpers/browser.js';
 import { runCharts } from '../reports/charts.js';
 import { renderPage } from '../reports/html.js';
 import { runSections, writeCompareReport } from '../reports/write.js';
@@ -14,26 +15,11 @@ import { handMadeDoc } from './helpers/metrics.js';
 
 declare const Chart: typeof ChartJs;
 
-const CHROMIUM = '/usr/bin/chromium';
-/** Where CI finds the screenshot it keeps. */
-const SCREENSHOTS = fileURLToPath(new URL('../out/screenshots/', import.meta.url));
-
-describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', () => {
+describe.skipIf(!HAS_CHROMIUM)('the HTML report in headless Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -104,7 +90,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
           timeout: 5000,
         },
       );
-      mkdirSync(SCREENSHOTS, { recursive: true });
       await page.screenshot({ path: join(SCREENSHOTS, `report-${clients}.png`), fullPage: true });
       await page.close();
     },
@@ -131,7 +116,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
       }),
       canvases: document.querySelectorAll('canvas').length,
     }));
-    mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOTS, shot), fullPage: true });
     return { page, layout };
   }

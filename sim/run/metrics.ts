@@ -60,7 +60,7 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
     downloadedFrom: result.ranks.map((counters) => counters.downloadedFrom),
     wantedSegments: wantedSegments(job),
     servers,
-    jainBound: spreadComparable(job, result) ? jainBoundOf(job, run.freeRiders) : null,
+    jainBound: spreadComparable(job, result) ? bestJain(holders.values(), servers) : null,
     files: result.swarms.map((swarm) => ({
       name: swarm.file,
       segments: swarm.segments,
