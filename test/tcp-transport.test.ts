@@ -6,6 +6,7 @@ import { parseClient } from '../sim/job/inputs.js';
 import { FramedSocket } from '../sim/transports/tcp/framed-socket.js';
 import { encodeFrame, FrameKind } from '../sim/transports/tcp/frames.js';
 import { connectHandshake } from '../sim/transports/tcp/handshake.js';
+import { linkSecurity, openSecureSocket } from '../sim/transports/tcp/secure-socket.js';
 import { generated, sim } from './helpers/cli.js';
 import { outputsOf } from './helpers/files.js';
 import { freePort, processesWith, startSim, waitFor } from './helpers/processes.js';
@@ -106,8 +107,7 @@ describe('sim rank', () => {
     // Rank 1 is played here: it proves the key, registers with rank 1's input, then floods.
     const socket = await new Promise<Socket>((resolve, reject) => {
       const attempt = (): void => {
-        const raw = connect(port, '127.0.0.1', () => resolve(raw));
-        raw.once('error', () => setTimeout(attempt, 100));
+        openSecureSocket('127.0.0.1', port, linkSecurity(Buffer.from(KEY))).then(resolve, () => setTimeout(attempt, 100));
       };
       attempt();
       setTimeout(() => reject(new Error('rank 0 never listened')), 10_000).unref();
@@ -131,7 +131,7 @@ describe('sim rank', () => {
     expect(ends[0].stderr).toMatch(new RegExp(`rank 1 failed: sent ${name} in pieces more than the \\d+ bytes its segments take: refused`));
   });
 
-  it('survives a wrong key, garbage, an oversized prefix and a stalled half frame, and completes the job', async () => {
+  it('survives a wrong key, HTTP, an oversized prefix, a stalled TLS handshake and a plain-TCP rank, and completes the job', async () => {
     const dir = generated(['--ranks', '4', '--files', '2', '--segments', '20', '--wants', '2', '--seed', 'hostile']);
     const { port, start } = await job(dir, 4);
     const rank0 = start(0);
@@ -146,10 +146,15 @@ describe('sim rank', () => {
     const closers = await Promise.all([
       hostile(port, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')),
       hostile(port, huge),
-      hostile(port, encodeFrame(FrameKind.PROOF, Buffer.alloc(68)).subarray(0, 30)),
+      // The start of a TLS record, then nothing.
+      hostile(port, Buffer.from([0x16, 0x03, 0x01, 0x00, 0x80, 0x01])),
+      // A rank of a version before TLS: the handshake's first frame in the clear.
+      hostile(port, encodeFrame(FrameKind.PROOF, Buffer.alloc(68))),
     ]);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/rank 0 at 127\.0\.0\.1:\d+ did not accept this rank .*same job key/);
+    expect(bad.stderr).toMatch(/rank 0 at 127\.0\.0\.1:\d+ did not accept this rank \(refused this rank: wrong job key\).*same job key/);
+    // The stalled one is refused when its time is up, before the clients start.
+    await new Promise((resolve) => setTimeout(resolve, 5500));
     const clients = [1, 2, 3].map(start);
     const ends = await Promise.all([rank0.exited, ...clients.map((client) => client.exited)]);
     for (const close of closers) close();
@@ -157,9 +162,10 @@ describe('sim rank', () => {
     expect(ends[0].stdout).toMatch(/all correct/);
     const log = ends[0].stderr;
     expect(log).toMatch(/sim: rank 0: refused a connection from 127\.0\.0\.1:\d+: wrong job key/);
-    expect(log).toMatch(/refused a connection from 127\.0\.0\.1:\d+: .*sent a frame of 1195725856 bytes, over the limit of 128/);
-    expect(log).toMatch(/refused a connection from 127\.0\.0\.1:\d+: .*sent a frame of 2147483647 bytes, over the limit of 128/);
-    expect(log).toMatch(/refused a connection from 127\.0\.0\.1:\d+: proof of the job key did not come within 5 s/);
+    expect(log).toMatch(/refused a connection from 127\.0\.0\.1:\d+: spoke something other than TLS \(http request\)/);
+    // The plain-TCP rank; the oversized prefix is short of a TLS record header, so it stalls too.
+    expect(log).toMatch(/refused a connection from 127\.0\.0\.1:\d+: spoke something other than TLS \(wrong version number\)/);
+    expect(log.match(/refused a connection from 127\.0\.0\.1:\d+: the TLS handshake did not finish within 5 s/g)).toHaveLength(2);
     // Rank 0 holds every output though each client wrote only its own.
     const all = [...outputsOf(join(dir, 'out0')).keys()];
     const own = [1, 2, 3].flatMap((rank) => [...outputsOf(join(dir, `out${rank}`)).keys()]);

@@ -55,6 +55,10 @@ async function main(): Promise<void> {
     console.log(`32 ranks, 10 files x 5000 segments, 5 wanted per client (sim gen --ranks 32 --files 10 --segments 5000 --wants 5):`);
     const rawTcp = await rawFramedLoopbackRate(1_000_000);
     console.log(`raw framed TCP loopback, 256 frames per write: ${fmt(rawTcp)} frames/s`);
+    const rawTls = await rawFramedLoopbackRate(1_000_000, true);
+    console.log(
+      `the same over TLS 1.3 (PSK, as the tcp transport's links): ${fmt(rawTls)} frames/s, ${(rawTls / rawTcp).toFixed(2)} of plain TCP`,
+    );
     const configurations = [
       ...STRATEGY_NAMES.map((strategy) => ({ label: strategy, args: ['--strategy', strategy], baseline: raw })),
       { label: 'round-robin, 2 workers', args: ['--strategy', 'round-robin', '--workers', '2'], baseline: raw },

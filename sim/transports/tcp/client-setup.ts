@@ -5,6 +5,9 @@ import { RunFailure } from '../../run/failures.js';
 import type { TcpNetwork } from './network.js';
 import { coordinatorMayAnswer, retryUntil } from './retry.js';
 
+/** What a tracker rank registers: it owns and wants nothing. */
+export const NO_FILES: ParsedClient = { file: '', owned: [], wanted: [], ownedLines: [], wantedLines: [] };
+
 export function readOwnInput(dir: string, rank: number): ParsedClient {
   const path = join(dir, `in${rank}.txt`);
   return parseClient(path, readInput(path, `missing: rank ${rank} reads its input from here`));

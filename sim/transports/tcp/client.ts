@@ -19,8 +19,9 @@ import { now, secondsSince } from '../../run/timeline.js';
 import { strategyFactory } from '../../strategies/load.js';
 import { parseCoordinatorControl, tableChurn, type ClientControl, type CoordinatorControl } from './control.js';
 import { CoordinatorSilence } from './heartbeat.js';
+import { LinkKeys } from './link-keys.js';
 import { TcpNetwork } from './network.js';
-import { connectWithRetry, coordinatorName, readOwnInput } from './client-setup.js';
+import { connectWithRetry, coordinatorName, NO_FILES, readOwnInput } from './client-setup.js';
 import type { TraceFlush, DeliveryRecord } from '../../trace/recorder.js';
 
 export interface ClientOptions {
@@ -46,9 +47,6 @@ const TABLE_SLACK_MS = 5000;
 const OUTPUT_PIECE_CHARS = 1 << 20;
 
 type Table = Extract<CoordinatorControl, { type: 'table' }>;
-
-/** What a tracker rank registers: it owns and wants nothing. */
-const NO_FILES: ParsedClient = { file: '', owned: [], wanted: [], ownedLines: [], wantedLines: [] };
 
 /** Runs one rank (a client, or a tracker under a harness) to the end of the job; resolves with the exit code. */
 export function runTcpClient(options: ClientOptions): Promise<number> {
@@ -83,7 +81,8 @@ class RankProcess {
     this.coordinator = this.roles.trackers === 2 ? size : 0;
     this.isTracker = this.roles.isTracker(rank);
     this.comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => this.network.post(dest, tag, payload));
-    this.network = new TcpNetwork(rank, this.coordinator === 0 ? size : size + 1, options.key, this.comm.mailbox, {
+    const keys = LinkKeys.held(options.key, rank, this.coordinator);
+    this.network = new TcpNetwork(rank, this.coordinator === 0 ? size : size + 1, keys, this.comm.mailbox, {
       control: (from, body) => this.control(from, body),
       lost: (lostRank, reason) => this.lost(lostRank, reason),
       // A restarted tracker that connects here may do so before the coordinator's word of it
@@ -136,7 +135,7 @@ class RankProcess {
         this.network.destroy();
         this.ended(1);
       });
-      network.setAddresses(ready.addresses);
+      network.setTable(ready.addresses, ready.peerKeys);
       for (const lost of ready.lost) this.comm.rankLost(lost, 'lost before this rank started');
       return await this.runRank(ready, files);
     } catch (error) {

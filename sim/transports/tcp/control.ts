@@ -92,6 +92,8 @@ const COORDINATOR_MESSAGES = messageTable({
       type: 'array',
       items: { type: 'array', items: [Text, { type: 'integer', minimum: 0, maximum: 65535 }], minItems: 2, maxItems: 2 },
     },
+    /** This rank's key with each rank, by rank, in hex (its own is empty): link-keys.ts. */
+    peerKeys: { type: 'array', items: { type: 'string', pattern: '^([0-9a-f]{64})?$' } },
     strategy: Strategy,
     /** This client never uploads (`--free-riders`). */
     freeRider: { type: 'boolean' },

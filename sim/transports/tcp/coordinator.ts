@@ -25,6 +25,7 @@ import { armTimeFaults, watchForStalls } from '../../run/watchdog.js';
 import { describeWait } from '../rank-status.js';
 import { parseClientControl, type ClientControl, type CoordinatorControl } from './control.js';
 import { sendHeartbeats } from './heartbeat.js';
+import { LinkKeys } from './link-keys.js';
 import { TcpNetwork } from './network.js';
 import { Registrations } from './registrations.js';
 import { RankLives } from './rank-lives.js';
@@ -98,7 +99,8 @@ export class TcpCoordinator {
     this.obtained = new Array<number>(size).fill(0);
     this.comm = new MailboxComm<SwarmPayloads>(0, size, (dest, tag, payload) => this.network.post(dest, tag, payload));
     // A harness of its own is the network's rank `size`, after every rank.
-    this.network = new TcpNetwork(this.harness ? size : 0, this.harness ? size + 1 : size, options.key, this.comm.mailbox, {
+    const keys = LinkKeys.issued(options.key, this.harness ? size : 0);
+    this.network = new TcpNetwork(this.harness ? size : 0, this.harness ? size + 1 : size, keys, this.comm.mailbox, {
       control: (from, body) => this.control(from, body),
       lost: (peer, reason) => this.lives.connectionLost(peer, `${reason} (its process died or its host became unreachable)`),
       log: options.log,
@@ -219,16 +221,14 @@ export class TcpCoordinator {
   }
   private sendTables(port: number): void {
     this.addresses = this.registered.addressTable([this.options.host, port], this.harness);
-    this.network.setAddresses(this.addresses);
+    this.network.setTable(this.addresses);
     for (const rank of this.registered.ranks()) this.network.control(rank, this.table(rank, false));
   }
 
   private table(rank: number, restarted: boolean): CoordinatorControl {
-    return jobTable(
-      { ...this.options, addresses: this.addresses, lost: this.ledger.lostRanks, trackers: this.roles.trackers },
-      rank,
-      restarted,
-    );
+    const { addresses, ledger, roles } = this;
+    const peerKeys = this.network.keys.rowFor(rank, addresses.length);
+    return jobTable({ ...this.options, addresses, peerKeys, lost: ledger.lostRanks, trackers: roles.trackers }, rank, restarted);
   }
 
   private startWatchdogs(): () => void {

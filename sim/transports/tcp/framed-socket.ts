@@ -1,4 +1,6 @@
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { socketProblem } from './tls-errors.js';
 import { encodeFrame, FrameError, FrameReader, type Frame, type FrameKind } from './frames.js';
 
 /** What a peer may leave unread before its connection is closed: 4 frames of the largest size. */
@@ -29,7 +31,8 @@ export class FramedSocket {
     socket.setNoDelay(true);
     this.remote = describeAddress(socket.remoteAddress, socket.remotePort);
     socket.on('data', (chunk: Buffer) => this.received(chunk));
-    socket.on('error', (error) => this.end(error.message));
+    // A TLS error after the handshake leaves the socket open: it is closed here, or it would hold the process.
+    socket.on('error', (error) => this.destroy(socketProblem(error)));
     socket.on('close', () => this.end(this.reader.midFrame ? 'closed in the middle of a frame' : 'closed'));
   }
 
@@ -39,6 +42,13 @@ export class FramedSocket {
 
   get reason(): string | undefined {
     return this.ended;
+  }
+
+  /** Bytes only the two ends of this TLS connection share (RFC 5705); none on plain TCP. */
+  channelBinding(): Buffer {
+    return this.socket instanceof TLSSocket
+      ? this.socket.exportKeyingMaterial(32, 'EXPORTER-swarmsim-handshake', Buffer.alloc(0))
+      : Buffer.alloc(0);
   }
 
   setLimit(limit: number): void {

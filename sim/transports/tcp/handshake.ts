@@ -1,12 +1,16 @@
 /**
- * Mutual proof of the job key, before any other frame is read. The acceptor sends a fresh
- * nonce; the connector answers with its rank, its own nonce and an HMAC over both; the
- * acceptor checks it and answers with an HMAC over the nonces the other way round. The
- * key never travels; a recorded exchange is useless because every nonce is new.
+ * Mutual proof of a key, and of which rank each end is, before any other frame is read.
+ * The acceptor sends a fresh nonce; the connector answers with its rank, its own nonce and
+ * an HMAC over both; the acceptor checks it and answers with an HMAC over the nonces the
+ * other way round. The key never travels; a recorded exchange is useless because every
+ * nonce is new; and each proof covers the TLS channel it travels in (its exported keying
+ * material), so a proof relayed from another connection fails. Which key a claimed rank
+ * must prove is link-keys.ts's to say.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { FrameKind, MAX_FRAME_BYTES, type Frame } from './frames.js';
 import type { FramedSocket } from './framed-socket.js';
+import type { AcceptKey } from './link-keys.js';
 
 const NONCE_BYTES = 32;
 const MAC_BYTES = 32;
@@ -18,14 +22,17 @@ export class HandshakeError extends Error {}
 /** No challenge came: the acceptor is busy or not listening yet, not refusing. Worth another try. */
 export class HandshakeBusy extends Error {}
 
-function proof(key: Buffer, role: 'connect' | 'accept', theirs: Buffer, mine: Buffer, rank: number): Buffer {
+function proof(key: Buffer, role: 'connect' | 'accept', theirs: Buffer, mine: Buffer, rank: number, channel: Buffer): Buffer {
   const rankBytes = Buffer.alloc(4);
   rankBytes.writeUInt32BE(rank);
-  return createHmac('sha256', key).update(`swarmsim-${role}`).update(theirs).update(mine).update(rankBytes).digest();
+  return createHmac('sha256', key).update(`swarmsim-${role}`).update(theirs).update(mine).update(rankBytes).update(channel).digest();
 }
 
+/** The key a claimed rank must prove: one for all (the job key), or looked up per rank. */
+export type KeyFor = Buffer | ((peer: number) => Promise<AcceptKey>);
+
 /** Runs the acceptor's side; resolves with the connector's rank. */
-export async function acceptHandshake(socket: FramedSocket, key: Buffer, rank: number, timeoutMs = HANDSHAKE_TIMEOUT_MS): Promise<number> {
+export async function acceptHandshake(socket: FramedSocket, key: KeyFor, rank: number, timeoutMs = HANDSHAKE_TIMEOUT_MS): Promise<number> {
   const challenge = randomBytes(NONCE_BYTES);
   socket.write(FrameKind.CHALLENGE, challenge);
   const frame = await socket.next(timeoutMs, 'proof of the job key');
@@ -35,13 +42,19 @@ export async function acceptHandshake(socket: FramedSocket, key: Buffer, rank: n
   const theirRank = frame.body.readUInt32BE(0);
   const theirNonce = frame.body.subarray(4, 4 + NONCE_BYTES);
   const mac = frame.body.subarray(4 + NONCE_BYTES);
-  if (!timingSafeEqual(mac, proof(key, 'connect', challenge, theirNonce, theirRank))) {
+  const expected = Buffer.isBuffer(key) ? { key, wrong: 'wrong job key' } : await key(theirRank);
+  if ('refused' in expected) {
+    socket.write(FrameKind.REFUSED, 'not taken');
+    throw new HandshakeError(expected.refused);
+  }
+  const channel = socket.channelBinding();
+  if (!timingSafeEqual(mac, proof(expected.key, 'connect', challenge, theirNonce, theirRank, channel))) {
     socket.write(FrameKind.REFUSED, 'wrong job key');
-    throw new HandshakeError('wrong job key');
+    throw new HandshakeError(expected.wrong);
   }
   const rankBytes = Buffer.alloc(4);
   rankBytes.writeUInt32BE(rank);
-  socket.write(FrameKind.WELCOME, Buffer.concat([rankBytes, proof(key, 'accept', theirNonce, challenge, rank)]));
+  socket.write(FrameKind.WELCOME, Buffer.concat([rankBytes, proof(expected.key, 'accept', theirNonce, challenge, rank, channel)]));
   socket.setLimit(MAX_FRAME_BYTES);
   return theirRank;
 }
@@ -71,12 +84,13 @@ export async function connectHandshake(
   const nonce = randomBytes(NONCE_BYTES);
   const rankBytes = Buffer.alloc(4);
   rankBytes.writeUInt32BE(rank);
-  socket.write(FrameKind.PROOF, Buffer.concat([rankBytes, nonce, proof(key, 'connect', frame.body, nonce, rank)]));
+  const channel = socket.channelBinding();
+  socket.write(FrameKind.PROOF, Buffer.concat([rankBytes, nonce, proof(key, 'connect', frame.body, nonce, rank, channel)]));
   const welcome = await nextOrBusy(socket, timeoutMs, 'proof of the job key');
   if (welcome.kind !== FrameKind.WELCOME || welcome.body.length !== 4 + MAC_BYTES) throw new HandshakeError('refused our proof');
   const theirRank = welcome.body.readUInt32BE(0);
-  if (!timingSafeEqual(welcome.body.subarray(4), proof(key, 'accept', nonce, frame.body, theirRank))) {
-    throw new HandshakeError('answered with a wrong proof of the job key');
+  if (!timingSafeEqual(welcome.body.subarray(4), proof(key, 'accept', nonce, frame.body, theirRank, channel))) {
+    throw new HandshakeError(`answered with a wrong proof: it is not rank ${theirRank} of this job`);
   }
   if (expected !== undefined && theirRank !== expected) throw new HandshakeError(`is rank ${theirRank}, not rank ${expected}`);
   socket.setLimit(MAX_FRAME_BYTES);

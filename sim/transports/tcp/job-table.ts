@@ -12,6 +12,8 @@ export interface TableSettings extends Pick<
   'strategy' | 'freeRiders' | 'churn' | 'pipeline' | 'faults' | 'timedFaults' | 'stallTimeoutMs' | 'traced'
 > {
   addresses: [string, number][];
+  /** This rank's pair keys (link-keys.ts). */
+  peerKeys: string[];
   lost: number[];
   trackers: 1 | 2;
 }
@@ -22,6 +24,7 @@ export function jobTable(settings: TableSettings, rank: number, restarted: boole
   return {
     type: 'table',
     addresses: settings.addresses,
+    peerKeys: settings.peerKeys,
     strategy: settings.strategy,
     freeRider: settings.freeRiders?.includes(rank) ?? false,
     arriveMs: clientChurn(settings.churn, rank).arriveMs ?? 0,

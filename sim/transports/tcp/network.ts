@@ -1,26 +1,30 @@
 /**
- * One rank's end of the TCP mesh: a listener, an authenticated connection per peer it
- * talks to, and protocol messages batched per destination. Connections are made on first
- * use; whichever connection to a peer exists first carries everything this rank sends to
- * it, so messages to one rank stay in order. Frames from a peer are checked (schema, size)
- * before anything is delivered; a connection that fails a check is closed.
+ * One rank's end of the TCP mesh: a listener, a TLS connection per peer it talks to
+ * (secure-socket.ts) whose rank is proved (handshake.ts, link-keys.ts), and protocol
+ * messages batched per destination. Connections are made on first use; whichever
+ * connection to a peer exists first carries everything this rank sends to it, so messages
+ * to one rank stay in order. A rank is bound to the first accepted connection that carried
+ * a frame: while it lives, another claiming that rank is refused. Frames from a peer are
+ * checked (schema, size) before anything is delivered; a connection that fails a check is
+ * closed.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import type { Server } from 'node:tls';
 import { SWARM_LAYOUT } from '../../../ranks/protocol.js';
 import type { Mailbox } from '../../comm/mailbox.js';
-import { batchProblem, decodeBatch, encodeInto } from '../../comm/wire-layout.js';
-import { FlushQueue, type Flushable } from '../batched-link.js';
+import { batchProblem, decodeBatch } from '../../comm/wire-layout.js';
+import { FlushQueue } from '../batched-link.js';
 import { FrameKind, type Frame } from './frames.js';
 import { describeAddress, FramedSocket } from './framed-socket.js';
-import { acceptHandshake, connectHandshake, HandshakeError } from './handshake.js';
-import { openSocket } from './open-socket.js';
+import { acceptHandshake, connectHandshake, HANDSHAKE_TIMEOUT_MS, HandshakeError } from './handshake.js';
+import type { LinkKeys } from './link-keys.js';
+import { PeerLink } from './peer-link.js';
 import { RefusalLog } from './refusal-log.js';
 import { peerMayAnswer, retryUntil } from './retry.js';
+import { linkSecurity, openSecureSocket, secureServer, type LinkSecurity } from './secure-socket.js';
 
 /** Messages waiting unread in a rank's mailbox past which the peer that sent more is refused. */
 const MAX_UNREAD_LETTERS = 1_000_000;
-/** A batch is written once it holds this many flat values, without waiting for the flush turn. */
-const BATCH_VALUES = 16_384;
 /** How long a refused connection may stay half-open while its refusal goes out. */
 const REFUSAL_GRACE_MS = 1000;
 
@@ -37,50 +41,15 @@ export interface NetworkEvents {
   connectTimeoutMs?: number;
 }
 
-class PeerLink implements Flushable {
-  socket: FramedSocket | undefined;
-  private batch: unknown[] = [];
-  /** Frames held, in order, until the connection exists. */
-  private readonly waiting: [FrameKind, string][] = [];
-
-  constructor(private readonly flusher: FlushQueue) {}
-
-  push(tag: number, payload: unknown): void {
-    if (this.batch.length === 0 && this.socket) this.flusher.mark(this);
-    encodeInto(this.batch, SWARM_LAYOUT, tag, payload);
-    if (this.batch.length >= BATCH_VALUES) this.flush();
-  }
-
-  control(message: object): void {
-    const text = JSON.stringify(message);
-    if (this.socket) {
-      this.flush();
-      this.socket.write(FrameKind.CONTROL, text);
-      return;
-    }
-    // Held behind the protocol messages queued before it, as it would have been sent.
-    if (this.batch.length > 0) this.waiting.push([FrameKind.BATCH, JSON.stringify(this.batch)]);
-    this.batch = [];
-    this.waiting.push([FrameKind.CONTROL, text]);
-  }
-
-  attach(socket: FramedSocket): void {
-    this.socket = socket;
-    for (const [kind, text] of this.waiting.splice(0)) socket.write(kind, text);
-    this.flush();
-  }
-
-  flush(): void {
-    if (!this.socket || this.batch.length === 0) return;
-    this.socket.write(FrameKind.BATCH, JSON.stringify(this.batch));
-    this.batch = [];
-  }
-}
-
 export class TcpNetwork {
   private readonly flusher = new FlushQueue();
   private readonly links: (PeerLink | undefined)[];
+  /** Per peer, the accepted connection its rank is bound to. */
+  private readonly inbound: (FramedSocket | undefined)[] = [];
   private readonly sockets = new Set<FramedSocket>();
+  /** Accepted connections still in their TLS handshake, by remote address. */
+  private readonly securing = new Map<string, Socket>();
+  private readonly security: LinkSecurity;
   private server: Server | undefined;
   private addresses: (readonly [string, number])[] = [];
   private closing = false;
@@ -91,18 +60,34 @@ export class TcpNetwork {
   constructor(
     readonly rank: number,
     readonly size: number,
-    private readonly key: Buffer,
+    readonly keys: LinkKeys,
     /** Where protocol messages from peers are delivered; a test fault may swap in one nobody reads. */
     public intake: Mailbox,
     private readonly events: NetworkEvents,
   ) {
     this.links = new Array<PeerLink | undefined>(size);
     this.refusals = new RefusalLog((line) => events.log(line));
+    this.security = linkSecurity(keys.jobKey);
   }
 
   /** Listens on host:port (port 0: any free port); resolves with the port. */
   listen(host: string, port: number): Promise<number> {
-    const server = createServer((socket) => this.accepted(socket));
+    const server = secureServer(
+      this.security,
+      (socket) => {
+        const framed = this.track(new FramedSocket(socket));
+        this.securing.delete(framed.remote);
+        this.handshake(framed);
+      },
+      // One this rank closed itself as the job ended is nobody's fault.
+      (reason, remote) => this.closing || this.refusals.refused(`refused a connection from ${remote}: ${reason}`),
+    );
+    // Until its TLS handshake ends a connection is only this: closed with the rest at the end.
+    server.on('connection', (raw: Socket) => {
+      const remote = describeAddress(raw.remoteAddress, raw.remotePort);
+      this.securing.set(remote, raw);
+      raw.once('close', () => this.securing.delete(remote));
+    });
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -114,9 +99,10 @@ export class TcpNetwork {
     });
   }
 
-  /** Every rank's listener, by rank: where to connect on first use. */
-  setAddresses(addresses: readonly (readonly [string, number])[]): void {
+  /** Every rank's listener, by rank: where to connect on first use; and, at a rank, its row of pair keys. */
+  setTable(addresses: readonly (readonly [string, number])[], keys?: readonly string[]): void {
     this.addresses = [...addresses];
+    if (keys) this.keys.learn(keys);
   }
 
   /** A rank started again listens at host:port: what is sent to it from now on goes there. */
@@ -146,14 +132,15 @@ export class TcpNetwork {
    * rank that answers (`expected` when given). Rejects if the connection cannot be made.
    */
   async connect(host: string, port: number, expected?: number): Promise<{ peer: number; localAddress: string }> {
-    const socket = await openSocket(host, port);
+    const key = this.keys.forDial(expected ?? this.keys.coordinator);
+    const socket = await openSecureSocket(host, port, this.security);
     if (this.closing) {
       socket.destroy();
       throw new Error('the network closed while connecting');
     }
     const framed = this.track(new FramedSocket(socket));
     try {
-      const peer = await connectHandshake(framed, this.key, this.rank, expected);
+      const peer = await connectHandshake(framed, key, this.rank, expected);
       // Closed meanwhile (the coordinator went silent, the job ended): a late link would keep the process alive.
       if (this.closing) throw new Error('the network closed while connecting');
       this.adopt(framed, peer);
@@ -170,6 +157,7 @@ export class TcpNetwork {
     this.refusals.flush();
     this.flushAll();
     this.server?.close();
+    for (const raw of this.securing.values()) raw.destroy();
     for (const socket of this.sockets) socket.finish();
   }
 
@@ -178,6 +166,7 @@ export class TcpNetwork {
     this.closing = true;
     this.refusals.flush();
     this.server?.close();
+    for (const raw of this.securing.values()) raw.destroy();
     for (const socket of this.sockets) socket.destroy('shut down');
   }
 
@@ -212,14 +201,13 @@ export class TcpNetwork {
     return socket;
   }
 
-  private accepted(raw: Socket): void {
-    const socket = this.track(new FramedSocket(raw));
+  private handshake(socket: FramedSocket): void {
     if (this.closing) {
       socket.write(FrameKind.REFUSED, 'the job is ending');
       socket.finish(REFUSAL_GRACE_MS);
       return;
     }
-    acceptHandshake(socket, this.key, this.rank).then(
+    acceptHandshake(socket, (peer) => this.keys.forAccept(peer, HANDSHAKE_TIMEOUT_MS), this.rank).then(
       (peer) => {
         if (peer === this.rank || peer >= this.size) {
           this.refusals.refused(
@@ -234,7 +222,8 @@ export class TcpNetwork {
         socket.listen((first) => this.adopt(socket, peer, first));
       },
       (error: unknown) => {
-        this.refusals.refused(`refused a connection from ${socket.remote}: ${(error as Error).message}`);
+        // Closed by its dialer, which gave up on a busy machine and dials again: no refusal.
+        if (socket.reason !== 'closed') this.refusals.refused(`refused a connection from ${socket.remote}: ${(error as Error).message}`);
         // A refusal frame written is let out before the close; anything else ends at once.
         if (error instanceof HandshakeError) socket.finish(REFUSAL_GRACE_MS);
         else socket.destroy('failed the handshake');
@@ -243,6 +232,7 @@ export class TcpNetwork {
   }
 
   private adopt(socket: FramedSocket, peer: number, first?: Frame): void {
+    if (first && !this.bind(socket, peer)) return;
     let link = this.links[peer];
     if (!link) this.links[peer] = link = new PeerLink(this.flusher);
     const returning = link.socket?.closed === true;
@@ -283,6 +273,22 @@ export class TcpNetwork {
     };
     if (first) take(first);
     socket.listen(take);
+  }
+
+  /**
+   * Binds `peer` to this accepted connection, unless a live one is bound to it already: a
+   * second process claiming a rank (it holds the keys, or replays a registration) is refused
+   * and logged, and its close is no loss of the rank.
+   */
+  private bind(socket: FramedSocket, peer: number): boolean {
+    const bound = this.inbound[peer];
+    if (bound && !bound.closed) {
+      this.refusals.refused(`refused a connection from ${socket.remote}: it claims rank ${peer}, already connected from ${bound.remote}`);
+      socket.destroy('a second connection claiming a bound rank');
+      return false;
+    }
+    this.inbound[peer] = socket;
+    return true;
   }
 
   private refuse(socket: FramedSocket, peer: number, what: string): void {

@@ -1,0 +1,116 @@
+/**
+ * Every connection of a job is TLS 1.3 keyed by the job key (TLS-PSK, no certificates):
+ * after the handshake every byte is encrypted and integrity-checked, so nobody on the path
+ * can read, change, inject or replay a frame, and the key never travels. Each handshake
+ * makes fresh (EC)DHE keys, so a recorded connection is no use later either.
+ */
+import { hkdfSync } from 'node:crypto';
+import {
+  connect as tlsConnect,
+  createSecureContext,
+  createServer,
+  type SecureContext,
+  type SecureContextOptions,
+  type Server,
+  type TLSSocket,
+} from 'node:tls';
+import { describeAddress } from './framed-socket.js';
+import { HandshakeBusy, HandshakeError } from './handshake.js';
+import { tlsProblem } from './tls-errors.js';
+
+/** How long a connect, TLS handshake included, may take before it counts as busy (and is tried again: retry.ts). */
+export const CONNECT_TIMEOUT_MS = 5000;
+/** How long an accepted connection has to finish its TLS handshake. */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 5000;
+
+/** Every rank of a job names itself the same: who it is, it proves inside the channel (handshake.ts). */
+const IDENTITY = 'swarmsim-job';
+/** OpenSSL's TLS 1.3 PSK through Node's callback needs a SHA-256 suite. */
+const CIPHERS = 'TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256';
+const VERSIONS = { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', ciphers: CIPHERS } as const satisfies SecureContextOptions;
+
+/** The TLS side of a job key. */
+export interface LinkSecurity {
+  readonly psk: Buffer;
+  /** One context for every connection this process opens: a fresh one per connect costs a fifth of a handshake. */
+  readonly context: SecureContext;
+}
+
+/**
+ * The PSK is derived from the key, not the key itself: a key of any length fits TLS's
+ * limit, and the channel never shares a key with the handshake's HMAC.
+ */
+export function linkSecurity(jobKey: Buffer): LinkSecurity {
+  return { psk: Buffer.from(hkdfSync('sha256', jobKey, 'swarmsim', 'tls-1.3 psk', 32)), context: createSecureContext(VERSIONS) };
+}
+
+/**
+ * A listener that speaks TLS with the job's PSK: `secured` gets each connection that finished
+ * its handshake, `refused` the reason for each that did not (closed here at once).
+ */
+export function secureServer(
+  security: LinkSecurity,
+  secured: (socket: TLSSocket) => void,
+  refused: (reason: string, remote: string) => void,
+): Server {
+  const server = createServer(
+    {
+      ...VERSIONS,
+      // A silent peer (slowloris, a port scan) holds nothing past this.
+      handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+      pskCallback: (_, identity) => (identity === IDENTITY ? security.psk : null),
+    },
+    secured,
+  );
+  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket) => {
+    const remote = describeAddress(socket.remoteAddress, socket.remotePort);
+    // Node leaves a connection that failed its handshake open (a timed-out one, too).
+    socket.destroy();
+    // One its dialer gave up on (a busy machine; it dials again) is no refusal.
+    if (error.code === 'ECONNRESET') return;
+    refused(
+      error.code === 'ERR_TLS_HANDSHAKE_TIMEOUT'
+        ? `the TLS handshake did not finish within ${TLS_HANDSHAKE_TIMEOUT_MS / 1000} s`
+        : (tlsProblem(error) ?? error.message),
+      remote,
+    );
+  });
+  return server;
+}
+
+/**
+ * A TLS connection to host:port with Nagle off. A wrong key is final (HandshakeError); a
+ * connection closed or timed out before the handshake ends is a busy listener
+ * (HandshakeBusy, or the socket's own code), worth another try.
+ */
+export function openSecureSocket(host: string, port: number, security: LinkSecurity): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({
+      ...VERSIONS,
+      secureContext: security.context,
+      host,
+      port,
+      pskCallback: () => ({ psk: security.psk, identity: IDENTITY }),
+    });
+    socket.setNoDelay(true);
+    const timer = setTimeout(() => {
+      const error: NodeJS.ErrnoException = new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`);
+      error.code = 'ETIMEDOUT';
+      socket.destroy(error);
+    }, CONNECT_TIMEOUT_MS);
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      const problem = tlsProblem(error);
+      if (problem === 'wrong job key') reject(new HandshakeError(`refused this rank: ${problem}`));
+      else if (problem) reject(new HandshakeError(problem));
+      // Closed by a listener too busy to answer (it gave up waiting for us) once TCP was up.
+      else if (error.code === 'ECONNRESET' && socket.connecting === false) reject(new HandshakeBusy(error.message));
+      else reject(error);
+    });
+  });
+}

@@ -1,0 +1,201 @@
+import { createServer, connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Tag } from '../ranks/protocol.js';
+import { Mailbox } from '../sim/comm/mailbox.js';
+import { FramedSocket } from '../sim/transports/tcp/framed-socket.js';
+import { FrameKind } from '../sim/transports/tcp/frames.js';
+import { connectHandshake } from '../sim/transports/tcp/handshake.js';
+import { LinkKeys } from '../sim/transports/tcp/link-keys.js';
+import { TcpNetwork } from '../sim/transports/tcp/network.js';
+import { linkSecurity, openSecureSocket } from '../sim/transports/tcp/secure-socket.js';
+import { generated } from './helpers/cli.js';
+import { freePort, startSim, waitFor } from './helpers/processes.js';
+
+const JOB_KEY = Buffer.from('links-test-job-key-0123456789abcdef');
+const SIZE = 3;
+
+interface Node {
+  network: TcpNetwork;
+  mailbox: Mailbox;
+  logs: string[];
+  lost: string[];
+  port: number;
+}
+
+const made: TcpNetwork[] = [];
+afterEach(() => {
+  for (const network of made.splice(0)) network.destroy();
+});
+
+async function node(rank: number, keys: LinkKeys): Promise<Node> {
+  const mailbox = new Mailbox();
+  const logs: string[] = [];
+  const lost: string[] = [];
+  const network = new TcpNetwork(rank, SIZE, keys, mailbox, {
+    control: () => undefined,
+    lost: (peer, reason) => lost.push(`${peer}: ${reason}`),
+    log: (line) => logs.push(line),
+    connectTimeoutMs: 2000,
+  });
+  made.push(network);
+  const port = await network.listen('127.0.0.1', 0);
+  return { network, mailbox, logs, lost, port };
+}
+
+/** A coordinator (rank 0) and two ranks that have their tables, as after registration. */
+async function job(): Promise<{ coordinator: LinkKeys; nodes: Node[] }> {
+  const coordinator = LinkKeys.issued(JOB_KEY, 0);
+  const nodes = [await node(0, coordinator), await node(1, LinkKeys.held(JOB_KEY, 1, 0)), await node(2, LinkKeys.held(JOB_KEY, 2, 0))];
+  const addresses = nodes.map((n) => ['127.0.0.1', n.port] as const);
+  nodes[0].network.setTable(addresses);
+  for (const rank of [1, 2]) nodes[rank].network.setTable(addresses, coordinator.rowFor(rank, SIZE));
+  return { coordinator, nodes };
+}
+
+/** Dials `port` over TLS with the job key and claims `rank` with `key`; resolves with the handshake's end. */
+async function claim(port: number, rank: number, key: Buffer): Promise<{ framed: FramedSocket; result: Promise<number> }> {
+  const socket = await openSecureSocket('127.0.0.1', port, linkSecurity(JOB_KEY));
+  const framed = new FramedSocket(socket);
+  return { framed, result: connectHandshake(framed, key, rank, undefined, 2000) };
+}
+
+describe('which rank a connection may claim', () => {
+  it('carries messages between ranks that prove their pair key', async () => {
+    const { nodes } = await job();
+    nodes[1].network.post(2, Tag.SEGMENT_REQUEST, { file: 'file1', index: 3, hash: 'h' });
+    nodes[1].network.flushAll();
+    expect(await waitFor(() => nodes[2].mailbox.queued === 1, 3000)).toBe(true);
+    expect(nodes[2].mailbox.take()).toMatchObject({ source: 1, tag: Tag.SEGMENT_REQUEST, payload: { file: 'file1', index: 3 } });
+    expect([...nodes[1].logs, ...nodes[2].logs]).toEqual([]);
+  });
+
+  it('refuses a holder of the job key that claims another rank to a rank, and logs it', async () => {
+    const { nodes } = await job();
+    // It claims rank 2 to rank 1 (and rank 0 to rank 2: a forged coordinator) with the only key it has.
+    const asRank2 = await claim(nodes[1].port, 2, JOB_KEY);
+    const asCoordinator = await claim(nodes[2].port, 0, JOB_KEY);
+    await expect(asRank2.result).rejects.toThrow();
+    await expect(asCoordinator.result).rejects.toThrow();
+    expect(await waitFor(() => nodes[1].logs.length > 0 && nodes[2].logs.length > 0, 3000)).toBe(true);
+    expect(nodes[1].logs.join('\n')).toMatch(/refused a connection from 127\.0\.0\.1:\d+: it claims rank 2 but cannot prove it/);
+    expect(nodes[2].logs.join('\n')).toMatch(/refused a connection from 127\.0\.0\.1:\d+: it claims rank 0 but cannot prove it/);
+    // The real rank 2 still reaches rank 1, which lost nobody.
+    nodes[2].network.post(1, Tag.SEGMENT_REQUEST, { file: 'file1', index: 0, hash: 'h' });
+    nodes[2].network.flushAll();
+    expect(await waitFor(() => nodes[1].mailbox.queued === 1, 3000)).toBe(true);
+    expect(nodes[1].lost).toEqual([]);
+  });
+
+  it('binds a rank to the first connection that carried a frame: a second claim is refused and is no loss', async () => {
+    const { nodes } = await job();
+    // Rank 1 registers: its connection to the coordinator carries a frame.
+    nodes[1].network.control(0, { type: 'hello' });
+    nodes[1].network.flushAll();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A process with the job key claims rank 1 at the coordinator too, and sends as it.
+    const second = await claim(nodes[0].port, 1, JOB_KEY);
+    expect(await second.result).toBe(0);
+    second.framed.write(FrameKind.CONTROL, JSON.stringify({ type: 'hello' }));
+    expect(await waitFor(() => second.framed.closed, 3000)).toBe(true);
+    expect(nodes[0].logs.join('\n')).toMatch(
+      /refused a connection from 127\.0\.0\.1:\d+: it claims rank 1, already connected from 127\.0\.0\.1:\d+/,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(nodes[0].lost).toEqual([]);
+    // Rank 1's own connection still carries its messages.
+    nodes[1].network.post(0, Tag.SEGMENT_REQUEST, { file: 'file1', index: 1, hash: 'h' });
+    nodes[1].network.flushAll();
+    expect(await waitFor(() => nodes[0].mailbox.queued === 1, 3000)).toBe(true);
+  });
+});
+
+/**
+ * A relay on the path to rank 0, as an attacker without the key would be: it records what
+ * the client sends, and may flip one byte of the client's `flipChunk`-th chunk.
+ */
+async function relay(target: number, flipChunk?: number): Promise<{ port: number; sent: Buffer[]; close: () => void }> {
+  const sent: Buffer[] = [];
+  const sockets: Socket[] = [];
+  const server = createServer((inward) => {
+    const outward = connect(target, '127.0.0.1');
+    sockets.push(inward, outward);
+    let chunks = 0;
+    inward.on('data', (chunk: Buffer) => {
+      chunks++;
+      sent.push(Buffer.from(chunk));
+      if (chunks === flipChunk) chunk[chunk.length >> 1] ^= 0x01;
+      outward.write(chunk);
+    });
+    outward.on('data', (chunk: Buffer) => inward.write(chunk));
+    for (const [from, to] of [
+      [inward, outward],
+      [outward, inward],
+    ]) {
+      from.on('error', () => to.destroy());
+      from.on('close', () => to.destroy());
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return { port, sent, close: () => (server.close(), sockets.forEach((socket) => socket.destroy())) };
+}
+
+describe('a relay on the path between ranks, without the key', () => {
+  const keyed = { ...process.env, SIM_JOB_KEY: JOB_KEY.toString() };
+
+  /** A 4-rank job under `sim rank`; rank 3 reaches rank 0 through a relay. */
+  async function rankJob(seed: string, flipChunk?: number) {
+    const dir = generated(['--ranks', '4', '--files', '3', '--segments', '200', '--wants', '2', '--seed', seed]);
+    const port = await freePort();
+    const tap = await relay(port, flipChunk);
+    const start = (rank: number) =>
+      startSim(
+        [
+          'rank',
+          dir,
+          '--rank',
+          String(rank),
+          '--size',
+          '4',
+          '--coordinator',
+          `127.0.0.1:${rank === 3 ? tap.port : port}`,
+          '--out',
+          join(dir, 'out'),
+        ],
+        keyed,
+      );
+    return { port, tap, start };
+  }
+
+  it('cannot replay a recorded connection: rank 0 refuses it, logs it, and the job completes', async () => {
+    const { port, tap, start } = await rankJob('replay');
+    const ends = Promise.all([0, 1, 2, 3].map((rank) => start(rank).exited));
+    expect(await waitFor(() => tap.sent.length >= 4, 10_000)).toBe(true);
+    // Everything rank 3 sent so far, its TLS handshake and its registration, sent again on a connection of its own.
+    const replay = connect(port, '127.0.0.1', () => replay.end(Buffer.concat(tap.sent)));
+    replay.on('error', () => undefined);
+    const [rank0, ...clients] = await ends;
+    tap.close();
+    expect([rank0.status, ...clients.map((end) => end.status)]).toEqual([0, 0, 0, 0]);
+    expect(rank0.stdout).toMatch(/all correct/);
+    expect(rank0.stderr).toMatch(
+      /refused a connection from 127\.0\.0\.1:\d+: (a TLS record failed its integrity check|failed the TLS handshake)/,
+    );
+    expect(rank0.stderr).not.toMatch(/claims rank|register/);
+  }, 30_000);
+
+  it('cannot change a byte of an established connection: both ends close it and log why, and nothing changed is taken', async () => {
+    // The client's 8th chunk is past its registration: the job has started.
+    const { tap, start } = await rankJob('flip', 8);
+    const [rank0, ...clients] = await Promise.all([0, 1, 2, 3].map((rank) => start(rank).exited));
+    tap.close();
+    const tampered = /lost rank 0 \(the tracker\): its connection ended: a TLS record failed its integrity check \(changed on the way\)/;
+    expect(clients[2].stderr).toMatch(tampered);
+    expect(rank0.stderr).toMatch(/lost rank 3: its connection ended: a TLS record failed its integrity check \(changed on the way\)/);
+    // Without link resumption the rank is lost, as the fault rules say; what was written is right.
+    expect([rank0.status, ...clients.map((end) => end.status)]).toEqual([1, 0, 0, 1]);
+    expect(rank0.stdout).toMatch(/outputs written to .*, all correct/);
+    expect(rank0.stdout).toMatch(/FAILED: rank 3 was lost with no fault asking for it/);
+  }, 30_000);
+});
