@@ -63,6 +63,28 @@ export const VERB_OPTIONS = {
     defaultText: '1..10',
     bad: ['--seeds', '9..1'],
   }),
+  launcher: value({
+    flags: '--launcher <name>',
+    help: 'slurm: write the sweep as a Slurm array job (a task per strategy and seed) and a job that merges their results into the report, instead of running it here',
+    parse: parse.oneOf(['slurm'] as const),
+    bad: ['--launcher', 'pbs'],
+  }),
+  submit: toggle({
+    flags: '--submit',
+    help: 'with --launcher slurm: also submit both jobs with sbatch',
+    bad: ['--submit'],
+  }),
+  task: value({
+    flags: '--task <k>',
+    help: "run only the sweep's k-th (strategy, seed) pair and keep its result for --merge (what a Slurm array task runs)",
+    parse: parse.wholeNumber(0),
+    bad: ['--task', 'first'],
+  }),
+  merge: toggle({
+    flags: '--merge',
+    help: "write the sweep's report from the results its array tasks left (what the Slurm merge job runs)",
+    bad: ['--merge'],
+  }),
 
   // sim gen.
   files: value({ flags: '--files <f>', help: 'number of files', parse: parse.wholeNumber(1), bad: ['--files', '0'] }),

@@ -6,20 +6,39 @@ import { jsonResult, note, print, printJson } from '../print.js';
 import { verb } from '../verb.js';
 import { describeArrivals } from '../../job/arrivals.js';
 import { NETWORK_OPTIONS, networkArgs, networkSettings } from '../virtual-flags.js';
+import type { SweepOptions } from '../../commands/sweep.js';
+import { launchedSweep } from './sweep-launcher.js';
 
 export const sweepVerb = verb({
   name: 'sweep',
   description:
     'run every (strategy, seed) pair as an independent virtual-time simulation, on every core, and compare the strategies: mean and spread of load and completion, as CSV and charts',
   args: [{ name: '<input-dir>', help: 'folder holding in1.txt .. in<N-1>.txt' }],
-  options: ['strategy', 'freeRiders', 'arrivals', 'seedTime', 'seeds', 'out', 'workers', 'quiet', 'json', ...NETWORK_OPTIONS],
+  options: [
+    'strategy',
+    'freeRiders',
+    'arrivals',
+    'seedTime',
+    'seeds',
+    'out',
+    'workers',
+    'quiet',
+    'json',
+    'launcher',
+    'submit',
+    'task',
+    'merge',
+    ...NETWORK_OPTIONS,
+  ],
   defaults: { strategy: [...BUILTIN_CHOICES], out: 'sweep' },
+  // What the Slurm scripts run.
+  hidden: ['task', 'merge'],
   action: async ([inputDir], flags) => {
     if (flags.workers === 'all')
       throw new InputError('--workers', 'a sweep runs this many simulations at once: expected a whole number, got "all"');
     const { sweepCommand } = await import('../../commands/sweep.js');
     const { textTable } = await import('../text-table.js');
-    const outcome = await sweepCommand({
+    const options: SweepOptions = {
       inputDir,
       strategies: flags.strategy,
       freeRiderCount: flags.freeRiders,
@@ -37,7 +56,10 @@ export const sweepVerb = verb({
                 ? `[${done}/${total}] ${row.strategy} seed ${row.seed}: FAILED\n`
                 : `[${done}/${total}] ${row.strategy} seed ${row.seed}: Jain ${row.jain.toFixed(3)}, done at ${row.completionSeconds.toFixed(2)} s${row.ok ? '' : ', WRONG OUTPUT'}\n`,
             ),
-    });
+    };
+    const launched = await launchedSweep(options, flags);
+    if (launched === 'done') return;
+    const outcome = launched ?? (await sweepCommand(options));
     for (const row of outcome.rows.filter((r) => r.problem !== undefined)) {
       const replay = replayRun({
         inputDir,
