@@ -1,4 +1,6 @@
 import { createServer, connect, type Socket } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Tag } from '../ranks/protocol.js';
@@ -9,7 +11,8 @@ import { connectHandshake } from '../sim/transports/tcp/handshake.js';
 import { LinkKeys } from '../sim/transports/tcp/link-keys.js';
 import { TcpNetwork } from '../sim/transports/tcp/network.js';
 import { linkSecurity, openSecureSocket } from '../sim/transports/tcp/secure-socket.js';
-import { generated } from './helpers/cli.js';
+import type { SiteCertificates } from '../sim/transports/tcp/site-certificates.js';
+import { CLI_PATH, generated } from './helpers/cli.js';
 import { freePort, startSim, waitFor } from './helpers/processes.js';
 
 const JOB_KEY = Buffer.from('links-test-job-key-0123456789abcdef');
@@ -28,7 +31,7 @@ afterEach(() => {
   for (const network of made.splice(0)) network.destroy();
 });
 
-async function node(rank: number, keys: LinkKeys): Promise<Node> {
+async function node(rank: number, keys: LinkKeys, certificates?: SiteCertificates): Promise<Node> {
   const mailbox = new Mailbox();
   const logs: string[] = [];
   const lost: string[] = [];
@@ -37,16 +40,21 @@ async function node(rank: number, keys: LinkKeys): Promise<Node> {
     lost: (peer, reason) => lost.push(`${peer}: ${reason}`),
     log: (line) => logs.push(line),
     connectTimeoutMs: 2000,
+    certificates,
   });
   made.push(network);
   const port = await network.listen('127.0.0.1', 0);
   return { network, mailbox, logs, lost, port };
 }
 
-/** A coordinator (rank 0) and two ranks that have their tables, as after registration. */
-async function job(): Promise<{ coordinator: LinkKeys; nodes: Node[] }> {
+/** A coordinator (rank 0) and two ranks that have their tables, as after registration; rank 2 may have certificates of its own. */
+async function job(certificates?: SiteCertificates, rank2 = certificates): Promise<{ coordinator: LinkKeys; nodes: Node[] }> {
   const coordinator = LinkKeys.issued(JOB_KEY, 0);
-  const nodes = [await node(0, coordinator), await node(1, LinkKeys.held(JOB_KEY, 1, 0)), await node(2, LinkKeys.held(JOB_KEY, 2, 0))];
+  const nodes = [
+    await node(0, coordinator, certificates),
+    await node(1, LinkKeys.held(JOB_KEY, 1, 0), certificates),
+    await node(2, LinkKeys.held(JOB_KEY, 2, 0), rank2),
+  ];
   const addresses = nodes.map((n) => ['127.0.0.1', n.port] as const);
   nodes[0].network.setTable(addresses);
   for (const rank of [1, 2]) nodes[rank].network.setTable(addresses, coordinator.rowFor(rank, SIZE));
@@ -107,6 +115,87 @@ describe('which rank a connection may claim', () => {
     nodes[1].network.post(0, Tag.SEGMENT_REQUEST, { file: 'file1', index: 1, hash: 'h' });
     nodes[1].network.flushAll();
     expect(await waitFor(() => nodes[0].mailbox.queued === 1, 3000)).toBe(true);
+  });
+});
+
+const pem = (name: string): string => readFileSync(join('test/fixtures/tls', `${name}.pem`), 'utf8');
+const site = (who: 'site' | 'other'): SiteCertificates => ({ cert: pem(`${who}-rank`), key: pem(`${who}-rank-key`), ca: pem('site-ca') });
+
+describe("a site's certificates in place of the PSK", () => {
+  it('carries messages between ranks whose certificates the site CA signed', async () => {
+    const { nodes } = await job(site('site'));
+    nodes[1].network.post(2, Tag.SEGMENT_REQUEST, { file: 'file1', index: 3, hash: 'h' });
+    nodes[1].network.flushAll();
+    expect(await waitFor(() => nodes[2].mailbox.queued === 1, 3000)).toBe(true);
+    expect([...nodes[1].logs, ...nodes[2].logs]).toEqual([]);
+  });
+
+  it('refuses a rank whose certificate another CA signed, at both ends, and logs why', async () => {
+    const { nodes } = await job(site('site'), site('other'));
+    // Rank 1 dials rank 2 and finds its certificate foreign; rank 2 dials rank 1, which finds the same.
+    nodes[1].network.post(2, Tag.SEGMENT_REQUEST, { file: 'file1', index: 0, hash: 'h' });
+    nodes[2].network.post(1, Tag.SEGMENT_REQUEST, { file: 'file1', index: 0, hash: 'h' });
+    nodes[1].network.flushAll();
+    nodes[2].network.flushAll();
+    expect(await waitFor(() => nodes[1].lost.length > 0 && nodes[2].lost.length > 0, 5000)).toBe(true);
+    expect(nodes[1].lost[0]).toMatch(/^2: cannot connect to 127\.0\.0\.1:\d+: its certificate is not one --tls-ca signed \(\w+\)$/);
+    const refusal = /refused a connection from 127\.0\.0\.1:\d+: its certificate is not one --tls-ca signed \(\w+\)/;
+    expect(nodes[1].logs.join('\n')).toMatch(refusal);
+    expect(nodes[2].lost[0]).toMatch(
+      /^1: cannot connect to 127\.0\.0\.1:\d+: refused this rank: its certificate is not one --tls-ca signed/,
+    );
+    expect(nodes[1].mailbox.queued + nodes[2].mailbox.queued).toBe(0);
+  });
+
+  it('runs a job under sim rank on the certificates, every output right', async () => {
+    const dir = generated(['--ranks', '4', '--files', '2', '--segments', '30', '--wants', '2', '--seed', 'certified']);
+    const port = await freePort();
+    const tls = ['site-rank.pem', 'site-rank-key.pem', 'site-ca.pem'].map((name) => join('test/fixtures/tls', name));
+    const args = (rank: number) => [
+      'rank',
+      dir,
+      '--rank',
+      String(rank),
+      '--size',
+      '4',
+      '--coordinator',
+      `127.0.0.1:${port}`,
+      '--out',
+      join(dir, 'out'),
+    ];
+    const keyed = { ...process.env, SIM_JOB_KEY: JOB_KEY.toString() };
+    const ends = await Promise.all(
+      [0, 1, 2, 3].map((rank) => startSim([...args(rank), '--tls-cert', tls[0], '--tls-key', tls[1], '--tls-ca', tls[2]], keyed).exited),
+    );
+    expect(ends.map((end) => end.status)).toEqual([0, 0, 0, 0]);
+    expect(ends[0].stdout).toMatch(/\d+ outputs written to .*, all correct/);
+    expect(ends.map((end) => end.stderr).join('')).toBe('');
+  });
+
+  it('refuses --tls-cert without the other two, and files that make no TLS identity, with exit 2', () => {
+    const dir = generated(['--ranks', '3', '--files', '1', '--segments', '2', '--wants', '1', '--seed', 'certs']);
+    const rank = (...more: string[]) => {
+      const args = ['rank', dir, '--rank', '1', '--size', '3', '--coordinator', '127.0.0.1:9', '--connect-timeout', '1', ...more];
+      const env = { ...process.env, SIM_JOB_KEY: JOB_KEY.toString() };
+      return spawnSync(process.execPath, [CLI_PATH, ...args], { env, encoding: 'utf8' });
+    };
+    const alone = rank('--tls-cert', 'test/fixtures/tls/site-rank.pem');
+    expect([alone.status, alone.stderr]).toEqual([
+      2,
+      "sim: --tls-cert: a site's certificates need all three of --tls-cert, --tls-key and --tls-ca: --tls-key and --tls-ca missing\n",
+    ]);
+    const crossed = rank(
+      '--tls-cert',
+      'test/fixtures/tls/site-rank.pem',
+      '--tls-key',
+      'test/fixtures/tls/other-rank-key.pem',
+      '--tls-ca',
+      'test/fixtures/tls/site-ca.pem',
+    );
+    expect(crossed.status).toBe(2);
+    expect(crossed.stderr).toMatch(
+      /^sim: --tls-cert: test\/fixtures\/tls\/site-rank\.pem, .* do not make a TLS identity: .*key values mismatch/,
+    );
   });
 });
 

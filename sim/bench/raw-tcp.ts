@@ -9,7 +9,7 @@ const FRAMES_PER_WRITE = 256;
 /** A loopback listener handing each connection to `take`, and a connection to it: plain TCP, or TLS as the transport's links are. */
 async function loopback(tls: boolean, take: (socket: Socket) => void): Promise<{ server: Server; client: Socket }> {
   const security = linkSecurity(randomBytes(32));
-  const server = tls ? secureServer(security, take, (reason) => console.error(`raw TLS baseline: ${reason}`)) : createServer(take);
+  const server = tls ? secureServer(security, take, (reason) => console.error(`raw TLS baseline: ${reason}`)).server : createServer(take);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   if (tls) return { server, client: await openSecureSocket('127.0.0.1', port, security) };

@@ -156,6 +156,24 @@ export const VERB_OPTIONS = {
     parse: parse.readableFile,
     bad: ['--job-key-file', '/nonexistent/key'],
   }),
+  tlsCert: value({
+    flags: '--tls-cert <file>',
+    help: "this host's certificate (PEM), for a site with its own CA: links use it instead of the job key's TLS PSK; with --tls-key and --tls-ca",
+    parse: parse.readableFile,
+    bad: ['--tls-cert', '/nonexistent/cert.pem'],
+  }),
+  tlsKey: value({
+    flags: '--tls-key <file>',
+    help: "the private key of --tls-cert's certificate (PEM)",
+    parse: parse.readableFile,
+    bad: ['--tls-key', '/nonexistent/key.pem'],
+  }),
+  tlsCa: value({
+    flags: '--tls-ca <file>',
+    help: "the site's CA certificate(s) (PEM): a rank takes another's certificate only if this signed it",
+    parse: parse.readableFile,
+    bad: ['--tls-ca', '/nonexistent/ca.pem'],
+  }),
   connectTimeout: value({
     flags: '--connect-timeout <seconds>',
     help: 'how long ranks wait for one another to start and register',

@@ -17,12 +17,15 @@ import { checkChoice } from '../strategies/load.js';
 import { runTcpClient } from '../transports/tcp/client.js';
 import { TcpCoordinator } from '../transports/tcp/coordinator.js';
 import { readJobKey } from '../transports/tcp/job-key.js';
+import { readSiteCertificates, type CertificateFiles } from '../transports/tcp/site-certificates.js';
 
 export interface RankCommandOptions extends WorldFlags {
   inputDir: string;
   outDir: string;
   bind?: string;
   jobKeyFile?: string;
+  /** `--tls-cert`, `--tls-key`, `--tls-ca`: a site's certificates in place of the job key's TLS PSK. */
+  tls?: CertificateFiles;
   strategy: StrategyChoice;
   pipeline: Pipeline;
   stallTimeoutMs: number;
@@ -47,6 +50,7 @@ export type RankOutcome =
 export async function rankCommand(options: RankCommandOptions, env: NodeJS.ProcessEnv = process.env): Promise<RankOutcome> {
   const world = resolveWorld(options, env);
   const key = readJobKey(options.jobKeyFile, env);
+  const certificates = readSiteCertificates(options.tls ?? {});
   const log = (line: string): void => void process.stderr.write(`sim: rank ${world.rank}: ${line}\n`);
   if (world.rank !== 0 || options.trackers === 2) {
     const exitCode = await runTcpClient({
@@ -54,6 +58,7 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
       rank: world.rank,
       size: world.size,
       key,
+      certificates,
       inputDir: options.inputDir,
       outDir: options.outDir,
       coordinator: world.coordinator,
@@ -73,6 +78,7 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
   const coordinator = new TcpCoordinator({
     size: world.size,
     key,
+    certificates,
     host: options.bind ?? world.coordinator.host,
     port: world.coordinator.port,
     inputDir: options.inputDir,

@@ -20,7 +20,7 @@ import { strategyFactory } from '../../strategies/load.js';
 import { parseCoordinatorControl, tableChurn, type ClientControl, type CoordinatorControl } from './control.js';
 import { CoordinatorSilence } from './heartbeat.js';
 import { LinkKeys } from './link-keys.js';
-import { TcpNetwork } from './network.js';
+import { TcpNetwork, type NetworkEvents } from './network.js';
 import { connectWithRetry, coordinatorName, NO_FILES, readOwnInput } from './client-setup.js';
 import type { TraceFlush, DeliveryRecord } from '../../trace/recorder.js';
 
@@ -28,6 +28,7 @@ export interface ClientOptions {
   rank: number;
   size: number;
   key: Buffer;
+  certificates?: NetworkEvents['certificates'];
   inputDir: string;
   outDir: string;
   coordinator: { host: string; port: number };
@@ -92,6 +93,7 @@ class RankProcess {
       },
       log: options.log,
       connectTimeoutMs: options.connectTimeoutMs,
+      certificates: options.certificates,
     });
   }
 

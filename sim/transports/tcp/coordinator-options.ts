@@ -7,10 +7,13 @@ import type { StrategyChoice } from '../../strategies/choice.js';
 import type { Churn } from '../../job/arrivals.js';
 import type { LiveRun } from '../transport.js';
 import type { TraceFlush } from '../../trace/recorder.js';
+import type { SiteCertificates } from './site-certificates.js';
 
 export interface CoordinatorOptions {
   size: number;
   key: Buffer;
+  /** A site's certificates, in place of the job key's TLS PSK (site-certificates.ts). */
+  certificates?: SiteCertificates;
   /** Where rank 0 listens: the coordinator address. */
   host: string;
   port: number;

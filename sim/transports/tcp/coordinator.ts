@@ -105,6 +105,7 @@ export class TcpCoordinator {
       lost: (peer, reason) => this.lives.connectionLost(peer, `${reason} (its process died or its host became unreachable)`),
       log: options.log,
       connectTimeoutMs: options.registrationTimeoutMs,
+      certificates: options.certificates,
     });
   }
 

@@ -8,8 +8,6 @@
  * checked (schema, size) before anything is delivered; a connection that fails a check is
  * closed.
  */
-import type { Socket } from 'node:net';
-import type { Server } from 'node:tls';
 import { SWARM_LAYOUT } from '../../../ranks/protocol.js';
 import type { Mailbox } from '../../comm/mailbox.js';
 import { batchProblem, decodeBatch } from '../../comm/wire-layout.js';
@@ -18,10 +16,11 @@ import { FrameKind, type Frame } from './frames.js';
 import { describeAddress, FramedSocket } from './framed-socket.js';
 import { acceptHandshake, connectHandshake, HANDSHAKE_TIMEOUT_MS, HandshakeError } from './handshake.js';
 import type { LinkKeys } from './link-keys.js';
+import type { SiteCertificates } from './site-certificates.js';
 import { PeerLink } from './peer-link.js';
 import { RefusalLog } from './refusal-log.js';
 import { peerMayAnswer, retryUntil } from './retry.js';
-import { linkSecurity, openSecureSocket, secureServer, type LinkSecurity } from './secure-socket.js';
+import { linkSecurity, openSecureSocket, secureServer, type LinkSecurity, type SecureServer } from './secure-socket.js';
 
 /** Messages waiting unread in a rank's mailbox past which the peer that sent more is refused. */
 const MAX_UNREAD_LETTERS = 1_000_000;
@@ -39,6 +38,8 @@ export interface NetworkEvents {
   returned?(peer: number): void;
   /** How long a connection to a peer keeps being tried while its listener is busy; default 30 s. */
   connectTimeoutMs?: number;
+  /** A site's certificates for TLS, in place of the job key's PSK. */
+  certificates?: SiteCertificates;
 }
 
 export class TcpNetwork {
@@ -47,10 +48,8 @@ export class TcpNetwork {
   /** Per peer, the accepted connection its rank is bound to. */
   private readonly inbound: (FramedSocket | undefined)[] = [];
   private readonly sockets = new Set<FramedSocket>();
-  /** Accepted connections still in their TLS handshake, by remote address. */
-  private readonly securing = new Map<string, Socket>();
   private readonly security: LinkSecurity;
-  private server: Server | undefined;
+  private listener: SecureServer | undefined;
   private addresses: (readonly [string, number])[] = [];
   private closing = false;
   private readonly refusals: RefusalLog;
@@ -67,28 +66,19 @@ export class TcpNetwork {
   ) {
     this.links = new Array<PeerLink | undefined>(size);
     this.refusals = new RefusalLog((line) => events.log(line));
-    this.security = linkSecurity(keys.jobKey);
+    this.security = linkSecurity(keys.jobKey, events.certificates);
   }
 
   /** Listens on host:port (port 0: any free port); resolves with the port. */
   listen(host: string, port: number): Promise<number> {
-    const server = secureServer(
+    const listener = secureServer(
       this.security,
-      (socket) => {
-        const framed = this.track(new FramedSocket(socket));
-        this.securing.delete(framed.remote);
-        this.handshake(framed);
-      },
+      (socket) => this.handshake(this.track(new FramedSocket(socket))),
       // One this rank closed itself as the job ended is nobody's fault.
       (reason, remote) => this.closing || this.refusals.refused(`refused a connection from ${remote}: ${reason}`),
     );
-    // Until its TLS handshake ends a connection is only this: closed with the rest at the end.
-    server.on('connection', (raw: Socket) => {
-      const remote = describeAddress(raw.remoteAddress, raw.remotePort);
-      this.securing.set(remote, raw);
-      raw.once('close', () => this.securing.delete(remote));
-    });
-    this.server = server;
+    this.listener = listener;
+    const { server } = listener;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host, port, exclusive: true }, () => {
@@ -156,8 +146,8 @@ export class TcpNetwork {
     this.closing = true;
     this.refusals.flush();
     this.flushAll();
-    this.server?.close();
-    for (const raw of this.securing.values()) raw.destroy();
+    this.listener?.server.close();
+    this.listener?.dropHandshakes();
     for (const socket of this.sockets) socket.finish();
   }
 
@@ -165,8 +155,8 @@ export class TcpNetwork {
   destroy(): void {
     this.closing = true;
     this.refusals.flush();
-    this.server?.close();
-    for (const raw of this.securing.values()) raw.destroy();
+    this.listener?.server.close();
+    this.listener?.dropHandshakes();
     for (const socket of this.sockets) socket.destroy('shut down');
   }
 

@@ -5,6 +5,7 @@
  * makes fresh (EC)DHE keys, so a recorded connection is no use later either.
  */
 import { hkdfSync } from 'node:crypto';
+import type { Socket } from 'node:net';
 import {
   connect as tlsConnect,
   createSecureContext,
@@ -15,7 +16,9 @@ import {
   type TLSSocket,
 } from 'node:tls';
 import { describeAddress } from './framed-socket.js';
+import { encodeFrame, FrameKind } from './frames.js';
 import { HandshakeBusy, HandshakeError } from './handshake.js';
+import type { SiteCertificates } from './site-certificates.js';
 import { tlsProblem } from './tls-errors.js';
 
 /** How long a connect, TLS handshake included, may take before it counts as busy (and is tried again: retry.ts). */
@@ -32,6 +35,8 @@ const VERSIONS = { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', ciphers: CIPHER
 /** The TLS side of a job key. */
 export interface LinkSecurity {
   readonly psk: Buffer;
+  /** A site's own, in place of the PSK (site-certificates.ts). */
+  readonly certificates?: SiteCertificates;
   /** One context for every connection this process opens: a fresh one per connect costs a fifth of a handshake. */
   readonly context: SecureContext;
 }
@@ -40,28 +45,57 @@ export interface LinkSecurity {
  * The PSK is derived from the key, not the key itself: a key of any length fits TLS's
  * limit, and the channel never shares a key with the handshake's HMAC.
  */
-export function linkSecurity(jobKey: Buffer): LinkSecurity {
-  return { psk: Buffer.from(hkdfSync('sha256', jobKey, 'swarmsim', 'tls-1.3 psk', 32)), context: createSecureContext(VERSIONS) };
+export function linkSecurity(jobKey: Buffer, certificates?: SiteCertificates): LinkSecurity {
+  const psk = Buffer.from(hkdfSync('sha256', jobKey, 'swarmsim', 'tls-1.3 psk', 32));
+  return { psk, certificates, context: createSecureContext({ ...VERSIONS, ...certificates }) };
+}
+
+/** A TLS listener, and the connections still in their handshake, which `dropHandshakes` closes (the job is ending). */
+export interface SecureServer {
+  server: Server;
+  dropHandshakes(): void;
 }
 
 /**
- * A listener that speaks TLS with the job's PSK: `secured` gets each connection that finished
- * its handshake, `refused` the reason for each that did not (closed here at once).
+ * A listener that speaks TLS with the job's PSK (or the site's certificates): `secured` gets
+ * each connection that finished its handshake, `refused` the reason for each that did not
+ * (closed here at once).
  */
 export function secureServer(
   security: LinkSecurity,
   secured: (socket: TLSSocket) => void,
   refused: (reason: string, remote: string) => void,
-): Server {
+): SecureServer {
+  // By remote address: the TLS socket a raw one becomes has the same.
+  const handshaking = new Map<string, Socket>();
   const server = createServer(
     {
       ...VERSIONS,
       // A silent peer (slowloris, a port scan) holds nothing past this.
       handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
-      pskCallback: (_, identity) => (identity === IDENTITY ? security.psk : null),
+      ...(security.certificates
+        ? // Checked below, not by Node, which would close a foreign certificate's connection without a word.
+          { ...security.certificates, requestCert: true, rejectUnauthorized: false }
+        : { pskCallback: (_: TLSSocket, identity: string) => (identity === IDENTITY ? security.psk : null) }),
     },
-    secured,
+    (socket) => {
+      const remote = describeAddress(socket.remoteAddress, socket.remotePort);
+      handshaking.delete(remote);
+      if (!security.certificates || socket.authorized) {
+        secured(socket);
+        return;
+      }
+      const reason = `its certificate is not one --tls-ca signed (${String(socket.authorizationError)})`;
+      // Said to the dialer too, which would otherwise see only a close and take us for busy.
+      socket.end(encodeFrame(FrameKind.REFUSED, reason));
+      refused(reason, remote);
+    },
   );
+  server.on('connection', (raw: Socket) => {
+    const remote = describeAddress(raw.remoteAddress, raw.remotePort);
+    handshaking.set(remote, raw);
+    raw.once('close', () => handshaking.delete(remote));
+  });
   server.on('tlsClientError', (error: NodeJS.ErrnoException, socket) => {
     const remote = describeAddress(socket.remoteAddress, socket.remotePort);
     // Node leaves a connection that failed its handshake open (a timed-out one, too).
@@ -75,7 +109,7 @@ export function secureServer(
       remote,
     );
   });
-  return server;
+  return { server, dropHandshakes: () => handshaking.forEach((raw) => raw.destroy()) };
 }
 
 /**
@@ -90,7 +124,11 @@ export function openSecureSocket(host: string, port: number, security: LinkSecur
       secureContext: security.context,
       host,
       port,
-      pskCallback: () => ({ psk: security.psk, identity: IDENTITY }),
+      // Ranks are dialled at the addresses they registered, rarely in their certificates: the
+      // CA's signature is checked here, and which rank answers is proved inside (handshake.ts).
+      ...(security.certificates
+        ? { checkServerIdentity: () => undefined }
+        : { pskCallback: () => ({ psk: security.psk, identity: IDENTITY }) }),
     });
     socket.setNoDelay(true);
     const timer = setTimeout(() => {

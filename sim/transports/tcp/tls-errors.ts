@@ -28,6 +28,8 @@ function opensslReason(message: string): string {
 export function tlsProblem(error: NodeJS.ErrnoException): string | null {
   const code = error.code ?? '';
   if (WRONG_KEY.has(code)) return 'wrong job key';
+  // X.509 verification, with --tls-ca: the other end's certificate is not the site's.
+  if (/^(UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|CERT_)/.test(code)) return `its certificate is not one --tls-ca signed (${code})`;
   if (TAMPERED.has(code)) return TAMPERED_WORDS;
   if (NOT_TLS.has(code)) return `spoke something other than TLS (${opensslReason(error.message)})`;
   if (code.startsWith('ERR_SSL_')) return `failed the TLS handshake (${opensslReason(error.message)})`;
