@@ -26,6 +26,7 @@ import { describeWait } from '../rank-status.js';
 import { parseClientControl, type ClientControl, type CoordinatorControl } from './control.js';
 import { sendHeartbeats } from './heartbeat.js';
 import { LinkKeys } from './link-keys.js';
+import { droppedConnection } from './tls-errors.js';
 import { TcpNetwork } from './network.js';
 import { Registrations } from './registrations.js';
 import { RankLives } from './rank-lives.js';
@@ -102,7 +103,7 @@ export class TcpCoordinator {
     const keys = LinkKeys.issued(options.key, this.harness ? size : 0);
     this.network = new TcpNetwork(this.harness ? size : 0, this.harness ? size + 1 : size, keys, this.comm.mailbox, {
       control: (from, body) => this.control(from, body),
-      lost: (peer, reason) => this.lives.connectionLost(peer, `${reason} (its process died or its host became unreachable)`),
+      lost: (peer, reason) => this.lives.connectionLost(peer, droppedConnection(reason)),
       log: options.log,
       connectTimeoutMs: options.registrationTimeoutMs,
       certificates: options.certificates,
@@ -211,7 +212,6 @@ export class TcpCoordinator {
     const code = failure instanceof InputError ? 2 : 1;
     const abort: CoordinatorControl = { type: 'abort', message: failure.message, code };
     for (const rank of this.registered.ranks()) this.network.control(rank, abort);
-    this.network.flushAll();
     setTimeout(() => this.network.destroy(), ABORT_GRACE_MS).unref();
     this.network.close();
   }
