@@ -5,6 +5,9 @@ import { RunFailure } from '../../run/failures.js';
 import type { TcpNetwork } from './network.js';
 import { coordinatorMayAnswer, retryUntil } from './retry.js';
 
+/** A registered rank waits for the table this much beyond its connect timeout: the coordinator's deadline came first. */
+export const TABLE_SLACK_MS = 5000;
+
 /** What a tracker rank registers: it owns and wants nothing. */
 export const NO_FILES: ParsedClient = { file: '', owned: [], wanted: [], ownedLines: [], wantedLines: [] };
 

@@ -21,7 +21,7 @@ import { parseCoordinatorControl, tableChurn, type ClientControl, type Coordinat
 import { CoordinatorSilence } from './heartbeat.js';
 import { LinkKeys } from './link-keys.js';
 import { TcpNetwork, type NetworkEvents } from './network.js';
-import { connectWithRetry, coordinatorName, NO_FILES, readOwnInput } from './client-setup.js';
+import { connectWithRetry, coordinatorName, NO_FILES, readOwnInput, TABLE_SLACK_MS } from './client-setup.js';
 import type { TraceFlush, DeliveryRecord } from '../../trace/recorder.js';
 
 export interface ClientOptions {
@@ -40,9 +40,6 @@ export interface ClientOptions {
   trackers?: 1 | 2;
   log: (line: string) => void;
 }
-
-/** A registered rank waits for the table this much beyond its connect timeout: the coordinator's deadline came first. */
-const TABLE_SLACK_MS = 5000;
 
 /** Outputs travel to rank 0 in pieces this size, well under the frame limit. */
 const OUTPUT_PIECE_CHARS = 1 << 20;

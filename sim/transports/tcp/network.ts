@@ -20,6 +20,7 @@ import type { SiteCertificates } from './site-certificates.js';
 import { PeerLink } from './peer-link.js';
 import { RefusalLog } from './refusal-log.js';
 import { peerMayAnswer, retryUntil } from './retry.js';
+import { TLS_ENDED } from './tls-errors.js';
 import { linkSecurity, openSecureSocket, secureServer, type LinkSecurity, type SecureServer } from './secure-socket.js';
 
 /** Messages waiting unread in a rank's mailbox past which the peer that sent more is refused. */
@@ -40,6 +41,14 @@ export interface NetworkEvents {
   connectTimeoutMs?: number;
   /** A site's certificates for TLS, in place of the job key's PSK. */
   certificates?: SiteCertificates;
+}
+
+/**
+ * A dropped connection as the coordinator logs it: one TLS ended (tampered with) says why
+ * itself; any other most likely means a dead process or an unreachable host.
+ */
+export function droppedConnection(reason: string): string {
+  return reason.includes(`connection ${TLS_ENDED}`) ? reason : `${reason} (its process died or its host became unreachable)`;
 }
 
 export class TcpNetwork {

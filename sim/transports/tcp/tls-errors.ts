@@ -39,18 +39,11 @@ export function tlsProblem(error: NodeJS.ErrnoException): string | null {
   return null;
 }
 
-const TLS_ENDED = 'ended: ';
+/** How socketProblem starts a TLS error's words. */
+export const TLS_ENDED = 'ended: ';
 
 /** Why an established connection ended, for "its connection ...": a TLS error said plainly, any other as it is. */
 export function socketProblem(error: NodeJS.ErrnoException): string {
   const problem = tlsProblem(error);
   return problem ? `${TLS_ENDED}${problem}` : error.message;
-}
-
-/**
- * A dropped connection as the coordinator logs it: one TLS ended (tampered with) says why
- * itself; any other most likely means a dead process or an unreachable host.
- */
-export function droppedConnection(reason: string): string {
-  return reason.includes(`connection ${TLS_ENDED}`) ? reason : `${reason} (its process died or its host became unreachable)`;
 }
