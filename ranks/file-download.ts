@@ -1,5 +1,5 @@
 import { FreshOrder } from './fresh-order.js';
-import { HoldingsGuess } from './holdings-guess.js';
+import { ALL, HoldingsGuess, runCovers, type GuessedRun } from './holdings-guess.js';
 import type { InFlight } from './in-flight.js';
 import type { Losses } from './losses.js';
 import { UPDATE_EVERY } from './protocol.js';
@@ -52,15 +52,12 @@ export class FileDownload {
   get started(): boolean {
     return this.segmentHashes.length > 0;
   }
-
   get finished(): boolean {
     return this.started && this.missing === 0;
   }
-
   get givenUp(): boolean {
     return this.gaveUp;
   }
-
   get hashes(): readonly string[] {
     return this.segmentHashes;
   }
@@ -169,27 +166,30 @@ export class FileDownload {
     return this.fresh.next(out, limit);
   }
 
-  /** The member may hold the segment and has not refused it. */
-  askable(member: number, segment: number): boolean {
-    return this.askableAt(this.swarm.indexOf(member), segment, member);
+  /** The member may hold the segment and has not refused it; `index` is its place in `members` (-1: not listed). */
+  askable(member: number, segment: number, index = this.swarm.indexOf(member)): boolean {
+    return runCovers(this.runOf(member, index), segment, this.guess.segments) && !this.wasRefused(segment, member);
   }
 
-  /** `askable` for the member at `index` of `members` (-1: not listed, and `member` says who). */
-  askableAt(index: number, segment: number, member = this.swarm.members[index]): boolean {
-    if (this.refusedBy?.get(segment)?.has(member)) return false;
-    if (!this.trustGuess) return true;
+  /** The run of segments `member` may be asked for, refusals aside; `runCovers` tests a segment. One object, reused. */
+  runOf(member: number, index = this.swarm.indexOf(member)): GuessedRun {
+    if (!this.trustGuess) return ALL;
     // Most members asked about have been heard from: where one began is worked out only for the others.
-    const heard = this.guess.heardHolds(member, segment, this.obtained);
-    if (heard !== undefined) return heard;
     const swarm = this.swarm;
-    return this.guess.unheardHolds(segment, this.obtained, swarm.startAt(index), swarm.progressAtListingAt(index));
+    const heard = this.guess.heardRun(member, this.obtained);
+    return heard ?? this.guess.unheardRun(this.obtained, swarm.startAt(index), swarm.progressAtListingAt(index));
+  }
+
+  /** `member` refused `segment` in this loss epoch. */
+  wasRefused(segment: number, member: number): boolean {
+    return this.refusedBy?.get(segment)?.has(member) === true;
   }
 
   /** Members known to hold the segment (seeds, and members whose reported runs cover it) that have not refused it. */
   knownHolders(segment: number): number {
     let count = 0;
     for (const member of this.swarm.members) {
-      if (this.guess.knownToHold(member, segment, this.obtained) && !this.refusedBy?.get(segment)?.has(member)) count++;
+      if (this.guess.knownToHold(member, segment, this.obtained) && !this.wasRefused(segment, member)) count++;
     }
     return count;
   }

@@ -12,13 +12,29 @@
 /** Shared by every guess that has heard nothing yet: empty, so never written. */
 const NO_RUNS = new Int32Array(0);
 
+/** A member's guessed holdings: `length` segments from `from` on, wrapping past the last. */
+export interface GuessedRun {
+  from: number;
+  length: number;
+}
+
+/** Holds every segment: a seed, or a member whose start is not known. */
+export const ALL: GuessedRun = { from: 0, length: Infinity };
+/** The one run `runOf` fills: each is read before the next is asked for. */
+const RUN: GuessedRun = { from: 0, length: 0 };
+
+/** The same test as `mayHold`, on a run made once for many segments. */
+export function runCovers(run: GuessedRun, index: number, segments: number): boolean {
+  return run === ALL || (index - run.from + segments) % segments < run.length;
+}
+
 export class HoldingsGuess {
   /** Member → its slot in `runs`; made at the first report (a client holds two per file it wants, a million clients two million). */
   private slots: Map<number, number> | undefined;
   /** Per slot: from, held, progress when reported. */
   private runs = NO_RUNS;
 
-  constructor(private readonly segments: number) {}
+  constructor(readonly segments: number) {}
 
   seed(rank: number): void {
     this.set(rank, 0, this.segments, 0);
@@ -33,32 +49,32 @@ export class HoldingsGuess {
    * known; `since`: this client's progress when the member was first listed.
    */
   mayHold(rank: number, index: number, progress: number, start: number, since = 0): boolean {
-    return this.heardHolds(rank, index, progress) ?? this.unheardHolds(index, progress, start, since);
+    return runCovers(this.heardRun(rank, progress) ?? this.unheardRun(progress, start, since), index, this.segments);
   }
 
-  /** Whether a member heard from holds the segment, by its reported run; undefined for one never heard from. */
-  heardHolds(rank: number, index: number, progress: number): boolean | undefined {
+  /** What a member heard from holds, by its reported run, for `runCovers`; undefined for one never heard from. */
+  heardRun(rank: number, progress: number): GuessedRun | undefined {
     const slot = this.slots?.get(rank);
-    return slot === undefined ? undefined : this.covers(slot, index, progress);
+    if (slot === undefined) return undefined;
+    const at = 3 * slot;
+    if (this.runs[at + 1] >= this.segments) return ALL;
+    RUN.from = this.runs[at];
+    RUN.length = this.runs[at + 1] + (progress - this.runs[at + 2]);
+    return RUN;
   }
 
-  /** The guess for a member never heard from (see `mayHold`). */
-  unheardHolds(index: number, progress: number, start: number, since: number): boolean {
-    return start < 0 || (index - start + this.segments) % this.segments < progress - since;
+  /** The guess for a member never heard from (see `mayHold`), for `runCovers`. */
+  unheardRun(progress: number, start: number, since: number): GuessedRun {
+    if (start < 0) return ALL;
+    RUN.from = start;
+    RUN.length = progress - since;
+    return RUN;
   }
 
   /** Unlike `mayHold`, a member never heard from is not known to hold anything. */
   knownToHold(rank: number, index: number, progress: number): boolean {
-    const slot = this.slots?.get(rank);
-    return slot !== undefined && this.covers(slot, index, progress);
-  }
-
-  private covers(slot: number, index: number, progress: number): boolean {
-    const at = 3 * slot;
-    const held = this.runs[at + 1];
-    if (held >= this.segments) return true;
-    const distance = (index - this.runs[at] + this.segments) % this.segments;
-    return distance < held + (progress - this.runs[at + 2]);
+    const run = this.heardRun(rank, progress);
+    return run !== undefined && runCovers(run, index, this.segments);
   }
 
   private set(rank: number, from: number, held: number, progress: number): void {

@@ -1,5 +1,6 @@
 import type { DownloadCounters } from './download-counters.js';
 import type { FileDownload } from './file-download.js';
+import { ALL, runCovers } from './holdings-guess.js';
 import type { InFlight } from './in-flight.js';
 import { Tag, type SwarmComm, type SwarmPayloads } from './protocol.js';
 import type { SourceStrategy } from './strategies/index.js';
@@ -132,27 +133,25 @@ export class RequestRuns {
       }
       return undefined;
     }
-    // Members come cheapest first: the first askable one is a segment's best holder, and no
-    // later segment can beat a holder that costs what the cheapest member does.
+    // Members come cheapest first, so the first member that may be asked for any of the
+    // window costs least; among members of that cost, the earliest segment wins, and of
+    // those the member first in order. Member by member, each member's run is guessed once.
     const order = this.strategy.order(file.name, file.members, ORDER_SCRATCH);
-    const cheapest = order.length > 0 ? cost(order[0]) : 0;
-    let bestSegment = -1;
+    SPAN.lowest = Math.min(...window);
+    SPAN.highest = Math.max(...window);
+    let bestAt = window.length;
     let bestHolder = -1;
     let bestCost = Infinity;
-    for (const segment of window) {
-      for (const member of order) {
-        const price = cost(member);
-        if (price >= bestCost) break;
-        if (file.askable(member, segment)) {
-          bestSegment = segment;
-          bestHolder = member;
-          bestCost = price;
-          break;
-        }
-      }
-      if (bestCost <= cheapest) break;
+    for (const member of order) {
+      const price = cost(member);
+      if (price > bestCost || bestAt === 0) break;
+      const at = firstAskableIn(file, member, window, price === bestCost ? bestAt : window.length);
+      if (at < 0) continue;
+      bestAt = at;
+      bestHolder = member;
+      bestCost = price;
     }
-    return bestSegment < 0 ? undefined : { segment: bestSegment, holder: bestHolder };
+    return bestHolder < 0 ? undefined : { segment: window[bestAt], holder: bestHolder };
   }
 
   /** The order to ask the file's members in: a rotation of them when the strategy has one, so they are not copied. */
@@ -196,8 +195,25 @@ function firstAskable(file: FileDownload, order: AskOrder, segment: number): num
     for (let i = 0; i < count; i++) if (file.askable(members[i], segment)) return members[i];
     return undefined;
   }
-  for (let k = 0, i = start; k < count; k++, i = i + 1 === count ? 0 : i + 1) if (file.askableAt(i, segment)) return members[i];
+  for (let k = 0, i = start; k < count; k++, i = i + 1 === count ? 0 : i + 1) if (file.askable(members[i], segment, i)) return members[i];
   return undefined;
+}
+
+/** The lowest and highest segment of a window (one pickFresh at a time uses it). */
+const SPAN = { lowest: 0, highest: 0 };
+
+/** Where in `window`, before `before`, the first segment `member` may be asked for is; -1 if none. Its run is guessed once. */
+function firstAskableIn(file: FileDownload, member: number, window: readonly number[], before: number): number {
+  const run = file.runOf(member);
+  const segments = file.hashes.length;
+  // Most members cheaper than a seed hold nothing of the window, and would be looked at for
+  // each of its segments: a run that misses everything from the lowest to the highest
+  // segment is passed over at once. It covers [from, end) and, past the last segment, [0, end - segments).
+  if (run.length <= 0) return -1;
+  const end = run.from + run.length;
+  if (run !== ALL && (run.from > SPAN.highest || end <= SPAN.lowest) && end - segments <= SPAN.lowest) return -1;
+  for (let i = 0; i < before; i++) if (runCovers(run, window[i], segments) && !file.wasRefused(window[i], member)) return i;
+  return -1;
 }
 
 /**

@@ -1,10 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `sim` command's entry. Loading the CLI takes ~100 ms, and a threads run then waits
- * ~50 ms more for its worker to boot: the worker starts booting first (sim/cli/warm.ts),
- * and the CLI loads meanwhile, by a dynamic import, since static ones would all load first.
+ * The `sim` command's entry: the CLI as the build bundled it (sim/build/bundle.ts, from
+ * sim/cli/start.ts). The specifier is a value, not a literal, because the bundle exists
+ * only once built: its modules were type-checked as sources.
  */
-import { warmForArguments } from './cli/warm.js';
-
-warmForArguments(process.argv.slice(2));
-await import('./cli/main.js');
+const BUNDLED_CLI: string = './cli/bundle/start.js';
+await import(BUNDLED_CLI);

@@ -21,7 +21,9 @@ import { printVirtualScale } from './virtual-scale.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 const PUBLIC_CASES = fileURLToPath(new URL('../../../../shared/fixtures/apd-2024', import.meta.url));
-const TARGET_RATIO = 0.2;
+/** Issue target: a transfer per second for each raw one-way postMessage per second, default flags, both strategies named. */
+const TARGET_RATIO = 1.0;
+const TARGETED = new Set(['round-robin', 'least-loaded']);
 const QUICK = process.argv.includes('--quick');
 /** Also a million clients in virtual time: more memory than 24 GiB holds so far (README, Virtual time), so it reports how it failed. */
 const MILLION = process.argv.includes('--million');
@@ -32,6 +34,14 @@ function sim(args: string[]): { summary: MetricsDocument; processSeconds: number
   const processSeconds = (performance.now() - started) / 1000;
   if (result.status !== 0) throw new Error(`sim ${args.join(' ')} failed:\n${result.stderr}`);
   return { summary: JSON.parse(result.stdout) as MetricsDocument, processSeconds };
+}
+
+/** One line of the throughput table: `targeted` lines carry the issue's target. */
+interface Configuration {
+  label: string;
+  args: string[];
+  baseline: number;
+  targeted?: boolean;
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -59,8 +69,13 @@ async function main(): Promise<void> {
     console.log(
       `the same over TLS 1.3 (PSK, as the tcp transport's links): ${fmt(rawTls)} frames/s, ${(rawTls / rawTcp).toFixed(2)} of plain TCP`,
     );
-    const configurations = [
-      ...STRATEGY_NAMES.map((strategy) => ({ label: strategy, args: ['--strategy', strategy], baseline: raw })),
+    const configurations: Configuration[] = [
+      ...STRATEGY_NAMES.map((strategy) => ({
+        label: strategy,
+        args: ['--strategy', strategy],
+        baseline: raw,
+        targeted: TARGETED.has(strategy),
+      })),
       { label: 'round-robin, 2 workers', args: ['--strategy', 'round-robin', '--workers', '2'], baseline: raw },
       // The widest interleavings, and what every client in a thread of its own costs.
       { label: 'round-robin, --workers all', args: ['--strategy', 'round-robin', '--workers', 'all'], baseline: raw },
@@ -73,7 +88,7 @@ async function main(): Promise<void> {
         baseline: raw,
       },
     ];
-    for (const { label, args, baseline } of configurations) {
+    for (const { label, args, baseline, targeted } of configurations) {
       const { summary, processSeconds } = sim(['run', scenario, '--out', join(work, 'out'), '--quiet', ...args]);
       const rate = summary.run.segmentsTransferred / processSeconds;
       const ratio = rate / baseline;
@@ -81,7 +96,7 @@ async function main(): Promise<void> {
         `  ${label.padEnd(26)} ${fmt(summary.run.segmentsTransferred)} transfers in ${processSeconds.toFixed(2)} s = ${fmt(rate)}/s; ` +
           `${(summary.run.messages / summary.run.segmentsTransferred).toFixed(2)} messages per transfer; ` +
           `ratio to raw ${baseline === raw ? 'postMessage' : 'framed TCP'} ${ratio.toFixed(3)}` +
-          `${baseline === raw ? ` (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? 'ok' : 'BELOW TARGET'}` : ''}; ` +
+          `${targeted ? ` (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? 'ok' : 'BELOW TARGET'}` : ''}; ` +
           `Jain ${summary.load.jain.toFixed(3)}`,
       );
     }
@@ -127,6 +142,7 @@ function publicCases(work: string): void {
     return;
   }
   console.log('public cases, sim run with default flags (median of 5):');
+  console.log(`  ${nodeStartUp()}`);
   for (const name of ['test1', 'test2', 'test3', 'test4']) {
     for (const strategy of STRATEGY_NAMES) {
       const runs = Array.from({ length: 5 }, () =>
@@ -142,6 +158,19 @@ function publicCases(work: string): void {
       );
     }
   }
+}
+
+/**
+ * What Node spends before any code of ours runs, measured the way the first request is:
+ * part of that figure, and not ours to cut. NODE_EXTRA_CA_CERTS makes Node read that file
+ * first (~30 ms on the bench machine).
+ */
+function nodeStartUp(): string {
+  const times = Array.from({ length: 5 }, () =>
+    Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(performance.now()))'], { encoding: 'utf8' }).stdout),
+  );
+  const extra = process.env.NODE_EXTRA_CA_CERTS ? ' (NODE_EXTRA_CA_CERTS is set: Node reads that file before anything runs)' : '';
+  return `Node's own start-up, before any code runs: ${median(times).toFixed(0)} ms${extra}`;
 }
 
 await main();

@@ -197,6 +197,8 @@ export function validateJob(dir: string, clients: ParsedClient[]): Job {
           `${name} segment ${differ + 1} has hash ${hashes[differ]} here but ${known[differ]} at ${ownerOf.get(name)}`,
         );
       }
+      // Owners that agree share one array: a transport sends a list it knows by number (InternedLists).
+      client.owned[i] = { name, hashes: known };
     });
   });
   for (const client of clients) {

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { RANK_LOST } from '../comm/comm.js';
 import type { Letter } from '../comm/mailbox.js';
-import { decodeBatch, encodeInto, type AnyWireLayout } from '../comm/wire-layout.js';
+import { decodeBatch, encodeInto, type AnyWireLayout, type InternedLists } from '../comm/wire-layout.js';
 
 /**
  * Where a link's messages go: a rank's mailbox, plus the transport's notices that a rank
@@ -67,6 +67,7 @@ export class BatchedLink implements Flushable {
   constructor(
     private readonly flusher: FlushQueue,
     private readonly layout: AnyWireLayout,
+    private readonly interned?: InternedLists,
   ) {}
 
   attach(port: MessagePort): void {
@@ -76,7 +77,7 @@ export class BatchedLink implements Flushable {
 
   push(tag: number, payload: unknown): void {
     if (this.batch.length === 0 && this.port) this.flusher.mark(this);
-    encodeInto(this.batch, this.layout, tag, payload);
+    encodeInto(this.batch, this.layout, tag, payload, this.interned);
   }
 
   flush(): void {
@@ -130,7 +131,14 @@ export interface BatchHandlers {
  * notice, and what it does on hearing of a loss it does knowing of a return that followed.
  * What follows a notice on this port waits with it.
  */
-export function receiveBatches(port: MessagePort, source: number, inbox: LinkInbox, layout: AnyWireLayout, handlers: BatchHandlers): void {
+export function receiveBatches(
+  port: MessagePort,
+  source: number,
+  inbox: LinkInbox,
+  layout: AnyWireLayout,
+  handlers: BatchHandlers,
+  interned?: InternedLists,
+): void {
   /** Messages waiting for the next turn, from a notice on; undefined when none wait. */
   let waiting: { tag: number; payload: unknown }[] | undefined;
   let lettersThisTurn = false;
@@ -159,7 +167,7 @@ export function receiveBatches(port: MessagePort, source: number, inbox: LinkInb
     lettersThisTurn = false;
     let decoded: boolean;
     try {
-      decoded = decodeBatch(JSON.parse(data) as unknown[], layout, take);
+      decoded = decodeBatch(JSON.parse(data) as unknown[], layout, take, interned);
     } catch {
       decoded = false;
     }

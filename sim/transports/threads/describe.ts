@@ -36,3 +36,14 @@ export async function describeThreads(ranks: ThreadRanks): Promise<string[]> {
   }
   return lines;
 }
+
+/** `1-4, 6`: ranks as runs of consecutive ones. */
+export function describeRanks(ranks: readonly number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < ranks.length; i++) {
+    const from = ranks[i];
+    while (i + 1 < ranks.length && ranks[i + 1] === ranks[i] + 1) i++;
+    runs.push(from === ranks[i] ? String(from) : `${from}-${ranks[i]}`);
+  }
+  return runs.join(', ');
+}

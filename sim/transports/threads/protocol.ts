@@ -37,6 +37,8 @@ export interface WorkerSetup {
   reportFiles: boolean;
   /** Send the main thread every message delivered (`--trace`). */
   trace: boolean;
+  /** The job's segment hash lists, in the order that numbers them on every link (InternedLists). */
+  interned: readonly (readonly string[])[];
 }
 
 /** Main thread → worker, first of all: the run it is part of (a worker may boot before its run is known). */

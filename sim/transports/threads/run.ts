@@ -17,13 +17,14 @@ import { now, secondsSince } from '../../run/timeline.js';
 import { BatchedLink, FlushQueue, RANK_BACK, receiveBatches, withNotices, type LifeNotice, type LinkNotice } from '../batched-link.js';
 import { clientChurn } from '../../job/arrivals.js';
 import type { RankControl, TransportOptions } from '../transport.js';
-import { describeThreads } from './describe.js';
+import { describeRanks, describeThreads } from './describe.js';
 import { placeClients, ranksEndedWithTheirThread } from './placement.js';
 import { MainThreadTracker } from './main-tracker.js';
 import type { FromWorker, HostedRank, SetupMessage, ToWorker, WorkerSetup } from './protocol.js';
 import { takeWorker } from './spare-workers.js';
 import type { ControlClient } from './worker-control.js';
 import { TraceCollector } from '../../trace/recorder.js';
+import { InternedLists } from '../../comm/wire-layout.js';
 
 export class ThreadsRun implements RankControl {
   readonly epochMs = now();
@@ -48,6 +49,7 @@ export class ThreadsRun implements RankControl {
   finished = false;
   /** `--trace`: every rank's deliveries, merged at the end. */
   readonly trace: TraceCollector | undefined;
+  private readonly interned: InternedLists;
 
   constructor(
     private readonly job: Job,
@@ -67,6 +69,7 @@ export class ThreadsRun implements RankControl {
     const clientGroups = placeClients(roles.clients, options.workers, ranksEndedWithTheirThread(this.plan));
     this.groups = roles.standby === undefined ? clientGroups : [...clientGroups, [roles.standby]];
     this.trace = options.trace && new TraceCollector(options.trace, this.epochMs);
+    this.interned = new InternedLists([...job.files.values()]);
     // Started before any worker, so that nothing a worker sends can miss it.
     this.rank0 = new MainThreadTracker(roles, (dest, tag, payload) => this.links[dest].push(tag, payload), this.growth.observe, {
       finished: () => this.settled(() => ledger.rankFinished(0)),
@@ -143,9 +146,10 @@ export class ThreadsRun implements RankControl {
     for (const [w, group] of this.groups.entries()) {
       const hosted: HostedRank[] = group.map((rank) => {
         const { port1, port2 } = new MessageChannel();
-        this.links[rank] = new BatchedLink(flusher, layout);
+        this.links[rank] = new BatchedLink(flusher, layout, this.interned);
         this.links[rank].attach(port1);
-        receiveBatches(port1, rank, this.rank0.inbox, layout, { onBadBatch: (problem) => this.fail(new RankFailure(0, problem)) });
+        const onBadBatch = (problem: string): void => this.fail(new RankFailure(0, problem));
+        receiveBatches(port1, rank, this.rank0.inbox, layout, { onBadBatch }, this.interned);
         this.workerOf[rank] = w;
         const client = this.job.clients[rank - 1] ?? { owned: [], wanted: [] };
         const role = rank === this.roles.standby ? 'standby' : 'client';
@@ -192,6 +196,7 @@ export class ThreadsRun implements RankControl {
       trackers: this.roles.trackers,
       reportFiles: this.plan.timed.some((fault) => fault.at.kind === 'file-done'),
       trace: this.trace !== undefined,
+      interned: this.interned.lists,
     };
     const { worker, online, early } = takeWorker();
     worker.postMessage(
@@ -285,15 +290,4 @@ export class ThreadsRun implements RankControl {
   private obtainedBy(rank: number): number {
     return Atomics.load(this.shared, 2 * rank + 1);
   }
-}
-
-/** `1-4, 6`: ranks as runs of consecutive ones. */
-function describeRanks(ranks: readonly number[]): string {
-  const runs: string[] = [];
-  for (let i = 0; i < ranks.length; i++) {
-    const from = ranks[i];
-    while (i + 1 < ranks.length && ranks[i + 1] === ranks[i] + 1) i++;
-    runs.push(from === ranks[i] ? String(from) : `${from}-${ranks[i]}`);
-  }
-  return runs.join(', ');
 }

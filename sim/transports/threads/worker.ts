@@ -14,6 +14,7 @@ import { hostRank, type RankHost } from '../../rank-host/rank-host.js';
 import { failedReport } from '../../rank-host/reports.js';
 import { now, secondsSince } from '../../run/timeline.js';
 import { strategyFactory } from '../../strategies/load.js';
+import { InternedLists } from '../../comm/wire-layout.js';
 import { BACK_HEARD, BatchedLink, FlushQueue, receiveBatches, withNotices, type Flushable, type LifeNotice } from '../batched-link.js';
 import type { FromWorker, HostedRank, SetupMessage, ToWorker, WorkerSetup } from './protocol.js';
 import type { DeliveryRecord } from '../../trace/recorder.js';
@@ -36,6 +37,8 @@ const tell = (message: FromWorker): void => control.postMessage(message);
 const { size } = setup;
 const roles = new Roles(size, setup.trackers);
 const LAYOUT = withNotices(SWARM_LAYOUT);
+// Built from the lists that came with the ranks' files, in the main thread's order.
+const INTERNED = new InternedLists(setup.interned);
 const shared = new Int32Array(setup.counters);
 const firstRequests = new Float64Array(setup.firstRequests);
 const flusher = new FlushQueue();
@@ -110,7 +113,7 @@ class WorkerRank {
               return written;
             },
           });
-    const trackerLink = new BatchedLink(flusher, LAYOUT);
+    const trackerLink = new BatchedLink(flusher, LAYOUT, INTERNED);
     trackerLink.attach(hosted.trackerPort);
     this.links[0] = trackerLink;
     this.listen(hosted.trackerPort, 0);
@@ -131,15 +134,22 @@ class WorkerRank {
       inbox.rankBack(rank);
       this.links[0]?.push(BACK_HEARD, { rank: this.hosted.rank, life } satisfies LifeNotice);
     };
-    receiveBatches(port, source, source === 0 ? { ...inbox, rankBack } : inbox, LAYOUT, {
-      onBatch: (count) => this.published(count),
-      onBadBatch: (problem) => this.failed(new Error(problem)),
-    });
+    receiveBatches(
+      port,
+      source,
+      source === 0 ? { ...inbox, rankBack } : inbox,
+      LAYOUT,
+      {
+        onBatch: (count) => this.published(count),
+        onBadBatch: (problem) => this.failed(new Error(problem)),
+      },
+      INTERNED,
+    );
   }
 
   attach(peerRank: number, port: MessagePort): void {
     let link = this.links[peerRank];
-    if (!link) this.links[peerRank] = link = new BatchedLink(flusher, LAYOUT);
+    if (!link) this.links[peerRank] = link = new BatchedLink(flusher, LAYOUT, INTERNED);
     if (!(link instanceof BatchedLink)) throw new Error(`rank ${this.hosted.rank}: a port for rank ${peerRank}, which shares its worker`);
     link.attach(port);
     this.listen(port, peerRank);
@@ -158,7 +168,7 @@ class WorkerRank {
         this.links[dest] = link = new LocalLink(this.hosted.rank, local);
       } else {
         // No channel to this rank yet: ask the main thread to make one, hold messages meanwhile.
-        this.links[dest] = link = new BatchedLink(flusher, LAYOUT);
+        this.links[dest] = link = new BatchedLink(flusher, LAYOUT, INTERNED);
         tell({ type: 'connect', rank: this.hosted.rank, peer: dest });
       }
     }
