@@ -5,12 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import type { ChartSpec } from './chart-kit.js';
 import { PAGE_FUNCTIONS } from './hydrate.js';
 
 function libraryFile(specifier: string, file: string): string {
-  const entry = fileURLToPath(import.meta.resolve(specifier));
+  // The package's CommonJS entry: the CLI is bundled as CommonJS, which has no import.meta.resolve.
+  const entry = createRequire(import.meta.url).resolve(specifier);
   return readFileSync(join(dirname(entry), file), 'utf8');
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * The `sim` command's entry: the CLI as the build bundled it (sim/build/bundle.ts, from
- * sim/cli/start.ts). The specifier is a value, not a literal, because the bundle exists
- * only once built: its modules were type-checked as sources.
+ * The `sim` command's entry: the CLI as the build bundled it, one CommonJS file
+ * (sim/build/bundle.ts, from sim/cli/start.ts), loaded by `require`, which is synchronous
+ * and, unlike `import`, does not scan the file for its exports first.
  */
-const BUNDLED_CLI: string = './cli/bundle/start.js';
-await import(BUNDLED_CLI);
+import { createRequire } from 'node:module';
+
+createRequire(import.meta.url)('./cli/cli.bundle.cjs');

@@ -7,7 +7,7 @@
  * checked once, by tsc.
  */
 import { build, type Plugin } from 'esbuild';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,27 +15,33 @@ import { fileURLToPath } from 'node:url';
 export const BUNDLED_ENTRIES = ['sim/transports/threads/worker.js', 'sim/job/output-thread.js'] as const;
 
 /**
- * The CLI after its thin entry (sim/cli.ts): one entry file, and a chunk for each lazily
- * imported verb or transport, so that `sim --version` still loads no transport.
+ * The CLI after its thin entry (sim/cli.ts), as one CommonJS file. Not an ES module: a
+ * bundle of those hoists every package any lazily loaded verb imports to the top, so all
+ * would load on every command (the canvas alone ~25 ms), and split into chunks it was ~25
+ * files that cost ~1 ms each to load; CommonJS keeps each lazily loaded module's packages
+ * lazy, in one file.
  */
-export const CLI_BUNDLE = { entry: 'sim/cli/start.js', folder: 'sim/cli/bundle' } as const;
+export const CLI_BUNDLE = { entry: 'sim/cli/start.js', outfile: 'sim/cli/cli.bundle.cjs' } as const;
 
 /**
- * Packages the CLI bundle takes in: small, pure JavaScript, and loaded on every run. The
- * rest stay packages: native code (the canvas), files read by path (chart.js into the
+ * Packages the CLI bundle takes in: small, pure JavaScript, and loaded on every run; or,
+ * comlink, shipped only as an ES module where it is used, which CommonJS cannot require.
+ * The rest stay packages: native code (the canvas), files read by path (chart.js into the
  * report), or loaded only on some paths.
  */
-const INLINED_PACKAGES = new Set(['commander', 'p-limit', 'seedrandom']);
+const INLINED_PACKAGES = new Set(['commander', 'comlink', 'p-limit', 'seedrandom']);
+
+/** What `import.meta.url` of the bundle itself is, in a CommonJS file. */
+const BUNDLE_URL = '__bundleUrl';
 
 const dist = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * Each module of a bundle keeps its own `import.meta.url`, the place tsc put it, so that a
  * path made from it (a worker's entry, package.json, the CLI a TCP rank runs) does not move
- * with the bundle. Exact only while every file of the bundle is in `outdir`: esbuild's
- * chunks are given no folder of their own below it.
+ * with the bundle: it is made from the bundle's own URL and the module's path from there.
  */
-function ownImportMetaUrl(outdir: string): Plugin {
+function ownImportMetaUrl(outdir: string, bundleUrl = 'import.meta.url'): Plugin {
   return {
     name: 'own-import-meta-url',
     setup(on) {
@@ -44,7 +50,7 @@ function ownImportMetaUrl(outdir: string): Plugin {
         if (path.includes('/node_modules/') || !contents.includes('import.meta.url')) return undefined;
         const fromBundle = JSON.stringify(relative(outdir, path));
         return {
-          contents: contents.replaceAll('import.meta.url', `new URL(${fromBundle}, import.meta.url).href`),
+          contents: contents.replaceAll('import.meta.url', `new URL(${fromBundle}, ${bundleUrl}).href`),
           loader: 'js',
           resolveDir: dirname(path),
         };
@@ -73,17 +79,12 @@ for (const entry of BUNDLED_ENTRIES) {
   await build({ ...common, entryPoints: [entry], outfile, plugins: [ownImportMetaUrl(join(dist, dirname(outfile)))] });
 }
 
-// Chunk names carry a hash of their contents: the last build's would stay beside this one's.
-await rm(join(dist, CLI_BUNDLE.folder), { recursive: true, force: true });
 await build({
   ...common,
+  format: 'cjs',
   entryPoints: [CLI_BUNDLE.entry],
-  outdir: CLI_BUNDLE.folder,
-  splitting: true,
-  chunkNames: '[name]-[hash]',
+  outfile: CLI_BUNDLE.outfile,
   external: (await dependencies()).filter((name) => !INLINED_PACKAGES.has(name)),
-  // The inlined packages are CommonJS and require Node's modules, which an ES module has no
-  // require for: esbuild's stand-in throws unless one is in scope.
-  banner: { js: "import { createRequire as bundledRequire } from 'node:module'; const require = bundledRequire(import.meta.url);" },
-  plugins: [ownImportMetaUrl(join(dist, CLI_BUNDLE.folder))],
+  banner: { js: `const ${BUNDLE_URL} = require('node:url').pathToFileURL(__filename).href;` },
+  plugins: [ownImportMetaUrl(join(dist, dirname(CLI_BUNDLE.outfile)), BUNDLE_URL)],
 });

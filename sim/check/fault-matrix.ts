@@ -95,6 +95,7 @@ export async function judgedRun(
         pipeline: 'auto',
         outDir,
         stallTimeoutMs: 10_000,
+        warmNext: true,
         trackers: settings.trackers,
         faults: plan,
         // The run's line says what happened; the coordinator's own account is not needed.

@@ -37,8 +37,7 @@ function report(error: unknown): number {
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
 });
-try {
-  await program.parseAsync(expandAliases(process.argv));
-} catch (error) {
+// No top-level await: the CLI is bundled as CommonJS (sim/build/bundle.ts).
+program.parseAsync(expandAliases(process.argv)).catch((error: unknown) => {
   process.exitCode = report(error);
-}
+});

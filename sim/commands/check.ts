@@ -126,8 +126,9 @@ export async function checkCommand(options: CheckOptions): Promise<CheckOutcome>
   try {
     const results: CaseResult[] = [];
     const builtin: CaseResult[] = [];
+    const warmNext = cases.length * options.repeat * options.strategies.length > 1;
     for (const [c, dir] of cases.entries()) {
-      const checked = await checkCase(c, dir, options);
+      const checked = await checkCase(c, dir, { ...options, builtin: { ...options.builtin, warmNext } });
       for (const result of checked.results) options.write(`${formatCaseLine(result)}\n`);
       results.push(...checked.results);
       if (checked.builtin) builtin.push(checked.builtin);

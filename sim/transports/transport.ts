@@ -40,6 +40,12 @@ export interface TransportOptions {
   trackers?: 1 | 2;
   /** Threads: worker threads for the clients ('all': one per client); default automatic (placement.ts). */
   workers?: WorkerCount;
+  /**
+   * More runs follow in this process (`sim check --repeat`, `sim faults`): the threads
+   * transport boots the next run's workers while this one runs, as the CLI does for the
+   * first (sim/cli/warm.ts), so that no run after the first waits ~45 ms for a worker.
+   */
+  warmNext?: boolean;
   /** Called once the ranks are started, with a way to read their progress. */
   onStart?: (run: LiveRun) => void;
   /** Where a transport's log lines go (a lost rank, a refused connection); default stderr. */

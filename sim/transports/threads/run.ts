@@ -21,7 +21,8 @@ import { describeRanks, describeThreads } from './describe.js';
 import { placeClients, ranksEndedWithTheirThread } from './placement.js';
 import { MainThreadTracker } from './main-tracker.js';
 import type { FromWorker, HostedRank, SetupMessage, ToWorker, WorkerSetup } from './protocol.js';
-import { takeWorker } from './spare-workers.js';
+import { spareCount, takeWorker, warmWorkers } from './spare-workers.js';
+import { addressSpaceLimit, workersThatFit } from './address-space.js';
 import type { ControlClient } from './worker-control.js';
 import { TraceCollector } from '../../trace/recorder.js';
 import { InternedLists } from '../../comm/wire-layout.js';
@@ -165,6 +166,7 @@ export class ThreadsRun implements RankControl {
       });
       this.spawn(group, hosted);
     }
+    if (this.options.warmNext) warmWorkers(Math.min(this.groups.length, workersThatFit(addressSpaceLimit(), spareCount())));
   }
 
   /** The end: rank 0's counters and table, read from the tracker in this thread. */
