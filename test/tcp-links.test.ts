@@ -13,7 +13,7 @@ import { TcpNetwork } from '../sim/transports/tcp/network.js';
 import { linkSecurity, openSecureSocket } from '../sim/transports/tcp/secure-socket.js';
 import type { SiteCertificates } from '../sim/transports/tcp/site-certificates.js';
 import { CLI_PATH, generated } from './helpers/cli.js';
-import { freePort, startSim, waitFor } from './helpers/processes.js';
+import { freePort, startRank, waitFor } from './helpers/processes.js';
 
 const JOB_KEY = Buffer.from('links-test-job-key-0123456789abcdef');
 const SIZE = 3;
@@ -151,22 +151,9 @@ describe("a site's certificates in place of the PSK", () => {
     const dir = generated(['--ranks', '4', '--files', '2', '--segments', '30', '--wants', '2', '--seed', 'certified']);
     const port = await freePort();
     const tls = ['site-rank.pem', 'site-rank-key.pem', 'site-ca.pem'].map((name) => join('test/fixtures/tls', name));
-    const args = (rank: number) => [
-      'rank',
-      dir,
-      '--rank',
-      String(rank),
-      '--size',
-      '4',
-      '--coordinator',
-      `127.0.0.1:${port}`,
-      '--out',
-      join(dir, 'out'),
-    ];
-    const keyed = { ...process.env, SIM_JOB_KEY: JOB_KEY.toString() };
-    const ends = await Promise.all(
-      [0, 1, 2, 3].map((rank) => startSim([...args(rank), '--tls-cert', tls[0], '--tls-key', tls[1], '--tls-ca', tls[2]], keyed).exited),
-    );
+    const env = { ...process.env, SIM_JOB_KEY: JOB_KEY.toString() };
+    const extra = ['--tls-cert', tls[0], '--tls-key', tls[1], '--tls-ca', tls[2]];
+    const ends = await Promise.all([0, 1, 2, 3].map((rank) => startRank(dir, rank, 4, port, { out: join(dir, 'out'), extra, env }).exited));
     expect(ends.map((end) => end.status)).toEqual([0, 0, 0, 0]);
     expect(ends[0].stdout).toMatch(/\d+ outputs written to .*, all correct/);
     expect(ends.map((end) => end.stderr).join('')).toBe('');
@@ -238,22 +225,7 @@ describe('a relay on the path between ranks, without the key', () => {
     const dir = generated(['--ranks', '4', '--files', '3', '--segments', '200', '--wants', '2', '--seed', seed]);
     const port = await freePort();
     const tap = await relay(port, flipChunk);
-    const start = (rank: number) =>
-      startSim(
-        [
-          'rank',
-          dir,
-          '--rank',
-          String(rank),
-          '--size',
-          '4',
-          '--coordinator',
-          `127.0.0.1:${rank === 3 ? tap.port : port}`,
-          '--out',
-          join(dir, 'out'),
-        ],
-        keyed,
-      );
+    const start = (rank: number) => startRank(dir, rank, 4, rank === 3 ? tap.port : port, { out: join(dir, 'out'), env: keyed });
     return { port, tap, start };
   }
 

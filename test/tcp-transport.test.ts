@@ -9,7 +9,7 @@ import { connectHandshake } from '../sim/transports/tcp/handshake.js';
 import { linkSecurity, openSecureSocket } from '../sim/transports/tcp/secure-socket.js';
 import { generated, sim } from './helpers/cli.js';
 import { outputsOf } from './helpers/files.js';
-import { freePort, processesWith, startSim, waitFor } from './helpers/processes.js';
+import { freePort, processesWith, startRank, startSim, waitFor } from './helpers/processes.js';
 
 /** The generated suite without its 64-rank case, which takes 64 processes on 2 cores. */
 const SMALL_SUITE_CASES = readdirSync('test/suite')
@@ -79,23 +79,7 @@ describe('sim rank', () => {
   async function job(dir: string, size: number, extra: (rank: number) => string[] = () => []) {
     const port = await freePort();
     const start = (rank: number) =>
-      startSim(
-        [
-          'rank',
-          dir,
-          '--rank',
-          String(rank),
-          '--size',
-          String(size),
-          '--coordinator',
-          `127.0.0.1:${port}`,
-          '--out',
-          join(dir, `out${rank}`),
-          '--no-report',
-          ...extra(rank),
-        ],
-        keyed,
-      );
+      startRank(dir, rank, size, port, { out: join(dir, `out${rank}`), extra: ['--no-report', ...extra(rank)], env: keyed });
     return { port, start };
   }
 

@@ -13,7 +13,7 @@ import type { Job } from '../job/inputs.js';
 import { totalTransfers } from '../job/servers.js';
 import type { TransportName } from '../transports/names.js';
 import { replayRun } from '../run/replay.js';
-import { judgedRun, type RunSettings } from './fault-matrix.js';
+import type { RunSettings } from './fault-matrix.js';
 
 /** One plan: what to run, and with which faults. */
 export interface DrawnPlan {
@@ -59,23 +59,6 @@ export function drawPlans(job: Job, transport: TransportName, count: number, see
     plans.push({ settings, specs });
   }
   return plans;
-}
-
-/** Runs every plan in turn; `onRun` hears of each as it is done. */
-export async function randomFaults(
-  job: Job,
-  transport: TransportName,
-  count: number,
-  seed: string,
-  onRun?: (run: RandomRun) => void,
-): Promise<RandomRun[]> {
-  const runs: RandomRun[] = [];
-  for (const { settings, specs } of drawPlans(job, transport, count, seed)) {
-    const run = { settings, specs, ...(await judgedRun(job, settings, specs)) };
-    runs.push(run);
-    onRun?.(run);
-  }
-  return runs;
 }
 
 /** The command that runs a plan again. */

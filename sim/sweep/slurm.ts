@@ -9,7 +9,7 @@ import { chmod, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ensureDir, writeAtomically } from '../job/files.js';
 import { InputError } from '../run/failures.js';
-import type { SweepRow, SweepTask } from './sweep-task.js';
+import { failedRow, type SweepRow, type SweepTask } from './sweep-task.js';
 
 export interface SlurmScripts {
   array: string;
@@ -83,18 +83,7 @@ const FIGURES = ['jain', 'maxOverMean', 'completionSeconds', 'medianCompletionSe
 export async function readRows(outDir: string, pairs: readonly SweepTask[]): Promise<SweepRow[]> {
   const rows = await Promise.all(
     pairs.map(async (pair, task) => {
-      const failed = (problem: string): SweepRow => ({
-        strategy: pair.strategy.label,
-        seed: pair.seed,
-        ok: false,
-        jain: NaN,
-        maxOverMean: NaN,
-        completionSeconds: NaN,
-        medianCompletionSeconds: NaN,
-        transfers: 0,
-        messages: 0,
-        problem,
-      });
+      const failed = (problem: string): SweepRow => failedRow(pair, problem);
       const text = await readFile(rowFile(outDir, task), 'utf8').catch(() => undefined);
       if (text === undefined)
         return { row: failed(`array task ${task} left no result (see ${join(slurmFolder(outDir), `task-${task}.log`)})`), saved: false };

@@ -44,24 +44,29 @@ export interface SweepRow {
   problem?: string;
 }
 
+/** The row of a pair whose run gave no figures, saying why. */
+export function failedRow(task: SweepTask, problem: string): SweepRow {
+  return {
+    strategy: task.strategy.label,
+    seed: task.seed,
+    ok: false,
+    jain: NaN,
+    maxOverMean: NaN,
+    completionSeconds: NaN,
+    medianCompletionSeconds: NaN,
+    transfers: 0,
+    messages: 0,
+    problem,
+  };
+}
+
 /** Runs one pair; a failed run comes back as a row saying why, so the sweep can report it. */
 export default async function runSweepTask(task: SweepTask): Promise<SweepRow> {
   try {
     return await runPair(task);
   } catch (error) {
     if (!(error instanceof RunFailure)) throw error;
-    return {
-      strategy: task.strategy.label,
-      seed: task.seed,
-      ok: false,
-      jain: NaN,
-      maxOverMean: NaN,
-      completionSeconds: NaN,
-      medianCompletionSeconds: NaN,
-      transfers: 0,
-      messages: 0,
-      problem: error.message,
-    };
+    return failedRow(task, error.message);
   }
 }
 

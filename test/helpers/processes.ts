@@ -38,6 +38,18 @@ export function startSim(args: string[], env: NodeJS.ProcessEnv = process.env): 
   return { pid: child.pid ?? -1, stderr: () => stderr, exited };
 }
 
+/** One rank of a `sim rank` job of `size` ranks on `dir`, whose rank 0 listens at 127.0.0.1:`port`. */
+export function startRank(
+  dir: string,
+  rank: number,
+  size: number,
+  port: number,
+  options: { out: string; extra?: string[]; env: NodeJS.ProcessEnv },
+): Running {
+  const args = ['rank', dir, '--rank', String(rank), '--size', String(size), '--coordinator', `127.0.0.1:${port}`, '--out', options.out];
+  return startSim([...args, ...(options.extra ?? [])], options.env);
+}
+
 /** A TCP port nothing listens on right now. */
 export async function freePort(): Promise<number> {
   const server = createServer();
