@@ -172,7 +172,7 @@ export class FileDownload {
   }
 
   /** The run of segments `member` may be asked for, refusals aside; `runCovers` tests a segment. One object, reused. */
-  runOf(member: number, index = this.swarm.indexOf(member)): GuessedRun {
+  runOf(member: number, index = this.swarm.indexOf(member)): Readonly<GuessedRun> {
     if (!this.trustGuess) return ALL;
     // Most members asked about have been heard from: where one began is worked out only for the others.
     const swarm = this.swarm;

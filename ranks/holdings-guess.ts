@@ -1,3 +1,22 @@
+/** Shared by every guess that has heard nothing yet: empty, so never written. */
+const NO_RUNS = new Int32Array(0);
+
+/** A member's guessed holdings: `length` segments from `from` on, wrapping past the last. */
+export interface GuessedRun {
+  from: number;
+  length: number;
+}
+
+/** Holds every segment: a seed, or a member whose start is not known. */
+export const ALL: Readonly<GuessedRun> = Object.freeze({ from: 0, length: Infinity });
+/** The one run `heardRun` and `unheardRun` fill: each is read before the next is asked for. */
+const RUN: GuessedRun = { from: 0, length: 0 };
+
+/** The same test as `mayHold`, on a run made once for many segments. */
+export function runCovers(run: Readonly<GuessedRun>, index: number, segments: number): boolean {
+  return run === ALL || (index - run.from + segments) % segments < run.length;
+}
+
 /**
  * What one client guesses each swarm member holds of one file. Every reply carries the
  * holder's gap-free run (`from`, `held`); between replies the run is assumed to grow as
@@ -9,25 +28,6 @@
  * Only members heard from take room (three numbers each), so a client's state does not
  * grow with the size of the job.
  */
-/** Shared by every guess that has heard nothing yet: empty, so never written. */
-const NO_RUNS = new Int32Array(0);
-
-/** A member's guessed holdings: `length` segments from `from` on, wrapping past the last. */
-export interface GuessedRun {
-  from: number;
-  length: number;
-}
-
-/** Holds every segment: a seed, or a member whose start is not known. */
-export const ALL: GuessedRun = { from: 0, length: Infinity };
-/** The one run `runOf` fills: each is read before the next is asked for. */
-const RUN: GuessedRun = { from: 0, length: 0 };
-
-/** The same test as `mayHold`, on a run made once for many segments. */
-export function runCovers(run: GuessedRun, index: number, segments: number): boolean {
-  return run === ALL || (index - run.from + segments) % segments < run.length;
-}
-
 export class HoldingsGuess {
   /** Member → its slot in `runs`; made at the first report (a client holds two per file it wants, a million clients two million). */
   private slots: Map<number, number> | undefined;
@@ -53,7 +53,7 @@ export class HoldingsGuess {
   }
 
   /** What a member heard from holds, by its reported run, for `runCovers`; undefined for one never heard from. */
-  heardRun(rank: number, progress: number): GuessedRun | undefined {
+  heardRun(rank: number, progress: number): Readonly<GuessedRun> | undefined {
     const slot = this.slots?.get(rank);
     if (slot === undefined) return undefined;
     const at = 3 * slot;
@@ -64,7 +64,7 @@ export class HoldingsGuess {
   }
 
   /** The guess for a member never heard from (see `mayHold`), for `runCovers`. */
-  unheardRun(progress: number, start: number, since: number): GuessedRun {
+  unheardRun(progress: number, start: number, since: number): Readonly<GuessedRun> {
     if (start < 0) return ALL;
     RUN.from = start;
     RUN.length = progress - since;

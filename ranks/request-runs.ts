@@ -137,15 +137,15 @@ export class RequestRuns {
     // window costs least; among members of that cost, the earliest segment wins, and of
     // those the member first in order. Member by member, each member's run is guessed once.
     const order = this.strategy.order(file.name, file.members, ORDER_SCRATCH);
-    SPAN.lowest = Math.min(...window);
-    SPAN.highest = Math.max(...window);
+    const span: Span = { lowest: Math.min(...window), highest: Math.max(...window) };
     let bestAt = window.length;
     let bestHolder = -1;
     let bestCost = Infinity;
     for (const member of order) {
       const price = cost(member);
-      if (price > bestCost || bestAt === 0) break;
-      const at = firstAskableIn(file, member, window, price === bestCost ? bestAt : window.length);
+      // A member that costs Infinity is never asked, as none is when every holder does.
+      if (price === Infinity || price > bestCost || bestAt === 0) break;
+      const at = firstAskableIn(file, member, window, price === bestCost ? bestAt : window.length, span);
       if (at < 0) continue;
       bestAt = at;
       bestHolder = member;
@@ -199,11 +199,14 @@ function firstAskable(file: FileDownload, order: AskOrder, segment: number): num
   return undefined;
 }
 
-/** The lowest and highest segment of a window (one pickFresh at a time uses it). */
-const SPAN = { lowest: 0, highest: 0 };
+/** The lowest and highest segment of a window. */
+interface Span {
+  lowest: number;
+  highest: number;
+}
 
 /** Where in `window`, before `before`, the first segment `member` may be asked for is; -1 if none. Its run is guessed once. */
-function firstAskableIn(file: FileDownload, member: number, window: readonly number[], before: number): number {
+function firstAskableIn(file: FileDownload, member: number, window: readonly number[], before: number, span: Span): number {
   const run = file.runOf(member);
   const segments = file.hashes.length;
   // Most members cheaper than a seed hold nothing of the window, and would be looked at for
@@ -211,7 +214,7 @@ function firstAskableIn(file: FileDownload, member: number, window: readonly num
   // segment is passed over at once. It covers [from, end) and, past the last segment, [0, end - segments).
   if (run.length <= 0) return -1;
   const end = run.from + run.length;
-  if (run !== ALL && (run.from > SPAN.highest || end <= SPAN.lowest) && end - segments <= SPAN.lowest) return -1;
+  if (run !== ALL && (run.from > span.highest || end <= span.lowest) && end - segments <= span.lowest) return -1;
   for (let i = 0; i < before; i++) if (runCovers(run, window[i], segments) && !file.wasRefused(window[i], member)) return i;
   return -1;
 }

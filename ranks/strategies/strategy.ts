@@ -52,7 +52,9 @@ export interface SourceStrategy {
   /**
    * What asking `holder` costs, if the strategy ranks holders. When present, the download
    * activity looks a few segments ahead for the segment whose best holder costs least;
-   * when absent, segments are taken in order.
+   * when absent, segments are taken in order. With a cost, `order` must list members
+   * cheapest first (ties in any order): the search stops at the first member dearer than
+   * the best found. A holder that costs Infinity is never asked.
    */
   cost?(holder: number): number;
 }

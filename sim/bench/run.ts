@@ -21,7 +21,7 @@ import { printVirtualScale } from './virtual-scale.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 const PUBLIC_CASES = fileURLToPath(new URL('../../../../shared/fixtures/apd-2024', import.meta.url));
-/** Issue target: a transfer per second for each raw one-way postMessage per second, default flags, both strategies named. */
+/** The target: a transfer per second for each raw one-way postMessage per second, with default flags, for the strategies named. */
 const TARGET_RATIO = 1.0;
 const TARGETED = new Set(['round-robin', 'least-loaded']);
 const QUICK = process.argv.includes('--quick');

@@ -46,8 +46,9 @@ function ownImportMetaUrl(outdir: string, bundleUrl = 'import.meta.url'): Plugin
     name: 'own-import-meta-url',
     setup(on) {
       on.onLoad({ filter: /\.js$/ }, async ({ path }) => {
+        if (path.includes('/node_modules/')) return undefined;
         const contents = await readFile(path, 'utf8');
-        if (path.includes('/node_modules/') || !contents.includes('import.meta.url')) return undefined;
+        if (!contents.includes('import.meta.url')) return undefined;
         const fromBundle = JSON.stringify(relative(outdir, path));
         return {
           contents: contents.replaceAll('import.meta.url', `new URL(${fromBundle}, ${bundleUrl}).href`),
@@ -85,6 +86,9 @@ await build({
   entryPoints: [CLI_BUNDLE.entry],
   outfile: CLI_BUNDLE.outfile,
   external: (await dependencies()).filter((name) => !INLINED_PACKAGES.has(name)),
-  banner: { js: `const ${BUNDLE_URL} = require('node:url').pathToFileURL(__filename).href;` },
+  // The modules are ES modules, strict: the directive must stay first, above the banner's line.
+  banner: { js: `'use strict';\nconst ${BUNDLE_URL} = require('node:url').pathToFileURL(__filename).href;` },
+  // CommonJS has no import.meta: any use but the url the plugin rewrites would be undefined at run time.
+  logOverride: { 'empty-import-meta': 'error' },
   plugins: [ownImportMetaUrl(join(dist, dirname(CLI_BUNDLE.outfile)), BUNDLE_URL)],
 });

@@ -1,5 +1,5 @@
 /**
- * The `sim` command, once sim/cli.ts has started what can start early: the verbs
+ * The `sim` command, once sim/cli/start.ts has started what can start early: the verbs
  * (sim/cli/verbs/) wired over the option table, and the one place that turns an error into
  * a message and an exit code.
  */

@@ -1,7 +1,7 @@
 /**
  * Boots the threads transport's workers while the rest of the CLI loads. It judges from
  * the raw arguments, before they are parsed, so it may guess wrong; a spare that no run
- * takes costs ~50 ms of one core and does not keep the process alive.
+ * takes costs ~35 ms of one core and does not keep the process alive.
  */
 import { automaticWorkers } from '../transports/threads/placement.js';
 import { warmWorkers } from '../transports/threads/spare-workers.js';

@@ -19,6 +19,25 @@ export type AnyWireLayout = { readonly [tag: number]: readonly Field[] | null | 
 /** What a list field decodes to when its number stands for no list. */
 const UNKNOWN_LIST = Symbol('unknown list');
 
+const carriesList = (kind: FieldKind): boolean =>
+  kind === 'string[]' || kind === 'string[]?' || (typeof kind === 'object' && kind.records.some(([, inner]) => carriesList(inner)));
+
+/** Per layout, the tags whose payloads may hold a list: the others (every request and answer) skip the interning. */
+const listTags = new WeakMap<AnyWireLayout, ReadonlySet<number>>();
+
+function tagsWithLists(layout: AnyWireLayout): ReadonlySet<number> {
+  let tags = listTags.get(layout);
+  if (tags === undefined) {
+    tags = new Set(
+      Object.entries(layout)
+        .filter(([, fields]) => fields?.some(([, kind]) => carriesList(kind)))
+        .map(([tag]) => Number(tag)),
+    );
+    listTags.set(layout, tags);
+  }
+  return tags;
+}
+
 /**
  * Lists that both ends of a link hold before it carries anything, sent by number instead
  * of by value: a job's segment hashes. Every client that wants a file is told its hashes,
@@ -73,9 +92,10 @@ export function encodeInto(batch: unknown[], layout: AnyWireLayout, tag: number,
   const fields = layout[tag];
   if (!fields) return;
   const record = payload as Record<string, unknown>;
+  const lists = interned !== undefined && tagsWithLists(layout).has(tag) ? interned : undefined;
   for (let i = 0; i < fields.length; i++) {
     const value = record[fields[i][0]];
-    batch.push(interned === undefined ? value : interned.encode(value, fields[i][1]));
+    batch.push(lists === undefined ? value : lists.encode(value, fields[i][1]));
   }
 }
 
@@ -90,6 +110,7 @@ export function decodeBatch(
   deliver: (tag: number, payload: unknown) => void,
   interned?: InternedLists,
 ): boolean {
+  const withLists = interned === undefined ? undefined : tagsWithLists(layout);
   let at = 0;
   while (at < batch.length) {
     const tag = batch[at++] as number;
@@ -101,8 +122,9 @@ export function decodeBatch(
     }
     if (at + fields.length > batch.length) return false;
     const payload: Record<string, unknown> = {};
+    const lists = withLists?.has(tag) ? interned : undefined;
     for (let i = 0; i < fields.length; i++) {
-      const value = interned === undefined ? batch[at++] : interned.decode(batch[at++], fields[i][1]);
+      const value = lists === undefined ? batch[at++] : lists.decode(batch[at++], fields[i][1]);
       if (value === UNKNOWN_LIST) return false;
       payload[fields[i][0]] = value;
     }

@@ -43,7 +43,7 @@ export interface TransportOptions {
   /**
    * More runs follow in this process (`sim check --repeat`, `sim faults`): the threads
    * transport boots the next run's workers while this one runs, as the CLI does for the
-   * first (sim/cli/warm.ts), so that no run after the first waits ~45 ms for a worker.
+   * first (sim/cli/warm.ts), so that no run after the first waits ~35 ms for a worker.
    */
   warmNext?: boolean;
   /** Called once the ranks are started, with a way to read their progress. */

@@ -18,14 +18,14 @@ import { BatchedLink, FlushQueue, RANK_BACK, receiveBatches, withNotices, type L
 import { clientChurn } from '../../job/arrivals.js';
 import type { RankControl, TransportOptions } from '../transport.js';
 import { describeRanks, describeThreads } from './describe.js';
-import { placeClients, ranksEndedWithTheirThread } from './placement.js';
+import { automaticWorkers, placeClients, ranksEndedWithTheirThread } from './placement.js';
 import { MainThreadTracker } from './main-tracker.js';
 import type { FromWorker, HostedRank, SetupMessage, ToWorker, WorkerSetup } from './protocol.js';
 import { spareCount, takeWorker, warmWorkers } from './spare-workers.js';
 import { addressSpaceLimit, workersThatFit } from './address-space.js';
 import type { ControlClient } from './worker-control.js';
 import { TraceCollector } from '../../trace/recorder.js';
-import { InternedLists } from '../../comm/wire-layout.js';
+import { JobLists } from './job-lists.js';
 
 export class ThreadsRun implements RankControl {
   readonly epochMs = now();
@@ -50,7 +50,8 @@ export class ThreadsRun implements RankControl {
   finished = false;
   /** `--trace`: every rank's deliveries, merged at the end. */
   readonly trace: TraceCollector | undefined;
-  private readonly interned: InternedLists;
+  /** The job's hash lists, numbered for every link of the run. */
+  private readonly lists: JobLists;
 
   constructor(
     private readonly job: Job,
@@ -70,7 +71,7 @@ export class ThreadsRun implements RankControl {
     const clientGroups = placeClients(roles.clients, options.workers, ranksEndedWithTheirThread(this.plan));
     this.groups = roles.standby === undefined ? clientGroups : [...clientGroups, [roles.standby]];
     this.trace = options.trace && new TraceCollector(options.trace, this.epochMs);
-    this.interned = new InternedLists([...job.files.values()]);
+    this.lists = new JobLists(job);
     // Started before any worker, so that nothing a worker sends can miss it.
     this.rank0 = new MainThreadTracker(roles, (dest, tag, payload) => this.links[dest].push(tag, payload), this.growth.observe, {
       finished: () => this.settled(() => ledger.rankFinished(0)),
@@ -122,12 +123,8 @@ export class ThreadsRun implements RankControl {
     this.kill0(reason);
     this.ledger.rankBack(0);
     this.tellAll(RANK_BACK, { rank, life: ++this.rank0Life });
-    const dead = this.workerRanks.filter((other) => this.ledger.isLost(other));
-    this.rank0.restart(
-      this.rank0Life,
-      this.workerRanks.filter((other) => !this.ledger.isLost(other)),
-      dead,
-    );
+    const [lost, live] = [true, false].map((wanted) => this.workerRanks.filter((other) => this.ledger.isLost(other) === wanted));
+    this.rank0.restart(this.rank0Life, live, lost);
     this.stopLateNewcomer();
   }
 
@@ -147,10 +144,10 @@ export class ThreadsRun implements RankControl {
     for (const [w, group] of this.groups.entries()) {
       const hosted: HostedRank[] = group.map((rank) => {
         const { port1, port2 } = new MessageChannel();
-        this.links[rank] = new BatchedLink(flusher, layout, this.interned);
+        this.links[rank] = new BatchedLink(flusher, layout, this.lists.table);
         this.links[rank].attach(port1);
         const onBadBatch = (problem: string): void => this.fail(new RankFailure(0, problem));
-        receiveBatches(port1, rank, this.rank0.inbox, layout, { onBadBatch }, this.interned);
+        receiveBatches(port1, rank, this.rank0.inbox, layout, { onBadBatch }, this.lists.table);
         this.workerOf[rank] = w;
         const client = this.job.clients[rank - 1] ?? { owned: [], wanted: [] };
         const role = rank === this.roles.standby ? 'standby' : 'client';
@@ -166,7 +163,6 @@ export class ThreadsRun implements RankControl {
       });
       this.spawn(group, hosted);
     }
-    if (this.options.warmNext) warmWorkers(Math.min(this.groups.length, workersThatFit(addressSpaceLimit(), spareCount())));
   }
 
   /** The end: rank 0's counters and table, read from the tracker in this thread. */
@@ -198,7 +194,7 @@ export class ThreadsRun implements RankControl {
       trackers: this.roles.trackers,
       reportFiles: this.plan.timed.some((fault) => fault.at.kind === 'file-done'),
       trace: this.trace !== undefined,
-      interned: this.interned.lists,
+      interned: this.lists.forWorker(hosted),
     };
     const { worker, online, early } = takeWorker();
     worker.postMessage(
@@ -209,8 +205,8 @@ export class ThreadsRun implements RankControl {
     const who = group.length > 1 ? ` (in the worker of ranks ${describeRanks(group)})` : '';
     worker.on('message', (message: FromWorker) => this.onMessage(message));
     worker.on('error', (error) => this.fail(new RankFailure(unfinished(), `${error.message}${who}`, error.stack)));
-    if (online) this.online++;
-    else worker.on('online', () => this.online++);
+    if (online) this.cameOnline();
+    else worker.on('online', () => this.cameOnline());
     if (early) queueMicrotask(() => this.fail(new RankFailure(unfinished(), `${early.message}${who}`, early.stack)));
     worker.on('exit', (code) => {
       if (!this.finished && group.some((rank) => !this.ledger.isSettled(rank))) {
@@ -218,6 +214,12 @@ export class ThreadsRun implements RankControl {
       }
     });
     this.workers.push(worker);
+  }
+
+  /** Once all of this run's workers are online (their address space taken), the next run's may boot (`warmNext`). */
+  private cameOnline(): void {
+    if (++this.online < this.groups.length || !this.options.warmNext) return;
+    warmWorkers(Math.min(this.groups.length, automaticWorkers(), workersThatFit(addressSpaceLimit(), spareCount())));
   }
 
   private onMessage(message: FromWorker): void {

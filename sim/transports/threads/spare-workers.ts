@@ -1,5 +1,5 @@
 /**
- * Worker threads booted before a run asks for them. A worker takes ~50 ms to boot (a V8
+ * Worker threads booted before a run asks for them. A worker takes ~35 ms to boot (a V8
  * isolate and Node's bootstrap) however little it loads, and a small run waited for it:
  * started while the CLI is still loading, the boot overlaps that instead. A spare learns
  * its run from its first message (`SetupMessage`), so it can start before the run is known.

@@ -37,7 +37,7 @@ const tell = (message: FromWorker): void => control.postMessage(message);
 const { size } = setup;
 const roles = new Roles(size, setup.trackers);
 const LAYOUT = withNotices(SWARM_LAYOUT);
-// Built from the lists that came with the ranks' files, in the main thread's order.
+// The lists of the files this worker's ranks own or want, at the main thread's numbers (job-lists.ts).
 const INTERNED = new InternedLists(setup.interned);
 const shared = new Int32Array(setup.counters);
 const firstRequests = new Float64Array(setup.firstRequests);
