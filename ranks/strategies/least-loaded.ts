@@ -1,5 +1,11 @@
 import { startAfter, type SourceStrategy } from './strategy.js';
 
+/** What a client knows of a holder's load: the last it reported, and the requests sent it since, not yet answered. */
+interface Load {
+  reported: number;
+  unanswered: number;
+}
+
 /** Room for a member's place in the round-robin order, below its estimate, in one sort key. */
 const PLACES = 2 ** 21;
 /** Sort keys, shared by the thread's clients: `order` runs to its end without yielding. */
@@ -12,11 +18,19 @@ let keys = new Float64Array(256);
  * Ties go round-robin so that equally idle holders share the work.
  */
 export function leastLoaded(): SourceStrategy {
-  // Maps, not arrays by rank: a client knows few holders, and a job may have 100,000 ranks.
-  const reported = new Map<number, number>();
-  const unanswered = new Map<number, number>();
+  // A map, not arrays by rank: a client knows few holders, and a job may have 100,000
+  // ranks. One entry per holder: an estimate is read for every member at every pick.
+  const loads = new Map<number, Load>();
   const lastAsked = new Map<string, number>();
-  const estimate = (holder: number): number => (reported.get(holder) ?? 0) + (unanswered.get(holder) ?? 0);
+  const estimate = (holder: number): number => {
+    const load = loads.get(holder);
+    return load === undefined ? 0 : load.reported + load.unanswered;
+  };
+  const loadOf = (holder: number): Load => {
+    let load = loads.get(holder);
+    if (load === undefined) loads.set(holder, (load = { reported: 0, unanswered: 0 }));
+    return load;
+  };
   return {
     order(file, members, out) {
       // Each member's key is its estimate, then its place in the round-robin order, so one
@@ -38,14 +52,15 @@ export function leastLoaded(): SourceStrategy {
     },
     sent(file, holder) {
       lastAsked.set(file, holder);
-      unanswered.set(holder, (unanswered.get(holder) ?? 0) + 1);
+      loadOf(holder).unanswered++;
     },
-    answered(holder, load) {
-      unanswered.set(holder, (unanswered.get(holder) ?? 0) - 1);
-      reported.set(holder, load);
+    answered(holder, reported) {
+      const load = loadOf(holder);
+      load.unanswered--;
+      load.reported = reported;
     },
     abandoned(holder) {
-      unanswered.set(holder, (unanswered.get(holder) ?? 0) - 1);
+      loadOf(holder).unanswered--;
     },
     cost: estimate,
   };
