@@ -102,7 +102,7 @@ export class TcpCoordinator {
     const keys = LinkKeys.issued(options.key, this.harness ? size : 0);
     this.network = new TcpNetwork(this.harness ? size : 0, this.harness ? size + 1 : size, keys, this.comm.mailbox, {
       control: (from, body) => this.control(from, body),
-      lost: (peer, reason) => this.lives.connectionLost(peer, droppedConnection(reason)),
+      lost: (peer, reason, tampered) => this.lives.connectionLost(peer, droppedConnection(reason, tampered)),
       log: options.log,
       connectTimeoutMs: options.registrationTimeoutMs,
       certificates: options.certificates,

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { socketProblem } from './tls-errors.js';
+import { socketProblem, tlsProblem } from './tls-errors.js';
 import { encodeFrame, FrameError, FrameReader, type Frame, type FrameKind } from './frames.js';
 
 /** What a peer may leave unread before its connection is closed: 4 frames of the largest size. */
@@ -25,6 +25,7 @@ export class FramedSocket {
   private waiter: { resolve: (frame: Frame) => void; reject: (error: Error) => void } | undefined;
   private handler: ((frame: Frame) => void) | undefined;
   private ended: string | undefined;
+  private tlsEnded = false;
   private closeHandlers: ((reason: string) => void)[] = [];
 
   constructor(readonly socket: Socket) {
@@ -32,12 +33,20 @@ export class FramedSocket {
     this.remote = describeAddress(socket.remoteAddress, socket.remotePort);
     socket.on('data', (chunk: Buffer) => this.received(chunk));
     // A TLS error after the handshake leaves the socket open: it is closed here, or it would hold the process.
-    socket.on('error', (error) => this.destroy(socketProblem(error)));
+    socket.on('error', (error) => {
+      this.tlsEnded ||= !this.closed && tlsProblem(error) !== null;
+      this.destroy(socketProblem(error));
+    });
     socket.on('close', () => this.end(this.reader.midFrame ? 'closed in the middle of a frame' : 'closed'));
   }
 
   get closed(): boolean {
     return this.ended !== undefined;
+  }
+
+  /** TLS ended the connection (an error of the channel, such as a changed record), not the peer or the network. */
+  get endedByTls(): boolean {
+    return this.tlsEnded;
   }
 
   get reason(): string | undefined {

@@ -20,7 +20,6 @@ import type { SiteCertificates } from './site-certificates.js';
 import { PeerLink } from './peer-link.js';
 import { RefusalLog } from './refusal-log.js';
 import { peerMayAnswer, retryUntil } from './retry.js';
-import { TLS_ENDED } from './tls-errors.js';
 import { linkSecurity, openSecureSocket, secureServer, type LinkSecurity, type SecureServer } from './secure-socket.js';
 
 /** Messages waiting unread in a rank's mailbox past which the peer that sent more is refused. */
@@ -31,8 +30,8 @@ const REFUSAL_GRACE_MS = 1000;
 export interface NetworkEvents {
   /** A control frame from an authenticated peer (not yet schema-checked: that is the caller's job). */
   control(from: number, body: Buffer): void;
-  /** A connection to a job member closed or was closed for a bad frame. */
-  lost(peer: number, reason: string): void;
+  /** A connection to a job member closed or was closed for a bad frame; `tampered`: TLS ended it (FramedSocket.endedByTls). */
+  lost(peer: number, reason: string, tampered?: boolean): void;
   /** A line for the log: a refused connection and why. */
   log(line: string): void;
   /** A peer whose connection had closed connected again: a new process for its rank. */
@@ -47,8 +46,8 @@ export interface NetworkEvents {
  * A dropped connection as the coordinator logs it: one TLS ended (tampered with) says why
  * itself; any other most likely means a dead process or an unreachable host.
  */
-export function droppedConnection(reason: string): string {
-  return reason.includes(`connection ${TLS_ENDED}`) ? reason : `${reason} (its process died or its host became unreachable)`;
+export function droppedConnection(reason: string, tampered = false): string {
+  return tampered ? reason : `${reason} (its process died or its host became unreachable)`;
 }
 
 export class TcpNetwork {
@@ -239,7 +238,7 @@ export class TcpNetwork {
     if (!link.socket || returning) link.attach(socket);
     if (returning) this.events.returned?.(peer);
     socket.onClose((reason) => {
-      if (!this.closing) this.events.lost(peer, `its connection ${reason}`);
+      if (!this.closing) this.events.lost(peer, `its connection ${reason}`, socket.endedByTls);
     });
     const deliver = (tag: number, payload: unknown): void => void this.intake.deliver({ source: peer, tag, payload });
     const take = (frame: Frame): void => {

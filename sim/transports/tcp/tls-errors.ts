@@ -39,11 +39,8 @@ export function tlsProblem(error: NodeJS.ErrnoException): string | null {
   return null;
 }
 
-/** How socketProblem starts a TLS error's words. */
-export const TLS_ENDED = 'ended: ';
-
 /** Why an established connection ended, for "its connection ...": a TLS error said plainly, any other as it is. */
 export function socketProblem(error: NodeJS.ErrnoException): string {
   const problem = tlsProblem(error);
-  return problem ? `${TLS_ENDED}${problem}` : error.message;
+  return problem ? `ended: ${problem}` : error.message;
 }
