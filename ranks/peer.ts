@@ -24,6 +24,11 @@ export interface PeerOptions {
   arriveMs?: number;
   /** Leave the swarm this long after finishing every wanted file (`--seed-time`); default never. */
   seedTimeMs?: number;
+  /**
+   * The tracker keeps its state on disk (`--tracker-state`): when the last one is lost, wait
+   * for it to say it is back (TRACKER_BACK) instead of giving up.
+   */
+  trackerReturns?: boolean;
 }
 
 export interface PeerReport extends DownloadCounters {
@@ -131,6 +136,10 @@ export class Peer {
         case Tag.INIT_ACK:
           // A go-ahead repeated by a tracker that took over.
           break;
+        case Tag.TRACKER_BACK:
+          this.tracker.back(message.source);
+          this.rejoin();
+          break;
         default:
           throw new ProtocolError(`unexpected ${TAG_NAMES[message.tag] ?? message.tag} from rank ${message.source}`);
       }
@@ -140,13 +149,20 @@ export class Peer {
   /** Sends the owned files and waits for the go-ahead, turning to the standby if the tracker is lost. */
   private async register(): Promise<void> {
     const comm = this.comm;
-    this.tracker.send(Tag.INIT, { files: this.files.owned, uploadKbps: this.uploadKbps });
+    const init = (): void => this.tracker.send(Tag.INIT, { files: this.files.owned, uploadKbps: this.uploadKbps });
+    init();
     for (;;) {
-      const message = await comm.recv({ source: this.tracker.serving, tag: Tag.INIT_ACK });
+      // Only a tracker that may come back sends anything else before the go-ahead.
+      const tag = this.options.trackerReturns ? undefined : Tag.INIT_ACK;
+      const message = await comm.recv({ source: this.tracker.serving, tag });
       if (message.tag === Tag.INIT_ACK) return;
       if (message.tag === RANK_LOST) {
-        this.trackerLost(message.source, message.payload.reason);
-        this.tracker.send(Tag.INIT, { files: this.files.owned, uploadKbps: this.uploadKbps });
+        if (this.trackerLost(message.source, message.payload.reason)) init();
+      } else if (message.tag === Tag.TRACKER_BACK) {
+        this.tracker.back(message.source);
+        init();
+      } else if (message.tag !== ALARM) {
+        throw new ProtocolError(`unexpected ${TAG_NAMES[message.tag] ?? message.tag} from rank ${message.source} before the go-ahead`);
       }
     }
   }
@@ -167,9 +183,11 @@ export class Peer {
         this.alarms.set('arrival', Math.max(0, due - this.comm.now()));
       } else if (message.tag === RANK_LOST) {
         if (message.source === this.tracker.serving) {
-          this.trackerLost(message.source, message.payload.reason);
-          this.tracker.send(Tag.ARRIVES_LATER, null);
+          if (this.trackerLost(message.source, message.payload.reason)) this.tracker.send(Tag.ARRIVES_LATER, null);
         } else if (!this.trackers.includes(message.source)) this.peerGone(message.source);
+      } else if (message.tag === Tag.TRACKER_BACK) {
+        this.tracker.back(message.source);
+        this.tracker.send(Tag.ARRIVES_LATER, null);
       } else {
         throw new ProtocolError(
           `unexpected ${TAG_NAMES[message.tag] ?? message.tag} from rank ${message.source} before this client arrived`,
@@ -194,11 +212,15 @@ export class Peer {
 
   private lost(rank: number, reason: string): void {
     if (rank === this.tracker.serving) {
-      this.trackerLost(rank, reason);
-      // A client that left has nothing to tell a tracker that took over but that it left.
-      if (this.departure === 'left') this.tracker.send(Tag.BYE, null);
-      else this.download.rejoin(this.files.owned, this.uploadKbps);
+      if (this.trackerLost(rank, reason)) this.rejoin();
     } else if (!this.trackers.includes(rank)) this.peerGone(rank);
+  }
+
+  /** Tells a tracker that took over, or came back, what this client has done. */
+  private rejoin(): void {
+    // A client that left has nothing to tell it but that it left.
+    if (this.departure === 'left') this.tracker.send(Tag.BYE, null);
+    else this.download.rejoin(this.files.owned, this.uploadKbps);
   }
 
   /** A client lost or left: stop asking it, ask others for what it owed. */
@@ -207,8 +229,11 @@ export class Peer {
     this.upload.peerLost(rank);
   }
 
-  private trackerLost(rank: number, reason: string): void {
-    if (!this.tracker.failover()) throw new NoTrackerLeft(`lost rank ${rank}, the last tracker (${reason})`);
+  /** True if a live tracker serves now; false while the last one is away and will say when it is back. */
+  private trackerLost(rank: number, reason: string): boolean {
+    if (this.tracker.failover()) return true;
+    if (this.options.trackerReturns) return false;
+    throw new NoTrackerLeft(`lost rank ${rank}, the last tracker (${reason})`);
   }
 
   /** Segments obtained so far, over all wanted files. */

@@ -33,6 +33,8 @@ export const Tag = {
   BYE: 18,
   /** A leaver's answer to a segment request: `rank` has left, stop asking it, as if it were lost. */
   PEER_LEFT: 19,
+  /** A tracker restarted from its saved state (`--tracker-state`) is back: clients tell it again what it may have missed. */
+  TRACKER_BACK: 20,
 } as const;
 
 export type Tag = (typeof Tag)[keyof typeof Tag];
@@ -101,6 +103,7 @@ export type SwarmPayloads = {
   [Tag.ARRIVES_LATER]: null;
   [Tag.BYE]: null;
   [Tag.PEER_LEFT]: { rank: number };
+  [Tag.TRACKER_BACK]: null;
 };
 
 /**
@@ -207,6 +210,7 @@ export const SWARM_LAYOUT = {
   [Tag.ARRIVES_LATER]: null,
   [Tag.BYE]: null,
   [Tag.PEER_LEFT]: [['rank', 'int']],
+  [Tag.TRACKER_BACK]: null,
 } as const satisfies WireLayout<SwarmPayloads>;
 
 export type SwarmComm = Comm<SwarmPayloads>;

@@ -1,4 +1,6 @@
 import { Tag, type ReplicatedChange, type SwarmComm, type SwarmPayloads, type TrackerChange } from './protocol.js';
+import type { TrackerJournal } from './tracker-journal.js';
+import { snapshotOf } from './tracker-snapshot.js';
 import type { TrackerState } from './tracker-state.js';
 
 type ReplyTag = typeof Tag.SWARM_REPLY | typeof Tag.INIT_ACK;
@@ -14,7 +16,10 @@ interface HeldReply {
  * The serving tracker's side of replication. Every change is applied here, numbered and
  * sent to the standby in order; a reply that lets a client act on a change is held until
  * the standby has acknowledged it, so a standby that takes over knows everything any
- * client was told. Without a standby, replies go at once.
+ * client was told. With a journal (`--tracker-state`), a reply is likewise held until its
+ * change is on disk, so a tracker reloaded from there knows everything any client was
+ * told; changes go to disk in batches, one flush each time the tracker has nothing left to
+ * read (`sync`). Without either, replies go at once.
  */
 export class Replicator {
   /** The last change applied. */
@@ -23,6 +28,8 @@ export class Replicator {
   private readonly held: HeldReply[] = [];
   /** The standby, while one is in step or catching up. */
   private standby: number | undefined;
+  /** The last change on disk (every change, without a journal). */
+  private durable: number;
 
   constructor(
     private readonly comm: SwarmComm,
@@ -30,9 +37,13 @@ export class Replicator {
     /** Every change since the start, for a tracker that restarts; undefined when none can. */
     private readonly log: ReplicatedChange[] | undefined,
     standby: number | undefined,
+    private readonly journal?: TrackerJournal,
+    /** The last change a tracker reloaded from its journal had applied. */
+    reloaded = 0,
   ) {
-    this.seq = log?.length ?? 0;
+    this.seq = log?.length ?? reloaded;
     this.acked = this.seq;
+    this.durable = this.seq;
     this.standby = standby;
   }
 
@@ -40,22 +51,38 @@ export class Replicator {
     this.state.apply(change);
     const entry = { ...change, seq: ++this.seq };
     this.log?.push(entry);
+    this.journal?.append(entry);
     if (this.standby !== undefined) this.comm.send(this.standby, Tag.REPLICATE, entry);
   }
 
   reply<T extends ReplyTag>(dest: number, tag: T, payload: SwarmPayloads[T]): void {
-    if (this.standby === undefined || this.acked >= this.seq) this.comm.send(dest, tag, payload);
+    if (this.releasable() >= this.seq) this.comm.send(dest, tag, payload);
     else this.held.push({ seq: this.seq, dest, tag, payload });
   }
 
-  /** Every change is acknowledged by the standby, or there is none. */
+  /** Every change is acknowledged by the standby, or there is none, and on disk, or there is no journal. */
   get synced(): boolean {
-    return this.standby === undefined || this.acked >= this.seq;
+    return this.releasable() >= this.seq;
+  }
+
+  /** Puts every change so far on disk and releases what waited for it; false if there was nothing to put. */
+  sync(): boolean {
+    if (!this.journal || this.durable >= this.seq) return false;
+    this.journal.sync(() => snapshotOf(this.state, this.seq));
+    this.durable = this.seq;
+    this.release(this.releasable());
+    return true;
+  }
+
+  /** Replies for changes up to this one may go. */
+  private releasable(): number {
+    return Math.min(this.standby === undefined ? Infinity : this.acked, this.journal ? this.durable : Infinity);
   }
 
   /** Replies held and what they wait for, for stall reports; empty when nothing is held. */
   describe(): string {
     if (this.held.length === 0) return '';
+    if (this.durable < this.held[0].seq) return `${this.held.length} replies held until change ${this.held[0].seq} is on disk`;
     return `${this.held.length} replies held until rank ${this.standby} acknowledges change ${this.held[0].seq} (it has acknowledged ${this.acked} of ${this.seq})`;
   }
 
@@ -67,14 +94,14 @@ export class Replicator {
   acknowledged(from: number, seq: number): void {
     if (from !== this.standby) return;
     this.acked = Math.max(this.acked, seq);
-    this.release(this.acked);
+    this.release(this.releasable());
   }
 
   /** The standby is gone: nothing waits for it any more. */
   standbyLost(rank: number): void {
     if (rank !== this.standby) return;
     this.standby = undefined;
-    this.release(Infinity);
+    this.release(this.releasable());
   }
 
   /** A restarted tracker asks for the whole log; it is the standby from now on. */

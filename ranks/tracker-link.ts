@@ -26,6 +26,11 @@ export class TrackerLink {
     this.comm.send(this.serving, tag, payload);
   }
 
+  /** A tracker restarted from its saved state says it is back: it serves from now on. */
+  back(rank: number): void {
+    if (this.trackers.includes(rank)) this.serving = rank;
+  }
+
   /**
    * The serving tracker is lost: turn to a tracker the transport does not know to be lost
    * now. The notice may be older than the news: the lost tracker itself may already be

@@ -130,6 +130,13 @@ export class TrackerState {
     return this.registered.has(rank) || this.gone.has(rank) || this.left.has(rank);
   }
 
+  /** Counts again what `apply` keeps counted, after the sets were filled another way (a snapshot reloaded). */
+  recount(): void {
+    this.doneLive = [...this.done].filter((rank) => !this.gone.has(rank)).length;
+    const accounted = new Set([...this.registered, ...this.gone, ...this.left]);
+    this.accounted = accounted.size;
+  }
+
   /** Gone, or left: never listed in a swarm again. */
   absent(rank: number): boolean {
     return this.gone.has(rank) || this.left.has(rank);

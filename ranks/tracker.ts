@@ -1,6 +1,9 @@
 import { ALARM, RANK_LOST } from '../sim/comm/comm.js';
 import { ProtocolError, Tag, TAG_NAMES, type OwnedFile, type ReplicatedChange, type SwarmComm, type SwarmMessage } from './protocol.js';
 import { Replicator } from './replication.js';
+import { follow } from './standby.js';
+import type { TrackerJournal } from './tracker-journal.js';
+import { restoreState } from './tracker-snapshot.js';
 import type { Roles } from './roles.js';
 import { tellLeft } from './departures.js';
 import { TrackerState, type FileSwarm, type SwarmObserver } from './tracker-state.js';
@@ -17,6 +20,8 @@ export interface TrackerOptions {
   roles: Roles;
   start?: TrackerStart;
   observe?: SwarmObserver;
+  /** Where changes are kept on disk (`--tracker-state`); a tracker restarted with no other tracker reloads from it. */
+  journal?: TrackerJournal;
 }
 
 /**
@@ -85,68 +90,57 @@ export class Tracker {
     const start = this.options.start ?? 'primary';
     const other = this.roles.peerTracker(this.comm.rank);
     if (start !== 'primary') {
+      // The only tracker, restarted: its saved state stands in for a serving tracker's log.
+      const journal = this.options.journal;
+      if (other === undefined && start === 'restarted' && journal)
+        return this.serve(undefined, restoreState(this.state, journal.saved.snapshot, journal.saved.changes));
       if (other === undefined) throw new ProtocolError(`rank ${this.comm.rank} cannot be a ${start} tracker without another tracker`);
       if (start === 'restarted') this.comm.send(other, Tag.CATCH_UP, null);
-      if (await this.follow(other)) return;
+      if (await follow(this.comm, other, this.log as ReplicatedChange[], this.state)) return;
     }
     await this.serve(start === 'primary' ? other : undefined);
   }
 
-  /** Applies the serving tracker's changes; true if it ended the job, false if it was lost. */
-  private async follow(primary: number): Promise<boolean> {
-    const comm = this.comm;
-    for (;;) {
-      let message: SwarmMessage | undefined = await comm.recv({ source: primary });
-      let applied = false;
-      while (message) {
-        switch (message.tag) {
-          case Tag.REPLICATE:
-            this.applyReplicated(message.payload);
-            applied = true;
-            break;
-          case Tag.TERMINATE:
-            return true;
-          case RANK_LOST:
-            return false;
-          // An acknowledgement the serving tracker sent to this rank's earlier life.
-          case Tag.REPLICA_ACK:
-          case ALARM:
-            break;
-          default:
-            throw new ProtocolError(`standby got unexpected ${TAG_NAMES[message.tag] ?? message.tag} from rank ${primary}`);
-        }
-        message = comm.tryRecv({ source: primary });
-      }
-      // One acknowledgement per batch of changes: it covers every change before it.
-      if (applied) comm.send(primary, Tag.REPLICA_ACK, { seq: this.log?.length ?? 0 });
-    }
-  }
-
-  private applyReplicated(change: ReplicatedChange): void {
-    const log = this.log as ReplicatedChange[];
-    if (change.seq !== log.length + 1) throw new ProtocolError(`tracker got change ${change.seq} after change ${log.length}`);
-    log.push(change);
-    this.state.apply(change);
-  }
-
-  private async serve(standby: number | undefined): Promise<void> {
+  /**
+   * Serves until the job is over. `reloaded`: the last change of a state reloaded from disk;
+   * clients lost meanwhile are dropped, and every other one hears the tracker is back.
+   */
+  private async serve(standby: number | undefined, reloaded?: number): Promise<void> {
     const comm = this.comm;
     this.served = true;
-    const replicator = new Replicator(comm, this.state, this.log, standby);
+    const replicator = new Replicator(comm, this.state, this.log, standby, this.options.journal, reloaded);
     this.replicator = replicator;
+    if (reloaded !== undefined) this.comeBack(replicator);
     const clients = this.roles.clients;
+    // With nothing left to read, changes go to disk (which may release replies) before the
+    // wait; undefined then, and the loop looks again. Written out in each loop: an async
+    // helper would add a microtask per message, and move events within a virtual instant.
     if (!this.state.started) {
       // A client rejoining after a failover proves the go-ahead was given: no need to wait.
-      while (!this.state.started && !this.state.allRegistered(this.roles.clients, true)) this.handle(comm.tryRecv() ?? (await comm.recv()));
+      while (!this.state.started && !this.state.allRegistered(this.roles.clients, true))
+        this.handleAny(comm.tryRecv() ?? (replicator.sync() ? undefined : await comm.recv()));
       if (!this.state.started) replicator.commit({ kind: 'go', rank: comm.rank, file: '', files: [], uploadKbps: 0 });
       // A client yet to arrive hears the go-ahead in answer to its INIT, once it has sent it.
       for (const client of this.liveClients()) if (this.state.registered.has(client)) replicator.reply(client, Tag.INIT_ACK, null);
     }
     // The standby acknowledges everything before the end, so both trackers end alike.
-    while (!this.state.settled(clients) || !replicator.synced) this.handle(comm.tryRecv() ?? (await comm.recv()));
+    while (!this.state.settled(clients) || !replicator.synced)
+      this.handleAny(comm.tryRecv() ?? (replicator.sync() ? undefined : await comm.recv()));
     for (const client of this.liveClients()) comm.send(client, Tag.TERMINATE, null);
     const follower = replicator.follower;
     if (follower !== undefined) comm.send(follower, Tag.TERMINATE, null);
+  }
+
+  private comeBack(replicator: Replicator): void {
+    for (const client of this.roles.clientRanks()) {
+      if (this.state.gone.has(client)) continue;
+      if (this.comm.isLost(client)) replicator.commit({ kind: 'drop', rank: client, file: '', files: [], uploadKbps: 0 });
+      else this.comm.send(client, Tag.TRACKER_BACK, null);
+    }
+  }
+
+  private handleAny(message: SwarmMessage | undefined): void {
+    if (message) this.handle(message);
   }
 
   private everyoneRegistered(): boolean {

@@ -341,7 +341,7 @@ describe('faults in virtual time', () => {
       ],
       [
         ['--fault', 'restart:0@segments=1'],
-        'sim: --fault restart:0@segments=1: a restarted tracker catches up from the standby: add --trackers 2\n',
+        'sim: --fault restart:0@segments=1: a restarted tracker catches up from the standby or reloads its saved state: add --trackers 2 or --tracker-state DIR\n',
       ],
       [
         ['--fault', 'restart:3@segments=1', '--trackers', '2'],

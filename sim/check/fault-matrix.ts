@@ -28,6 +28,8 @@ export interface RunSettings {
   trackers: 1 | 2;
   strategy: StrategyChoice;
   seed: string;
+  /** The only tracker keeps its state on disk (`--tracker-state`, in a folder of the run's own). */
+  trackerState?: boolean;
 }
 
 export interface MatrixOptions extends RunSettings {
@@ -37,6 +39,8 @@ export interface MatrixOptions extends RunSettings {
 
 export interface MatrixCell {
   rank: number;
+  /** Rank 0 restarted from its saved state rather than killed: a row of its own. */
+  restarted?: boolean;
   point: string;
   spec: string;
   exitCode: number;
@@ -72,6 +76,21 @@ export async function faultMatrix(job: Job, options: MatrixOptions, onCell?: (ce
       onCell?.(cell);
     }
   }
+  // The only tracker killed and started again from disk: the clients wait for it, and the job completes.
+  if (roles.trackers === 1 && options.transport !== 'tcp') {
+    for (const point of options.points) {
+      const spec = `restart:0@segments=${Math.floor(point.share * transfers)}`;
+      const cell = {
+        rank: 0,
+        restarted: true,
+        point: point.label,
+        spec,
+        ...(await judgedRun(job, { ...options, trackerState: true }, [spec])),
+      };
+      cells.push(cell);
+      onCell?.(cell);
+    }
+  }
   return cells;
 }
 
@@ -97,6 +116,7 @@ export async function judgedRun(
         stallTimeoutMs: 10_000,
         warmNext: true,
         trackers: settings.trackers,
+        trackerState: settings.trackerState ? join(outDir, 'tracker-state') : undefined,
         faults: plan,
         // The run's line says what happened; the coordinator's own account is not needed.
         log: () => undefined,
@@ -108,7 +128,8 @@ export async function judgedRun(
       return { exitCode: error.exitCode, outcome: `${error.exitCode}`, wrong: report };
     }
     const exitCode = runExitCode(doc);
-    const downed = new Set(plan.timed.map((fault) => fault.rank));
+    // A tracker restarted from its saved state is not gone: the run must complete as if it had lived.
+    const downed = new Set(plan.timed.filter((fault) => fault.action === 'kill' || !settings.trackerState).map((fault) => fault.rank));
     const wrong = await judge(job, roles, doc, outDir, downed, exitCode);
     return { exitCode, outcome: describeOutcome(doc, exitCode), ...(wrong ? { wrong } : {}) };
   } finally {
@@ -166,20 +187,22 @@ export async function judge(
     }
   }
   const clientDowned = [...downed].some((rank) => roles.isClient(rank));
-  if (exitCode !== 0 && !clientDowned && !everyTrackerDowned) return 'a standby was there, yet the run did not complete';
+  if (exitCode !== 0 && !clientDowned && !everyTrackerDowned)
+    return 'a tracker was there (a standby, or one restarted from its saved state), yet the run did not complete';
   return undefined;
 }
 
 /** The matrix as text: one row per rank, one column per point. */
 export function formatMatrix(cells: readonly MatrixCell[], roles: Roles, points: readonly { label: string }[]): string[][] {
   const rows: string[][] = [];
-  for (let rank = 0; rank < roles.size; rank++) {
-    const row = [roles.describe(rank)];
-    for (const { label } of points) {
-      const cell = cells.find((c) => c.rank === rank && c.point === label);
-      row.push(cell ? (cell.wrong ? `WRONG (${cell.outcome})` : cell.outcome) : '-');
-    }
-    rows.push(row);
-  }
+  const row = (label: string, of: (cell: MatrixCell) => boolean): string[] => [
+    label,
+    ...points.map(({ label: point }) => {
+      const cell = cells.find((c) => of(c) && c.point === point);
+      return cell ? (cell.wrong ? `WRONG (${cell.outcome})` : cell.outcome) : '-';
+    }),
+  ];
+  for (let rank = 0; rank < roles.size; rank++) rows.push(row(roles.describe(rank), (cell) => cell.rank === rank && !cell.restarted));
+  if (cells.some((cell) => cell.restarted)) rows.push(row('rank 0 restarted from --tracker-state', (cell) => cell.restarted === true));
   return rows;
 }

@@ -122,6 +122,12 @@ const SHARED = {
     default: 1,
     bad: ['--trackers', '3'],
   }),
+  trackerState: value({
+    flags: '--tracker-state <dir>',
+    help: 'the tracker keeps its changes in this folder (a log flushed in batches, a snapshot now and then), so that restart:0@... needs no standby: it reloads them, and clients wait for it (threads, virtual)',
+    parse: parse.nonEmpty('a folder'),
+    bad: ['--tracker-state', '/proc/nope'],
+  }),
   fault: value({
     flags: '--fault <spec>',
     help: `inject a fault, repeatable: ${FAULT_FORMS} (see docs/faults.md)`,

@@ -87,7 +87,8 @@ export function hasFaults(plan: FaultPlan | undefined): boolean {
  * Checks every rank, file and count a plan names against the job, and what the transport
  * can do.
  */
-export function checkPlan(plan: FaultPlan, job: Job, roles: Roles, transport: string): void {
+/** `trackerState`: the only tracker keeps its state on disk (`--tracker-state`), so it can be restarted from there. */
+export function checkPlan(plan: FaultPlan, job: Job, roles: Roles, transport: string, trackerState = false): void {
   const where = (spec: string): string => `--fault ${spec}`;
   const inJob = (rank: number, spec: string): void => {
     if (rank >= roles.size) throw new InputError(where(spec), `rank ${rank} is not in this ${roles.size}-rank job`);
@@ -98,8 +99,11 @@ export function checkPlan(plan: FaultPlan, job: Job, roles: Roles, transport: st
     if (fault.action === 'restart' && !roles.isTracker(fault.rank)) {
       throw new InputError(where(fault.spec), `only a tracker can be restarted (rank 0${roles.standby ? ` or ${roles.standby}` : ''})`);
     }
-    if (fault.action === 'restart' && roles.trackers === 1) {
-      throw new InputError(where(fault.spec), 'a restarted tracker catches up from the standby: add --trackers 2');
+    if (fault.action === 'restart' && roles.trackers === 1 && !trackerState) {
+      throw new InputError(
+        where(fault.spec),
+        'a restarted tracker catches up from the standby or reloads its saved state: add --trackers 2 or --tracker-state DIR',
+      );
     }
     if (fault.at.kind === 'file-done' && !roles.isClient(fault.at.rank)) {
       throw new InputError(where(fault.spec), `file-done needs a client rank, and ${fault.at.rank} is not one`);

@@ -29,6 +29,7 @@ import {
 } from './reports.js';
 import { faultAtStart, withTestFault, type ExitEnd, type RankFault } from './test-faults.js';
 import { recordDeliveries, type TraceFlush } from '../trace/recorder.js';
+import { FileJournal, JournalDamaged } from './tracker-journal.js';
 
 export type { ExitEnd } from './test-faults.js';
 
@@ -78,6 +79,8 @@ export interface ClientHostOptions extends HostOptions {
   arriveMs?: number;
   /** Leave this long after finishing (`--seed-time`); default never. */
   seedTimeMs?: number;
+  /** The tracker keeps its state on disk (`--tracker-state`): wait for it to come back when it is lost. */
+  trackerReturns?: boolean;
   output: OutputSink;
   /** Seconds on the run's clock, for the timeline. */
   clock: () => number;
@@ -93,6 +96,8 @@ export interface TrackerHostOptions extends HostOptions {
   start: TrackerStart;
   /** Swarm changes, for the swarm-growth chart: only those made while this tracker serves. */
   observe?: SwarmObserver;
+  /** `--tracker-state`: the folder its changes are kept in; a primary starts it empty, a restarted tracker reloads it. */
+  stateDir?: string;
 }
 
 export type ClientEnd = DoneReport | StrandedReport | FailedReport | ExitEnd;
@@ -111,7 +116,8 @@ export interface RankHost {
 }
 
 /** A client, or a tracker in the role it starts in. */
-export type RankHostOptions = (ClientHostOptions & { role: 'client' }) | (HostOptions & { role: TrackerStart; observe?: SwarmObserver });
+export type RankHostOptions =
+  (ClientHostOptions & { role: 'client' }) | (HostOptions & { role: TrackerStart; observe?: SwarmObserver; stateDir?: string });
 
 export function hostRank(options: RankHostOptions): RankHost {
   if (options.role === 'client') return new ClientHost(options);
@@ -144,6 +150,7 @@ export class ClientHost implements RankHost {
       freeRider: options.freeRider,
       arriveMs: options.arriveMs,
       seedTimeMs: options.seedTimeMs,
+      trackerReturns: options.trackerReturns,
       sink: (file, hashes) => this.finished(file, hashes),
     });
   }
@@ -210,16 +217,26 @@ export class TrackerHost implements RankHost {
   private readonly reads: Mailbox;
   readonly obtained = 0;
   private readonly trace: ReturnType<typeof traceOf>;
+  private readonly journal: FileJournal | undefined;
+  private journalFailed: unknown;
 
   constructor(private readonly options: TrackerHostOptions) {
     this.trace = traceOf(options);
     const { comm, reads } = withTestFault(options.comm, options.fault);
     this.reads = reads;
     const observe = options.observe;
+    let journal: FileJournal | undefined;
+    try {
+      journal = options.stateDir === undefined ? undefined : new FileJournal(options.stateDir, options.start === 'primary');
+    } catch (error) {
+      this.journalFailed = error;
+    }
+    this.journal = journal;
     const tracker: Tracker = new Tracker(comm, {
       roles: options.roles,
       start: options.start,
       observe: observe && ((...change) => tracker.served && observe(...change)),
+      journal,
     });
     this.tracker = tracker;
   }
@@ -235,9 +252,12 @@ export class TrackerHost implements RankHost {
   async run(): Promise<TrackerEnd> {
     const tracker = this.tracker;
     try {
+      if (this.journalFailed !== undefined) throw journalError(this.options.stateDir ?? '', this.journalFailed);
       await tracker.run();
     } catch (error) {
       return this.trace.ended(failedReport(error));
+    } finally {
+      this.journal?.close();
     }
     const { messagesIn, messagesOut } = this.options.comm;
     const swarms = summarizeSwarms(tracker.state);
@@ -250,4 +270,10 @@ export class TrackerHost implements RankHost {
       messagesOut,
     } as const);
   }
+}
+
+/** Why the state folder could not be opened, naming it. */
+function journalError(dir: string, error: unknown): Error {
+  if (error instanceof JournalDamaged) return error;
+  return new Error(`--tracker-state ${dir}: ${error instanceof Error ? error.message : String(error)}`);
 }

@@ -9,6 +9,7 @@ import { Roles } from '../../ranks/roles.js';
 import type { MetricsDocument } from '../../reports/document.js';
 import { checkPlan } from '../faults/plan.js';
 import { ensureDir, removeLeftoverTemps } from '../job/files.js';
+import { ensureOutputFolder } from '../job/output-folders.js';
 import type { Job } from '../job/inputs.js';
 import { clearOutputs, outputNames, verifyOutputs } from '../job/outputs.js';
 import { checkChoice } from '../strategies/load.js';
@@ -61,7 +62,8 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
   const roles = Roles.forJob(job.ranks, options.trackers ?? 1);
   // The trace is opened once the run is sure to start; `--trace`'s request is no sink yet.
   const untraced: TransportOptions = { ...options, trace: undefined };
-  if (options.faults) checkPlan(options.faults, job, roles, name);
+  if (options.trackerState !== undefined) await checkTrackerState(options.trackerState, roles, name);
+  if (options.faults) checkPlan(options.faults, job, roles, name, options.trackerState !== undefined);
   transport.prepare?.(job, untraced);
   await checkChoice(options.strategy, job.ranks, job.clients.length);
   const startedAt = new Date();
@@ -92,6 +94,15 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
     firstRequestSeconds,
     ...clock,
   });
+}
+
+/** `--tracker-state DIR`: the only tracker's folder, made before anything starts. */
+async function checkTrackerState(dir: string, roles: Roles, transport: TransportName): Promise<void> {
+  const where = `--tracker-state ${dir}`;
+  if (roles.trackers === 2) throw new InputError(where, "keeps the only tracker's state: with --trackers 2 the standby keeps it");
+  if (transport === 'tcp')
+    throw new InputError(where, 'over TCP the only tracker is the coordinator too, which cannot be restarted: use threads or virtual');
+  await ensureOutputFolder('--tracker-state', dir);
 }
 
 /** Closes a sink after a failed run: the run's failure is the one to tell, not the trace's. */

@@ -38,6 +38,11 @@ export interface TransportOptions {
   churn?: Churn;
   /** 2 adds a standby tracker after the clients. */
   trackers?: 1 | 2;
+  /**
+   * `--tracker-state`: the folder the only tracker keeps its changes in (rank 0's host opens
+   * it); it can then be restarted without a standby, and clients that lose it wait for it.
+   */
+  trackerState?: string;
   /** Threads: worker threads for the clients ('all': one per client); default automatic (placement.ts). */
   workers?: WorkerCount;
   /**

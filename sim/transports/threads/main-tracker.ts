@@ -18,6 +18,8 @@ export interface MainThreadTrackerEvents {
   failed: (error: Error) => void;
   /** A traced run: where each life's deliveries go. */
   traced?: TraceFlush;
+  /** `--tracker-state`: every life keeps its changes here, and a restarted one reloads them. */
+  stateDir?: string;
 }
 
 export class MainThreadTracker {
@@ -78,7 +80,8 @@ export class MainThreadTracker {
     });
     for (const rank of lost) comm.rankLost(rank, 'lost before this tracker started again');
     this.comm = comm;
-    this.host = new TrackerHost({ comm, roles: this.roles, start, observe: this.observe, trace: this.events.traced });
+    const { traced: trace, stateDir } = this.events;
+    this.host = new TrackerHost({ comm, roles: this.roles, start, observe: this.observe, trace, stateDir });
     void this.host.run().then((end) => {
       if (!this.live(comm)) return;
       if (end.type === 'tracker-done') return this.events.finished();

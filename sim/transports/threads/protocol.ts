@@ -33,6 +33,8 @@ export interface WorkerSetup {
   epochMs: number;
   /** 2 with a standby tracker (the last rank). */
   trackers: 1 | 2;
+  /** The only tracker keeps its state on disk (`--tracker-state`): clients wait for it when it is lost. */
+  trackerReturns: boolean;
   /** Tell the main thread of every file finished (a fault waits for one). */
   reportFiles: boolean;
   /** Send the main thread every message delivered (`--trace`). */

@@ -77,6 +77,7 @@ export class ThreadsRun implements RankControl {
       finished: () => this.settled(() => ledger.rankFinished(0)),
       failed: (error) => fail(new RankFailure(0, error.message, error.stack)),
       traced: this.trace?.add,
+      stateDir: options.trackerState,
     });
   }
 
@@ -192,6 +193,7 @@ export class ThreadsRun implements RankControl {
       firstRequests: this.firstRequests.buffer as SharedArrayBuffer,
       epochMs: this.epochMs,
       trackers: this.roles.trackers,
+      trackerReturns: this.options.trackerState !== undefined,
       reportFiles: this.plan.timed.some((fault) => fault.at.kind === 'file-done'),
       trace: this.trace !== undefined,
       interned: this.lists.forWorker(hosted),

@@ -99,6 +99,7 @@ class WorkerRank {
             freeRider: hosted.freeRider,
             arriveMs: hosted.arriveMs,
             seedTimeMs: hosted.seedTimeMs,
+            trackerReturns: setup.trackerReturns,
             pipeline: setup.pipeline,
             clock: () => secondsSince(setup.epochMs),
             output: (file, hashes) => {

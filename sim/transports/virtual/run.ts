@@ -108,7 +108,8 @@ export class VirtualRun implements RankControl {
     const revive = (): void => {
       this.reviving.delete(rank);
       this.ledger.rankBack(rank);
-      this.world.revive<SwarmPayloads>(rank, () => this.runTracker(this.newTracker(rank, 'restarted'), rank), this.failed);
+      // The new life's comm is the one revive made: it knows who died while the tracker was away.
+      this.world.revive<SwarmPayloads>(rank, (comm) => this.runTracker(this.newTracker(rank, 'restarted', comm), rank), this.failed);
     };
     if (!this.world.isAlive(rank)) {
       // A second restart of a tracker already on its way back has nothing left to do.
@@ -208,9 +209,9 @@ export class VirtualRun implements RankControl {
     if (this.trackers.get(rank) === host) this.ledger.rankFinished(rank);
   }
 
-  private newTracker(rank: number, start: TrackerStart): TrackerHost {
+  private newTracker(rank: number, start: TrackerStart, comm = this.world.comm<SwarmPayloads>(rank)): TrackerHost {
     // Only the serving tracker's changes make the swarm-growth chart: the host passes on only those.
-    const host = new TrackerHost({ comm: this.world.comm<SwarmPayloads>(rank), roles: this.roles, start, observe: this.growth.observe });
+    const host = new TrackerHost({ comm, roles: this.roles, start, observe: this.growth.observe, stateDir: this.options.trackerState });
     this.trackers.set(rank, host);
     return host;
   }
@@ -227,6 +228,7 @@ export class VirtualRun implements RankControl {
       requestTimeoutMs: this.plan.drops.length > 0 ? REQUEST_TIMEOUT_MS : undefined,
       freeRider: this.options.freeRiders?.includes(rank),
       ...clientChurn(this.options.churn, rank),
+      trackerReturns: this.options.trackerState !== undefined,
       uploadKbps: 1000 * (this.options.virtual.network.ranks.get(rank)?.uploadMbps ?? this.options.virtual.network.uploadMbps),
       clock: () => this.world.seconds,
       timeline,
