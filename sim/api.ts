@@ -50,6 +50,8 @@ export interface RunSettings {
   /** End the run when no message moves for this long; default 10. */
   stallTimeoutSeconds?: number;
   trackers?: 1 | 2;
+  /** As `--tracker-state`: the only tracker keeps its changes in this folder, and a restarted one reloads them. */
+  trackerState?: string;
   /** Clients that never upload, as `--free-riders`; default 0. */
   freeRiders?: number;
   /** `--fault` specs, as on the command line (`kill:3@segments=100`). */
@@ -121,6 +123,7 @@ export async function runSwarm(inputDir: string, settings: RunSettings = {}): Pr
     workers: settings.workers,
     stallTimeoutMs: (settings.stallTimeoutSeconds ?? 10) * 1000,
     trackers: settings.trackers,
+    trackerState: settings.trackerState,
     faults: faultPlan(settings.faults),
     virtual: virtualOf(settings),
     report: settings.report ?? false,

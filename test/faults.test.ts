@@ -362,7 +362,7 @@ describe('faults in virtual time', () => {
       ],
       [
         ['--fault', 'kill:0@segments=5', '--transport', 'tcp'],
-        'sim: --fault kill:0@segments=5: over TCP with one tracker, rank 0 is the sim process itself: add --trackers 2 to kill it\n',
+        'sim: --fault kill:0@segments=5: over TCP with one tracker, rank 0 is the sim process itself: add --trackers 2 or --tracker-state DIR to kill it\n',
       ],
     ];
     for (const [args, stderr] of cases) {
@@ -430,12 +430,13 @@ describe('sim faults', () => {
     expect(threads.some((spec) => /^(drop|delay):/.test(spec))).toBe(false);
   });
 
-  it('over TCP, with one tracker, leaves out rank 0 (the sim process itself)', () => {
+  it('over TCP, with one tracker, kills no rank 0 (the sim process itself) but restarts it from --tracker-state', () => {
     const dir = generated(SMALL);
     const result = sim('faults', dir, '--transport', 'tcp', '--quiet');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^rank 0 \(tracker\)\s+-\s+-\s+-\s+-$/m);
-    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('faults: 16 of 16 runs right');
+    expect(result.stdout).toMatch(/^rank 0 restarted from --tracker-state\s+0\s+0\s+0\s+0$/m);
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('faults: 20 of 20 runs right');
   });
 
   it('finds a wrong outcome: an output changed, one missing with no reason, one blamed on the wrong loss', async () => {
@@ -604,6 +605,35 @@ describe('faults over TCP', () => {
     expect(doc.outputs.problems).toEqual([]);
     expect(doc.trackers?.find((t) => t.rank === 6)?.served).toBe(true);
     expect(outputsOf(out)).toEqual(expectedOutputs(job));
+    expect(processesWith(dir)).toEqual([]);
+  });
+
+  it('kill -9 of the only tracker process mid-run, with --tracker-state: a new one reloads it, the job completes, the run fails naming it', async () => {
+    const dir = generated(tcpJob(40000, 1, 'tcp-kill-state'));
+    const job = loadJob(dir);
+    const out = join(dir, 'out');
+    const state = join(dir, 'state');
+    const running = startSim(['run', dir, '--transport', 'tcp', '--tracker-state', state, '--out', out, '--progress', 'lines', '--json']);
+    await underWay(running);
+    const [first] = processesOfRank(dir, 0);
+    process.kill(Number(first), 'SIGKILL');
+    const ended = await running.exited;
+    expect(ended.stderr).toMatch(
+      /^sim: coordinator: lost rank 0 \(tracker\): .*\nsim: coordinator: starting rank 0 \(tracker\) again, from /m,
+    );
+    expect(ended.stderr).toMatch(/^sim: coordinator: rank 0 \(tracker\) is back, restarted$/m);
+    // The loss was nobody's plan, so the run says it happened (exit 1); the job itself is whole.
+    expect(ended.status).toBe(1);
+    const doc = JSON.parse(ended.stdout) as MetricsDocument;
+    expect(doc.faults?.unasked).toEqual([{ rank: 0, reason: expect.stringMatching(/its process died|SIGKILL/) }]);
+    expect(doc.outputs.problems).toEqual([]);
+    expect(outputsOf(out)).toEqual(expectedOutputs(job));
+    // The new life went on numbering from the saved changes: none is missing or logged twice.
+    const numbers = readFileSync(join(state, 'changes.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => Number(line.split(' ')[0]));
+    expect(numbers).toEqual(numbers.map((_, i) => i + 1));
     expect(processesWith(dir)).toEqual([]);
   });
 

@@ -77,7 +77,7 @@ export async function faultMatrix(job: Job, options: MatrixOptions, onCell?: (ce
     }
   }
   // The only tracker killed and started again from disk: the clients wait for it, and the job completes.
-  if (roles.trackers === 1 && options.transport !== 'tcp') {
+  if (roles.trackers === 1) {
     for (const point of options.points) {
       const spec = `restart:0@segments=${Math.floor(point.share * transfers)}`;
       const cell = {

@@ -124,7 +124,7 @@ const SHARED = {
   }),
   trackerState: value({
     flags: '--tracker-state <dir>',
-    help: 'the tracker keeps its changes in this folder (a log flushed in batches, a snapshot now and then), so that restart:0@... needs no standby: it reloads them, and clients wait for it (threads, virtual)',
+    help: 'the tracker keeps its changes in this folder (a log flushed in batches, a snapshot now and then), so that restart:0@... needs no standby: it reloads them, and clients wait for it; over TCP rank 0 is then a process of its own, started again whatever kills it',
     parse: parse.nonEmpty('a folder'),
     bad: ['--tracker-state', '/proc/nope'],
   }),

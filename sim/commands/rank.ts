@@ -36,6 +36,8 @@ export interface RankCommandOptions extends WorldFlags {
   faults?: ReadonlyMap<number, RankFault>;
   /** 2: a standby tracker; every rank, 0 included, is then a process under a separate coordinator. */
   trackers?: 1 | 2;
+  /** Set by `sim run`: rank 0 keeps its state here, and is a process under `sim run`'s coordinator too. */
+  trackerState?: string;
   /** Rank 0 writes every rank's deliveries here. */
   trace?: TraceRequest;
 }
@@ -52,9 +54,10 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
   const key = readJobKey(options.jobKeyFile, env);
   const certificates = readSiteCertificates(options.tls ?? {});
   const log = (line: string): void => void process.stderr.write(`sim: rank ${world.rank}: ${line}\n`);
-  if (world.rank !== 0 || options.trackers === 2) {
+  if (world.rank !== 0 || options.trackers === 2 || options.trackerState !== undefined) {
     const exitCode = await runTcpClient({
       trackers: options.trackers,
+      trackerState: options.trackerState,
       rank: world.rank,
       size: world.size,
       key,

@@ -99,6 +99,10 @@ export function checkPlan(plan: FaultPlan, job: Job, roles: Roles, transport: st
     if (fault.action === 'restart' && !roles.isTracker(fault.rank)) {
       throw new InputError(where(fault.spec), `only a tracker can be restarted (rank 0${roles.standby ? ` or ${roles.standby}` : ''})`);
     }
+    const restarted = plan.timed.some((other) => other.action === 'restart' && other.rank === fault.rank);
+    if (fault.action === 'kill' && roles.trackers === 1 && fault.rank === 0 && trackerState && !restarted) {
+      throw new InputError(where(fault.spec), 'with --tracker-state the clients wait for the tracker to come back: add restart:0@...');
+    }
     if (fault.action === 'restart' && roles.trackers === 1 && !trackerState) {
       throw new InputError(
         where(fault.spec),
@@ -121,8 +125,11 @@ export function checkPlan(plan: FaultPlan, job: Job, roles: Roles, transport: st
     if (transport === 'threads' && fault.action === 'restart' && fault.rank !== 0) {
       throw new InputError(where(fault.spec), 'on threads only rank 0 can be restarted (use --transport virtual)');
     }
-    if (transport === 'tcp' && fault.rank === 0 && roles.trackers === 1) {
-      throw new InputError(where(fault.spec), 'over TCP with one tracker, rank 0 is the sim process itself: add --trackers 2 to kill it');
+    if (transport === 'tcp' && fault.rank === 0 && roles.trackers === 1 && !trackerState) {
+      throw new InputError(
+        where(fault.spec),
+        'over TCP with one tracker, rank 0 is the sim process itself: add --trackers 2 or --tracker-state DIR to kill it',
+      );
     }
   }
   for (const [rank] of plan.delays) inJob(rank, `delay:${rank}`);

@@ -232,7 +232,7 @@ export class RunLedger {
   result(extras: ResultExtras): RunResult {
     const trackers = [...this.tables.values()].sort((a, b) => a.rank - b.rank);
     const serving = this.servingTable(trackers);
-    const faulty = hasFaults(this.plan) || this.roles.trackers === 2 || this.lost.size > 0;
+    const faulty = hasFaults(this.plan) || this.roles.trackers === 2 || this.lostHow.size > 0;
     return {
       ranks: this.counters,
       swarms: serving?.swarms ?? [],
@@ -254,13 +254,13 @@ export class RunLedger {
   }
 
   /**
-   * The verdict rule for losses: a rank may be lost only because a requested fault asked for
-   * it (a kill or restart of it that fired, or a test fault of it). Any other loss (a process
-   * killed from outside, a link that dropped) fails the run, named with how it was lost.
+   * The verdict rule: a rank may be lost only because a fault asked for it (a kill or restart
+   * that fired, a test fault). Any other loss (a kill from outside, a link that dropped) fails
+   * the run, named with how it was lost, even one that came back (`lostHow` keeps them all).
    */
   private unaskedLosses(): { unasked?: { rank: number; reason: string }[] } {
     const asked = new Set([...this.faults.fired.map((fired) => fired.rank), ...(this.plan?.simple.keys() ?? [])]);
-    const unasked = [...this.lost].filter((rank) => !asked.has(rank)).sort((a, b) => a - b);
+    const unasked = [...this.lostHow.keys()].filter((rank) => !asked.has(rank)).sort((a, b) => a - b);
     return unasked.length === 0 ? {} : { unasked: unasked.map((rank) => ({ rank, reason: this.lostHow.get(rank) ?? 'lost' })) };
   }
 

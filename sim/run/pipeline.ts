@@ -62,7 +62,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
   const roles = Roles.forJob(job.ranks, options.trackers ?? 1);
   // The trace is opened once the run is sure to start; `--trace`'s request is no sink yet.
   const untraced: TransportOptions = { ...options, trace: undefined };
-  if (options.trackerState !== undefined) await checkTrackerState(options.trackerState, roles, name);
+  if (options.trackerState !== undefined) await checkTrackerState(options.trackerState, roles);
   if (options.faults) checkPlan(options.faults, job, roles, name, options.trackerState !== undefined);
   transport.prepare?.(job, untraced);
   await checkChoice(options.strategy, job.ranks, job.clients.length);
@@ -97,11 +97,9 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
 }
 
 /** `--tracker-state DIR`: the only tracker's folder, made before anything starts. */
-async function checkTrackerState(dir: string, roles: Roles, transport: TransportName): Promise<void> {
+async function checkTrackerState(dir: string, roles: Roles): Promise<void> {
   const where = `--tracker-state ${dir}`;
   if (roles.trackers === 2) throw new InputError(where, "keeps the only tracker's state: with --trackers 2 the standby keeps it");
-  if (transport === 'tcp')
-    throw new InputError(where, 'over TCP the only tracker is the coordinator too, which cannot be restarted: use threads or virtual');
   await ensureOutputFolder('--tracker-state', dir);
 }
 

@@ -33,12 +33,13 @@ export const rankVerb = verb({
     'json',
     'fault',
     'trackers',
+    'trackerState',
     'trace',
     'traceFormat',
   ],
   defaults: { out: 'out', strategy: [builtinChoice('round-robin')] },
   // Set by `sim run --transport tcp` for its own ranks (and by tests): under a launcher, rank 0 coordinates.
-  hidden: ['fault', 'trackers'],
+  hidden: ['fault', 'trackers', 'trackerState'],
   action: async ([inputDir], flags) => {
     const [strategy, ...more] = flags.strategy;
     if (more.length > 0) throw new InputError('--strategy', 'one strategy: rank 0 hands it to every client');
@@ -46,6 +47,7 @@ export const rankVerb = verb({
     if (timed) throw new InputError('--fault', 'sim rank takes only crash:, exit:, stall: and refuse: faults; timed faults need sim run');
     checkTraceFlags(flags);
     await ensureOutputFolder('--out', flags.out);
+    if (flags.trackerState !== undefined) await ensureOutputFolder('--tracker-state', flags.trackerState);
     // Every rank gets the launcher's one command line: each makes the folder, as it does --out's, though rank 0 alone writes.
     if (flags.trace !== undefined) await ensureFileTarget('--trace', flags.trace);
     const { rankCommand } = await import('../../commands/rank.js');
@@ -66,6 +68,7 @@ export const rankVerb = verb({
       png: flags.png,
       faults: flags.fault?.simple,
       trackers: flags.trackers,
+      trackerState: flags.trackerState,
       trace: traceRequest(flags),
     });
     if (!('doc' in outcome)) {

@@ -41,3 +41,26 @@ export async function connectWithRetry(
 export function coordinatorName(coordinator: number): string {
   return coordinator === 0 ? 'rank 0' : 'the coordinator';
 }
+
+/**
+ * The coordinator sends the table once every rank has registered, or aborts at its own
+ * registration deadline: a registered rank waits that long and a little more, then ends.
+ */
+export function noTableWithin(
+  ms: number,
+  coordinator: number,
+  network: TcpNetwork,
+  log: (line: string) => void,
+  signal: AbortSignal,
+): Promise<number> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      log(
+        `${coordinatorName(coordinator)} sent no address table within ${ms / 1000} s of this rank's registration (see --connect-timeout): is it stopped, or is a rank missing?`,
+      );
+      network.destroy();
+      resolve(1);
+    }, ms).unref();
+    signal.addEventListener('abort', () => clearTimeout(timer));
+  });
+}

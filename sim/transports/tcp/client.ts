@@ -21,7 +21,7 @@ import { parseCoordinatorControl, tableChurn, type ClientControl, type Coordinat
 import { CoordinatorSilence } from './heartbeat.js';
 import { LinkKeys } from './link-keys.js';
 import { TcpNetwork, type NetworkEvents } from './network.js';
-import { connectWithRetry, coordinatorName, NO_FILES, readOwnInput, TABLE_SLACK_MS } from './client-setup.js';
+import { connectWithRetry, coordinatorName, NO_FILES, noTableWithin, readOwnInput, TABLE_SLACK_MS } from './client-setup.js';
 import type { TraceFlush, DeliveryRecord } from '../../trace/recorder.js';
 
 export interface ClientOptions {
@@ -38,6 +38,8 @@ export interface ClientOptions {
   connectTimeoutMs: number;
   /** 2: a standby tracker, and a coordinator that is not rank 0 but a harness after every rank. */
   trackers?: 1 | 2;
+  /** `--tracker-state`: rank 0 keeps its changes there, under a harness too; clients wait for it when it is lost. */
+  trackerState?: string;
   log: (line: string) => void;
 }
 
@@ -76,7 +78,7 @@ class RankProcess {
   constructor(private readonly options: ClientOptions) {
     const { rank, size } = options;
     this.roles = new Roles(size, options.trackers ?? 1);
-    this.coordinator = this.roles.trackers === 2 ? size : 0;
+    this.coordinator = this.roles.trackers === 2 || options.trackerState !== undefined ? size : 0;
     this.isTracker = this.roles.isTracker(rank);
     this.comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => this.network.post(dest, tag, payload));
     const keys = LinkKeys.held(options.key, rank, this.coordinator);
@@ -122,7 +124,7 @@ class RankProcess {
       const ready = await Promise.race([
         this.tableArrived,
         this.end,
-        this.noTableWithin(options.connectTimeoutMs + TABLE_SLACK_MS, tableWait.signal),
+        noTableWithin(options.connectTimeoutMs + TABLE_SLACK_MS, this.coordinator, network, options.log, tableWait.signal),
       ]);
       tableWait.abort();
       if (typeof ready === 'number') return ready;
@@ -153,7 +155,8 @@ class RankProcess {
     const { rank } = this.options;
     let host: RankHost;
     if (this.isTracker) {
-      host = hostRank({ ...this.hostOptions(ready), role: ready.restarted ? 'restarted' : rank === 0 ? 'primary' : 'standby' });
+      const role = ready.restarted ? 'restarted' : rank === 0 ? 'primary' : 'standby';
+      host = hostRank({ ...this.hostOptions(ready), role, stateDir: this.options.trackerState });
     } else {
       await ensureDir(this.options.outDir);
       host = this.clientHost(ready, files, await strategyFactory(ready.strategy));
@@ -179,6 +182,7 @@ class RankProcess {
       freeRider: ready.freeRider,
       ...tableChurn(ready),
       pipeline: ready.pipeline,
+      trackerReturns: this.options.trackerState !== undefined,
       clock: () => secondsSince(epochMs),
       output: (file, hashes) => {
         const write = writeOutput(outDir, rank, file, hashes);
@@ -214,23 +218,6 @@ class RankProcess {
 
   private report(message: ClientControl): void {
     this.network.control(this.coordinator, message);
-  }
-
-  /**
-   * The coordinator sends the table once every rank has registered, or aborts at its own
-   * registration deadline: a registered rank waits that long and a little more, then ends.
-   */
-  private noTableWithin(ms: number, signal: AbortSignal): Promise<number> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.options.log(
-          `${coordinatorName(this.coordinator)} sent no address table within ${ms / 1000} s of this rank's registration (see --connect-timeout): is it stopped, or is a rank missing?`,
-        );
-        this.network.destroy();
-        resolve(1);
-      }, ms).unref();
-      signal.addEventListener('abort', () => clearTimeout(timer));
-    });
   }
 
   /** Tells the coordinator this rank cannot go on, and waits for its abort so the reason reaches every rank. */

@@ -29,6 +29,12 @@ export interface CoordinatorOptions {
   faults?: ReadonlyMap<number, RankFault>;
   /** 2: a standby tracker, and this coordinator as a harness of its own, not rank 0. */
   trackers?: 1 | 2;
+  /**
+   * `--tracker-state`: rank 0 keeps its state on disk, and is a process under this
+   * coordinator, as a harness of its own; whatever kills that process, a new one is
+   * started and reloads it (unless a `kill:` fault meant it to stay dead).
+   */
+  trackerState?: string;
   /** Kill faults due in the run, and how to kill a rank's process. */
   timedFaults?: readonly TimedFault[];
   killRank?: (rank: number) => void;

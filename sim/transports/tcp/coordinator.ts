@@ -110,7 +110,7 @@ export class TcpCoordinator {
   }
 
   private get harness(): boolean {
-    return this.options.trackers === 2;
+    return this.options.trackers === 2 || this.options.trackerState !== undefined;
   }
 
   /** How messages name this coordinator. */

@@ -25,6 +25,8 @@ export interface RankLivesHost {
   obtained: (rank: number) => number;
   killRank?: (rank: number) => void;
   restartRank?: (rank: number) => void;
+  /** The only tracker keeps its state on disk: a lost tracker process is started again, to reload it. */
+  trackerState?: string;
   log: (line: string) => void;
   fail: (failure: RankFailure) => void;
   /** Every other rank (and a tracker in this process) hears that `rank` is gone. */
@@ -44,7 +46,7 @@ export class RankLives {
     host.ledger.carryOutFaultsWith({
       kill: (rank, reason) => {
         host.killRank?.(rank);
-        this.lost(rank, reason, true);
+        this.lost(rank, reason, true, true);
       },
       restart: (rank, reason) => this.restart(rank, reason),
     });
@@ -89,9 +91,10 @@ export class RankLives {
    * A rank is gone. Before the job starts, or if it was the only tracker, the run ends;
    * otherwise every other rank is told, and the swarm goes on without it. A rank that
    * already reported its end is lost only if it was `killed` (a fault, or a signal): its
-   * process is gone all the same, with its counters and outputs intact.
+   * process is gone all the same, with its counters and outputs intact. A tracker that keeps
+   * its state on disk is started again at once, unless a fault (`byFault`) saw to it.
    */
-  lost(rank: number, reason: string, killed = false): void {
+  lost(rank: number, reason: string, killed = false, byFault = false): void {
     const { ledger, roles } = this.host;
     if (ledger.isLost(rank) || this.host.finished()) return;
     if (ledger.hasEnded(rank) && !killed) return;
@@ -102,6 +105,11 @@ export class RankLives {
     this.host.log(`lost ${roles.describe(rank)}: ${reason}`);
     ledger.rankLost(rank, { obtained: this.host.obtained(rank), reason });
     this.host.tellLost(rank, reason);
+    if (roles.isTracker(rank) && this.host.trackerState !== undefined && !byFault) {
+      this.host.log(`starting ${roles.describe(rank)} again, from ${this.host.trackerState}`);
+      this.host.restartRank?.(rank);
+      this.restarting.add(rank);
+    }
   }
 
   /** `restart:`: the tracker's process is killed if it runs, and a new one started that catches up. */
@@ -109,7 +117,7 @@ export class RankLives {
     const { ledger } = this.host;
     if (ledger.hasEnded(rank) && !ledger.isLost(rank)) return; // it already ended the job
     this.host.restartRank?.(rank);
-    this.lost(rank, reason);
+    this.lost(rank, reason, false, true);
     if (ledger.isLost(rank)) this.restarting.add(rank);
   }
 

@@ -35,11 +35,14 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
   const ranks = new LocalRanks();
   const roles = Roles.forJob(job.ranks, options.trackers ?? 1);
   const size = roles.size;
+  // The coordinator is this process, apart from every rank, when a tracker's process must be able to die alone.
+  const apart = roles.trackers === 2 || options.trackerState !== undefined;
   let ended = false;
   const trace = options.trace && new TraceCollector(options.trace, now());
   const coordinator = new TcpCoordinator({
     size,
     trackers: roles.trackers,
+    trackerState: options.trackerState,
     timedFaults: options.faults?.timed,
     killRank: (rank) => ranks.kill(rank, 'SIGKILL'),
     restartRank: (rank) => ranks.restart(rank),
@@ -56,16 +59,17 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
     stallTimeoutMs: options.stallTimeoutMs,
     registrationTimeoutMs: REGISTRATION_TIMEOUT_MS,
     faults: options.faults?.simple,
-    log: options.log ?? ((line) => process.stderr.write(`sim: ${roles.trackers === 2 ? 'coordinator' : 'rank 0'}: ${line}\n`)),
+    log: options.log ?? ((line) => process.stderr.write(`sim: ${apart ? 'coordinator' : 'rank 0'}: ${line}\n`)),
     onStart: options.onStart,
     traced: trace?.add,
     onListening: (port) => {
-      // With one tracker, rank 0 is this process; with two, every rank is a process.
-      const processes = Array.from({ length: roles.trackers === 2 ? size : size - 1 }, (_, i) => (roles.trackers === 2 ? i : i + 1));
+      // With one tracker, rank 0 is this process; with two, or one that keeps its state on disk, every rank is a process.
+      const processes = Array.from({ length: apart ? size : size - 1 }, (_, i) => (apart ? i : i + 1));
       const args = (rank: number): string[] => [
         job.dir,
         ...['--rank', String(rank), '--size', String(size), '--coordinator', `${LOOPBACK}:${port}`, '--out', options.outDir],
         ...(roles.trackers === 2 ? ['--trackers', '2'] : []),
+        ...(options.trackerState === undefined ? [] : ['--tracker-state', options.trackerState]),
       ];
       ranks.start(processes, args, { ...process.env, [JOB_KEY_ENV]: key }, (exit) => {
         // A rank that ends before the job does (a crash before it could tell the coordinator) is lost.
