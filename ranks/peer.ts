@@ -244,6 +244,8 @@ export class Peer {
   /** What the download activity is waiting for, for stall reports. */
   describe(): string {
     if (!this.arrived) return 'has not arrived yet (--arrivals)';
+    if (this.options.trackerReturns && this.comm.isLost(this.tracker.serving))
+      return `its tracker, rank ${this.tracker.serving}, is lost: waiting for it to say it is back (--tracker-state)`;
     if (!this.started) return 'has not had the go-ahead yet';
     if (this.departure === 'left') return 'left the swarm after seeding (--seed-time); waiting for TERMINATE';
     if (this.download.done) return 'all wanted files downloaded; serving until TERMINATE';

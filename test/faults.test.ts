@@ -420,11 +420,19 @@ describe('sim faults', () => {
     for (const { settings, specs } of plans) {
       const plan = emptyPlan();
       for (const spec of specs) addFault(plan, spec);
-      expect(() => checkPlan(plan, job, Roles.forJob(job.ranks, settings.trackers), 'virtual')).not.toThrow();
+      const roles = Roles.forJob(job.ranks, settings.trackers);
+      expect(() => checkPlan(plan, job, roles, 'virtual', settings.trackerState)).not.toThrow();
     }
-    // Over TCP with one tracker, rank 0 is never drawn; on threads only rank 0 restarts.
+    // Some plans keep the only tracker's state on disk, and then rank 0 is only ever restarted.
+    const onDisk = plans.filter((plan) => plan.settings.trackerState);
+    expect(onDisk.length).toBeGreaterThan(5);
+    expect(onDisk.flatMap((plan) => plan.specs).some((spec) => spec.startsWith('kill:0@'))).toBe(false);
+    expect(onDisk.flatMap((plan) => plan.specs).some((spec) => spec.startsWith('restart:0@'))).toBe(true);
+    // Over TCP with one tracker, rank 0 is never drawn but to restart it from disk; on threads only rank 0 restarts.
     const tcp = drawPlans(job, 'tcp', 60, 'draw').filter((plan) => plan.settings.trackers === 1);
-    expect(tcp.flatMap((plan) => plan.specs).some((spec) => /^\w+:0@/.test(spec))).toBe(false);
+    expect(tcp.flatMap((plan) => plan.specs).some((spec) => spec.startsWith('kill:0@'))).toBe(false);
+    const restarted = tcp.filter((plan) => plan.specs.some((spec) => spec.startsWith('restart:0@')));
+    expect(restarted.every((plan) => plan.settings.trackerState)).toBe(true);
     const threads = drawPlans(job, 'threads', 60, 'draw').flatMap((plan) => plan.specs);
     expect(threads.filter((spec) => spec.startsWith('restart:')).every((spec) => spec.startsWith('restart:0@'))).toBe(true);
     expect(threads.some((spec) => /^(drop|delay):/.test(spec))).toBe(false);

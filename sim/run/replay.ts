@@ -24,6 +24,8 @@ export interface ReplayedRun {
   /** The run seed; only virtual-time runs are replayed by it. */
   seed?: string;
   trackers?: number;
+  /** `--tracker-state DIR`. */
+  trackerState?: string;
   strategy?: StrategyChoice;
   /** `--free-riders K`; 0 is left out. */
   freeRiders?: number;
@@ -46,6 +48,7 @@ export function replayRun(run: ReplayedRun): string {
     run.transport,
     ...flag('--seed', run.transport === 'virtual' ? run.seed : undefined),
     ...flag('--trackers', run.trackers),
+    ...flag('--tracker-state', run.trackerState),
     ...flag('--strategy', run.strategy && choiceArgument(run.strategy)),
     ...flag('--free-riders', run.freeRiders || undefined),
     ...flag('--arrivals', run.arrivals),
