@@ -240,3 +240,28 @@ describe('replies wait for the disk', () => {
     expect([sent, synced]).toEqual([[1, 2], [1]]);
   });
 });
+
+describe('a tracker whose saved state cannot be read', () => {
+  it('fails, naming the folder or the file and line, instead of serving from a wrong state', async () => {
+    const { TrackerHost } = await import('../sim/rank-host/rank-host.js');
+    const { Roles } = await import('../ranks/roles.js');
+    const { loopback } = await import('./helpers/loopback.js');
+    const roles = new Roles(3, 1);
+    const dir = tempDir();
+    journalled(dir, changes(6), 6);
+    const path = join(dir, LOG_FILE);
+    const lines = readFileSync(path, 'utf8').split('\n');
+    writeFileSync(path, [lines[0], lines[1].replace('"rank":2', '"rank":1'), ...lines.slice(2)].join('\n'));
+    const restarted = (stateDir: string) => new TrackerHost({ comm: loopback(3)[0], roles, start: 'restarted', stateDir }).run();
+    expect(await restarted(dir)).toMatchObject({
+      type: 'failed',
+      message: `${path} line 2: not a change this tracker wrote (its digest does not match)`,
+    });
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, '');
+    expect(await restarted(file)).toMatchObject({
+      type: 'failed',
+      message: expect.stringMatching(new RegExp(`^--tracker-state ${file}: EEXIST`)),
+    });
+  });
+});
