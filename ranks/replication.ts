@@ -28,7 +28,7 @@ export class Replicator {
   private readonly held: HeldReply[] = [];
   /** The standby, while one is in step or catching up. */
   private standby: number | undefined;
-  /** The last change on disk (every change, without a journal). */
+  /** The last change on disk; Infinity without a journal, where nothing waits for the disk. */
   private durable: number;
 
   constructor(
@@ -43,7 +43,7 @@ export class Replicator {
   ) {
     this.seq = log?.length ?? reloaded;
     this.acked = this.seq;
-    this.durable = this.seq;
+    this.durable = journal ? this.seq : Infinity;
     this.standby = standby;
   }
 
@@ -76,7 +76,7 @@ export class Replicator {
 
   /** Replies for changes up to this one may go. */
   private releasable(): number {
-    return Math.min(this.standby === undefined ? Infinity : this.acked, this.journal ? this.durable : Infinity);
+    return Math.min(this.standby === undefined ? Infinity : this.acked, this.durable);
   }
 
   /** Replies held and what they wait for, for stall reports; empty when nothing is held. */

@@ -1,7 +1,7 @@
-import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ChangeKind, ReplicatedChange } from '../ranks/protocol.js';
+import type { ChangeKind, ReplicatedChange, SwarmPayloads } from '../ranks/protocol.js';
 import { restoreState, snapshotOf } from '../ranks/tracker-snapshot.js';
 import { TrackerState } from '../ranks/tracker-state.js';
 import type { MetricsDocument } from '../reports/document.js';
@@ -49,13 +49,10 @@ function journalled(dir: string, list: readonly ReplicatedChange[], batch: numbe
     journal.append(change);
     if ((i + 1) % batch === 0 || i === list.length - 1) journal.sync(() => snapshotOf(state, change.seq));
   });
-  journal.close();
 }
 
 function reopened(dir: string): FileJournal {
-  const journal = new FileJournal(dir, false);
-  journal.close();
-  return journal;
+  return new FileJournal(dir, false);
 }
 
 describe('the tracker journal (--tracker-state)', () => {
@@ -64,7 +61,7 @@ describe('the tracker journal (--tracker-state)', () => {
     const list = changes(40);
     journalled(dir, list, 7);
     expect(reopened(dir).saved).toEqual({ snapshot: undefined, changes: list });
-    new FileJournal(dir, true).close();
+    new FileJournal(dir, true);
     expect(readFileSync(join(dir, LOG_FILE), 'utf8')).toBe('');
   });
 
@@ -73,7 +70,6 @@ describe('the tracker journal (--tracker-state)', () => {
     const journal = new FileJournal(dir, true);
     const list = changes(5);
     list.forEach((change) => journal.append(change));
-    journal.close();
     expect(reopened(dir).saved.changes).toEqual([]);
   });
 
@@ -95,7 +91,6 @@ describe('the tracker journal (--tracker-state)', () => {
       expect(statSync(join(dir, LOG_FILE)).size, what).toBe(whole);
       journal.append(list[10]);
       journal.sync(() => snapshotOf(stateOf(list.slice(0, 11)), 11));
-      journal.close();
       expect(reopened(dir).saved.changes, what).toEqual(list.slice(0, 11));
     }
   });
@@ -196,6 +191,32 @@ describe('the only tracker restarted from --tracker-state', () => {
     }
   });
 
+  it('leaves no file open behind a killed tracker, run after run in one process', async () => {
+    const { runJob, defaultNetwork } = await import('../sim/run/pipeline.js');
+    const { addFault, emptyPlan } = await import('../sim/faults/plan.js');
+    const { builtinChoice } = await import('../sim/strategies/choice.js');
+    const open = (): number => readdirSync('/proc/self/fd').length;
+    const run = async (): Promise<number> => {
+      const out = tempDir();
+      const faults = addFault(addFault(emptyPlan(), 'restart:0@segments=100'), 'restart:0@segments=300');
+      const doc = await runJob(job, {
+        transport: 'virtual',
+        virtual: { seed: '1', network: defaultNetwork() },
+        strategy: builtinChoice('round-robin'),
+        pipeline: 'auto',
+        outDir: out,
+        stallTimeoutMs: 10_000,
+        trackerState: join(out, 'state'),
+        faults,
+      });
+      return doc.exitCode ?? 1;
+    };
+    expect(await run()).toBe(0);
+    const before = open();
+    for (let i = 0; i < 5; i++) expect(await run()).toBe(0);
+    expect(open()).toBe(before);
+  });
+
   it('is refused, before anything runs, beside a standby, and where the tracker would never come back', () => {
     const out = tempDir();
     const cases: [string[], string][] = [
@@ -252,7 +273,8 @@ describe('a tracker whose saved state cannot be read', () => {
     const path = join(dir, LOG_FILE);
     const lines = readFileSync(path, 'utf8').split('\n');
     writeFileSync(path, [lines[0], lines[1].replace('"rank":2', '"rank":1'), ...lines.slice(2)].join('\n'));
-    const restarted = (stateDir: string) => new TrackerHost({ comm: loopback(3)[0], roles, start: 'restarted', stateDir }).run();
+    const restarted = (stateDir: string) =>
+      new TrackerHost({ comm: loopback<SwarmPayloads>(3)[0], roles, start: 'restarted', stateDir }).run();
     expect(await restarted(dir)).toMatchObject({
       type: 'failed',
       message: `${path} line 2: not a change this tracker wrote (its digest does not match)`,

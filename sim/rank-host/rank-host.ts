@@ -217,7 +217,6 @@ export class TrackerHost implements RankHost {
   private readonly reads: Mailbox;
   readonly obtained = 0;
   private readonly trace: ReturnType<typeof traceOf>;
-  private readonly journal: FileJournal | undefined;
   private journalFailed: unknown;
 
   constructor(private readonly options: TrackerHostOptions) {
@@ -231,7 +230,6 @@ export class TrackerHost implements RankHost {
     } catch (error) {
       this.journalFailed = error;
     }
-    this.journal = journal;
     const tracker: Tracker = new Tracker(comm, {
       roles: options.roles,
       start: options.start,
@@ -256,8 +254,6 @@ export class TrackerHost implements RankHost {
       await tracker.run();
     } catch (error) {
       return this.trace.ended(failedReport(error));
-    } finally {
-      this.journal?.close();
     }
     const { messagesIn, messagesOut } = this.options.comm;
     const swarms = summarizeSwarms(tracker.state);

@@ -90,12 +90,15 @@ function parseLine(line: string): ReplicatedChange | undefined {
   return change.seq === Number(match[1]) ? change : undefined;
 }
 
-/** The journal of one tracker rank, on disk. */
+/**
+ * The journal of one tracker rank, on disk. It holds no file open between batches: a
+ * tracker killed in a thread of a process that goes on (a fault) leaves nothing open.
+ */
 export class FileJournal implements TrackerJournal {
   readonly saved: { snapshot: TrackerSnapshot | undefined; changes: readonly ReplicatedChange[] };
   /** Lines dropped at the log's tail when it was opened (a write the dead process never finished). */
   readonly tornLines: number;
-  private readonly fd: number;
+  private readonly logPath: string;
   private pending = '';
   private sinceSnapshot: number;
 
@@ -106,18 +109,14 @@ export class FileJournal implements TrackerJournal {
     private readonly snapshotEvery = SNAPSHOT_EVERY,
   ) {
     mkdirSync(dir, { recursive: true });
-    const logPath = join(dir, LOG_FILE);
-    if (fresh) {
-      rmSync(join(dir, SNAPSHOT_FILE), { force: true });
-      rmSync(logPath, { force: true });
-    }
+    this.logPath = join(dir, LOG_FILE);
+    if (fresh) rmSync(join(dir, SNAPSHOT_FILE), { force: true });
     const loaded: Loaded = fresh ? { snapshot: undefined, changes: [], validBytes: 0, torn: 0 } : loadJournal(dir);
     this.saved = { snapshot: loaded.snapshot, changes: loaded.changes };
     this.tornLines = loaded.torn;
     this.sinceSnapshot = loaded.changes.length;
-    this.fd = openSync(logPath, 'a');
-    // What a torn tail left goes before anything new follows it.
-    ftruncateSync(this.fd, loaded.validBytes);
+    // What a torn tail left goes before anything new follows it (a new job's log starts empty).
+    this.cutLog(loaded.validBytes);
   }
 
   append(change: ReplicatedChange): void {
@@ -127,39 +126,41 @@ export class FileJournal implements TrackerJournal {
 
   sync(snapshot: () => TrackerSnapshot): void {
     if (this.pending === '') return;
-    writeSync(this.fd, this.pending);
-    fsyncSync(this.fd);
+    withFile(this.logPath, 'a', (fd) => {
+      writeSync(fd, this.pending);
+      fsyncSync(fd);
+    });
     this.pending = '';
     if (this.sinceSnapshot >= this.snapshotEvery) this.snapshot(snapshot());
   }
 
-  close(): void {
-    closeSync(this.fd);
+  /** Cuts the log to its first `bytes`, durably. */
+  private cutLog(bytes: number): void {
+    withFile(this.logPath, 'a', (fd) => {
+      ftruncateSync(fd, bytes);
+      fsyncSync(fd);
+    });
   }
 
   private snapshot(state: TrackerSnapshot): void {
     const path = join(this.dir, SNAPSHOT_FILE);
     const temporary = `${path}.tmp`;
-    const fd = openSync(temporary, 'w');
-    try {
+    withFile(temporary, 'w', (fd) => {
       writeSync(fd, JSON.stringify(state));
       fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    });
     renameSync(temporary, path);
-    syncFolder(this.dir);
-    ftruncateSync(this.fd, 0);
-    fsyncSync(this.fd);
+    // The rename is durable only once the folder is: until then a crash may bring back the old snapshot, with the log it needs.
+    withFile(this.dir, 'r', fsyncSync);
+    this.cutLog(0);
     this.sinceSnapshot = 0;
   }
 }
 
-/** The rename is durable only once the folder is: until then a crash may bring back the old snapshot, with the log it needs. */
-function syncFolder(dir: string): void {
-  const fd = openSync(dir, 'r');
+function withFile(path: string, flags: string, use: (fd: number) => void): void {
+  const fd = openSync(path, flags);
   try {
-    fsyncSync(fd);
+    use(fd);
   } finally {
     closeSync(fd);
   }
