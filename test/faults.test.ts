@@ -566,7 +566,10 @@ describe('faults on threads', () => {
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       expect(outputsOf(out)).toEqual(expectedOutputs(job));
-      expect(result.doc?.faults?.trackersAgree).toBe(true);
+      // On a loaded machine the second newcomer may come back only as the job ends: it is then
+      // stopped without a table (docs/faults.md), and there is nothing to compare.
+      const stopped = result.doc?.trackers?.some((tracker) => tracker.rank === 0 && tracker.stopped) === true;
+      expect(result.doc?.faults?.trackersAgree, `restarts at ${first} and ${second}`).toBe(stopped ? null : true);
     }
   });
 
@@ -633,7 +636,9 @@ describe('faults over TCP', () => {
     // The loss was nobody's plan, so the run says it happened (exit 1); the job itself is whole.
     expect(ended.status).toBe(1);
     const doc = JSON.parse(ended.stdout) as MetricsDocument;
-    expect(doc.faults?.unasked).toEqual([{ rank: 0, reason: expect.stringMatching(/its process died|SIGKILL/) }]);
+    // Whichever the coordinator heard of first: the exit, or a rank's connection to it dropping.
+    const how = /its process died|SIGKILL|lost its connection to it/;
+    expect(doc.faults?.unasked).toEqual([{ rank: 0, reason: expect.stringMatching(how) }]);
     expect(doc.outputs.problems).toEqual([]);
     expect(outputsOf(out)).toEqual(expectedOutputs(job));
     // The new life went on numbering from the saved changes: none is missing or logged twice.

@@ -85,9 +85,9 @@ export function hasFaults(plan: FaultPlan | undefined): boolean {
 
 /**
  * Checks every rank, file and count a plan names against the job, and what the transport
- * can do.
+ * can do. `trackerState`: the only tracker keeps its state on disk (`--tracker-state`), so
+ * it can be restarted from there, and must be, once killed.
  */
-/** `trackerState`: the only tracker keeps its state on disk (`--tracker-state`), so it can be restarted from there. */
 export function checkPlan(plan: FaultPlan, job: Job, roles: Roles, transport: string, trackerState = false): void {
   const where = (spec: string): string => `--fault ${spec}`;
   const inJob = (rank: number, spec: string): void => {
