@@ -209,7 +209,8 @@ async function relay(target: number, flipChunk?: number): Promise<{ port: number
       [outward, inward],
     ]) {
       from.on('error', () => to.destroy());
-      from.on('close', () => to.destroy());
+      // Ended, not destroyed: what one end said last (a TLS alert) must still reach the other.
+      from.on('close', () => to.end());
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
