@@ -65,9 +65,14 @@ export class Replicator {
     return this.releasable() >= this.seq;
   }
 
-  /** Puts every change so far on disk and releases what waited for it; false if there was nothing to put. */
-  sync(): boolean {
-    if (!this.journal || this.durable >= this.seq) return false;
+  /**
+   * Puts every change so far on disk and releases what waited for it; false if there was
+   * nothing to put. Only a held reply, or the job's end (`ending`), is worth an fsync: a
+   * change no client was answered about is told again by every client that rejoins a
+   * tracker come back, so losing it with the process loses nothing.
+   */
+  sync(ending = false): boolean {
+    if (!this.journal || this.durable >= this.seq || (this.held.length === 0 && !ending)) return false;
     this.journal.sync(() => snapshotOf(this.state, this.seq));
     this.durable = this.seq;
     this.release(this.releasable());

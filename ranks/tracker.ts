@@ -124,8 +124,11 @@ export class Tracker {
       for (const client of this.liveClients()) if (this.state.registered.has(client)) replicator.reply(client, Tag.INIT_ACK, null);
     }
     // The standby acknowledges everything before the end, so both trackers end alike.
-    while (!this.state.settled(clients) || !replicator.synced)
-      this.handleAny(comm.tryRecv() ?? (replicator.sync() ? undefined : await comm.recv()));
+    for (;;) {
+      const settled = this.state.settled(clients);
+      if (settled && replicator.synced) break;
+      this.handleAny(comm.tryRecv() ?? (replicator.sync(settled) ? undefined : await comm.recv()));
+    }
     for (const client of this.liveClients()) comm.send(client, Tag.TERMINATE, null);
     const follower = replicator.follower;
     if (follower !== undefined) comm.send(follower, Tag.TERMINATE, null);

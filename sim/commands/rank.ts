@@ -16,6 +16,7 @@ import type { StrategyChoice } from '../strategies/choice.js';
 import { checkChoice } from '../strategies/load.js';
 import { runTcpClient } from '../transports/tcp/client.js';
 import { TcpCoordinator } from '../transports/tcp/coordinator.js';
+import { coordinatorApart } from '../transports/tcp/coordinator-options.js';
 import { readJobKey } from '../transports/tcp/job-key.js';
 import { readSiteCertificates, type CertificateFiles } from '../transports/tcp/site-certificates.js';
 
@@ -54,7 +55,7 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
   const key = readJobKey(options.jobKeyFile, env);
   const certificates = readSiteCertificates(options.tls ?? {});
   const log = (line: string): void => void process.stderr.write(`sim: rank ${world.rank}: ${line}\n`);
-  if (world.rank !== 0 || options.trackers === 2 || options.trackerState !== undefined) {
+  if (world.rank !== 0 || coordinatorApart(options.trackers, options.trackerState)) {
     const exitCode = await runTcpClient({
       trackers: options.trackers,
       trackerState: options.trackerState,

@@ -1,4 +1,4 @@
-import { renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -100,10 +100,16 @@ export function writeAtomically(path: string, data: string | Uint8Array): Promis
  * `writeAtomically` for a thread that does nothing else (the output thread): the same
  * exclusive temp file and rename, without a trip through the thread pool for each step.
  */
-export function writeAtomicallySync(path: string, data: string | Uint8Array): void {
+export function writeAtomicallySync(path: string, data: string | Uint8Array, durable = false): void {
   const temp = tempName(path);
   try {
-    writeFileSync(temp, data, { flag: 'wx' });
+    const fd = openSync(temp, 'wx');
+    try {
+      writeFileSync(fd, data);
+      if (durable) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temp, path);
   } catch (error) {
     try {
@@ -112,6 +118,17 @@ export function writeAtomicallySync(path: string, data: string | Uint8Array): vo
       // Never created, or gone already.
     }
     throw new WriteError(path, error);
+  }
+  // `durable`: the rename survives a crash only once the folder holding it is flushed too.
+  if (durable) syncFolder(dirname(path));
+}
+
+function syncFolder(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -116,8 +116,7 @@ export interface RankHost {
 }
 
 /** A client, or a tracker in the role it starts in. */
-export type RankHostOptions =
-  (ClientHostOptions & { role: 'client' }) | (HostOptions & { role: TrackerStart; observe?: SwarmObserver; stateDir?: string });
+export type RankHostOptions = (ClientHostOptions & { role: 'client' }) | (Omit<TrackerHostOptions, 'start'> & { role: TrackerStart });
 
 export function hostRank(options: RankHostOptions): RankHost {
   if (options.role === 'client') return new ClientHost(options);

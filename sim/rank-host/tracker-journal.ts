@@ -4,7 +4,8 @@
  *
  * - `DIR/changes.log`: one change a line, `<seq> <digest> <json>`, the digest the first 16
  *   hex digits of the SHA-256 of `<seq> <json>`. Changes go in batches: one write and one
- *   fsync each time the tracker has nothing left to read.
+ *   fsync when the tracker has nothing left to read and a reply waits for them, or the job
+ *   ends (ranks/replication.ts says why no sooner).
  * - `DIR/snapshot.json`: the whole state at some change, written to a temporary file,
  *   flushed and renamed over the last one; then the log starts again, empty. A crash
  *   between the two leaves changes the snapshot covers at the log's head: they are skipped
@@ -16,7 +17,8 @@
  * bad line before the last is damage, not a crash, and refused with its line number.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { writeAtomicallySync } from '../job/files.js';
 import { join } from 'node:path';
 import type { ReplicatedChange } from '../../ranks/protocol.js';
 import type { TrackerJournal } from '../../ranks/tracker-journal.js';
@@ -143,15 +145,8 @@ export class FileJournal implements TrackerJournal {
   }
 
   private snapshot(state: TrackerSnapshot): void {
-    const path = join(this.dir, SNAPSHOT_FILE);
-    const temporary = `${path}.tmp`;
-    withFile(temporary, 'w', (fd) => {
-      writeSync(fd, JSON.stringify(state));
-      fsyncSync(fd);
-    });
-    renameSync(temporary, path);
-    // The rename is durable only once the folder is: until then a crash may bring back the old snapshot, with the log it needs.
-    withFile(this.dir, 'r', fsyncSync);
+    // Durable before the log is cut: a crash between the two leaves changes the snapshot covers, skipped by number on reload.
+    writeAtomicallySync(join(this.dir, SNAPSHOT_FILE), JSON.stringify(state), true);
     this.cutLog(0);
     this.sinceSnapshot = 0;
   }

@@ -18,6 +18,7 @@ import { RunFailure } from '../../run/failures.js';
 import { now, secondsSince } from '../../run/timeline.js';
 import { strategyFactory } from '../../strategies/load.js';
 import { parseCoordinatorControl, tableChurn, type ClientControl, type CoordinatorControl } from './control.js';
+import { coordinatorApart } from './coordinator-options.js';
 import { CoordinatorSilence } from './heartbeat.js';
 import { LinkKeys } from './link-keys.js';
 import { TcpNetwork, type NetworkEvents } from './network.js';
@@ -78,7 +79,7 @@ class RankProcess {
   constructor(private readonly options: ClientOptions) {
     const { rank, size } = options;
     this.roles = new Roles(size, options.trackers ?? 1);
-    this.coordinator = this.roles.trackers === 2 || options.trackerState !== undefined ? size : 0;
+    this.coordinator = coordinatorApart(this.roles.trackers, options.trackerState) ? size : 0;
     this.isTracker = this.roles.isTracker(rank);
     this.comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => this.network.post(dest, tag, payload));
     const keys = LinkKeys.held(options.key, rank, this.coordinator);

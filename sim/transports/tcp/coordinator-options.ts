@@ -54,6 +54,15 @@ export interface CoordinatorOptions {
   traced?: TraceFlush;
 }
 
+/**
+ * Whether the coordinator is a harness apart from every rank, rank 0 included: when a
+ * tracker's process must be able to die alone (a standby takes over, or it reloads its
+ * state). Otherwise rank 0 coordinates as well as tracking.
+ */
+export function coordinatorApart(trackers: 1 | 2 | undefined, trackerState: string | undefined): boolean {
+  return trackers === 2 || trackerState !== undefined;
+}
+
 export interface CoordinatedRun {
   job: Job;
   result: RunResult;

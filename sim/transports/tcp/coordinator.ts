@@ -32,7 +32,7 @@ import { RankLives } from './rank-lives.js';
 import { OutputAssembly } from './output-assembly.js';
 import { describeProcesses, StatusRequests } from './status-requests.js';
 import { jobTable } from './job-table.js';
-import type { CoordinatedRun, CoordinatorOptions } from './coordinator-options.js';
+import { coordinatorApart, type CoordinatedRun, type CoordinatorOptions } from './coordinator-options.js';
 
 export type { CoordinatedRun, CoordinatorOptions } from './coordinator-options.js';
 
@@ -110,7 +110,7 @@ export class TcpCoordinator {
   }
 
   private get harness(): boolean {
-    return this.options.trackers === 2 || this.options.trackerState !== undefined;
+    return coordinatorApart(this.options.trackers, this.options.trackerState);
   }
 
   /** How messages name this coordinator. */

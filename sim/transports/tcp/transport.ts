@@ -16,6 +16,7 @@ import { LocalRanks, type RankExit } from './local-ranks.js';
 import { Roles } from '../../../ranks/roles.js';
 import type { Transport, TransportOptions, TransportRun } from '../transport.js';
 import { TcpCoordinator } from './coordinator.js';
+import { coordinatorApart } from './coordinator-options.js';
 import { JOB_KEY_ENV, newJobKey } from './job-key.js';
 
 const LOOPBACK = '127.0.0.1';
@@ -35,8 +36,7 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
   const ranks = new LocalRanks();
   const roles = Roles.forJob(job.ranks, options.trackers ?? 1);
   const size = roles.size;
-  // The coordinator is this process, apart from every rank, when a tracker's process must be able to die alone.
-  const apart = roles.trackers === 2 || options.trackerState !== undefined;
+  const apart = coordinatorApart(roles.trackers, options.trackerState);
   let ended = false;
   const trace = options.trace && new TraceCollector(options.trace, now());
   const coordinator = new TcpCoordinator({
