@@ -99,8 +99,10 @@ export interface MetricsDocument {
     inputDir: string;
     outDir: string;
     transport: string;
-    /** Threads the clients ran in (threads transport). */
+    /** Threads the clients ran in (threads transport), or processes (tcp). */
     workers: number;
+    /** TCP: the ranks each process hosted, as `1-15,17`; rank 0's process first. */
+    processes?: string[];
     /** The strategy's label: a built-in's name, or the label of a user's module. */
     strategy: string;
     /** The user's strategy module, when the strategy is one. */

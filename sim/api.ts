@@ -47,6 +47,8 @@ export interface RunSettings {
   pipeline?: Pipeline;
   /** Threads: worker threads for the clients, or 'all'. */
   workers?: WorkerCount;
+  /** TCP: processes the clients share (rank groups), or 'all': one per client. */
+  processes?: WorkerCount;
   /** End the run when no message moves for this long; default 10. */
   stallTimeoutSeconds?: number;
   trackers?: 1 | 2;
@@ -121,6 +123,7 @@ export async function runSwarm(inputDir: string, settings: RunSettings = {}): Pr
     ...churnSettings(settings),
     pipeline: settings.pipeline ?? 'auto',
     workers: settings.workers,
+    processes: settings.processes,
     stallTimeoutMs: (settings.stallTimeoutSeconds ?? 10) * 1000,
     trackers: settings.trackers,
     trackerState: settings.trackerState,
@@ -141,7 +144,10 @@ export async function generateCase(
   return genCommand(dir, { seeders: 1, wants: 2, seed: '1', ...options });
 }
 
-export interface CheckSettings extends Pick<RunSettings, 'transport' | 'pipeline' | 'workers' | 'stallTimeoutSeconds' | 'seed'> {
+export interface CheckSettings extends Pick<
+  RunSettings,
+  'transport' | 'pipeline' | 'workers' | 'processes' | 'stallTimeoutSeconds' | 'seed'
+> {
   /** Runs of each case; default 1. */
   repeat?: number;
   /** Default ['round-robin']. */
@@ -162,6 +168,7 @@ export async function checkCases(roots: string | readonly string[], settings: Ch
       pipeline: settings.pipeline ?? 'auto',
       stallTimeoutMs: (settings.stallTimeoutSeconds ?? 10) * 1000,
       workers: settings.workers,
+      processes: settings.processes,
       report: false,
     },
     write: settings.write ?? (() => undefined),

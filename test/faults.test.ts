@@ -603,7 +603,21 @@ describe('faults over TCP', () => {
     const dir = generated(tcpJob(40000, 1, 'tcp-kill'));
     const job = loadJob(dir);
     const out = join(dir, 'out');
-    const running = startSim(['run', dir, '--transport', 'tcp', '--trackers', '2', '--out', out, '--progress', 'lines', '--json']);
+    const running = startSim([
+      'run',
+      dir,
+      '--transport',
+      'tcp',
+      '--processes',
+      'all',
+      '--trackers',
+      '2',
+      '--out',
+      out,
+      '--progress',
+      'lines',
+      '--json',
+    ]);
     await underWay(running);
     process.kill(Number(processesOfRank(dir, 0)[0]), 'SIGKILL');
     const ended = await running.exited;
@@ -624,7 +638,21 @@ describe('faults over TCP', () => {
     const job = loadJob(dir);
     const out = join(dir, 'out');
     const state = join(dir, 'state');
-    const running = startSim(['run', dir, '--transport', 'tcp', '--tracker-state', state, '--out', out, '--progress', 'lines', '--json']);
+    const running = startSim([
+      'run',
+      dir,
+      '--transport',
+      'tcp',
+      '--processes',
+      'all',
+      '--tracker-state',
+      state,
+      '--out',
+      out,
+      '--progress',
+      'lines',
+      '--json',
+    ]);
     await underWay(running);
     const [first] = processesOfRank(dir, 0);
     process.kill(Number(first), 'SIGKILL');
@@ -655,7 +683,7 @@ describe('faults over TCP', () => {
     const dir = generated(tcpJob(80000, 2, 'tcp-client'));
     const job = loadJob(dir);
     const out = join(dir, 'out');
-    const running = startSim(['run', dir, '--transport', 'tcp', '--out', out, '--progress', 'lines', '--json']);
+    const running = startSim(['run', dir, '--transport', 'tcp', '--processes', 'all', '--out', out, '--progress', 'lines', '--json']);
     await underWay(running);
     // A client that has not written all it wants yet, so that something of its own is lost.
     const written = writtenIn(out);
@@ -679,12 +707,49 @@ describe('faults over TCP', () => {
     expect(processesWith(dir)).toEqual([]);
   });
 
+  it('kill -9 of a rank group process mid-run: exactly its ranks are lost, the other group finishes, the run fails naming each', async () => {
+    const dir = generated(['--ranks', '9', '--files', '4', '--segments', '60000', '--wants', '2', '--seeders', '1', '--seed', 'tcp-group']);
+    const job = loadJob(dir);
+    const out = join(dir, 'out');
+    const running = startSim(['run', dir, '--transport', 'tcp', '--processes', '2', '--out', out, '--progress', 'lines', '--json']);
+    await underWay(running);
+    const group = processesWith(dir, '--hosted\x001-4\x00');
+    expect(group).toHaveLength(1);
+    process.kill(Number(group[0]), 'SIGKILL');
+    const ended = await running.exited;
+    for (const rank of [1, 2, 3, 4]) expect(ended.stderr).toMatch(new RegExp(`^sim: rank 0: lost rank ${rank}: `, 'm'));
+    expect(ended.status).toBe(1);
+    const doc = JSON.parse(ended.stdout) as MetricsDocument;
+    expect(doc.run.processes).toEqual(['0', '1-4', '5-8']);
+    expect(doc.faults?.lost).toEqual([1, 2, 3, 4]);
+    expect(doc.faults?.unasked?.map((loss) => loss.rank)).toEqual([1, 2, 3, 4]);
+    // Every output on disk is right, and every one missing is accounted for as kills' would be; only the exit code says nobody asked.
+    expectWrittenCorrect(job, out);
+    await expectAccurate(job, 1, doc, out, new Set([1, 2, 3, 4]), 0);
+    expect(processesWith(dir)).toEqual([]);
+  });
+
   for (const fault of [[], ['--fault', 'kill:4@segments=20000']]) {
     it(`a client paused (SIGSTOP) for less than the stall timeout is not lost: it answers late${fault.length ? ', beside a fault that kills another' : ''}`, async () => {
       const dir = generated(tcpJob(40000, 1, 'tcp-pause'));
       const job = loadJob(dir);
       const out = join(dir, 'out');
-      const args = ['run', dir, '--transport', 'tcp', '--out', out, '--progress', 'lines', '--json', '--stall-timeout', '8', ...fault];
+      const args = [
+        'run',
+        dir,
+        '--transport',
+        'tcp',
+        '--processes',
+        'all',
+        '--out',
+        out,
+        '--progress',
+        'lines',
+        '--json',
+        '--stall-timeout',
+        '8',
+        ...fault,
+      ];
       const running = startSim(args);
       await underWay(running);
       const pid = Number(processesOfRank(dir, 2)[0]);
@@ -710,7 +775,20 @@ describe('faults over TCP', () => {
 
   it('a client paused for longer than the stall timeout ends the run (exit 1) naming it, and no process is left', async () => {
     const dir = generated(tcpJob(40000, 1, 'tcp-pause-long'));
-    const running = startSim(['run', dir, '--transport', 'tcp', '--out', join(dir, 'out'), '--progress', 'lines', '--stall-timeout', '2']);
+    const running = startSim([
+      'run',
+      dir,
+      '--transport',
+      'tcp',
+      '--processes',
+      'all',
+      '--out',
+      join(dir, 'out'),
+      '--progress',
+      'lines',
+      '--stall-timeout',
+      '2',
+    ]);
     await underWay(running);
     const pid = Number(processesOfRank(dir, 2)[0]);
     process.kill(pid, 'SIGSTOP');
@@ -732,7 +810,20 @@ describe('faults over TCP', () => {
 
   it('rank 0 stopped mid-run: every rank process hears no heartbeat, ends naming rank 0, and is gone', async () => {
     const dir = generated(tcpJob(40000, 1, 'tcp-stop0'));
-    const running = startSim(['run', dir, '--transport', 'tcp', '--out', join(dir, 'out'), '--progress', 'lines', '--stall-timeout', '2']);
+    const running = startSim([
+      'run',
+      dir,
+      '--transport',
+      'tcp',
+      '--processes',
+      'all',
+      '--out',
+      join(dir, 'out'),
+      '--progress',
+      'lines',
+      '--stall-timeout',
+      '2',
+    ]);
     await underWay(running);
     process.kill(running.pid, 'SIGSTOP');
     try {

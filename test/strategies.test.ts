@@ -13,7 +13,7 @@ import { sim } from './helpers/cli.js';
 import { inputText, outputsOf, tempDir, writeInputs } from './helpers/files.js';
 import { choose, rotateAfter } from '../ranks/strategies/strategy.js';
 import { Sampler } from '../sim/run/timeline.js';
-import { groupClients, placeClients } from '../sim/transports/threads/placement.js';
+import { groupClients, placeClients, rankRanges } from '../sim/transports/rank-groups.js';
 
 const everyone = (): boolean => true;
 
@@ -248,6 +248,7 @@ describe('placeClients', () => {
     expect(placeClients(6, 2, new Set([3]))).toEqual([[1, 2], [4, 5, 6], [3]]);
     expect(placeClients(3, 'all', new Set())).toEqual([[1], [2], [3]]);
     expect(placeClients(2, 1, new Set([1, 2]))).toEqual([[1], [2]]);
+    expect(rankRanges([5, 1, 2, 3, 7, 9, 10])).toBe('1-3,5,7,9-10');
   });
 });
 

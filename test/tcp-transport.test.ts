@@ -11,7 +11,7 @@ import { generated, sim } from './helpers/cli.js';
 import { outputsOf } from './helpers/files.js';
 import { freePort, processesWith, startRank, startSim, waitFor } from './helpers/processes.js';
 
-/** The generated suite without its 64-rank case, which takes 64 processes on 2 cores. */
+/** The generated suite without its 64-rank case, which takes 64 processes on 2 cores at one process per rank. */
 const SMALL_SUITE_CASES = readdirSync('test/suite')
   .filter((name) => !name.startsWith('r64'))
   .map((name) => join('test/suite', name));
@@ -32,30 +32,91 @@ function hostile(port: number, bytes: Buffer): Promise<() => void> {
 /** A 5-rank TCP run that cannot finish on its own: rank 1 stops reading its messages. */
 function stalledRun(seed: string): { dir: string; run: ReturnType<typeof startSim> } {
   const dir = generated(['--ranks', '5', '--files', '3', '--segments', '30', '--wants', '2', '--seed', seed]);
-  const args = ['run', dir, '--transport', 'tcp', '--out', join(dir, 'out'), '--quiet', '--fault', 'stall:1', '--stall-timeout', '60'];
+  const args = [
+    'run',
+    dir,
+    '--transport',
+    'tcp',
+    '--processes',
+    'all',
+    '--out',
+    join(dir, 'out'),
+    '--quiet',
+    '--fault',
+    'stall:1',
+    '--stall-timeout',
+    '60',
+  ];
   return { dir, run: startSim(args) };
 }
 
 describe('sim run --transport tcp', () => {
-  it('passes the generated suite, checked against the expected outputs', () => {
-    const result = sim('check', ...SMALL_SUITE_CASES, '--transport', 'tcp');
+  it('passes the generated suite in rank groups, and with one process per rank, checked against the expected outputs', () => {
+    const grouped = sim('check', 'test/suite', '--transport', 'tcp', '--processes', '2');
+    expect(grouped.stderr).toBe('');
+    expect(grouped.stdout).toMatch(/^check: 6 passed, 0 failed$/m);
+    expect(grouped.status).toBe(0);
+    const result = sim('check', ...SMALL_SUITE_CASES, '--transport', 'tcp', '--processes', 'all');
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/^check: 5 passed, 0 failed$/m);
     expect(result.status).toBe(0);
   });
 
-  it('writes the same output files as the threads transport', () => {
+  it('writes the same output files as the threads transport, one process per rank or in rank groups', () => {
     const dir = generated(['--ranks', '7', '--files', '4', '--segments', '20-60', '--wants', '3', '--seed', 'tcp']);
     const threads = join(dir, 'threads');
-    const tcp = join(dir, 'tcp');
     expect(sim('run', dir, '--out', threads, '--quiet').status).toBe(0);
-    const run = sim('run', dir, '--transport', 'tcp', '--out', tcp, '--quiet', '--json');
-    expect(run.status).toBe(0);
-    const doc = JSON.parse(run.stdout) as { run: { transport: string; ok: boolean; workers: number } };
-    expect(doc.run).toMatchObject({ transport: 'tcp', ok: true, workers: 6 });
-    expect(outputsOf(tcp)).toEqual(outputsOf(threads));
-    expect(outputsOf(tcp).size).toBeGreaterThan(0);
-    expect(readdirSync(join(tcp, 'report'))).toContain('index.html');
+    expect(outputsOf(threads).size).toBeGreaterThan(0);
+    const layouts = [
+      ['all', ['0', '1', '2', '3', '4', '5', '6']],
+      ['2', ['0', '1-3', '4-6']],
+      ['1', ['0', '1-6']],
+    ] as const;
+    for (const [processes, layout] of layouts) {
+      const tcp = join(dir, `tcp-${processes}`);
+      const run = sim('run', dir, '--transport', 'tcp', '--processes', processes, '--out', tcp, '--quiet', '--json');
+      expect(run.status, run.stderr).toBe(0);
+      const doc = JSON.parse(run.stdout) as { run: { transport: string; ok: boolean; workers: number; processes: string[] } };
+      expect(doc.run).toMatchObject({ transport: 'tcp', ok: true, workers: layout.length - 1, processes: layout });
+      expect(outputsOf(tcp)).toEqual(outputsOf(threads));
+      expect(readdirSync(join(tcp, 'report'))).toContain('index.html');
+    }
+  });
+
+  it('gives each client a fault kills a process of its own, so its group lives on; --processes and --hosted are checked', () => {
+    const dir = generated(['--ranks', '7', '--files', '2', '--segments', '40', '--seeders', '2', '--seed', 'alone']);
+    const args = [
+      '--transport',
+      'tcp',
+      '--processes',
+      '1',
+      '--out',
+      join(dir, 'out'),
+      '--fault',
+      'kill:3@segments=10',
+      '--json',
+      '--quiet',
+    ];
+    const result = sim('run', dir, ...args);
+    expect([0, 4]).toContain(result.status);
+    const doc = JSON.parse(result.stdout) as { run: { processes: string[] }; faults?: { lost: number[] } };
+    expect(doc.run.processes).toEqual(['0', '1-2,4-6', '3']);
+    expect(doc.faults?.lost).toEqual([3]);
+    const refused = (...more: string[]): [number | null, string] => {
+      const { status, stderr } = sim(...more);
+      return [status, stderr];
+    };
+    expect(refused('run', dir, '--processes', '2')).toEqual([2, 'sim: --processes: applies to the tcp transport only\n']);
+    const rank = ['rank', dir, '--size', '7', '--coordinator', '127.0.0.1:9', '--connect-timeout', '1'];
+    expect(refused(...rank, '--hosted', '1-2', '--rank', '1')).toEqual([
+      2,
+      'sim: --hosted: names the ranks of this process: give it, or --rank or --ranks, not both\n',
+    ]);
+    expect(refused(...rank, '--hosted', '5-7')).toEqual([
+      2,
+      'sim: --hosted: rank 7 is not a client of this 7-rank job (clients are 1 to 6)\n',
+    ]);
+    expect(refused(...rank, '--hosted', '3,2')).toEqual([2, 'sim: --hosted: expected ascending ranks from 1, as 1-15,17, got "3,2"\n']);
   });
 
   it('ends the run naming a rank whose process exits, and leaves no process behind', () => {
@@ -82,6 +143,28 @@ describe('sim rank', () => {
       startRank(dir, rank, size, port, { out: join(dir, `out${rank}`), extra: ['--no-report', ...extra(rank)], env: keyed });
     return { port, start };
   }
+
+  it('with --ranks, hosts a block of ranks per launcher process, prints and records the assignment, and writes what threads writes', async () => {
+    const dir = generated(['--ranks', '9', '--files', '3', '--segments', '20-60', '--wants', '2', '--seed', 'blocks']);
+    const threads = join(dir, 'threads');
+    expect(sim('run', dir, '--out', threads, '--quiet').status).toBe(0);
+    // As mpirun -np 3 sim rank DIR --ranks 9 starts it: the launcher's rank and size count processes.
+    const { start } = await job(dir, 3, () => ['--ranks', '9', '--json']);
+    const processes = [0, 1, 2].map(start);
+    const ends = await Promise.all(processes.map((running) => running.exited));
+    expect(ends.map((end) => end.status)).toEqual([0, 0, 0]);
+    expect(ends[0].stderr).toBe('sim: rank 0: 9 ranks in 3 processes: 0-2 | 3-5 | 6-8\n');
+    const doc = JSON.parse(ends[0].stdout) as { ok: boolean; run: { workers: number; processes: string[] } };
+    expect(doc).toMatchObject({ ok: true, run: { workers: 3, processes: ['0-2', '3-5', '6-8'] } });
+    // Each process writes its own clients' outputs: together, what threads wrote.
+    const written = new Map([0, 1, 2].flatMap((rank) => [...outputsOf(join(dir, `out${rank}`))]));
+    expect(written).toEqual(outputsOf(threads));
+    const refused = sim('rank', dir, '--ranks', '9', '--rank', '0', '--size', '10', '--coordinator', '127.0.0.1:9');
+    expect([refused.status, refused.stderr]).toEqual([
+      2,
+      'sim: --size: 10 processes cannot share a job of 9 ranks (--ranks): each needs one rank at least\n',
+    ]);
+  });
 
   it('refuses an impostor with the key that sends an output in pieces bigger than its file, naming it', async () => {
     const dir = generated(['--ranks', '3', '--files', '2', '--segments', '20', '--wants', '1', '--seed', 'impostor']);

@@ -57,7 +57,7 @@ const SHARED = {
   }),
   transport: value<TransportName>({
     flags: '--transport <name>',
-    help: 'threads: clients in worker threads; tcp: one process per rank over loopback TCP; virtual: every rank in one thread, in simulated time, reproducible by --seed',
+    help: 'threads: clients in worker threads; tcp: ranks in processes over loopback TCP (rank groups: --processes); virtual: every rank in one thread, in simulated time, reproducible by --seed',
     parse: parse.oneOf(TRANSPORT_NAMES),
     default: 'threads',
     bad: ['--transport', 'pigeon'],
@@ -107,6 +107,12 @@ const SHARED = {
     parse: parse.workerCount,
     aliases: ['--threads'],
     bad: ['--workers', '0'],
+  }),
+  processes: value<number | 'all'>({
+    flags: '--processes <n>',
+    help: "tcp: processes the clients share, each a rank group whose ranks trade messages without a socket ('all': one per client, every link TCP; default: every core but the coordinator's, and a process of its own for each client a fault kills)",
+    parse: parse.workerCount,
+    bad: ['--processes', '0'],
   }),
   progress: value<'auto' | 'bar' | 'lines' | 'off'>({
     flags: '--progress <mode>',

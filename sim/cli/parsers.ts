@@ -37,6 +37,21 @@ export function workerCount(text: string): number | 'all' {
   return Number(text);
 }
 
+/** Ranks as `1-15,17`: ascending, none twice, none below 1. */
+export function rankList(text: string): number[] {
+  const ranks: number[] = [];
+  for (const part of text.split(',')) {
+    const match = /^(\d+)(?:-(\d+))?$/.exec(part);
+    const from = Number(match?.[1]);
+    const to = match?.[2] === undefined ? from : Number(match[2]);
+    if (!match || from < 1 || to < from || to > MAX_COUNT || from <= (ranks.at(-1) ?? 0)) {
+      throw new OptionValueError(`expected ascending ranks from 1, as 1-15,17, ${got(text)}`);
+    }
+    for (let rank = from; rank <= to; rank++) ranks.push(rank);
+  }
+  return ranks;
+}
+
 export function oneOf<const T extends string>(choices: readonly T[]): (text: string) => T {
   return (text) => {
     const choice = choices.find((c) => c === text);

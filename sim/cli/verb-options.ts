@@ -128,15 +128,21 @@ export const VERB_OPTIONS = {
   // sim rank.
   rank: value({
     flags: '--rank <r>',
-    help: 'this rank (default: from OMPI_COMM_WORLD_RANK, PMI_RANK, PMIX_RANK, SLURM_PROCID or RANK)',
+    help: 'this rank, or with --ranks this process (default: from OMPI_COMM_WORLD_RANK, PMI_RANK, PMIX_RANK, SLURM_PROCID or RANK)',
     parse: parse.wholeNumber(0),
     bad: ['--rank', '-1'],
   }),
   size: value({
     flags: '--size <n>',
-    help: 'ranks in the job (default: from OMPI_COMM_WORLD_SIZE, PMI_SIZE, SLURM_NTASKS or WORLD_SIZE)',
-    parse: parse.wholeNumber(3),
-    bad: ['--size', '2'],
+    help: 'ranks in the job, or with --ranks processes (default: from OMPI_COMM_WORLD_SIZE, PMI_SIZE, SLURM_NTASKS or WORLD_SIZE)',
+    parse: parse.wholeNumber(1),
+    bad: ['--size', '0'],
+  }),
+  hosted: value({
+    flags: '--hosted <ranks>',
+    help: 'the client ranks this process hosts, as 1-15,17 (set by sim run --transport tcp --processes)',
+    parse: parse.rankList,
+    bad: ['--hosted', '3-1'],
   }),
   coordinator: value({
     flags: '--coordinator <host:port>',

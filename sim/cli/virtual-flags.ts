@@ -56,9 +56,10 @@ export function checkVirtualFlags(flags: VirtualFlags, traceOnAnyTransport = fal
   if (first) throw new InputError(first[0], 'applies to --transport virtual only');
 }
 
-/** Packing clients into workers means nothing when each rank is a process, or all share one thread. */
-export function checkWorkersFlag(transport: TransportName, workers: number | 'all' | undefined): void {
-  if (workers !== undefined && transport !== 'threads') throw new InputError('--workers', 'applies to the threads transport only');
+/** Clients pack into workers on threads, into processes over TCP; in virtual time all share one thread. */
+export function checkPackingFlags(transport: TransportName, flags: { workers?: number | 'all'; processes?: number | 'all' }): void {
+  if (flags.workers !== undefined && transport !== 'threads') throw new InputError('--workers', 'applies to the threads transport only');
+  if (flags.processes !== undefined && transport !== 'tcp') throw new InputError('--processes', 'applies to the tcp transport only');
 }
 
 /** Defaults, then the scenario file, then flags; the file's per-rank links on top. */

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Pipeline } from '../../ranks/download.js';
 import type { MetricsDocument } from '../../reports/document.js';
 import { ensureOutputFolder } from '../job/output-folders.js';
@@ -7,7 +8,9 @@ import { now } from '../run/timeline.js';
 import { openTrace } from '../trace/formats.js';
 import { TraceCollector } from '../trace/recorder.js';
 import { prepareReportFolders, reportFolder, writeReportOrSay } from '../run/report-writing.js';
-import { resolveWorld, type WorldFlags } from '../transports/tcp/launcher-world.js';
+import { resolveWorld, type World, type WorldFlags } from '../transports/tcp/launcher-world.js';
+import { rankBlocks, rankRanges } from '../transports/rank-groups.js';
+import type { Neighbour } from '../transports/tcp/network-events.js';
 import { outputNames, verifyOutputs } from '../job/outputs.js';
 import { removeLeftoverTemps } from '../job/files.js';
 import { runMetrics } from '../run/metrics.js';
@@ -15,13 +18,17 @@ import type { RankFault } from '../rank-host/test-faults.js';
 import type { StrategyChoice } from '../strategies/choice.js';
 import { checkChoice } from '../strategies/load.js';
 import { runTcpClient } from '../transports/tcp/client.js';
+import { runRankGroup } from '../transports/tcp/rank-group.js';
+import { InputError } from '../run/failures.js';
 import { TcpCoordinator } from '../transports/tcp/coordinator.js';
-import { coordinatorApart } from '../transports/tcp/coordinator-options.js';
+import { coordinatorApart, type CoordinatorOptions } from '../transports/tcp/coordinator-options.js';
 import { readJobKey } from '../transports/tcp/job-key.js';
 import { readSiteCertificates, type CertificateFiles } from '../transports/tcp/site-certificates.js';
 
 export interface RankCommandOptions extends WorldFlags {
   inputDir: string;
+  /** A rank group: the client ranks this process hosts (`--hosted`), in place of `--rank`. */
+  hosted?: readonly number[];
   outDir: string;
   bind?: string;
   jobKeyFile?: string;
@@ -43,35 +50,72 @@ export interface RankCommandOptions extends WorldFlags {
   trace?: TraceRequest;
 }
 
+/** A group hosts clients only: a tracker's process must be able to die alone, and rank 0 coordinates. */
+function checkHosted(hosted: readonly number[], roles: Roles): void {
+  const other = hosted.find((rank) => !roles.isClient(rank));
+  if (other !== undefined)
+    throw new InputError('--hosted', `rank ${other} is not a client of this ${roles.size}-rank job (clients are 1 to ${roles.clients})`);
+}
+
 export type RankOutcome =
   { rank: 0; doc: MetricsDocument; reportDir?: string; reportProblem?: string } | { rank: number; exitCode: number };
 
 /**
  * `sim rank`: one process of a job started by a launcher. Rank 0 coordinates, runs the
- * tracker, and writes, checks and reports every output; other ranks are clients.
+ * tracker, and writes, checks and reports every output; other ranks are clients. With
+ * `--ranks`, each process hosts a block of ranks (a rank group), process 0 rank 0's.
  */
 export async function rankCommand(options: RankCommandOptions, env: NodeJS.ProcessEnv = process.env): Promise<RankOutcome> {
-  const world = resolveWorld(options, env);
+  if (options.hosted && (options.rank !== undefined || options.ranks !== undefined))
+    throw new InputError('--hosted', 'names the ranks of this process: give it, or --rank or --ranks, not both');
+  const world = resolveWorld(options.hosted ? { ...options, rank: options.hosted[0] } : options, env);
+  const apart = coordinatorApart(options.trackers, options.trackerState);
+  if (options.hosted) checkHosted(options.hosted, new Roles(world.size, options.trackers ?? 1));
+  if (world.group && (apart || options.faults))
+    throw new InputError('--ranks', 'shares ranks out among processes: not with --trackers 2, --tracker-state or --fault');
   const key = readJobKey(options.jobKeyFile, env);
   const certificates = readSiteCertificates(options.tls ?? {});
-  const log = (line: string): void => void process.stderr.write(`sim: rank ${world.rank}: ${line}\n`);
-  if (world.rank !== 0 || coordinatorApart(options.trackers, options.trackerState)) {
-    const exitCode = await runTcpClient({
-      trackers: options.trackers,
-      trackerState: options.trackerState,
-      rank: world.rank,
-      size: world.size,
-      key,
-      certificates,
-      inputDir: options.inputDir,
-      outDir: options.outDir,
-      coordinator: world.coordinator,
-      bind: options.bind,
-      connectTimeoutMs: options.connectTimeoutMs,
-      log,
-    });
-    return { rank: world.rank, exitCode };
+  const logAs = (rank: number, line: string): void => void process.stderr.write(`sim: rank ${rank}: ${line}\n`);
+  const log = (line: string): void => logAs(world.rank, line);
+  const client = {
+    trackers: options.trackers,
+    trackerState: options.trackerState,
+    size: world.size,
+    key,
+    certificates,
+    inputDir: options.inputDir,
+    outDir: options.outDir,
+    coordinator: world.coordinator,
+    bind: options.bind,
+    connectTimeoutMs: options.connectTimeoutMs,
+  };
+  const hosted = options.hosted ?? world.group?.ranks;
+  if (hosted && hosted[0] !== 0) return { rank: world.rank, exitCode: await runRankGroup({ ...client, ranks: hosted, log: logAs }) };
+  if (!hosted && (world.rank !== 0 || apart))
+    return { rank: world.rank, exitCode: await runTcpClient({ ...client, rank: world.rank, log }) };
+  // Rank 0 coordinates; under --ranks its process hosts the first clients beside it, handed messages without a socket.
+  const neighbours = new Map<number, Neighbour>();
+  const stop = new AbortController();
+  // One listener per client beside rank 0: no leak, however many.
+  setMaxListeners(0, stop.signal);
+  const beside =
+    hosted && hosted.length > 1 ? runRankGroup({ ...client, ranks: hosted.slice(1), log: logAs, neighbours, signal: stop.signal }) : 0;
+  try {
+    return await coordinate(options, world, { key, certificates, log, neighbours });
+  } catch (error) {
+    stop.abort();
+    throw error;
+  } finally {
+    await beside;
   }
+}
+
+/** Rank 0 under a launcher: the coordinator and tracker; then every output checked and the report written. */
+async function coordinate(
+  options: RankCommandOptions,
+  world: World,
+  own: Pick<CoordinatorOptions, 'key' | 'certificates' | 'log' | 'neighbours'>,
+): Promise<RankOutcome> {
   const startedAt = new Date();
   const started = performance.now();
   await checkChoice(options.strategy, world.size);
@@ -79,10 +123,11 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
   if (options.report) await prepareReportFolders('--out', [reportFolder(options.outDir)]);
   const trace =
     options.trace && new TraceCollector(openTrace(options.trace.path, options.trace.format, Roles.forJob(world.size, 1)), now());
+  const blocks = world.group && rankBlocks(world.size, world.group.processes);
+  if (blocks) own.log(`${world.size} ranks in ${blocks.length} processes: ${blocks.map(rankRanges).join(' | ')}`);
   const coordinator = new TcpCoordinator({
+    ...own,
     size: world.size,
-    key,
-    certificates,
     host: options.bind ?? world.coordinator.host,
     port: world.coordinator.port,
     inputDir: options.inputDir,
@@ -92,7 +137,6 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
     stallTimeoutMs: options.stallTimeoutMs,
     registrationTimeoutMs: options.connectTimeoutMs,
     faults: options.faults,
-    log,
     traced: trace?.add,
   });
   const { job, result } = await coordinator.run().then(
@@ -108,7 +152,8 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
   const wallSeconds = (performance.now() - started) / 1000;
   const doc = runMetrics(job, result, {
     transport: 'tcp',
-    workers: world.size - 1,
+    workers: blocks ? blocks.filter((block) => block.some((rank) => rank > 0)).length : world.size - 1,
+    processes: blocks?.map(rankRanges),
     strategy: options.strategy,
     pipeline: options.pipeline,
     outDir: options.outDir,

@@ -12,6 +12,8 @@ import { bestJain } from '../../reports/spread-bound.js';
 export interface RunParameters {
   transport: string;
   workers: number;
+  /** The ranks each process hosted (`1-15`), where ranks lived in several processes. */
+  processes?: readonly string[];
   strategy: StrategyChoice;
   freeRiders?: readonly number[];
   churn?: Churn;
@@ -45,6 +47,7 @@ export function runMetrics(job: Job, result: RunResult, run: RunParameters): Met
       outDir: run.outDir,
       transport: run.transport,
       workers: run.workers,
+      ...(run.processes ? { processes: [...run.processes] } : {}),
       strategy: run.strategy.label,
       ...(run.strategy.module === undefined ? {} : { strategyModule: run.strategy.module }),
       ...(run.freeRiders && run.freeRiders.length > 0 ? { freeRiders: [...run.freeRiders] } : {}),

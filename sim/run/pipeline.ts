@@ -90,6 +90,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
     ...options,
     transport: name,
     workers: transport.workersFor(job, untraced),
+    processes: transport.processesFor?.(job, untraced),
     problems,
     firstRequestSeconds,
     ...clock,

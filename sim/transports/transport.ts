@@ -45,6 +45,8 @@ export interface TransportOptions {
   trackerState?: string;
   /** Threads: worker threads for the clients ('all': one per client); default automatic (placement.ts). */
   workers?: WorkerCount;
+  /** TCP: processes the clients share ('all': one per client); default automatic (tcp/process-groups.ts). */
+  processes?: WorkerCount;
   /**
    * More runs follow in this process (`sim check --repeat`, `sim faults`): the threads
    * transport boots the next run's workers while this one runs, as the CLI does for the
@@ -111,6 +113,8 @@ export interface Transport {
   readonly summary: string;
   /** Clients per worker or process, for the metrics document. */
   workersFor(job: Job, options: TransportOptions): number;
+  /** The ranks each process hosts (`1-15`), where ranks live in several processes, for the metrics document. */
+  processesFor?(job: Job, options: TransportOptions): string[];
   /** Checks, before anything of the run happens, that the machine can run the job as asked (InputError otherwise). */
   prepare?(job: Job, options: TransportOptions): void;
   /** Runs the job to its end; a failure of the run is thrown as a `RunFailure`. */

@@ -2,7 +2,7 @@ import { builtinChoice } from '../../strategies/choice.js';
 import { InputError } from '../../run/failures.js';
 import { jsonResult, note, print, printJson } from '../print.js';
 import { verb } from '../verb.js';
-import { checkVirtualFlags, checkWorkersFlag, traceRequest, VIRTUAL_OPTIONS, virtualSettings } from '../virtual-flags.js';
+import { checkVirtualFlags, checkPackingFlags, traceRequest, VIRTUAL_OPTIONS, virtualSettings } from '../virtual-flags.js';
 
 export const checkVerb = verb({
   name: 'check',
@@ -23,6 +23,7 @@ export const checkVerb = verb({
     'pipeline',
     'stallTimeout',
     'workers',
+    'processes',
     'report',
     'png',
     'json',
@@ -34,7 +35,7 @@ export const checkVerb = verb({
     if (flags.exec && flags.strategy.length > 1) {
       throw new InputError('--strategy', "several strategies apply to swarmsim's own runs: with --exec give one (for --compare-builtin)");
     }
-    checkWorkersFlag(flags.transport, flags.workers);
+    checkPackingFlags(flags.transport, flags);
     checkVirtualFlags(flags);
     const golden = flags.update || flags.golden;
     if (golden && flags.transport !== 'virtual') {
@@ -54,6 +55,7 @@ export const checkVerb = verb({
         pipeline: flags.pipeline,
         stallTimeoutMs: flags.stallTimeout * 1000,
         workers: flags.workers,
+        processes: flags.processes,
         report: flags.report,
         png: flags.png,
       },

@@ -11,12 +11,15 @@ import { checkTraceFlags, traceRequest } from '../virtual-flags.js';
 export const rankVerb = verb({
   name: 'rank',
   description:
-    'one rank of a job over TCP, as a launcher starts it (mpirun -np 6 sim rank inputs/ --coordinator host0:7077); ' +
+    'one rank of a job over TCP, as a launcher starts it (mpirun -np 6 sim rank inputs/ --coordinator host0:7077), ' +
+    'or with --ranks N a block of the N ranks per process, in one event loop (mpirun -np 4 sim rank inputs/ --ranks 32 ...); ' +
     'rank 0 runs the tracker and writes, checks and reports every output (and the trace, which every rank sends it)',
   args: [{ name: '<input-dir>', help: "folder holding this rank's in<R>.txt (each host reads its own)" }],
   options: [
+    'ranks',
     'rank',
     'size',
+    'hosted',
     'coordinator',
     'bind',
     'jobKeyFile',
@@ -39,7 +42,7 @@ export const rankVerb = verb({
   ],
   defaults: { out: 'out', strategy: [builtinChoice('round-robin')] },
   // Set by `sim run --transport tcp` for its own ranks (and by tests): under a launcher, rank 0 coordinates.
-  hidden: ['fault', 'trackers', 'trackerState'],
+  hidden: ['fault', 'trackers', 'trackerState', 'hosted'],
   action: async ([inputDir], flags) => {
     const [strategy, ...more] = flags.strategy;
     if (more.length > 0) throw new InputError('--strategy', 'one strategy: rank 0 hands it to every client');
@@ -54,8 +57,10 @@ export const rankVerb = verb({
     const outcome = await rankCommand({
       inputDir,
       outDir: flags.out,
+      ranks: flags.ranks,
       rank: flags.rank,
       size: flags.size,
+      hosted: flags.hosted,
       coordinator: flags.coordinator,
       bind: flags.bind,
       jobKeyFile: flags.jobKeyFile,

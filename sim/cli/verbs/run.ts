@@ -6,7 +6,7 @@ import { replayTyped } from '../../run/replay.js';
 import { jsonResult, note, print, printJson } from '../print.js';
 import type { ProgressMode } from '../progress.js';
 import { verb } from '../verb.js';
-import { checkVirtualFlags, checkWorkersFlag, traceRequest, VIRTUAL_OPTIONS, virtualSettings } from '../virtual-flags.js';
+import { checkVirtualFlags, checkPackingFlags, traceRequest, VIRTUAL_OPTIONS, virtualSettings } from '../virtual-flags.js';
 
 export function progressMode(quiet: boolean, mode: ProgressMode | 'auto'): ProgressMode {
   if (quiet) return 'off';
@@ -17,7 +17,7 @@ export function progressMode(quiet: boolean, mode: ProgressMode | 'auto'): Progr
 export const runVerb = verb({
   name: 'run',
   description:
-    'run a job (tracker in the main thread, clients in worker threads; or one process per rank over TCP; or all in virtual time); writes outputs and a report',
+    'run a job (tracker in the main thread, clients in worker threads; or in processes over TCP; or all in virtual time); writes outputs and a report',
   args: [{ name: '<input-dir>', help: 'folder holding in1.txt .. in<N-1>.txt' }],
   options: [
     'ranks',
@@ -30,6 +30,7 @@ export const runVerb = verb({
     'pipeline',
     'stallTimeout',
     'workers',
+    'processes',
     'json',
     'quiet',
     'progress',
@@ -43,7 +44,7 @@ export const runVerb = verb({
   ],
   defaults: { out: 'out', strategy: [builtinChoice('round-robin')] },
   action: async ([inputDir], flags) => {
-    checkWorkersFlag(flags.transport, flags.workers);
+    checkPackingFlags(flags.transport, flags);
     checkVirtualFlags(flags, true);
     if (flags.trace !== undefined && flags.strategy.length > 1)
       throw new InputError('--trace', 'one file holds one run: give one --strategy');
@@ -64,6 +65,7 @@ export const runVerb = verb({
       pipeline: flags.pipeline,
       stallTimeoutMs: flags.stallTimeout * 1000,
       workers: flags.workers,
+      processes: flags.processes,
       faults: flags.fault,
       trackers: flags.trackers,
       trackerState: flags.trackerState,

@@ -1,9 +1,34 @@
-/** What a rank process does before it joins the job: read its input, reach the coordinator. */
+/** What a rank process is told, and what it does before it joins the job: read its input, reach the coordinator. */
 import { join } from 'node:path';
 import { parseClient, readInput, type ParsedClient } from '../../job/inputs.js';
 import { RunFailure } from '../../run/failures.js';
 import type { TcpNetwork } from './network.js';
+import type { Neighbour, NetworkEvents } from './network-events.js';
 import { coordinatorMayAnswer, retryUntil } from './retry.js';
+
+/** What a rank process is told to be: its rank, its job, and how to reach the coordinator. */
+export interface ClientOptions {
+  rank: number;
+  size: number;
+  key: Buffer;
+  certificates?: NetworkEvents['certificates'];
+  inputDir: string;
+  outDir: string;
+  coordinator: { host: string; port: number };
+  /** The address to listen on and register; default: the one this host reaches rank 0 from. */
+  bind?: string;
+  /** How long to keep trying to reach rank 0, which may start after this rank. */
+  connectTimeoutMs: number;
+  /** 2: a standby tracker, and a coordinator that is not rank 0 but a harness after every rank. */
+  trackers?: 1 | 2;
+  /** `--tracker-state`: rank 0 keeps its changes there, under a harness too; clients wait for it when it is lost. */
+  trackerState?: string;
+  log: (line: string) => void;
+  /** The ranks of this process (rank-group.ts), by rank: this one joins them, and hands them messages in this event loop. */
+  neighbours?: Map<number, Neighbour>;
+  /** Ends this rank at once, quietly, exit code 1: the coordinator beside it in this process failed, and said why. */
+  signal?: AbortSignal;
+}
 
 /** A registered rank waits for the table this much beyond its connect timeout: the coordinator's deadline came first. */
 export const TABLE_SLACK_MS = 5000;

@@ -21,28 +21,17 @@ import { parseCoordinatorControl, tableChurn, type ClientControl, type Coordinat
 import { coordinatorApart } from './coordinator-options.js';
 import { CoordinatorSilence } from './heartbeat.js';
 import { LinkKeys } from './link-keys.js';
-import { TcpNetwork, type NetworkEvents } from './network.js';
-import { connectWithRetry, coordinatorName, NO_FILES, noTableWithin, readOwnInput, TABLE_SLACK_MS } from './client-setup.js';
+import { TcpNetwork } from './network.js';
+import {
+  connectWithRetry,
+  coordinatorName,
+  NO_FILES,
+  noTableWithin,
+  readOwnInput,
+  TABLE_SLACK_MS,
+  type ClientOptions,
+} from './client-setup.js';
 import type { TraceFlush, DeliveryRecord } from '../../trace/recorder.js';
-
-export interface ClientOptions {
-  rank: number;
-  size: number;
-  key: Buffer;
-  certificates?: NetworkEvents['certificates'];
-  inputDir: string;
-  outDir: string;
-  coordinator: { host: string; port: number };
-  /** The address to listen on and register; default: the one this host reaches rank 0 from. */
-  bind?: string;
-  /** How long to keep trying to reach rank 0, which may start after this rank. */
-  connectTimeoutMs: number;
-  /** 2: a standby tracker, and a coordinator that is not rank 0 but a harness after every rank. */
-  trackers?: 1 | 2;
-  /** `--tracker-state`: rank 0 keeps its changes there, under a harness too; clients wait for it when it is lost. */
-  trackerState?: string;
-  log: (line: string) => void;
-}
 
 /** Outputs travel to rank 0 in pieces this size, well under the frame limit. */
 const OUTPUT_PIECE_CHARS = 1 << 20;
@@ -94,6 +83,12 @@ class RankProcess {
       log: options.log,
       connectTimeoutMs: options.connectTimeoutMs,
       certificates: options.certificates,
+      neighbours: options.neighbours,
+    });
+    options.signal?.addEventListener('abort', () => {
+      this.finished = true;
+      this.network.destroy();
+      this.ended(1);
     });
   }
 
@@ -141,6 +136,7 @@ class RankProcess {
       for (const lost of ready.lost) this.comm.rankLost(lost, 'lost before this rank started');
       return await this.runRank(ready, files);
     } catch (error) {
+      if (options.signal?.aborted) return 1;
       if (!(error instanceof RunFailure)) return await this.failed(failedReport(error));
       options.log(error.message);
       return error.exitCode;
@@ -187,7 +183,14 @@ class RankProcess {
       clock: () => secondsSince(epochMs),
       output: (file, hashes) => {
         const write = writeOutput(outDir, rank, file, hashes);
-        this.sendOutput(outputName(rank, file), formatOutput(hashes));
+        const name = outputName(rank, file);
+        // Told once on disk, before the end report (the host awaits its writes after this reaction).
+        if (ready.sharedOut)
+          write.then(
+            () => this.report({ type: 'written', name }),
+            () => undefined,
+          );
+        else this.sendOutput(name, formatOutput(hashes));
         return write;
       },
     });

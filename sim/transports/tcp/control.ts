@@ -74,6 +74,8 @@ const CLIENT_MESSAGES = messageTable({
   progress: message('progress', { delivered: Count, obtained: Count }),
   /** An output file, in pieces well under the frame limit; the last one says so. */
   output: message('output', { name: OutputName, text: Text, last: { type: 'boolean' } }),
+  /** An output this rank wrote into the coordinator's own folder (the table's `sharedOut`): its name, not its text. */
+  written: message('written', { name: OutputName }),
   /** Messages delivered to this rank (`--trace`), as sim/trace/recorder.ts records them. */
   trace: message('trace', { records: { type: 'array', items: TraceRecordSchema } }),
 });
@@ -114,6 +116,8 @@ const COORDINATOR_MESSAGES = messageTable({
     silenceMs: { type: 'integer', minimum: 1 },
     /** Send the coordinator every message delivered to this rank (`--trace`). */
     trace: { type: 'boolean' },
+    /** This rank's --out is the coordinator's (a launch on one host): it writes its outputs and sends only their names. */
+    sharedOut: { type: 'boolean' },
   }),
   /** The coordinator is alive: sent every second to every rank (heartbeat.ts). */
   alive: message('alive', {}),

@@ -8,6 +8,7 @@ import type { Churn } from '../../job/arrivals.js';
 import type { LiveRun } from '../transport.js';
 import type { TraceFlush } from '../../trace/recorder.js';
 import type { SiteCertificates } from './site-certificates.js';
+import type { Neighbour } from './network-events.js';
 
 export interface CoordinatorOptions {
   size: number;
@@ -46,10 +47,18 @@ export interface CoordinatorOptions {
    * counting as lost.
    */
   exitsReported?: boolean;
+  /**
+   * Every rank runs on this host with this `outDir` (sim run): clients write their outputs
+   * there and send only the names, where otherwise each output's text comes over the
+   * network to be written a second time.
+   */
+  sharedOut?: boolean;
   log: (line: string) => void;
   /** Called once rank 0 listens, with its port (for launchers that start the clients). */
   onListening?: (port: number) => void;
   onStart?: (run: LiveRun) => void;
+  /** Under a launcher with `--ranks`: the networks of the clients this process hosts beside rank 0 (rank-group.ts). */
+  neighbours?: Map<number, Neighbour>;
   /** A traced run (`--trace`): where the messages delivered to each rank go, rank 0's here and the others' sent in. */
   traced?: TraceFlush;
 }

@@ -25,16 +25,16 @@ import { armTimeFaults, watchForStalls } from '../../run/watchdog.js';
 import { describeWait } from '../rank-status.js';
 import { parseClientControl, type ClientControl, type CoordinatorControl } from './control.js';
 import { sendHeartbeats } from './heartbeat.js';
+import { coordinatorName } from './client-setup.js';
 import { LinkKeys } from './link-keys.js';
-import { droppedConnection, TcpNetwork } from './network.js';
+import { TcpNetwork } from './network.js';
+import { droppedConnection } from './network-events.js';
 import { Registrations } from './registrations.js';
 import { RankLives } from './rank-lives.js';
 import { OutputAssembly } from './output-assembly.js';
 import { describeProcesses, StatusRequests } from './status-requests.js';
 import { jobTable } from './job-table.js';
 import { coordinatorApart, type CoordinatedRun, type CoordinatorOptions } from './coordinator-options.js';
-
-export type { CoordinatedRun, CoordinatorOptions } from './coordinator-options.js';
 
 /** Milliseconds aborting clients are given to read the abort before their connections are cut. */
 const ABORT_GRACE_MS = 300;
@@ -68,7 +68,7 @@ export class TcpCoordinator {
     this.registered = new Registrations({
       size,
       firstRank: this.firstRank,
-      name: this.name,
+      name: coordinatorName(this.harness ? size : 0),
       address: `${options.host}:${options.port}`,
       timeoutMs: options.registrationTimeoutMs,
     });
@@ -106,16 +106,12 @@ export class TcpCoordinator {
       log: options.log,
       connectTimeoutMs: options.registrationTimeoutMs,
       certificates: options.certificates,
+      neighbours: options.neighbours,
     });
   }
 
   private get harness(): boolean {
     return coordinatorApart(this.options.trackers, this.options.trackerState);
-  }
-
-  /** How messages name this coordinator. */
-  private get name(): string {
-    return this.harness ? 'the coordinator' : 'rank 0';
   }
 
   /** The launcher saw a rank's process end before the job did. */
@@ -156,7 +152,7 @@ export class TcpCoordinator {
       const port = await this.network.listen(this.options.host, this.options.port).catch((error: NodeJS.ErrnoException) => {
         throw new InputError(
           `${this.options.host}:${this.options.port}`,
-          `${this.name} cannot listen there (${error.code ?? error.message})`,
+          `${coordinatorName(this.harness ? this.options.size : 0)} cannot listen there (${error.code ?? error.message})`,
         );
       });
       this.options.onListening?.(port);
@@ -270,6 +266,7 @@ export class TcpCoordinator {
         if (!this.ledger.faults.idle && !this.finished) this.ledger.faults.segments(this.obtained.reduce((a, b) => a + b, 0));
         break;
       case 'output':
+      case 'written':
         return this.outputs.take(from, message);
       case 'stranded':
       case 'done':

@@ -9,7 +9,7 @@ const FAULT_PROGRESS_MS = 2;
 
 export interface TableSettings extends Pick<
   CoordinatorOptions,
-  'strategy' | 'freeRiders' | 'churn' | 'pipeline' | 'faults' | 'timedFaults' | 'stallTimeoutMs' | 'traced'
+  'strategy' | 'freeRiders' | 'churn' | 'pipeline' | 'faults' | 'timedFaults' | 'stallTimeoutMs' | 'traced' | 'sharedOut'
 > {
   addresses: [string, number][];
   /** This rank's pair keys (link-keys.ts). */
@@ -36,6 +36,7 @@ export function jobTable(settings: TableSettings, rank: number, restarted: boole
     lost: settings.lost,
     restarted,
     trace: settings.traced !== undefined,
+    sharedOut: settings.sharedOut ?? false,
     // Never shorter than a few heartbeats: a busy coordinator is late, not gone.
     silenceMs: Math.max(settings.stallTimeoutMs, 5 * ALIVE_MS),
   };

@@ -1,22 +1,29 @@
 /**
- * Where a `sim rank` process stands in its job: its rank, the job size and rank 0's
- * address, from flags or from the environment a launcher sets (Open MPI, MPICH/PMI,
- * PMIx, Slurm, torchrun-style). Anything missing or contradictory is an InputError that
- * says which variables were read.
+ * Where a `sim rank` process stands in its job: its rank (or with `--ranks`, the block of
+ * ranks its process hosts), the job size and rank 0's address, from flags or from the
+ * environment a launcher sets (Open MPI, MPICH/PMI, PMIx, Slurm, torchrun-style).
+ * Anything missing or contradictory is an InputError that says which variables were read.
  */
 import { InputError } from '../../run/failures.js';
+import { rankBlocks } from '../rank-groups.js';
 
 export interface World {
+  /** This process's rank; in a rank group, its first. */
   rank: number;
+  /** Ranks in the job. */
   size: number;
   /** Where rank 0 listens. */
   coordinator: { host: string; port: number };
+  /** With `--ranks`: this process is one of `processes`, hosting `ranks` (a contiguous block; process 0 has rank 0). */
+  group?: { index: number; processes: number; ranks: number[] };
 }
 
 export interface WorldFlags {
   rank?: number;
   size?: number;
   coordinator?: string;
+  /** `--ranks N`: the job has N ranks, and the launcher's rank and size count processes, each hosting its share. */
+  ranks?: number;
 }
 
 /** Launcher variables, in the order they are believed: the first one set wins, the others must agree. */
@@ -64,16 +71,37 @@ export function resolveWorld(flags: WorldFlags, env: NodeJS.ProcessEnv = process
       `unknown (rank ${rankEntry.value} from ${rankEntry.from}): pass --size, or set one of ${SIZE_SOURCES.join(', ')}`,
     );
   }
+  if (flags.ranks !== undefined) return groupWorld(flags.ranks, rankEntry, sizeEntry, coordinatorAddress(flags, env));
   if (sizeEntry.value < 3)
     throw new InputError(sizeEntry.from, `a job needs at least 3 ranks (a tracker and two clients), got ${sizeEntry.value}`);
   if (rankEntry.value >= sizeEntry.value) {
     throw new InputError(rankEntry.from, `rank ${rankEntry.value} does not exist in a job of ${sizeEntry.value} ranks (${sizeEntry.from})`);
   }
-  let coordinator;
+  return { rank: rankEntry.value, size: sizeEntry.value, coordinator: coordinatorAddress(flags, env) };
+}
+
+type Entry = { value: number; from: string };
+
+/** `--ranks N` under a launcher of P processes: process p hosts the p-th of P contiguous blocks of ranks 0..N-1. */
+function groupWorld(ranks: number, process: Entry, processes: Entry, coordinator: World['coordinator']): World {
+  if (processes.value < 1 || processes.value > ranks) {
+    throw new InputError(
+      processes.from,
+      `${processes.value} processes cannot share a job of ${ranks} ranks (--ranks): each needs one rank at least`,
+    );
+  }
+  if (process.value >= processes.value) {
+    throw new InputError(process.from, `process ${process.value} does not exist among ${processes.value} (${processes.from})`);
+  }
+  const hosted = rankBlocks(ranks, processes.value)[process.value];
+  return { rank: hosted[0], size: ranks, coordinator, group: { index: process.value, processes: processes.value, ranks: hosted } };
+}
+
+function coordinatorAddress(flags: WorldFlags, env: NodeJS.ProcessEnv): World['coordinator'] {
   if (flags.coordinator !== undefined) {
-    coordinator = parseAddress('--coordinator', flags.coordinator);
+    return parseAddress('--coordinator', flags.coordinator);
   } else if (env.MASTER_ADDR && env.MASTER_PORT) {
-    coordinator = parseAddress(
+    return parseAddress(
       'MASTER_ADDR/MASTER_PORT',
       `${env.MASTER_ADDR.includes(':') ? `[${env.MASTER_ADDR}]` : env.MASTER_ADDR}:${env.MASTER_PORT}`,
     );
@@ -85,5 +113,4 @@ export function resolveWorld(flags: WorldFlags, env: NodeJS.ProcessEnv = process
   } else {
     throw new InputError('coordinator', "unknown: pass --coordinator HOST:PORT (rank 0's address), or set MASTER_ADDR and MASTER_PORT");
   }
-  return { rank: rankEntry.value, size: sizeEntry.value, coordinator };
 }

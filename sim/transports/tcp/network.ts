@@ -6,17 +6,18 @@
  * to one rank stay in order. A rank is bound to the first accepted connection that carried
  * a frame: while it lives, another claiming that rank is refused. Frames from a peer are
  * checked (schema, size) before anything is delivered; a connection that fails a check is
- * closed.
+ * closed. Ranks of one process (a rank group) hand each other protocol messages in its
+ * event loop; only control frames to the coordinator go by socket.
  */
 import { SWARM_LAYOUT } from '../../../ranks/protocol.js';
-import type { Mailbox } from '../../comm/mailbox.js';
+import type { Letter, Mailbox } from '../../comm/mailbox.js';
 import { batchProblem, decodeBatch } from '../../comm/wire-layout.js';
-import { FlushQueue } from '../batched-link.js';
+import { FlushQueue, LocalLink } from '../batched-link.js';
 import { FrameKind, type Frame } from './frames.js';
 import { describeAddress, FramedSocket } from './framed-socket.js';
 import { acceptHandshake, connectHandshake, HANDSHAKE_TIMEOUT_MS, HandshakeError } from './handshake.js';
 import type { LinkKeys } from './link-keys.js';
-import type { SiteCertificates } from './site-certificates.js';
+import type { Neighbour, NetworkEvents } from './network-events.js';
 import { PeerLink } from './peer-link.js';
 import { RefusalLog } from './refusal-log.js';
 import { peerMayAnswer, retryUntil } from './retry.js';
@@ -27,32 +28,11 @@ const MAX_UNREAD_LETTERS = 1_000_000;
 /** How long a refused connection may stay half-open while its refusal goes out. */
 const REFUSAL_GRACE_MS = 1000;
 
-export interface NetworkEvents {
-  /** A control frame from an authenticated peer (not yet schema-checked: that is the caller's job). */
-  control(from: number, body: Buffer): void;
-  /** A connection to a job member closed or was closed for a bad frame; `tampered`: TLS ended it (FramedSocket.endedByTls). */
-  lost(peer: number, reason: string, tampered?: boolean): void;
-  /** A line for the log: a refused connection and why. */
-  log(line: string): void;
-  /** A peer whose connection had closed connected again: a new process for its rank. */
-  returned?(peer: number): void;
-  /** How long a connection to a peer keeps being tried while its listener is busy; default 30 s. */
-  connectTimeoutMs?: number;
-  /** A site's certificates for TLS, in place of the job key's PSK. */
-  certificates?: SiteCertificates;
-}
-
-/**
- * A dropped connection as the coordinator logs it: one TLS ended (tampered with) says why
- * itself; any other most likely means a dead process or an unreachable host.
- */
-export function droppedConnection(reason: string, tampered = false): string {
-  return tampered ? reason : `${reason} (its process died or its host became unreachable)`;
-}
-
-export class TcpNetwork {
+export class TcpNetwork implements Neighbour {
   private readonly flusher = new FlushQueue();
   private readonly links: (PeerLink | undefined)[];
+  /** Per rank hosted in this process, the link that hands it messages in this event loop. */
+  private readonly near: (LocalLink | undefined)[] = [];
   /** Per peer, the accepted connection its rank is bound to. */
   private readonly inbound: (FramedSocket | undefined)[] = [];
   private readonly sockets = new Set<FramedSocket>();
@@ -75,6 +55,7 @@ export class TcpNetwork {
     this.links = new Array<PeerLink | undefined>(size);
     this.refusals = new RefusalLog((line) => events.log(line));
     this.security = linkSecurity(keys.jobKey, events.certificates);
+    events.neighbours?.set(rank, this);
   }
 
   /** Listens on host:port (port 0: any free port); resolves with the port. */
@@ -112,12 +93,19 @@ export class TcpNetwork {
 
   /** Sends a protocol message (batched until the end of this event-loop turn). */
   post(dest: number, tag: number, payload: unknown): void {
-    this.linkTo(dest).push(tag, payload);
+    (this.near[dest] ?? this.nearLink(dest) ?? this.linkTo(dest)).push(tag, payload);
   }
 
-  /** Sends a control frame after whatever protocol messages to `dest` are queued. */
+  /** Sends a control frame after whatever protocol messages to `dest` are queued, in this process or on the way. */
   control(dest: number, message: object): void {
+    this.near[dest]?.flush();
     this.linkTo(dest).control(message);
+  }
+
+  /** A batch from a rank of this process. */
+  receiveLocal(batch: readonly Letter[]): void {
+    for (const letter of batch) this.intake.deliver(letter);
+    this.delivered += batch.length;
   }
 
   /** Writes every queued batch now. */
@@ -130,6 +118,7 @@ export class TcpNetwork {
    * rank that answers (`expected` when given). Rejects if the connection cannot be made.
    */
   async connect(host: string, port: number, expected?: number): Promise<{ peer: number; localAddress: string }> {
+    if (this.closing) throw new Error('the network closed');
     const key = this.keys.forDial(expected ?? this.keys.coordinator);
     const socket = await openSecureSocket(host, port, this.security);
     if (this.closing) {
@@ -166,6 +155,12 @@ export class TcpNetwork {
     this.listener?.server.close();
     this.listener?.dropHandshakes();
     for (const socket of this.sockets) socket.destroy('shut down');
+  }
+
+  private nearLink(dest: number): LocalLink | undefined {
+    const neighbour = this.events.neighbours?.get(dest);
+    if (!neighbour || dest === this.rank) return undefined;
+    return (this.near[dest] = new LocalLink(this.flusher, this.rank, (batch) => neighbour.receiveLocal(batch)));
   }
 
   private linkTo(dest: number): PeerLink {

@@ -5,7 +5,7 @@ import { clearOutputs, outputCapBytes, outputName } from '../../job/outputs.js';
 import { RankFailure } from '../../run/failures.js';
 import type { ClientControl } from './control.js';
 
-type OutputPiece = Extract<ClientControl, { type: 'output' }>;
+type OutputPiece = Extract<ClientControl, { type: 'output' | 'written' }>;
 
 /**
  * Outputs over TCP arrive in pieces, each client sending only its own; the coordinator
@@ -42,10 +42,12 @@ export class OutputAssembly {
     );
   }
 
+  /** A piece of an output, or the name of one a client wrote into this folder itself (a launch on one host). */
   take(from: number, piece: OutputPiece): void {
-    const cap = this.caps.get(from)?.get(piece.name);
-    if (cap === undefined) {
-      this.fail(new RankFailure(from, `sent an output named ${piece.name.slice(0, 60)}, which is not one it wants`));
+    const cap = this.capOf(from, piece.name);
+    if (cap === undefined) return;
+    if (piece.type === 'written') {
+      this.written(from, piece.name, piece.name.slice(`client${from}_`.length));
       return;
     }
     const current = this.sending.get(from);
@@ -70,5 +72,12 @@ export class OutputAssembly {
     const write = writeAtomically(join(this.outDir, piece.name), held.texts.join(''));
     write.catch((error: unknown) => this.fail(new RankFailure(0, (error as Error).message)));
     this.writes.push(write);
+  }
+
+  /** The most an output a client names may take; undefined, and the run failed, if it is not one the client wants. */
+  private capOf(from: number, name: string): number | undefined {
+    const cap = this.caps.get(from)?.get(name);
+    if (cap === undefined) this.fail(new RankFailure(from, `sent an output named ${name.slice(0, 60)}, which is not one it wants`));
+    return cap;
   }
 }

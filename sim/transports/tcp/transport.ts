@@ -13,6 +13,8 @@ import { RunFailure } from '../../run/failures.js';
 import { lastMeaningfulLine } from '../../run/stderr-lines.js';
 import type { Job } from '../../job/inputs.js';
 import { LocalRanks, type RankExit } from './local-ranks.js';
+import { rankProcesses, startedProcesses } from './process-groups.js';
+import { rankRanges } from '../rank-groups.js';
 import { Roles } from '../../../ranks/roles.js';
 import type { Transport, TransportOptions, TransportRun } from '../transport.js';
 import { TcpCoordinator } from './coordinator.js';
@@ -47,6 +49,7 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
     killRank: (rank) => ranks.kill(rank, 'SIGKILL'),
     restartRank: (rank) => ranks.restart(rank),
     exitsReported: true,
+    sharedOut: true,
     key: Buffer.from(key),
     host: LOOPBACK,
     port: 0,
@@ -63,17 +66,19 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
     onStart: options.onStart,
     traced: trace?.add,
     onListening: (port) => {
-      // With one tracker, rank 0 is this process; with two, or one that keeps its state on disk, every rank is a process.
-      const processes = Array.from({ length: apart ? size : size - 1 }, (_, i) => (apart ? i : i + 1));
-      const args = (rank: number): string[] => [
+      // With one tracker, rank 0 is this process; with two, or one that keeps its state on disk, every rank is in another.
+      const processes = startedProcesses(roles, rankProcesses(roles, options), options.trackerState);
+      const args = (hosted: readonly number[]): string[] => [
         job.dir,
-        ...['--rank', String(rank), '--size', String(size), '--coordinator', `${LOOPBACK}:${port}`, '--out', options.outDir],
+        ...(hosted.length === 1 ? ['--rank', String(hosted[0])] : ['--hosted', rankRanges(hosted)]),
+        ...['--size', String(size), '--coordinator', `${LOOPBACK}:${port}`, '--out', options.outDir],
         ...(roles.trackers === 2 ? ['--trackers', '2'] : []),
         ...(options.trackerState === undefined ? [] : ['--tracker-state', options.trackerState]),
       ];
       ranks.start(processes, args, { ...process.env, [JOB_KEY_ENV]: key }, (exit) => {
         // A rank that ends before the job does (a crash before it could tell the coordinator) is lost.
-        if (!ended && (exit.code !== 0 || exit.signal)) coordinator.rankExited(exit.rank, exit.signal !== null, exitText(exit));
+        if (!ended && (exit.code !== 0 || exit.signal))
+          for (const rank of exit.ranks) coordinator.rankExited(rank, exit.signal !== null, exitText(exit));
       });
     },
   });
@@ -94,8 +99,8 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
     const exits = await ranks.reap(EXIT_GRACE_MS);
     // Lost ranks, and trackers stopped for coming back too late, were killed on purpose.
     const killed = new Set([...(result.faults?.lost ?? []), ...(result.trackers ?? []).filter((t) => t.stopped).map((t) => t.rank)]);
-    const bad = exits.find((exit) => exit.code !== 0 && !exit.replaced && !killed.has(exit.rank));
-    if (bad) throw new RunFailure(`rank ${bad.rank} failed after the job ended: ${exitText(bad)}`, 1);
+    const bad = exits.find((exit) => exit.code !== 0 && !exit.replaced && !exit.ranks.some((rank) => killed.has(rank)));
+    if (bad) throw new RunFailure(`${ranksNamed(bad.ranks)} failed after the job ended: ${exitText(bad)}`, 1);
     failed = false;
     return { result };
   } finally {
@@ -108,10 +113,18 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
   }
 }
 
+function ranksNamed(ranks: readonly number[]): string {
+  return ranks.length === 1 ? `rank ${ranks[0]}` : `ranks ${rankRanges(ranks)} (one process)`;
+}
+
+const processesOf = (job: Job, options: TransportOptions): number[][] =>
+  rankProcesses(Roles.forJob(job.ranks, options.trackers ?? 1), options);
+
 export const tcpTransport: Transport = {
   name: 'tcp',
-  summary: 'one process per rank over loopback TCP',
-  // Every client is a process of its own.
-  workersFor: (job) => job.ranks - 1,
+  summary: 'ranks in processes (rank groups, one per rank with --processes all) over loopback TCP',
+  // The processes clients live in.
+  workersFor: (job, options) => processesOf(job, options).filter((ranks) => ranks.some((rank) => rank >= 1 && rank < job.ranks)).length,
+  processesFor: (job, options) => processesOf(job, options).map(rankRanges),
   run: runOverTcp,
 };

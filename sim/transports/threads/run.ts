@@ -18,7 +18,7 @@ import { BatchedLink, FlushQueue, RANK_BACK, receiveBatches, withNotices, type L
 import { clientChurn } from '../../job/arrivals.js';
 import type { RankControl, TransportOptions } from '../transport.js';
 import { describeRanks, describeThreads } from './describe.js';
-import { automaticWorkers, placeClients, ranksEndedWithTheirThread } from './placement.js';
+import { automaticWorkers, placeWorkers } from './placement.js';
 import { MainThreadTracker } from './main-tracker.js';
 import type { FromWorker, HostedRank, SetupMessage, ToWorker, WorkerSetup } from './protocol.js';
 import { spareCount, takeWorker, warmWorkers } from './spare-workers.js';
@@ -68,7 +68,7 @@ export class ThreadsRun implements RankControl {
     this.links = new Array<BatchedLink>(this.size);
     this.workerOf = new Int32Array(this.size).fill(-1);
     this.workerRanks = Array.from({ length: this.size - 1 }, (_, i) => i + 1);
-    const clientGroups = placeClients(roles.clients, options.workers, ranksEndedWithTheirThread(this.plan));
+    const clientGroups = placeWorkers(roles.clients, options.workers, this.plan);
     this.groups = roles.standby === undefined ? clientGroups : [...clientGroups, [roles.standby]];
     this.trace = options.trace && new TraceCollector(options.trace, this.epochMs);
     this.lists = new JobLists(job);

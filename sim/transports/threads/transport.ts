@@ -14,7 +14,7 @@ import { armTimeFaults, watchForStalls } from '../../run/watchdog.js';
 import type { Transport, TransportOptions, TransportRun } from '../transport.js';
 import { ThreadsRun } from './run.js';
 
-import { placeClients, ranksEndedWithTheirThread } from './placement.js';
+import { placeWorkers } from './placement.js';
 import { addressSpaceLimit, tooManyWorkers, workersThatFit } from './address-space.js';
 import { spareCount } from './spare-workers.js';
 
@@ -67,7 +67,7 @@ async function runOnThreads(job: Job, options: TransportOptions): Promise<Transp
 }
 
 const workersFor = (job: Job, options: TransportOptions): number =>
-  placeClients(job.ranks - 1, options.workers, ranksEndedWithTheirThread(options.faults ?? emptyPlan())).length;
+  placeWorkers(job.ranks - 1, options.workers, options.faults ?? emptyPlan()).length;
 
 export const threadsTransport: Transport = {
   name: 'threads',

@@ -15,7 +15,7 @@ import { failedReport } from '../../rank-host/reports.js';
 import { now, secondsSince } from '../../run/timeline.js';
 import { strategyFactory } from '../../strategies/load.js';
 import { InternedLists } from '../../comm/wire-layout.js';
-import { BACK_HEARD, BatchedLink, FlushQueue, receiveBatches, withNotices, type Flushable, type LifeNotice } from '../batched-link.js';
+import { BACK_HEARD, BatchedLink, FlushQueue, LocalLink, receiveBatches, withNotices, type LifeNotice } from '../batched-link.js';
 import type { FromWorker, HostedRank, SetupMessage, ToWorker, WorkerSetup } from './protocol.js';
 import type { DeliveryRecord } from '../../trace/recorder.js';
 
@@ -44,34 +44,6 @@ const firstRequests = new Float64Array(setup.firstRequests);
 const flusher = new FlushQueue();
 // Loaded before any rank exists: a user's module is imported once per worker.
 const strategy = await strategyFactory(setup.strategy);
-
-/**
- * Messages to a rank of this worker, delivered on the same event-loop turn as a port's
- * batch would be flushed: handing them over inside `send` would let two co-hosted ranks
- * trade requests and replies as one long chain of microtasks, starving everything else.
- * The payload objects themselves are handed over, as virtual time does (Comm's contract:
- * nobody changes a payload once sent): copying them through the wire layout, as a port
- * must, was a third of a packed worker's time.
- */
-class LocalLink implements Flushable {
-  private batch: Letter[] = [];
-
-  constructor(
-    private readonly source: number,
-    private readonly dest: WorkerRank,
-  ) {}
-
-  push(tag: number, payload: unknown): void {
-    if (this.batch.length === 0) flusher.mark(this);
-    this.batch.push({ source: this.source, tag, payload });
-  }
-
-  flush(): void {
-    const batch = this.batch;
-    this.batch = [];
-    this.dest.receiveLocal(batch);
-  }
-}
 
 /** One rank living in this worker, and its links to every other rank. */
 class WorkerRank {
@@ -166,7 +138,7 @@ class WorkerRank {
     if (!link) {
       const local = ranks.get(dest);
       if (local) {
-        this.links[dest] = link = new LocalLink(this.hosted.rank, local);
+        this.links[dest] = link = new LocalLink(flusher, this.hosted.rank, (batch) => local.receiveLocal(batch));
       } else {
         // No channel to this rank yet: ask the main thread to make one, hold messages meanwhile.
         this.links[dest] = link = new BatchedLink(flusher, LAYOUT, INTERNED);

@@ -1,0 +1,68 @@
+/**
+ * Which clients share an event loop: a worker thread of the threads transport, or a
+ * process of the TCP transport (a rank group). Co-hosted clients hand each other messages
+ * inside one event loop (`LocalLink`), which on few cores beats any port or socket.
+ */
+import type { FaultPlan } from '../faults/plan.js';
+import type { WorkerCount } from './transport.js';
+
+/** Client ranks 1..clients in `count` contiguous groups of nearly equal size. */
+export function groupClients(clients: number, count: number): number[][] {
+  const groups = Math.max(1, Math.min(count, clients));
+  const placed: number[][] = [];
+  for (let g = 0; g < groups; g++) {
+    const from = Math.floor((g * clients) / groups) + 1;
+    const to = Math.floor(((g + 1) * clients) / groups);
+    placed.push(Array.from({ length: to - from + 1 }, (_, i) => from + i));
+  }
+  return placed;
+}
+
+/**
+ * Clients a fault ends by ending what hosts them (a kill terminates the worker or the
+ * process; `exit` and `crash` exit it): each needs a host of its own, or the fault would
+ * take its neighbours too.
+ */
+export function ranksEndedWithTheirHost(plan: FaultPlan): Set<number> {
+  const ranks = new Set<number>();
+  for (const fault of plan.timed) if (fault.rank !== 0) ranks.add(fault.rank);
+  for (const [rank, fault] of plan.simple) if (rank !== 0 && (fault === 'exit' || fault === 'crash')) ranks.add(rank);
+  return ranks;
+}
+
+/**
+ * The clients' groups: each rank in `alone` in a group of its own, the others in `count`
+ * contiguous groups, or one each with 'all'.
+ */
+export function placeClients(clients: number, count: WorkerCount, alone: ReadonlySet<number>): number[][] {
+  const packed = Array.from({ length: clients }, (_, i) => i + 1).filter((rank) => !alone.has(rank));
+  const groups = packed.length === 0 ? [] : groupClients(packed.length, count === 'all' ? packed.length : count);
+  return [
+    ...groups.map((group) => group.map((i) => packed[i - 1])),
+    ...[...alone]
+      .filter((rank) => rank >= 1 && rank <= clients)
+      .sort((a, b) => a - b)
+      .map((rank) => [rank]),
+  ];
+}
+
+/** Ranks 0..ranks-1 in `count` contiguous blocks of nearly equal size, the first holding rank 0. */
+export function rankBlocks(ranks: number, count: number): number[][] {
+  return Array.from({ length: count }, (_, b) => {
+    const from = Math.floor((b * ranks) / count);
+    return Array.from({ length: Math.floor(((b + 1) * ranks) / count) - from }, (_, i) => from + i);
+  });
+}
+
+/** Ranks as a short list: `1-15,17,20-22`. */
+export function rankRanges(ranks: readonly number[]): string {
+  const sorted = [...ranks].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j;
+  }
+  return parts.join(',');
+}

@@ -1,0 +1,34 @@
+/**
+ * Which ranks each process of `sim run --transport tcp` hosts. A tracker whose process
+ * must be able to die alone (coordinator-options.ts) has one of its own; otherwise rank 0
+ * is `sim run`'s own process. Clients share processes as the threads transport's clients
+ * share workers (../rank-groups.ts): `--processes` of them, and one of its own for each
+ * client a fault ends.
+ */
+import { availableParallelism } from 'node:os';
+import type { Roles } from '../../../ranks/roles.js';
+import { emptyPlan } from '../../faults/plan.js';
+import { placeClients, ranksEndedWithTheirHost } from '../rank-groups.js';
+import type { TransportOptions } from '../transport.js';
+import { coordinatorApart } from './coordinator-options.js';
+
+/**
+ * The default count of client processes: every core but the coordinator's, as for the
+ * threads transport's workers; measured on 2 cores (README, Rank groups), one process for
+ * every client was the fastest of 1, 2 and one per client.
+ */
+export function automaticProcesses(cores = availableParallelism()): number {
+  return Math.max(1, cores - 1);
+}
+
+/** The ranks of each process, rank 0's first: `sim run`'s own when it is not apart. */
+export function rankProcesses(roles: Roles, options: Pick<TransportOptions, 'processes' | 'faults' | 'trackerState'>): number[][] {
+  const trackers = roles.standby === undefined ? [[0]] : [[0], [roles.standby]];
+  const alone = ranksEndedWithTheirHost(options.faults ?? emptyPlan());
+  return [...trackers, ...placeClients(roles.clients, options.processes ?? automaticProcesses(), alone)];
+}
+
+/** The processes `sim run` starts: all but its own, which hosts rank 0 unless the coordinator is apart. */
+export function startedProcesses(roles: Roles, all: readonly number[][], trackerState: string | undefined): number[][] {
+  return coordinatorApart(roles.trackers, trackerState) ? [...all] : all.slice(1);
+}
