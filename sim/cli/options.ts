@@ -27,7 +27,7 @@ const SHARED = {
   }),
   quiet: toggle({
     flags: '--quiet',
-    help: 'nothing on stderr but errors: no progress bar or lines, no line per finished run, no summary of what a fault lost under --json',
+    help: "nothing on stderr but errors: no progress bar or lines, no line per finished run, no summary of what a fault lost under --json, no TCP coordinator's lines on ranks lost and connections refused (the run's end still says what failed)",
     bad: ['--quiet=yes'],
   }),
   report: toggle({

@@ -72,6 +72,8 @@ export const runVerb = verb({
       report: flags.report,
       png: flags.png,
       progress: progressMode(flags.quiet, flags.progress),
+      // What a transport tells as it goes (a TCP rank lost, a connection refused) is no error: the run's end says what failed.
+      ...(flags.quiet ? { log: () => undefined } : {}),
     }).catch((error: unknown) => {
       if (replay && error instanceof RunFailure) throw new RunFailure(`${error.message}\n${replay}`, error.exitCode, error.detail);
       throw error;
