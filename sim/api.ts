@@ -17,6 +17,7 @@ import { addFault, emptyPlan, type FaultPlan } from './faults/plan.js';
 import type { GenOptions } from './job/generate.js';
 import { arrivalSpec, seedTimeSeconds, ValueProblem, type ArrivalSpec } from './job/arrivals.js';
 import { InputError, RunFailure } from './run/failures.js';
+import { checkPacking } from './transports/rank-groups.js';
 import { defaultNetwork, type VirtualSettings } from './run/pipeline.js';
 import type { TransportName, WorkerCount } from './transports/transport.js';
 
@@ -114,6 +115,7 @@ function churnSettings(settings: Pick<RunSettings, 'arrivals' | 'seedTimeSeconds
 
 /** Runs the job in `inputDir` once, checks every output, and returns the run's metrics document. */
 export async function runSwarm(inputDir: string, settings: RunSettings = {}): Promise<MetricsDocument> {
+  checkPacking(settings.transport ?? 'threads', settings, (setting) => setting);
   const outcome = await runCommand(inputDir, {
     outDir: settings.out ?? 'out',
     ranks: settings.ranks,
@@ -158,6 +160,7 @@ export interface CheckSettings extends Pick<
 
 /** Runs every case under `roots` (a case folder, or folders of cases) and compares its outputs with its out<k>.txt. */
 export async function checkCases(roots: string | readonly string[], settings: CheckSettings = {}): Promise<CheckOutcome> {
+  checkPacking(settings.transport ?? 'threads', settings, (setting) => setting);
   return checkCommand({
     roots: typeof roots === 'string' ? [roots] : [...roots],
     repeat: settings.repeat ?? 1,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MetricsDocument } from '../reports/document.js';
@@ -70,6 +70,17 @@ describe("the library ('swarmsim')", () => {
   it('throws bad input as an InputError before anything runs', async () => {
     await expect(runSwarm('inputs', { faults: ['kill:99@segments=1'], out: tempDir() })).rejects.toBeInstanceOf(InputError);
     await expect(runSwarm('/nonexistent/case', { out: tempDir() })).rejects.toThrow('/nonexistent/case: no such folder');
+    // Workers and processes as the options are checked, with the same words.
+    const out = tempDir();
+    await expect(runSwarm('inputs', { workers: 0, out })).rejects.toThrow(
+      "workers: expected 'all' or a whole number from 1 to 100000, got 0",
+    );
+    await expect(runSwarm('inputs', { transport: 'tcp', processes: 1.5, out })).rejects.toThrow('processes: expected');
+    await expect(runSwarm('inputs', { processes: 2, out })).rejects.toThrow('processes: applies to the tcp transport only');
+    await expect(checkCases('test/suite', { workers: 'all', transport: 'tcp' })).rejects.toThrow(
+      'workers: applies to the threads transport only',
+    );
+    expect(readdirSync(out)).toEqual([]);
   });
 
   it("the README's example runs as written, importing the package by its name", () => {

@@ -9,6 +9,7 @@ import { addFault, emptyPlan, type FaultPlan } from '../faults/plan.js';
 import { MAX_COUNT, MAX_SECONDS } from '../job/limits.js';
 import { arrivalSpec, seedTimeSeconds, ValueProblem, type ArrivalSpec } from '../job/arrivals.js';
 import { parseAddress } from '../transports/tcp/launcher-world.js';
+import { hostCountProblem } from '../transports/rank-groups.js';
 
 /** A value an option cannot take; the message says what it expected. */
 export class OptionValueError extends Error {}
@@ -25,16 +26,12 @@ export function wholeNumber(min: number, max = MAX_COUNT): (text: string) => num
   };
 }
 
-/** More threads than this is never what anyone meant. */
-const MAX_WORKERS = 100_000;
-
-/** A worker count, or 'all' (one per client). */
+/** A worker or process count, or 'all' (one per client). */
 export function workerCount(text: string): number | 'all' {
-  if (text === 'all') return 'all';
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_WORKERS) {
-    throw new OptionValueError(`expected 'all' or a whole number from 1 to ${MAX_WORKERS}, ${got(text)}`);
-  }
-  return Number(text);
+  const value = text === 'all' ? 'all' : /^\d+$/.test(text) ? Number(text) : text;
+  const problem = hostCountProblem(value, JSON.stringify(text));
+  if (problem) throw new OptionValueError(problem);
+  return value as number | 'all';
 }
 
 /** Ranks as `1-15,17`: ascending, none twice, none below 1. */

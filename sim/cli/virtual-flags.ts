@@ -6,6 +6,7 @@ import type { TraceRequest, VirtualSettings } from '../run/pipeline.js';
 import { InputError } from '../run/failures.js';
 import type { TraceFormat } from '../trace/formats.js';
 import type { TransportName } from '../transports/names.js';
+import { checkPacking } from '../transports/rank-groups.js';
 import type { NetworkSettings } from '../transports/virtual/network-model.js';
 import { NETWORK_DEFAULTS } from '../transports/virtual/network-defaults.js';
 
@@ -56,10 +57,9 @@ export function checkVirtualFlags(flags: VirtualFlags, traceOnAnyTransport = fal
   if (first) throw new InputError(first[0], 'applies to --transport virtual only');
 }
 
-/** Clients pack into workers on threads, into processes over TCP; in virtual time all share one thread. */
+/** `--workers` on threads only, `--processes` over TCP only (../transports/rank-groups.ts). */
 export function checkPackingFlags(transport: TransportName, flags: { workers?: number | 'all'; processes?: number | 'all' }): void {
-  if (flags.workers !== undefined && transport !== 'threads') throw new InputError('--workers', 'applies to the threads transport only');
-  if (flags.processes !== undefined && transport !== 'tcp') throw new InputError('--processes', 'applies to the tcp transport only');
+  checkPacking(transport, flags, (setting) => `--${setting}`);
 }
 
 /** Defaults, then the scenario file, then flags; the file's per-rank links on top. */

@@ -4,7 +4,39 @@
  * inside one event loop (`LocalLink`), which on few cores beats any port or socket.
  */
 import type { FaultPlan } from '../faults/plan.js';
+import { InputError } from '../run/failures.js';
+import type { TransportName } from './names.js';
 import type { WorkerCount } from './transport.js';
+
+/** More threads or processes than this is never what anyone meant. */
+export const MAX_HOSTS = 100_000;
+
+/** What is wrong with a worker or process count, in words (the option table's and the library's); undefined if nothing. */
+export function hostCountProblem(value: unknown, shown = JSON.stringify(value)): string | undefined {
+  if (value === 'all' || (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_HOSTS)) return undefined;
+  return `expected 'all' or a whole number from 1 to ${MAX_HOSTS}, got ${shown}`;
+}
+
+/**
+ * Clients pack into workers on threads, into processes over TCP; in virtual time all share
+ * one thread. `named` says how the caller calls each setting (`--workers`, `workers`).
+ */
+export function checkPacking(
+  transport: TransportName,
+  settings: { workers?: unknown; processes?: unknown },
+  named: (setting: 'workers' | 'processes') => string,
+): void {
+  for (const [setting, only] of [
+    ['workers', 'threads'],
+    ['processes', 'tcp'],
+  ] as const) {
+    const value = settings[setting];
+    if (value === undefined) continue;
+    const problem = hostCountProblem(value);
+    if (problem) throw new InputError(named(setting), problem);
+    if (transport !== only) throw new InputError(named(setting), `applies to the ${only} transport only`);
+  }
+}
 
 /** Client ranks 1..clients in `count` contiguous groups of nearly equal size. */
 export function groupClients(clients: number, count: number): number[][] {
