@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs one test case as a real multi-host job: every host is a Linux network namespace
 # joined to the others by a bridge, every rank is a separate `sim rank` process bound to
-# its host's address, and each rank sees only its own input. Passes when every rank exits 0
-# and rank 0 holds every output the case expects.
+# its host's address (or with `groups`, every host runs one process hosting a block of the
+# ranks, `sim rank --ranks N`), and each process sees only its own ranks' inputs. Passes
+# when every process exits 0 and rank 0 holds every output the case expects.
 #
-# usage: test/netns/multi-host.sh CASE_DIR [HOSTS]
+# usage: test/netns/multi-host.sh CASE_DIR [HOSTS] [groups]
 #   CASE_DIR  folder with in1.txt .. in<N-1>.txt and the expected out<k>.txt
 #   HOSTS     number of host namespaces (default 3, at least 3)
+#   groups    one process per host, each hosting its block of ranks (rank groups)
 # environment: TIMEOUT_SECONDS (default 60) bounds the whole job.
 #
 # Needs root (to create namespaces), iproute2 and a built dist/ (npm run build).
@@ -27,9 +29,10 @@ HUB="$PREFIX-hub"
 
 NAMESPACES=() # every namespace this run made, for cleanup
 HOSTS=()      # host namespace names; HOSTS[h-1] has address $SUBNET.h
-WORK=""       # temporary folder holding every rank's private input and output
-PIDS=()       # PIDS[r]: the process of rank r
-CODES=()      # CODES[r]: the exit code of rank r
+WORK=""       # temporary folder holding every process's private inputs and outputs
+UNITS=0       # processes in the job: one per rank, or with groups one per host
+PIDS=()       # PIDS[u]: process u (rank u, or with groups the process of host u+1)
+CODES=()      # CODES[u]: the exit code of process u
 TIMED_OUT=0
 
 log() { printf '%s\n' "$*" >&2; }
@@ -67,13 +70,18 @@ trap 'log "multi-host: terminated"; exit 143' TERM
 
 # --- arguments and the case ----------------------------------------------------------
 
-usage() { die "usage: $0 CASE_DIR [HOSTS (default 3, at least 3)]"; }
+usage() { die "usage: $0 CASE_DIR [HOSTS (default 3, at least 3)] [groups]"; }
 
-# Sets CASE_DIR, HOST_COUNT and SIZE (ranks in the job: one per in<R>.txt plus rank 0).
+# Sets CASE_DIR, HOST_COUNT, GROUPED and SIZE (ranks in the job: one per in<R>.txt plus rank 0).
 parse_arguments() {
-  [[ $# -ge 1 && $# -le 2 ]] || usage
+  [[ $# -ge 1 && $# -le 3 ]] || usage
   CASE_DIR=$(cd "$1" 2>/dev/null && pwd) || die "$1: no such folder"
   HOST_COUNT=${2:-3}
+  GROUPED=0
+  if [[ $# -eq 3 ]]; then
+    [[ $3 == groups ]] || usage
+    GROUPED=1
+  fi
   [[ $HOST_COUNT =~ ^[0-9]+$ ]] && ((HOST_COUNT >= 3 && HOST_COUNT <= 250)) || die "HOSTS must be a number from 3 to 250, got '$HOST_COUNT'"
   [[ $TIMEOUT_SECONDS =~ ^[0-9]+$ ]] && ((TIMEOUT_SECONDS > 0)) || die "TIMEOUT_SECONDS must be a whole number > 0"
   [[ $EUID -eq 0 ]] || die "network namespaces need root"
@@ -87,6 +95,8 @@ parse_arguments() {
     [[ -f $CASE_DIR/in$r.txt ]] || die "$CASE_DIR has $count input files but no in$r.txt"
   done
   SIZE=$((count + 1))
+  ((GROUPED == 0 || HOST_COUNT <= SIZE)) || die "$HOST_COUNT hosts cannot share $SIZE ranks in groups"
+  if ((GROUPED)); then UNITS=$HOST_COUNT; else UNITS=$SIZE; fi
 }
 
 # Prints the files that in<R>.txt wants, one a line: skips the owned files (a count, then
@@ -192,35 +202,44 @@ check_connectivity() {
 
 # --- the job -------------------------------------------------------------------------
 
-# Round-robin placement, rank 0 on host 1.
-host_of_rank() { echo $(($1 % HOST_COUNT + 1)); }
+# Round-robin placement of ranks, rank 0 on host 1; with groups, process u on host u+1.
+host_of_unit() { if ((GROUPED)); then echo $(($1 + 1)); else echo $(($1 % HOST_COUNT + 1)); fi; }
 
-# No shared file system: each rank gets a folder holding only its own in<R>.txt (rank 0's
-# is empty: it learns the job from the clients) and an output folder of its own.
-prepare_rank_folders() {
-  local r
-  for ((r = 0; r < SIZE; r++)); do
-    mkdir -p "$WORK/rank$r/in" "$WORK/rank$r/out"
-    if ((r > 0)); then cp "$CASE_DIR/in$r.txt" "$WORK/rank$r/in/"; fi
+# The ranks process u hosts: rank u; with groups the u-th of UNITS contiguous blocks, as
+# `sim rank --ranks` deals them out (sim/transports/rank-groups.ts).
+ranks_of_unit() {
+  if ((GROUPED)); then seq $(($1 * SIZE / UNITS)) $(((($1 + 1) * SIZE / UNITS) - 1)); else echo "$1"; fi
+}
+
+# No shared file system: each process gets a folder holding only its own ranks' in<R>.txt
+# (rank 0 has none: it learns the job from the clients) and an output folder of its own.
+prepare_unit_folders() {
+  local u r
+  for ((u = 0; u < UNITS; u++)); do
+    mkdir -p "$WORK/unit$u/in" "$WORK/unit$u/out"
+    for r in $(ranks_of_unit "$u"); do
+      if ((r > 0)); then cp "$CASE_DIR/in$r.txt" "$WORK/unit$u/in/"; fi
+    done
   done
 }
 
-launch_rank() {
-  local r=$1 h ns dir
-  h=$(host_of_rank "$r")
+launch_unit() {
+  local u=$1 h ns dir where
+  h=$(host_of_unit "$u")
   ns=${HOSTS[h - 1]}
-  dir="$WORK/rank$r"
-  # Each rank runs in its own folder so nothing it writes lands in a shared place. No
+  dir="$WORK/unit$u"
+  if ((GROUPED)); then where=(--ranks "$SIZE" --rank "$u" --size "$UNITS"); else where=(--rank "$u" --size "$SIZE"); fi
+  # Each process runs in its own folder so nothing it writes lands in a shared place. No
   # exec: the subshell stays outside the namespace and turns a kill at the timeout into
-  # a plain exit code (137); bash's "Killed" notice lands in the rank's stderr file.
+  # a plain exit code (137); bash's "Killed" notice lands in the process's stderr file.
   (
     cd "$dir"
     export SIM_JOB_KEY="$JOB_KEY"
-    ip netns exec "$ns" node "$CLI" rank "$dir/in" --rank "$r" --size "$SIZE" \
+    ip netns exec "$ns" node "$CLI" rank "$dir/in" "${where[@]}" \
       --coordinator "$(host_address 1):$COORDINATOR_PORT" --bind "$(host_address "$h")" \
       --out "$dir/out" --no-report >"$dir/stdout"
   ) 2>"$dir/stderr" &
-  PIDS[r]=$!
+  PIDS[u]=$!
 }
 
 any_rank_running() {
@@ -233,7 +252,7 @@ any_rank_running() {
 
 # Waits for every rank; past the deadline kills everything left in the namespaces.
 wait_for_ranks() {
-  local deadline=$((SECONDS + TIMEOUT_SECONDS)) r
+  local deadline=$((SECONDS + TIMEOUT_SECONDS)) u
   while any_rank_running; do
     if ((SECONDS >= deadline)); then
       TIMED_OUT=1
@@ -243,43 +262,44 @@ wait_for_ranks() {
     fi
     sleep 0.2
   done
-  for ((r = 0; r < SIZE; r++)); do
-    CODES[r]=0
-    wait "${PIDS[r]}" || CODES[r]=$?
+  for ((u = 0; u < UNITS; u++)); do
+    CODES[u]=0
+    wait "${PIDS[u]}" || CODES[u]=$?
   done
 }
 
 run_job() {
-  local r
+  local u
   JOB_KEY=$(node -e "console.log(require('crypto').randomBytes(32).toString('hex'))")
-  prepare_rank_folders
-  for ((r = 0; r < SIZE; r++)); do launch_rank "$r"; done
+  prepare_unit_folders
+  for ((u = 0; u < UNITS; u++)); do launch_unit "$u"; done
   wait_for_ranks
 }
 
 # --- the verdict ---------------------------------------------------------------------
 
 print_rank_summary() {
-  local r h note
-  for ((r = 0; r < SIZE; r++)); do
-    h=$(host_of_rank "$r")
+  local u h note ranks
+  for ((u = 0; u < UNITS; u++)); do
+    h=$(host_of_unit "$u")
     note=""
-    if ((TIMED_OUT && CODES[r] == 137)); then note=" (killed at the timeout)"; fi
-    printf 'rank %-3s %-22s %-15s exit %s%s\n' "$r" "${HOSTS[h - 1]}" "$(host_address "$h")" "${CODES[r]}" "$note"
+    if ((TIMED_OUT && CODES[u] == 137)); then note=" (killed at the timeout)"; fi
+    ranks=$(ranks_of_unit "$u" | paste -sd, -)
+    printf 'ranks %-10s %-22s %-15s exit %s%s\n' "$ranks" "${HOSTS[h - 1]}" "$(host_address "$h")" "${CODES[u]}" "$note"
   done
 }
 
-# Counts failing ranks and shows what they printed.
+# Counts failing processes and shows what they printed.
 report_failed_ranks() {
-  local r failed=0
-  for ((r = 0; r < SIZE; r++)); do
-    ((CODES[r] != 0)) || continue
+  local u failed=0
+  for ((u = 0; u < UNITS; u++)); do
+    ((CODES[u] != 0)) || continue
     failed=$((failed + 1))
-    log "--- rank $r exited ${CODES[r]}; its stderr:"
-    cat "$WORK/rank$r/stderr" >&2 || true
-    if ((r == 0)); then
+    log "--- the process of ranks $(ranks_of_unit "$u" | paste -sd, -) exited ${CODES[u]}; its stderr:"
+    cat "$WORK/unit$u/stderr" >&2 || true
+    if ((u == 0)); then
       log "--- rank 0 stdout:"
-      cat "$WORK/rank0/stdout" >&2 || true
+      cat "$WORK/unit0/stdout" >&2 || true
     fi
   done
   ((failed == 0))
@@ -289,7 +309,7 @@ report_failed_ranks() {
 compare_outputs() {
   local output expected failed=0 got
   while read -r output expected; do
-    got="$WORK/rank0/out/$output"
+    got="$WORK/unit0/out/$output"
     if [[ ! -f $got ]]; then
       log "missing output: $output"
       failed=$((failed + 1))
@@ -309,7 +329,7 @@ main() {
   check_names_free
   build_network
   check_connectivity
-  log "multi-host: $SIZE ranks on $HOST_COUNT hosts, case $(basename "$CASE_DIR")"
+  log "multi-host: $SIZE ranks on $HOST_COUNT hosts$( ((GROUPED)) && echo ', a process per host'), case $(basename "$CASE_DIR")"
   run_job
 
   local ok=1 outputs
@@ -319,7 +339,7 @@ main() {
   if ((TIMED_OUT)); then ok=0; fi
   compare_outputs || ok=0
   if ((ok)); then
-    echo "PASS $(basename "$CASE_DIR"): $SIZE ranks on $HOST_COUNT hosts, $outputs outputs match"
+    echo "PASS $(basename "$CASE_DIR"): $SIZE ranks on $HOST_COUNT hosts$( ((GROUPED)) && echo ' in groups'), $outputs outputs match"
   else
     echo "FAIL $(basename "$CASE_DIR"): $SIZE ranks on $HOST_COUNT hosts"
     exit 1
