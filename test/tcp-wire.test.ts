@@ -7,6 +7,9 @@ import { encodeFrame, FrameError, FrameKind, FrameReader, MAX_FRAME_BYTES } from
 import { FramedSocket } from '../sim/transports/tcp/framed-socket.js';
 import { acceptHandshake, connectHandshake, HandshakeError } from '../sim/transports/tcp/handshake.js';
 import { readJobKey } from '../sim/transports/tcp/job-key.js';
+import { tempDir } from './helpers/files.js';
+import { OutputAssembly } from '../sim/transports/tcp/output-assembly.js';
+import type { RankFailure } from '../sim/run/failures.js';
 import { RefusalLog } from '../sim/transports/tcp/refusal-log.js';
 import { batchProblem, encodeInto } from '../sim/comm/wire-layout.js';
 
@@ -185,6 +188,35 @@ describe('where a rank stands', () => {
     );
   });
 
+  it('with --ranks, gives each launcher process its block of the ranks, and names processes where they are meant', () => {
+    const blocks = [0, 1, 2, 3].map((rank) => resolveWorld({ ranks: 10, rank, size: 4, coordinator: 'h:1' }).group?.ranks);
+    expect(blocks).toEqual([
+      [0, 1],
+      [2, 3, 4],
+      [5, 6],
+      [7, 8, 9],
+    ]);
+    expect(resolveWorld({ ranks: 10, coordinator: 'h:1' }, { SLURM_PROCID: '1', SLURM_NTASKS: '2' })).toMatchObject({
+      rank: 5,
+      size: 10,
+      group: { index: 1, processes: 2, ranks: [5, 6, 7, 8, 9] },
+    });
+    const refused = (flags: Parameters<typeof resolveWorld>[0], env: NodeJS.ProcessEnv = {}): string =>
+      (() => {
+        try {
+          resolveWorld({ coordinator: 'h:1', ...flags }, env);
+          return 'no error';
+        } catch (error) {
+          return (error as Error).message;
+        }
+      })();
+    expect(refused({ ranks: 4, rank: 0, size: 5 })).toBe(
+      '--size: 5 processes cannot share a job of 4 ranks (--ranks): each needs one rank at least',
+    );
+    expect(refused({ ranks: 4 }, { RANK: '1' })).toMatch(/^size: unknown \(process 1 from RANK\)/);
+    expect(refused({ rank: 7, rankFrom: '--hosted', size: 7 })).toBe('--hosted: rank 7 does not exist in a job of 7 ranks (--size)');
+  });
+
   it('wants a job key of some length, and never a default', () => {
     expect(() => readJobKey(undefined, {})).toThrow(/job key: none given: set SIM_JOB_KEY/);
     expect(() => readJobKey(undefined, { SIM_JOB_KEY: 'short' })).toThrow('SIM_JOB_KEY: the job key must have at least 16 characters');
@@ -208,6 +240,32 @@ describe('the log of refused connections', () => {
       expect(lines.slice(6)).toEqual(['1 more connection refused (the last: from 10.0.0.2:1: garbage)']);
     } finally {
       vi.useRealTimers();
+    }
+  });
+});
+
+describe('outputs sent to the coordinator', () => {
+  it('takes a name alone only where the clients write into its own folder', async () => {
+    const job = { clients: [{ wanted: ['file1'] }], files: new Map([['file1', ['a'.repeat(32)]]]) } as unknown as Parameters<
+      OutputAssembly['expect']
+    >[0];
+    for (const shared of [true, false]) {
+      const written: string[] = [];
+      const failures: string[] = [];
+      const outputs = new OutputAssembly(
+        tempDir(),
+        (_, name) => written.push(name),
+        (failure: RankFailure) => failures.push(failure.message),
+        shared,
+      );
+      await outputs.expect(job);
+      outputs.take(1, { type: 'written', name: 'client1_file1' });
+      outputs.take(1, { type: 'written', name: 'client1_file2' });
+      expect(written).toEqual(shared ? ['client1_file1'] : []);
+      expect(failures).toEqual([
+        ...(shared ? [] : ['rank 1 failed: sent only the name of client1_file1, whose text rank 0 must write']),
+        'rank 1 failed: sent an output named client1_file2, which is not one it wants',
+      ]);
     }
   });
 });

@@ -68,7 +68,7 @@ export type RankOutcome =
 export async function rankCommand(options: RankCommandOptions, env: NodeJS.ProcessEnv = process.env): Promise<RankOutcome> {
   if (options.hosted && (options.rank !== undefined || options.ranks !== undefined))
     throw new InputError('--hosted', 'names the ranks of this process: give it, or --rank or --ranks, not both');
-  const world = resolveWorld(options.hosted ? { ...options, rank: options.hosted[0] } : options, env);
+  const world = resolveWorld(options.hosted ? { ...options, rank: options.hosted[0], rankFrom: '--hosted' } : options, env);
   const apart = coordinatorApart(options.trackers, options.trackerState);
   if (options.hosted) checkHosted(options.hosted, new Roles(world.size, options.trackers ?? 1));
   if (world.group && (apart || options.faults))

@@ -17,7 +17,18 @@
  * bad line before the last is damage, not a crash, and refused with its line number.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { writeAtomicallySync } from '../job/files.js';
 import { join } from 'node:path';
 import type { ReplicatedChange } from '../../ranks/protocol.js';
@@ -113,6 +124,10 @@ export class FileJournal implements TrackerJournal {
     mkdirSync(dir, { recursive: true });
     this.logPath = join(dir, LOG_FILE);
     if (fresh) rmSync(join(dir, SNAPSHOT_FILE), { force: true });
+    // A tracker killed mid-snapshot left its temporary file: nothing reads it.
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith(`${SNAPSHOT_FILE}.`) && name.endsWith('.tmp')) rmSync(join(dir, name), { force: true });
+    }
     const loaded: Loaded = fresh ? { snapshot: undefined, changes: [], validBytes: 0, torn: 0 } : loadJournal(dir);
     this.saved = { snapshot: loaded.snapshot, changes: loaded.changes };
     this.tornLines = loaded.torn;

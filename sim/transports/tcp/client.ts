@@ -1,9 +1,11 @@
 /**
- * A rank as its own process: a client reads only its own `in<R>.txt`, registers with the
- * coordinator, then runs in the rank host over TCP; outputs are written locally and also
- * sent to the coordinator, so no shared file system is needed. With a standby tracker the
- * coordinator is a harness of its own and both trackers are processes like this one. Any
- * failure here is told to the coordinator, which ends the job; losing it ends this process.
+ * A rank of a process (alone, or in a rank group): a client reads only its own
+ * `in<R>.txt`, registers with the coordinator, then runs in the rank host over TCP;
+ * outputs are written locally and also sent to the coordinator, so no shared file system
+ * is needed (under `sim run`, which shares the folder, only their names). With a standby
+ * tracker the coordinator is a harness of its own and both trackers are processes like
+ * this one. Any failure here is told to the coordinator, which ends the job; losing it
+ * ends this rank.
  */
 import type { StrategyFactory } from '../../../ranks/strategies/index.js';
 import type { SwarmPayloads } from '../../../ranks/protocol.js';

@@ -94,6 +94,7 @@ export class TcpCoordinator {
         this.ledger.faults.fileDone(rank, file);
       },
       (failure) => this.fail(failure),
+      options.sharedOut,
     );
     this.delivered = new Array<number>(size).fill(0);
     this.obtained = new Array<number>(size).fill(0);
@@ -115,8 +116,8 @@ export class TcpCoordinator {
   }
 
   /** The launcher saw a rank's process end before the job did. */
-  rankExited(rank: number, killed: boolean, how: string): void {
-    this.lives.exited(rank, killed, how);
+  rankExited(ranks: readonly number[], killed: boolean, how: string): void {
+    this.lives.exited(ranks, killed, how);
   }
 
   private tellLost(rank: number, reason: string): void {

@@ -24,6 +24,8 @@ export interface WorldFlags {
   coordinator?: string;
   /** `--ranks N`: the job has N ranks, and the launcher's rank and size count processes, each hosting its share. */
   ranks?: number;
+  /** Where `rank` came from, for messages; default `--rank`. */
+  rankFrom?: string;
 }
 
 /** Launcher variables, in the order they are believed: the first one set wins, the others must agree. */
@@ -60,7 +62,8 @@ export function parseAddress(where: string, text: string): { host: string; port:
 }
 
 export function resolveWorld(flags: WorldFlags, env: NodeJS.ProcessEnv = process.env): World {
-  const rankEntry = flags.rank !== undefined ? { value: flags.rank, from: '--rank' } : fromEnvironment('rank', RANK_SOURCES, env);
+  const rankEntry =
+    flags.rank !== undefined ? { value: flags.rank, from: flags.rankFrom ?? '--rank' } : fromEnvironment('rank', RANK_SOURCES, env);
   const sizeEntry = flags.size !== undefined ? { value: flags.size, from: '--size' } : fromEnvironment('size', SIZE_SOURCES, env);
   if (!rankEntry) {
     throw new InputError('rank', `unknown: pass --rank, or start under a launcher that sets one of ${RANK_SOURCES.join(', ')}`);
@@ -68,7 +71,7 @@ export function resolveWorld(flags: WorldFlags, env: NodeJS.ProcessEnv = process
   if (!sizeEntry) {
     throw new InputError(
       'size',
-      `unknown (rank ${rankEntry.value} from ${rankEntry.from}): pass --size, or set one of ${SIZE_SOURCES.join(', ')}`,
+      `unknown (${flags.ranks === undefined ? 'rank' : 'process'} ${rankEntry.value} from ${rankEntry.from}): pass --size, or set one of ${SIZE_SOURCES.join(', ')}`,
     );
   }
   if (flags.ranks !== undefined) return groupWorld(flags.ranks, rankEntry, sizeEntry, coordinatorAddress(flags, env));

@@ -25,6 +25,8 @@ export class OutputAssembly {
     private readonly outDir: string,
     private readonly written: (rank: number, name: string, file: string) => void,
     private readonly fail: (failure: RankFailure) => void,
+    /** The clients write into this folder themselves (the table's `sharedOut`): they send names only. */
+    private readonly shared = false,
   ) {}
 
   /**
@@ -47,7 +49,9 @@ export class OutputAssembly {
     const cap = this.capOf(from, piece.name);
     if (cap === undefined) return;
     if (piece.type === 'written') {
-      this.written(from, piece.name, piece.name.slice(`client${from}_`.length));
+      // Elsewhere a name alone would count an output whose text never came.
+      if (this.shared) this.written(from, piece.name, piece.name.slice(`client${from}_`.length));
+      else this.fail(new RankFailure(from, `sent only the name of ${piece.name}, whose text rank 0 must write`));
       return;
     }
     const current = this.sending.get(from);

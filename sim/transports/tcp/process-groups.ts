@@ -14,8 +14,8 @@ import { coordinatorApart } from './coordinator-options.js';
 
 /**
  * The default count of client processes: every core but the coordinator's, as for the
- * threads transport's workers; measured on 2 cores (README, Over TCP), one process for
- * every client was the fastest of 1, 2, 3 and one per client.
+ * threads transport's workers; measured on 2 cores (README, Over TCP), every client in
+ * one process was the fastest, against 2, 3, and a process per client.
  */
 export function automaticProcesses(cores = availableParallelism()): number {
   return Math.max(1, cores - 1);

@@ -5,7 +5,8 @@
  * dropped, is lost and the swarm goes on; a restarted tracker's new process comes back.
  */
 import type { Roles } from '../../../ranks/roles.js';
-import { RankFailure } from '../../run/failures.js';
+import { RankFailure, RunFailure } from '../../run/failures.js';
+import { rankRanges } from '../rank-groups.js';
 import type { RunLedger } from '../../run/ledger.js';
 
 /** How long a dropped connection waits for the launcher to say how the process ended. */
@@ -28,7 +29,7 @@ export interface RankLivesHost {
   /** The only tracker keeps its state on disk: a lost tracker process is started again, to reload it. */
   trackerState?: string;
   log: (line: string) => void;
-  fail: (failure: RankFailure) => void;
+  fail: (failure: RunFailure) => void;
   /** Every other rank (and a tracker in this process) hears that `rank` is gone. */
   tellLost: (rank: number, reason: string) => void;
   /** Every live rank learns where a restarted rank now listens, and it gets the table. */
@@ -57,17 +58,21 @@ export class RankLives {
     return this.restarting.has(rank);
   }
 
-  /** The launcher saw a rank's process end before the job did. */
-  exited(rank: number, killed: boolean, how: string): void {
+  /** The launcher saw a process end before the job did: one rank's, or a rank group's. */
+  exited(ranks: readonly number[], killed: boolean, how: string): void {
     const { ledger, roles } = this.host;
-    if (ledger.isLost(rank) || this.host.finished()) return;
+    if (this.host.finished()) return;
     // One that ended its part, then exited with an error of its own, is named after the job.
-    if (ledger.hasEnded(rank) && !killed) return;
-    clearTimeout(this.unconfirmed.get(rank));
-    this.unconfirmed.delete(rank);
-    // Killed by a signal, it is lost, even after its end; an error exit of its own is a failure.
-    if (killed || roles.isTracker(rank)) this.lost(rank, how, killed);
-    else this.host.fail(new RankFailure(rank, how));
+    const live = ranks.filter((rank) => !ledger.isLost(rank) && (killed || !ledger.hasEnded(rank)));
+    for (const rank of live) {
+      clearTimeout(this.unconfirmed.get(rank));
+      this.unconfirmed.delete(rank);
+    }
+    // Killed by a signal, each is lost, even after its end; an error exit of its own is a
+    // failure, of the group as a whole when it hosted several (which of them failed, it did not say).
+    if (killed || live.every((rank) => roles.isTracker(rank))) for (const rank of live) this.lost(rank, how, killed);
+    else if (live.length === 1) this.host.fail(new RankFailure(live[0], how));
+    else if (live.length > 1) this.host.fail(new RunFailure(`ranks ${rankRanges(live)} (one process) failed: ${how}`, 1));
   }
 
   /** A connection to a rank dropped, here or at another rank. */

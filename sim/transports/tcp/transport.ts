@@ -1,7 +1,8 @@
 /**
  * The TCP transport as `sim run --transport tcp` uses it: rank 0 (the tracker) in this
- * process, each client as its own `sim rank` process on this host, all connected over
- * loopback and authenticated with a key made for this run. With a standby tracker both
+ * process, the clients in `sim rank` processes on this host (rank groups, or one each:
+ * process-groups.ts), all connected over loopback and authenticated with a key made for
+ * this run. With a standby tracker both
  * trackers are processes too and this process only coordinates, so a tracker's process
  * can die without taking the run with it. The same ranks run across hosts when a
  * launcher starts `sim rank` itself (see sim/commands/rank.ts).
@@ -77,8 +78,7 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
       ];
       ranks.start(processes, args, { ...process.env, [JOB_KEY_ENV]: key }, (exit) => {
         // A rank that ends before the job does (a crash before it could tell the coordinator) is lost.
-        if (!ended && (exit.code !== 0 || exit.signal))
-          for (const rank of exit.ranks) coordinator.rankExited(rank, exit.signal !== null, exitText(exit));
+        if (!ended && (exit.code !== 0 || exit.signal)) coordinator.rankExited(exit.ranks, exit.signal !== null, exitText(exit));
       });
     },
   });
