@@ -603,21 +603,7 @@ describe('faults over TCP', () => {
     const dir = generated(tcpJob(40000, 1, 'tcp-kill'));
     const job = loadJob(dir);
     const out = join(dir, 'out');
-    const running = startSim([
-      'run',
-      dir,
-      '--transport',
-      'tcp',
-      '--processes',
-      'all',
-      '--trackers',
-      '2',
-      '--out',
-      out,
-      '--progress',
-      'lines',
-      '--json',
-    ]);
+    const running = watchedTcpRun(dir, out, 'all', '--trackers', '2', '--json');
     await underWay(running);
     process.kill(Number(processesOfRank(dir, 0)[0]), 'SIGKILL');
     const ended = await running.exited;
@@ -638,21 +624,7 @@ describe('faults over TCP', () => {
     const job = loadJob(dir);
     const out = join(dir, 'out');
     const state = join(dir, 'state');
-    const running = startSim([
-      'run',
-      dir,
-      '--transport',
-      'tcp',
-      '--processes',
-      'all',
-      '--tracker-state',
-      state,
-      '--out',
-      out,
-      '--progress',
-      'lines',
-      '--json',
-    ]);
+    const running = watchedTcpRun(dir, out, 'all', '--tracker-state', state, '--json');
     await underWay(running);
     const [first] = processesOfRank(dir, 0);
     process.kill(Number(first), 'SIGKILL');
@@ -683,7 +655,7 @@ describe('faults over TCP', () => {
     const dir = generated(tcpJob(80000, 2, 'tcp-client'));
     const job = loadJob(dir);
     const out = join(dir, 'out');
-    const running = startSim(['run', dir, '--transport', 'tcp', '--processes', 'all', '--out', out, '--progress', 'lines', '--json']);
+    const running = watchedTcpRun(dir, out, 'all', '--json');
     await underWay(running);
     // A client that has not written all it wants yet, so that something of its own is lost.
     const written = writtenIn(out);
@@ -711,7 +683,7 @@ describe('faults over TCP', () => {
     const dir = generated(['--ranks', '9', '--files', '4', '--segments', '60000', '--wants', '2', '--seeders', '1', '--seed', 'tcp-group']);
     const job = loadJob(dir);
     const out = join(dir, 'out');
-    const running = startSim(['run', dir, '--transport', 'tcp', '--processes', '2', '--out', out, '--progress', 'lines', '--json']);
+    const running = watchedTcpRun(dir, out, 2, '--json');
     await underWay(running);
     const group = processesWith(dir, '--hosted\x001-4\x00');
     expect(group).toHaveLength(1);
@@ -734,23 +706,7 @@ describe('faults over TCP', () => {
       const dir = generated(tcpJob(40000, 1, 'tcp-pause'));
       const job = loadJob(dir);
       const out = join(dir, 'out');
-      const args = [
-        'run',
-        dir,
-        '--transport',
-        'tcp',
-        '--processes',
-        'all',
-        '--out',
-        out,
-        '--progress',
-        'lines',
-        '--json',
-        '--stall-timeout',
-        '8',
-        ...fault,
-      ];
-      const running = startSim(args);
+      const running = watchedTcpRun(dir, out, 'all', '--json', '--stall-timeout', '8', ...fault);
       await underWay(running);
       const pid = Number(processesOfRank(dir, 2)[0]);
       process.kill(pid, 'SIGSTOP');
@@ -775,20 +731,7 @@ describe('faults over TCP', () => {
 
   it('a client paused for longer than the stall timeout ends the run (exit 1) naming it, and no process is left', async () => {
     const dir = generated(tcpJob(40000, 1, 'tcp-pause-long'));
-    const running = startSim([
-      'run',
-      dir,
-      '--transport',
-      'tcp',
-      '--processes',
-      'all',
-      '--out',
-      join(dir, 'out'),
-      '--progress',
-      'lines',
-      '--stall-timeout',
-      '2',
-    ]);
+    const running = watchedTcpRun(dir, join(dir, 'out'), 'all', '--stall-timeout', '2');
     await underWay(running);
     const pid = Number(processesOfRank(dir, 2)[0]);
     process.kill(pid, 'SIGSTOP');
@@ -810,20 +753,7 @@ describe('faults over TCP', () => {
 
   it('rank 0 stopped mid-run: every rank process hears no heartbeat, ends naming rank 0, and is gone', async () => {
     const dir = generated(tcpJob(40000, 1, 'tcp-stop0'));
-    const running = startSim([
-      'run',
-      dir,
-      '--transport',
-      'tcp',
-      '--processes',
-      'all',
-      '--out',
-      join(dir, 'out'),
-      '--progress',
-      'lines',
-      '--stall-timeout',
-      '2',
-    ]);
+    const running = watchedTcpRun(dir, join(dir, 'out'), 'all', '--stall-timeout', '2');
     await underWay(running);
     process.kill(running.pid, 'SIGSTOP');
     try {
@@ -912,6 +842,14 @@ describe('faults over TCP', () => {
 /** A 6-rank job of 3 equal files, 2 wanted per client, for runs over TCP. */
 function tcpJob(segments: number, seeders: number, seed: string): string[] {
   return ['--ranks', '6', '--files', '3', '--segments', String(segments), '--wants', '2', '--seeders', String(seeders), '--seed', seed];
+}
+
+/**
+ * A TCP run as a user watches it (`--progress lines`), its clients in `processes`: `all`,
+ * one process per rank, lets a test stop or kill one rank's process.
+ */
+function watchedTcpRun(dir: string, out: string, processes: 'all' | number, ...more: string[]): Running {
+  return startSim(['run', dir, '--transport', 'tcp', '--processes', String(processes), '--out', out, '--progress', 'lines', ...more]);
 }
 
 /** Pids of the `sim rank` processes of `rank` in the job in `dir`. */

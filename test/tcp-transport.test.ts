@@ -29,25 +29,11 @@ function hostile(port: number, bytes: Buffer): Promise<() => void> {
   });
 }
 
-/** A 5-rank TCP run that cannot finish on its own: rank 1 stops reading its messages. */
+/** A 5-rank TCP run that cannot finish on its own: rank 1 stops reading its messages. One process per rank, to count them. */
 function stalledRun(seed: string): { dir: string; run: ReturnType<typeof startSim> } {
   const dir = generated(['--ranks', '5', '--files', '3', '--segments', '30', '--wants', '2', '--seed', seed]);
-  const args = [
-    'run',
-    dir,
-    '--transport',
-    'tcp',
-    '--processes',
-    'all',
-    '--out',
-    join(dir, 'out'),
-    '--quiet',
-    '--fault',
-    'stall:1',
-    '--stall-timeout',
-    '60',
-  ];
-  return { dir, run: startSim(args) };
+  const stalled = ['--fault', 'stall:1', '--stall-timeout', '60'];
+  return { dir, run: startSim(['run', dir, '--transport', 'tcp', '--processes', 'all', '--out', join(dir, 'out'), '--quiet', ...stalled]) };
 }
 
 describe('sim run --transport tcp', () => {

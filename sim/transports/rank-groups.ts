@@ -38,16 +38,9 @@ export function checkPacking(
   }
 }
 
-/** Client ranks 1..clients in `count` contiguous groups of nearly equal size. */
+/** Client ranks 1..clients in `count` contiguous groups of nearly equal size (no more groups than clients). */
 export function groupClients(clients: number, count: number): number[][] {
-  const groups = Math.max(1, Math.min(count, clients));
-  const placed: number[][] = [];
-  for (let g = 0; g < groups; g++) {
-    const from = Math.floor((g * clients) / groups) + 1;
-    const to = Math.floor(((g + 1) * clients) / groups);
-    placed.push(Array.from({ length: to - from + 1 }, (_, i) => from + i));
-  }
-  return placed;
+  return rankBlocks(clients, Math.max(1, Math.min(count, clients))).map((block) => block.map((i) => i + 1));
 }
 
 /**
@@ -84,6 +77,11 @@ export function rankBlocks(ranks: number, count: number): number[][] {
     const from = Math.floor((b * ranks) / count);
     return Array.from({ length: Math.floor(((b + 1) * ranks) / count) - from }, (_, i) => from + i);
   });
+}
+
+/** How messages name the ranks of one process: `rank 3`, or `ranks 1-15 (one process)`. */
+export function ranksNamed(ranks: readonly number[]): string {
+  return ranks.length === 1 ? `rank ${ranks[0]}` : `ranks ${rankRanges(ranks)} (one process)`;
 }
 
 /** Ranks as a short list: `1-15,17,20-22`. */

@@ -31,8 +31,12 @@ const REFUSAL_GRACE_MS = 1000;
 export class TcpNetwork implements Neighbour {
   private readonly flusher = new FlushQueue();
   private readonly links: (PeerLink | undefined)[];
-  /** Per rank hosted in this process, the link that hands it messages in this event loop. */
-  private readonly near: (LocalLink | undefined)[] = [];
+  /**
+   * Per rank hosted in this process, the link that hands it messages in this event loop;
+   * null for a rank elsewhere, undefined until first looked up (the neighbours are all known
+   * before the first protocol message, so a rank is looked up once).
+   */
+  private readonly near: (LocalLink | null | undefined)[] = [];
   /** Per peer, the accepted connection its rank is bound to. */
   private readonly inbound: (FramedSocket | undefined)[] = [];
   private readonly sockets = new Set<FramedSocket>();
@@ -93,7 +97,8 @@ export class TcpNetwork implements Neighbour {
 
   /** Sends a protocol message (batched until the end of this event-loop turn). */
   post(dest: number, tag: number, payload: unknown): void {
-    (this.near[dest] ?? this.nearLink(dest) ?? this.linkTo(dest)).push(tag, payload);
+    const near = this.near[dest] === undefined ? this.nearLink(dest) : this.near[dest];
+    (near ?? this.linkTo(dest)).push(tag, payload);
   }
 
   /** Sends a control frame after whatever protocol messages to `dest` are queued, in this process or on the way. */
@@ -157,10 +162,10 @@ export class TcpNetwork implements Neighbour {
     for (const socket of this.sockets) socket.destroy('shut down');
   }
 
-  private nearLink(dest: number): LocalLink | undefined {
+  private nearLink(dest: number): LocalLink | null {
     const neighbour = this.events.neighbours?.get(dest);
-    if (!neighbour || dest === this.rank) return undefined;
-    return (this.near[dest] = new LocalLink(this.flusher, this.rank, (batch) => neighbour.receiveLocal(batch)));
+    const link = neighbour && dest !== this.rank ? new LocalLink(this.flusher, this.rank, (batch) => neighbour.receiveLocal(batch)) : null;
+    return (this.near[dest] = link);
   }
 
   private linkTo(dest: number): PeerLink {

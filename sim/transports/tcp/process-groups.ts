@@ -21,11 +21,17 @@ export function automaticProcesses(cores = availableParallelism()): number {
   return Math.max(1, cores - 1);
 }
 
-/** The ranks of each process, rank 0's first: `sim run`'s own when it is not apart. */
-export function rankProcesses(roles: Roles, options: Pick<TransportOptions, 'processes' | 'faults' | 'trackerState'>): number[][] {
+type Placing = Pick<TransportOptions, 'processes' | 'faults'>;
+
+/** The clients' processes: `--processes` groups, and one of its own for each client a fault ends. */
+export function clientProcesses(roles: Roles, options: Placing): number[][] {
+  return placeClients(roles.clients, options.processes ?? automaticProcesses(), ranksEndedWithTheirHost(options.faults ?? emptyPlan()));
+}
+
+/** The ranks of each process, rank 0's first (`sim run`'s own when it is not apart), then a standby's: trackers are alone. */
+export function rankProcesses(roles: Roles, options: Placing): number[][] {
   const trackers = roles.standby === undefined ? [[0]] : [[0], [roles.standby]];
-  const alone = ranksEndedWithTheirHost(options.faults ?? emptyPlan());
-  return [...trackers, ...placeClients(roles.clients, options.processes ?? automaticProcesses(), alone)];
+  return [...trackers, ...clientProcesses(roles, options)];
 }
 
 /** The processes `sim run` starts: all but its own, which hosts rank 0 unless the coordinator is apart. */

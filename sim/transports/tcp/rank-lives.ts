@@ -6,7 +6,7 @@
  */
 import type { Roles } from '../../../ranks/roles.js';
 import { RankFailure, RunFailure } from '../../run/failures.js';
-import { rankRanges } from '../rank-groups.js';
+import { ranksNamed } from '../rank-groups.js';
 import type { RunLedger } from '../../run/ledger.js';
 
 /** How long a dropped connection waits for the launcher to say how the process ended. */
@@ -72,7 +72,7 @@ export class RankLives {
     // failure, of the group as a whole when it hosted several (which of them failed, it did not say).
     if (killed || live.every((rank) => roles.isTracker(rank))) for (const rank of live) this.lost(rank, how, killed);
     else if (live.length === 1) this.host.fail(new RankFailure(live[0], how));
-    else if (live.length > 1) this.host.fail(new RunFailure(`ranks ${rankRanges(live)} (one process) failed: ${how}`, 1));
+    else if (live.length > 1) this.host.fail(new RunFailure(`${ranksNamed(live)} failed: ${how}`, 1));
   }
 
   /** A connection to a rank dropped, here or at another rank. */

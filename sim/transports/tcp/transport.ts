@@ -14,8 +14,8 @@ import { RunFailure } from '../../run/failures.js';
 import { lastMeaningfulLine } from '../../run/stderr-lines.js';
 import type { Job } from '../../job/inputs.js';
 import { LocalRanks, type RankExit } from './local-ranks.js';
-import { rankProcesses, startedProcesses } from './process-groups.js';
-import { rankRanges } from '../rank-groups.js';
+import { clientProcesses, rankProcesses, startedProcesses } from './process-groups.js';
+import { rankRanges, ranksNamed } from '../rank-groups.js';
 import { Roles } from '../../../ranks/roles.js';
 import type { Transport, TransportOptions, TransportRun } from '../transport.js';
 import { TcpCoordinator } from './coordinator.js';
@@ -34,10 +34,12 @@ function exitText(exit: RankExit): string {
   return `its process ${how}${said}`;
 }
 
+const rolesOf = (job: Job, options: TransportOptions): Roles => Roles.forJob(job.ranks, options.trackers ?? 1);
+
 async function runOverTcp(job: Job, options: TransportOptions): Promise<TransportRun> {
   const key = newJobKey();
   const ranks = new LocalRanks();
-  const roles = Roles.forJob(job.ranks, options.trackers ?? 1);
+  const roles = rolesOf(job, options);
   const size = roles.size;
   const apart = coordinatorApart(roles.trackers, options.trackerState);
   let ended = false;
@@ -113,18 +115,10 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
   }
 }
 
-function ranksNamed(ranks: readonly number[]): string {
-  return ranks.length === 1 ? `rank ${ranks[0]}` : `ranks ${rankRanges(ranks)} (one process)`;
-}
-
-const processesOf = (job: Job, options: TransportOptions): number[][] =>
-  rankProcesses(Roles.forJob(job.ranks, options.trackers ?? 1), options);
-
 export const tcpTransport: Transport = {
   name: 'tcp',
   summary: 'ranks in processes (rank groups, one per rank with --processes all) over loopback TCP',
-  // The processes clients live in.
-  workersFor: (job, options) => processesOf(job, options).filter((ranks) => ranks.some((rank) => rank >= 1 && rank < job.ranks)).length,
-  processesFor: (job, options) => processesOf(job, options).map(rankRanges),
+  workersFor: (job, options) => clientProcesses(rolesOf(job, options), options).length,
+  processesFor: (job, options) => rankProcesses(rolesOf(job, options), options).map(rankRanges),
   run: runOverTcp,
 };
