@@ -8,6 +8,7 @@ import { FramedSocket } from '../sim/transports/tcp/framed-socket.js';
 import { acceptHandshake, connectHandshake, HandshakeError } from '../sim/transports/tcp/handshake.js';
 import { readJobKey } from '../sim/transports/tcp/job-key.js';
 import { tempDir } from './helpers/files.js';
+import { socketProblem } from '../sim/transports/tcp/tls-errors.js';
 import { OutputAssembly } from '../sim/transports/tcp/output-assembly.js';
 import type { RankFailure } from '../sim/run/failures.js';
 import { RefusalLog } from '../sim/transports/tcp/refusal-log.js';
@@ -267,5 +268,25 @@ describe('outputs sent to the coordinator', () => {
         'rank 1 failed: sent an output named client1_file2, which is not one it wants',
       ]);
     }
+  });
+});
+
+describe('why an established TLS link ended', () => {
+  const error = (
+    code: string,
+    message = `error:0A000000:SSL routines:ssl3_get_record:${code.slice(8).toLowerCase().replaceAll('_', ' ')}:`,
+  ) => Object.assign(new Error(message), { code });
+  it('calls any record this end refuses a change on the way, whichever check caught it, and says an alert as it is', () => {
+    const tampered = 'ended: a TLS record failed its integrity check (changed on the way)';
+    for (const code of [
+      'ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC',
+      'ERR_SSL_BAD_RECORD_TYPE',
+      'ERR_SSL_WRONG_VERSION_NUMBER',
+      'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+    ])
+      expect(socketProblem(error(code)), code).toBe(tampered);
+    expect(socketProblem(error('ERR_SSL_SSLV3_ALERT_BAD_RECORD_MAC'))).toBe(tampered);
+    expect(socketProblem(error('ERR_SSL_TLSV1_ALERT_DECODE_ERROR'))).toBe('ended: the other end ended TLS (tlsv1 alert decode error)');
+    expect(socketProblem(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe('read ECONNRESET');
   });
 });

@@ -39,8 +39,17 @@ export function tlsProblem(error: NodeJS.ErrnoException): string | null {
   return null;
 }
 
-/** Why an established connection ended, for "its connection ...": a TLS error said plainly, any other as it is. */
+/**
+ * Why an established connection ended, for "its connection ...": a TLS error said plainly,
+ * any other as it is. Past the handshake TLS checks every record it reads, so one this end
+ * refuses for any reason of its own (a MAC that fails, or a header the change made
+ * unreadable: a bad type, version or length) was changed on the way; an alert is the
+ * other end's word.
+ */
 export function socketProblem(error: NodeJS.ErrnoException): string {
   const problem = tlsProblem(error);
-  return problem ? `ended: ${problem}` : error.message;
+  if (problem === null) return error.message;
+  const code = error.code ?? '';
+  if (!code.startsWith('ERR_SSL_') || TAMPERED.has(code)) return `ended: ${problem}`;
+  return `ended: ${code.includes('_ALERT_') ? `the other end ended TLS (${opensslReason(error.message)})` : TAMPERED_WORDS}`;
 }
