@@ -13,6 +13,8 @@ import { OutputAssembly } from '../sim/transports/tcp/output-assembly.js';
 import type { RankFailure } from '../sim/run/failures.js';
 import { RefusalLog } from '../sim/transports/tcp/refusal-log.js';
 import { batchProblem, encodeInto } from '../sim/comm/wire-layout.js';
+import { Ajv } from 'ajv';
+import { CLIENT_MESSAGES, COORDINATOR_MESSAGES, parseClientControl, parseCoordinatorControl } from '../sim/transports/tcp/control.js';
 
 describe('frames', () => {
   it('reassembles frames split anywhere and joined together', () => {
@@ -81,6 +83,34 @@ describe('batch schema check', () => {
     expect(batchProblem([42], SWARM_LAYOUT)).toBe('unknown tag 42 at position 0');
     expect(batchProblem([Tag.PEER_UPDATE], SWARM_LAYOUT)).toBe('tag 5 cut short at the end of the batch');
     expect(batchProblem({ not: 'a list' }, SWARM_LAYOUT)).toBe('a batch is not a list');
+  });
+});
+
+describe('control frames', () => {
+  const frame = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
+
+  // A rank compiles each schema when its first frame comes, without ajv's check of the schema itself: it is made here.
+  it('declares every message with a schema ajv takes in strict mode', () => {
+    const ajv = new Ajv({ strict: true, strictTuples: false, validateSchema: true });
+    for (const [type, schema] of [...Object.entries(CLIENT_MESSAGES), ...Object.entries(COORDINATOR_MESSAGES)]) {
+      expect(() => ajv.compile(schema), type).not.toThrow();
+    }
+    expect(Object.keys(CLIENT_MESSAGES)).toContain('register');
+    expect(Object.keys(COORDINATOR_MESSAGES)).toContain('table');
+  });
+
+  it('takes a well-formed frame and names what is wrong with any other', () => {
+    expect(parseCoordinatorControl(frame({ type: 'rank-lost', rank: 3, reason: 'gone' }))).toEqual({
+      type: 'rank-lost',
+      rank: 3,
+      reason: 'gone',
+    });
+    expect(parseCoordinatorControl(frame({ type: 'rank-lost', rank: -1, reason: 'gone' }))).toBe(
+      'a rank-lost frame that fails its schema: /rank must be >= 0',
+    );
+    expect(parseCoordinatorControl(frame({ type: 'toString' }))).toBe('a control frame of unknown type "toString"');
+    expect(parseClientControl(frame({ type: 'table' }))).toBe('a control frame of unknown type "table"');
+    expect(parseClientControl(Buffer.from('{"type":'))).toBe('a control frame that is not JSON');
   });
 });
 

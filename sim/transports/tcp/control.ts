@@ -60,7 +60,7 @@ const TraceRecordSchema = {
 } as const;
 
 /** Client → coordinator. */
-const CLIENT_MESSAGES = messageTable({
+export const CLIENT_MESSAGES = messageTable({
   done: RANK_REPORTS.done,
   /** Every tracker is lost: the client stops where it is (its outputs so far were sent). */
   stranded: RANK_REPORTS.stranded,
@@ -87,7 +87,7 @@ function oneOf<const T extends string>(values: readonly T[]) {
 }
 
 /** Coordinator → client. */
-const COORDINATOR_MESSAGES = messageTable({
+export const COORDINATOR_MESSAGES = messageTable({
   table: message('table', {
     /** Host and port of every rank's listener, by rank. */
     addresses: {
@@ -136,15 +136,30 @@ export type CoordinatorControl = MessageOf<typeof COORDINATOR_MESSAGES>;
 const pipelineMatches: Same<Extract<CoordinatorControl, { type: 'table' }>['pipeline'], Pipeline> = true;
 void pipelineMatches;
 
-type Validators<T extends { type: string }> = Map<string, ValidateFunction<T>>;
+/**
+ * Each message type's validator, compiled the first time a frame of that type arrives: a
+ * process hears a few of the types, and compiling them all (with ajv's meta-schema, to
+ * check the schemas themselves) cost ~70 ms of every rank process's start. The schemas are
+ * ours and constant, so checking them is a test's job (tcp-wire.test.ts), not each start's.
+ */
+class Validators<T extends { type: string }> {
+  private static ajv: Ajv | undefined;
+  private readonly compiled = new Map<string, ValidateFunction<T>>();
 
-function compileAll<T extends { type: string }>(schemas: Record<string, JSONSchema>): Validators<T> {
-  const ajv = new Ajv({ strict: true, strictTuples: false, allErrors: false });
-  return new Map(Object.entries(schemas).map(([type, schema]) => [type, ajv.compile<T>(schema)]));
+  constructor(private readonly schemas: Record<string, JSONSchema>) {}
+
+  get(type: string): ValidateFunction<T> | undefined {
+    const known = this.compiled.get(type);
+    if (known || !Object.hasOwn(this.schemas, type)) return known;
+    Validators.ajv ??= new Ajv({ strict: true, strictTuples: false, allErrors: false, validateSchema: false });
+    const validate = Validators.ajv.compile<T>(this.schemas[type]);
+    this.compiled.set(type, validate);
+    return validate;
+  }
 }
 
-let clientValidators: Validators<ClientControl> | undefined;
-let coordinatorValidators: Validators<CoordinatorControl> | undefined;
+const clientValidators = new Validators<ClientControl>(CLIENT_MESSAGES);
+const coordinatorValidators = new Validators<CoordinatorControl>(COORDINATOR_MESSAGES);
 
 function parse<T extends { type: string }>(body: Buffer, validators: Validators<T>): T | string {
   let data: unknown;
@@ -163,12 +178,10 @@ function parse<T extends { type: string }>(body: Buffer, validators: Validators<
 
 /** The message, or the reason it is refused. */
 export function parseClientControl(body: Buffer): ClientControl | string {
-  clientValidators ??= compileAll<ClientControl>(CLIENT_MESSAGES);
   return parse(body, clientValidators);
 }
 
 export function parseCoordinatorControl(body: Buffer): CoordinatorControl | string {
-  coordinatorValidators ??= compileAll<CoordinatorControl>(COORDINATOR_MESSAGES);
   return parse(body, coordinatorValidators);
 }
 
