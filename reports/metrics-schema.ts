@@ -41,7 +41,8 @@ export const METRICS_SCHEMA = {
           seedTimeSeconds: { ...seconds, description: 'how long a client that finished stayed before it left (--seed-time)' },
           firstRequestSeconds: {
             ...seconds,
-            description: "seconds from the process's start to the first segment request (threads transport)",
+            description:
+              "seconds from the process's start to the first segment request (threads; over TCP, rank 0's process and the client's clock)",
           },
         },
       ),

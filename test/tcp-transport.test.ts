@@ -60,10 +60,17 @@ describe('sim run --transport tcp', () => {
     ] as const;
     for (const [processes, layout] of layouts) {
       const tcp = join(dir, `tcp-${processes}`);
+      const started = performance.now();
       const run = sim('run', dir, '--transport', 'tcp', '--processes', processes, '--out', tcp, '--quiet', '--json');
+      const seconds = (performance.now() - started) / 1000;
       expect(run.status, run.stderr).toBe(0);
-      const doc = JSON.parse(run.stdout) as { run: { transport: string; ok: boolean; workers: number; processes: string[] } };
+      const doc = JSON.parse(run.stdout) as {
+        run: { transport: string; ok: boolean; workers: number; processes: string[]; firstRequestSeconds?: number };
+      };
       expect(doc.run).toMatchObject({ transport: 'tcp', ok: true, workers: layout.length - 1, processes: layout });
+      // Told by the clients, in their processes: within the life of the whole command.
+      expect(doc.run.firstRequestSeconds).toBeGreaterThan(0);
+      expect(doc.run.firstRequestSeconds).toBeLessThan(seconds);
       expect(outputsOf(tcp)).toEqual(outputsOf(threads));
       expect(readdirSync(join(tcp, 'report'))).toContain('index.html');
     }
@@ -140,8 +147,9 @@ describe('sim rank', () => {
     const ends = await Promise.all(processes.map((running) => running.exited));
     expect(ends.map((end) => end.status)).toEqual([0, 0, 0]);
     expect(ends[0].stderr).toBe('sim: rank 0: 9 ranks in 3 processes: 0-2 | 3-5 | 6-8\n');
-    const doc = JSON.parse(ends[0].stdout) as { ok: boolean; run: { workers: number; processes: string[] } };
+    const doc = JSON.parse(ends[0].stdout) as { ok: boolean; run: { workers: number; processes: string[]; firstRequestSeconds?: number } };
     expect(doc).toMatchObject({ ok: true, run: { workers: 3, processes: ['0-2', '3-5', '6-8'] } });
+    expect(doc.run.firstRequestSeconds).toBeGreaterThan(0);
     // Each process writes its own clients' outputs: together, what threads wrote.
     const written = new Map([0, 1, 2].flatMap((rank) => [...outputsOf(join(dir, `out${rank}`))]));
     expect(written).toEqual(outputsOf(threads));

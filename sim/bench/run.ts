@@ -45,6 +45,7 @@ interface Configuration {
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const firstRequest = (run: { summary: MetricsDocument }): number => run.summary.run.firstRequestSeconds ?? NaN;
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'swarmsim-bench-'));
@@ -103,9 +104,15 @@ async function main(): Promise<void> {
       const rate = summary.run.segmentsTransferred / processSeconds;
       const ratio = rate / baseline;
       if (label === 'round-robin') threadsSeconds = processSeconds;
-      // The speed issue's target for TCP: within 1.5x of the threads transport's whole process.
+      // The targets for TCP: within 1.5x of the threads transport's whole process; and its data
+      // plane, the time after start-up (the first segment request to the process's end, report
+      // and checks included), at least half the raw framed-TCP rate.
+      const dataPlane = summary.run.segmentsTransferred / (processSeconds - median(runs.map(firstRequest)));
       const againstThreads =
-        baseline === rawTcp ? `; ${(processSeconds / threadsSeconds).toFixed(2)}x the threads transport's time (target <= 1.5)` : '';
+        baseline === rawTcp
+          ? `; ${(processSeconds / threadsSeconds).toFixed(2)}x the threads transport's time (target <= 1.5); ` +
+            `from the first request on ${fmt(dataPlane)}/s, ratio to raw framed TCP ${(dataPlane / baseline).toFixed(3)} (target >= 0.5)`
+          : '';
       console.log(
         `  ${label.padEnd(26)} ${fmt(summary.run.segmentsTransferred)} transfers in ${processSeconds.toFixed(2)} s${runs.length > 1 ? ` (median of ${runs.length})` : ''} = ${fmt(rate)}/s; ` +
           `${(summary.run.messages / summary.run.segmentsTransferred).toFixed(2)} messages per transfer; ` +
@@ -165,9 +172,9 @@ function publicCases(work: string): void {
       const inside = median(runs.map((r) => r.summary.run.wallSeconds));
       const whole = median(runs.map((r) => r.processSeconds));
       const jain = median(runs.map((r) => r.summary.load.jain));
-      const firstRequest = median(runs.map((r) => r.summary.run.firstRequestSeconds ?? NaN));
+      const firstRequested = median(runs.map(firstRequest));
       console.log(
-        `  ${name} ${strategy.padEnd(13)} first segment request ${(1000 * firstRequest).toFixed(0)} ms after the process started (target < 80), ` +
+        `  ${name} ${strategy.padEnd(13)} first segment request ${(1000 * firstRequested).toFixed(0)} ms after the process started (target < 80), ` +
           `run ${inside.toFixed(3)} s, whole process ${whole.toFixed(3)} s, Jain ${jain.toFixed(3)}`,
       );
     }

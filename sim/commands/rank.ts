@@ -4,7 +4,7 @@ import type { MetricsDocument } from '../../reports/document.js';
 import { ensureOutputFolder } from '../job/output-folders.js';
 import { Roles } from '../../ranks/roles.js';
 import type { TraceRequest } from '../run/pipeline.js';
-import { now } from '../run/timeline.js';
+import { now, sinceProcessStart } from '../run/timeline.js';
 import { openTrace } from '../trace/formats.js';
 import { TraceCollector } from '../trace/recorder.js';
 import { prepareReportFolders, reportFolder, writeReportOrSay } from '../run/report-writing.js';
@@ -139,7 +139,7 @@ async function coordinate(
     faults: options.faults,
     traced: trace?.add,
   });
-  const { job, result } = await coordinator.run().then(
+  const { job, result, firstRequestAt } = await coordinator.run().then(
     (run) => (trace?.finish(), run),
     (error: unknown) => {
       trace?.finish(true);
@@ -160,6 +160,7 @@ async function coordinate(
     startedAt,
     wallSeconds,
     problems,
+    firstRequestSeconds: sinceProcessStart(firstRequestAt),
   });
   if (!options.report) return { rank: 0, doc };
   const reportDir = reportFolder(options.outDir);

@@ -21,6 +21,7 @@ import { openTrace, TeeSink, type TraceFormat } from '../trace/formats.js';
 import { TraceComparer, TraceFile, traceLineAt, type TraceSink } from '../trace/trace.js';
 import { InputError, RunFailure } from './failures.js';
 import { runMetrics } from './metrics.js';
+import { sinceProcessStart } from './timeline.js';
 
 /** `--trace FILE --trace-format F`: where every message delivered is written, on any transport. */
 export interface TraceRequest {
@@ -85,7 +86,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<MetricsDocu
   const wallSeconds = (performance.now() - started) / 1000;
   const clock = settings ? { startedAt: EPOCH, wallSeconds: run.virtualSeconds ?? 0, seed: settings.seed } : { startedAt, wallSeconds };
   // Measured from the process's start: what a user waits for before the first segment moves.
-  const firstRequestSeconds = run.firstRequestAt === undefined ? undefined : (run.firstRequestAt - performance.timeOrigin) / 1000;
+  const firstRequestSeconds = sinceProcessStart(run.firstRequestAt);
   return runMetrics(job, run.result, {
     ...options,
     transport: name,

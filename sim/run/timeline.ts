@@ -106,3 +106,8 @@ export function secondsSince(epochMs: number): number {
 export function now(): number {
   return performance.timeOrigin + performance.now();
 }
+
+/** Seconds from this process's start to `at` (absolute ms, as `now` tells it). */
+export function sinceProcessStart(at: number | undefined): number | undefined {
+  return at === undefined ? undefined : (at - performance.timeOrigin) / 1000;
+}

@@ -8,7 +8,7 @@
  * ends this rank.
  */
 import type { StrategyFactory } from '../../../ranks/strategies/index.js';
-import type { SwarmPayloads } from '../../../ranks/protocol.js';
+import { Tag, type SwarmPayloads } from '../../../ranks/protocol.js';
 import { Roles } from '../../../ranks/roles.js';
 import { MailboxComm } from '../../comm/local-comm.js';
 import { ensureDir } from '../../job/files.js';
@@ -24,6 +24,7 @@ import { coordinatorApart } from './coordinator-options.js';
 import { CoordinatorSilence } from './heartbeat.js';
 import { LinkKeys } from './link-keys.js';
 import { TcpNetwork } from './network.js';
+import { ProgressReport } from './rank-progress.js';
 import {
   connectWithRetry,
   coordinatorName,
@@ -65,6 +66,10 @@ class RankProcess {
   /** This client has reported its own end: connections that drop now are others' business. */
   private selfDone = false;
   private progressTimer: NodeJS.Timeout | undefined;
+  private readonly progress = new ProgressReport(
+    () => ({ delivered: this.network.delivered, obtained: this.host?.obtained ?? 0 }),
+    (message) => this.report(message),
+  );
   private silence: CoordinatorSilence | undefined;
 
   constructor(private readonly options: ClientOptions) {
@@ -72,7 +77,10 @@ class RankProcess {
     this.roles = new Roles(size, options.trackers ?? 1);
     this.coordinator = coordinatorApart(this.roles.trackers, options.trackerState) ? size : 0;
     this.isTracker = this.roles.isTracker(rank);
-    this.comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => this.network.post(dest, tag, payload));
+    this.comm = new MailboxComm<SwarmPayloads>(rank, size, (dest, tag, payload) => {
+      this.network.post(dest, tag, payload);
+      if (tag === Tag.SEGMENT_REQUEST) this.progress.requested();
+    });
     const keys = LinkKeys.held(options.key, rank, this.coordinator);
     this.network = new TcpNetwork(rank, this.coordinator === 0 ? size : size + 1, keys, this.comm.mailbox, {
       control: (from, body) => this.control(from, body),
@@ -196,15 +204,7 @@ class RankProcess {
         return write;
       },
     });
-    let lastSent = '';
-    this.progressTimer = setInterval(() => {
-      const { delivered } = this.network;
-      const figures = `${delivered} ${host.obtained}`;
-      if (figures === lastSent) return;
-      lastSent = figures;
-      this.report({ type: 'progress', delivered, obtained: host.obtained });
-      host.sample();
-    }, ready.progressMs);
+    this.progressTimer = setInterval(() => this.progress.update() && host.sample(), ready.progressMs);
     return host;
   }
 

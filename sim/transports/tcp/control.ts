@@ -71,7 +71,12 @@ export const CLIENT_MESSAGES = messageTable({
   register: message('register', { size: Count, host: Text, port: Port, files: ParsedInput }),
   /** The connection to another client dropped while the job was running. */
   lost: message('lost', { peer: Count, reason: Text }),
-  progress: message('progress', { delivered: Count, obtained: Count }),
+  /** `firstRequestMs`: when the client's first segment request went out, in wall-clock milliseconds; null before. */
+  progress: message('progress', {
+    delivered: Count,
+    obtained: Count,
+    firstRequestMs: { anyOf: [{ type: 'null' }, { type: 'number', minimum: 0 }] },
+  }),
   /** An output file, in pieces well under the frame limit; the last one says so. */
   output: message('output', { name: OutputName, text: Text, last: { type: 'boolean' } }),
   /** An output this rank wrote into the coordinator's own folder (the table's `sharedOut`): its name, not its text. */

@@ -75,4 +75,6 @@ export function coordinatorApart(trackers: 1 | 2 | undefined, trackerState: stri
 export interface CoordinatedRun {
   job: Job;
   result: RunResult;
+  /** When the first segment request went out (RankProgress), absolute ms as timeline.ts `now` tells it. */
+  firstRequestAt?: number;
 }

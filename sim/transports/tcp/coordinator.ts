@@ -31,6 +31,7 @@ import { TcpNetwork } from './network.js';
 import { droppedConnection } from './network-events.js';
 import { Registrations } from './registrations.js';
 import { RankLives } from './rank-lives.js';
+import { RankProgress } from './rank-progress.js';
 import { OutputAssembly } from './output-assembly.js';
 import { describeProcesses, StatusRequests } from './status-requests.js';
 import { jobTable } from './job-table.js';
@@ -45,8 +46,7 @@ export class TcpCoordinator {
   private readonly registered: Registrations;
   /** Every rank's end, loss and return: the ledger alone turns them into the result. */
   private readonly ledger: RunLedger;
-  private readonly delivered: number[];
-  private readonly obtained: number[];
+  private readonly progress: RankProgress;
   private readonly statuses = new StatusRequests((rank) => this.network.control(rank, { type: 'describe' } satisfies CoordinatorControl));
   private readonly outputs: OutputAssembly;
   private readonly roles: Roles;
@@ -82,7 +82,7 @@ export class TcpCoordinator {
       exitsReported: options.exitsReported ?? false,
       started: () => this.started,
       finished: () => this.finished,
-      obtained: (rank) => this.obtained[rank],
+      obtained: (rank) => this.progress.obtainedBy(rank),
       fail: (failure) => this.fail(failure),
       tellLost: (rank, reason) => this.tellLost(rank, reason),
       tellBack: (rank, host, port) => this.tellBack(rank, host, port),
@@ -96,8 +96,7 @@ export class TcpCoordinator {
       (failure) => this.fail(failure),
       options.sharedOut,
     );
-    this.delivered = new Array<number>(size).fill(0);
-    this.obtained = new Array<number>(size).fill(0);
+    this.progress = new RankProgress(size);
     this.comm = new MailboxComm<SwarmPayloads>(0, size, (dest, tag, payload) => this.network.post(dest, tag, payload));
     // A harness of its own is the network's rank `size`, after every rank.
     const keys = LinkKeys.issued(options.key, this.harness ? size : 0);
@@ -168,7 +167,7 @@ export class TcpCoordinator {
       this.tracker = tracker;
       this.sendTables(port);
       this.started = true;
-      this.options.onStart?.({ progress: () => this.obtained.slice(1, this.roles.clients + 1) });
+      this.options.onStart?.({ progress: () => this.progress.obtainedOf(1, this.roles.clients + 1) });
       // `time=` faults count from when the tables went out.
       this.epochMs = now();
       const stopFaults = armTimeFaults(this.ledger.faults, this.options.timedFaults ?? [], () => secondsSince(this.epochMs));
@@ -191,7 +190,8 @@ export class TcpCoordinator {
       if (tracker) this.ledger.trackerEnded(0, trackerEndOf(tracker.tracker, 0, this.comm.messagesIn, this.comm.messagesOut));
       for (const rank of this.registered.ranks()) this.network.control(rank, { type: 'finish' } satisfies CoordinatorControl);
       this.network.close();
-      return { job, result: this.ledger.result({ swarmGrowth: growth.series(), swarmSize: growth.clients() }) };
+      const result = this.ledger.result({ swarmGrowth: growth.series(), swarmSize: growth.clients() });
+      return { job, result, firstRequestAt: this.progress.firstRequestAt };
     } catch (error) {
       if (error instanceof RunFailure || error instanceof InputError) this.abortAll(error);
       else this.network.destroy();
@@ -229,11 +229,10 @@ export class TcpCoordinator {
   }
 
   private startWatchdogs(): () => void {
-    const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
     return watchForStalls({
       stallTimeoutMs: this.options.stallTimeoutMs,
-      moved: () => this.network.delivered + sum(this.delivered),
-      progressed: () => sum(this.obtained) + this.ledger.settledCount,
+      moved: () => this.network.delivered + this.progress.totalDelivered(),
+      progressed: () => this.progress.totalObtained() + this.ledger.settledCount,
       describe: () => {
         const status = this.tracker?.status();
         const own = status ? [`rank 0 (tracker): ${describeWait(status.waiting, status.queued)}; ${status.detail}`] : [];
@@ -262,9 +261,8 @@ export class TcpCoordinator {
         this.lives.connectionLost(message.peer, `rank ${from} lost its connection to it: ${message.reason}`);
         break;
       case 'progress':
-        this.delivered[from] = message.delivered;
-        this.obtained[from] = message.obtained;
-        if (!this.ledger.faults.idle && !this.finished) this.ledger.faults.segments(this.obtained.reduce((a, b) => a + b, 0));
+        this.progress.take(from, message);
+        if (!this.ledger.faults.idle && !this.finished) this.ledger.faults.segments(this.progress.totalObtained());
         break;
       case 'output':
       case 'written':
@@ -284,7 +282,7 @@ export class TcpCoordinator {
 
   private rankEnded(from: number, report: EndReport): void {
     if (this.ledger.isSettled(from)) return;
-    if (report.type !== 'tracker-done') this.obtained[from] = report.report.downloaded;
+    if (report.type !== 'tracker-done') this.progress.ended(from, report.report.downloaded);
     recordEnd(this.ledger, from, report, false);
     if (report.type === 'tracker-done' && report.served) this.lives.jobEndedBy(from, report.follower);
   }

@@ -96,7 +96,7 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
   process.once('SIGTERM', interrupted);
   let failed = true;
   try {
-    const { result } = await coordinator.run();
+    const { result, firstRequestAt } = await coordinator.run();
     ended = true;
     const exits = await ranks.reap(EXIT_GRACE_MS);
     // Lost ranks, and trackers stopped for coming back too late, were killed on purpose.
@@ -104,7 +104,7 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
     const bad = exits.find((exit) => exit.code !== 0 && !exit.replaced && !exit.ranks.some((rank) => killed.has(rank)));
     if (bad) throw new RunFailure(`${ranksNamed(bad.ranks)} failed after the job ended: ${exitText(bad)}`, 1);
     failed = false;
-    return { result };
+    return { result, firstRequestAt };
   } finally {
     ended = true;
     await ranks.reap(EXIT_GRACE_MS);
