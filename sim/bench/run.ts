@@ -95,32 +95,7 @@ async function main(): Promise<void> {
         baseline: raw,
       },
     ];
-    let threadsSeconds = 0;
-    for (const { label, args, baseline, targeted } of configurations) {
-      // A line held to a target is the median of three runs: one run swings by a tenth on this machine.
-      const runs = Array.from({ length: targeted ? 3 : 1 }, () => sim(['run', scenario, '--out', join(work, 'out'), '--quiet', ...args]));
-      const { summary } = runs[0];
-      const processSeconds = median(runs.map((run) => run.processSeconds));
-      const rate = summary.run.segmentsTransferred / processSeconds;
-      const ratio = rate / baseline;
-      if (label === 'round-robin') threadsSeconds = processSeconds;
-      // The targets for TCP: within 1.5x of the threads transport's whole process; and its data
-      // plane, the time after start-up (the first segment request to the process's end, report
-      // and checks included), at least half the raw framed-TCP rate.
-      const dataPlane = summary.run.segmentsTransferred / (processSeconds - median(runs.map(firstRequest)));
-      const againstThreads =
-        baseline === rawTcp
-          ? `; ${(processSeconds / threadsSeconds).toFixed(2)}x the threads transport's time (target <= 1.5); ` +
-            `from the first request on ${fmt(dataPlane)}/s, ratio to raw framed TCP ${(dataPlane / baseline).toFixed(3)} (target >= 0.5)`
-          : '';
-      console.log(
-        `  ${label.padEnd(26)} ${fmt(summary.run.segmentsTransferred)} transfers in ${processSeconds.toFixed(2)} s${runs.length > 1 ? ` (median of ${runs.length})` : ''} = ${fmt(rate)}/s; ` +
-          `${(summary.run.messages / summary.run.segmentsTransferred).toFixed(2)} messages per transfer; ` +
-          `ratio to raw ${baseline === raw ? 'postMessage' : 'framed TCP'} ${ratio.toFixed(3)}` +
-          `${targeted ? ` (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? 'ok' : 'BELOW TARGET'}` : ''}; ` +
-          `Jain ${summary.load.jain.toFixed(3)}${againstThreads}`,
-      );
-    }
+    runConfigurations(scenario, join(work, 'out'), configurations, { raw, rawTcp });
 
     await printVirtualScale(QUICK, MILLION);
 
@@ -128,6 +103,41 @@ async function main(): Promise<void> {
     against(work);
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Each configuration's line: its rate, and its ratio to the raw baseline it is held to. */
+function runConfigurations(
+  scenario: string,
+  out: string,
+  configurations: Configuration[],
+  { raw, rawTcp }: Record<'raw' | 'rawTcp', number>,
+): void {
+  let threadsSeconds = 0;
+  for (const { label, args, baseline, targeted } of configurations) {
+    // A line held to a target is the median of three runs: one run swings by a tenth on this machine.
+    const runs = Array.from({ length: targeted ? 3 : 1 }, () => sim(['run', scenario, '--out', out, '--quiet', ...args]));
+    const { summary } = runs[0];
+    const processSeconds = median(runs.map((run) => run.processSeconds));
+    const rate = summary.run.segmentsTransferred / processSeconds;
+    const ratio = rate / baseline;
+    if (label === 'round-robin') threadsSeconds = processSeconds;
+    // The targets for TCP: within 1.5x of the threads transport's whole process; and its data
+    // plane, the time after start-up (the first segment request to the process's end, report
+    // and checks included), at least half the raw framed-TCP rate.
+    const dataPlane = summary.run.segmentsTransferred / (processSeconds - median(runs.map(firstRequest)));
+    const againstThreads =
+      baseline === rawTcp
+        ? `; ${(processSeconds / threadsSeconds).toFixed(2)}x the threads transport's time (target <= 1.5); ` +
+          `from the first request on ${fmt(dataPlane)}/s, ratio to raw framed TCP ${(dataPlane / baseline).toFixed(3)} (target >= 0.5)`
+        : '';
+    console.log(
+      `  ${label.padEnd(26)} ${fmt(summary.run.segmentsTransferred)} transfers in ${processSeconds.toFixed(2)} s${runs.length > 1 ? ` (median of ${runs.length})` : ''} = ${fmt(rate)}/s; ` +
+        `${(summary.run.messages / summary.run.segmentsTransferred).toFixed(2)} messages per transfer; ` +
+        `ratio to raw ${baseline === raw ? 'postMessage' : 'framed TCP'} ${ratio.toFixed(3)}` +
+        `${targeted ? ` (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? 'ok' : 'BELOW TARGET'}` : ''}; ` +
+        `Jain ${summary.load.jain.toFixed(3)}${againstThreads}`,
+    );
   }
 }
 

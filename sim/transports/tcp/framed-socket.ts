@@ -26,6 +26,8 @@ export class FramedSocket {
   private handler: ((frame: Frame) => void) | undefined;
   private ended: string | undefined;
   private tlsEnded = false;
+  /** This end closed it (a check failed, the job ended), rather than the network, TLS or the peer. */
+  private closedHere = false;
   private closeHandlers: ((reason: string) => void)[] = [];
 
   constructor(readonly socket: Socket) {
@@ -35,7 +37,8 @@ export class FramedSocket {
     // A TLS error after the handshake leaves the socket open: it is closed here, or it would hold the process.
     socket.on('error', (error) => {
       this.tlsEnded ||= !this.closed && tlsProblem(error) !== null;
-      this.destroy(socketProblem(error));
+      this.end(socketProblem(error));
+      socket.destroy();
     });
     socket.on('close', () => this.end(this.reader.midFrame ? 'closed in the middle of a frame' : 'closed'));
   }
@@ -47,6 +50,11 @@ export class FramedSocket {
   /** TLS ended the connection (an error of the channel, such as a changed record), not the peer or the network. */
   get endedByTls(): boolean {
     return this.tlsEnded;
+  }
+
+  /** It broke (the network, TLS or the peer ended it), not closed by this end: worth resuming (link-resumption.ts). */
+  get broke(): boolean {
+    return this.closed && !this.closedHere;
   }
 
   get reason(): string | undefined {
@@ -125,11 +133,13 @@ export class FramedSocket {
 
   /** Closes after anything written so far is flushed; with `graceMs`, for good then even if the peer keeps its end open. */
   finish(graceMs?: number): void {
+    this.closedHere = true;
     this.socket.end();
     if (graceMs !== undefined) setTimeout(() => this.destroy('closed'), graceMs).unref();
   }
 
   destroy(reason: string): void {
+    if (!this.closed) this.closedHere = true;
     this.end(reason);
     this.socket.destroy();
   }

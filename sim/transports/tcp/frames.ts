@@ -22,6 +22,17 @@ export const FrameKind = {
   BATCH: 10,
   /** Harness messages (registration, table, outputs, progress, end of job): one JSON object. */
   CONTROL: 20,
+  /**
+   * How many BATCH and CONTROL frames this end has taken from the other, in decimal: what the
+   * other may stop holding for a resumption (peer-link.ts). Not counted itself.
+   */
+  ACK: 30,
+  /**
+   * The first frame on a connection that resumes a link whose connection broke, each way:
+   * how many BATCH and CONTROL frames this end has taken from the other, which then sends
+   * the rest again (link-resumption.ts).
+   */
+  RESUME: 31,
 } as const;
 
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];

@@ -4,24 +4,28 @@
  * messages batched per destination. Connections are made on first use; whichever
  * connection to a peer exists first carries everything this rank sends to it, so messages
  * to one rank stay in order. A rank is bound to the first accepted connection that carried
- * a frame: while it lives, another claiming that rank is refused. Frames from a peer are
- * checked (schema, size) before anything is delivered; a connection that fails a check is
- * closed. Ranks of one process (a rank group) hand each other protocol messages in its
- * event loop; only control frames to the coordinator go by socket.
+ * a frame (rank-binding.ts). Frames from a peer are checked (schema, size) before anything
+ * is delivered; a connection that fails a check is closed, and its peer lost. One that
+ * breaks while both processes live is resumed (link-resumption.ts). Ranks of one process
+ * (a rank group) hand each other protocol messages in its event loop; only control frames
+ * to the coordinator go by socket.
  */
 import { SWARM_LAYOUT } from '../../../ranks/protocol.js';
 import type { Letter, Mailbox } from '../../comm/mailbox.js';
-import { batchProblem, decodeBatch } from '../../comm/wire-layout.js';
+import { decodeBatch } from '../../comm/wire-layout.js';
 import { FlushQueue, LocalLink } from '../batched-link.js';
+import { checkedBatch } from './batch-check.js';
 import { FrameKind, type Frame } from './frames.js';
 import { describeAddress, FramedSocket } from './framed-socket.js';
 import { acceptHandshake, connectHandshake, HANDSHAKE_TIMEOUT_MS, HandshakeError } from './handshake.js';
 import type { LinkKeys } from './link-keys.js';
+import { countIn, LinkResumption } from './link-resumption.js';
 import type { Neighbour, NetworkEvents } from './network-events.js';
 import { PeerLink } from './peer-link.js';
+import { RankBindings } from './rank-binding.js';
 import { RefusalLog } from './refusal-log.js';
 import { peerMayAnswer, retryUntil } from './retry.js';
-import { linkSecurity, openSecureSocket, secureServer, type LinkSecurity, type SecureServer } from './secure-socket.js';
+import { linkSecurity, listenAt, openSecureSocket, secureServer, type LinkSecurity, type SecureServer } from './secure-socket.js';
 
 /** Messages waiting unread in a rank's mailbox past which the peer that sent more is refused. */
 const MAX_UNREAD_LETTERS = 1_000_000;
@@ -37,14 +41,14 @@ export class TcpNetwork implements Neighbour {
    * before the first protocol message, so a rank is looked up once).
    */
   private readonly near: (LocalLink | null | undefined)[] = [];
-  /** Per peer, the accepted connection its rank is bound to. */
-  private readonly inbound: (FramedSocket | undefined)[] = [];
+  private readonly bindings: RankBindings;
   private readonly sockets = new Set<FramedSocket>();
   private readonly security: LinkSecurity;
   private listener: SecureServer | undefined;
   private addresses: (readonly [string, number])[] = [];
   private closing = false;
   private readonly refusals: RefusalLog;
+  private readonly resumption: LinkResumption;
   /** Messages delivered from every peer, for the watchdog and progress. */
   delivered = 0;
 
@@ -58,7 +62,20 @@ export class TcpNetwork implements Neighbour {
   ) {
     this.links = new Array<PeerLink | undefined>(size);
     this.refusals = new RefusalLog((line) => events.log(line));
+    this.bindings = new RankBindings((line) => this.refusals.refused(line));
     this.security = linkSecurity(keys.jobKey, events.certificates);
+    this.resumption = new LinkResumption({
+      closing: () => this.closing,
+      address: (peer) => this.addresses[peer],
+      redial: (host, port, peer) => this.connect(host, port, peer, true),
+      adopt: (socket, peer, peerHas) => this.adopt(socket, peer, false, peerHas),
+      lost: (peer, reason, tampered) => {
+        this.links[peer]?.lose();
+        events.lost(peer, reason, tampered);
+      },
+      log: (line) => events.log(line),
+      refused: (line) => this.refusals.refused(line),
+    });
     events.neighbours?.set(rank, this);
   }
 
@@ -71,15 +88,7 @@ export class TcpNetwork implements Neighbour {
       (reason, remote) => this.closing || this.refusals.refused(`refused a connection from ${remote}: ${reason}`),
     );
     this.listener = listener;
-    const { server } = listener;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host, port, exclusive: true }, () => {
-        server.off('error', reject);
-        const address = server.address();
-        resolve(typeof address === 'object' && address ? address.port : port);
-      });
-    });
+    return listenAt(listener.server, host, port);
   }
 
   /** Every rank's listener, by rank: where to connect on first use; and, at a rank, its row of pair keys. */
@@ -92,7 +101,10 @@ export class TcpNetwork implements Neighbour {
   moved(rank: number, host: string, port: number): void {
     this.addresses[rank] = [host, port];
     // A link on the old process's connection is dropped; one the new process opened stays.
-    if (this.links[rank]?.socket?.closed) this.links[rank] = undefined;
+    if (this.links[rank]?.socket?.closed) {
+      this.links[rank] = undefined;
+      this.resumption.newProcess(rank);
+    }
   }
 
   /** Sends a protocol message (batched until the end of this event-loop turn). */
@@ -122,7 +134,7 @@ export class TcpNetwork implements Neighbour {
    * Connects to `host:port`, proves the key and adopts the connection as the link to the
    * rank that answers (`expected` when given). Rejects if the connection cannot be made.
    */
-  async connect(host: string, port: number, expected?: number): Promise<{ peer: number; localAddress: string }> {
+  async connect(host: string, port: number, expected?: number, resume = false): Promise<{ peer: number; localAddress: string }> {
     if (this.closing) throw new Error('the network closed');
     const key = this.keys.forDial(expected ?? this.keys.coordinator);
     const socket = await openSecureSocket(host, port, this.security);
@@ -133,9 +145,10 @@ export class TcpNetwork implements Neighbour {
     const framed = this.track(new FramedSocket(socket));
     try {
       const peer = await connectHandshake(framed, key, this.rank, expected);
+      const peerHas = resume ? await this.resumption.dialled(framed, peer) : undefined;
       // Closed meanwhile (the coordinator went silent, the job ended): a late link would keep the process alive.
       if (this.closing) throw new Error('the network closed while connecting');
-      this.adopt(framed, peer);
+      this.adopt(framed, peer, true, peerHas);
       return { peer, localAddress: socket.localAddress ?? host };
     } catch (error) {
       framed.destroy(String(error));
@@ -145,21 +158,23 @@ export class TcpNetwork implements Neighbour {
 
   /** Closes every connection and the listener, after flushing what is queued. */
   close(): void {
-    this.closing = true;
-    this.refusals.flush();
+    this.stopListening();
     this.flushAll();
-    this.listener?.server.close();
-    this.listener?.dropHandshakes();
     for (const socket of this.sockets) socket.finish();
   }
 
   /** Closes everything at once. */
   destroy(): void {
+    this.stopListening();
+    for (const socket of this.sockets) socket.destroy('shut down');
+  }
+
+  private stopListening(): void {
     this.closing = true;
+    this.resumption.stop();
     this.refusals.flush();
     this.listener?.server.close();
     this.listener?.dropHandshakes();
-    for (const socket of this.sockets) socket.destroy('shut down');
   }
 
   private nearLink(dest: number): LocalLink | null {
@@ -217,7 +232,11 @@ export class TcpNetwork implements Neighbour {
         // Adopted on its first frame: a connector whose side of the handshake timed out on a
         // starved machine closes this connection and dials again, and a connection that never
         // carried a frame is no link to lose.
-        socket.listen((first) => this.adopt(socket, peer, first));
+        socket.listen((first) => {
+          if (!this.bindings.bind(socket, peer)) return;
+          if (first.kind === FrameKind.RESUME) this.resumption.accepted(socket, peer, first);
+          else this.adopt(socket, peer, false, undefined, first);
+        });
       },
       (error: unknown) => {
         // Closed by its dialer, which gave up on a busy machine and dials again: no refusal.
@@ -229,19 +248,26 @@ export class TcpNetwork implements Neighbour {
     );
   }
 
-  private adopt(socket: FramedSocket, peer: number, first?: Frame): void {
-    if (first && !this.bind(socket, peer)) return;
-    let link = this.links[peer];
-    if (!link) this.links[peer] = link = new PeerLink(this.flusher);
-    const returning = link.socket?.closed === true;
-    // The rank's earlier process is gone: this connection, from its new one, carries everything now.
-    if (!link.socket || returning) link.attach(socket);
-    if (returning) this.events.returned?.(peer);
-    socket.onClose((reason) => {
-      if (!this.closing) this.events.lost(peer, `its connection ${reason}`, socket.endedByTls);
-    });
+  /** `peerHas`: the connection resumes a link of the same process, whose peer took that many frames of it. */
+  private adopt(socket: FramedSocket, peer: number, dialed: boolean, peerHas?: number, first?: Frame): void {
+    const link = (this.links[peer] ??= new PeerLink(this.flusher));
+    const taken = link.take(socket, peerHas);
+    if (taken === 'refused') return this.refuse(socket, peer, 'a resumption past the frames it was sent');
+    if (taken === 'new process') {
+      this.resumption.newProcess(peer);
+      this.events.returned?.(peer);
+    }
+    socket.onClose((reason) => this.resumption.broken(peer, socket, reason, dialed));
     const deliver = (tag: number, payload: unknown): void => void this.intake.deliver({ source: peer, tag, payload });
     const take = (frame: Frame): void => {
+      if (frame.kind === FrameKind.ACK) {
+        const count = countIn(frame.body);
+        if (count === undefined || !this.links[peer]?.acknowledge(count))
+          this.refuse(socket, peer, 'an acknowledgement of frames never sent');
+        return;
+      }
+      if (frame.kind === FrameKind.CONTROL || frame.kind === FrameKind.BATCH)
+        this.resumption.received.taken(peer, socket, frame.body.length);
       if (frame.kind === FrameKind.CONTROL) {
         this.events.control(peer, frame.body);
         return;
@@ -250,20 +276,10 @@ export class TcpNetwork implements Neighbour {
         this.refuse(socket, peer, `a handshake frame after the handshake`);
         return;
       }
-      let batch: unknown;
-      try {
-        batch = JSON.parse(frame.body.toString('utf8'));
-      } catch {
-        this.refuse(socket, peer, 'a batch that is not JSON');
-        return;
-      }
-      const problem = batchProblem(batch, SWARM_LAYOUT);
-      if (problem) {
-        this.refuse(socket, peer, `a batch that fails the protocol's schema (${problem})`);
-        return;
-      }
+      const batch = checkedBatch(frame.body);
+      if (typeof batch === 'string') return this.refuse(socket, peer, batch);
       const before = this.intake.delivered;
-      decodeBatch(batch as unknown[], SWARM_LAYOUT, deliver);
+      decodeBatch(batch, SWARM_LAYOUT, deliver);
       this.delivered += this.intake.delivered - before;
       // Bounded at the cap and one frame: honest ranks read as they go.
       if (this.intake.queued > MAX_UNREAD_LETTERS)
@@ -273,23 +289,8 @@ export class TcpNetwork implements Neighbour {
     socket.listen(take);
   }
 
-  /**
-   * Binds `peer` to this accepted connection, unless a live one is bound to it already: a
-   * second process claiming a rank (it holds the keys, or replays a registration) is refused
-   * and logged, and its close is no loss of the rank.
-   */
-  private bind(socket: FramedSocket, peer: number): boolean {
-    const bound = this.inbound[peer];
-    if (bound && !bound.closed) {
-      this.refusals.refused(`refused a connection from ${socket.remote}: it claims rank ${peer}, already connected from ${bound.remote}`);
-      socket.destroy('a second connection claiming a bound rank');
-      return false;
-    }
-    this.inbound[peer] = socket;
-    return true;
-  }
-
   private refuse(socket: FramedSocket, peer: number, what: string): void {
+    this.resumption.refusedPeer(peer);
     this.events.log(`closed the connection from rank ${peer} (${socket.remote}): it sent ${what}`);
     socket.destroy(`was closed: it sent ${what}`);
   }

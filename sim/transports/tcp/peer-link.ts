@@ -1,7 +1,7 @@
 import { SWARM_LAYOUT } from '../../../ranks/protocol.js';
 import { encodeInto } from '../../comm/wire-layout.js';
 import type { FlushQueue, Flushable } from '../batched-link.js';
-import { FrameKind } from './frames.js';
+import { encodeFrame, FrameKind } from './frames.js';
 import type { FramedSocket } from './framed-socket.js';
 
 /** A batch is written once it holds this many flat values, without waiting for the flush turn. */
@@ -10,43 +10,92 @@ const BATCH_VALUES = 16_384;
 /**
  * What this rank sends to one peer: protocol messages batched per event-loop turn, and
  * control frames in order behind them, over whichever connection to the peer came first.
+ * Every frame is numbered by its place in this stream and held until the peer acknowledges
+ * it (FrameKind.ACK): if the connection breaks while both processes live, a new one resumes
+ * the stream from the first frame the peer did not take, so nothing is lost or taken twice.
  */
 export class PeerLink implements Flushable {
   socket: FramedSocket | undefined;
   private batch: unknown[] = [];
-  /** Frames held, in order, until the connection exists. */
-  private readonly waiting: [FrameKind, string][] = [];
+  /** Frames the peer has not acknowledged, oldest first: the first is frame `acked + 1`. */
+  private unacked: Buffer[] = [];
+  private acked = 0;
+  /** The peer was lost: what is sent to it goes nowhere, until a new process of its rank connects. */
+  private gone = false;
 
   constructor(private readonly flusher: FlushQueue) {}
 
   push(tag: number, payload: unknown): void {
-    if (this.batch.length === 0 && this.socket) this.flusher.mark(this);
+    if (this.gone) return;
+    if (this.batch.length === 0 && this.live) this.flusher.mark(this);
     encodeInto(this.batch, SWARM_LAYOUT, tag, payload);
     if (this.batch.length >= BATCH_VALUES) this.flush();
   }
 
   control(message: object): void {
-    const text = JSON.stringify(message);
-    if (this.socket) {
-      this.flush();
-      this.socket.write(FrameKind.CONTROL, text);
-      return;
+    if (this.gone) return;
+    this.flush(true);
+    this.send(encodeFrame(FrameKind.CONTROL, JSON.stringify(message)));
+  }
+
+  /**
+   * A connection to the peer, which took `peerHas` frames of this stream if it resumes it:
+   * sent on from there, unless this link's connection still lives ('kept'). Without
+   * `peerHas`: this link's first connection, or one from the peer's new process after its
+   * old one's closed, whose stream starts anew (frames meant for the old one are dropped).
+   * 'refused' if the peer claims frames never sent.
+   */
+  take(socket: FramedSocket, peerHas?: number): 'first' | 'resumed' | 'kept' | 'new process' | 'refused' {
+    if (peerHas !== undefined) {
+      if (!this.live) return this.attach(socket, peerHas) ? 'resumed' : 'refused';
+      return this.acknowledge(peerHas) ? 'kept' : 'refused';
     }
-    // Held behind the protocol messages queued before it, as it would have been sent.
-    if (this.batch.length > 0) this.waiting.push([FrameKind.BATCH, JSON.stringify(this.batch)]);
-    this.batch = [];
-    this.waiting.push([FrameKind.CONTROL, text]);
+    if (!this.socket) return (this.attach(socket), 'first');
+    if (!this.socket.closed) return 'kept';
+    this.lose();
+    this.gone = false;
+    this.attach(socket);
+    return 'new process';
   }
 
-  attach(socket: FramedSocket): void {
+  /** The peer is lost: nothing held for it or sent to it from now on goes anywhere. */
+  lose(): void {
+    this.gone = true;
+    this.acked = 0;
+    this.unacked = [];
+    this.batch = [];
+  }
+
+  /** Sends on `socket` from now on, every frame after the `peerHas`-th; false if the peer claims frames never sent. */
+  private attach(socket: FramedSocket, peerHas = this.acked): boolean {
+    if (!this.acknowledge(peerHas)) return false;
     this.socket = socket;
-    for (const [kind, text] of this.waiting.splice(0)) socket.write(kind, text);
+    for (const frame of this.unacked) socket.writeEncoded(frame);
     this.flush();
+    return true;
   }
 
-  flush(): void {
-    if (!this.socket || this.batch.length === 0) return;
-    this.socket.write(FrameKind.BATCH, JSON.stringify(this.batch));
+  /** The peer took every frame up to the `count`-th; false if it claims more than were sent. */
+  acknowledge(count: number): boolean {
+    if (count > this.acked + this.unacked.length) return false;
+    if (count > this.acked) this.unacked.splice(0, count - this.acked);
+    this.acked = Math.max(this.acked, count);
+    return true;
+  }
+
+  /** Writes the batch; with `held`, also while no connection is up (it waits in order, for the next). */
+  flush(held = false): void {
+    if (this.batch.length === 0 || (!this.live && !held)) return;
+    this.send(encodeFrame(FrameKind.BATCH, JSON.stringify(this.batch)));
     this.batch = [];
+  }
+
+  private get live(): boolean {
+    return this.socket !== undefined && !this.socket.closed;
+  }
+
+  private send(frame: Buffer): void {
+    this.unacked.push(frame);
+    if (this.live) (this.socket as FramedSocket).writeEncoded(frame);
   }
 }

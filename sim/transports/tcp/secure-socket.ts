@@ -112,6 +112,18 @@ export function secureServer(
   return { server, dropHandshakes: () => handshaking.forEach((raw) => raw.destroy()) };
 }
 
+/** Starts `server` on host:port (port 0: any free port); resolves with the port. */
+export function listenAt(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, exclusive: true }, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
 /**
  * A TLS connection to host:port with Nagle off. A wrong key is final (HandshakeError); a
  * connection closed or timed out before the handshake ends is a busy listener

@@ -1,0 +1,159 @@
+/**
+ * A link whose connection broke while both of its ranks' processes live is resumed, not
+ * lost: a flipped byte that TLS refuses, a reset from a middlebox or a flaky network path
+ * end one connection, not a rank. Each end numbers the BATCH and CONTROL frames it sends on a
+ * link and holds them until the other acknowledges them (peer-link.ts). When a connection
+ * breaks, the end that dialed it dials again and opens with RESUME and its count of frames
+ * taken; the other answers with its own; each sends again what the other did not take.
+ * The end that accepted it waits RESUME_WAIT_MS for that before it takes the peer for lost;
+ * a dialer whose new connection fails takes it for lost at once. A connection this end
+ * closed itself (a peer that broke the rules) is never resumed.
+ */
+import { FrameKind, type Frame } from './frames.js';
+import type { FramedSocket } from './framed-socket.js';
+import { HANDSHAKE_TIMEOUT_MS, HandshakeError } from './handshake.js';
+
+/** How long the accepting end of a broken connection waits for its dialer to resume it. */
+export const RESUME_WAIT_MS = 3000;
+/** How long a refused resumption's connection may stay half-open while its refusal goes out. */
+const REFUSAL_GRACE_MS = 1000;
+/** Acknowledged every this many frames taken, or this many bytes, whichever comes first. */
+const ACK_FRAMES = 64;
+const ACK_BYTES = 4 * 2 ** 20;
+
+/** A count in a RESUME or ACK frame: a decimal integer, or undefined. */
+export function countIn(body: Buffer): number | undefined {
+  const text = body.toString('latin1');
+  return /^[0-9]{1,15}$/.test(text) ? Number(text) : undefined;
+}
+
+/** The frames taken from each peer, counted across its connections, and acknowledged. */
+class ReceivedFrames {
+  private readonly counts: number[] = [];
+  private readonly unacked: number[] = [];
+  private readonly unackedBytes: number[] = [];
+
+  /** A frame of `bytes` from `peer` on `socket` was taken; acknowledged there when due. */
+  taken(peer: number, socket: FramedSocket, bytes: number): void {
+    this.counts[peer] = this.count(peer) + 1;
+    this.unacked[peer] = (this.unacked[peer] ?? 0) + 1;
+    this.unackedBytes[peer] = (this.unackedBytes[peer] ?? 0) + bytes;
+    if (this.unacked[peer] < ACK_FRAMES && this.unackedBytes[peer] < ACK_BYTES) return;
+    socket.write(FrameKind.ACK, String(this.counts[peer]));
+    this.unacked[peer] = 0;
+    this.unackedBytes[peer] = 0;
+  }
+
+  count(peer: number): number {
+    return this.counts[peer] ?? 0;
+  }
+
+  /** The peer's rank runs in a new process, whose stream starts again from its first frame. */
+  restart(peer: number): void {
+    this.counts[peer] = 0;
+    this.unacked[peer] = 0;
+    this.unackedBytes[peer] = 0;
+  }
+}
+
+/** Peers whose accepted connection broke, each given RESUME_WAIT_MS to come back. */
+class ResumeWaits {
+  private readonly waiting = new Map<number, NodeJS.Timeout>();
+
+  wait(peer: number, lost: () => void): void {
+    if (this.waiting.has(peer)) return;
+    this.waiting.set(peer, setTimeout(() => this.resumed(peer) && lost(), RESUME_WAIT_MS).unref());
+  }
+
+  /** The peer came back; false if it was not awaited. */
+  resumed(peer: number): boolean {
+    clearTimeout(this.waiting.get(peer));
+    return this.waiting.delete(peer);
+  }
+
+  clear(): void {
+    for (const timer of this.waiting.values()) clearTimeout(timer);
+    this.waiting.clear();
+  }
+}
+
+/** What resuming needs of its rank's network (network.ts). */
+export interface ResumingNetwork {
+  closing(): boolean;
+  address(peer: number): readonly [string, number] | undefined;
+  /** Dials `peer` at host:port and resumes its link (TcpNetwork.connect). */
+  redial(host: string, port: number, peer: number): Promise<unknown>;
+  /** Takes an accepted connection as `peer`'s link again, which took `peerHas` frames of it. */
+  adopt(socket: FramedSocket, peer: number, peerHas: number): void;
+  lost(peer: number, reason: string, tampered: boolean): void;
+  log(line: string): void;
+  refused(line: string): void;
+}
+
+export class LinkResumption {
+  readonly received = new ReceivedFrames();
+  private readonly waits = new ResumeWaits();
+  /** Peers a connection was closed on for breaking the rules: never resumed. */
+  private readonly refused = new Set<number>();
+
+  constructor(private readonly network: ResumingNetwork) {}
+
+  /** This end closed a connection of `peer`'s for breaking the rules. */
+  refusedPeer(peer: number): void {
+    this.refused.add(peer);
+  }
+
+  /** A connection to `peer` ended: resumed if it broke and this end dialed it, awaited if the peer did, else the peer is lost. */
+  broken(peer: number, socket: FramedSocket, reason: string, dialed: boolean): void {
+    const { network } = this;
+    if (network.closing()) return;
+    const lost = (): void => network.lost(peer, `its connection ${reason}`, socket.endedByTls);
+    if (!socket.broke || this.refused.has(peer)) return lost();
+    // Said at once: the link may come back, but what broke it is news.
+    if (socket.endedByTls) network.log(`the connection with rank ${peer} (${socket.remote}) ${reason}: resuming the link`);
+    if (!dialed) return this.waits.wait(peer, lost);
+    const address = network.address(peer);
+    if (!address) return lost();
+    network.redial(address[0], address[1], peer).then(() => network.log(`resumed the link to rank ${peer}`), lost);
+  }
+
+  /** The dialer's side of RESUME: says how far it took the peer's frames; resolves with how far the peer took its own. */
+  async dialled(socket: FramedSocket, peer: number): Promise<number> {
+    socket.write(FrameKind.RESUME, String(this.received.count(peer)));
+    const answer = await socket.next(HANDSHAKE_TIMEOUT_MS, 'the answer to resuming the link');
+    const count = answer.kind === FrameKind.RESUME ? countIn(answer.body) : undefined;
+    if (count !== undefined) return count;
+    throw new HandshakeError(
+      answer.kind === FrameKind.REFUSED ? `refused to resume: ${answer.body.toString('utf8').slice(0, 80)}` : 'did not resume the link',
+    );
+  }
+
+  /** The acceptor's side of RESUME: only a peer whose broken connection is awaited comes back. */
+  accepted(socket: FramedSocket, peer: number, first: Frame): void {
+    const peerHas = countIn(first.body);
+    if (peerHas === undefined || !this.waits.resumed(peer)) {
+      this.network.refused(`refused a connection from ${socket.remote}: it resumes rank ${peer}'s link, which is not broken here`);
+      socket.write(FrameKind.REFUSED, 'no broken link to resume');
+      socket.finish(REFUSAL_GRACE_MS);
+      return;
+    }
+    socket.write(FrameKind.RESUME, String(this.received.count(peer)));
+    this.network.adopt(socket, peer, peerHas);
+    this.network.log(`resumed the link from rank ${peer} (${socket.remote})`);
+  }
+
+  /**
+   * The peer's rank runs in a new process (it connected, or the coordinator said where it
+   * listens): its stream starts anew. The old one is not awaited: only the coordinator
+   * restarts a rank, and it has told every rank of the loss; told again now, late, the loss
+   * would be taken for the new process's.
+   */
+  newProcess(peer: number): void {
+    this.waits.resumed(peer);
+    this.received.restart(peer);
+  }
+
+  stop(): void {
+    this.waits.clear();
+  }
+}

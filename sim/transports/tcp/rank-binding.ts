@@ -1,0 +1,25 @@
+import type { FramedSocket } from './framed-socket.js';
+
+/**
+ * Which accepted connection each peer's rank is bound to: the first that carried a frame.
+ * While it lives, a second process claiming that rank (it holds the keys, or replays a
+ * registration) is refused and logged, and its close is no loss of the rank. A connection
+ * that resumes a broken link (link-resumption.ts) binds again once the old one is closed.
+ */
+export class RankBindings {
+  private readonly bound: (FramedSocket | undefined)[] = [];
+
+  constructor(private readonly refused: (line: string) => void) {}
+
+  /** Binds `peer` to `socket`, or refuses and closes `socket`. */
+  bind(socket: FramedSocket, peer: number): boolean {
+    const bound = this.bound[peer];
+    if (bound && !bound.closed) {
+      this.refused(`refused a connection from ${socket.remote}: it claims rank ${peer}, already connected from ${bound.remote}`);
+      socket.destroy('a second connection claiming a bound rank');
+      return false;
+    }
+    this.bound[peer] = socket;
+    return true;
+  }
+}
