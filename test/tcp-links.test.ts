@@ -119,34 +119,38 @@ describe('which rank a connection may claim', () => {
 });
 
 describe('a link whose connection breaks while both ranks live', () => {
-  it('is resumed by its dialer: every message arrives once and in order, both ways, and nobody is lost', async () => {
-    const { coordinator, nodes } = await job();
-    // Rank 1 reaches rank 2 through a relay that cuts their first connection mid-stream.
-    const cutter = await relay(nodes[2].port, { cut: 40 });
-    const addresses = nodes.map((n, rank) => ['127.0.0.1', rank === 2 ? cutter.port : n.port] as const);
-    nodes[1].network.setTable(addresses, coordinator.rowFor(1, SIZE));
-    const request = (from: number, to: number, index: number): void =>
-      nodes[from].network.post(to, Tag.SEGMENT_REQUEST, { file: `file${from}`, index, hash: 'h' });
-    // The first message opens the relayed connection, which rank 2 then also sends on.
-    request(1, 2, 0);
-    nodes[1].network.flushAll();
-    expect(await waitFor(() => nodes[2].mailbox.queued === 1, 3000)).toBe(true);
-    const sent = 15_000;
-    for (let index = 0; index < sent; index++) {
-      request(1, 2, index + 1);
-      request(2, 1, index);
-      if (index % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
-    }
-    expect(await waitFor(() => nodes[2].mailbox.queued === sent + 1 && nodes[1].mailbox.queued === sent, 10_000)).toBe(true);
-    const indices = (node: Node): number[] =>
-      Array.from({ length: node.mailbox.queued }, () => (node.mailbox.take()?.payload as { index: number }).index);
-    expect(indices(nodes[2])).toEqual(Array.from({ length: sent + 1 }, (_, i) => i));
-    expect(indices(nodes[1])).toEqual(Array.from({ length: sent }, (_, i) => i));
-    cutter.close();
-    expect([...nodes[1].lost, ...nodes[2].lost]).toEqual([]);
-    expect(nodes[1].logs).toEqual(['resumed the link to rank 2']);
-    expect(nodes[2].logs).toEqual([expect.stringMatching(/^resumed the link from rank 1 \(127\.0\.0\.1:\d+\)$/)]);
-  });
+  // Cut both ways, or only on the dialer's side: rank 2 then learns of the break from the resumption itself.
+  it.each([false, true])(
+    'is resumed by its dialer (cut only on its side: %s): every message arrives once and in order, both ways, and nobody is lost',
+    async (dialerOnly) => {
+      const { coordinator, nodes } = await job();
+      // Rank 1 reaches rank 2 through a relay that cuts their first connection mid-stream.
+      const cutter = await relay(nodes[2].port, { cut: 40, dialerOnly });
+      const addresses = nodes.map((n, rank) => ['127.0.0.1', rank === 2 ? cutter.port : n.port] as const);
+      nodes[1].network.setTable(addresses, coordinator.rowFor(1, SIZE));
+      const request = (from: number, to: number, index: number): void =>
+        nodes[from].network.post(to, Tag.SEGMENT_REQUEST, { file: `file${from}`, index, hash: 'h' });
+      // The first message opens the relayed connection, which rank 2 then also sends on.
+      request(1, 2, 0);
+      nodes[1].network.flushAll();
+      expect(await waitFor(() => nodes[2].mailbox.queued === 1, 3000)).toBe(true);
+      const sent = 15_000;
+      for (let index = 0; index < sent; index++) {
+        request(1, 2, index + 1);
+        request(2, 1, index);
+        if (index % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(await waitFor(() => nodes[2].mailbox.queued === sent + 1 && nodes[1].mailbox.queued === sent, 10_000)).toBe(true);
+      const indices = (node: Node): number[] =>
+        Array.from({ length: node.mailbox.queued }, () => (node.mailbox.take()?.payload as { index: number }).index);
+      expect(indices(nodes[2])).toEqual(Array.from({ length: sent + 1 }, (_, i) => i));
+      expect(indices(nodes[1])).toEqual(Array.from({ length: sent }, (_, i) => i));
+      cutter.close();
+      expect([...nodes[1].lost, ...nodes[2].lost]).toEqual([]);
+      expect(nodes[1].logs).toEqual(['resumed the link to rank 2']);
+      expect(nodes[2].logs).toEqual([expect.stringMatching(/^resumed the link from rank 1 \(127\.0\.0\.1:\d+\)$/)]);
+    },
+  );
 });
 
 const pem = (name: string): string => readFileSync(join('test/fixtures/tls', `${name}.pem`), 'utf8');
@@ -220,11 +224,12 @@ describe("a site's certificates in place of the PSK", () => {
 /**
  * A relay on the path to a rank, as an attacker without the key (or a flaky network) would
  * be: it records what the dialer sends, and may flip one byte of the dialer's `flip`-th
- * chunk, or cut the first connection (both ways, at once) at its `cut`-th.
+ * chunk, or cut the first connection at its `cut`-th: both ways at once, or with
+ * `dialerOnly`, only the dialer's side (the other end sees nothing until the link resumes).
  */
 async function relay(
   target: number,
-  change: { flip?: number; cut?: number } = {},
+  change: { flip?: number; cut?: number; dialerOnly?: boolean } = {},
 ): Promise<{ port: number; sent: Buffer[]; close: () => void }> {
   const sent: Buffer[] = [];
   const sockets: Socket[] = [];
@@ -238,8 +243,10 @@ async function relay(
       sent.push(Buffer.from(chunk));
       if (chunks === change.flip) chunk[chunk.length >> 1] ^= 0x01;
       if (first && chunks === change.cut) {
+        // Cut on the dialer's side alone: the other end hears nothing of it, not even a close.
+        if (change.dialerOnly) [inward, outward].forEach((socket) => socket.removeAllListeners('close').removeAllListeners('error'));
         inward.destroy();
-        outward.destroy();
+        if (!change.dialerOnly) outward.destroy();
         return;
       }
       outward.write(chunk);

@@ -37,8 +37,8 @@ export class FramedSocket {
     // A TLS error after the handshake leaves the socket open: it is closed here, or it would hold the process.
     socket.on('error', (error) => {
       this.tlsEnded ||= !this.closed && tlsProblem(error) !== null;
-      this.end(socketProblem(error));
-      socket.destroy();
+      // Ended before destroyed, not by `destroy`: an error broke it, which leaves it `broke`.
+      this.drop(socketProblem(error));
     });
     socket.on('close', () => this.end(this.reader.midFrame ? 'closed in the middle of a frame' : 'closed'));
   }
@@ -52,7 +52,11 @@ export class FramedSocket {
     return this.tlsEnded;
   }
 
-  /** It broke (the network, TLS or the peer ended it), not closed by this end: worth resuming (link-resumption.ts). */
+  /**
+   * Ended by the network, TLS or the peer, not by this end: its link may be resumed
+   * (link-resumption.ts). A peer's own close at the end of a job is one too: a cut on the
+   * way looks the same from here.
+   */
   get broke(): boolean {
     return this.closed && !this.closedHere;
   }
@@ -136,6 +140,12 @@ export class FramedSocket {
     this.closedHere = true;
     this.socket.end();
     if (graceMs !== undefined) setTimeout(() => this.destroy('closed'), graceMs).unref();
+  }
+
+  /** Ends it as broken (`broke`): an error did, or a connection resuming its link showed it dead. */
+  drop(reason: string): void {
+    this.end(reason);
+    this.socket.destroy();
   }
 
   destroy(reason: string): void {

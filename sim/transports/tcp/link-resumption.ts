@@ -1,20 +1,26 @@
 /**
  * A link whose connection broke while both of its ranks' processes live is resumed, not
- * lost: a flipped byte that TLS refuses, a reset from a middlebox or a flaky network path
- * end one connection, not a rank. Each end numbers the BATCH and CONTROL frames it sends on a
- * link and holds them until the other acknowledges them (peer-link.ts). When a connection
- * breaks, the end that dialed it dials again and opens with RESUME and its count of frames
- * taken; the other answers with its own; each sends again what the other did not take.
- * The end that accepted it waits RESUME_WAIT_MS for that before it takes the peer for lost;
- * a dialer whose new connection fails takes it for lost at once. A connection this end
- * closed itself (a peer that broke the rules) is never resumed.
+ * lost: a flipped byte that TLS refuses, or a connection cut on the way, ends one
+ * connection, not a rank. Each end numbers the BATCH and CONTROL frames it sends on a link
+ * and holds them until the other acknowledges them (peer-link.ts). When a connection
+ * breaks, the end that dialed it dials again (a busy listener is tried again for
+ * REDIAL_MS) and opens with RESUME and its count of frames taken; the other answers with
+ * its own; each sends again what the other did not take. The end that accepted it waits
+ * RESUME_WAIT_MS for that before it takes the peer for lost; a dialer that cannot connect
+ * again (a refused connection: the process is gone) takes it for lost. Only the dialer
+ * knows to resume: a break that only the accepting end sees (the dialer sends nothing
+ * until the wait is over) is a loss. A connection this end closed itself (a peer that broke
+ * the rules) is never resumed.
  */
 import { FrameKind, type Frame } from './frames.js';
 import type { FramedSocket } from './framed-socket.js';
 import { HANDSHAKE_TIMEOUT_MS, HandshakeError } from './handshake.js';
+import { peerMayAnswer, retryUntil } from './retry.js';
 
-/** How long the accepting end of a broken connection waits for its dialer to resume it. */
-export const RESUME_WAIT_MS = 3000;
+/** How long the dialer of a broken connection keeps trying a busy listener. */
+const REDIAL_MS = 3000;
+/** How long the accepting end waits for it: longer, as the dialer may see the break later. */
+export const RESUME_WAIT_MS = 5000;
 /** How long a refused resumption's connection may stay half-open while its refusal goes out. */
 const REFUSAL_GRACE_MS = 1000;
 /** Acknowledged every this many frames taken, or this many bytes, whichever comes first. */
@@ -83,8 +89,8 @@ export interface ResumingNetwork {
   address(peer: number): readonly [string, number] | undefined;
   /** Dials `peer` at host:port and resumes its link (TcpNetwork.connect). */
   redial(host: string, port: number, peer: number): Promise<unknown>;
-  /** Takes an accepted connection as `peer`'s link again, which took `peerHas` frames of it. */
-  adopt(socket: FramedSocket, peer: number, peerHas: number): void;
+  /** Takes an accepted connection as `peer`'s link again, which took `peerHas` frames of it; false if refused. */
+  adopt(socket: FramedSocket, peer: number, peerHas: number): boolean;
   lost(peer: number, reason: string, tampered: boolean): void;
   log(line: string): void;
   refused(line: string): void;
@@ -93,28 +99,38 @@ export interface ResumingNetwork {
 export class LinkResumption {
   readonly received = new ReceivedFrames();
   private readonly waits = new ResumeWaits();
-  /** Peers a connection was closed on for breaking the rules: never resumed. */
-  private readonly refused = new Set<number>();
+  /** Peers not to take back: a connection was closed on them for breaking the rules, or they were lost here. */
+  private readonly shut = new Set<number>();
+  /** Per peer, how many new processes of its rank came: a loss found for an older one is not the new one's. */
+  private readonly lives: number[] = [];
 
   constructor(private readonly network: ResumingNetwork) {}
 
   /** This end closed a connection of `peer`'s for breaking the rules. */
   refusedPeer(peer: number): void {
-    this.refused.add(peer);
+    this.shut.add(peer);
   }
 
   /** A connection to `peer` ended: resumed if it broke and this end dialed it, awaited if the peer did, else the peer is lost. */
   broken(peer: number, socket: FramedSocket, reason: string, dialed: boolean): void {
     const { network } = this;
     if (network.closing()) return;
-    const lost = (): void => network.lost(peer, `its connection ${reason}`, socket.endedByTls);
-    if (!socket.broke || this.refused.has(peer)) return lost();
+    const life = this.lives[peer] ?? 0;
+    const lost = (): void => {
+      if ((this.lives[peer] ?? 0) !== life || network.closing()) return;
+      this.shut.add(peer);
+      network.lost(peer, `its connection ${reason}`, socket.endedByTls);
+    };
+    if (!socket.broke || this.shut.has(peer)) return lost();
     // Said at once: the link may come back, but what broke it is news.
     if (socket.endedByTls) network.log(`the connection with rank ${peer} (${socket.remote}) ${reason}: resuming the link`);
     if (!dialed) return this.waits.wait(peer, lost);
     const address = network.address(peer);
     if (!address) return lost();
-    network.redial(address[0], address[1], peer).then(() => network.log(`resumed the link to rank ${peer}`), lost);
+    retryUntil(Date.now() + REDIAL_MS, peerMayAnswer, () => network.redial(address[0], address[1], peer)).then(
+      () => network.log(`resumed the link to rank ${peer}`),
+      lost,
+    );
   }
 
   /** The dialer's side of RESUME: says how far it took the peer's frames; resolves with how far the peer took its own. */
@@ -128,29 +144,35 @@ export class LinkResumption {
     );
   }
 
-  /** The acceptor's side of RESUME: only a peer whose broken connection is awaited comes back. */
+  /**
+   * The acceptor's side of RESUME: a peer whose broken connection is awaited comes back, as
+   * does one whose connection broke before this end took a frame from it (it never knew to
+   * wait); one lost or shut out here does not.
+   */
   accepted(socket: FramedSocket, peer: number, first: Frame): void {
     const peerHas = countIn(first.body);
-    if (peerHas === undefined || !this.waits.resumed(peer)) {
+    const awaited = this.waits.resumed(peer) || (this.received.count(peer) === 0 && !this.shut.has(peer));
+    if (peerHas === undefined || !awaited) {
       this.network.refused(`refused a connection from ${socket.remote}: it resumes rank ${peer}'s link, which is not broken here`);
       socket.write(FrameKind.REFUSED, 'no broken link to resume');
       socket.finish(REFUSAL_GRACE_MS);
       return;
     }
     socket.write(FrameKind.RESUME, String(this.received.count(peer)));
-    this.network.adopt(socket, peer, peerHas);
-    this.network.log(`resumed the link from rank ${peer} (${socket.remote})`);
+    if (this.network.adopt(socket, peer, peerHas)) this.network.log(`resumed the link from rank ${peer} (${socket.remote})`);
   }
 
   /**
    * The peer's rank runs in a new process (it connected, or the coordinator said where it
-   * listens): its stream starts anew. The old one is not awaited: only the coordinator
-   * restarts a rank, and it has told every rank of the loss; told again now, late, the loss
-   * would be taken for the new process's.
+   * listens): its stream starts anew, and a loss found for the old one (a wait, a redial)
+   * is dropped. Only the coordinator restarts a rank, and it has told every rank of the
+   * loss; told again now, late, the loss would be taken for the new process's.
    */
   newProcess(peer: number): void {
+    this.lives[peer] = (this.lives[peer] ?? 0) + 1;
     this.waits.resumed(peer);
     this.received.restart(peer);
+    this.shut.delete(peer);
   }
 
   stop(): void {

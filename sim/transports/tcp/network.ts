@@ -1,14 +1,12 @@
 /**
  * One rank's end of the TCP mesh: a listener, a TLS connection per peer it talks to
  * (secure-socket.ts) whose rank is proved (handshake.ts, link-keys.ts), and protocol
- * messages batched per destination. Connections are made on first use; whichever
- * connection to a peer exists first carries everything this rank sends to it, so messages
- * to one rank stay in order. A rank is bound to the first accepted connection that carried
- * a frame (rank-binding.ts). Frames from a peer are checked (schema, size) before anything
- * is delivered; a connection that fails a check is closed, and its peer lost. One that
- * breaks while both processes live is resumed (link-resumption.ts). Ranks of one process
- * (a rank group) hand each other protocol messages in its event loop; only control frames
- * to the coordinator go by socket.
+ * messages batched per destination. Connections are made on first use; what this rank
+ * sends a peer goes on one of them at a time (peer-link.ts), so it stays in order. A rank
+ * is bound to the first accepted connection that carried a frame (rank-binding.ts). Frames
+ * are checked (schema, size) before anything is delivered; a connection that fails a check
+ * is closed, and its peer lost. One that breaks is resumed (link-resumption.ts). Ranks of
+ * one process (a rank group) hand each other protocol messages in its event loop.
  */
 import { SWARM_LAYOUT } from '../../../ranks/protocol.js';
 import type { Letter, Mailbox } from '../../comm/mailbox.js';
@@ -107,7 +105,7 @@ export class TcpNetwork implements Neighbour {
     }
   }
 
-  /** Sends a protocol message (batched until the end of this event-loop turn). */
+  /** Batched until the end of this event-loop turn. */
   post(dest: number, tag: number, payload: unknown): void {
     const near = this.near[dest] === undefined ? this.nearLink(dest) : this.near[dest];
     (near ?? this.linkTo(dest)).push(tag, payload);
@@ -148,7 +146,7 @@ export class TcpNetwork implements Neighbour {
       const peerHas = resume ? await this.resumption.dialled(framed, peer) : undefined;
       // Closed meanwhile (the coordinator went silent, the job ended): a late link would keep the process alive.
       if (this.closing) throw new Error('the network closed while connecting');
-      this.adopt(framed, peer, true, peerHas);
+      if (!this.adopt(framed, peer, true, peerHas)) throw new HandshakeError(`rank ${peer}'s link is out of step`);
       return { peer, localAddress: socket.localAddress ?? host };
     } catch (error) {
       framed.destroy(String(error));
@@ -233,7 +231,7 @@ export class TcpNetwork implements Neighbour {
         // starved machine closes this connection and dials again, and a connection that never
         // carried a frame is no link to lose.
         socket.listen((first) => {
-          if (!this.bindings.bind(socket, peer)) return;
+          if (!this.bindings.bind(socket, peer, first.kind === FrameKind.RESUME)) return;
           if (first.kind === FrameKind.RESUME) this.resumption.accepted(socket, peer, first);
           else this.adopt(socket, peer, false, undefined, first);
         });
@@ -249,21 +247,24 @@ export class TcpNetwork implements Neighbour {
   }
 
   /** `peerHas`: the connection resumes a link of the same process, whose peer took that many frames of it. */
-  private adopt(socket: FramedSocket, peer: number, dialed: boolean, peerHas?: number, first?: Frame): void {
+  private adopt(socket: FramedSocket, peer: number, dialed: boolean, peerHas?: number, first?: Frame): boolean {
+    // Before anything can close it: a connection refused here is a loss of the peer, said once.
+    socket.onClose((reason) => this.resumption.broken(peer, socket, reason, dialed));
     const link = (this.links[peer] ??= new PeerLink(this.flusher));
-    const taken = link.take(socket, peerHas);
-    if (taken === 'refused') return this.refuse(socket, peer, 'a resumption past the frames it was sent');
+    const taken = link.take(socket, dialed, peerHas);
+    if (taken === 'refused') {
+      this.refuse(socket, peer, 'a resumption out of step with the frames it was sent');
+      return false;
+    }
     if (taken === 'new process') {
       this.resumption.newProcess(peer);
       this.events.returned?.(peer);
     }
-    socket.onClose((reason) => this.resumption.broken(peer, socket, reason, dialed));
     const deliver = (tag: number, payload: unknown): void => void this.intake.deliver({ source: peer, tag, payload });
     const take = (frame: Frame): void => {
       if (frame.kind === FrameKind.ACK) {
-        const count = countIn(frame.body);
-        if (count === undefined || !this.links[peer]?.acknowledge(count))
-          this.refuse(socket, peer, 'an acknowledgement of frames never sent');
+        const acknowledged = this.links[peer]?.acknowledge(countIn(frame.body) ?? -1);
+        if (!acknowledged) this.refuse(socket, peer, 'an acknowledgement out of step with the frames it was sent');
         return;
       }
       if (frame.kind === FrameKind.CONTROL || frame.kind === FrameKind.BATCH)
@@ -287,6 +288,7 @@ export class TcpNetwork implements Neighbour {
     };
     if (first) take(first);
     socket.listen(take);
+    return true;
   }
 
   private refuse(socket: FramedSocket, peer: number, what: string): void {

@@ -9,10 +9,12 @@ const BATCH_VALUES = 16_384;
 
 /**
  * What this rank sends to one peer: protocol messages batched per event-loop turn, and
- * control frames in order behind them, over whichever connection to the peer came first.
- * Every frame is numbered by its place in this stream and held until the peer acknowledges
- * it (FrameKind.ACK): if the connection breaks while both processes live, a new one resumes
- * the stream from the first frame the peer did not take, so nothing is lost or taken twice.
+ * control frames in order behind them, over one connection at a time: the first to the
+ * peer, or the one that resumed it after it broke. Every frame is numbered by its place in
+ * this stream and held until the peer acknowledges it (FrameKind.ACK): a resumed connection
+ * carries the stream on from the first frame the peer did not take (link-resumption.ts), so
+ * nothing is lost or taken twice. The counts only grow: a peer that says otherwise is out
+ * of step, and refused.
  */
 export class PeerLink implements Flushable {
   socket: FramedSocket | undefined;
@@ -29,7 +31,8 @@ export class PeerLink implements Flushable {
     if (this.gone) return;
     if (this.batch.length === 0 && this.live) this.flusher.mark(this);
     encodeInto(this.batch, SWARM_LAYOUT, tag, payload);
-    if (this.batch.length >= BATCH_VALUES) this.flush();
+    // Held as a frame while no connection is up, too: one batch must stay under the frame limit.
+    if (this.batch.length >= BATCH_VALUES) this.flush(true);
   }
 
   control(message: object): void {
@@ -39,19 +42,21 @@ export class PeerLink implements Flushable {
   }
 
   /**
-   * A connection to the peer, which took `peerHas` frames of this stream if it resumes it:
-   * sent on from there, unless this link's connection still lives ('kept'). Without
-   * `peerHas`: this link's first connection, or one from the peer's new process after its
-   * old one's closed, whose stream starts anew (frames meant for the old one are dropped).
-   * 'refused' if the peer claims frames never sent.
+   * A connection to the peer. One that resumes this stream (the peer took `peerHas` frames
+   * of it) carries it on from there, unless this link's connection still lives ('kept').
+   * Otherwise it is this link's first connection, or, once that one closed, one this rank
+   * `dialed` (a dial that crossed the peer's and came late: the same process, whose stream
+   * waits for its resumption, so 'kept'), or one the peer dialed from a new process of its
+   * rank (a restarted tracker), whose stream starts anew: frames meant for the old one are
+   * dropped. 'refused' if the peer's count is out of step with this stream.
    */
-  take(socket: FramedSocket, peerHas?: number): 'first' | 'resumed' | 'kept' | 'new process' | 'refused' {
+  take(socket: FramedSocket, dialed: boolean, peerHas?: number): 'first' | 'resumed' | 'kept' | 'new process' | 'refused' {
     if (peerHas !== undefined) {
       if (!this.live) return this.attach(socket, peerHas) ? 'resumed' : 'refused';
       return this.acknowledge(peerHas) ? 'kept' : 'refused';
     }
     if (!this.socket) return (this.attach(socket), 'first');
-    if (!this.socket.closed) return 'kept';
+    if (!this.socket.closed || dialed) return 'kept';
     this.lose();
     this.gone = false;
     this.attach(socket);
@@ -75,11 +80,11 @@ export class PeerLink implements Flushable {
     return true;
   }
 
-  /** The peer took every frame up to the `count`-th; false if it claims more than were sent. */
+  /** The peer took every frame up to the `count`-th; false if it claims more than were sent, or fewer than it said before. */
   acknowledge(count: number): boolean {
-    if (count > this.acked + this.unacked.length) return false;
-    if (count > this.acked) this.unacked.splice(0, count - this.acked);
-    this.acked = Math.max(this.acked, count);
+    if (count > this.acked + this.unacked.length || count < this.acked) return false;
+    this.unacked.splice(0, count - this.acked);
+    this.acked = count;
     return true;
   }
 

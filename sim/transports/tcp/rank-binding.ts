@@ -11,10 +11,15 @@ export class RankBindings {
 
   constructor(private readonly refused: (line: string) => void) {}
 
-  /** Binds `peer` to `socket`, or refuses and closes `socket`. */
-  bind(socket: FramedSocket, peer: number): boolean {
+  /**
+   * Binds `peer` to `socket`, or refuses and closes `socket`. A connection that `resumes`
+   * the rank's link (it proved the rank's key) shows the bound one dead, though this end may
+   * not have seen it close yet: that one is dropped as broken instead.
+   */
+  bind(socket: FramedSocket, peer: number, resumes = false): boolean {
     const bound = this.bound[peer];
-    if (bound && !bound.closed) {
+    if (bound && !bound.closed && resumes) bound.drop('broke: the rank resumed its link on a new connection');
+    else if (bound && !bound.closed) {
       this.refused(`refused a connection from ${socket.remote}: it claims rank ${peer}, already connected from ${bound.remote}`);
       socket.destroy('a second connection claiming a bound rank');
       return false;
