@@ -122,7 +122,7 @@ export interface MetricsDocument {
     wallSeconds: number;
     /** The virtual transport's run seed. */
     seed?: string;
-    /** Seconds from the process's start to the first segment request (threads; over TCP, from rank 0's process start by the client's clock): the start-up a user waits through. */
+    /** Seconds from the process's start to the first segment request (threads; over TCP, from the coordinator's process start by the client's clock): the start-up a user waits through. */
     firstRequestSeconds?: number;
     segmentsTransferred: number;
     messages: number;

@@ -42,7 +42,7 @@ export const METRICS_SCHEMA = {
           firstRequestSeconds: {
             ...seconds,
             description:
-              "seconds from the process's start to the first segment request (threads; over TCP, rank 0's process and the client's clock)",
+              "seconds from the process's start to the first segment request (threads; over TCP, the coordinator's process and the client's clock)",
           },
         },
       ),

@@ -14,6 +14,9 @@ import type { RankFailure } from '../sim/run/failures.js';
 import { RefusalLog } from '../sim/transports/tcp/refusal-log.js';
 import { batchProblem, encodeInto } from '../sim/comm/wire-layout.js';
 import { Ajv } from 'ajv';
+import { FlushQueue } from '../sim/transports/batched-link.js';
+import { UNREAD_LIMIT } from '../sim/transports/tcp/framed-socket.js';
+import { PeerLink } from '../sim/transports/tcp/peer-link.js';
 import { CLIENT_MESSAGES, COORDINATOR_MESSAGES, parseClientControl, parseCoordinatorControl } from '../sim/transports/tcp/control.js';
 
 describe('frames', () => {
@@ -111,6 +114,55 @@ describe('control frames', () => {
     expect(parseCoordinatorControl(frame({ type: 'toString' }))).toBe('a control frame of unknown type "toString"');
     expect(parseClientControl(frame({ type: 'table' }))).toBe('a control frame of unknown type "table"');
     expect(parseClientControl(Buffer.from('{"type":'))).toBe('a control frame that is not JSON');
+  });
+});
+
+describe('what a link holds for its peer until acknowledged', () => {
+  /** A connection as a link writes to it: what it wrote, and why it was closed. */
+  const connection = () => {
+    const fake = { closed: false, written: [] as Buffer[], reason: '' };
+    const socket = {
+      get closed() {
+        return fake.closed;
+      },
+      writeEncoded: (frame: Buffer) => void fake.written.push(frame),
+      destroy: (reason: string) => {
+        fake.closed = true;
+        fake.reason = reason;
+      },
+    } as unknown as FramedSocket;
+    return { fake, socket };
+  };
+
+  it('sends again, on a connection that resumes it, exactly what the peer did not take, and refuses counts out of step', () => {
+    const link = new PeerLink(new FlushQueue());
+    const first = connection();
+    expect(link.take(first.socket, true)).toBe('first');
+    for (let i = 1; i <= 5; i++) link.control({ type: 'n', i });
+    expect(first.fake.written).toHaveLength(5);
+    expect(link.acknowledge(2)).toBe(true);
+    expect(link.acknowledge(1)).toBe(false);
+    expect(link.acknowledge(6)).toBe(false);
+    first.fake.closed = true;
+    link.control({ type: 'n', i: 6 });
+    const second = connection();
+    // The peer took 3: frames 4, 5 and the one held while no connection was up go again, in order.
+    expect(link.take(second.socket, true, 3)).toBe('resumed');
+    expect(second.fake.written.map((frame) => JSON.parse(frame.subarray(5).toString()).i)).toEqual([4, 5, 6]);
+    // Another connection resuming while this one lives: only its count is news, and it may not go back.
+    expect(link.take(connection().socket, true, 3)).toBe('kept');
+    expect(link.take(connection().socket, true, 2)).toBe('refused');
+    expect(link.take(connection().socket, false, 9)).toBe('refused');
+  });
+
+  it('closes for good the connection of a peer that reads but never acknowledges, past the unread limit', () => {
+    const link = new PeerLink(new FlushQueue());
+    const { fake, socket } = connection();
+    link.take(socket, true);
+    const piece = 'x'.repeat(2 ** 20);
+    for (let i = 0; i * 2 ** 20 <= UNREAD_LIMIT + 2 ** 20 && !fake.closed; i++) link.control({ type: 'output', text: piece });
+    expect(fake.reason).toMatch(/^was closed: it left 25[67] MiB unacknowledged \(it does not acknowledge what it is sent\)$/);
+    expect(fake.written.length).toBeLessThanOrEqual(256);
   });
 });
 

@@ -69,7 +69,7 @@ export const CLIENT_MESSAGES = messageTable({
   'tracker-done': RANK_REPORTS['tracker-done'],
   status: RANK_REPORTS.status,
   register: message('register', { size: Count, host: Text, port: Port, files: ParsedInput }),
-  /** The connection to another client dropped while the job was running. */
+  /** The link to another client dropped while the job was running, and could not be resumed. */
   lost: message('lost', { peer: Count, reason: Text }),
   /** `firstRequestMs`: when the client's first segment request went out, in wall-clock milliseconds; null before. */
   progress: message('progress', {

@@ -23,7 +23,10 @@ const REDIAL_MS = 3000;
 export const RESUME_WAIT_MS = 5000;
 /** How long a refused resumption's connection may stay half-open while its refusal goes out. */
 const REFUSAL_GRACE_MS = 1000;
-/** Acknowledged every this many frames taken, or this many bytes, whichever comes first. */
+/**
+ * Acknowledged every this many frames taken, or this many bytes, whichever comes first: the
+ * sender holds at most about that much per link (peer-link.ts), for one small frame back.
+ */
 const ACK_FRAMES = 64;
 const ACK_BYTES = 4 * 2 ** 20;
 

@@ -11,7 +11,7 @@ export interface Neighbour {
 export interface NetworkEvents {
   /** A control frame from an authenticated peer (not yet schema-checked: that is the caller's job). */
   control(from: number, body: Buffer): void;
-  /** A connection to a job member closed or was closed for a bad frame; `tampered`: TLS ended it (FramedSocket.endedByTls). */
+  /** A link to a job member is gone: its connection could not be resumed, or was closed for a bad frame; `tampered`: TLS ended it (FramedSocket.endedByTls). */
   lost(peer: number, reason: string, tampered?: boolean): void;
   /** A line for the log: a refused connection and why. */
   log(line: string): void;

@@ -263,7 +263,7 @@ export class TcpNetwork implements Neighbour {
     const deliver = (tag: number, payload: unknown): void => void this.intake.deliver({ source: peer, tag, payload });
     const take = (frame: Frame): void => {
       if (frame.kind === FrameKind.ACK) {
-        const acknowledged = this.links[peer]?.acknowledge(countIn(frame.body) ?? -1);
+        const acknowledged = this.links[peer]?.acknowledge(countIn(frame.body) ?? -1); // -1: out of step, always
         if (!acknowledged) this.refuse(socket, peer, 'an acknowledgement out of step with the frames it was sent');
         return;
       }

@@ -2,7 +2,7 @@ import { SWARM_LAYOUT } from '../../../ranks/protocol.js';
 import { encodeInto } from '../../comm/wire-layout.js';
 import type { FlushQueue, Flushable } from '../batched-link.js';
 import { encodeFrame, FrameKind } from './frames.js';
-import type { FramedSocket } from './framed-socket.js';
+import { UNREAD_LIMIT, type FramedSocket } from './framed-socket.js';
 
 /** A batch is written once it holds this many flat values, without waiting for the flush turn. */
 const BATCH_VALUES = 16_384;
@@ -21,6 +21,7 @@ export class PeerLink implements Flushable {
   private batch: unknown[] = [];
   /** Frames the peer has not acknowledged, oldest first: the first is frame `acked + 1`. */
   private unacked: Buffer[] = [];
+  private unackedBytes = 0;
   private acked = 0;
   /** The peer was lost: what is sent to it goes nowhere, until a new process of its rank connects. */
   private gone = false;
@@ -57,6 +58,7 @@ export class PeerLink implements Flushable {
     }
     if (!this.socket) return (this.attach(socket), 'first');
     if (!this.socket.closed || dialed) return 'kept';
+    // What was held for the old process is dropped with it; the new one is sent to from here on.
     this.lose();
     this.gone = false;
     this.attach(socket);
@@ -68,6 +70,7 @@ export class PeerLink implements Flushable {
     this.gone = true;
     this.acked = 0;
     this.unacked = [];
+    this.unackedBytes = 0;
     this.batch = [];
   }
 
@@ -83,7 +86,7 @@ export class PeerLink implements Flushable {
   /** The peer took every frame up to the `count`-th; false if it claims more than were sent, or fewer than it said before. */
   acknowledge(count: number): boolean {
     if (count > this.acked + this.unacked.length || count < this.acked) return false;
-    this.unacked.splice(0, count - this.acked);
+    for (const frame of this.unacked.splice(0, count - this.acked)) this.unackedBytes -= frame.length;
     this.acked = count;
     return true;
   }
@@ -101,6 +104,15 @@ export class PeerLink implements Flushable {
 
   private send(frame: Buffer): void {
     this.unacked.push(frame);
-    if (this.live) (this.socket as FramedSocket).writeEncoded(frame);
+    this.unackedBytes += frame.length;
+    if (!this.live) return;
+    const socket = this.socket as FramedSocket;
+    // An honest peer acknowledges every 4 MiB (link-resumption.ts): one that reads but never
+    // does would have this rank hold all it was ever sent. Its connection is closed, for good.
+    if (this.unackedBytes > UNREAD_LIMIT) {
+      socket.destroy(
+        `was closed: it left ${Math.round(this.unackedBytes / 2 ** 20)} MiB unacknowledged (it does not acknowledge what it is sent)`,
+      );
+    } else socket.writeEncoded(frame);
   }
 }

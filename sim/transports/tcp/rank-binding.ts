@@ -4,7 +4,8 @@ import type { FramedSocket } from './framed-socket.js';
  * Which accepted connection each peer's rank is bound to: the first that carried a frame.
  * While it lives, a second process claiming that rank (it holds the keys, or replays a
  * registration) is refused and logged, and its close is no loss of the rank. A connection
- * that resumes a broken link (link-resumption.ts) binds again once the old one is closed.
+ * that resumes the rank's link (link-resumption.ts) takes the binding over, closing the old
+ * one as broken if it still looks open here.
  */
 export class RankBindings {
   private readonly bound: (FramedSocket | undefined)[] = [];

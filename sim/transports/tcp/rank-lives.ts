@@ -1,15 +1,16 @@
 /**
- * Over TCP a rank's process can die, its connection can drop, and a tracker can be started
- * again. This tells the three apart and keeps every rank agreeing on who is gone: a process
- * that exited with an error of its own fails the run; one killed, or whose connection
- * dropped, is lost and the swarm goes on; a restarted tracker's new process comes back.
+ * Over TCP a rank's process can die, its link can drop for good (a broken connection that
+ * could not be resumed: link-resumption.ts), and a tracker can be started again. This tells
+ * the three apart and keeps every rank agreeing on who is gone: a process that exited with
+ * an error of its own fails the run; one killed, or whose link dropped, is lost and the
+ * swarm goes on; a restarted tracker's new process comes back.
  */
 import type { Roles } from '../../../ranks/roles.js';
 import { RankFailure, RunFailure } from '../../run/failures.js';
 import { ranksNamed } from '../rank-groups.js';
 import type { RunLedger } from '../../run/ledger.js';
 
-/** How long a dropped connection waits for the launcher to say how the process ended. */
+/** How long a dropped link waits for the launcher to say how the process ended. */
 const EXIT_REPORT_WAIT_MS = 2000;
 
 export interface RankLivesHost {
@@ -82,8 +83,8 @@ export class RankLives {
       return;
     }
     if (this.unconfirmed.has(rank) || this.host.ledger.isLost(rank)) return;
-    // The process may still run (a link between two hosts broke): it is stopped, so that
-    // every rank agrees it is gone.
+    // The process may still run (a link between two hosts broke beyond resuming): it is
+    // stopped, so that every rank agrees it is gone.
     const timer = setTimeout(() => {
       this.unconfirmed.delete(rank);
       this.host.killRank?.(rank);

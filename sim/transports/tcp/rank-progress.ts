@@ -1,4 +1,15 @@
 /**
+ * Progress over TCP, both ends of it: each client reports messages delivered and segments
+ * obtained, and when its first segment request went out (once: the start-up a user waits
+ * through, as the threads transport measures it); the coordinator keeps them for its
+ * watchdog, `segments=` faults and progress line.
+ */
+import { now } from '../../run/timeline.js';
+import type { ClientControl } from './control.js';
+
+type Progress = Extract<ClientControl, { type: 'progress' }>;
+
+/**
  * A client's progress as it reports it: sent on a timer only when it moved, and at once
  * when its first segment request goes out.
  */
@@ -30,17 +41,7 @@ export class ProgressReport {
   }
 }
 
-/**
- * What the ranks report of their progress, for the coordinator's watchdog, `segments=`
- * faults and progress line: messages delivered and segments obtained per rank, and when the
- * first segment request went out (each client says when its own did, once: the start-up a
- * user waits through, as the threads transport measures it).
- */
-import { now } from '../../run/timeline.js';
-import type { ClientControl } from './control.js';
-
-type Progress = Extract<ClientControl, { type: 'progress' }>;
-
+/** The coordinator's side: every rank's latest figures, and the earliest first request. */
 export class RankProgress {
   private readonly delivered: number[];
   private readonly obtained: number[];

@@ -13,6 +13,7 @@ import { constants as osConstants } from 'node:os';
 import { RunFailure } from '../../run/failures.js';
 import { lastMeaningfulLine } from '../../run/stderr-lines.js';
 import type { Job } from '../../job/inputs.js';
+import type { RunResult } from '../../run/result.js';
 import { LocalRanks, type RankExit } from './local-ranks.js';
 import { clientProcesses, rankProcesses, startedProcesses } from './process-groups.js';
 import { rankRanges, ranksNamed } from '../rank-groups.js';
@@ -36,6 +37,28 @@ function exitText(exit: RankExit): string {
 
 const rolesOf = (job: Job, options: TransportOptions): Roles => Roles.forJob(job.ranks, options.trackers ?? 1);
 
+/** The `sim rank` command line of the process hosting `hosted`. */
+function rankArgs(job: Job, roles: Roles, options: TransportOptions, port: number, hosted: readonly number[]): string[] {
+  return [
+    job.dir,
+    ...(hosted.length === 1 ? ['--rank', String(hosted[0])] : ['--hosted', rankRanges(hosted)]),
+    ...['--size', String(roles.size), '--coordinator', `${LOOPBACK}:${port}`, '--out', options.outDir],
+    ...(roles.trackers === 2 ? ['--trackers', '2'] : []),
+    ...(options.trackerState === undefined ? [] : ['--tracker-state', options.trackerState]),
+  ];
+}
+
+/**
+ * The process that failed after the job ended, if any. Not one ended on purpose (a lost
+ * rank's, a tracker stopped for coming back too late, one replaced), nor one killed while
+ * the job ran: its ranks were lost then (RankLives.exited, or a dropped link before it), a
+ * restarted tracker's old process among them when it was gone before it could be replaced.
+ */
+function failedAfterTheEnd(exits: readonly RankExit[], result: RunResult, killedEarly: ReadonlySet<RankExit>): RankExit | undefined {
+  const killed = new Set([...(result.faults?.lost ?? []), ...(result.trackers ?? []).filter((t) => t.stopped).map((t) => t.rank)]);
+  return exits.find((exit) => exit.code !== 0 && !exit.replaced && !killedEarly.has(exit) && !exit.ranks.some((rank) => killed.has(rank)));
+}
+
 async function runOverTcp(job: Job, options: TransportOptions): Promise<TransportRun> {
   const key = newJobKey();
   const ranks = new LocalRanks();
@@ -43,6 +66,8 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
   const size = roles.size;
   const apart = coordinatorApart(roles.trackers, options.trackerState);
   let ended = false;
+  /** Processes killed while the job ran (failedAfterTheEnd). */
+  const killedEarly = new Set<RankExit>();
   const trace = options.trace && new TraceCollector(options.trace, now());
   const coordinator = new TcpCoordinator({
     size,
@@ -71,17 +96,17 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
     onListening: (port) => {
       // With one tracker, rank 0 is this process; with two, or one that keeps its state on disk, every rank is in another.
       const processes = startedProcesses(roles, rankProcesses(roles, options), options.trackerState);
-      const args = (hosted: readonly number[]): string[] => [
-        job.dir,
-        ...(hosted.length === 1 ? ['--rank', String(hosted[0])] : ['--hosted', rankRanges(hosted)]),
-        ...['--size', String(size), '--coordinator', `${LOOPBACK}:${port}`, '--out', options.outDir],
-        ...(roles.trackers === 2 ? ['--trackers', '2'] : []),
-        ...(options.trackerState === undefined ? [] : ['--tracker-state', options.trackerState]),
-      ];
-      ranks.start(processes, args, { ...process.env, [JOB_KEY_ENV]: key }, (exit) => {
-        // A rank that ends before the job does (a crash before it could tell the coordinator) is lost.
-        if (!ended && (exit.code !== 0 || exit.signal)) coordinator.rankExited(exit.ranks, exit.signal !== null, exitText(exit));
-      });
+      ranks.start(
+        processes,
+        (hosted) => rankArgs(job, roles, options, port, hosted),
+        { ...process.env, [JOB_KEY_ENV]: key },
+        (exit) => {
+          // A rank that ends before the job does (a crash before it could tell the coordinator) is lost.
+          if (ended || (exit.code === 0 && !exit.signal)) return;
+          if (exit.signal) killedEarly.add(exit);
+          coordinator.rankExited(exit.ranks, exit.signal !== null, exitText(exit));
+        },
+      );
     },
   });
   const interrupted = (signal: NodeJS.Signals): void => {
@@ -98,10 +123,7 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
   try {
     const { result, firstRequestAt } = await coordinator.run();
     ended = true;
-    const exits = await ranks.reap(EXIT_GRACE_MS);
-    // Lost ranks, and trackers stopped for coming back too late, were killed on purpose.
-    const killed = new Set([...(result.faults?.lost ?? []), ...(result.trackers ?? []).filter((t) => t.stopped).map((t) => t.rank)]);
-    const bad = exits.find((exit) => exit.code !== 0 && !exit.replaced && !exit.ranks.some((rank) => killed.has(rank)));
+    const bad = failedAfterTheEnd(await ranks.reap(EXIT_GRACE_MS), result, killedEarly);
     if (bad) throw new RunFailure(`${ranksNamed(bad.ranks)} failed after the job ended: ${exitText(bad)}`, 1);
     failed = false;
     return { result, firstRequestAt };
