@@ -125,11 +125,11 @@ function runConfigurations(
     // The targets for TCP: within 1.5x of the threads transport's whole process; and its data
     // plane, the time after start-up (the first segment request to the process's end, report
     // and checks included), at least half the raw framed-TCP rate.
-    const dataPlane = summary.run.segmentsTransferred / (processSeconds - median(runs.map(firstRequest)));
+    const dataPlane = (): number => summary.run.segmentsTransferred / (processSeconds - median(runs.map(firstRequest)));
     const againstThreads =
       baseline === rawTcp
         ? `; ${(processSeconds / threadsSeconds).toFixed(2)}x the threads transport's time (target <= 1.5); ` +
-          `from the first request on ${fmt(dataPlane)}/s, ratio to raw framed TCP ${(dataPlane / baseline).toFixed(3)} (target >= 0.5)`
+          `from the first request on ${fmt(dataPlane())}/s, ratio to raw framed TCP ${(dataPlane() / baseline).toFixed(3)} (target >= 0.5)`
         : '';
     console.log(
       `  ${label.padEnd(26)} ${fmt(summary.run.segmentsTransferred)} transfers in ${processSeconds.toFixed(2)} s${runs.length > 1 ? ` (median of ${runs.length})` : ''} = ${fmt(rate)}/s; ` +

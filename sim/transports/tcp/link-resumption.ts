@@ -15,7 +15,6 @@
 import { FrameKind, type Frame } from './frames.js';
 import type { FramedSocket } from './framed-socket.js';
 import { HANDSHAKE_TIMEOUT_MS, HandshakeError } from './handshake.js';
-import { peerMayAnswer, retryUntil } from './retry.js';
 
 /** How long the dialer of a broken connection keeps trying a busy listener. */
 const REDIAL_MS = 3000;
@@ -89,9 +88,8 @@ class ResumeWaits {
 /** What resuming needs of its rank's network (network.ts). */
 export interface ResumingNetwork {
   closing(): boolean;
-  address(peer: number): readonly [string, number] | undefined;
-  /** Dials `peer` at host:port and resumes its link (TcpNetwork.connect). */
-  redial(host: string, port: number, peer: number): Promise<unknown>;
+  /** Dials `peer` where the table says it listens, trying a busy listener for `withinMs`, and resumes its link. */
+  redial(peer: number, withinMs: number): Promise<unknown>;
   /** Takes an accepted connection as `peer`'s link again, which took `peerHas` frames of it; false if refused. */
   adopt(socket: FramedSocket, peer: number, peerHas: number): boolean;
   lost(peer: number, reason: string, tampered: boolean): void;
@@ -128,12 +126,7 @@ export class LinkResumption {
     // Said at once: the link may come back, but what broke it is news.
     if (socket.endedByTls) network.log(`the connection with rank ${peer} (${socket.remote}) ${reason}: resuming the link`);
     if (!dialed) return this.waits.wait(peer, lost);
-    const address = network.address(peer);
-    if (!address) return lost();
-    retryUntil(Date.now() + REDIAL_MS, peerMayAnswer, () => network.redial(address[0], address[1], peer)).then(
-      () => network.log(`resumed the link to rank ${peer}`),
-      lost,
-    );
+    network.redial(peer, REDIAL_MS).then(() => network.log(`resumed the link to rank ${peer}`), lost);
   }
 
   /** The dialer's side of RESUME: says how far it took the peer's frames; resolves with how far the peer took its own. */

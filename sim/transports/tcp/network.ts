@@ -64,8 +64,7 @@ export class TcpNetwork implements Neighbour {
     this.security = linkSecurity(keys.jobKey, events.certificates);
     this.resumption = new LinkResumption({
       closing: () => this.closing,
-      address: (peer) => this.addresses[peer],
-      redial: (host, port, peer) => this.connect(host, port, peer, true),
+      redial: (peer, withinMs) => this.reach(peer, withinMs, true),
       adopt: (socket, peer, peerHas) => this.adopt(socket, peer, false, peerHas),
       lost: (peer, reason, tampered) => {
         this.links[peer]?.lose();
@@ -191,18 +190,16 @@ export class TcpNetwork implements Neighbour {
   }
 
   private dial(dest: number): void {
+    this.reach(dest, this.events.connectTimeoutMs ?? 30_000).catch((error: unknown) => this.events.lost(dest, (error as Error).message));
+  }
+
+  /** Connects to `dest` where the table says it listens, trying a busy listener for `withinMs`; rejects saying why not. */
+  private async reach(dest: number, withinMs: number, resume = false): Promise<void> {
     const address = this.addresses[dest];
-    if (!address) {
-      this.events.lost(dest, 'no address known for it');
-      return;
-    }
-    const deadline = Date.now() + (this.events.connectTimeoutMs ?? 30_000);
-    retryUntil(
-      deadline,
-      (error) => !this.closing && peerMayAnswer(error),
-      () => this.connect(address[0], address[1], dest),
-    ).catch((error: unknown) => {
-      this.events.lost(dest, `cannot connect to ${describeAddress(address[0], address[1])}: ${(error as Error).message}`);
+    if (!address) throw new Error('no address known for it');
+    const mayAnswer = (error: unknown): boolean => !this.closing && peerMayAnswer(error);
+    await retryUntil(Date.now() + withinMs, mayAnswer, () => this.connect(address[0], address[1], dest, resume)).catch((error: unknown) => {
+      throw new Error(`cannot connect to ${describeAddress(address[0], address[1])}: ${(error as Error).message}`);
     });
   }
 
