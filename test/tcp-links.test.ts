@@ -9,6 +9,8 @@ import { FramedSocket } from '../sim/transports/tcp/framed-socket.js';
 import { FrameKind } from '../sim/transports/tcp/frames.js';
 import { connectHandshake } from '../sim/transports/tcp/handshake.js';
 import { LinkKeys } from '../sim/transports/tcp/link-keys.js';
+import { listsOf, type SharedLists } from '../sim/transports/tcp/job-lists.js';
+import type { Job } from '../sim/job/inputs.js';
 import { TcpNetwork } from '../sim/transports/tcp/network.js';
 import { linkSecurity, openSecureSocket } from '../sim/transports/tcp/secure-socket.js';
 import type { SiteCertificates } from '../sim/transports/tcp/site-certificates.js';
@@ -31,7 +33,7 @@ afterEach(() => {
   for (const network of made.splice(0)) network.destroy();
 });
 
-async function node(rank: number, keys: LinkKeys, certificates?: SiteCertificates): Promise<Node> {
+async function node(rank: number, keys: LinkKeys, certificates?: SiteCertificates, lists?: SharedLists): Promise<Node> {
   const mailbox = new Mailbox();
   const logs: string[] = [];
   const lost: string[] = [];
@@ -41,6 +43,7 @@ async function node(rank: number, keys: LinkKeys, certificates?: SiteCertificate
     log: (line) => logs.push(line),
     connectTimeoutMs: 2000,
     certificates,
+    lists,
   });
   made.push(network);
   const port = await network.listen('127.0.0.1', 0);
@@ -115,6 +118,61 @@ describe('which rank a connection may claim', () => {
     nodes[1].network.post(0, Tag.SEGMENT_REQUEST, { file: 'file1', index: 1, hash: 'h' });
     nodes[1].network.flushAll();
     expect(await waitFor(() => nodes[0].mailbox.queued === 1, 3000)).toBe(true);
+  });
+});
+
+describe("the job's hash lists between ranks that both loaded the whole job", () => {
+  const hashes = (salt: string): string[] => Array.from({ length: 400 }, (_, i) => `${salt}${i}`.padEnd(32, '0'));
+  // Each process's own copy of the job, as each loads it from the inputs.
+  const jobOf = (): Job => ({
+    dir: 'd',
+    ranks: 3,
+    clients: [],
+    files: new Map([
+      ['file1', hashes('a')],
+      ['file2', hashes('b')],
+    ]),
+  });
+
+  it('go by number to a rank the coordinator says holds them, by value to any other, and a number nobody has is refused', async () => {
+    const coordinator = LinkKeys.issued(JOB_KEY, 0);
+    const lists = [listsOf(jobOf()), listsOf(jobOf()), listsOf(jobOf())];
+    const nodes = await Promise.all(
+      [0, 1, 2].map((rank) => node(rank, rank === 0 ? coordinator : LinkKeys.held(JOB_KEY, rank, 0), undefined, lists[rank])),
+    );
+    const addresses = nodes.map((n) => ['127.0.0.1', n.port] as const);
+    // Rank 2's process holds the same lists, but the coordinator does not list it (as if it had registered none).
+    for (const rank of [0, 1, 2])
+      nodes[rank].network.setTable(addresses, rank === 0 ? undefined : coordinator.rowFor(rank, SIZE), {
+        digest: lists[0].digest,
+        ranks: [0, 1],
+      });
+    const reply = (to: number, hashes: readonly string[]): void =>
+      nodes[0].network.post(to, Tag.SWARM_REPLY, { file: 'file2', seeds: [0], peers: [], rates: [0], arrivals: [], hashes });
+    reply(1, lists[0].table.lists[1]);
+    reply(2, lists[0].table.lists[1]);
+    nodes[0].network.flushAll();
+    expect(await waitFor(() => nodes[1].mailbox.queued === 1 && nodes[2].mailbox.queued === 1, 3000)).toBe(true);
+    const got = (rank: number): unknown => (nodes[rank].mailbox.take()?.payload as { hashes: unknown }).hashes;
+    // Rank 1 gets its own table's list: it came as a number. Rank 2 gets a copy of the values.
+    expect(got(1)).toBe(lists[1].table.lists[1]);
+    const copy = got(2);
+    expect(copy).toEqual(hashes('b'));
+    expect(copy).not.toBe(lists[2].table.lists[1]);
+    // A list this rank's process made for itself is not in the table: by value, even to rank 1.
+    reply(1, hashes('b'));
+    nodes[0].network.flushAll();
+    expect(await waitFor(() => nodes[1].mailbox.queued === 1, 3000)).toBe(true);
+    expect(got(1)).not.toBe(lists[1].table.lists[1]);
+    // A peer that numbers a list past the table is refused, and delivers nothing.
+    const forger = await claim(nodes[1].port, 2, Buffer.from(coordinator.rowFor(2, SIZE)[1], 'hex'));
+    expect(await forger.result).toBe(1);
+    forger.framed.write(FrameKind.BATCH, JSON.stringify([Tag.SWARM_REPLY, 'file2', [0], [], [0], [], 2]));
+    expect(await waitFor(() => forger.framed.closed, 3000)).toBe(true);
+    expect(nodes[1].logs.join('\n')).toContain(
+      "it sent a batch that fails the protocol's schema (tag 4: hashes must be a list this rank knows (2 numbered))",
+    );
+    expect(nodes[1].mailbox.queued).toBe(0);
   });
 });
 

@@ -178,7 +178,7 @@ describe('sim rank', () => {
     const input = parseClient(join(dir, 'in1.txt'), readFileSync(join(dir, 'in1.txt'), 'utf8'));
     const control = (message: object): void => framed.write(FrameKind.CONTROL, JSON.stringify(message));
     const tableCame = new Promise<void>((resolve) => framed.listen((frame) => frame.kind === FrameKind.CONTROL && resolve()));
-    control({ type: 'register', size: 3, host: '127.0.0.1', port: 9, files: input });
+    control({ type: 'register', size: 3, host: '127.0.0.1', port: 9, files: input, lists: null });
     await tableCame;
     const piece = 'f'.repeat(1 << 20);
     const name = `client1_${input.wanted[0]}`;

@@ -12,12 +12,23 @@ import { socketProblem } from '../sim/transports/tcp/tls-errors.js';
 import { OutputAssembly } from '../sim/transports/tcp/output-assembly.js';
 import type { RankFailure } from '../sim/run/failures.js';
 import { RefusalLog } from '../sim/transports/tcp/refusal-log.js';
-import { batchProblem, encodeInto } from '../sim/comm/wire-layout.js';
-import { Ajv } from 'ajv';
+import { batchProblem, encodeInto, InternedLists } from '../sim/comm/wire-layout.js';
+import type { Job } from '../sim/job/inputs.js';
+import { LinkLists, listsOf } from '../sim/transports/tcp/job-lists.js';
+import { Registrations } from '../sim/transports/tcp/registrations.js';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { FlushQueue } from '../sim/transports/batched-link.js';
 import { UNREAD_LIMIT } from '../sim/transports/tcp/framed-socket.js';
 import { PeerLink } from '../sim/transports/tcp/peer-link.js';
-import { CLIENT_MESSAGES, COORDINATOR_MESSAGES, parseClientControl, parseCoordinatorControl } from '../sim/transports/tcp/control.js';
+import {
+  CLIENT_MESSAGES,
+  COORDINATOR_MESSAGES,
+  parseClientControl,
+  parseCoordinatorControl,
+  PRECOMPILED_FILE,
+  precompiledName,
+} from '../sim/transports/tcp/control.js';
+import { createRequire } from 'node:module';
 
 describe('frames', () => {
   it('reassembles frames split anywhere and joined together', () => {
@@ -87,6 +98,69 @@ describe('batch schema check', () => {
     expect(batchProblem([Tag.PEER_UPDATE], SWARM_LAYOUT)).toBe('tag 5 cut short at the end of the batch');
     expect(batchProblem({ not: 'a list' }, SWARM_LAYOUT)).toBe('a batch is not a list');
   });
+
+  it('takes a list as a number only into a table that has it', () => {
+    const table = new InternedLists([['a'], ['b']]);
+    const reply = (hashes: unknown): unknown[] => [Tag.SWARM_REPLY, 'file1', [1], [], [0], [], hashes];
+    expect(batchProblem(reply(1), SWARM_LAYOUT, table)).toBeUndefined();
+    expect(batchProblem([Tag.INIT, [{ name: 'f', hashes: 0 }], 0], SWARM_LAYOUT, table)).toBeUndefined();
+    for (const bad of [2, -1, 0.5]) {
+      expect(batchProblem(reply(bad), SWARM_LAYOUT, table)).toBe('tag 4: hashes must be a list this rank knows (2 numbered)');
+    }
+    expect(batchProblem(reply(0), SWARM_LAYOUT)).toBe('tag 4: hashes must be a list this rank knows (0 numbered)');
+    expect(batchProblem([Tag.INIT, [{ name: 'f', hashes: 5 }], 0], SWARM_LAYOUT, table)).toBe(
+      'tag 1: files must be records whose hashes is a list this rank knows (2 numbered)',
+    );
+  });
+});
+
+describe('the job lists two ranks share (job-lists.ts)', () => {
+  const job = (hashes: string[][]): Job => ({
+    dir: 'd',
+    ranks: 3,
+    clients: [],
+    files: new Map(hashes.map((list, i) => [`file${i + 1}`, list])),
+  });
+
+  it('numbers lists only towards ranks the coordinator says hold the same table, and for a new process only once it is told', () => {
+    const mine = listsOf(job([['a'], ['b']]));
+    expect(listsOf(job([['a'], ['b']])).digest).toBe(mine.digest);
+    expect(listsOf(job([['a'], ['c']])).digest).not.toBe(mine.digest);
+    const lists = new LinkLists(mine);
+    lists.learn(mine.digest, [0, 2]);
+    expect(lists.towards(2)).toBe(mine.table);
+    expect(lists.towards(1)).toBeUndefined();
+    lists.set(2, false);
+    expect(lists.towards(2)).toBeUndefined();
+    lists.set(1, true);
+    expect(lists.towards(1)).toBe(mine.table);
+    // A coordinator with another table: this rank's numbers would mean nothing to anyone.
+    lists.learn(listsOf(job([['x']])).digest, [0, 1, 2]);
+    expect([0, 1, 2].map((rank) => lists.towards(rank))).toEqual([undefined, undefined, undefined]);
+    lists.set(1, true);
+    expect(lists.towards(1)).toBeUndefined();
+    const none = new LinkLists(undefined);
+    none.learn(mine.digest, [0, 1]);
+    expect(none.towards(0)).toBeUndefined();
+  });
+
+  it("lists the ranks registered with the coordinator's table, rank 0 with them when it is the coordinator", () => {
+    const input = { file: 'in1.txt', owned: [], wanted: [], ownedLines: [], wantedLines: [] };
+    for (const firstRank of [0, 1] as const) {
+      const registered = new Registrations({ size: 4, firstRank, name: 'rank 0', address: 'h:1', timeoutMs: 1000 });
+      const register = (lists: string | null) => ({ type: 'register' as const, size: 4, host: 'h', port: 2, files: input, lists });
+      const digest = 'a'.repeat(64);
+      registered.take(1, register(digest), false);
+      registered.take(2, register(null), false);
+      registered.take(3, register('b'.repeat(64)), false);
+      expect(registered.listsTable(digest)).toEqual({ digest, ranks: firstRank === 1 ? [0, 1] : [1] });
+      expect(registered.listsTable(null)).toEqual({ digest: null, ranks: [] });
+      // A restarted process says again what it holds.
+      expect(registered.take(2, register(digest), true)).toBe('again');
+      expect(registered.listsTable(digest).ranks).toContain(2);
+      registered.stop();
+    }
+  });
 });
 
 describe('control frames', () => {
@@ -100,6 +174,44 @@ describe('control frames', () => {
     }
     expect(Object.keys(CLIENT_MESSAGES)).toContain('register');
     expect(Object.keys(COORDINATOR_MESSAGES)).toContain('table');
+  });
+
+  // The build writes every validator as code (sim/build/control-validators.ts): rank processes use those, not ajv.
+  it('has built validators that judge every frame as ajv compiles its schema', () => {
+    const built = createRequire(import.meta.url)(`../dist/sim/transports/tcp/${PRECOMPILED_FILE}`) as Record<string, ValidateFunction>;
+    const ajv = new Ajv({ strict: true, strictTuples: false, allErrors: false });
+    const input = { file: 'in1.txt', owned: [{ name: 'f', hashes: ['a'] }], wanted: ['g'], ownedLines: [1], wantedLines: [2] };
+    const samples: Record<string, unknown[]> = {
+      register: [
+        { type: 'register', size: 4, host: 'h', port: 9, files: input, lists: null },
+        { type: 'register', size: 4, host: 'h', port: 9, files: input, lists: 'a'.repeat(64) },
+        { type: 'register', size: 4, host: 'h', port: 9, files: input, lists: 'A'.repeat(64) },
+        { type: 'register', size: 4, host: 'h', port: 0, files: input, lists: null },
+      ],
+      'rank-lost': [{ type: 'rank-lost', rank: 3, reason: 'gone' }, { type: 'rank-lost', rank: -1, reason: 'gone' }, { type: 'rank-lost' }],
+      'rank-back': [
+        { type: 'rank-back', rank: 0, host: 'h', port: 1, holdsLists: true },
+        { type: 'rank-back', rank: 0, host: 'h', port: 1 },
+      ],
+      progress: [
+        { type: 'progress', delivered: 1, obtained: 2, firstRequestMs: null },
+        { type: 'progress', delivered: 1, obtained: 2.5 },
+      ],
+    };
+    for (const [side, table] of [
+      ['client', CLIENT_MESSAGES],
+      ['coordinator', COORDINATOR_MESSAGES],
+    ] as const) {
+      for (const [type, schema] of Object.entries(table)) {
+        const generated = built[precompiledName(side, type)];
+        expect(generated, type).toBeTypeOf('function');
+        const compiled = ajv.compile(schema);
+        for (const sample of [...(samples[type] ?? []), { type }, { type, extra: 1 }]) {
+          expect(generated(sample), `${type}: ${JSON.stringify(sample)}`).toBe(compiled(sample));
+          expect(generated.errors?.[0]?.message).toBe(compiled.errors?.[0]?.message);
+        }
+      }
+    }
   });
 
   it('takes a well-formed frame and names what is wrong with any other', () => {

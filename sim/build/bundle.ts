@@ -10,6 +10,7 @@ import { build, type Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeControlValidators } from './control-validators.js';
 
 /** Thread entry points, relative to dist/, each bundled beside itself as `<name>.bundle.js`. */
 export const BUNDLED_ENTRIES = ['sim/transports/threads/worker.js', 'sim/job/output-thread.js'] as const;
@@ -64,6 +65,8 @@ async function dependencies(): Promise<string[]> {
   const manifest = JSON.parse(await readFile(join(dist, '..', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   return Object.keys(manifest.dependencies);
 }
+
+writeControlValidators(dist);
 
 const common = {
   absWorkingDir: dist,

@@ -142,7 +142,10 @@ export const MAX_WIRE_STRING = 256;
 
 const isWireString = (item: unknown): boolean => typeof item === 'string' && item.length <= MAX_WIRE_STRING;
 
-function fieldProblem(value: unknown, kind: FieldKind): string | undefined {
+/** `lists`: how many lists the receiver knows by number (InternedLists); a list field may then be one of those numbers. */
+function fieldProblem(value: unknown, kind: FieldKind, lists: number): string | undefined {
+  if ((kind === 'string[]' || kind === 'string[]?') && typeof value === 'number')
+    return Number.isInteger(value) && value >= 0 && value < lists ? undefined : `a list this rank knows (${lists} numbered)`;
   switch (kind) {
     case 'int':
       return Number.isSafeInteger(value) ? undefined : 'an integer';
@@ -161,7 +164,7 @@ function fieldProblem(value: unknown, kind: FieldKind): string | undefined {
       for (const record of value) {
         if (typeof record !== 'object' || record === null || Array.isArray(record)) return 'a list of records';
         for (const [name, inner] of kind.records) {
-          const problem = fieldProblem((record as Record<string, unknown>)[name], inner);
+          const problem = fieldProblem((record as Record<string, unknown>)[name], inner, lists);
           if (problem) return `records whose ${name} is ${problem}`;
         }
       }
@@ -172,9 +175,11 @@ function fieldProblem(value: unknown, kind: FieldKind): string | undefined {
 
 /**
  * Checks a flat batch that came from outside the process against the layout: known tags,
- * whole messages, every field of its kind. Returns the first problem, or undefined.
+ * whole messages, every field of its kind (a list as one of the `interned` lists' numbers,
+ * too). Returns the first problem, or undefined.
  */
-export function batchProblem(batch: unknown, layout: AnyWireLayout): string | undefined {
+export function batchProblem(batch: unknown, layout: AnyWireLayout, interned?: InternedLists): string | undefined {
+  const lists = interned?.lists.length ?? 0;
   if (!Array.isArray(batch)) return 'a batch is not a list';
   let at = 0;
   while (at < batch.length) {
@@ -184,7 +189,7 @@ export function batchProblem(batch: unknown, layout: AnyWireLayout): string | un
     if (fields === null) continue;
     if (at + fields.length > batch.length) return `tag ${String(tag)} cut short at the end of the batch`;
     for (const [name, kind] of fields) {
-      const problem = fieldProblem(batch[at++], kind);
+      const problem = fieldProblem(batch[at++], kind, lists);
       if (problem) return `tag ${String(tag)}: ${name} must be ${problem}`;
     }
   }

@@ -19,6 +19,7 @@ import type { StrategyChoice } from '../strategies/choice.js';
 import { checkChoice } from '../strategies/load.js';
 import { runTcpClient } from '../transports/tcp/client.js';
 import { runRankGroup } from '../transports/tcp/rank-group.js';
+import { listsOf, wholeJob } from '../transports/tcp/job-lists.js';
 import { InputError } from '../run/failures.js';
 import { TcpCoordinator } from '../transports/tcp/coordinator.js';
 import { coordinatorApart, type CoordinatorOptions } from '../transports/tcp/coordinator-options.js';
@@ -90,7 +91,12 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
     connectTimeoutMs: options.connectTimeoutMs,
   };
   const hosted = options.hosted ?? world.group?.ranks;
-  if (hosted && hosted[0] !== 0) return { rank: world.rank, exitCode: await runRankGroup({ ...client, ranks: hosted, log: logAs }) };
+  // Several ranks in one process share the job's lists, sent by number between processes that hold them (job-lists.ts).
+  const job =
+    hosted && hosted.length > 1 ? wholeJob(options.inputDir, new Roles(world.size, options.trackers ?? 1).clients + 1) : undefined;
+  const lists = job && listsOf(job);
+  if (hosted && hosted[0] !== 0)
+    return { rank: world.rank, exitCode: await runRankGroup({ ...client, ranks: hosted, log: logAs, job, lists }) };
   if (!hosted && (world.rank !== 0 || apart))
     return { rank: world.rank, exitCode: await runTcpClient({ ...client, rank: world.rank, log }) };
   // Rank 0 coordinates; under --ranks its process hosts the first clients beside it, handed messages without a socket.
@@ -99,9 +105,11 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
   // One listener per client beside rank 0: no leak, however many.
   setMaxListeners(0, stop.signal);
   const beside =
-    hosted && hosted.length > 1 ? runRankGroup({ ...client, ranks: hosted.slice(1), log: logAs, neighbours, signal: stop.signal }) : 0;
+    hosted && hosted.length > 1
+      ? runRankGroup({ ...client, ranks: hosted.slice(1), log: logAs, neighbours, signal: stop.signal, job, lists })
+      : 0;
   try {
-    return await coordinate(options, world, { key, certificates, log, neighbours });
+    return await coordinate(options, world, { key, certificates, log, neighbours, lists });
   } catch (error) {
     stop.abort();
     throw error;
@@ -114,7 +122,7 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
 async function coordinate(
   options: RankCommandOptions,
   world: World,
-  own: Pick<CoordinatorOptions, 'key' | 'certificates' | 'log' | 'neighbours'>,
+  own: Pick<CoordinatorOptions, 'key' | 'certificates' | 'log' | 'neighbours' | 'lists'>,
 ): Promise<RankOutcome> {
   const startedAt = new Date();
   const started = performance.now();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseClient, readInput, type ParsedClient } from '../../job/inputs.js';
 import { RunFailure } from '../../run/failures.js';
 import type { TcpNetwork } from './network.js';
+import type { SharedLists } from './job-lists.js';
 import type { Neighbour, NetworkEvents } from './network-events.js';
 import { coordinatorMayAnswer, retryUntil } from './retry.js';
 
@@ -26,6 +27,9 @@ export interface ClientOptions {
   log: (line: string) => void;
   /** The ranks of this process (rank-group.ts), by rank: this one joins them, and hands them messages in this event loop. */
   neighbours?: Map<number, Neighbour>;
+  /** The job's hash lists and this rank's input, from the whole job this process loaded (job-lists.ts); else it reads its own. */
+  lists?: SharedLists;
+  input?: ParsedClient;
   /** Ends this rank at once, quietly, exit code 1: the coordinator beside it in this process failed, and said why. */
   signal?: AbortSignal;
 }

@@ -94,6 +94,7 @@ class RankProcess {
       connectTimeoutMs: options.connectTimeoutMs,
       certificates: options.certificates,
       neighbours: options.neighbours,
+      lists: options.lists,
     });
     options.signal?.addEventListener('abort', () => {
       this.finished = true;
@@ -107,7 +108,7 @@ class RankProcess {
     let inputProblem: InputError | undefined;
     let files: ParsedClient | undefined = this.isTracker ? NO_FILES : undefined;
     try {
-      files ??= readOwnInput(options.inputDir, options.rank);
+      files ??= options.input ?? readOwnInput(options.inputDir, options.rank);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       inputProblem = error;
@@ -125,7 +126,8 @@ class RankProcess {
       const listening = await network.listen(listenAt, 0);
       // A frame carries copies: the parsed hashes are read-only to everyone else.
       const owned = files.owned.map(({ name, hashes }) => ({ name, hashes: [...hashes] }));
-      this.report({ type: 'register', size: options.size, host: listenAt, port: listening, files: { ...files, owned } });
+      const lists = options.lists?.digest ?? null;
+      this.report({ type: 'register', size: options.size, host: listenAt, port: listening, files: { ...files, owned }, lists });
       const tableWait = new AbortController();
       const ready = await Promise.race([
         this.tableArrived,
@@ -142,7 +144,7 @@ class RankProcess {
         this.network.destroy();
         this.ended(1);
       });
-      network.setTable(ready.addresses, ready.peerKeys);
+      network.setTable(ready.addresses, ready.peerKeys, ready.lists);
       for (const lost of ready.lost) this.comm.rankLost(lost, 'lost before this rank started');
       return await this.runRank(ready, files);
     } catch (error) {
@@ -261,7 +263,7 @@ class RankProcess {
         this.comm.rankLost(message.rank, message.reason);
         break;
       case 'rank-back':
-        this.network.moved(message.rank, message.host, message.port);
+        this.network.moved(message.rank, message.host, message.port, message.holdsLists);
         this.comm.rankBack(message.rank);
         break;
       case 'abort':

@@ -7,7 +7,8 @@
  * its type is derived from; every frame that arrives is checked against it (ajv) before it
  * is used.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { Ajv, ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Pipeline } from '../../../ranks/download.js';
 import type { ParsedClient } from '../../job/inputs.js';
@@ -27,6 +28,8 @@ import { RANK_FAULTS, type RankFault } from '../../rank-host/test-faults.js';
 const Port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
 const Strings = { type: 'array', items: Text } as const;
 const Counts = { type: 'array', items: Count } as const;
+/** A table of the job's hash lists, by its digest (job-lists.ts); null: this process has none. */
+const ListsDigest = { anyOf: [{ type: 'null' }, { type: 'string', pattern: '^[0-9a-f]{64}$' }] } as const;
 /** A strategy choice (strategies/choice.ts): a built-in's name, or a label and a module each rank process imports. */
 const Strategy = {
   type: 'object',
@@ -68,7 +71,8 @@ export const CLIENT_MESSAGES = messageTable({
   failed: RANK_REPORTS.failed,
   'tracker-done': RANK_REPORTS['tracker-done'],
   status: RANK_REPORTS.status,
-  register: message('register', { size: Count, host: Text, port: Port, files: ParsedInput }),
+  /** `lists`: the job's lists this process holds, to be sent lists by number. */
+  register: message('register', { size: Count, host: Text, port: Port, files: ParsedInput, lists: ListsDigest }),
   /** The link to another client dropped while the job was running, and could not be resumed. */
   lost: message('lost', { peer: Count, reason: Text }),
   /** `firstRequestMs`: when the client's first segment request went out, in wall-clock milliseconds; null before. */
@@ -113,6 +117,8 @@ export const COORDINATOR_MESSAGES = messageTable({
     trackers: { enum: [1, 2] },
     /** How often to report progress: often while a fault waits for a segment count. */
     progressMs: { type: 'integer', minimum: 1, maximum: 60000 },
+    /** The coordinator's table of the job's lists, and the ranks that registered the same: lists go to them by number. */
+    lists: closed({ digest: ListsDigest, ranks: Counts }),
     /** Ranks lost so far (a tracker restarted mid-run starts knowing them). */
     lost: Counts,
     /** This rank is a tracker started again after it was lost: it catches up from the serving one. */
@@ -129,8 +135,8 @@ export const COORDINATOR_MESSAGES = messageTable({
   describe: message('describe', {}),
   /** A rank is gone: every rank hears it, also those with no connection to it. */
   'rank-lost': message('rank-lost', { rank: Count, reason: Text }),
-  /** A lost tracker was started again and listens here now. */
-  'rank-back': message('rank-back', { rank: Count, host: Text, port: Port }),
+  /** A lost tracker was started again and listens here now; its new process holds the coordinator's lists, or not. */
+  'rank-back': message('rank-back', { rank: Count, host: Text, port: Port, holdsLists: { type: 'boolean' } }),
   /** Every rank is done: close and exit 0. */
   finish: message('finish', {}),
   /** The job is over without a result: print the message and exit non-zero. */
@@ -141,30 +147,65 @@ export type CoordinatorControl = MessageOf<typeof COORDINATOR_MESSAGES>;
 const pipelineMatches: Same<Extract<CoordinatorControl, { type: 'table' }>['pipeline'], Pipeline> = true;
 void pipelineMatches;
 
+/** The file the build writes every validator into, beside this module (sim/build/control-validators.ts). */
+export const PRECOMPILED_FILE = 'control-validators.cjs';
+
+/** A validator's export name in that file. */
+export function precompiledName(side: 'client' | 'coordinator', type: string): string {
+  return `${side}_${type.replaceAll('-', '_')}`;
+}
+
+const load = createRequire(import.meta.url);
+
+/** The build's validators; null where there are none (tests run from the sources). */
+let precompiled: Record<string, ValidateFunction> | null | undefined;
+function built(): Record<string, ValidateFunction> | null {
+  if (precompiled === undefined) {
+    try {
+      precompiled = load(`./${PRECOMPILED_FILE}`) as Record<string, ValidateFunction>;
+    } catch {
+      precompiled = null;
+    }
+  }
+  return precompiled;
+}
+
 /**
- * Each message type's validator, compiled the first time a frame of that type arrives: a
- * process hears a few of the types, and compiling them all (with ajv's meta-schema, to
- * check the schemas themselves) cost ~70 ms of every rank process's start. The schemas are
- * ours and constant, so checking them is a test's job (tcp-wire.test.ts), not each start's.
+ * Each message type's validator: the one the build wrote as code, or, from the sources,
+ * compiled the first time a frame of that type arrives (without ajv's meta-schema check:
+ * the schemas are ours and constant, so checking them is a test's job, tcp-wire.test.ts).
+ * Loading ajv and compiling the schemas a process hears cost ~55 ms of each one's start.
  */
 class Validators<T extends { type: string }> {
   private static ajv: Ajv | undefined;
   private readonly compiled = new Map<string, ValidateFunction<T>>();
 
-  constructor(private readonly schemas: Record<string, JSONSchema>) {}
+  constructor(
+    private readonly side: 'client' | 'coordinator',
+    private readonly schemas: Record<string, JSONSchema>,
+  ) {}
 
   get(type: string): ValidateFunction<T> | undefined {
     const known = this.compiled.get(type);
     if (known || !Object.hasOwn(this.schemas, type)) return known;
-    Validators.ajv ??= new Ajv({ strict: true, strictTuples: false, allErrors: false, validateSchema: false });
-    const validate = Validators.ajv.compile<T>(this.schemas[type]);
+    const validate = (built()?.[precompiledName(this.side, type)] as ValidateFunction<T> | undefined) ?? this.compile(type);
     this.compiled.set(type, validate);
     return validate;
   }
+
+  private compile(type: string): ValidateFunction<T> {
+    Validators.ajv ??= new (load('ajv') as typeof import('ajv')).Ajv({
+      strict: true,
+      strictTuples: false,
+      allErrors: false,
+      validateSchema: false,
+    });
+    return Validators.ajv.compile<T>(this.schemas[type]);
+  }
 }
 
-const clientValidators = new Validators<ClientControl>(CLIENT_MESSAGES);
-const coordinatorValidators = new Validators<CoordinatorControl>(COORDINATOR_MESSAGES);
+const clientValidators = new Validators<ClientControl>('client', CLIENT_MESSAGES);
+const coordinatorValidators = new Validators<CoordinatorControl>('coordinator', COORDINATOR_MESSAGES);
 
 function parse<T extends { type: string }>(body: Buffer, validators: Validators<T>): T | string {
   let data: unknown;

@@ -9,6 +9,7 @@ import type { LiveRun } from '../transport.js';
 import type { TraceFlush } from '../../trace/recorder.js';
 import type { SiteCertificates } from './site-certificates.js';
 import type { Neighbour } from './network-events.js';
+import type { SharedLists } from './job-lists.js';
 
 export interface CoordinatorOptions {
   size: number;
@@ -59,6 +60,8 @@ export interface CoordinatorOptions {
   onStart?: (run: LiveRun) => void;
   /** Under a launcher with `--ranks`: the networks of the clients this process hosts beside rank 0 (rank-group.ts). */
   neighbours?: Map<number, Neighbour>;
+  /** The job's hash lists, when this process loaded the whole job: ranks that hold the same get them by number (job-lists.ts). */
+  lists?: SharedLists;
   /** A traced run (`--trace`): where the messages delivered to each rank go, rank 0's here and the others' sent in. */
   traced?: TraceFlush;
 }

@@ -29,7 +29,7 @@ import { coordinatorName } from './client-setup.js';
 import { LinkKeys } from './link-keys.js';
 import { TcpNetwork } from './network.js';
 import { droppedConnection } from './network-events.js';
-import { Registrations } from './registrations.js';
+import { Registrations, type ListsTable } from './registrations.js';
 import { RankLives } from './rank-lives.js';
 import { RankProgress } from './rank-progress.js';
 import { OutputAssembly } from './output-assembly.js';
@@ -51,6 +51,7 @@ export class TcpCoordinator {
   private readonly outputs: OutputAssembly;
   private readonly roles: Roles;
   private readonly lives: RankLives;
+  private readonly listsTable = (): ListsTable => this.registered.listsTable(this.options.lists?.digest ?? null);
   private started = false;
   /** Every rank's listener, as handed out; a restarted tracker's is replaced when it registers. */
   private addresses: [string, number][] = [];
@@ -107,6 +108,7 @@ export class TcpCoordinator {
       connectTimeoutMs: options.registrationTimeoutMs,
       certificates: options.certificates,
       neighbours: options.neighbours,
+      lists: options.lists,
     });
   }
 
@@ -128,10 +130,11 @@ export class TcpCoordinator {
 
   private tellBack(rank: number, host: string, port: number): void {
     this.addresses[rank] = [host, port];
-    this.network.moved(rank, host, port);
+    const holdsLists = this.listsTable().ranks.includes(rank);
+    this.network.moved(rank, host, port, holdsLists);
     for (const other of this.registered.ranks()) {
       if (other !== rank && !this.ledger.isLost(other)) {
-        this.network.control(other, { type: 'rank-back', rank, host, port } satisfies CoordinatorControl);
+        this.network.control(other, { type: 'rank-back', rank, host, port, holdsLists } satisfies CoordinatorControl);
       }
     }
     this.network.control(rank, this.table(rank, true));
@@ -218,14 +221,15 @@ export class TcpCoordinator {
   }
   private sendTables(port: number): void {
     this.addresses = this.registered.addressTable([this.options.host, port], this.harness);
-    this.network.setTable(this.addresses);
+    this.network.setTable(this.addresses, undefined, this.listsTable());
     for (const rank of this.registered.ranks()) this.network.control(rank, this.table(rank, false));
   }
 
   private table(rank: number, restarted: boolean): CoordinatorControl {
     const { addresses, ledger, roles } = this;
     const peerKeys = this.network.keys.rowFor(rank, addresses.length);
-    return jobTable({ ...this.options, addresses, peerKeys, lost: ledger.lostRanks, trackers: roles.trackers }, rank, restarted);
+    const settings = { ...this.options, addresses, peerKeys, lost: ledger.lostRanks, trackers: roles.trackers, lists: this.listsTable() };
+    return jobTable(settings, rank, restarted);
   }
 
   private startWatchdogs(): () => void {

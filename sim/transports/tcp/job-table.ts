@@ -16,6 +16,8 @@ export interface TableSettings extends Pick<
   peerKeys: string[];
   lost: number[];
   trackers: 1 | 2;
+  /** The coordinator's table of lists and the ranks that hold it (job-lists.ts). */
+  lists: { digest: string | null; ranks: number[] };
 }
 
 /** What a rank is told when the job starts, or when it comes back restarted: where everyone is, and how to run. */
@@ -33,6 +35,7 @@ export function jobTable(settings: TableSettings, rank: number, restarted: boole
     fault: settings.faults?.get(rank) ?? null,
     trackers: settings.trackers,
     progressMs: countedFaults ? FAULT_PROGRESS_MS : PROGRESS_MS,
+    lists: settings.lists,
     lost: settings.lost,
     restarted,
     trace: settings.traced !== undefined,

@@ -1,5 +1,6 @@
 /** What a rank's end of the TCP mesh (network.ts) is told to do and tells its owner. */
 import type { SiteCertificates } from './site-certificates.js';
+import type { SharedLists } from './job-lists.js';
 import type { Letter } from '../../comm/mailbox.js';
 
 /** A rank of this process, as the others of its group hand it messages. */
@@ -23,6 +24,8 @@ export interface NetworkEvents {
   certificates?: SiteCertificates;
   /** The networks of the ranks hosted in this process (a rank group), this one's included: messages to them never touch a socket. */
   neighbours?: Map<number, Neighbour>;
+  /** The job's hash lists, when this process loaded the whole job: sent by number to peers that hold them too. */
+  lists?: SharedLists;
 }
 
 /**

@@ -8,14 +8,13 @@
  * is closed, and its peer lost. One that breaks is resumed (link-resumption.ts). Ranks of
  * one process (a rank group) hand each other protocol messages in its event loop.
  */
-import { SWARM_LAYOUT } from '../../../ranks/protocol.js';
 import type { Letter, Mailbox } from '../../comm/mailbox.js';
-import { decodeBatch } from '../../comm/wire-layout.js';
 import { FlushQueue, LocalLink } from '../batched-link.js';
-import { checkedBatch } from './batch-check.js';
+import { takeBatch } from './batch-check.js';
 import { FrameKind, type Frame } from './frames.js';
 import { describeAddress, FramedSocket } from './framed-socket.js';
 import { acceptHandshake, connectHandshake, HANDSHAKE_TIMEOUT_MS, HandshakeError } from './handshake.js';
+import { LinkLists } from './job-lists.js';
 import type { LinkKeys } from './link-keys.js';
 import { countIn, LinkResumption } from './link-resumption.js';
 import type { Neighbour, NetworkEvents } from './network-events.js';
@@ -25,8 +24,6 @@ import { RefusalLog } from './refusal-log.js';
 import { peerMayAnswer, retryUntil } from './retry.js';
 import { linkSecurity, listenAt, openSecureSocket, secureServer, type LinkSecurity, type SecureServer } from './secure-socket.js';
 
-/** Messages waiting unread in a rank's mailbox past which the peer that sent more is refused. */
-const MAX_UNREAD_LETTERS = 1_000_000;
 /** How long a refused connection may stay half-open while its refusal goes out. */
 const REFUSAL_GRACE_MS = 1000;
 
@@ -47,6 +44,7 @@ export class TcpNetwork implements Neighbour {
   private closing = false;
   private readonly refusals: RefusalLog;
   private readonly resumption: LinkResumption;
+  private readonly lists: LinkLists;
   /** Messages delivered from every peer, for the watchdog and progress. */
   delivered = 0;
 
@@ -59,6 +57,7 @@ export class TcpNetwork implements Neighbour {
     private readonly events: NetworkEvents,
   ) {
     this.links = new Array<PeerLink | undefined>(size);
+    this.lists = new LinkLists(events.lists);
     this.refusals = new RefusalLog((line) => events.log(line));
     this.bindings = new RankBindings((line) => this.refusals.refused(line));
     this.security = linkSecurity(keys.jobKey, events.certificates);
@@ -88,20 +87,30 @@ export class TcpNetwork implements Neighbour {
     return listenAt(listener.server, host, port);
   }
 
-  /** Every rank's listener, by rank: where to connect on first use; and, at a rank, its row of pair keys. */
-  setTable(addresses: readonly (readonly [string, number])[], keys?: readonly string[]): void {
+  /**
+   * Every rank's listener, by rank: where to connect on first use; at a rank, its row of
+   * pair keys; and the ranks that hold the job's lists of digest `lists.digest` (job-lists.ts).
+   */
+  setTable(
+    addresses: readonly (readonly [string, number])[],
+    keys?: readonly string[],
+    lists: { digest: string | null; ranks: readonly number[] } = { digest: null, ranks: [] },
+  ): void {
     this.addresses = [...addresses];
     if (keys) this.keys.learn(keys);
+    this.lists.learn(lists.digest, lists.ranks);
+    this.links.forEach((link, peer) => link && (link.interned = this.lists.towards(peer)));
   }
 
-  /** A rank started again listens at host:port: what is sent to it from now on goes there. */
-  moved(rank: number, host: string, port: number): void {
+  /** A rank started again listens at host:port (its new process `holdsLists` or not): what is sent to it from now on goes there. */
+  moved(rank: number, host: string, port: number, holdsLists = false): void {
     this.addresses[rank] = [host, port];
+    this.lists.set(rank, holdsLists);
     // A link on the old process's connection is dropped; one the new process opened stays.
     if (this.links[rank]?.socket?.closed) {
       this.links[rank] = undefined;
       this.resumption.newProcess(rank);
-    }
+    } else if (this.links[rank]) (this.links[rank] as PeerLink).interned = this.lists.towards(rank);
   }
 
   /** Batched until the end of this event-loop turn. */
@@ -183,7 +192,7 @@ export class TcpNetwork implements Neighbour {
   private linkTo(dest: number): PeerLink {
     let link = this.links[dest];
     if (!link) {
-      this.links[dest] = link = new PeerLink(this.flusher);
+      this.links[dest] = link = new PeerLink(this.flusher, this.lists.towards(dest));
       this.dial(dest);
     }
     return link;
@@ -247,17 +256,18 @@ export class TcpNetwork implements Neighbour {
   private adopt(socket: FramedSocket, peer: number, dialed: boolean, peerHas?: number, first?: Frame): boolean {
     // Before anything can close it: a connection refused here is a loss of the peer, said once.
     socket.onClose((reason) => this.resumption.broken(peer, socket, reason, dialed));
-    const link = (this.links[peer] ??= new PeerLink(this.flusher));
+    const link = (this.links[peer] ??= new PeerLink(this.flusher, this.lists.towards(peer)));
     const taken = link.take(socket, dialed, peerHas);
     if (taken === 'refused') {
       this.refuse(socket, peer, 'a resumption out of step with the frames it was sent');
       return false;
     }
     if (taken === 'new process') {
+      // Its table is not known until the coordinator's word of it (moved): lists go by value until then.
+      link.interned = undefined;
       this.resumption.newProcess(peer);
       this.events.returned?.(peer);
     }
-    const deliver = (tag: number, payload: unknown): void => void this.intake.deliver({ source: peer, tag, payload });
     const take = (frame: Frame): void => {
       if (frame.kind === FrameKind.ACK) {
         const acknowledged = this.links[peer]?.acknowledge(countIn(frame.body) ?? -1); // -1: out of step, always
@@ -266,22 +276,11 @@ export class TcpNetwork implements Neighbour {
       }
       if (frame.kind === FrameKind.CONTROL || frame.kind === FrameKind.BATCH)
         this.resumption.received.taken(peer, socket, frame.body.length);
-      if (frame.kind === FrameKind.CONTROL) {
-        this.events.control(peer, frame.body);
-        return;
-      }
-      if (frame.kind !== FrameKind.BATCH) {
-        this.refuse(socket, peer, `a handshake frame after the handshake`);
-        return;
-      }
-      const batch = checkedBatch(frame.body);
-      if (typeof batch === 'string') return this.refuse(socket, peer, batch);
-      const before = this.intake.delivered;
-      decodeBatch(batch, SWARM_LAYOUT, deliver);
-      this.delivered += this.intake.delivered - before;
-      // Bounded at the cap and one frame: honest ranks read as they go.
-      if (this.intake.queued > MAX_UNREAD_LETTERS)
-        this.refuse(socket, peer, `more messages than ${MAX_UNREAD_LETTERS} this rank holds unread`);
+      if (frame.kind === FrameKind.CONTROL) return this.events.control(peer, frame.body);
+      if (frame.kind !== FrameKind.BATCH) return this.refuse(socket, peer, `a handshake frame after the handshake`);
+      const taken = takeBatch(frame.body, peer, this.intake, this.lists.own?.table);
+      if (typeof taken === 'string') return this.refuse(socket, peer, taken);
+      this.delivered += taken;
     };
     if (first) take(first);
     socket.listen(take);

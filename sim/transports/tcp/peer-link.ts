@@ -1,5 +1,5 @@
 import { SWARM_LAYOUT } from '../../../ranks/protocol.js';
-import { encodeInto } from '../../comm/wire-layout.js';
+import { encodeInto, type InternedLists } from '../../comm/wire-layout.js';
 import type { FlushQueue, Flushable } from '../batched-link.js';
 import { encodeFrame, FrameKind } from './frames.js';
 import { UNREAD_LIMIT, type FramedSocket } from './framed-socket.js';
@@ -26,12 +26,16 @@ export class PeerLink implements Flushable {
   /** The peer was lost: what is sent to it goes nowhere, until a new process of its rank connects. */
   private gone = false;
 
-  constructor(private readonly flusher: FlushQueue) {}
+  constructor(
+    private readonly flusher: FlushQueue,
+    /** Lists the peer holds by number (job-lists.ts); changed only while no batch is queued: a new process of the peer. */
+    public interned?: InternedLists,
+  ) {}
 
   push(tag: number, payload: unknown): void {
     if (this.gone) return;
     if (this.batch.length === 0 && this.live) this.flusher.mark(this);
-    encodeInto(this.batch, SWARM_LAYOUT, tag, payload);
+    encodeInto(this.batch, SWARM_LAYOUT, tag, payload, this.interned);
     // Held as a frame while no connection is up, too: one batch must stay under the frame limit.
     if (this.batch.length >= BATCH_VALUES) this.flush(true);
   }

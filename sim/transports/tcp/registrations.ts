@@ -11,6 +11,8 @@ export interface Registration {
   host: string;
   port: number;
   files: ParsedClient;
+  /** The digest of the job's lists its process holds (job-lists.ts); a restarted process's replaces it. */
+  lists: string | null;
 }
 
 export interface RegistrationSettings {
@@ -22,6 +24,11 @@ export interface RegistrationSettings {
   /** Where the coordinator listens, for the timeout's hint. */
   address: string;
   timeoutMs: number;
+}
+
+export interface ListsTable {
+  digest: string | null;
+  ranks: number[];
 }
 
 type Register = Extract<ClientControl, { type: 'register' }>;
@@ -69,20 +76,33 @@ export class Registrations {
       );
     }
     const earlier = this.registered.get(from);
-    if (earlier && mayComeBack) return 'again';
+    if (earlier && mayComeBack) {
+      earlier.lists = message.lists;
+      return 'again';
+    }
     if (earlier) {
       return new InputError(
         `rank ${from}`,
         `two processes claim this rank (listening at ${earlier.host}:${earlier.port} and ${message.host}:${message.port})`,
       );
     }
-    this.registered.set(from, { host: message.host, port: message.port, files: message.files });
+    this.registered.set(from, { host: message.host, port: message.port, files: message.files, lists: message.lists });
     this.onRegistered();
     return 'new';
   }
 
   ranks(): IterableIterator<number> {
     return this.registered.keys();
+  }
+
+  /**
+   * The coordinator's table of lists (`digest`; null: it has none) and the ranks whose
+   * process holds the same: rank 0 too when it is the coordinator (firstRank 1).
+   */
+  listsTable(digest: string | null): ListsTable {
+    if (digest === null) return { digest, ranks: [] };
+    const ranks = [...this.registered].filter(([, { lists }]) => lists === digest).map(([rank]) => rank);
+    return { digest, ranks: this.settings.firstRank === 1 ? [0, ...ranks] : ranks };
   }
 
   get(rank: number): Registration | undefined {

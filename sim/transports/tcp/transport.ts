@@ -22,6 +22,7 @@ import type { Transport, TransportOptions, TransportRun } from '../transport.js'
 import { TcpCoordinator } from './coordinator.js';
 import { coordinatorApart } from './coordinator-options.js';
 import { JOB_KEY_ENV, newJobKey } from './job-key.js';
+import { listsOf } from './job-lists.js';
 
 const LOOPBACK = '127.0.0.1';
 /** Local processes start in well under a second; this only bounds a broken start. */
@@ -91,6 +92,8 @@ async function runOverTcp(job: Job, options: TransportOptions): Promise<Transpor
     registrationTimeoutMs: REGISTRATION_TIMEOUT_MS,
     faults: options.faults?.simple,
     log: options.log ?? ((line) => process.stderr.write(`sim: ${apart ? 'coordinator' : 'rank 0'}: ${line}\n`)),
+    // Its clients' processes load the same job when they host several (sim rank --hosted): lists go by number.
+    lists: listsOf(job),
     onStart: options.onStart,
     traced: trace?.add,
     onListening: (port) => {
