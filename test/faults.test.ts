@@ -9,7 +9,7 @@ import { addFault, checkPlan, emptyPlan } from '../sim/faults/plan.js';
 import { loadJob, type Job } from '../sim/job/inputs.js';
 import { generated, sim } from './helpers/cli.js';
 import { inputText, outputsOf, writeInputs } from './helpers/files.js';
-import { processesWith, startSim, waitFor, type Running } from './helpers/processes.js';
+import { freePort, processesWith, startSim, waitFor, type Running } from './helpers/processes.js';
 
 /** Two owners per file: a killed client never takes a file with it. */
 const SHARED = ['--ranks', '8', '--files', '4', '--segments', '30-60', '--wants', '3', '--seeders', '2', '--seed', 'faults-shared'];
@@ -648,6 +648,60 @@ describe('faults over TCP', () => {
       .map((line) => Number(line.split(' ')[0]));
     expect(numbers).toEqual(numbers.map((_, i) => i + 1));
     expect(processesWith(dir)).toEqual([]);
+  });
+
+  it('kill -9 of the only tracker under sim rank --coordinate: started again by hand, it reloads its state, and the job completes', async () => {
+    const dir = generated(tcpJob(40000, 1, 'tcp-by-hand'));
+    const job = loadJob(dir);
+    const state = join(dir, 'state');
+    const port = await freePort();
+    const env = { ...process.env, SIM_JOB_KEY: 'by-hand-job-key-0123456789abcdef' };
+    const common = ['--coordinator', `127.0.0.1:${port}`, '--tracker-state', state, '--no-report'];
+    const coordinator = startSim(['rank', dir, '--coordinate', '--size', '6', '--out', join(dir, 'out'), '--json', ...common], env);
+    const rank = (r: number): Running =>
+      startSim(['rank', dir, '--rank', String(r), '--size', '6', '--out', join(dir, `out${r}`), ...common], env);
+    const [tracker, ...clients] = [0, 1, 2, 3, 4, 5].map(rank);
+    // Killed once a client has written a file, which each does about half way through its own two.
+    expect(await waitFor(() => [1, 2, 3, 4, 5].some((r) => writtenIn(join(dir, `out${r}`)).length > 0), 30_000)).toBe(true);
+    process.kill(tracker.pid, 'SIGKILL');
+    expect(await waitFor(() => /waiting for rank 0 \(tracker\) to be started again/.test(coordinator.stderr()), 10_000)).toBe(true);
+    const saved = readFileSync(join(state, 'changes.log'), 'utf8');
+    const again = rank(0);
+    const ended = await coordinator.exited;
+    expect(ended.stderr).toMatch(/^sim: coordinator: lost rank 0 \(tracker\): /m);
+    expect(ended.stderr).toMatch(/^sim: coordinator: rank 0 \(tracker\) is back, restarted$/m);
+    // The loss was nobody's plan, so the run says it happened (exit 1); the job itself is whole.
+    expect(ended.status).toBe(1);
+    const doc = JSON.parse(ended.stdout) as MetricsDocument;
+    expect(doc.faults?.unasked).toEqual([{ rank: 0, reason: expect.stringMatching(/lost its connection to it|its process died/) }]);
+    expect(doc.outputs.problems).toEqual([]);
+    expect(outputsOf(join(dir, 'out'))).toEqual(expectedOutputs(job));
+    expect((await again.exited).status).toBe(0);
+    expect((await Promise.all(clients.map((client) => client.exited))).map((end) => end.status)).toEqual([0, 0, 0, 0, 0]);
+    // The new life reloaded every whole line the first saved, and went on numbering after them.
+    const log = readFileSync(join(state, 'changes.log'), 'utf8');
+    expect(saved.split('\n').length).toBeGreaterThan(5);
+    expect(log.startsWith(saved.slice(0, saved.lastIndexOf('\n') + 1))).toBe(true);
+    const numbers = log
+      .trim()
+      .split('\n')
+      .map((line) => Number(line.split(' ')[0]));
+    expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+  });
+
+  it('sim rank --coordinate is refused, before anything starts, where it would host a rank or rank 0 coordinates', () => {
+    const dir = generated(tcpJob(10, 1, 'tcp-coordinate'));
+    const base = ['rank', dir, '--coordinate', '--coordinator', '127.0.0.1:9', '--out', join(dir, 'out')];
+    const cases: [string[], string][] = [
+      [['--size', '6'], '--coordinate: is for --tracker-state, where rank 0 is a process of its own (without it, rank 0 coordinates)'],
+      [['--size', '6', '--tracker-state', join(dir, 's'), '--rank', '0'], '--coordinate: hosts no rank: not with --rank'],
+      [['--tracker-state', join(dir, 's')], '--coordinate: needs --size: the ranks of the job, the tracker included'],
+    ];
+    for (const [args, message] of cases) {
+      const result = sim(...base, ...args);
+      expect(result.stderr).toBe(`sim: ${message}\n`);
+      expect(result.status).toBe(2);
+    }
   });
 
   it('kill -9 of a client process mid-run, no fault asked: the others finish without it, its outputs are listed, the run fails naming it', async () => {

@@ -130,7 +130,7 @@ const SHARED = {
   }),
   trackerState: value({
     flags: '--tracker-state <dir>',
-    help: 'the tracker keeps its changes in this folder (a log flushed in batches, a snapshot now and then), so that restart:0@... needs no standby: it reloads them, and clients wait for it; over TCP rank 0 is then a process of its own, started again whatever kills it',
+    help: 'the tracker keeps its changes in this folder (a log flushed in batches, a snapshot now and then), so that restart:0@... needs no standby: it reloads them, and clients wait for it; over TCP rank 0 is then a process of its own under a coordinator apart, which sim run starts again whatever kills it (sim rank: give it to every rank and to the sim rank --coordinate process; start rank 0 again by hand)',
     parse: parse.nonEmpty('a folder'),
     bad: ['--tracker-state', '/proc/nope'],
   }),

@@ -144,6 +144,11 @@ export const VERB_OPTIONS = {
     parse: parse.rankList,
     bad: ['--hosted', '3-1'],
   }),
+  coordinate: toggle({
+    flags: '--coordinate',
+    help: 'host no rank: only coordinate the job at --coordinator (take registrations, write, check and report every output), with --tracker-state, under which every rank, 0 included, is a process apart from it: rank 0 can then be killed and started again by hand',
+    bad: ['--coordinate=yes'],
+  }),
   coordinator: value({
     flags: '--coordinator <host:port>',
     help: "rank 0's address (default: MASTER_ADDR and MASTER_PORT)",

@@ -8,7 +8,7 @@ import { now, sinceProcessStart } from '../run/timeline.js';
 import { openTrace } from '../trace/formats.js';
 import { TraceCollector } from '../trace/recorder.js';
 import { prepareReportFolders, reportFolder, writeReportOrSay } from '../run/report-writing.js';
-import { resolveWorld, type World, type WorldFlags } from '../transports/tcp/launcher-world.js';
+import { coordinatorWorld, resolveWorld, type World, type WorldFlags } from '../transports/tcp/launcher-world.js';
 import { rankBlocks, rankRanges } from '../transports/rank-groups.js';
 import type { Neighbour } from '../transports/tcp/network-events.js';
 import { outputNames, verifyOutputs } from '../job/outputs.js';
@@ -28,6 +28,8 @@ import { readSiteCertificates, type CertificateFiles } from '../transports/tcp/s
 
 export interface RankCommandOptions extends WorldFlags {
   inputDir: string;
+  /** `--coordinate`: this process hosts no rank, it coordinates (with --tracker-state, every rank is a process apart). */
+  coordinate?: boolean;
   /** A rank group: the client ranks this process hosts (`--hosted`), in place of `--rank`. */
   hosted?: readonly number[];
   outDir: string;
@@ -45,7 +47,7 @@ export interface RankCommandOptions extends WorldFlags {
   faults?: ReadonlyMap<number, RankFault>;
   /** 2: a standby tracker; every rank, 0 included, is then a process under a separate coordinator. */
   trackers?: 1 | 2;
-  /** Set by `sim run`: rank 0 keeps its state here, and is a process under `sim run`'s coordinator too. */
+  /** Rank 0 keeps its state here, and is a process under a coordinator apart: `sim run`'s, or a `--coordinate` process. */
   trackerState?: string;
   /** Rank 0 writes every rank's deliveries here. */
   trace?: TraceRequest;
@@ -67,6 +69,9 @@ export type RankOutcome =
  * `--ranks`, each process hosts a block of ranks (a rank group), process 0 rank 0's.
  */
 export async function rankCommand(options: RankCommandOptions, env: NodeJS.ProcessEnv = process.env): Promise<RankOutcome> {
+  if (options.trackerState !== undefined && options.trackers === 2)
+    throw new InputError('--tracker-state', "keeps the only tracker's state: with --trackers 2 the standby keeps it");
+  if (options.coordinate) return await coordinateApart(options, env);
   if (options.hosted && (options.rank !== undefined || options.ranks !== undefined))
     throw new InputError('--hosted', 'names the ranks of this process: give it, or --rank or --ranks, not both');
   const world = resolveWorld(options.hosted ? { ...options, rank: options.hosted[0], rankFrom: '--hosted' } : options, env);
@@ -118,7 +123,30 @@ export async function rankCommand(options: RankCommandOptions, env: NodeJS.Proce
   }
 }
 
-/** Rank 0 under a launcher: the coordinator and tracker; then every output checked and the report written. */
+/**
+ * `--coordinate`: the coordinator apart from every rank, for `--tracker-state`, where rank 0
+ * is a process of its own: killed, it can be started again by hand with its command line,
+ * and reloads its state (the coordinator waits for it as its clients do).
+ */
+async function coordinateApart(options: RankCommandOptions, env: NodeJS.ProcessEnv): Promise<RankOutcome> {
+  const hosting = [
+    ['--rank', options.rank],
+    ['--ranks', options.ranks],
+    ['--hosted', options.hosted],
+  ].find(([, value]) => value !== undefined);
+  if (hosting) throw new InputError('--coordinate', `hosts no rank: not with ${String(hosting[0])}`);
+  if (!coordinatorApart(options.trackers, options.trackerState))
+    throw new InputError('--coordinate', 'is for --tracker-state, where rank 0 is a process of its own (without it, rank 0 coordinates)');
+  const world = coordinatorWorld(options, env);
+  const log = (line: string): void => void process.stderr.write(`sim: coordinator: ${line}\n`);
+  return await coordinate(options, world, {
+    key: readJobKey(options.jobKeyFile, env),
+    certificates: readSiteCertificates(options.tls ?? {}),
+    log,
+  });
+}
+
+/** Rank 0 under a launcher, or the coordinator apart (`--coordinate`): then every output checked and the report written. */
 async function coordinate(
   options: RankCommandOptions,
   world: World,
@@ -145,6 +173,8 @@ async function coordinate(
     stallTimeoutMs: options.stallTimeoutMs,
     registrationTimeoutMs: options.connectTimeoutMs,
     faults: options.faults,
+    trackers: options.trackers,
+    trackerState: options.trackerState,
     traced: trace?.add,
   });
   const { job, result, firstRequestAt } = await coordinator.run().then(

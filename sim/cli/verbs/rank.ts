@@ -13,13 +13,15 @@ export const rankVerb = verb({
   description:
     'one rank of a job over TCP, as a launcher starts it (mpirun -np 6 sim rank inputs/ --coordinator host0:7077), ' +
     'or with --ranks N a block of the N ranks per process, in one event loop (mpirun -np 4 sim rank inputs/ --ranks 32 ...); ' +
-    'rank 0 runs the tracker and writes, checks and reports every output (and the trace, which every rank sends it)',
+    'rank 0 runs the tracker and writes, checks and reports every output (and the trace, which every rank sends it); ' +
+    'with --tracker-state a --coordinate process does that part instead, and rank 0 can be started again by hand',
   args: [{ name: '<input-dir>', help: "folder holding this rank's in<R>.txt (each host reads its own)" }],
   options: [
     'ranks',
     'rank',
     'size',
     'hosted',
+    'coordinate',
     'coordinator',
     'bind',
     'jobKeyFile',
@@ -42,7 +44,7 @@ export const rankVerb = verb({
   ],
   defaults: { out: 'out', strategy: [builtinChoice('round-robin')] },
   // Set by `sim run --transport tcp` for its own ranks (and by tests): under a launcher, rank 0 coordinates.
-  hidden: ['fault', 'trackers', 'trackerState', 'hosted'],
+  hidden: ['fault', 'trackers', 'hosted'],
   action: async ([inputDir], flags) => {
     const [strategy, ...more] = flags.strategy;
     if (more.length > 0) throw new InputError('--strategy', 'one strategy: rank 0 hands it to every client');
@@ -61,6 +63,7 @@ export const rankVerb = verb({
       rank: flags.rank,
       size: flags.size,
       hosted: flags.hosted,
+      coordinate: flags.coordinate,
       coordinator: flags.coordinator,
       bind: flags.bind,
       jobKeyFile: flags.jobKeyFile,

@@ -83,6 +83,17 @@ export function resolveWorld(flags: WorldFlags, env: NodeJS.ProcessEnv = process
   return { rank: rankEntry.value, size: sizeEntry.value, coordinator: coordinatorAddress(flags, env) };
 }
 
+/**
+ * The coordinator apart from every rank (`sim rank --coordinate`): the job's size, from
+ * --size alone (a launcher's size would count its processes), and where it listens. The
+ * network knows it as rank `size`, after every rank.
+ */
+export function coordinatorWorld(flags: WorldFlags, env: NodeJS.ProcessEnv = process.env): World {
+  if (flags.size === undefined) throw new InputError('--coordinate', 'needs --size: the ranks of the job, the tracker included');
+  if (flags.size < 3) throw new InputError('--size', `a job needs at least 3 ranks (a tracker and two clients), got ${flags.size}`);
+  return { rank: flags.size, size: flags.size, coordinator: coordinatorAddress(flags, env) };
+}
+
 type Entry = { value: number; from: string };
 
 /** `--ranks N` under a launcher of P processes: process p hosts the p-th of P contiguous blocks of ranks 0..N-1. */

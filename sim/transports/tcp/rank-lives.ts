@@ -112,7 +112,12 @@ export class RankLives {
     ledger.rankLost(rank, { obtained: this.host.obtained(rank), reason });
     this.host.tellLost(rank, reason);
     if (roles.isTracker(rank) && this.host.trackerState !== undefined && !byFault) {
-      this.host.log(`starting ${roles.describe(rank)} again, from ${this.host.trackerState}`);
+      // Under sim run the coordinator starts it; started by hand (sim rank --coordinate), somebody must.
+      this.host.log(
+        this.host.restartRank
+          ? `starting ${roles.describe(rank)} again, from ${this.host.trackerState}`
+          : `waiting for ${roles.describe(rank)} to be started again (its sim rank command, with --tracker-state ${this.host.trackerState})`,
+      );
       this.host.restartRank?.(rank);
       this.restarting.add(rank);
     }
