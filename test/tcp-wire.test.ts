@@ -267,6 +267,29 @@ describe('what a link holds for its peer until acknowledged', () => {
     expect(link.take(connection().socket, false, 9)).toBe('refused');
   });
 
+  it('writes a batch after three more flush turns, gathering what they add, and at once ahead of a control frame', async () => {
+    const link = new PeerLink(new FlushQueue());
+    const { fake, socket } = connection();
+    link.take(socket, true);
+    const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    const values = (frame: Buffer): unknown[] => JSON.parse(frame.subarray(5).toString()) as unknown[];
+    link.push(Tag.PEER_UPDATE, { file: 'a' });
+    const turnsToWrite = async (): Promise<number> => {
+      for (let turns = 1; turns <= 10; turns++) {
+        await turn();
+        if (fake.written.length > 0) return turns;
+        link.push(Tag.PEER_UPDATE, { file: `b${turns}` });
+      }
+      return -1;
+    };
+    // The first turn's flush, then three turns waited: everything pushed meanwhile goes in the one frame.
+    expect(await turnsToWrite()).toBe(4);
+    expect(values(fake.written[0])).toEqual([Tag.PEER_UPDATE, 'a', Tag.PEER_UPDATE, 'b1', Tag.PEER_UPDATE, 'b2', Tag.PEER_UPDATE, 'b3']);
+    link.push(Tag.PEER_UPDATE, { file: 'c' });
+    link.control({ type: 'n' });
+    expect(fake.written.map(values)).toEqual([values(fake.written[0]), [Tag.PEER_UPDATE, 'c'], { type: 'n' }]);
+  });
+
   it('closes for good the connection of a peer that reads but never acknowledges, past the unread limit', () => {
     const link = new PeerLink(new FlushQueue());
     const { fake, socket } = connection();

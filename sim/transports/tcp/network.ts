@@ -131,9 +131,10 @@ export class TcpNetwork implements Neighbour {
     this.delivered += batch.length;
   }
 
-  /** Writes every queued batch now. */
+  /** Writes every queued batch now, those waiting for a later turn too (peer-link.ts). */
   flushAll(): void {
     this.flusher.flushAll();
+    for (const link of this.links) link?.flushNow();
   }
 
   /**

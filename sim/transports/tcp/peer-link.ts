@@ -8,6 +8,17 @@ import { UNREAD_LIMIT, type FramedSocket } from './framed-socket.js';
 const BATCH_VALUES = 16_384;
 
 /**
+ * Turns of the event loop a batch waits, gathering what they add, before it is written.
+ * On loopback a write wakes the process at the other end, which costs the writer ~90 us:
+ * a busy rank group wrote each client's batch to rank 0 every turn, ~3,700 writes of ~0.8
+ * KB a second, a third of its CPU. An idle loop turns in microseconds, so the wait costs
+ * time only while the process is busy, when a later write carries more. On the 32-rank
+ * bench case (one group process) a run went from 1.38 s to 1.21 s (medians of five; 2
+ * turns 1.18 s, 5 turns 1.16 s); with one process per rank, and on small jobs, no change.
+ */
+const HOLD_TURNS = 3;
+
+/**
  * What this rank sends to one peer: protocol messages batched per event-loop turn, and
  * control frames in order behind them, over one connection at a time: the first to the
  * peer, or the one that resumed it after it broke. Every frame is numbered by its place in
@@ -19,6 +30,8 @@ const BATCH_VALUES = 16_384;
 export class PeerLink implements Flushable {
   socket: FramedSocket | undefined;
   private batch: unknown[] = [];
+  /** Flush turns the batch has waited (HOLD_TURNS). */
+  private turnsWaited = 0;
   /** Frames the peer has not acknowledged, oldest first: the first is frame `acked + 1`. */
   private unacked: Buffer[] = [];
   private unackedBytes = 0;
@@ -37,12 +50,12 @@ export class PeerLink implements Flushable {
     if (this.batch.length === 0 && this.live) this.flusher.mark(this);
     encodeInto(this.batch, SWARM_LAYOUT, tag, payload, this.interned);
     // Held as a frame while no connection is up, too: one batch must stay under the frame limit.
-    if (this.batch.length >= BATCH_VALUES) this.flush(true);
+    if (this.batch.length >= BATCH_VALUES) this.flushNow();
   }
 
   control(message: object): void {
     if (this.gone) return;
-    this.flush(true);
+    this.flushNow();
     this.send(encodeFrame(FrameKind.CONTROL, JSON.stringify(message)));
   }
 
@@ -83,7 +96,7 @@ export class PeerLink implements Flushable {
     if (!this.acknowledge(peerHas)) return false;
     this.socket = socket;
     for (const frame of this.unacked) socket.writeEncoded(frame);
-    this.flush();
+    this.flushNow();
     return true;
   }
 
@@ -95,9 +108,20 @@ export class PeerLink implements Flushable {
     return true;
   }
 
-  /** Writes the batch; with `held`, also while no connection is up (it waits in order, for the next). */
-  flush(held = false): void {
-    if (this.batch.length === 0 || (!this.live && !held)) return;
+  /** The flush turn's call (FlushQueue): the batch goes once it has waited HOLD_TURNS more turns, if a connection is up. */
+  flush(): void {
+    if (this.batch.length === 0 || !this.live) return;
+    if (++this.turnsWaited <= HOLD_TURNS) {
+      this.flusher.mark(this);
+      return;
+    }
+    this.flushNow();
+  }
+
+  /** Writes the batch now; also while no connection is up (it waits in order, for the next). */
+  flushNow(): void {
+    if (this.batch.length === 0) return;
+    this.turnsWaited = 0;
     this.send(encodeFrame(FrameKind.BATCH, JSON.stringify(this.batch)));
     this.batch = [];
   }
