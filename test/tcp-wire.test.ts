@@ -16,6 +16,10 @@ import { batchProblem, encodeInto, InternedLists } from '../sim/comm/wire-layout
 import type { Job } from '../sim/job/inputs.js';
 import { LinkLists, listsOf } from '../sim/transports/tcp/job-lists.js';
 import { Registrations } from '../sim/transports/tcp/registrations.js';
+import { RankLives } from '../sim/transports/tcp/rank-lives.js';
+import { RunLedger } from '../sim/run/ledger.js';
+import { emptyPlan } from '../sim/faults/plan.js';
+import { Roles } from '../ranks/roles.js';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { FlushQueue } from '../sim/transports/batched-link.js';
 import { UNREAD_LIMIT } from '../sim/transports/tcp/framed-socket.js';
@@ -27,6 +31,7 @@ import {
   parseCoordinatorControl,
   PRECOMPILED_FILE,
   precompiledName,
+  schemaDigest,
 } from '../sim/transports/tcp/control.js';
 import { createRequire } from 'node:module';
 
@@ -114,6 +119,47 @@ describe('batch schema check', () => {
   });
 });
 
+describe('a tracker started again by hand (sim rank --coordinate)', () => {
+  const lives = (restartRank?: (rank: number) => void, started = true) => {
+    const roles = new Roles(4, 1);
+    const told: [number, string][] = [];
+    const logs: string[] = [];
+    const host = {
+      ledger: new RunLedger(roles, emptyPlan(), () => 0),
+      roles,
+      harness: true,
+      exitsReported: false,
+      started: () => started,
+      finished: () => false,
+      obtained: () => 0,
+      restartRank,
+      trackerState: 'state',
+      log: (line: string) => void logs.push(line),
+      fail: (failure: Error) => {
+        throw failure;
+      },
+      tellLost: (rank: number, reason: string) => void told.push([rank, reason]),
+      tellBack: () => undefined,
+    };
+    return { lives: new RankLives(host), told, logs };
+  };
+
+  it('is taken back when its new process registers before its old one is known lost, and only then', () => {
+    const byHand = lives();
+    expect(byHand.lives.mayComeBack(1)).toBe(false);
+    expect(byHand.lives.mayComeBack(0)).toBe(true);
+    expect(byHand.told).toEqual([[0, 'a new process of it registered']]);
+    expect(byHand.logs).toEqual([
+      'lost rank 0 (tracker): a new process of it registered',
+      'waiting for rank 0 (tracker) to be started again (its sim rank command, with --tracker-state state)',
+    ]);
+    // sim run starts it again itself, once it knows it lost: a second process before that claims a rank that lives.
+    expect(lives(() => undefined).lives.mayComeBack(0)).toBe(false);
+    // Before the job starts, two processes of one rank are a mistake, not a restart.
+    expect(lives(undefined, false).lives.mayComeBack(0)).toBe(false);
+  });
+});
+
 describe('the job lists two ranks share (job-lists.ts)', () => {
   const job = (hashes: string[][]): Job => ({
     dir: 'd',
@@ -178,7 +224,11 @@ describe('control frames', () => {
 
   // The build writes every validator as code (sim/build/control-validators.ts): rank processes use those, not ajv.
   it('has built validators that judge every frame as ajv compiles its schema', () => {
-    const built = createRequire(import.meta.url)(`../dist/sim/transports/tcp/${PRECOMPILED_FILE}`) as Record<string, ValidateFunction>;
+    const built = createRequire(import.meta.url)(`../dist/sim/transports/tcp/${PRECOMPILED_FILE}`) as Record<string, ValidateFunction> & {
+      schemaDigest?: string;
+    };
+    // Made from these very schemas: rank processes use it (ajv is not even loaded), and a file from other schemas is not.
+    expect(built.schemaDigest).toBe(schemaDigest());
     const ajv = new Ajv({ strict: true, strictTuples: false, allErrors: false });
     const input = { file: 'in1.txt', owned: [{ name: 'f', hashes: ['a'] }], wanted: ['g'], ownedLines: [1], wantedLines: [2] };
     const samples: Record<string, unknown[]> = {

@@ -8,7 +8,7 @@ import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLIENT_MESSAGES, COORDINATOR_MESSAGES, PRECOMPILED_FILE, precompiledName } from '../transports/tcp/control.js';
+import { CLIENT_MESSAGES, COORDINATOR_MESSAGES, PRECOMPILED_FILE, precompiledName, schemaDigest } from '../transports/tcp/control.js';
 
 /** Writes the validators of every control message into `dist`, next to control.js. */
 export function writeControlValidators(dist: string): void {
@@ -25,5 +25,6 @@ export function writeControlValidators(dist: string): void {
       names[name] = name;
     }
   }
-  writeFileSync(join(dist, 'sim/transports/tcp', PRECOMPILED_FILE), standalone.default(ajv, names));
+  const code = `${standalone.default(ajv, names)}\nexports.schemaDigest = ${JSON.stringify(schemaDigest())};\n`;
+  writeFileSync(join(dist, 'sim/transports/tcp', PRECOMPILED_FILE), code);
 }

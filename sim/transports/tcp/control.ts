@@ -8,6 +8,7 @@
  * is used.
  */
 import type { Ajv, ValidateFunction } from 'ajv';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Pipeline } from '../../../ranks/download.js';
@@ -155,14 +156,22 @@ export function precompiledName(side: 'client' | 'coordinator', type: string): s
   return `${side}_${type.replaceAll('-', '_')}`;
 }
 
+/** What the build's validators were made from: a file made from other schemas (a build cut short) is not used. */
+export function schemaDigest(): string {
+  return createHash('sha256')
+    .update(JSON.stringify([CLIENT_MESSAGES, COORDINATOR_MESSAGES]))
+    .digest('hex');
+}
+
 const load = createRequire(import.meta.url);
 
-/** The build's validators; null where there are none (tests run from the sources). */
+/** The build's validators; null where there are none (tests run from the sources) or they are not these schemas'. */
 let precompiled: Record<string, ValidateFunction> | null | undefined;
 function built(): Record<string, ValidateFunction> | null {
   if (precompiled === undefined) {
     try {
-      precompiled = load(`./${PRECOMPILED_FILE}`) as Record<string, ValidateFunction>;
+      const file = load(`./${PRECOMPILED_FILE}`) as Record<string, ValidateFunction> & { schemaDigest?: string };
+      precompiled = file.schemaDigest === schemaDigest() ? file : null;
     } catch {
       precompiled = null;
     }

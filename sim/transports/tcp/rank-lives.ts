@@ -54,8 +54,17 @@ export class RankLives {
     });
   }
 
-  /** A restarted tracker's new process may register again. */
+  /**
+   * A rank already registered registers again: whether it is a restarted tracker's new
+   * process. One started again by hand (sim rank --coordinate) may register before its old
+   * process is known lost (a connection that broke waits a while to be resumed): a tracker
+   * that keeps its state on disk cannot have two live processes (the old one's connection
+   * is gone, or the new one's would have been refused), so the old one is lost now.
+   */
   mayComeBack(rank: number): boolean {
+    const { roles, trackerState, restartRank } = this.host;
+    const byHand = restartRank === undefined && trackerState !== undefined && roles.isTracker(rank);
+    if (byHand && !this.restarting.has(rank) && this.host.started()) this.lost(rank, 'a new process of it registered');
     return this.restarting.has(rank);
   }
 
