@@ -146,17 +146,17 @@ describe('a tracker started again by hand (sim rank --coordinate)', () => {
 
   it('is taken back when its new process registers before its old one is known lost, and only then', () => {
     const byHand = lives();
-    expect(byHand.lives.mayComeBack(1)).toBe(false);
-    expect(byHand.lives.mayComeBack(0)).toBe(true);
+    expect(byHand.lives.registersAgain(1)).toBe(false);
+    expect(byHand.lives.registersAgain(0)).toBe(true);
     expect(byHand.told).toEqual([[0, 'a new process of it registered']]);
     expect(byHand.logs).toEqual([
       'lost rank 0 (tracker): a new process of it registered',
       'waiting for rank 0 (tracker) to be started again (its sim rank command, with --tracker-state state)',
     ]);
     // sim run starts it again itself, once it knows it lost: a second process before that claims a rank that lives.
-    expect(lives(() => undefined).lives.mayComeBack(0)).toBe(false);
+    expect(lives(() => undefined).lives.registersAgain(0)).toBe(false);
     // Before the job starts, two processes of one rank are a mistake, not a restart.
-    expect(lives(undefined, false).lives.mayComeBack(0)).toBe(false);
+    expect(lives(undefined, false).lives.registersAgain(0)).toBe(false);
   });
 });
 
@@ -173,7 +173,7 @@ describe('the job lists two ranks share (job-lists.ts)', () => {
     expect(listsOf(job([['a'], ['b']])).digest).toBe(mine.digest);
     expect(listsOf(job([['a'], ['c']])).digest).not.toBe(mine.digest);
     const lists = new LinkLists(mine);
-    lists.learn(mine.digest, [0, 2]);
+    lists.learn({ digest: mine.digest, ranks: [0, 2] });
     expect(lists.towards(2)).toBe(mine.table);
     expect(lists.towards(1)).toBeUndefined();
     lists.set(2, false);
@@ -181,12 +181,12 @@ describe('the job lists two ranks share (job-lists.ts)', () => {
     lists.set(1, true);
     expect(lists.towards(1)).toBe(mine.table);
     // A coordinator with another table: this rank's numbers would mean nothing to anyone.
-    lists.learn(listsOf(job([['x']])).digest, [0, 1, 2]);
+    lists.learn({ digest: listsOf(job([['x']])).digest, ranks: [0, 1, 2] });
     expect([0, 1, 2].map((rank) => lists.towards(rank))).toEqual([undefined, undefined, undefined]);
     lists.set(1, true);
     expect(lists.towards(1)).toBeUndefined();
     const none = new LinkLists(undefined);
-    none.learn(mine.digest, [0, 1]);
+    none.learn({ digest: mine.digest, ranks: [0, 1] });
     expect(none.towards(0)).toBeUndefined();
   });
 

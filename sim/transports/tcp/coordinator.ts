@@ -1,15 +1,13 @@
 /**
- * The coordinator over TCP: listens at the coordinator address, takes every rank's
- * registration (its listener and its parsed input), checks the job as a whole, hands out
- * the address table. Ranks send their outputs, progress and final counters here, so the
- * coordinator alone can write, check and report the whole run.
+ * The coordinator over TCP: takes every rank's registration (its listener and parsed
+ * input), checks the job as a whole, hands out the address table; ranks send it their
+ * outputs, progress and final counters, so it alone writes, checks and reports the run.
  *
- * With one tracker the coordinator is rank 0 and runs the tracker too. With a standby
- * tracker it is a harness of its own (network identity `size`, after every rank), so that
- * killing the primary tracker's process kills only the tracker. A rank lost once the job
- * runs (its process killed, its connection gone) is survived: every other rank hears of it
- * and the swarm goes on without it. A rank that fails (throws, sends garbage, exits with an
- * error code) aborts every other rank with the reason.
+ * With one tracker it is rank 0 and runs the tracker too; with a standby or --tracker-state
+ * it is a harness of its own (network identity `size`, after every rank), so that a
+ * tracker's process can die alone. A rank lost once the job runs is survived: every other
+ * rank hears of it and the swarm goes on. A rank that fails (throws, sends garbage, exits
+ * with an error code) aborts every other rank with the reason.
  */
 import type { SwarmPayloads } from '../../../ranks/protocol.js';
 import { Roles } from '../../../ranks/roles.js';
@@ -29,7 +27,8 @@ import { coordinatorName } from './client-setup.js';
 import { LinkKeys } from './link-keys.js';
 import { TcpNetwork } from './network.js';
 import { droppedConnection } from './network-events.js';
-import { Registrations, type ListsTable } from './registrations.js';
+import { Registrations } from './registrations.js';
+import type { ListsTable } from './job-lists.js';
 import { RankLives } from './rank-lives.js';
 import { RankProgress } from './rank-progress.js';
 import { OutputAssembly } from './output-assembly.js';
@@ -221,14 +220,15 @@ export class TcpCoordinator {
   }
   private sendTables(port: number): void {
     this.addresses = this.registered.addressTable([this.options.host, port], this.harness);
-    this.network.setTable(this.addresses, undefined, this.listsTable());
-    for (const rank of this.registered.ranks()) this.network.control(rank, this.table(rank, false));
+    const lists = this.listsTable();
+    this.network.setTable(this.addresses, undefined, lists);
+    for (const rank of this.registered.ranks()) this.network.control(rank, this.table(rank, false, lists));
   }
 
-  private table(rank: number, restarted: boolean): CoordinatorControl {
+  private table(rank: number, restarted: boolean, lists = this.listsTable()): CoordinatorControl {
     const { addresses, ledger, roles } = this;
     const peerKeys = this.network.keys.rowFor(rank, addresses.length);
-    const settings = { ...this.options, addresses, peerKeys, lost: ledger.lostRanks, trackers: roles.trackers, lists: this.listsTable() };
+    const settings = { ...this.options, addresses, peerKeys, lost: ledger.lostRanks, trackers: roles.trackers, lists };
     return jobTable(settings, rank, restarted);
   }
 
@@ -292,7 +292,7 @@ export class TcpCoordinator {
   }
 
   private register(from: number, message: Extract<ClientControl, { type: 'register' }>): void {
-    const taken = this.registered.take(from, message, this.lives.mayComeBack(from));
+    const taken = this.registered.take(from, message, this.lives.registersAgain(from));
     if (taken instanceof InputError) this.fail(taken);
     else if (taken === 'again') this.lives.rejoin(from, message.host, message.port);
   }

@@ -16,6 +16,12 @@ import { createHash } from 'node:crypto';
 import { InternedLists } from '../../comm/wire-layout.js';
 import { InputError, loadJob, type Job } from '../../job/inputs.js';
 
+/** The coordinator's table of lists, by its digest (null: it has none), and the ranks whose process holds the same. */
+export interface ListsTable {
+  digest: string | null;
+  ranks: number[];
+}
+
 export interface SharedLists {
   readonly table: InternedLists;
   /** sha-256 of the files' names and hashes in the job's order, in hex. */
@@ -30,16 +36,17 @@ export interface SharedLists {
 export function listsOf(job: Job): SharedLists {
   let made: SharedLists | undefined;
   const make = (): SharedLists => {
+    if (made) return made;
     const hash = createHash('sha256');
     for (const [name, hashes] of job.files) hash.update(JSON.stringify([name, hashes]));
-    return (made ??= { table: new InternedLists([...job.files.values()]), digest: hash.digest('hex') });
+    return (made = { table: new InternedLists([...job.files.values()]), digest: hash.digest('hex') });
   };
   return {
     get table() {
-      return (made ?? make()).table;
+      return make().table;
     },
     get digest() {
-      return (made ?? make()).digest;
+      return make().digest;
     },
   };
 }
@@ -71,7 +78,7 @@ export class LinkLists {
    * The coordinator's word: the ranks whose table has digest `digest`. A table of another
    * digest, or none, numbers nothing.
    */
-  learn(digest: string | null, ranks: readonly number[]): void {
+  learn({ digest, ranks }: ListsTable): void {
     this.listed.clear();
     this.agreed = this.own !== undefined && digest === this.own.digest;
     if (!this.agreed) return;

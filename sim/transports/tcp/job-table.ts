@@ -1,4 +1,5 @@
 import type { CoordinatorControl } from './control.js';
+import type { ListsTable } from './job-lists.js';
 import type { CoordinatorOptions } from './coordinator-options.js';
 import { ALIVE_MS } from './heartbeat.js';
 import { clientChurn } from '../../job/arrivals.js';
@@ -16,8 +17,7 @@ export interface TableSettings extends Pick<
   peerKeys: string[];
   lost: number[];
   trackers: 1 | 2;
-  /** The coordinator's table of lists and the ranks that hold it (job-lists.ts). */
-  lists: { digest: string | null; ranks: number[] };
+  lists: ListsTable;
 }
 
 /** What a rank is told when the job starts, or when it comes back restarted: where everyone is, and how to run. */

@@ -14,7 +14,7 @@ import { takeBatch } from './batch-check.js';
 import { FrameKind, type Frame } from './frames.js';
 import { describeAddress, FramedSocket } from './framed-socket.js';
 import { acceptHandshake, connectHandshake, HANDSHAKE_TIMEOUT_MS, HandshakeError } from './handshake.js';
-import { LinkLists } from './job-lists.js';
+import { LinkLists, type ListsTable } from './job-lists.js';
 import type { LinkKeys } from './link-keys.js';
 import { countIn, LinkResumption } from './link-resumption.js';
 import type { Neighbour, NetworkEvents } from './network-events.js';
@@ -94,11 +94,11 @@ export class TcpNetwork implements Neighbour {
   setTable(
     addresses: readonly (readonly [string, number])[],
     keys?: readonly string[],
-    lists: { digest: string | null; ranks: readonly number[] } = { digest: null, ranks: [] },
+    lists: ListsTable = { digest: null, ranks: [] },
   ): void {
     this.addresses = [...addresses];
     if (keys) this.keys.learn(keys);
-    this.lists.learn(lists.digest, lists.ranks);
+    this.lists.learn(lists);
     this.links.forEach((link, peer) => link && (link.interned = this.lists.towards(peer)));
   }
 

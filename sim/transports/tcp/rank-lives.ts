@@ -61,7 +61,7 @@ export class RankLives {
    * that keeps its state on disk cannot have two live processes (the old one's connection
    * is gone, or the new one's would have been refused), so the old one is lost now.
    */
-  mayComeBack(rank: number): boolean {
+  registersAgain(rank: number): boolean {
     const { roles, trackerState, restartRank } = this.host;
     const byHand = restartRank === undefined && trackerState !== undefined && roles.isTracker(rank);
     if (byHand && !this.restarting.has(rank) && this.host.started()) this.lost(rank, 'a new process of it registered');

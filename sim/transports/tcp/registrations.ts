@@ -6,6 +6,7 @@
 import { InputError, validateJob, type Job, type ParsedClient } from '../../job/inputs.js';
 import { RunFailure } from '../../run/failures.js';
 import type { ClientControl } from './control.js';
+import type { ListsTable } from './job-lists.js';
 
 export interface Registration {
   host: string;
@@ -24,11 +25,6 @@ export interface RegistrationSettings {
   /** Where the coordinator listens, for the timeout's hint. */
   address: string;
   timeoutMs: number;
-}
-
-export interface ListsTable {
-  digest: string | null;
-  ranks: number[];
 }
 
 type Register = Extract<ClientControl, { type: 'register' }>;
@@ -67,7 +63,7 @@ export class Registrations {
    * A rank's registration: 'new', 'again' for a rank already registered that may come back
    * (a restarted tracker), or the reason it is refused.
    */
-  take(from: number, message: Register, mayComeBack: boolean): 'new' | 'again' | InputError {
+  take(from: number, message: Register, comesBack: boolean): 'new' | 'again' | InputError {
     const { size, name } = this.settings;
     if (message.size !== size) {
       return new InputError(
@@ -76,7 +72,7 @@ export class Registrations {
       );
     }
     const earlier = this.registered.get(from);
-    if (earlier && mayComeBack) {
+    if (earlier && comesBack) {
       earlier.lists = message.lists;
       return 'again';
     }
