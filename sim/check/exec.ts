@@ -6,11 +6,11 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { InputError, inputRanks, loadJob } from '../job/inputs.js';
 import { lastMeaningfulLine } from '../run/stderr-lines.js';
+import { commandPort } from './command-port.js';
 import { compareWithExpected, type CaseRun, type Failure } from './verdict.js';
 
 export interface ExecOptions {
@@ -108,18 +108,6 @@ function endingFailures(ending: Ending, timeoutMs: number, stderrTail: string): 
   return [];
 }
 
-/** A loopback TCP port free right now, for a command that needs one (a coordinator address). */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 /** One run of the command on a case. `keep` sees the run folder of a failing run before it is removed. */
 export async function runExecOnce(caseDir: string, options: ExecOptions, keep?: (runDir: string) => Promise<void>): Promise<CaseRun> {
   const started = performance.now();
@@ -134,7 +122,7 @@ export async function runExecOnce(caseDir: string, options: ExecOptions, keep?: 
   folders.add(runDir);
   try {
     for (const rank of inputRanks(caseDir)) await copyFile(join(caseDir, `in${rank}.txt`), join(runDir, `in${rank}.txt`));
-    const port = options.command.includes('{port}') ? String(await freePort()) : '';
+    const port = options.command.includes('{port}') ? String(await commandPort()) : '';
     const command = options.command.replaceAll('{ranks}', String(job.ranks)).replaceAll('{dir}', runDir).replaceAll('{port}', port);
     await linkLocalPaths(command, options.origin, runDir);
     const ending = await runInGroup(command, runDir, options.timeoutMs);

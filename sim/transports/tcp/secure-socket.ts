@@ -131,6 +131,21 @@ export function listenAt(server: Server, host: string, port: number): Promise<nu
 }
 
 /**
+ * Dialling a loopback port nobody listens on yet connects the socket to itself when the
+ * kernel happens to pick that very port as its source (TCP's simultaneous open). Left
+ * open, it would hold the port its listener is about to bind: it is ended as a refusal,
+ * which the coordinator's dialler tries again.
+ */
+export function refuseSelfConnection(socket: Socket): void {
+  if (socket.localPort !== socket.remotePort || socket.localAddress !== socket.remoteAddress) return;
+  const error: NodeJS.ErrnoException = new Error(
+    `connected to itself at ${describeAddress(socket.remoteAddress, socket.remotePort)}: nothing listens there yet`,
+  );
+  error.code = 'ECONNREFUSED';
+  socket.destroy(error);
+}
+
+/**
  * A TLS connection to host:port with Nagle off. A wrong key is final (HandshakeError); a
  * connection closed or timed out before the handshake ends is a busy listener
  * (HandshakeBusy, or the socket's own code), worth another try.
@@ -149,6 +164,7 @@ export function openSecureSocket(host: string, port: number, security: LinkSecur
         : { pskCallback: () => ({ psk: security.psk, identity: IDENTITY }) }),
     });
     socket.setNoDelay(true);
+    socket.once('connect', () => refuseSelfConnection(socket));
     const timer = setTimeout(() => {
       const error: NodeJS.ErrnoException = new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`);
       error.code = 'ETIMEDOUT';
