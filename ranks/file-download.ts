@@ -70,11 +70,9 @@ export class FileDownload {
   get segmentsMissing(): number {
     return this.missing;
   }
-
   get segmentsParked(): number {
     return this.parked.length;
   }
-
   get swarmPending(): boolean {
     return this.swarmAsked;
   }
@@ -166,18 +164,19 @@ export class FileDownload {
     return this.fresh.next(out, limit);
   }
 
-  /** The member may hold the segment and has not refused it; `index` is its place in `members` (-1: not listed). */
-  askable(member: number, segment: number, index = this.swarm.indexOf(member)): boolean {
+  /** The member may hold the segment and has not refused it; `index` is its place in `members` (-1: not listed), if known. */
+  askable(member: number, segment: number, index?: number): boolean {
     return runCovers(this.runOf(member, index), segment, this.guess.segments) && !this.wasRefused(segment, member);
   }
 
   /** The run of segments `member` may be asked for, refusals aside; `runCovers` tests a segment. One object, reused. */
-  runOf(member: number, index = this.swarm.indexOf(member)): Readonly<GuessedRun> {
+  runOf(member: number, index?: number): Readonly<GuessedRun> {
     if (!this.trustGuess) return ALL;
-    // Most members asked about have been heard from: where one began is worked out only for the others.
-    const swarm = this.swarm;
+    // Most members asked about have been heard from: where one began, and its place in the list (a search), only for the others.
     const heard = this.guess.heardRun(member, this.obtained);
-    return heard ?? this.guess.unheardRun(this.obtained, swarm.startAt(index), swarm.progressAtListingAt(index));
+    if (heard) return heard;
+    const at = index ?? this.swarm.indexOf(member);
+    return this.guess.unheardRun(this.obtained, this.swarm.startAt(at), this.swarm.progressAtListingAt(at));
   }
 
   /** `member` refused `segment` in this loss epoch. */

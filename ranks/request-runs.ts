@@ -1,6 +1,6 @@
 import type { DownloadCounters } from './download-counters.js';
 import type { FileDownload } from './file-download.js';
-import { ALL, runCovers } from './holdings-guess.js';
+import { cheapestAskable, cheapestFresh } from './cheapest-holder.js';
 import type { InFlight } from './in-flight.js';
 import { Tag, type SwarmComm, type SwarmPayloads } from './protocol.js';
 import type { SourceStrategy } from './strategies/index.js';
@@ -20,6 +20,8 @@ interface AskOrder {
   members: readonly number[];
   /** -1: `members` is the strategy's order; else the index in the file's members the rotation starts at. */
   start: number;
+  /** With a rotation: the strategy's costs, cheapest first, ties in the rotation (`SourceStrategy.costTiesFrom`). */
+  cost: ((holder: number) => number) | undefined;
 }
 
 /**
@@ -30,7 +32,7 @@ interface AskOrder {
  */
 const FRESH_SCRATCH: number[] = [];
 const ORDER_SCRATCH: number[] = [];
-const ASK_ORDER: AskOrder = { members: ORDER_SCRATCH, start: -1 };
+const ASK_ORDER: AskOrder = { members: ORDER_SCRATCH, start: -1, cost: undefined };
 
 /**
  * Asks holders for runs of segments, one file's turn at a time, as the source strategy
@@ -133,33 +135,20 @@ export class RequestRuns {
       }
       return undefined;
     }
-    // Members come cheapest first, so the first member that may be asked for any of the
-    // window costs least; among members of that cost, the earliest segment wins, and of
-    // those the member first in order. Member by member, each member's run is guessed once.
-    const order = this.strategy.order(file.name, file.members, ORDER_SCRATCH);
-    const span: Span = { lowest: Math.min(...window), highest: Math.max(...window) };
-    let bestAt = window.length;
-    let bestHolder = -1;
-    let bestCost = Infinity;
-    for (const member of order) {
-      const price = cost(member);
-      // A member that costs Infinity is never asked, as none is when every holder does.
-      if (price === Infinity || price > bestCost || bestAt === 0) break;
-      const at = firstAskableIn(file, member, window, price === bestCost ? bestAt : window.length, span);
-      if (at < 0) continue;
-      bestAt = at;
-      bestHolder = member;
-      bestCost = price;
-    }
-    return bestHolder < 0 ? undefined : { segment: window[bestAt], holder: bestHolder };
+    return cheapestFresh(file, window, this.strategy, ORDER_SCRATCH);
   }
 
   /** The order to ask the file's members in: a rotation of them when the strategy has one, so they are not copied. */
   private askOrder(file: FileDownload): AskOrder {
-    const rotation = this.strategy.rotation;
+    const { rotation, cost, costTiesFrom } = this.strategy;
+    ASK_ORDER.cost = undefined;
     if (rotation) {
       ASK_ORDER.members = file.members;
       ASK_ORDER.start = rotation(file.name, file.members);
+    } else if (cost && costTiesFrom) {
+      ASK_ORDER.members = file.members;
+      ASK_ORDER.start = costTiesFrom(file.name, file.members);
+      ASK_ORDER.cost = cost;
     } else {
       ASK_ORDER.members = this.strategy.order(file.name, file.members, ORDER_SCRATCH);
       ASK_ORDER.start = -1;
@@ -189,34 +178,15 @@ export class RequestRuns {
  * member's place in the file's list is known, and it need not be searched for.
  */
 function firstAskable(file: FileDownload, order: AskOrder, segment: number): number | undefined {
-  const { members, start } = order;
+  const { members, start, cost } = order;
   const count = members.length;
   if (start < 0) {
     for (let i = 0; i < count; i++) if (file.askable(members[i], segment)) return members[i];
     return undefined;
   }
+  if (cost) return cheapestAskable(file, members, start, cost, segment);
   for (let k = 0, i = start; k < count; k++, i = i + 1 === count ? 0 : i + 1) if (file.askable(members[i], segment, i)) return members[i];
   return undefined;
-}
-
-/** The lowest and highest segment of a window. */
-interface Span {
-  lowest: number;
-  highest: number;
-}
-
-/** Where in `window`, before `before`, the first segment `member` may be asked for is; -1 if none. Its run is guessed once. */
-function firstAskableIn(file: FileDownload, member: number, window: readonly number[], before: number, span: Span): number {
-  const run = file.runOf(member);
-  const segments = file.hashes.length;
-  // Most members cheaper than a seed hold nothing of the window, and would be looked at for
-  // each of its segments: a run that misses everything from the lowest to the highest
-  // segment is passed over at once. It covers [from, end) and, past the last segment, [0, end - segments).
-  if (run.length <= 0) return -1;
-  const end = run.from + run.length;
-  if (run !== ALL && (run.from > span.highest || end <= span.lowest) && end - segments <= span.lowest) return -1;
-  for (let i = 0; i < before; i++) if (runCovers(run, window[i], segments) && !file.wasRefused(window[i], member)) return i;
-  return -1;
 }
 
 /**

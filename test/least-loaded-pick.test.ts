@@ -89,4 +89,32 @@ describe('least-loaded pick', () => {
     // Most states must have something to ask, or the comparison proves little.
     expect(compared).toBeGreaterThan(1500);
   });
+
+  it('asks a refused segment again of the first member in its order that may hold it, in 2,000 drawn states', () => {
+    const random = seedrandom.alea('least-loaded-retry');
+    let compared = 0;
+    for (let trial = 0; trial < 2000; trial++) {
+      const { file, strategy, inFlight } = randomState(random, trial);
+      // One segment asked of a member and refused by it: the next turn asks for it again.
+      const segment = file.freshSegments([], 1)[0];
+      const refuser = file.members[Math.floor(random() * file.members.length)];
+      file.asked(segment, refuser);
+      file.answered(segment, refuser, 0, 0);
+      file.refused(segment, refuser);
+      const holder = strategy.order(file.name, file.members, []).find((member) => file.askable(member, segment));
+      let first: string | undefined;
+      const comm = new MailboxComm<SwarmPayloads>(1, 40, (dest, tag, payload) => {
+        if (tag === Tag.SEGMENT_REQUEST) first ??= `${(payload as { index: number }).index}->${dest}`;
+      });
+      new RequestRuns(comm, strategy, inFlight, newDownloadCounters()).turn(file);
+      if (holder === undefined) {
+        // Nobody may be asked for it: it is parked, and a fresh segment may go instead.
+        expect(first?.startsWith(`${segment}->`) ?? false, `trial ${trial}`).toBe(false);
+        continue;
+      }
+      expect(first, `trial ${trial}`).toBe(`${segment}->${holder}`);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(1500);
+  });
 });

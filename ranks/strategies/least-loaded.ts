@@ -22,9 +22,11 @@ export function leastLoaded(): SourceStrategy {
   // ranks. One entry per holder: an estimate is read for every member at every pick.
   const loads = new Map<number, Load>();
   const lastAsked = new Map<string, number>();
+  // Never below 0, as costTiesFrom promises: an answer counted without its request (a state
+  // only tests build) or a load reported below 0 must not make a holder cheaper than idle.
   const estimate = (holder: number): number => {
     const load = loads.get(holder);
-    return load === undefined ? 0 : load.reported + load.unanswered;
+    return load === undefined ? 0 : Math.max(0, load.reported + load.unanswered);
   };
   const loadOf = (holder: number): Load => {
     let load = loads.get(holder);
@@ -50,6 +52,7 @@ export function leastLoaded(): SourceStrategy {
       if (out.length !== count) out.length = count;
       return out;
     },
+    costTiesFrom: (file, members) => startAfter(members, lastAsked.get(file)),
     sent(file, holder) {
       lastAsked.set(file, holder);
       loadOf(holder).unanswered++;
