@@ -25,14 +25,19 @@ export function runCovers(run: Readonly<GuessedRun>, index: number, segments: nu
  * A peer never heard from is assumed to have begun where its arrival puts it and to have
  * kept pace with this client since it began: asking blindly cost a refusal per member and
  * segment, most of a swarm's messages. A member whose start is not known may hold anything.
- * Only members heard from take room (three numbers each), so a client's state does not
+ * Only members heard from take room (four numbers each, in a table at most half full), so a client's state does not
  * grow with the size of the job.
  */
 export class HoldingsGuess {
-  /** Member → its slot in `runs`; made at the first report (a client holds two per file it wants, a million clients two million). */
-  private slots: Map<number, number> | undefined;
-  /** Per slot: from, held, progress when reported. */
-  private runs = NO_RUNS;
+  /**
+   * Members heard from, in an open-addressed table of ENTRY numbers each: rank + 1 (0: a
+   * free entry), then from, held, and progress when reported. Made at the first report: a
+   * client holds two per file it wants, a million clients two million. It is looked up for
+   * every member weighed at every pick, where a Map per guess cost a hash and a chain walk
+   * through the heap; here a lookup reads one or two neighbouring entries of one array.
+   */
+  private table = NO_RUNS;
+  private count = 0;
 
   constructor(readonly segments: number) {}
 
@@ -54,12 +59,12 @@ export class HoldingsGuess {
 
   /** What a member heard from holds, by its reported run, for `runCovers`; undefined for one never heard from. */
   heardRun(rank: number, progress: number): Readonly<GuessedRun> | undefined {
-    const slot = this.slots?.get(rank);
-    if (slot === undefined) return undefined;
-    const at = 3 * slot;
-    if (this.runs[at + 1] >= this.segments) return ALL;
-    RUN.from = this.runs[at];
-    RUN.length = this.runs[at + 1] + (progress - this.runs[at + 2]);
+    const at = this.entryOf(rank);
+    if (at < 0) return undefined;
+    const table = this.table;
+    if (table[at + 2] >= this.segments) return ALL;
+    RUN.from = table[at + 1];
+    RUN.length = table[at + 2] + (progress - table[at + 3]);
     return RUN;
   }
 
@@ -78,19 +83,57 @@ export class HoldingsGuess {
   }
 
   private set(rank: number, from: number, held: number, progress: number): void {
-    const slots = (this.slots ??= new Map());
-    let slot = slots.get(rank);
-    if (slot === undefined) {
-      slot = slots.size;
-      slots.set(rank, slot);
-      if (3 * (slot + 1) > this.runs.length) {
-        const grown = new Int32Array(Math.max(24, 2 * this.runs.length));
-        grown.set(this.runs);
-        this.runs = grown;
-      }
+    let at = this.entryOf(rank);
+    if (at < 0) {
+      // At most half full, so that a search meets a free entry soon.
+      if (2 * (this.count + 1) > this.table.length / ENTRY) this.grow();
+      at = this.freeEntry(rank);
+      this.table[at] = rank + 1;
+      this.count++;
     }
-    this.runs[3 * slot] = from;
-    this.runs[3 * slot + 1] = held;
-    this.runs[3 * slot + 2] = progress;
+    this.table[at + 1] = from;
+    this.table[at + 2] = held;
+    this.table[at + 3] = progress;
   }
+
+  /** Where `rank`'s entry starts in the table; -1 if it has none. */
+  private entryOf(rank: number): number {
+    const table = this.table;
+    if (table.length === 0) return -1;
+    const mask = table.length / ENTRY - 1;
+    for (let i = hashOf(rank) & mask; ; i = (i + 1) & mask) {
+      const key = table[i * ENTRY];
+      if (key === rank + 1) return i * ENTRY;
+      if (key === 0) return -1;
+    }
+  }
+
+  /** Where a new entry for `rank` goes: the first free one from its hash on. */
+  private freeEntry(rank: number): number {
+    const mask = this.table.length / ENTRY - 1;
+    let i = hashOf(rank) & mask;
+    while (this.table[i * ENTRY] !== 0) i = (i + 1) & mask;
+    return i * ENTRY;
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.table = new Int32Array(Math.max(FIRST_ENTRIES, (2 * old.length) / ENTRY) * ENTRY);
+    for (let at = 0; at < old.length; at += ENTRY) {
+      if (old[at] === 0) continue;
+      const to = this.freeEntry(old[at] - 1);
+      for (let k = 0; k < ENTRY; k++) this.table[to + k] = old[at + k];
+    }
+  }
+}
+
+/** Numbers per entry of the table: rank + 1, from, held, progress. */
+const ENTRY = 4;
+/** Entries of a table when first made (a power of two, as every size after). */
+const FIRST_ENTRIES = 8;
+
+/** Spreads ranks over the table: neighbouring ranks are often heard by one client together. */
+function hashOf(rank: number): number {
+  const h = Math.imul(rank, 0x9e3779b1);
+  return (h ^ (h >>> 16)) >>> 0;
 }

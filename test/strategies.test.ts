@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { startOffset, vanDerCorput } from '../ranks/fresh-order.js';
 import { UNKNOWN_START } from '../ranks/swarm-view.js';
@@ -222,6 +223,36 @@ describe('HoldingsGuess', () => {
     // Began at 8, listed when we had 2 segments: at 2 it holds nothing yet; at 5, three segments 8, 9, 0.
     expect([8, 9].map((i) => guess.mayHold(3, i, 2, 8, 2))).toEqual([false, false]);
     expect([7, 8, 9, 0, 1].map((i) => guess.mayHold(3, i, 5, 8, 2))).toEqual([false, true, true, true, false]);
+  });
+});
+
+describe("HoldingsGuess's table of members heard from", () => {
+  it('keeps the latest run of each of thousands of members, as a map would, through every growth', () => {
+    const segments = 50;
+    const guess = new HoldingsGuess(segments);
+    const model = new Map<number, [number, number, number]>();
+    const draw = seedrandom.alea('holdings-table');
+    // Ranks spread wide and packed close, so that some collide in the table and clusters form.
+    const rankOf = (): number => (draw() < 0.5 ? Math.floor(draw() * 3000) : 1_000_000 + 64 * Math.floor(draw() * 200));
+    for (let step = 0; step < 20_000; step++) {
+      const rank = rankOf();
+      const run: [number, number, number] = [Math.floor(draw() * segments), Math.floor(draw() * (segments - 1)), step];
+      guess.report(rank, ...run);
+      model.set(rank, run);
+      if (step % 997 !== 0) continue;
+      for (let probe = 0; probe < 200; probe++) {
+        const asked = rankOf();
+        const known = model.get(asked);
+        const heard = guess.heardRun(asked, 20_000);
+        expect(heard && { ...heard }, `rank ${asked} at step ${step}`).toEqual(
+          known && { from: known[0], length: known[1] + 20_000 - known[2] },
+        );
+      }
+    }
+    expect(model.size).toBeGreaterThan(2500);
+    for (const [rank, [from, held, progress]] of model) {
+      expect({ ...guess.heardRun(rank, progress) }).toEqual({ from, length: held });
+    }
   });
 });
 
