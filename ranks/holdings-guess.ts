@@ -83,11 +83,13 @@ export class HoldingsGuess {
   }
 
   private set(rank: number, from: number, held: number, progress: number): void {
-    let at = this.entryOf(rank);
-    if (at < 0) {
+    let at = this.slotOf(rank);
+    if (at < 0 || this.table[at] === 0) {
       // At most half full, so that a search meets a free entry soon.
-      if (2 * (this.count + 1) > this.table.length / ENTRY) this.grow();
-      at = this.freeEntry(rank);
+      if (2 * (this.count + 1) > this.table.length / ENTRY) {
+        this.grow();
+        at = this.slotOf(rank);
+      }
       this.table[at] = rank + 1;
       this.count++;
     }
@@ -98,22 +100,19 @@ export class HoldingsGuess {
 
   /** Where `rank`'s entry starts in the table; -1 if it has none. */
   private entryOf(rank: number): number {
+    const at = this.slotOf(rank);
+    return at >= 0 && this.table[at] !== 0 ? at : -1;
+  }
+
+  /** Where `rank`'s entry starts, or where it would go (a free entry); -1 while the table is not made. */
+  private slotOf(rank: number): number {
     const table = this.table;
     if (table.length === 0) return -1;
     const mask = table.length / ENTRY - 1;
     for (let i = hashOf(rank) & mask; ; i = (i + 1) & mask) {
       const key = table[i * ENTRY];
-      if (key === rank + 1) return i * ENTRY;
-      if (key === 0) return -1;
+      if (key === rank + 1 || key === 0) return i * ENTRY;
     }
-  }
-
-  /** Where a new entry for `rank` goes: the first free one from its hash on. */
-  private freeEntry(rank: number): number {
-    const mask = this.table.length / ENTRY - 1;
-    let i = hashOf(rank) & mask;
-    while (this.table[i * ENTRY] !== 0) i = (i + 1) & mask;
-    return i * ENTRY;
   }
 
   private grow(): void {
@@ -121,7 +120,7 @@ export class HoldingsGuess {
     this.table = new Int32Array(Math.max(FIRST_ENTRIES, (2 * old.length) / ENTRY) * ENTRY);
     for (let at = 0; at < old.length; at += ENTRY) {
       if (old[at] === 0) continue;
-      const to = this.freeEntry(old[at] - 1);
+      const to = this.slotOf(old[at] - 1);
       for (let k = 0; k < ENTRY; k++) this.table[to + k] = old[at + k];
     }
   }
