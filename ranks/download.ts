@@ -9,7 +9,7 @@ import { RequestTimeout } from './request-timeout.js';
 import { indexIn } from './sorted.js';
 import type { SegmentStore } from './segment-store.js';
 import type { SourceStrategy } from './strategies/index.js';
-import { UNKNOWN_START } from './swarm-view.js';
+import { SEED, UNKNOWN_START } from './swarm-view.js';
 import type { TrackerLink } from './tracker-link.js';
 
 export type { DownloadCounters } from './download-counters.js';
@@ -209,7 +209,7 @@ export class DownloadActivity {
   }
 
   /**
-   * The members to ask and each one's arrival (UNKNOWN_START for seeds): the reply's seeds
+   * The members to ask and each one's arrival (SEED for seeds): the reply's seeds
    * and peers, each sorted by rank, merged; this client and lost ones left out.
    */
   private membersOf(reply: SwarmPayloads[typeof Tag.SWARM_REPLY]): { members: number[]; arrivals: Int32Array } {
@@ -223,7 +223,7 @@ export class DownloadActivity {
       const seed = p === peers.length || (s < seeds.length && seeds[s] < peers[p]);
       const rank = seed ? seeds[s++] : peers[p++];
       if (rank === self || this.losses.has(rank)) continue;
-      arrivals[members.length] = seed ? UNKNOWN_START : (reply.arrivals[p - 1] ?? UNKNOWN_START);
+      arrivals[members.length] = seed ? SEED : (reply.arrivals[p - 1] ?? UNKNOWN_START);
       members.push(rank);
     }
     return { members, arrivals: arrivals.subarray(0, members.length) };
@@ -243,6 +243,7 @@ export class DownloadActivity {
   }
 
   private complete(file: FileDownload): void {
+    file.completed();
     this.active.splice(this.active.indexOf(file), 1);
     this.tracker.send(Tag.SINGLE_FILE_DOWNLOAD_COMPLETED, { file: file.name });
     this.sink(file.name, file.hashes);

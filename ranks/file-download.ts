@@ -2,6 +2,7 @@ import { FreshOrder } from './fresh-order.js';
 import { ALL, HoldingsGuess, runCovers, type GuessedRun } from './holdings-guess.js';
 import type { InFlight } from './in-flight.js';
 import type { Losses } from './losses.js';
+import { Retries } from './retries.js';
 import { UPDATE_EVERY } from './protocol.js';
 import { SwarmView, UNKNOWN_START } from './swarm-view.js';
 
@@ -36,12 +37,7 @@ export class FileDownload {
   private trustGuess = true;
   private guess = new HoldingsGuess(0);
   private fresh = new FreshOrder(0, 0);
-  /** Refused or abandoned segments waiting for another holder, taken from the end. */
-  private readonly retry: number[] = [];
-  /** Segments that every member refused; asked again once a fresh swarm is listed. */
-  private readonly parked: number[] = [];
-  /** Per segment, the members whose refusal counts towards proving it lost; made at the first refusal. */
-  private refusedBy: Map<number, Set<number>> | undefined;
+  private readonly retries = new Retries();
 
   constructor(
     readonly name: string,
@@ -71,7 +67,7 @@ export class FileDownload {
     return this.missing;
   }
   get segmentsParked(): number {
-    return this.parked.length;
+    return this.retries.parkedCount;
   }
   get swarmPending(): boolean {
     return this.swarmAsked;
@@ -89,7 +85,7 @@ export class FileDownload {
 
   /** The segment to retry next, if any. */
   get nextRetry(): number | undefined {
-    return this.retry.length > 0 ? this.retry[this.retry.length - 1] : undefined;
+    return this.retries.next;
   }
 
   /** Requests in flight, as [segment, holder]. */
@@ -104,11 +100,11 @@ export class FileDownload {
     this.swarmAsked = true;
   }
 
-  /** A SWARM_REPLY listed these members (sorted by rank), each with its arrival (UNKNOWN_START: a seed, or not said). */
+  /** A SWARM_REPLY listed these members (sorted by rank), each with its arrival (SEED, or UNKNOWN_START: not said). */
   listed(members: number[], arrivals: Int32Array = new Int32Array(members.length).fill(UNKNOWN_START)): void {
     this.swarmAsked = false;
     this.membersEpoch = this.swarmEpoch;
-    this.swarm.listed(members, arrivals, this.obtained);
+    if (!this.finished) this.swarm.listed(members, arrivals, this.obtained);
   }
 
   /** The first SWARM_REPLY brought the hashes; returns the segment this download starts at. */
@@ -129,20 +125,15 @@ export class FileDownload {
 
   /** After a SWARM_REPLY (once begun): its seeds hold everything, and parked segments are asked again. */
   refreshed(seeds: readonly number[]): void {
-    for (const seed of seeds) this.guess.seed(seed);
-    if (this.parked.length === 0) return;
-    for (const segment of this.parked) this.refusedBy?.delete(segment);
-    this.retry.push(...this.parked);
-    this.parked.length = 0;
+    for (const seed of seeds) this.guess.listedAsSeed(seed);
+    this.retries.relisted();
   }
 
   /** Client `rank` is lost: it is asked nothing more; returns the holders of the requests abandoned. */
   memberLost(rank: number): number[] {
     this.swarm.remove(rank);
     this.trustGuess = false;
-    this.refusedBy = undefined;
-    this.retry.push(...this.parked);
-    this.parked.length = 0;
+    this.retries.lossHappened();
     return this.abandonWhere((holder) => holder === rank);
   }
 
@@ -155,7 +146,7 @@ export class FileDownload {
   giveUp(): number[] {
     this.gaveUp = true;
     const abandoned = this.abandonWhere((holder) => holder !== NOBODY);
-    this.retry.length = 0;
+    this.retries.givenUp();
     return abandoned;
   }
 
@@ -181,14 +172,18 @@ export class FileDownload {
 
   /** `member` refused `segment` in this loss epoch. */
   wasRefused(segment: number, member: number): boolean {
-    return this.refusedBy?.get(segment)?.has(member) === true;
+    return this.retries.wasRefused(segment, member);
   }
 
   /** Members known to hold the segment (seeds, and members whose reported runs cover it) that have not refused it. */
   knownHolders(segment: number): number {
     let count = 0;
-    for (const member of this.swarm.members) {
-      if (this.guess.knownToHold(member, segment, this.obtained) && !this.wasRefused(segment, member)) count++;
+    const members = this.swarm.members;
+    for (let i = 0; i < members.length; i++) {
+      // A member heard from is judged by its latest report, which may postdate the listing.
+      const heard = this.guess.heardRun(members[i], this.obtained);
+      const holds = heard ? runCovers(heard, segment, this.guess.segments) : this.swarm.seedAt(i);
+      if (holds && !this.wasRefused(segment, members[i])) count++;
     }
     return count;
   }
@@ -205,13 +200,12 @@ export class FileDownload {
 
   /** Takes the segment to retry next off the queue, to be asked. */
   takeNextRetry(): void {
-    this.retry.pop();
+    this.retries.take();
   }
 
   /** Every member refused the segment to retry next: it waits for a fresh swarm. */
   parkNextRetry(): void {
-    const segment = this.retry.pop();
-    if (segment !== undefined) this.parked.push(segment);
+    this.retries.parkNext();
   }
 
   /** `segment` is in flight, asked of `holder`. */
@@ -227,9 +221,19 @@ export class FileDownload {
     this.guess.report(holder, from, held, this.obtained);
   }
 
+  /** The last segment arrived: what choosing holders needed goes, as a client serves the file long after. */
+  completed(): void {
+    this.guess = new HoldingsGuess(0);
+    this.fresh = new FreshOrder(0, 0);
+    this.swarm.forget();
+    this.retries.completed();
+    this.askedEpoch = NO_SEGMENTS;
+    this.askedTick = NO_SEGMENTS;
+  }
+
   /** The answer was ACK; true when it is time to send the tracker a PEER_UPDATE. */
   arrived(segment: number): boolean {
-    this.refusedBy?.delete(segment);
+    this.retries.arrived(segment);
     this.missing--;
     if (this.missing === 0 || ++this.obtainedSinceUpdate < UPDATE_EVERY) return false;
     this.obtainedSinceUpdate = 0;
@@ -238,13 +242,7 @@ export class FileDownload {
 
   /** The answer was NACK: the segment waits for another holder. */
   refused(segment: number, holder: number): void {
-    if (this.askedEpoch[segment] === this.losses.epoch) {
-      const refusedBy = (this.refusedBy ??= new Map());
-      let refusers = refusedBy.get(segment);
-      if (!refusers) refusedBy.set(segment, (refusers = new Set()));
-      refusers.add(holder);
-    }
-    this.retry.push(segment);
+    this.retries.refused(segment, holder, this.askedEpoch[segment] === this.losses.epoch);
   }
 
   /**
@@ -264,7 +262,7 @@ export class FileDownload {
    */
   provenLost(segment: number): boolean {
     if (!this.listedSinceLatestLoss) return false;
-    const refusers = this.refusedBy?.get(segment);
+    const refusers = this.retries.refusersOf(segment);
     return this.swarm.members.every((member) => refusers?.has(member) === true);
   }
 
@@ -290,7 +288,7 @@ export class FileDownload {
       holders.push(holder);
       this.askedOf[index] = NOBODY;
       this.inFlight--;
-      this.retry.push(index);
+      this.retries.add(index);
     });
     this.requests.closed(holders.length);
     return holders;

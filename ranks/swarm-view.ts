@@ -1,8 +1,10 @@
 import { startOffset } from './fresh-order.js';
 import { indexIn } from './sorted.js';
 
-/** A member whose start is not known: a seed, or a listing that did not say. */
+/** A member whose start is not known: a listing that did not say, or a seed. */
 export const UNKNOWN_START = -1;
+/** A member listed as a seed: it holds every segment, and its start is not known either. */
+export const SEED = -2;
 
 /** Shared by every view not yet listed: empty, so never written. */
 const NO_ARRIVALS = new Int32Array(0);
@@ -15,7 +17,7 @@ const NO_ARRIVALS = new Int32Array(0);
  */
 export class SwarmView {
   private list: number[] = [];
-  /** Per member, its arrival (UNKNOWN_START for seeds): 4 bytes each, as a client keeps one per member of each file. */
+  /** Per member, its arrival (SEED for seeds): 4 bytes each, as a client keeps one per member of each file. */
   private arrivals: Int32Array = NO_ARRIVALS;
   private segments = 0;
   /**
@@ -30,7 +32,7 @@ export class SwarmView {
     return this.list;
   }
 
-  /** A listing: `members` to ask, sorted by rank, each with its arrival (UNKNOWN_START for seeds). */
+  /** A listing: `members` to ask, sorted by rank, each with its arrival (SEED for seeds, UNKNOWN_START if not said). */
   listed(members: number[], arrivals: Int32Array, progress: number): void {
     let latest = -1;
     for (let i = 0; i < arrivals.length; i++) if (arrivals[i] > latest) latest = arrivals[i];
@@ -45,6 +47,13 @@ export class SwarmView {
     this.segments = segments;
   }
 
+  /** The download is over: nothing is asked of the swarm again, so the listing is dropped. */
+  forget(): void {
+    this.list = [];
+    this.arrivals = NO_ARRIVALS;
+    this.watermarks.length = 0;
+  }
+
   /** Client `rank` is lost: it leaves the members to ask. */
   remove(rank: number): void {
     const at = this.indexOf(rank);
@@ -57,6 +66,11 @@ export class SwarmView {
   startAt(index: number): number {
     const arrival = index < 0 ? UNKNOWN_START : this.arrivals[index];
     return arrival < 0 || this.segments === 0 ? UNKNOWN_START : startOffset(arrival, this.segments);
+  }
+
+  /** The member at `index` of `members` was listed as a seed (false for -1: not listed). */
+  seedAt(index: number): boolean {
+    return index >= 0 && this.arrivals[index] === SEED;
   }
 
   /** This client's progress when the member at `index` was first listed (0 if not known). */

@@ -10,6 +10,7 @@ import { SegmentStore } from '../ranks/segment-store.js';
 import { STRATEGIES } from '../ranks/strategies/index.js';
 import { TrackerLink } from '../ranks/tracker-link.js';
 import { MailboxComm } from '../sim/comm/local-comm.js';
+import { SEED } from '../ranks/swarm-view.js';
 
 interface Sent {
   dest: number;
@@ -233,6 +234,26 @@ describe('a file download', () => {
     expect(file.nextRetry).toBe(3);
   });
 
+  it('drops its listing when complete, and a listing that comes after does not bring it back', () => {
+    const { file } = begun([1, 2], 2);
+    for (const segment of [0, 1]) {
+      file.asked(segment, 1);
+      file.answered(segment, 1, 0, 2);
+      file.arrived(segment);
+    }
+    expect(file.finished).toBe(true);
+    expect(file.members).toEqual([1, 2]);
+    file.completed();
+    expect(file.members).toEqual([]);
+    file.swarmRequested();
+    file.listed([1, 2, 3]);
+    file.refreshed([3]);
+    expect(file.members).toEqual([]);
+    expect(file.awaitingSwarm).toBe(false);
+    // A reply owed to an abandoned request is not taken for an answer.
+    expect(file.awaits(0, 1)).toBe(false);
+  });
+
   it('keeps the requests in flight of every file in one count, through answers, losses, timeouts and giving up', () => {
     const losses = new Losses();
     const inFlight = new InFlight(4, true);
@@ -278,7 +299,7 @@ describe('rarest-first', () => {
     inFlight.wanted(12);
     const file = new FileDownload('f', new Losses(), inFlight);
     file.begin(hashes('f', 12), 0);
-    file.listed([1, 2, 3]);
+    file.listed([1, 2, 3], Int32Array.of(SEED, 0, 1));
     file.refreshed([1]);
     file.asked(0, 2);
     file.answered(0, 2, 4, 4);
@@ -288,6 +309,20 @@ describe('rarest-first', () => {
     expect(runs.turn(file)).toBe('sent');
     return sent;
   }
+
+  it('judges a member heard from by its reply, even when a listing calls it a seed', () => {
+    const inFlight = new InFlight(16, false);
+    const file = new FileDownload('f', new Losses(), inFlight);
+    file.begin(hashes('f', 12), 0);
+    file.listed([1, 2], Int32Array.of(SEED, SEED));
+    file.asked(0, 2);
+    // Its reply, sent before it finished, comes after the listing that calls it a seed: it holds 4-7.
+    file.answered(0, 2, 4, 4);
+    expect([3, 4, 8].map((segment) => file.knownHolders(segment))).toEqual([1, 2, 1]);
+    // Listed as a seed again, it is known to hold everything.
+    file.refreshed([1, 2]);
+    expect([3, 4, 8].map((segment) => file.knownHolders(segment))).toEqual([2, 2, 2]);
+  });
 
   it('asks first for the segments fewest members are known to hold', () => {
     // Known holders: 2-3 and 10-11 only the seed; 4-5 two; 6-7 three; 8-9 two.

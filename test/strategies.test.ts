@@ -214,7 +214,15 @@ describe('HoldingsGuess', () => {
     expect([8, 9, 0].map((i) => guess.mayHold(1, i, 0, 4))).toEqual([true, true, true]);
     expect(guess.mayHold(1, 1, 0, UNKNOWN_START)).toBe(false);
     expect(guess.mayHold(1, 1, 1, UNKNOWN_START)).toBe(true);
-    guess.seed(2);
+    // Listed as a seed, a member heard from holds everything from then on.
+    guess.listedAsSeed(1);
+    expect(guess.mayHold(1, 1, 0, 4)).toBe(true);
+  });
+
+  it('takes no entry for a seed never heard from: the listing says it holds everything', () => {
+    const guess = new HoldingsGuess(10);
+    guess.listedAsSeed(2);
+    expect(guess.heardRun(2, 0)).toBeUndefined();
     expect(guess.mayHold(2, 5, 0, UNKNOWN_START)).toBe(true);
   });
 
