@@ -1,6 +1,6 @@
 import { connect, createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { commandPort, ephemeralStart } from '../sim/check/command-port.js';
+import { ephemeralStart, freeLoopbackPort } from '../sim/net/ports.js';
 import { refuseSelfConnection } from '../sim/transports/tcp/secure-socket.js';
 
 function freeEphemeralPort(): Promise<number> {
@@ -17,7 +17,7 @@ describe("sim check --exec's {port}", () => {
     const below = ephemeralStart();
     expect(below).toBeGreaterThan(1024);
     const ports: number[] = [];
-    for (let i = 0; i < 20; i++) ports.push(await commandPort());
+    for (let i = 0; i < 20; i++) ports.push(await freeLoopbackPort());
     for (const port of ports) expect(port).toBeLessThan(below);
     // And free: the command can listen there.
     const server = createServer();

@@ -9,8 +9,8 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promise
 import { constants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { InputError, inputRanks, loadJob } from '../job/inputs.js';
+import { freeLoopbackPort } from '../net/ports.js';
 import { lastMeaningfulLine } from '../run/stderr-lines.js';
-import { commandPort } from './command-port.js';
 import { compareWithExpected, type CaseRun, type Failure } from './verdict.js';
 
 export interface ExecOptions {
@@ -122,7 +122,7 @@ export async function runExecOnce(caseDir: string, options: ExecOptions, keep?: 
   folders.add(runDir);
   try {
     for (const rank of inputRanks(caseDir)) await copyFile(join(caseDir, `in${rank}.txt`), join(runDir, `in${rank}.txt`));
-    const port = options.command.includes('{port}') ? String(await commandPort()) : '';
+    const port = options.command.includes('{port}') ? String(await freeLoopbackPort()) : '';
     const command = options.command.replaceAll('{ranks}', String(job.ranks)).replaceAll('{dir}', runDir).replaceAll('{port}', port);
     await linkLocalPaths(command, options.origin, runDir);
     const ending = await runInGroup(command, runDir, options.timeoutMs);

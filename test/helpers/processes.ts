@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '../../sim/net/ports.js';
 import { CLI_PATH } from './cli.js';
 
 /** Pids of the processes whose command line contains every marker, read from /proc (no pgrep needed). */
@@ -50,14 +50,8 @@ export function startRank(
   return startSim([...args, ...(options.extra ?? [])], options.env);
 }
 
-/** A TCP port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+/** A loopback port nothing listens on right now, for a coordinator started next: drawn as `{port}` is, for the same reason. */
+export const freePort = freeLoopbackPort;
 
 export async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

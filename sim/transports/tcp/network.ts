@@ -22,7 +22,8 @@ import { PeerLink } from './peer-link.js';
 import { RankBindings } from './rank-binding.js';
 import { RefusalLog } from './refusal-log.js';
 import { peerMayAnswer, retryUntil } from './retry.js';
-import { linkSecurity, listenAt, openSecureSocket, secureServer, type LinkSecurity, type SecureServer } from './secure-socket.js';
+import { listenAt } from '../../net/ports.js';
+import { linkSecurity, openSecureSocket, secureServer, type LinkSecurity, type SecureServer } from './secure-socket.js';
 
 /** How long a refused connection may stay half-open while its refusal goes out. */
 const REFUSAL_GRACE_MS = 1000;

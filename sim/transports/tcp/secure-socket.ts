@@ -118,18 +118,6 @@ export function secureServer(
   return { server, dropHandshakes: () => handshaking.forEach((raw) => raw.destroy()) };
 }
 
-/** Starts `server` on host:port (port 0: any free port); resolves with the port. */
-export function listenAt(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port, exclusive: true }, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
-}
-
 /**
  * Dialling a loopback port nobody listens on yet connects the socket to itself when the
  * kernel happens to pick that very port as its source (TCP's simultaneous open). Left
