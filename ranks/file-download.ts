@@ -2,8 +2,8 @@ import { FreshOrder } from './fresh-order.js';
 import { ALL, HoldingsGuess, runCovers, type GuessedRun } from './holdings-guess.js';
 import type { InFlight } from './in-flight.js';
 import type { Losses } from './losses.js';
-import { Retries } from './retries.js';
 import { UPDATE_EVERY } from './protocol.js';
+import { Retries } from './retries.js';
 import { SwarmView, UNKNOWN_START } from './swarm-view.js';
 
 /** Shared by every download not begun: empty, so never written. */

@@ -46,6 +46,8 @@ export class HoldingsGuess {
    * correct: the others are guessed from the listing, which says which members are seeds.
    * An entry per seed named in a listing filled most tables with seeds (at 10,000 clients a
    * quarter grew past 128 entries), where a client hears from a few dozen members of a swarm.
+   * A tracker never lists a seed as a peer again; only a reply from a lost tracker, arriving
+   * after its successor's, could, and then the member is guessed from that listing until asked.
    */
   listedAsSeed(rank: number): void {
     const at = this.slotOf(rank);

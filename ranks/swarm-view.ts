@@ -1,9 +1,9 @@
 import { startOffset } from './fresh-order.js';
 import { indexIn } from './sorted.js';
 
-/** A member whose start is not known: a listing that did not say, or a seed. */
+/** A member whose start is not known: the listing did not say (`startAt` also answers it for seeds). */
 export const UNKNOWN_START = -1;
-/** A member listed as a seed: it holds every segment, and its start is not known either. */
+/** A member listed as a seed: it holds every segment, and has no start. */
 export const SEED = -2;
 
 /** Shared by every view not yet listed: empty, so never written. */

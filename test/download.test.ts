@@ -8,9 +8,9 @@ import { RequestRuns } from '../ranks/request-runs.js';
 import { Tag, type SwarmPayloads } from '../ranks/protocol.js';
 import { SegmentStore } from '../ranks/segment-store.js';
 import { STRATEGIES } from '../ranks/strategies/index.js';
+import { SEED } from '../ranks/swarm-view.js';
 import { TrackerLink } from '../ranks/tracker-link.js';
 import { MailboxComm } from '../sim/comm/local-comm.js';
-import { SEED } from '../ranks/swarm-view.js';
 
 interface Sent {
   dest: number;

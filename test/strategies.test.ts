@@ -223,7 +223,9 @@ describe('HoldingsGuess', () => {
     const guess = new HoldingsGuess(10);
     guess.listedAsSeed(2);
     expect(guess.heardRun(2, 0)).toBeUndefined();
-    expect(guess.mayHold(2, 5, 0, UNKNOWN_START)).toBe(true);
+    guess.report(2, 3, 1, 0);
+    guess.listedAsSeed(2);
+    expect(guess.heardRun(2, 0)).toEqual({ from: 0, length: Infinity });
   });
 
   it('guesses a peer never heard from holds a run from where it began, as long as our progress since it was listed', () => {
