@@ -209,6 +209,29 @@ describe('a link whose connection breaks while both ranks live', () => {
       expect(nodes[2].logs).toEqual([expect.stringMatching(/^resumed the link from rank 1 \(127\.0\.0\.1:\d+\)$/)]);
     },
   );
+
+  it('is resumed when only the accepting end saw the break, though the dialer has nothing to send: its probe finds it', async () => {
+    const { coordinator, nodes } = await job();
+    const cutter = await relay(nodes[2].port);
+    const addresses = nodes.map((n, rank) => ['127.0.0.1', rank === 2 ? cutter.port : n.port] as const);
+    nodes[1].network.setTable(addresses, coordinator.rowFor(1, SIZE));
+    nodes[1].network.post(2, Tag.SEGMENT_REQUEST, { file: 'file1', index: 0, hash: 'h' });
+    nodes[1].network.flushAll();
+    expect(await waitFor(() => nodes[2].mailbox.queued === 1, 3000)).toBe(true);
+    cutter.cutAcceptorSide();
+    // Rank 2 holds what it sends until rank 1 comes back; rank 1 sends nothing more.
+    const sent = 100;
+    for (let index = 0; index < sent; index++) nodes[2].network.post(1, Tag.SEGMENT_REQUEST, { file: 'file2', index, hash: 'h' });
+    nodes[2].network.flushAll();
+    // Within the accepting end's wait (RESUME_WAIT_MS, 5 s), which would otherwise take rank 1 for lost.
+    expect(await waitFor(() => nodes[1].mailbox.queued === sent, 4000)).toBe(true);
+    const indices = Array.from({ length: sent }, () => (nodes[1].mailbox.take()?.payload as { index: number }).index);
+    expect(indices).toEqual(Array.from({ length: sent }, (_, i) => i));
+    cutter.close();
+    expect([...nodes[1].lost, ...nodes[2].lost]).toEqual([]);
+    expect(nodes[1].logs).toEqual(['resumed the link to rank 2']);
+    expect(nodes[2].logs).toEqual([expect.stringMatching(/^resumed the link from rank 1 \(127\.0\.0\.1:\d+\)$/)]);
+  });
 });
 
 const pem = (name: string): string => readFileSync(join('test/fixtures/tls', `${name}.pem`), 'utf8');
@@ -284,11 +307,13 @@ describe("a site's certificates in place of the PSK", () => {
  * be: it records what the dialer sends, and may flip one byte of the dialer's `flip`-th
  * chunk, or cut the first connection at its `cut`-th: both ways at once, or with
  * `dialerOnly`, only the dialer's side (the other end sees nothing until the link resumes).
+ * `cutAcceptorSide` cuts the first connection on the accepting end's side alone, as a
+ * close lost on the way would: the dialer hears nothing until it writes, and is then reset.
  */
 async function relay(
   target: number,
   change: { flip?: number; cut?: number; dialerOnly?: boolean } = {},
-): Promise<{ port: number; sent: Buffer[]; close: () => void }> {
+): Promise<{ port: number; sent: Buffer[]; close: () => void; cutAcceptorSide: () => void }> {
   const sent: Buffer[] = [];
   const sockets: Socket[] = [];
   const server = createServer((inward) => {
@@ -321,7 +346,17 @@ async function relay(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
-  return { port, sent, close: () => (server.close(), sockets.forEach((socket) => socket.destroy())) };
+  const cutAcceptorSide = (): void => {
+    const [inward, outward] = sockets;
+    for (const socket of [inward, outward])
+      socket
+        .removeAllListeners('close')
+        .removeAllListeners('error')
+        .on('error', () => undefined);
+    inward.removeAllListeners('data').on('data', () => inward.resetAndDestroy());
+    outward.destroy();
+  };
+  return { port, sent, close: () => (server.close(), sockets.forEach((socket) => socket.destroy())), cutAcceptorSide };
 }
 
 describe('a relay on the path between ranks, without the key', () => {

@@ -29,6 +29,8 @@ export class FramedSocket {
   /** This end closed it (a check failed, the job ended), rather than the network, TLS or the peer. */
   private closedHere = false;
   private closeHandlers: ((reason: string) => void)[] = [];
+  /** Something was written since `quietSinceAsked` last asked. */
+  private wrote = false;
 
   constructor(readonly socket: Socket) {
     socket.setNoDelay(true);
@@ -129,10 +131,18 @@ export class FramedSocket {
    */
   writeEncoded(frames: Buffer): void {
     if (this.ended !== undefined) return;
+    this.wrote = true;
     this.socket.write(frames);
     const unread = this.socket.writableLength;
     if (unread > UNREAD_LIMIT)
       this.destroy(`was closed: it left ${Math.round(unread / 2 ** 20)} MiB unread (it does not read what it is sent)`);
+  }
+
+  /** Nothing was written since the last time this was asked, and the connection is still open to write: time to probe it. */
+  quietSinceAsked(): boolean {
+    const quiet = !this.wrote && this.ended === undefined && this.socket.writable;
+    this.wrote = false;
+    return quiet;
   }
 
   /** Closes after anything written so far is flushed; with `graceMs`, for good then even if the peer keeps its end open. */

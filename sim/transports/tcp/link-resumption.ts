@@ -8,9 +8,10 @@
  * its own; each sends again what the other did not take. The end that accepted it waits
  * RESUME_WAIT_MS for that before it takes the peer for lost; a dialer that cannot connect
  * again (a refused connection: the process is gone) takes it for lost. Only the dialer
- * knows to resume: a break that only the accepting end sees (the dialer sends nothing
- * until the wait is over) is a loss. A connection this end closed itself (a peer that broke
- * the rules) is never resumed.
+ * knows to resume, so the dialer writes to an idle connection every PROBE_MS (an ACK): a
+ * break only the accepting end saw (its close lost on the way) is then found within the
+ * wait, as the write is answered by a reset. A connection this end closed itself (a peer
+ * that broke the rules) is never resumed.
  */
 import { FrameKind, type Frame } from './frames.js';
 import type { FramedSocket } from './framed-socket.js';
@@ -20,6 +21,8 @@ import { HANDSHAKE_TIMEOUT_MS, HandshakeError } from './handshake.js';
 const REDIAL_MS = 3000;
 /** How long the accepting end waits for it: longer, as the dialer may see the break later. */
 export const RESUME_WAIT_MS = 5000;
+/** How often a connection this end dialed is written to when it carries nothing: well within RESUME_WAIT_MS. */
+const PROBE_MS = 1000;
 /** How long a refused resumption's connection may stay half-open while its refusal goes out. */
 const REFUSAL_GRACE_MS = 1000;
 /**
@@ -46,8 +49,12 @@ class ReceivedFrames {
     this.counts[peer] = this.count(peer) + 1;
     this.unacked[peer] = (this.unacked[peer] ?? 0) + 1;
     this.unackedBytes[peer] = (this.unackedBytes[peer] ?? 0) + bytes;
-    if (this.unacked[peer] < ACK_FRAMES && this.unackedBytes[peer] < ACK_BYTES) return;
-    socket.write(FrameKind.ACK, String(this.counts[peer]));
+    if (this.unacked[peer] >= ACK_FRAMES || this.unackedBytes[peer] >= ACK_BYTES) this.acknowledge(peer, socket);
+  }
+
+  /** Tells `peer` on `socket` how many of its frames were taken. */
+  acknowledge(peer: number, socket: FramedSocket): void {
+    socket.write(FrameKind.ACK, String(this.count(peer)));
     this.unacked[peer] = 0;
     this.unackedBytes[peer] = 0;
   }
@@ -104,6 +111,9 @@ export class LinkResumption {
   private readonly shut = new Set<number>();
   /** Per peer, how many new processes of its rank came: a loss found for an older one is not the new one's. */
   private readonly lives: number[] = [];
+  /** Per peer, the connection this end dialed to it, probed while idle. */
+  private readonly dialedTo = new Map<number, FramedSocket>();
+  private probes: NodeJS.Timeout | undefined;
 
   constructor(private readonly network: ResumingNetwork) {}
 
@@ -127,6 +137,20 @@ export class LinkResumption {
     if (socket.endedByTls) network.log(`the connection with rank ${peer} (${socket.remote}) ${reason}: resuming the link`);
     if (!dialed) return this.waits.wait(peer, lost);
     network.redial(peer, REDIAL_MS).then(() => network.log(`resumed the link to rank ${peer}`), lost);
+  }
+
+  /** A connection this end dialed to `peer` carries its link: it is probed whenever it stays idle for PROBE_MS. */
+  carries(peer: number, socket: FramedSocket): void {
+    this.dialedTo.set(peer, socket);
+    this.probes ??= setInterval(() => this.probe(), PROBE_MS).unref();
+  }
+
+  private probe(): void {
+    if (this.network.closing()) return;
+    for (const [peer, socket] of this.dialedTo) {
+      if (socket.closed) this.dialedTo.delete(peer);
+      else if (socket.quietSinceAsked()) this.received.acknowledge(peer, socket);
+    }
   }
 
   /** The dialer's side of RESUME: says how far it took the peer's frames; resolves with how far the peer took its own. */
@@ -173,5 +197,7 @@ export class LinkResumption {
 
   stop(): void {
     this.waits.clear();
+    clearInterval(this.probes);
+    this.dialedTo.clear();
   }
 }

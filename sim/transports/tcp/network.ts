@@ -258,6 +258,7 @@ export class TcpNetwork implements Neighbour {
   private adopt(socket: FramedSocket, peer: number, dialed: boolean, peerHas?: number, first?: Frame): boolean {
     // Before anything can close it: a connection refused here is a loss of the peer, said once.
     socket.onClose((reason) => this.resumption.broken(peer, socket, reason, dialed));
+    if (dialed) this.resumption.carries(peer, socket);
     const link = (this.links[peer] ??= new PeerLink(this.flusher, this.lists.towards(peer)));
     const taken = link.take(socket, dialed, peerHas);
     if (taken === 'refused') {
