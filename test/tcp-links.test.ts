@@ -219,7 +219,7 @@ describe('a link whose connection breaks while both ranks live', () => {
     nodes[1].network.flushAll();
     expect(await waitFor(() => nodes[2].mailbox.queued === 1, 3000)).toBe(true);
     cutter.cutAcceptorSide();
-    // Rank 2 holds what it sends until rank 1 comes back; rank 1 sends nothing more.
+    // What rank 2 sends goes on the cut connection, or is held once it sees the cut; rank 1 sends nothing more.
     const sent = 100;
     for (let index = 0; index < sent; index++) nodes[2].network.post(1, Tag.SEGMENT_REQUEST, { file: 'file2', index, hash: 'h' });
     nodes[2].network.flushAll();

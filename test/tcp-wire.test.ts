@@ -410,6 +410,32 @@ describe('handshake', () => {
     expect(connector.reason).toMatch(/^was closed: it left \d+ MiB unread \(it does not read what it is sent\)$/);
   });
 
+  it('pings a connection only when nothing else was written since the last look; past the handshake a ping is dropped unread', async () => {
+    const { acceptor, connector } = await pair();
+    const wire: Buffer[] = [];
+    acceptor.socket.prependListener('data', (chunk: Buffer) => wire.push(chunk));
+    const seen: string[] = [];
+    acceptor.listen((frame) => seen.push(`${frame.kind}:${frame.body.toString()}`));
+    connector.write(FrameKind.CONTROL, 'a');
+    connector.pingIfQuiet(); // something was written since: no ping
+    connector.pingIfQuiet(); // quiet: a ping
+    connector.pingIfQuiet(); // its own ping is not something written: a ping again
+    connector.write(FrameKind.CONTROL, 'b');
+    await vi.waitFor(() => expect(seen).toEqual([`${FrameKind.CONTROL}:a`, `${FrameKind.CONTROL}:b`]));
+    const reader = new FrameReader(1 << 20);
+    reader.push(Buffer.concat(wire));
+    const kinds: number[] = [];
+    for (let frame = reader.next(); frame; frame = reader.next()) kinds.push(frame.kind);
+    expect(kinds).toEqual([FrameKind.CONTROL, FrameKind.PING, FrameKind.PING, FrameKind.CONTROL]);
+  });
+
+  it('refuses a ping in place of a handshake frame', async () => {
+    const { acceptor, connector } = await pair();
+    const accepting = acceptHandshake(acceptor, Buffer.from('0123456789abcdef0123'), 0);
+    connector.socket.write(encodeFrame(FrameKind.PING, ''));
+    await expect(accepting).rejects.toThrow(new HandshakeError('sent something other than a proof of the job key'));
+  });
+
   it('refuses a frame over the handshake limit before the key is proved', async () => {
     const { acceptor, connector } = await pair();
     const accepting = acceptHandshake(acceptor, Buffer.from('0123456789abcdef0123'), 0);

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { socketProblem, tlsProblem } from './tls-errors.js';
-import { encodeFrame, FrameError, FrameReader, type Frame, type FrameKind } from './frames.js';
+import { encodeFrame, FrameError, FrameKind, FrameReader, type Frame } from './frames.js';
 
 /** What a peer may leave unread before its connection is closed: 4 frames of the largest size. */
 export const UNREAD_LIMIT = 256 * 2 ** 20;
@@ -29,7 +29,7 @@ export class FramedSocket {
   /** This end closed it (a check failed, the job ended), rather than the network, TLS or the peer. */
   private closedHere = false;
   private closeHandlers: ((reason: string) => void)[] = [];
-  /** Something was written since `quietSinceAsked` last asked. */
+  /** Something was written since `pingIfQuiet` last looked. */
   private wrote = false;
 
   constructor(readonly socket: Socket) {
@@ -138,11 +138,12 @@ export class FramedSocket {
       this.destroy(`was closed: it left ${Math.round(unread / 2 ** 20)} MiB unread (it does not read what it is sent)`);
   }
 
-  /** Nothing was written since the last time this was asked, and the connection is still open to write: time to probe it. */
-  quietSinceAsked(): boolean {
+  /** Writes a PING if nothing was written since the last call, while the connection is open to write. */
+  pingIfQuiet(): void {
     const quiet = !this.wrote && this.ended === undefined && this.socket.writable;
     this.wrote = false;
-    return quiet;
+    // Not through writeEncoded: a connection with nothing else to say is pinged at every call.
+    if (quiet) this.socket.write(encodeFrame(FrameKind.PING, ''));
   }
 
   /** Closes after anything written so far is flushed; with `graceMs`, for good then even if the peer keeps its end open. */
@@ -185,7 +186,8 @@ export class FramedSocket {
         const waiter = this.waiter;
         this.waiter = undefined;
         waiter.resolve(frame);
-      } else {
+      } else if (frame.kind !== FrameKind.PING) {
+        // A PING only shows the connection lives; the handshake (a waiter) refuses one.
         this.handler?.(frame);
       }
     }

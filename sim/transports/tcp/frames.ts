@@ -33,6 +33,12 @@ export const FrameKind = {
    * the rest again (link-resumption.ts).
    */
   RESUME: 31,
+  /**
+   * Nothing, from the end that dialed a connection when it wrote nothing else for a while: a
+   * connection the other end gave up is found broken, as a write to it is reset
+   * (link-resumption.ts). Dropped unread once the handshake is over (framed-socket.ts).
+   */
+  PING: 32,
 } as const;
 
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];

@@ -8,10 +8,11 @@
  * its own; each sends again what the other did not take. The end that accepted it waits
  * RESUME_WAIT_MS for that before it takes the peer for lost; a dialer that cannot connect
  * again (a refused connection: the process is gone) takes it for lost. Only the dialer
- * knows to resume, so the dialer writes to an idle connection every PROBE_MS (an ACK): a
- * break only the accepting end saw (its close lost on the way) is then found within the
- * wait, as the write is answered by a reset. A connection this end closed itself (a peer
- * that broke the rules) is never resumed.
+ * knows to resume, so the dialer writes a PING to its link's connection whenever it wrote
+ * nothing else for PROBE_MS: a break only the accepting end saw (a cut on one side, by a
+ * proxy or a NAT on the way) is then found within the wait, as the write is reset, if
+ * packets still get through. A connection this end closed itself (a peer that broke the
+ * rules) is never resumed.
  */
 import { FrameKind, type Frame } from './frames.js';
 import type { FramedSocket } from './framed-socket.js';
@@ -21,7 +22,7 @@ import { HANDSHAKE_TIMEOUT_MS, HandshakeError } from './handshake.js';
 const REDIAL_MS = 3000;
 /** How long the accepting end waits for it: longer, as the dialer may see the break later. */
 export const RESUME_WAIT_MS = 5000;
-/** How often a connection this end dialed is written to when it carries nothing: well within RESUME_WAIT_MS. */
+/** How often a connection this end dialed is pinged when it carries nothing else: well within RESUME_WAIT_MS. */
 const PROBE_MS = 1000;
 /** How long a refused resumption's connection may stay half-open while its refusal goes out. */
 const REFUSAL_GRACE_MS = 1000;
@@ -49,12 +50,8 @@ class ReceivedFrames {
     this.counts[peer] = this.count(peer) + 1;
     this.unacked[peer] = (this.unacked[peer] ?? 0) + 1;
     this.unackedBytes[peer] = (this.unackedBytes[peer] ?? 0) + bytes;
-    if (this.unacked[peer] >= ACK_FRAMES || this.unackedBytes[peer] >= ACK_BYTES) this.acknowledge(peer, socket);
-  }
-
-  /** Tells `peer` on `socket` how many of its frames were taken. */
-  acknowledge(peer: number, socket: FramedSocket): void {
-    socket.write(FrameKind.ACK, String(this.count(peer)));
+    if (this.unacked[peer] < ACK_FRAMES && this.unackedBytes[peer] < ACK_BYTES) return;
+    socket.write(FrameKind.ACK, String(this.counts[peer]));
     this.unacked[peer] = 0;
     this.unackedBytes[peer] = 0;
   }
@@ -97,6 +94,8 @@ export interface ResumingNetwork {
   closing(): boolean;
   /** Dials `peer` where the table says it listens, trying a busy listener for `withinMs`, and resumes its link. */
   redial(peer: number, withinMs: number): Promise<unknown>;
+  /** The connection that carries this end's frames to `peer`, if any. */
+  carrying(peer: number): FramedSocket | undefined;
   /** Takes an accepted connection as `peer`'s link again, which took `peerHas` frames of it; false if refused. */
   adopt(socket: FramedSocket, peer: number, peerHas: number): boolean;
   lost(peer: number, reason: string, tampered: boolean): void;
@@ -111,7 +110,7 @@ export class LinkResumption {
   private readonly shut = new Set<number>();
   /** Per peer, how many new processes of its rank came: a loss found for an older one is not the new one's. */
   private readonly lives: number[] = [];
-  /** Per peer, the connection this end dialed to it, probed while idle. */
+  /** Per peer, the latest connection this end dialed to it: pinged while it carries the link and is idle. */
   private readonly dialedTo = new Map<number, FramedSocket>();
   private probes: NodeJS.Timeout | undefined;
 
@@ -139,8 +138,8 @@ export class LinkResumption {
     network.redial(peer, REDIAL_MS).then(() => network.log(`resumed the link to rank ${peer}`), lost);
   }
 
-  /** A connection this end dialed to `peer` carries its link: it is probed whenever it stays idle for PROBE_MS. */
-  carries(peer: number, socket: FramedSocket): void {
+  /** This end dialed `socket` to `peer`: while it carries the link, it is pinged whenever it stays idle for PROBE_MS. */
+  dialed(peer: number, socket: FramedSocket): void {
     this.dialedTo.set(peer, socket);
     this.probes ??= setInterval(() => this.probe(), PROBE_MS).unref();
   }
@@ -149,7 +148,8 @@ export class LinkResumption {
     if (this.network.closing()) return;
     for (const [peer, socket] of this.dialedTo) {
       if (socket.closed) this.dialedTo.delete(peer);
-      else if (socket.quietSinceAsked()) this.received.acknowledge(peer, socket);
+      // Not a crossed dial's spare connection, which the peer never took up as a link.
+      else if (this.network.carrying(peer) === socket) socket.pingIfQuiet();
     }
   }
 

@@ -65,6 +65,7 @@ export class TcpNetwork implements Neighbour {
     this.resumption = new LinkResumption({
       closing: () => this.closing,
       redial: (peer, withinMs) => this.reach(peer, withinMs, true),
+      carrying: (peer) => this.links[peer]?.socket,
       adopt: (socket, peer, peerHas) => this.adopt(socket, peer, false, peerHas),
       lost: (peer, reason, tampered) => {
         this.links[peer]?.lose();
@@ -258,7 +259,7 @@ export class TcpNetwork implements Neighbour {
   private adopt(socket: FramedSocket, peer: number, dialed: boolean, peerHas?: number, first?: Frame): boolean {
     // Before anything can close it: a connection refused here is a loss of the peer, said once.
     socket.onClose((reason) => this.resumption.broken(peer, socket, reason, dialed));
-    if (dialed) this.resumption.carries(peer, socket);
+    if (dialed) this.resumption.dialed(peer, socket);
     const link = (this.links[peer] ??= new PeerLink(this.flusher, this.lists.towards(peer)));
     const taken = link.take(socket, dialed, peerHas);
     if (taken === 'refused') {
